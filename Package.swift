@@ -1,0 +1,67 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// NoticeExchange: a secure notice-exchange daemon (`nexd`) and its CLI (`nex`).
+///
+/// Module boundaries follow docs/DECISIONS.md: pure modules (NexWire, NexNotices, NexBroker) hold
+/// most logic; NexCrypto is the only importer of the system OpenSSL.
+let package = Package(
+    name: "NoticeExchange",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "nexd", targets: ["nexd"]),
+        .executable(name: "nex", targets: ["nex"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "NexCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "NexWire"),
+        .target(name: "NexNotices"),
+        .target(name: "NexBroker", dependencies: ["NexWire"]),
+        .target(name: "NexAudit", dependencies: ["NexCrypto", "NexWire"]),
+        .target(
+            name: "NexServer",
+            dependencies: [
+                "NexCrypto", "NexWire", "NexNotices", "NexBroker", "NexAudit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(name: "NexClient", dependencies: ["NexCrypto", "NexWire"]),
+        .executableTarget(
+            name: "nexd",
+            dependencies: [
+                "NexServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "nex",
+            dependencies: [
+                "NexClient", "NexServer", "NexAudit", "NexCrypto", "NexWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "NexCryptoTests", dependencies: ["NexCrypto"]),
+        .testTarget(name: "NexWireTests", dependencies: ["NexWire"]),
+        .testTarget(name: "NexBrokerTests", dependencies: ["NexBroker", "NexNotices", "NexWire"]),
+        .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire"]),
+        .testTarget(name: "NexServerTests", dependencies: ["NexServer"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["NexServer", "NexClient", "NexCrypto", "NexWire", "NexAudit"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// NexAudit: placeholder until the module lands.

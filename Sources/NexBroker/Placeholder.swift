@@ -1,0 +1,1 @@
+// NexBroker: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// NexClient: placeholder until the module lands.

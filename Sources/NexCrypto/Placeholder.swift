@@ -1,0 +1,1 @@
+// NexCrypto: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// NexNotices: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// NexServer: placeholder until the module lands.

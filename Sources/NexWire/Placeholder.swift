@@ -1,0 +1,1 @@
+// NexWire: placeholder until the module lands.
