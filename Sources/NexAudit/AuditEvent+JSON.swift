@@ -1,0 +1,79 @@
+import Foundation
+
+extension AuditEvent {
+    /// Encodes the event's members as JSON text without braces and without `seq`/`prev`/`hash`
+    /// (the writer adds those in order). Member order is fixed, so equal events encode to equal bytes.
+    ///
+    /// Called on the queue that saw the event, so the audit writer only frames and hashes.
+    public func encodedMembers() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + (envelope?.count ?? 0) * 4 / 3 + (certificateDER?.count ?? 0) * 4 / 3)
+        var first = true
+        JSONText.appendKey("time", first: &first, to: &out)
+        JSONText.appendString(Timestamp.format(millis: timeMillis), to: &out)
+        JSONText.appendKey("event", first: &first, to: &out)
+        JSONText.appendString(kind.rawValue, to: &out)
+        func string(_ key: StaticString, _ value: String?) {
+            guard let value else { return }
+            JSONText.appendKey(key, first: &first, to: &out)
+            JSONText.appendString(value, to: &out)
+        }
+        func integer<I: BinaryInteger>(_ key: StaticString, _ value: I?) {
+            guard let value else { return }
+            JSONText.appendKey(key, first: &first, to: &out)
+            JSONText.appendInteger(value, to: &out)
+        }
+        string("outcome", outcome?.rawValue)
+        string("reason", reason)
+        string("detail", detail)
+        integer("conn", connection)
+        string("node", node)
+        string("role", role)
+        string("country", country)
+        string("peer", peer)
+        string("cert", certificateFingerprint)
+        string("msg", messageID)
+        string("topic", topic)
+        string("kind", noticeKind)
+        integer("sub", subscriptionID)
+        string("filter", filter)
+        if let issuedAtMillis { string("issuedAt", Timestamp.format(millis: issuedAtMillis)) }
+        string("digest", signedDigest)
+        integer("ref", acceptedSequence)
+        if let recipients {
+            JSONText.appendKey("recipients", first: &first, to: &out)
+            out.append(UInt8(ascii: "["))
+            for (index, recipient) in recipients.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: Array(#"{"node":"#.utf8))
+                JSONText.appendString(recipient.node, to: &out)
+                out.append(contentsOf: Array(#","conn":"#.utf8))
+                JSONText.appendInteger(recipient.connection, to: &out)
+                out.append(contentsOf: Array(#","subs":["#.utf8))
+                for (subIndex, id) in recipient.subscriptions.enumerated() {
+                    if subIndex > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONText.appendInteger(id, to: &out)
+                }
+                out.append(contentsOf: [UInt8(ascii: "]"), UInt8(ascii: "}")])
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        if let receivedMessageIDs {
+            JSONText.appendKey("received", first: &first, to: &out)
+            out.append(UInt8(ascii: "["))
+            for (index, id) in receivedMessageIDs.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.appendString(id, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        integer("delivery", deliverySequence)
+        if let envelope {
+            string("envelope", Data(envelope).base64EncodedString())
+        }
+        if let certificateDER {
+            string("certificate", Data(certificateDER).base64EncodedString())
+        }
+        return out
+    }
+}

@@ -1,0 +1,108 @@
+/// One thing that happened, before the audit log gives it a sequence number and links it.
+///
+/// Events are plain values built on whichever queue saw the event; ``AuditLog`` encodes them, numbers
+/// them and appends them in order. Optional fields are omitted from the record when `nil`.
+/// The record format is specified in docs/AUDIT.md.
+public struct AuditEvent: Sendable, Equatable {
+    /// What kind of event this is (the record's `event` field).
+    public enum Kind: String, Sendable, CaseIterable {
+        /// nexd started (the record names the config and the version).
+        case start
+        /// nexd stopped cleanly.
+        case stop
+        /// A torn final record was cut off at start-up (the record says how many bytes).
+        case repair
+        /// A TLS connection was accepted or refused (TLS failure, identity or roster refusal).
+        case connect
+        /// A connection ended.
+        case disconnect
+        /// First use of an originator certificate: the record keeps its DER bytes.
+        case certificate
+        /// A subscription was accepted or refused.
+        case subscribe
+        /// A subscription was removed.
+        case unsubscribe
+        /// A publish was accepted (with its signed envelope) or refused (with the reason).
+        case publish
+        /// The routing decision of one accepted notice: every recipient, one record.
+        case route
+        /// A batch of receipts from one subscriber connection.
+        case receipt
+        /// A malformed, oversized or unexpected frame; the connection was closed.
+        case protocolError = "protocol-error"
+    }
+
+    /// Whether the action was allowed.
+    public enum Outcome: String, Sendable {
+        case accepted
+        case refused
+        /// A byte-identical re-send of an accepted publish, answered with the original ACK.
+        case duplicate
+    }
+
+    /// One recipient of a routed notice.
+    public struct Recipient: Sendable, Equatable {
+        /// The subscriber's node id.
+        public var node: String
+        /// The connection the delivery leaves on.
+        public var connection: UInt64
+        /// The subscriber's matching subscription ids.
+        public var subscriptions: [UInt32]
+
+        /// Creates a recipient entry.
+        public init(node: String, connection: UInt64, subscriptions: [UInt32]) {
+            self.node = node
+            self.connection = connection
+            self.subscriptions = subscriptions
+        }
+    }
+
+    public var kind: Kind
+    /// Event time in Unix milliseconds.
+    public var timeMillis: Int64
+    public var outcome: Outcome?
+    /// Stable reason code (for example `bad-signature`, `unknown-ca`).
+    public var reason: String?
+    /// Readable detail for a person; never payloads or keys.
+    public var detail: String?
+    /// Connection number (per daemon run).
+    public var connection: UInt64?
+    public var node: String?
+    public var role: String?
+    public var country: String?
+    /// Peer address `ip:port`.
+    public var peer: String?
+    /// SHA-256 fingerprint (hex) of the peer's or originator's certificate.
+    public var certificateFingerprint: String?
+    /// Message id (canonical UUID text).
+    public var messageID: String?
+    public var topic: String?
+    /// Notice kind.
+    public var noticeKind: String?
+    /// Subscription id and filter for subscribe/unsubscribe.
+    public var subscriptionID: UInt32?
+    public var filter: String?
+    /// Issued-at of an envelope, Unix milliseconds.
+    public var issuedAtMillis: Int64?
+    /// SHA-256 (hex) of the envelope's signed bytes: identifies a byte-identical retry.
+    public var signedDigest: String?
+    /// The signed envelope's wire bytes (accepted publishes keep them for later re-verification).
+    public var envelope: [UInt8]?
+    /// A certificate's DER bytes (first use of an originator certificate).
+    public var certificateDER: [UInt8]?
+    /// Audit sequence of the accepted publish a route or duplicate refers to.
+    public var acceptedSequence: UInt64?
+    /// Recipients of a routing decision.
+    public var recipients: [Recipient]?
+    /// Message ids confirmed by a receipt batch.
+    public var receivedMessageIDs: [String]?
+    /// A delivery sequence number (receipt batches: the cumulative number received).
+    public var deliverySequence: UInt64?
+
+    /// Creates an event of `kind` at `timeMillis` with every optional field empty.
+    public init(_ kind: Kind, timeMillis: Int64, outcome: Outcome? = nil) {
+        self.kind = kind
+        self.timeMillis = timeMillis
+        self.outcome = outcome
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Reads the log's lines in order, segment by segment. For start-up rebuilds and `nex audit`.
+public struct AuditReader {
+    /// One raw line: where it is, and its bytes without the newline. `isTorn` marks a final line
+    /// with no newline (a crash artefact nexd repairs at start-up).
+    public struct Line {
+        public var segment: String
+        public var number: Int
+        public var bytes: ArraySlice<UInt8>
+        public var isTorn: Bool
+    }
+
+    public let directory: String
+
+    /// A reader of the log in `directory`.
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// Segment names in order.
+    public func segments() throws(AuditError) -> [String] {
+        try AuditSegments.list(in: directory)
+    }
+
+    /// Calls `body` for each line of the given segments in order; `body` returns false to stop.
+    public func forEachLine(in segments: [String], _ body: (Line) throws -> Bool) throws {
+        for name in segments {
+            let path = directory + "/" + name
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw AuditError(.unreadable, "cannot read audit segment \(path)")
+            }
+            let bytes = [UInt8](data)
+            var start = 0
+            var number = 0
+            while start < bytes.count {
+                number += 1
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n"))
+                let line = Line(segment: name, number: number, bytes: bytes[start..<(end ?? bytes.count)], isTorn: end == nil)
+                guard try body(line) else { return }
+                start = (end ?? bytes.count) + 1
+            }
+        }
+    }
+
+    /// Calls `body` for each decodable record of every segment; undecodable lines are skipped
+    /// (``AuditVerifier`` is the tool that reports them).
+    public func forEachRecord(in segments: [String]? = nil, _ body: (AuditRecord) throws -> Bool) throws {
+        try forEachLine(in: segments ?? self.segments()) { line in
+            guard !line.isTorn, let record = AuditRecord(segment: line.segment, line: line.number, bytes: Array(line.bytes)) else {
+                return true
+            }
+            return try body(record)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// NexAudit: placeholder until the module lands.

@@ -1,1 +1,0 @@
-// NexClient: placeholder until the module lands.

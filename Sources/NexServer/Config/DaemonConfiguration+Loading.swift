@@ -1,0 +1,130 @@
+import Foundation
+import NexNotices
+import Yams
+
+extension DaemonConfiguration {
+    /// The config `nexd` reads when given no `--config`.
+    public static let defaultPath = "Config/nexd.yaml"
+
+    /// Loads and validates the YAML config at `path`.
+    /// - Throws: ``ConfigurationError`` naming the file, key and line of the first problem.
+    public static func load(path: String) throws(ConfigurationError) -> DaemonConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(file: path, key: "", message: "cannot read the file (does it exist? run from the repository root or pass --config PATH)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(file: path, key: "", message: "the file is not UTF-8 text")
+        }
+        return try parse(yaml: text, path: path)
+    }
+
+    /// Parses and validates YAML text; `path` names it in errors.
+    public static func parse(yaml text: String, path: String) throws(ConfigurationError) -> DaemonConfiguration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigurationError(file: path, key: "", message: "the file is empty")
+            }
+            root = node
+        } catch let error as ConfigurationError {
+            throw error
+        } catch let error as YamlError {
+            throw ConfigurationError(file: path, key: "", message: "not valid YAML: \(error)")
+        } catch {
+            throw ConfigurationError(file: path, key: "", message: "not valid YAML: \(error)")
+        }
+        var top = try YAMLMapping(file: path, path: "", node: root)
+        var config = DaemonConfiguration(sourcePath: path, roster: Roster([]))
+
+        if var listen = try top.mapping("listen") {
+            config.listen.host = try listen.string("host", default: config.listen.host)
+            config.listen.port = UInt16(try listen.integer("port", default: Int(config.listen.port), range: 0...65_535))
+            try listen.rejectUnknownKeys()
+        }
+        if var tls = try top.mapping("tls") {
+            config.tls.caCertificate = try tls.string("ca", default: config.tls.caCertificate)
+            config.tls.certificate = try tls.string("certificate", default: config.tls.certificate)
+            config.tls.privateKey = try tls.string("key", default: config.tls.privateKey)
+            try tls.rejectUnknownKeys()
+        }
+        if var audit = try top.mapping("audit") {
+            config.audit.directory = try audit.string("directory", default: config.audit.directory)
+            config.audit.segmentMaximumBytes = try audit.integer(
+                "segmentMaxBytes", default: config.audit.segmentMaximumBytes, range: 4096...(1 << 34))
+            config.audit.synchronizesWrites = try audit.boolean("fsync", default: config.audit.synchronizesWrites)
+            try audit.rejectUnknownKeys()
+        }
+        if var limits = try top.mapping("limits") {
+            config.limits.maximumFrameSize = try limits.integer(
+                "maxFrameBytes", default: config.limits.maximumFrameSize, range: 1024...(16 << 20))
+            config.limits.maximumSubscriptionsPerConnection = try limits.integer(
+                "maxSubscriptionsPerConnection", default: config.limits.maximumSubscriptionsPerConnection, range: 1...65_535)
+            config.limits.replayWindow = .seconds(try limits.integer("replayWindowSeconds", default: 120, range: 1...86_400))
+            config.limits.replayCacheEntries = try limits.integer(
+                "replayCacheEntries", default: config.limits.replayCacheEntries, range: 1000...100_000_000)
+            config.limits.outboundBufferBytes = try limits.integer(
+                "outboundBufferBytes", default: config.limits.outboundBufferBytes, range: 65_536...(1 << 32))
+            config.limits.maximumConnections = try limits.integer(
+                "maxConnections", default: config.limits.maximumConnections, range: 1...1_000_000)
+            config.limits.verificationThreads = try limits.integer(
+                "verificationThreads", default: config.limits.verificationThreads, range: 0...256)
+            try limits.rejectUnknownKeys()
+        }
+        if var development = try top.mapping("development") {
+            config.development.pkiDirectory = try development.string("pki", default: config.development.pkiDirectory)
+            config.development.createMissingPKI = try development.boolean("createMissingPKI", default: false)
+            try development.rejectUnknownKeys()
+        }
+        if var permissions = try top.mapping("permissions") {
+            let mode = try permissions.string("mode", default: config.permissions.rawValue)
+            guard let parsed = PermissionMode(rawValue: mode) else {
+                throw ConfigurationError(file: path, key: "permissions.mode", line: permissions.value("mode")?.line,
+                                         message: "unknown mode \"\(mode)\"; this version knows \"every-roster-node\"")
+            }
+            config.permissions = parsed
+            try permissions.rejectUnknownKeys()
+        }
+        config.roster = try parseRoster(top.value("roster"), file: path)
+        try top.rejectUnknownKeys()
+        return config
+    }
+
+    private static func parseRoster(_ node: Node?, file: String) throws(ConfigurationError) -> Roster {
+        guard let node else {
+            throw ConfigurationError(file: file, key: "roster", message: "missing: list the nodes allowed to connect")
+        }
+        guard let sequence = node.sequence else {
+            throw ConfigurationError(file: file, key: "roster", line: node.line, message: "expected a list of nodes")
+        }
+        var entries: [RosterEntry] = []
+        var seen: Set<String> = []
+        for (index, item) in sequence.enumerated() {
+            var mapping = try YAMLMapping(file: file, path: "roster[\(index)]", node: item)
+            let id = try mapping.string("id", default: "")
+            guard RosterEntry.isValidID(id) else {
+                throw ConfigurationError(file: file, key: mapping.keyPath("id"), line: item.line,
+                                         message: "\"\(id)\" is not a node id (lowercase tokens of a-z, 0-9, - joined by dots)")
+            }
+            guard seen.insert(id).inserted else {
+                throw ConfigurationError(file: file, key: mapping.keyPath("id"), line: item.line, message: "\"\(id)\" appears twice")
+            }
+            let roleText = try mapping.string("role", default: "")
+            guard let role = NodeRole(rawValue: roleText) else {
+                throw ConfigurationError(file: file, key: mapping.keyPath("role"), line: item.line,
+                                         message: "\"\(roleText)\" is not a role; use one of \(NodeRole.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let country = try mapping.string("country", default: "")
+            guard RosterEntry.isValidCountry(country) else {
+                throw ConfigurationError(file: file, key: mapping.keyPath("country"), line: item.line,
+                                         message: "\"\(country)\" is not a lowercase ISO 3166 alpha-2 code")
+            }
+            let name = try mapping.optionalString("name")
+            try mapping.rejectUnknownKeys()
+            entries.append(RosterEntry(id: id, role: role, country: country, name: name))
+        }
+        guard !entries.isEmpty else {
+            throw ConfigurationError(file: file, key: "roster", line: node.line, message: "is empty: no node could connect")
+        }
+        return Roster(entries)
+    }
+}

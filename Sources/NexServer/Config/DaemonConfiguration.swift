@@ -1,0 +1,70 @@
+/// Everything `nexd` reads from its config file. Every key, its type, default and whether it can be
+/// reloaded is documented in the annotated default, Config/nexd.yaml.
+///
+/// Relative paths are relative to the working directory (the README runs from the repository root).
+public struct DaemonConfiguration: Sendable {
+    /// Where the daemon listens.
+    public struct Listen: Sendable {
+        /// Default `127.0.0.1`.
+        public var host = "127.0.0.1"
+        /// Default 7247; 0 picks an ephemeral port (tests).
+        public var port: UInt16 = 7247
+    }
+
+    /// The daemon's TLS identity and the CA that issues node certificates.
+    public struct TLSFiles: Sendable {
+        public var caCertificate = "Certs/dev/ca.pem"
+        public var certificate = "Certs/dev/nexd.pem"
+        public var privateKey = "Certs/dev/nexd.key"
+    }
+
+    /// The audit log.
+    public struct Audit: Sendable {
+        public var directory = "var/audit"
+        public var segmentMaximumBytes = 64 << 20
+        public var synchronizesWrites = true
+    }
+
+    /// Protocol and resource limits.
+    public struct Limits: Sendable {
+        public var maximumFrameSize = 65_536
+        public var maximumSubscriptionsPerConnection = 256
+        public var replayWindow = Duration.seconds(120)
+        public var replayCacheEntries = 1_000_000
+        public var outboundBufferBytes = 8 << 20
+        public var maximumConnections = 4096
+        /// Worker threads that verify signatures; 0 = one per core.
+        public var verificationThreads = 0
+    }
+
+    /// Development conveniences; a production config leaves `createMissingPKI` false.
+    public struct Development: Sendable {
+        /// Directory of the development PKI (`nex pki init` writes it).
+        public var pkiDirectory = "Certs/dev"
+        /// When true and the TLS files are missing, nexd creates a development PKI and says so.
+        public var createMissingPKI = false
+    }
+
+    /// How publish and subscribe are authorised.
+    public enum PermissionMode: String, Sendable {
+        /// Interim (spine) policy: every roster node may publish and subscribe anywhere.
+        case everyRosterNode = "every-roster-node"
+    }
+
+    /// The file this configuration came from (for messages).
+    public var sourcePath: String
+    public var listen = Listen()
+    public var tls = TLSFiles()
+    public var audit = Audit()
+    public var limits = Limits()
+    public var development = Development()
+    public var permissions = PermissionMode.everyRosterNode
+    /// The nodes allowed to connect, by certificate CN.
+    public var roster: Roster
+
+    /// A configuration with every default and the given roster (tests build on this).
+    public init(sourcePath: String = "(built in)", roster: Roster) {
+        self.sourcePath = sourcePath
+        self.roster = roster
+    }
+}

@@ -1,0 +1,89 @@
+import Yams
+
+/// Reads one YAML mapping of the config, refusing unknown keys and ill-typed values with the
+/// file, key path and line in the error.
+struct YAMLMapping {
+    let file: String
+    let path: String
+    let node: Node
+    private let entries: [(key: String, value: Node)]
+    private var used: Set<String> = []
+
+    init(file: String, path: String, node: Node) throws(ConfigurationError) {
+        self.file = file
+        self.path = path
+        self.node = node
+        guard let mapping = node.mapping else {
+            throw ConfigurationError(file: file, key: path, line: node.line, message: "expected a mapping of keys")
+        }
+        var entries: [(key: String, value: Node)] = []
+        for (key, value) in mapping {
+            guard let name = key.string else {
+                throw ConfigurationError(file: file, key: path, line: key.line, message: "keys must be plain strings")
+            }
+            entries.append((name, value))
+        }
+        self.entries = entries
+    }
+
+    func keyPath(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+
+    mutating func value(_ key: String) -> Node? {
+        used.insert(key)
+        return entries.first { $0.key == key }?.value
+    }
+
+    mutating func string(_ key: String, default fallback: String) throws(ConfigurationError) -> String {
+        guard let node = value(key) else { return fallback }
+        guard let scalar = node.scalar, !scalar.string.isEmpty else {
+            throw ConfigurationError(file: file, key: keyPath(key), line: node.line, message: "expected a non-empty string")
+        }
+        return scalar.string
+    }
+
+    mutating func optionalString(_ key: String) throws(ConfigurationError) -> String? {
+        guard let node = value(key) else { return nil }
+        if node.scalar?.string == "null" || node.scalar?.string == "~" { return nil }
+        return try string(key, default: "")
+    }
+
+    mutating func integer(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let node = value(key) else { return fallback }
+        guard let text = node.scalar?.string, let number = Int(text.replacingOccurrences(of: "_", with: "")) else {
+            throw ConfigurationError(file: file, key: keyPath(key), line: node.line, message: "expected an integer")
+        }
+        guard range.contains(number) else {
+            throw ConfigurationError(file: file, key: keyPath(key), line: node.line,
+                                     message: "\(number) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+
+    mutating func boolean(_ key: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
+        guard let node = value(key) else { return fallback }
+        switch node.scalar?.string {
+        case "true": return true
+        case "false": return false
+        default:
+            throw ConfigurationError(file: file, key: keyPath(key), line: node.line, message: "expected true or false")
+        }
+    }
+
+    mutating func mapping(_ key: String) throws(ConfigurationError) -> YAMLMapping? {
+        guard let node = value(key) else { return nil }
+        return try YAMLMapping(file: file, path: keyPath(key), node: node)
+    }
+
+    /// Throws for the first key that no reader asked for.
+    func rejectUnknownKeys() throws(ConfigurationError) {
+        for entry in entries where !used.contains(entry.key) {
+            throw ConfigurationError(file: file, key: keyPath(entry.key), line: entry.value.line,
+                                     message: "unknown key; see the annotated default in Config/nexd.yaml for the keys this version reads")
+        }
+    }
+}
+
+extension Node {
+    /// 1-based line of the node in its file.
+    var line: Int? { mark.map { $0.line } }
+}

@@ -1,0 +1,74 @@
+import Dispatch
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs nexd as a process: config, development PKI, daemon, signals. Lives outside `main.swift`
+/// so its Dispatch handlers are not main-actor isolated (they would trap when they fire).
+public enum DaemonRunner {
+    /// What a run ended with.
+    public enum Outcome: Sendable {
+        /// `--check-config`: the summary to print.
+        case checked(String)
+    }
+
+    /// Loads the config, prepares the PKI, starts the daemon and never returns (until a signal
+    /// stops it, which exits the process), unless `checkOnly`.
+    /// - Throws: ``ConfigurationError`` or ``DaemonError``.
+    public static func run(configPath: String, checkOnly: Bool, logger: Logger) throws -> Outcome {
+        let configuration = try DaemonConfiguration.load(path: configPath)
+        if checkOnly {
+            if !missingTLSFiles(configuration).isEmpty, configuration.development.createMissingPKI {
+                return .checked("\(configPath): OK (\(configuration.roster.entries.count) roster nodes; the development PKI is missing and would be created in \(configuration.development.pkiDirectory) on start)")
+            }
+            _ = try NexDaemon.tlsContextCheck(configuration)
+            return .checked("\(configPath): OK (\(configuration.roster.entries.count) roster nodes, listen \(configuration.listen.host):\(configuration.listen.port), audit \(configuration.audit.directory))")
+        }
+        try prepareDevelopmentPKI(configuration, logger: logger)
+        signal(SIGPIPE, SIG_IGN)
+        let daemon = try NexDaemon(configuration: configuration, logger: logger)
+        try daemon.start()
+        let signalSources = installSignalHandlers(daemon, logger: logger)
+        withExtendedLifetime(signalSources) { dispatchMain() }
+    }
+
+    private static func missingTLSFiles(_ configuration: DaemonConfiguration) -> [String] {
+        [configuration.tls.caCertificate, configuration.tls.certificate, configuration.tls.privateKey]
+            .filter { access($0, F_OK) != 0 }
+    }
+
+    /// Creates the development PKI when the TLS files are missing and the config allows it.
+    private static func prepareDevelopmentPKI(_ configuration: DaemonConfiguration, logger: Logger) throws {
+        let missing = missingTLSFiles(configuration)
+        guard !missing.isEmpty else { return }
+        guard configuration.development.createMissingPKI else {
+            throw DaemonError("TLS files missing: \(missing.joined(separator: ", ")) (\(configuration.sourcePath): tls). Create them, or run `nex pki init` for a development PKI")
+        }
+        let pki = DevelopmentPKI(directory: configuration.development.pkiDirectory)
+        let summary = try pki.create(nodeIDs: configuration.roster.entries.map(\.id))
+        logger.notice("created a development PKI (development.createMissingPKI is true)", metadata: [
+            "pki.dir": "\(pki.directory)", "pki.files": "\(summary.writtenFiles.count)",
+            "pki.nodes": "\(configuration.roster.entries.count)",
+        ])
+        let stillMissing = missingTLSFiles(configuration)
+        guard stillMissing.isEmpty else {
+            throw DaemonError("created a development PKI in \(pki.directory), but tls files \(stillMissing.joined(separator: ", ")) are elsewhere (\(configuration.sourcePath): tls)")
+        }
+    }
+
+    private static func installSignalHandlers(_ daemon: NexDaemon, logger: Logger) -> [DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                logger.notice("signal received; stopping", metadata: ["signal": "\(signalNumber)"])
+                daemon.stop()
+                exit(0)
+            }
+            source.activate()
+            return source
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Dispatch
+import Foundation
+import Logging
+import NexAudit
+import NexCrypto
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The NoticeExchange daemon: listens for mutual-TLS connections from roster nodes, verifies every
+/// notice, routes it and records everything in the audit log.
+///
+/// Create it with a validated ``DaemonConfiguration``, call ``start()`` and keep the process alive
+/// (`dispatchMain()` in `nexd`); ``stop()`` closes every connection and the audit log. Tests run it in
+/// process on port 0.
+public final class NexDaemon: @unchecked Sendable {
+    private let context: ServerContext
+    private let listenerQueue = DispatchQueue(label: "nex.listener")
+    private var listener: ListeningSocket?
+    private var acceptSource: DispatchSourceRead?
+    private let nextConnectionID = Atomic<UInt64>(1)
+    private let liveConnections = Atomic<Int>(0)
+    private let stopped = Atomic<Bool>(false)
+
+    /// Loads the TLS identity, opens the audit log (repairing a torn tail) and rebuilds the replay
+    /// cache. Does not listen yet.
+    /// - Throws: ``DaemonError`` with a message naming the file or key at fault.
+    public init(configuration: DaemonConfiguration, logger: Logger) throws(DaemonError) {
+        let tlsContext = try Self.makeTLSContext(configuration)
+        let now = WallClock.nowMillis()
+        var auditConfiguration = AuditLog.Configuration(directory: configuration.audit.directory)
+        auditConfiguration.segmentMaximumBytes = configuration.audit.segmentMaximumBytes
+        auditConfiguration.synchronizesWrites = configuration.audit.synchronizesWrites
+        let audit: AuditLog
+        do {
+            audit = try AuditLog(configuration: auditConfiguration, nowMillis: now)
+        } catch {
+            throw DaemonError("\(error.message) (\(configuration.sourcePath): audit.directory)")
+        }
+        if audit.recovery.tornBytes > 0 {
+            logger.warning("audit log had a torn final record; cut off and recorded", metadata: [
+                "audit.tornBytes": "\(audit.recovery.tornBytes)",
+            ])
+        }
+        let broker = Broker(audit: audit, auditDirectory: configuration.audit.directory,
+                            replayWindow: configuration.limits.replayWindow,
+                            replayCapacity: configuration.limits.replayCacheEntries, logger: logger)
+        do {
+            let restored = try broker.queue.sync {
+                try broker.rebuildReplayCache(from: configuration.audit.directory, nowMillis: now)
+            }
+            logger.info("replay cache rebuilt from the audit log", metadata: ["replay.restored": "\(restored)"])
+        } catch {
+            throw DaemonError("cannot read the audit log to rebuild the replay cache: \(error)")
+        }
+        context = ServerContext(configuration: configuration, tlsContext: tlsContext, audit: audit, broker: broker, logger: logger)
+    }
+
+    /// Loads the TLS files the way ``init(configuration:logger:)`` does (for `--check-config`).
+    /// - Throws: ``DaemonError`` naming the file and key.
+    public static func tlsContextCheck(_ configuration: DaemonConfiguration) throws(DaemonError) -> Bool {
+        _ = try makeTLSContext(configuration)
+        return true
+    }
+
+    private static func makeTLSContext(_ configuration: DaemonConfiguration) throws(DaemonError) -> TLSContext {
+        let files = configuration.tls
+        let source = configuration.sourcePath
+        let trustRoots: [Certificate]
+        let chain: [Certificate]
+        let key: PrivateKey
+        do { trustRoots = try Certificate.certificates(pemFile: files.caCertificate) } catch {
+            throw DaemonError("cannot load the CA certificate \(files.caCertificate) (\(source): tls.ca): \(error.message)")
+        }
+        do { chain = try Certificate.certificates(pemFile: files.certificate) } catch {
+            throw DaemonError("cannot load the server certificate \(files.certificate) (\(source): tls.certificate): \(error.message)")
+        }
+        do { key = try PrivateKey(pemFile: files.privateKey) } catch {
+            throw DaemonError("cannot load the server key \(files.privateKey) (\(source): tls.key): \(error.message)")
+        }
+        guard let leaf = chain.first, !trustRoots.isEmpty else {
+            throw DaemonError("no certificate found in \(files.certificate) or \(files.caCertificate) (\(source): tls)")
+        }
+        do {
+            return try TLSContext.server(certificate: leaf, chain: Array(chain.dropFirst()), key: key, trustRoots: trustRoots)
+        } catch {
+            throw DaemonError("cannot set up TLS from \(files.certificate) and \(files.privateKey) (\(source): tls): \(error.message)")
+        }
+    }
+
+    /// The port nexd listens on (after ``start()``).
+    public var port: UInt16? { listenerQueue.sync { listener?.port } }
+
+    /// The audit log nexd writes (tests flush it before reading).
+    public var auditLog: AuditLog { context.audit }
+
+    /// Binds the listen address and starts accepting. Returns the bound port.
+    /// - Throws: ``DaemonError`` when the address cannot be bound.
+    @discardableResult
+    public func start() throws(DaemonError) -> UInt16 {
+        let configuration = context.configuration
+        let socket = try ListeningSocket.bind(host: configuration.listen.host, port: configuration.listen.port)
+        var event = AuditEvent(.start, timeMillis: WallClock.nowMillis())
+        event.detail = "nexd \(NexVersion.current) listening on \(configuration.listen.host):\(socket.port), config \(configuration.sourcePath)"
+        context.audit.append([event])
+        listenerQueue.sync {
+            listener = socket
+            let source = DispatchSource.makeReadSource(fileDescriptor: socket.fileDescriptor, queue: listenerQueue)
+            source.setEventHandler { [unowned self] in self.acceptPending() }
+            source.setCancelHandler { Glibc.close(socket.fileDescriptor) }
+            acceptSource = source
+            source.activate()
+        }
+        context.logger.notice("nexd listening", metadata: [
+            "listen.addr": "\(configuration.listen.host):\(socket.port)", "roster.size": "\(configuration.roster.entries.count)",
+            "audit.dir": "\(configuration.audit.directory)", "audit.seq": "\(context.audit.currentSequence)",
+        ])
+        return socket.port
+    }
+
+    /// Accepts until EAGAIN (listener queue).
+    private func acceptPending() {
+        guard let listener else { return }
+        while let (fd, peer) = listener.accept() {
+            let id = nextConnectionID.add(1, ordering: .relaxed).oldValue
+            guard liveConnections.load(ordering: .relaxed) < context.configuration.limits.maximumConnections else {
+                var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
+                event.connection = id
+                event.peer = peer
+                event.reason = "too-many-connections"
+                event.detail = "limits.maxConnections (\(context.configuration.limits.maximumConnections)) reached"
+                context.audit.append([event])
+                context.logger.warning("connection refused: too many connections", metadata: ["peer.addr": "\(peer)"])
+                Glibc.close(fd)
+                continue
+            }
+            do {
+                let connection = try Connection(id: id, fileDescriptor: fd, peer: peer, context: context)
+                liveConnections.add(1, ordering: .relaxed)
+                connection.onClosed = { [weak self] in self?.liveConnections.subtract(1, ordering: .relaxed) }
+                connection.start()
+            } catch {
+                context.logger.error("cannot create a TLS session", metadata: ["error": "\(error)"])
+                Glibc.close(fd)
+            }
+        }
+    }
+
+    /// Stops accepting, closes every connection, records the stop and closes the audit log.
+    /// Safe to call more than once.
+    public func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        listenerQueue.sync {
+            acceptSource?.cancel()
+            acceptSource = nil
+        }
+        let broker = context.broker
+        let connections = broker.queue.sync { broker.allConnections() }
+        for connection in connections {
+            connection.queue.sync { connection.close(reason: "nexd is stopping") }
+        }
+        var event = AuditEvent(.stop, timeMillis: WallClock.nowMillis())
+        event.detail = "nexd stopped"
+        context.audit.append([event])
+        context.audit.close()
+        context.logger.notice("nexd stopped")
+    }
+}

@@ -1,0 +1,15 @@
+import NexCrypto
+import NexNotices
+
+/// A connected node as nexd knows it after the handshake: who (certificate CN, on the roster),
+/// which certificate, and from where.
+public struct NodeIdentity: Sendable {
+    /// Roster id = certificate subject CN.
+    public var id: String
+    public var role: NodeRole
+    public var country: String
+    /// The verified client certificate.
+    public var certificate: Certificate
+    /// `ip:port` of the peer.
+    public var peer: String
+}

@@ -1,0 +1,210 @@
+import NexAudit
+import NexBroker
+import NexCrypto
+import NexNotices
+import NexWire
+
+/// What an open connection does with each frame from its node (connection queue).
+extension Connection {
+    func handle(_ frame: Frame) {
+        guard hasReceivedHello else {
+            if case .hello(let hello) = frame {
+                guard hello.protocolVersion == WireLimits.protocolVersion else {
+                    protocolError(WireError(code: .unsupportedVersion,
+                                            reason: "protocol version \(hello.protocolVersion) is not supported; this nexd speaks version \(WireLimits.protocolVersion)"))
+                    return
+                }
+                hasReceivedHello = true
+            } else {
+                protocolError(WireError(code: .protocolViolation, reason: "the first frame must be hello"))
+            }
+            return
+        }
+        switch frame {
+        case .publish(let envelope):
+            handlePublish(envelope)
+        case .subscribe(let subscribe):
+            handleSubscribe(subscribe)
+        case .unsubscribe(let subscriptionID):
+            handleUnsubscribe(subscriptionID)
+        case .receipt(let through):
+            guard through < nextDeliverySequence else {
+                protocolError(WireError(code: .protocolViolation,
+                                        reason: "receipt for delivery \(through) but only \(nextDeliverySequence - 1) were sent"))
+                return
+            }
+            recordReceipts(upTo: through)
+        case .certificateRequest(let fingerprint):
+            handleCertificateRequest(fingerprint)
+        case .ping(let nonce):
+            enqueue(.pong(nonce: nonce))
+        case .hello:
+            protocolError(WireError(code: .protocolViolation, reason: "hello was already received"))
+        case .pong:
+            break
+        case .welcome, .ack, .nack, .suback, .subnack, .unsuback, .deliver, .certificateResponse, .error:
+            protocolError(WireError(code: .protocolViolation, reason: "\(frame.typeName) frames are sent by nexd, not to it"))
+        }
+    }
+
+    // MARK: - Publish
+
+    private func handlePublish(_ bytes: [UInt8]) {
+        guard let identity else { return }
+        let ticket = sequencer.takeTicket()
+        let now = WallClock.nowMillis()
+        let broker = context.broker
+        let sequencer = self.sequencer
+        func finish(_ candidate: PublishCandidate) {
+            sequencer.complete(ticket, with: candidate) { ready in
+                broker.queue.async { broker.handle(ready) }
+            }
+        }
+        func refuse(_ envelope: SignedEnvelope?, _ code: WireErrorCode, _ reason: String) {
+            finish(PublishCandidate(connection: self, identity: identity, envelope: envelope, receivedAtMillis: now,
+                                    outcome: .refused(WireError(code: code, reason: reason))))
+        }
+        let signed: SignedEnvelope
+        do {
+            signed = try SignedEnvelope(parsing: bytes)
+        } catch {
+            refuse(nil, .malformedEnvelope, "envelope cannot be parsed: \(error.reason)")
+            return
+        }
+        let envelope = signed.envelope
+        guard envelope.sender == identity.id else {
+            refuse(signed, .senderMismatch, "envelope sender \"\(envelope.sender)\" is not this connection's identity \"\(identity.id)\"")
+            return
+        }
+        do {
+            _ = try Topic(validating: envelope.topic)
+        } catch {
+            refuse(signed, .invalidTopic, error.reason)
+            return
+        }
+        guard NoticeKind(rawValue: envelope.kind) != nil else {
+            refuse(signed, .unknownKind, "notice kind \"\(envelope.kind)\" is unknown; use one of \(NoticeKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            return
+        }
+        let publicKey = identity.certificate.publicKey
+        guard let algorithm = SignatureAlgorithm(rawValue: envelope.signatureAlgorithm), algorithm == publicKey.algorithm else {
+            refuse(signed, .unsupportedAlgorithm,
+                   "signature algorithm \(envelope.signatureAlgorithm) does not match the certificate's \(publicKey.algorithm.name) key")
+            return
+        }
+        let windowMillis = context.configuration.limits.replayWindow.components.seconds * 1000
+        guard abs(envelope.issuedAtMillis - now) <= windowMillis else {
+            refuse(signed, .outsideReplayWindow,
+                   "issued-at \(Timestamp.format(millis: envelope.issuedAtMillis)) is more than \(windowMillis / 1000) s from nexd's clock \(Timestamp.format(millis: now))")
+            return
+        }
+        context.verificationQueue.async {
+            let message = signed.bytesToSign
+            let outcome: PublishCandidate.Outcome
+            if publicKey.isValidSignature(signed.signature, for: message) {
+                outcome = .verified(signedDigest: SHA256.hash(message))
+            } else {
+                outcome = .refused(WireError(code: .badSignature,
+                                             reason: "signature does not verify with the certificate of \(identity.id)"))
+            }
+            finish(PublishCandidate(connection: self, identity: identity, envelope: signed, receivedAtMillis: now, outcome: outcome))
+        }
+    }
+
+    // MARK: - Subscriptions
+
+    private func handleSubscribe(_ subscribe: Subscribe) {
+        let subscriptionID = subscribe.subscriptionID
+        func refuse(_ code: WireErrorCode, _ reason: String) {
+            auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .refused, reason: code.name, detail: reason)
+            enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: code, reason: reason)))
+        }
+        let filter: TopicFilter
+        do {
+            filter = try TopicFilter(validating: subscribe.filter)
+        } catch {
+            refuse(.invalidFilter, error.reason)
+            return
+        }
+        guard !subscriptionIDs.contains(subscriptionID) else {
+            refuse(.duplicateSubscription, "subscription id \(subscriptionID) is already in use on this connection")
+            return
+        }
+        let limit = context.configuration.limits.maximumSubscriptionsPerConnection
+        guard subscriptionIDs.count < limit else {
+            refuse(.tooManySubscriptions, "at most \(limit) subscriptions per connection")
+            return
+        }
+        subscriptionIDs.insert(subscriptionID)
+        auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .accepted, reason: nil, detail: nil)
+        let broker = context.broker
+        let connectionID = id
+        // The suback leaves only once the broker has the subscription, so a publish that follows
+        // the suback is routed to it.
+        broker.queue.async {
+            _ = broker.subscribe(connectionID, subscriptionID: subscriptionID, filter: filter)
+            self.send(.suback(SubscribeAck(subscriptionID: subscriptionID, extensions: [])))
+        }
+    }
+
+    private func handleUnsubscribe(_ subscriptionID: UInt32) {
+        guard subscriptionIDs.remove(subscriptionID) != nil else {
+            enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: .unknownSubscription,
+                                           reason: "no subscription \(subscriptionID) on this connection")))
+            return
+        }
+        auditSubscription(.unsubscribe, subscriptionID, filter: nil, outcome: .accepted, reason: nil, detail: nil)
+        let broker = context.broker
+        let connectionID = id
+        broker.queue.async {
+            _ = broker.unsubscribe(connectionID, subscriptionID: subscriptionID)
+            self.send(.unsuback(subscriptionID: subscriptionID))
+        }
+    }
+
+    private func auditSubscription(_ kind: AuditEvent.Kind, _ subscriptionID: UInt32, filter: String?,
+                                   outcome: AuditEvent.Outcome, reason: String?, detail: String?) {
+        var event = AuditEvent(kind, timeMillis: WallClock.nowMillis(), outcome: outcome)
+        event.connection = id
+        event.node = identity?.id
+        event.country = identity?.country
+        event.subscriptionID = subscriptionID
+        event.filter = filter
+        event.reason = reason
+        event.detail = detail
+        context.audit.append([event])
+        if outcome == .refused {
+            logger.info("subscribe refused", metadata: ["reason": "\(reason ?? "")", "filter": "\(filter ?? "")"])
+        }
+    }
+
+    // MARK: - Receipts and certificates
+
+    /// Records one audit entry for every delivery up to `through` not yet receipted.
+    func recordReceipts(upTo through: UInt64) {
+        var received: [String] = []
+        while unreceiptedStart < unreceipted.count, unreceipted[unreceiptedStart].sequence <= through {
+            received.append(unreceipted[unreceiptedStart].messageID.description)
+            unreceiptedStart += 1
+        }
+        if unreceiptedStart > 1024, unreceiptedStart * 2 > unreceipted.count {
+            unreceipted.removeFirst(unreceiptedStart)
+            unreceiptedStart = 0
+        }
+        guard !received.isEmpty else { return }
+        var event = AuditEvent(.receipt, timeMillis: WallClock.nowMillis())
+        event.connection = id
+        event.node = identity?.id
+        event.deliverySequence = through
+        event.receivedMessageIDs = received
+        context.audit.append([event])
+    }
+
+    private func handleCertificateRequest(_ fingerprint: [UInt8]) {
+        let broker = context.broker
+        broker.queue.async {
+            let der = SHA256Digest(bytes: fingerprint).flatMap { broker.certificateDER(for: $0) } ?? []
+            self.send(.certificateResponse(fingerprint: fingerprint, der: der))
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Logging
+import NexAudit
+import NexCrypto
+import NexWire
+
+/// Handshake outcome, identity checks, refusals and the end of a connection (connection queue).
+extension Connection {
+    /// The TLS handshake succeeded (the CA verified the chain and validity): now the identity checks
+    /// that OpenSSL does not make — clientAuth usage present, CN on the roster.
+    func handshakeCompleted() {
+        guard let certificate = session.peerCertificate else {
+            refuseAfterHandshake(.noCertificate, detail: "no client certificate after handshake", certificate: nil)
+            return
+        }
+        guard let usage = certificate.extendedKeyUsage, usage.contains(.clientAuth) else {
+            refuseAfterHandshake(.invalidPurpose,
+                                 detail: "client certificate \(certificate.subjectDescription) lacks the clientAuth extended key usage",
+                                 certificate: certificate)
+            return
+        }
+        guard let cn = certificate.subjectCommonName, let entry = context.configuration.roster.entry(for: cn) else {
+            refuseAfterHandshake(.notInRoster,
+                                 detail: "certificate subject \(certificate.subjectDescription) is not on the roster (\(context.configuration.sourcePath): roster)",
+                                 certificate: certificate)
+            return
+        }
+        let identity = NodeIdentity(id: entry.id, role: entry.role, country: entry.country, certificate: certificate, peer: peer)
+        self.identity = identity
+        setNodeID(entry.id)
+        logger[metadataKey: "peer.node"] = "\(entry.id)"
+        state = .open
+        var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .accepted)
+        event.connection = id
+        event.node = entry.id
+        event.role = entry.role.rawValue
+        event.country = entry.country
+        event.peer = peer
+        event.certificateFingerprint = certificate.fingerprint.hex
+        event.detail = session.protocolVersion
+        context.audit.append([event])
+        logger.notice("node connected", metadata: ["peer.cert": "\(certificate.fingerprint.hex.prefix(16))"])
+        let broker = context.broker
+        broker.queue.async { broker.register(self) }
+        let limits = context.configuration.limits
+        enqueue(.welcome(Welcome(
+            protocolVersion: WireLimits.protocolVersion, nodeID: entry.id, role: entry.role.rawValue, country: entry.country,
+            maximumFrameSize: UInt32(limits.maximumFrameSize),
+            maximumSubscriptions: UInt16(clamping: limits.maximumSubscriptionsPerConnection),
+            replayWindowSeconds: UInt32(limits.replayWindow.components.seconds),
+            serverTimeMillis: UInt64(WallClock.nowMillis()), extensions: [])))
+        flush()
+    }
+
+    /// Reasons a connection is refused (stable codes, in the audit record and the log).
+    enum Refusal: String {
+        case noCertificate = "no-certificate"
+        case invalidPurpose = "invalid-purpose"
+        case notInRoster = "not-in-roster"
+    }
+
+    private func refuseAfterHandshake(_ refusal: Refusal, detail: String, certificate: Certificate?) {
+        var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
+        event.connection = id
+        event.reason = refusal.rawValue
+        event.detail = detail
+        event.peer = peer
+        event.node = certificate?.subjectCommonName
+        event.certificateFingerprint = certificate?.fingerprint.hex
+        context.audit.append([event])
+        logger.warning("connection refused", metadata: ["reason": "\(refusal.rawValue)", "detail": "\(detail)"])
+        let code: WireErrorCode = refusal == .notInRoster ? .notInRoster : .permissionDenied
+        state = .open
+        enqueue(.error(code: code, reason: detail))
+        closeAfterFlush()
+    }
+
+    /// The TLS handshake failed: wrong CA, expired, no certificate, old protocol version…
+    func handshakeFailed(_ error: TLSError) {
+        var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
+        event.connection = id
+        event.reason = error.reason.rawValue
+        event.detail = error.message
+        event.peer = peer
+        if let certificate = session.peerCertificate {
+            event.node = certificate.subjectCommonName
+            event.certificateFingerprint = certificate.fingerprint.hex
+        }
+        context.audit.append([event])
+        logger.warning("TLS handshake refused", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
+        close(reason: nil)
+    }
+
+    /// A frame that cannot be decoded: error frame with the stable code, audit, then close.
+    func protocolError(_ error: WireError) {
+        var event = AuditEvent(.protocolError, timeMillis: WallClock.nowMillis(), outcome: .refused)
+        event.connection = id
+        event.node = identity?.id
+        event.peer = peer
+        event.reason = error.code.name
+        event.detail = error.reason
+        context.audit.append([event])
+        logger.warning("protocol error; closing", metadata: ["reason": "\(error.code.name)", "detail": "\(error.reason)"])
+        enqueue(.error(code: error.code, reason: error.reason))
+        closeAfterFlush()
+    }
+
+    /// Output grew past the limit: the subscriber is too slow; disconnect it (audited) rather than
+    /// stall everyone else. Its undelivered notices are visible in the log (routed, not receipted).
+    func abandonSlowConsumer() {
+        logger.warning("slow consumer disconnected", metadata: ["pending.bytes": "\(pendingOutputBytes)"])
+        close(reason: "slow-consumer: more than \(context.configuration.limits.outboundBufferBytes) bytes pending")
+    }
+
+    /// Bookkeeping once an accepted connection has closed.
+    func connectionEnded(reason: String) {
+        var event = AuditEvent(.disconnect, timeMillis: WallClock.nowMillis())
+        event.connection = id
+        event.node = identity?.id
+        event.peer = peer
+        event.detail = reason
+        if unreceiptedStart < unreceipted.count {
+            event.deliverySequence = unreceipted[unreceiptedStart].sequence
+            event.detail = reason + "; \(unreceipted.count - unreceiptedStart) deliveries not receipted from delivery \(unreceipted[unreceiptedStart].sequence)"
+        }
+        context.audit.append([event])
+        logger.notice("node disconnected", metadata: ["reason": "\(reason)"])
+        let broker = context.broker
+        let connectionID = id
+        broker.queue.async { broker.unregister(connectionID) }
+    }
+}

@@ -1,0 +1,266 @@
+import Dispatch
+import Logging
+import NexAudit
+import NexCrypto
+import NexWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One client connection: TLS over a non-blocking socket, driven by Dispatch read/write sources on
+/// the connection's own serial queue.
+///
+/// Every mutable property is confined to `queue`. Other queues reach the connection only through
+/// ``send(_:)`` and ``deliver(_:subscriptionIDs:)``, which hop onto it. The write source is armed only
+/// while output is pending (it is level-triggered). The socket is closed and the TLS session freed
+/// only after both sources' cancel handlers have run.
+final class Connection: @unchecked Sendable {
+    enum State {
+        case handshaking
+        case open
+        /// Draining output before closing (after an error frame or refusal).
+        case closing
+        case closed
+    }
+
+    let id: UInt64
+    let queue: DispatchQueue
+    let peer: String
+    let context: ServerContext
+    var logger: Logger
+    private let fileDescriptor: Int32
+    let session: TLSSession
+    private var readSource: DispatchSourceRead?
+    private var writeSource: DispatchSourceWrite?
+    private var isWriteSourceArmed = false
+    private var cancelledSources = 0
+    var state = State.handshaking
+    var decoder: FrameDecoder
+    private var output: [UInt8] = []
+    private var outputOffset = 0
+    /// Set after the handshake passes the roster check.
+    var identity: NodeIdentity?
+    /// The node id for routing records (set once identity is known).
+    private(set) var nodeID = ""
+    var hasReceivedHello = false
+    var subscriptionIDs: Set<UInt32> = []
+    var nextDeliverySequence: UInt64 = 1
+    /// Deliveries not yet covered by a receipt: (delivery sequence, message id), in order.
+    var unreceipted: [(sequence: UInt64, messageID: MessageID)] = []
+    var unreceiptedStart = 0
+    let sequencer = PublishSequencer()
+    /// Runs once the socket is closed (the daemon counts live connections). Set before ``start()``.
+    var onClosed: (@Sendable () -> Void)?
+    private static let readChunk = 16 * 1024
+
+    init(id: UInt64, fileDescriptor: Int32, peer: String, context: ServerContext) throws(CryptoError) {
+        self.id = id
+        self.fileDescriptor = fileDescriptor
+        self.peer = peer
+        self.context = context
+        self.queue = DispatchQueue(label: "nex.conn.\(id)", target: context.ioQueues[Int(id % UInt64(context.ioQueues.count))])
+        self.session = try TLSSession(context: context.tlsContext, fileDescriptor: fileDescriptor)
+        self.decoder = FrameDecoder(maximumFrameSize: context.configuration.limits.maximumFrameSize)
+        var logger = context.logger
+        logger[metadataKey: "conn.id"] = "\(id)"
+        logger[metadataKey: "peer.addr"] = "\(peer)"
+        self.logger = logger
+    }
+
+    /// Creates the sources and starts the handshake. Called once, by the listener.
+    func start() {
+        let read = DispatchSource.makeReadSource(fileDescriptor: fileDescriptor, queue: queue)
+        let write = DispatchSource.makeWriteSource(fileDescriptor: fileDescriptor, queue: queue)
+        read.setEventHandler { [unowned self] in self.drive() }
+        write.setEventHandler { [unowned self] in self.drive() }
+        // The handlers hold the connection until both sources are cancelled.
+        read.setCancelHandler { self.sourceCancelled() }
+        write.setCancelHandler { self.sourceCancelled() }
+        readSource = read
+        writeSource = write
+        read.activate()
+        queue.async { self.drive() }
+    }
+
+    // MARK: - Cross-queue entry points
+
+    /// Sends a frame (from any queue).
+    func send(_ frame: Frame) {
+        queue.async {
+            guard self.state == .open || self.state == .closing else { return }
+            self.enqueue(frame)
+            self.flush()
+        }
+    }
+
+    /// Delivers an accepted notice (from the audit completion).
+    func deliver(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
+        queue.async {
+            guard self.state == .open else { return }
+            let sequence = self.nextDeliverySequence
+            self.nextDeliverySequence += 1
+            self.unreceipted.append((sequence, message.messageID))
+            self.enqueue(.deliver(Deliver(
+                deliverySequence: sequence, subscriptionIDs: subscriptionIDs, originNode: message.originNode,
+                receivedAtMillis: UInt64(max(0, message.receivedAtMillis)), certificateFingerprint: message.certificateFingerprint,
+                auditSequence: message.auditSequence, envelope: message.envelope)))
+            if self.pendingOutputBytes > self.context.configuration.limits.outboundBufferBytes {
+                self.abandonSlowConsumer()
+                return
+            }
+            self.flush()
+        }
+    }
+
+    // MARK: - I/O (connection queue)
+
+    /// Runs whatever the connection can do now: handshake, read, write.
+    func drive() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        switch state {
+        case .closed:
+            return
+        case .handshaking:
+            switch session.handshake() {
+            case .complete:
+                handshakeCompleted()
+                if state == .open { readAvailable() }
+            case .wantRead:
+                break
+            case .wantWrite:
+                armWriteSource()
+            case .closed:
+                close(reason: "peer closed during handshake")
+            case .failed(let error):
+                handshakeFailed(error)
+            }
+        case .open:
+            readAvailable()
+            flush()
+        case .closing:
+            flush()
+        }
+    }
+
+    private func readAvailable() {
+        var buffer = [UInt8](repeating: 0, count: Self.readChunk)
+        readLoop: while state == .open {
+            let result = buffer.withUnsafeMutableBytes { session.read(into: $0) }
+            switch result {
+            case .bytes(let count):
+                buffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                processFrames()
+            case .wantRead:
+                break readLoop
+            case .wantWrite:
+                armWriteSource()
+                break readLoop
+            case .closed:
+                close(reason: "peer closed the connection")
+            case .failed(let error):
+                close(reason: "TLS read failed: \(error)")
+            }
+        }
+    }
+
+    private func processFrames() {
+        while state == .open {
+            do {
+                guard let frame = try decoder.next() else { return }
+                handle(frame)
+            } catch {
+                protocolError(error)
+                return
+            }
+        }
+    }
+
+    var pendingOutputBytes: Int { output.count - outputOffset }
+
+    func enqueue(_ frame: Frame) {
+        FrameEncoder.encode(frame, into: &output)
+    }
+
+    /// Writes pending output until done or the socket is full.
+    func flush() {
+        while outputOffset < output.count {
+            let result = output.withUnsafeBytes { raw in
+                session.write(UnsafeRawBufferPointer(rebasing: raw[outputOffset...]))
+            }
+            switch result {
+            case .bytes(let count):
+                outputOffset += count
+            case .wantWrite, .wantRead:
+                armWriteSource()
+                return
+            case .closed:
+                close(reason: "peer closed the connection")
+                return
+            case .failed(let error):
+                close(reason: "TLS write failed: \(error)")
+                return
+            }
+        }
+        output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
+        outputOffset = 0
+        disarmWriteSource()
+        if state == .closing { close(reason: nil) }
+    }
+
+    private func armWriteSource() {
+        guard !isWriteSourceArmed, let writeSource else { return }
+        isWriteSourceArmed = true
+        writeSource.activateOrResume(first: !hasActivatedWrite)
+        hasActivatedWrite = true
+    }
+
+    private var hasActivatedWrite = false
+
+    private func disarmWriteSource() {
+        guard isWriteSourceArmed, let writeSource else { return }
+        isWriteSourceArmed = false
+        writeSource.suspend()
+    }
+
+    /// Stops reading, sends what is queued (an error frame), then closes.
+    func closeAfterFlush() {
+        guard state == .open || state == .handshaking else { return }
+        state = .closing
+        flush()
+    }
+
+    /// Closes now. `reason` nil = orderly close after a drain.
+    func close(reason: String?) {
+        guard state != .closed else { return }
+        let wasOpen = identity != nil
+        state = .closed
+        _ = session.shutdown()
+        readSource?.cancel()
+        if let writeSource {
+            // A suspended or never-activated source must be resumed before it is cancelled.
+            if !isWriteSourceArmed { writeSource.activateOrResume(first: !hasActivatedWrite) }
+            writeSource.cancel()
+        }
+        if wasOpen { connectionEnded(reason: reason ?? "closed by nexd") }
+    }
+
+    private func sourceCancelled() {
+        cancelledSources += 1
+        if cancelledSources == 2 {
+            Glibc.close(fileDescriptor)
+            onClosed?()
+            readSource = nil
+            writeSource = nil
+        }
+    }
+
+    func setNodeID(_ id: String) { nodeID = id }
+}
+
+extension DispatchSourceWrite {
+    /// First arm activates a new source; later arms resume a suspended one.
+    func activateOrResume(first: Bool) {
+        if first { activate() } else { resume() }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import NexCrypto
+
+/// The development PKI: a CA, nexd's server certificate, the audit signing key and one client
+/// certificate per roster node, as unencrypted PEM files (keys 0600) under one directory.
+///
+/// Layout (every path relative to ``directory``):
+/// `ca.pem` `ca.key` · `nexd.pem` `nexd.key` (serverAuth; SAN localhost, 127.0.0.1, ::1) ·
+/// `audit.pem` `audit.key` (signs audit checkpoints) · `nodes/<id>.pem` `nodes/<id>.key` (clientAuth).
+/// For development and tests only: a real deployment uses its own CA.
+public struct DevelopmentPKI: Sendable {
+    /// The directory holding the files.
+    public let directory: String
+
+    /// A PKI rooted at `directory` (nothing is read or written yet).
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    public var caCertificatePath: String { directory + "/ca.pem" }
+    public var caKeyPath: String { directory + "/ca.key" }
+    public var serverCertificatePath: String { directory + "/nexd.pem" }
+    public var serverKeyPath: String { directory + "/nexd.key" }
+    public var auditCertificatePath: String { directory + "/audit.pem" }
+    public var auditKeyPath: String { directory + "/audit.key" }
+    /// Certificate of node `id`.
+    public func nodeCertificatePath(_ id: String) -> String { directory + "/nodes/\(id).pem" }
+    /// Private key of node `id`.
+    public func nodeKeyPath(_ id: String) -> String { directory + "/nodes/\(id).key" }
+
+    /// Whether the CA and the server identity exist.
+    public var exists: Bool {
+        [caCertificatePath, caKeyPath, serverCertificatePath, serverKeyPath].allSatisfy {
+            FileManager.default.fileExists(atPath: $0)
+        }
+    }
+
+    /// What ``create(nodeIDs:algorithm:validityDays:)`` wrote.
+    public struct Summary: Sendable {
+        /// Files written, in order.
+        public var writtenFiles: [String] = []
+        /// Nodes whose certificates already existed and were kept.
+        public var keptNodes: [String] = []
+    }
+
+    /// Creates the CA and server/audit identities when missing, then a certificate for every node
+    /// that lacks one. Existing files are never overwritten.
+    /// - Throws: ``CryptoError`` on issuance failure, ``DaemonError`` when a file cannot be written.
+    @discardableResult
+    public func create(nodeIDs: [String], algorithm: SignatureAlgorithm = .ecdsaP256SHA256, validityDays: Int = 825) throws -> Summary {
+        var summary = Summary()
+        try makeDirectory(directory)
+        try makeDirectory(directory + "/nodes")
+        let now = Date()
+        let notBefore = now.addingTimeInterval(-3600)
+        let notAfter = now.addingTimeInterval(Double(validityDays) * 86_400)
+        let caKey: PrivateKey
+        let caCertificate: Certificate
+        if FileManager.default.fileExists(atPath: caCertificatePath), FileManager.default.fileExists(atPath: caKeyPath) {
+            caKey = try PrivateKey(pemFile: caKeyPath)
+            guard let loaded = try Certificate.certificates(pemFile: caCertificatePath).first else {
+                throw DaemonError("\(caCertificatePath) holds no certificate")
+            }
+            caCertificate = loaded
+        } else {
+            caKey = try PrivateKey.generate(algorithm)
+            caCertificate = try CertificateIssuer.selfSigned(
+                CertificateProfile(subjectCommonName: "NoticeExchange Development CA", organization: "NoticeExchange development (not for production)",
+                                   notValidBefore: notBefore, notValidAfter: notAfter, isCertificateAuthority: true),
+                key: caKey)
+            try write(caKey.pemEncoded(), to: caKeyPath, secret: true, summary: &summary)
+            try write(caCertificate.pemEncoded(), to: caCertificatePath, secret: false, summary: &summary)
+        }
+        func issue(_ commonName: String, usage: ExtendedKeyUsage?, dns: [String] = [], ips: [String] = [],
+                   certificatePath: String, keyPath: String) throws {
+            let key = try PrivateKey.generate(algorithm)
+            let certificate = try CertificateIssuer.issue(
+                CertificateProfile(subjectCommonName: commonName, organization: "NoticeExchange development (not for production)",
+                                   notValidBefore: notBefore, notValidAfter: notAfter, extendedKeyUsage: usage,
+                                   dnsNames: dns, ipAddresses: ips),
+                for: key.publicKey, issuer: caCertificate, issuerKey: caKey)
+            try write(key.pemEncoded(), to: keyPath, secret: true, summary: &summary)
+            try write(certificate.pemEncoded(), to: certificatePath, secret: false, summary: &summary)
+        }
+        if !FileManager.default.fileExists(atPath: serverCertificatePath) {
+            try issue("nexd", usage: .serverAuth, dns: ["localhost"], ips: ["127.0.0.1", "::1"],
+                      certificatePath: serverCertificatePath, keyPath: serverKeyPath)
+        }
+        if !FileManager.default.fileExists(atPath: auditCertificatePath) {
+            try issue("nexd-audit", usage: nil, certificatePath: auditCertificatePath, keyPath: auditKeyPath)
+        }
+        for id in nodeIDs {
+            if FileManager.default.fileExists(atPath: nodeCertificatePath(id)) {
+                summary.keptNodes.append(id)
+                continue
+            }
+            try issue(id, usage: .clientAuth, certificatePath: nodeCertificatePath(id), keyPath: nodeKeyPath(id))
+        }
+        return summary
+    }
+
+    private func makeDirectory(_ path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+    }
+
+    private func write(_ text: String, to path: String, secret: Bool, summary: inout Summary) throws {
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8),
+                                             attributes: [.posixPermissions: secret ? 0o600 : 0o644]) else {
+            throw DaemonError("cannot write \(path)")
+        }
+        summary.writtenFiles.append(path)
+    }
+}

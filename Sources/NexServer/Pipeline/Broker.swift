@@ -1,0 +1,248 @@
+import Dispatch
+import Logging
+import NexAudit
+import NexBroker
+import NexCrypto
+import NexWire
+
+/// The broker: decides what happens to each publish and who receives it.
+///
+/// All state is confined to `queue` (serial). Hop order, never reversed:
+/// connection queue → verification pool → **broker queue** → audit writer → connection queues.
+/// The broker appends an accepted notice's records (certificate on first use, the acceptance with
+/// the signed envelope, the routing decision) as one batch; the audit completion sends the ACK and
+/// the deliveries, so nothing is acknowledged or delivered before it is durable.
+final class Broker: @unchecked Sendable {
+    let queue = DispatchQueue(label: "nex.broker")
+    private let audit: AuditLog
+    private let logger: Logger
+    private let replayWindowMillis: Int64
+    private var replay: ReplayCache
+    private var certificates: CertificateStore
+    private var subscriptions = SubscriptionTable<UInt64>()
+    private var connections: [UInt64: Connection] = [:]
+
+    init(audit: AuditLog, auditDirectory: String, replayWindow: Duration, replayCapacity: Int, logger: Logger) {
+        self.audit = audit
+        self.logger = logger
+        self.replayWindowMillis = replayWindow.components.seconds * 1000
+        self.replay = ReplayCache(capacity: replayCapacity)
+        self.certificates = CertificateStore(auditDirectory: auditDirectory)
+    }
+
+    // MARK: - Start-up
+
+    /// Rebuilds the replay cache from the accepted publishes still inside the window. Reads the
+    /// segments from the newest back and stops at the first segment that ends before the window.
+    func rebuildReplayCache(from directory: String, nowMillis: Int64) throws -> Int {
+        let reader = AuditReader(directory: directory)
+        let segments = try reader.segments()
+        let horizon = nowMillis - 2 * replayWindowMillis
+        var restored = 0
+        for segment in segments.reversed() {
+            var newest: Int64 = .min
+            try reader.forEachRecord(in: [segment]) { record in
+                newest = max(newest, record.timeMillis ?? .min)
+                guard record.event == "publish", record.string("outcome") == "accepted",
+                      let idText = record.string("msg"), let id = MessageID(string: idText),
+                      let digest = record.string("digest").flatMap(SHA256Digest.init(hex:)),
+                      let sequence = record.sequence,
+                      let issuedAt = record.string("issuedAt").flatMap(Timestamp.parse)
+                else { return true }
+                let expiry = issuedAt + replayWindowMillis
+                if expiry > nowMillis {
+                    replay.insert(id, entry: .init(signedDigest: digest, sequence: sequence, expiresAtMillis: expiry))
+                    restored += 1
+                }
+                return true
+            }
+            if newest < horizon { break }
+        }
+        return restored
+    }
+
+    // MARK: - Connections and subscriptions (broker queue)
+
+    func register(_ connection: Connection) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        connections[connection.id] = connection
+    }
+
+    func allConnections() -> [Connection] {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return Array(connections.values)
+    }
+
+    func unregister(_ connectionID: UInt64) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        connections[connectionID] = nil
+        subscriptions.removeAll(subscriber: connectionID)
+    }
+
+    /// Adds a subscription; false when the connection already uses that id.
+    func subscribe(_ connectionID: UInt64, subscriptionID: UInt32, filter: TopicFilter) -> Bool {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return subscriptions.insert(filter, subscriber: connectionID, subscriptionID: subscriptionID)
+    }
+
+    func unsubscribe(_ connectionID: UInt64, subscriptionID: UInt32) -> Bool {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return subscriptions.remove(subscriber: connectionID, subscriptionID: subscriptionID)
+    }
+
+    func certificateDER(for fingerprint: SHA256Digest) -> [UInt8]? {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return certificates.der(for: fingerprint)
+    }
+
+    // MARK: - Publish (broker queue, in per-connection order)
+
+    func handle(_ candidate: PublishCandidate) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let now = WallClock.nowMillis()
+        switch candidate.outcome {
+        case .refused(let error):
+            refuse(candidate, error)
+        case .verified(let digest):
+            guard let signed = candidate.envelope else { return }
+            switch replay.check(signed.envelope.messageID, digest: digest, nowMillis: now) {
+            case .replay:
+                refuse(candidate, WireError(code: .replay, reason: "message id \(signed.envelope.messageID) was already accepted with different bytes"))
+            case .full:
+                refuse(candidate, WireError(code: .overloaded, reason: "too many message ids inside the replay window; retry later"))
+            case .retry(let original):
+                answerRetry(candidate, digest: digest, originalSequence: original)
+            case .new:
+                accept(candidate, signed: signed, digest: digest, nowMillis: now)
+            }
+        }
+    }
+
+    private func refuse(_ candidate: PublishCandidate, _ error: WireError) {
+        var event = publishEvent(candidate, outcome: .refused)
+        event.reason = error.code.name
+        event.detail = error.reason
+        audit.append([event])
+        logger.info("publish refused", metadata: [
+            "peer.node": "\(candidate.identity.id)", "msg.id": "\(candidate.messageID)", "reason": "\(error.code.name)",
+        ])
+        candidate.connection.send(.nack(Nack(messageID: candidate.messageID, code: error.code, reason: error.reason)))
+    }
+
+    /// A byte-identical re-send: recorded, then answered with the original ACK once that record is
+    /// durable (which implies the original, written earlier, is durable too). Nothing is delivered.
+    private func answerRetry(_ candidate: PublishCandidate, digest: SHA256Digest, originalSequence: UInt64) {
+        var event = publishEvent(candidate, outcome: .duplicate)
+        event.signedDigest = digest.hex
+        event.acceptedSequence = originalSequence
+        event.detail = "byte-identical re-send answered with the original ACK"
+        let connection = candidate.connection
+        let id = candidate.messageID
+        audit.append([event]) { result in
+            switch result {
+            case .success:
+                connection.send(.ack(Ack(messageID: id, auditSequence: originalSequence, isDuplicate: true)))
+            case .failure(let error):
+                connection.send(.nack(Nack(messageID: id, code: .auditUnavailable, reason: "audit log unavailable: \(error.code.rawValue)")))
+            }
+        }
+    }
+
+    private func accept(_ candidate: PublishCandidate, signed: SignedEnvelope, digest: SHA256Digest, nowMillis: Int64) {
+        let identity = candidate.identity
+        let envelope = signed.envelope
+        // Topic validity was checked on the connection queue; this cannot fail.
+        guard let topic = try? Topic(validating: envelope.topic) else { return }
+        var events: [AuditEvent] = []
+        let certificate = identity.certificate
+        if !certificates.contains(certificate.fingerprint) {
+            var recorded = AuditEvent(.certificate, timeMillis: nowMillis)
+            recorded.node = identity.id
+            recorded.certificateFingerprint = certificate.fingerprint.hex
+            recorded.detail = certificate.subjectDescription
+            recorded.certificateDER = certificate.derBytes
+            events.append(recorded)
+            certificates.insert(certificate)
+        }
+        var accepted = publishEvent(candidate, outcome: .accepted)
+        accepted.signedDigest = digest.hex
+        accepted.issuedAtMillis = envelope.issuedAtMillis
+        accepted.envelope = signed.wireBytes
+        events.append(accepted)
+
+        let matches = subscriptions.matches(for: topic)
+        var deliveries: [(Connection, [UInt32])] = []
+        var route = AuditEvent(.route, timeMillis: nowMillis)
+        route.messageID = envelope.messageID.description
+        route.node = identity.id
+        route.topic = envelope.topic
+        var recipients: [AuditEvent.Recipient] = []
+        for (connectionID, subscriptionIDs) in matches.sorted(by: { $0.key < $1.key }) {
+            guard let subscriber = connections[connectionID] else { continue }
+            recipients.append(.init(node: subscriber.nodeID, connection: connectionID, subscriptions: subscriptionIDs))
+            deliveries.append((subscriber, subscriptionIDs))
+        }
+        route.recipients = recipients
+        events.append(route)
+
+        let publisher = candidate.connection
+        let messageID = envelope.messageID
+        let fingerprint = certificate.fingerprint.bytes
+        let receivedAt = candidate.receivedAtMillis
+        let origin = identity.id
+        let wireBytes = signed.wireBytes
+        let acceptedIndex = events.count - 2
+        let sequences = audit.append(events) { result in
+            switch result {
+            case .success(let sequences):
+                let acceptedSequence = sequences[acceptedIndex]
+                publisher.send(.ack(Ack(messageID: messageID, auditSequence: acceptedSequence, isDuplicate: false)))
+                let message = DeliveryMessage(
+                    envelope: wireBytes, messageID: messageID, originNode: origin, receivedAtMillis: receivedAt,
+                    certificateFingerprint: fingerprint, auditSequence: acceptedSequence)
+                for (subscriber, subscriptionIDs) in deliveries {
+                    subscriber.deliver(message, subscriptionIDs: subscriptionIDs)
+                }
+            case .failure(let error):
+                publisher.send(.nack(Nack(messageID: messageID, code: .auditUnavailable,
+                                          reason: "audit log unavailable (\(error.code.rawValue)); the notice was not accepted")))
+            }
+        }
+        guard sequences.count == events.count else { return }
+        let acceptedSequence = sequences[acceptedIndex]
+        replay.insert(messageID, entry: .init(
+            signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + replayWindowMillis))
+        if replay.count % 1024 == 0 { replay.prune(nowMillis: nowMillis) }
+
+        logger.debug("publish accepted", metadata: [
+            "peer.node": "\(identity.id)", "msg.id": "\(envelope.messageID)", "audit.seq": "\(acceptedSequence)",
+            "recipients": "\(deliveries.count)",
+        ])
+    }
+
+    private func publishEvent(_ candidate: PublishCandidate, outcome: AuditEvent.Outcome) -> AuditEvent {
+        var event = AuditEvent(.publish, timeMillis: candidate.receivedAtMillis, outcome: outcome)
+        event.connection = candidate.connection.id
+        event.node = candidate.identity.id
+        event.country = candidate.identity.country
+        event.peer = candidate.identity.peer
+        event.certificateFingerprint = candidate.identity.certificate.fingerprint.hex
+        if let envelope = candidate.envelope?.envelope {
+            event.messageID = envelope.messageID.description
+            event.topic = envelope.topic
+            event.noticeKind = envelope.kind
+        }
+        return event
+    }
+}
+
+/// What every recipient of one accepted notice is sent (the per-connection parts are added by the
+/// connection: its delivery number and its matching subscription ids).
+struct DeliveryMessage: Sendable {
+    let envelope: [UInt8]
+    let messageID: MessageID
+    let originNode: String
+    let receivedAtMillis: Int64
+    let certificateFingerprint: [UInt8]
+    let auditSequence: UInt64
+}

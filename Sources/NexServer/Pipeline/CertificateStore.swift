@@ -1,0 +1,42 @@
+import Foundation
+import NexCrypto
+
+/// Originator certificates by fingerprint: which ones the audit log already holds (so each is
+/// recorded once, on first use) and their DER bytes for `certificate` requests.
+///
+/// Confined to the broker queue. The audit log is the record; a sidecar folder
+/// `<audit dir>/certificates/<fingerprint>.der` (0600) is a cache that lets start-up know which
+/// certificates are recorded without reading the whole log. If the cache is lost, a certificate is
+/// simply recorded again on its next use.
+struct CertificateStore {
+    private let directory: String
+    private var known: [SHA256Digest: [UInt8]] = [:]
+
+    /// Loads the fingerprints recorded so far from the sidecar folder.
+    init(auditDirectory: String) {
+        directory = auditDirectory + "/certificates"
+        try? FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasSuffix(".der") {
+            guard let digest = SHA256Digest(hex: String(name.dropLast(4))),
+                  let data = FileManager.default.contents(atPath: directory + "/" + name),
+                  SHA256.hash([UInt8](data)) == digest
+            else { continue }
+            known[digest] = [UInt8](data)
+        }
+    }
+
+    /// Whether the log already holds this certificate.
+    func contains(_ fingerprint: SHA256Digest) -> Bool { known[fingerprint] != nil }
+
+    /// The DER bytes of a recorded certificate.
+    func der(for fingerprint: SHA256Digest) -> [UInt8]? { known[fingerprint] }
+
+    /// Marks a certificate recorded (call once its audit record is appended).
+    mutating func insert(_ certificate: Certificate) {
+        known[certificate.fingerprint] = certificate.derBytes
+        let path = directory + "/" + certificate.fingerprint.hex + ".der"
+        FileManager.default.createFile(atPath: path, contents: Data(certificate.derBytes), attributes: [.posixPermissions: 0o600])
+    }
+}

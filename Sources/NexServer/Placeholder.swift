@@ -1,1 +1,0 @@
-// NexServer: placeholder until the module lands.

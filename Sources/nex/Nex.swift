@@ -1,0 +1,13 @@
+import ArgumentParser
+import NexServer
+
+/// `nex`: the NoticeExchange command-line tool.
+@main
+struct Nex: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nex",
+        abstract: "NoticeExchange CLI: development PKI, node clients and the audit trail.",
+        version: NexVersion.current,
+        subcommands: [PKICommand.self, PublishCommand.self, SubscribeCommand.self, AuditCommand.self]
+    )
+}

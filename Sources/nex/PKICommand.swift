@@ -1,0 +1,46 @@
+import ArgumentParser
+import NexCrypto
+import NexServer
+
+/// `nex pki`: the development PKI.
+struct PKICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pki",
+        abstract: "Development PKI (CA, nexd and audit identities, one certificate per roster node).",
+        subcommands: [Init.self]
+    )
+
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the development PKI for the config's roster. Existing files are kept.",
+            discussion: "Keys are unencrypted PEM, mode 0600, for development only; Certs/ ignores them in git."
+        )
+
+        @Option(name: .long, help: "Config file whose roster gets certificates.")
+        var config: String = DaemonConfiguration.defaultPath
+
+        @Option(name: .long, help: "Output directory (default: the config's development.pki).")
+        var directory: String?
+
+        @Option(name: .long, help: "Key algorithm: ecdsa-p256 (default) or ed25519.")
+        var algorithm: String = "ecdsa-p256"
+
+        @Option(name: .long, parsing: .upToNextOption, help: "Extra node ids to issue certificates for (not on the roster).")
+        var extraNode: [String] = []
+
+        func validate() throws {
+            guard ["ecdsa-p256", "ed25519"].contains(algorithm) else {
+                throw ValidationError("--algorithm must be ecdsa-p256 or ed25519")
+            }
+        }
+
+        func run() throws {
+            let configuration = try DaemonConfiguration.load(path: config)
+            let pki = DevelopmentPKI(directory: directory ?? configuration.development.pkiDirectory)
+            let ids = configuration.roster.entries.map(\.id) + extraNode
+            let summary = try pki.create(nodeIDs: ids, algorithm: algorithm == "ed25519" ? .ed25519 : .ecdsaP256SHA256)
+            print("development PKI in \(pki.directory): wrote \(summary.writtenFiles.count) files, kept \(summary.keptNodes.count) existing node certificates")
+            for file in summary.writtenFiles { print("  \(file)") }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import NexAudit
+import NexClient
+import NexCrypto
+import NexWire
+
+/// `nex subscribe`: receive notices as a node, re-verifying every signature end to end.
+struct SubscribeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subscribe",
+        abstract: "Subscribe as a node and print each delivery, re-verifying the originator's signature.",
+        discussion: """
+            FILTER is a topic filter: `*` matches one token, `>` the rest (e.g. notice.>, hit.rw). \
+            Each delivery shows the origin nexd asserts, the audit sequence and whether the signature \
+            verified with the originator certificate fetched from nexd by fingerprint. Receipts are \
+            sent for every delivery. Runs until Ctrl-C, --count deliveries, or --timeout idle seconds.
+            """
+    )
+
+    @Argument(help: "Topic filter.")
+    var filter: String
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .long, help: "Exit after this many deliveries.")
+    var count: Int?
+
+    @Option(name: .long, help: "Exit (status 4) after this many seconds without a delivery.")
+    var timeout: Int?
+
+    @Flag(name: .long, help: "Print one JSON object per delivery.")
+    var json = false
+
+    func run() throws {
+        let client: NexConnection
+        do {
+            client = try connection.connect(credentials: connection.credentials())
+        } catch {
+            FileHandle.standardError.write(Data("nex subscribe: \(error)\n".utf8))
+            throw ExitCode(3)
+        }
+        defer { client.close() }
+        if case .refused(let nack) = try client.subscribe(filter, id: 1) {
+            FileHandle.standardError.write(Data("nex subscribe: refused: \(nack.code.name): \(nack.reason)\n".utf8))
+            throw ExitCode(1)
+        }
+        if !json {
+            FileHandle.standardError.write(Data("subscribed to \(filter) as \(client.welcome.nodeID) (\(client.welcome.role), \(client.welcome.country))\n".utf8))
+        }
+        var certificates: [[UInt8]: Certificate] = [:]
+        var received = 0
+        while count.map({ received < $0 }) ?? true {
+            let delivery: Deliver
+            do {
+                delivery = try client.nextDelivery(timeout: .seconds(timeout ?? 1_000_000_000))
+            } catch let error where error.code == .timedOut {
+                FileHandle.standardError.write(Data("nex subscribe: no delivery for \(timeout ?? 0) s\n".utf8))
+                throw ExitCode(4)
+            }
+            received += 1
+            let certificate: Certificate?
+            if let cached = certificates[delivery.certificateFingerprint] {
+                certificate = cached
+            } else {
+                certificate = try client.fetchCertificate(fingerprint: delivery.certificateFingerprint)
+                if let certificate { certificates[delivery.certificateFingerprint] = certificate }
+            }
+            let signed = try? SignedEnvelope(parsing: delivery.envelope)
+            let verification: String
+            if let signed, let certificate,
+               certificate.subjectCommonName == signed.envelope.sender, signed.envelope.sender == delivery.originNode,
+               NoticeSigner.isValid(signed, from: certificate) {
+                verification = "verified"
+            } else {
+                verification = "FAILED"
+            }
+            try client.sendReceipt(through: delivery.deliverySequence)
+            print(describe(delivery, signed, verification: verification))
+            fflush(stdout)
+        }
+    }
+
+    private func describe(_ delivery: Deliver, _ signed: SignedEnvelope?, verification: String) -> String {
+        let envelope = signed?.envelope
+        let payload = envelope.map { String(decoding: $0.payload, as: UTF8.self) } ?? ""
+        let received = Timestamp.format(millis: Int64(delivery.receivedAtMillis))
+        if json {
+            let issued = envelope.map { Timestamp.format(millis: $0.issuedAtMillis) } ?? ""
+            let fingerprint = SHA256Digest(bytes: delivery.certificateFingerprint)?.hex ?? ""
+            return #"{"delivery":\#(delivery.deliverySequence),"subscriptions":\#(delivery.subscriptionIDs),"origin":\#(jsonString(delivery.originNode)),"msg":"\#(envelope?.messageID.description ?? "")","topic":\#(jsonString(envelope?.topic ?? "")),"kind":\#(jsonString(envelope?.kind ?? "")),"issuedAt":"\#(issued)","receivedAt":"\#(received)","auditSeq":\#(delivery.auditSequence),"cert":"\#(fingerprint)","signature":"\#(verification)","payload":\#(jsonString(payload))}"#
+        }
+        return """
+            delivery \(delivery.deliverySequence) from \(delivery.originNode) · topic \(envelope?.topic ?? "?") · kind \(envelope?.kind ?? "?")
+              msg \(envelope?.messageID.description ?? "?") · audit-seq \(delivery.auditSequence) · received \(received) · signature \(verification)
+              \(payload)
+            """
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import NexServer
+
+@Suite struct ConfigurationTests {
+    /// The repository root, found from this file's path (tests may run from any directory).
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    @Test func theAnnotatedDefaultLoads() throws {
+        let configuration = try DaemonConfiguration.load(path: Self.repositoryRoot + "/Config/nexd.yaml")
+        #expect(configuration.listen.host == "127.0.0.1")
+        #expect(configuration.listen.port == 7247)
+        #expect(configuration.limits.replayWindow == .seconds(120))
+        #expect(configuration.permissions == .everyRosterNode)
+        #expect(configuration.development.createMissingPKI)
+        let rusumo = try #require(configuration.roster.entry(for: "bcp.rw.rusumo"))
+        #expect(rusumo.role == .bcp)
+        #expect(rusumo.country == "rw")
+        #expect(configuration.roster.entry(for: "gs.fr.lyon")?.role == .gs)
+        #expect(configuration.roster.entries.count >= 15)
+    }
+
+    private static let roster = """
+        roster:
+          - { id: gs.fr.lyon, role: gs, country: fr }
+        """
+
+    @Test func defaultsApplyWhenSectionsAreOmitted() throws {
+        let configuration = try DaemonConfiguration.parse(yaml: Self.roster, path: "t.yaml")
+        #expect(configuration.audit.directory == "var/audit")
+        #expect(configuration.limits.maximumFrameSize == 65_536)
+        #expect(!configuration.development.createMissingPKI)
+    }
+
+    @Test(arguments: [
+        ("listen:\n  hots: 1.2.3.4\n" + roster, "listen.hots", 2, "unknown key"),
+        ("listen:\n  port: 70000\n" + roster, "listen.port", 2, "out of range"),
+        ("listen:\n  port: seven\n" + roster, "listen.port", 2, "expected an integer"),
+        ("audit:\n  fsync: maybe\n" + roster, "audit.fsync", 2, "expected true or false"),
+        ("limits:\n  replayWindowSeconds: 0\n" + roster, "limits.replayWindowSeconds", 2, "out of range"),
+        ("permissions:\n  mode: everyone\n" + roster, "permissions.mode", 2, "unknown mode"),
+        ("colour: red\n" + roster, "colour", 1, "unknown key"),
+        ("listen: {}\n", "roster", nil, "missing"),
+        ("roster:\n  - { id: gs.fr.lyon, role: chief, country: fr }\n", "roster[0].role", 2, "is not a role"),
+        ("roster:\n  - { id: gs.fr.lyon, role: gs, country: FRA }\n", "roster[0].country", 2, "ISO 3166"),
+        ("roster:\n  - { id: GS.fr, role: gs, country: fr }\n", "roster[0].id", 2, "is not a node id"),
+        ("roster:\n  - { id: a.b, role: gs, country: fr }\n  - { id: a.b, role: gs, country: fr }\n", "roster[1].id", 3, "appears twice"),
+        ("roster:\n  - { id: a.b, role: gs, country: fr, rank: 1 }\n", "roster[0].rank", 2, "unknown key"),
+    ] as [(String, String, Int?, String)])
+    func badConfigsNameTheKeyAndLine(yaml: String, key: String, line: Int?, message: String) {
+        do {
+            _ = try DaemonConfiguration.parse(yaml: yaml, path: "bad.yaml")
+            Issue.record("accepted a bad config")
+        } catch {
+            #expect(error.file == "bad.yaml")
+            #expect(error.key == key)
+            if let line { #expect(error.line == line) }
+            #expect(error.message.contains(message), "\(error)")
+        }
+    }
+
+    @Test func invalidYAMLIsRefusedWithTheFileName() {
+        #expect(throws: ConfigurationError.self) { try DaemonConfiguration.parse(yaml: "listen: [unclosed", path: "x.yaml") }
+    }
+}
