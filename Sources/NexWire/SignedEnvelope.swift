@@ -26,8 +26,7 @@ public struct SignedEnvelope: Sendable, Equatable {
     ///   bad UTF-8, too many restriction entries), `.unsupportedVersion` for an envelope version
     ///   other than 1, `.invalidTopic` for a topic over `WireLimits.maximumTopicLength` bytes,
     ///   `.payloadTooLarge` for a payload over `WireLimits.maximumPayloadSize`.
-    public init(parsing wireBytes: some Collection<UInt8>) throws(WireError) {
-        let bytes = Array(wireBytes)
+    public init(parsing bytes: [UInt8]) throws(WireError) {
         let result = bytes.withUnsafeBytes { raw -> Result<(Envelope, Int, [UInt8]), WireError> in
             do throws(WireError) {
                 return .success(try SignedEnvelope.parse(raw))
@@ -39,6 +38,14 @@ public struct SignedEnvelope: Sendable, Equatable {
         self.envelope = envelope
         self.body = Array(bytes[..<bodyEnd])
         self.signature = signature
+    }
+
+    /// Parses envelope wire bytes from any collection (e.g. an `ArraySlice`); see `init(parsing:)`.
+    ///
+    /// - Throws: `WireError`, as the `[UInt8]` form.
+    @inlinable
+    public init(parsing wireBytes: some Collection<UInt8>) throws(WireError) {
+        try self.init(parsing: Array(wireBytes))
     }
 
     /// The wire bytes: `body ‖ u16 signatureLength ‖ signature`.

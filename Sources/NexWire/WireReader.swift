@@ -53,7 +53,8 @@ struct WireReader {
 
     mutating func readFixed(_ count: Int, _ field: StaticString) throws(WireError) -> [UInt8] {
         let start = try take(count, field)
-        return Array(bytes[start..<start + count])
+        // Rebasing gives a contiguous raw buffer, so the copy is a memcpy, not a byte loop.
+        return Array(UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]))
     }
 
     mutating func readMessageID(_ field: StaticString) throws(WireError) -> MessageID {
