@@ -42,6 +42,27 @@ import Testing
         #expect(decoded == Self.stream.frames)
     }
 
+    /// Chunks that never align with frames keep a partial frame buffered, so the consumed prefix
+    /// grows past the compaction threshold many times.
+    @Test func compactionKeepsPartialFrames() throws {
+        var bytes: [UInt8] = []
+        for nonce in 0..<20_000 as Range<UInt64> { FrameEncoder.encode(.ping(nonce: nonce), into: &bytes) }
+        var decoder = FrameDecoder()
+        var expected: UInt64 = 0
+        var index = 0
+        while index < bytes.count {
+            let end = min(bytes.count, index + 1000)
+            decoder.append(Array(bytes[index..<end]))
+            index = end
+            while let frame = try decoder.next() {
+                #expect(frame == .ping(nonce: expected))
+                expected += 1
+            }
+            #expect(decoder.bufferedByteCount < 13)
+        }
+        #expect(expected == 20_000)
+    }
+
     @Test func wholeStreamInOneAppend() throws {
         var decoder = FrameDecoder()
         decoder.append(Self.stream.bytes)
