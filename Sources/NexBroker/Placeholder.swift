@@ -1,1 +1,0 @@
-// NexBroker: placeholder until the module lands.

@@ -1,0 +1,44 @@
+/// The kind of a notice: the INTERPOL colour notices plus diffusions and border hits.
+///
+/// The raw value is the token used in topics and in an envelope's `kind` field.
+public enum NoticeKind: String, CaseIterable, Sendable {
+    /// Red Notice: locate and provisionally arrest a wanted person.
+    case red
+    /// Yellow Notice: locate a missing person or identify a person unable to identify themselves.
+    case yellow
+    /// Blue Notice: collect information about a person's identity, location or activities.
+    case blue
+    /// Black Notice: seek information on an unidentified body.
+    case black
+    /// Green Notice: warn about a person's criminal activities.
+    case green
+    /// Orange Notice: warn of an event, person, object or process posing an imminent threat.
+    case orange
+    /// Purple Notice: share modus operandi, objects, devices or concealment methods used by criminals.
+    case purple
+    /// Silver Notice: trace and locate assets linked to a person's criminal activities.
+    case silver
+    /// INTERPOL–UN Security Council Special Notice: individuals and entities subject to UN sanctions.
+    case unSpecial = "un-special"
+    /// Diffusion: a request sent directly by one NCB to chosen countries, without prior review.
+    case diffusion
+    /// Hit: a border-control match reported to the data owner.
+    case hit
+
+    /// A one-line description for CLIs and logs.
+    public var summary: String {
+        switch self {
+        case .red: "Red Notice: locate and provisionally arrest a wanted person"
+        case .yellow: "Yellow Notice: locate a missing person or identify someone unable to identify themselves"
+        case .blue: "Blue Notice: collect information about a person's identity, location or activities"
+        case .black: "Black Notice: seek information on an unidentified body"
+        case .green: "Green Notice: warn about a person's criminal activities"
+        case .orange: "Orange Notice: warn of an imminent threat (e.g. CBRNE)"
+        case .purple: "Purple Notice: share modus operandi, e.g. counterfeit pharmaceuticals"
+        case .silver: "Silver Notice: trace and locate assets linked to criminal activity"
+        case .unSpecial: "INTERPOL-UN Security Council Special Notice: entities and individuals under UN sanctions"
+        case .diffusion: "Diffusion: a request from one NCB straight to chosen countries, without prior review"
+        case .hit: "Hit: a border-control match reported to the data owner"
+        }
+    }
+}

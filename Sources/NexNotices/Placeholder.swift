@@ -1,1 +1,0 @@
-// NexNotices: placeholder until the module lands.

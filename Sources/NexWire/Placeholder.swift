@@ -1,1 +1,0 @@
-// NexWire: placeholder until the module lands.
