@@ -60,7 +60,10 @@ let package = Package(
         .testTarget(name: "NexServerTests", dependencies: ["NexServer"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["NexServer", "NexClient", "NexCrypto", "NexWire", "NexAudit"]
+            dependencies: [
+                "NexServer", "NexClient", "NexCrypto", "NexWire", "NexAudit", "NexNotices",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

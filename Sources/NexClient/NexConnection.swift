@@ -66,7 +66,11 @@ public final class NexConnection {
 
     /// Sends one frame.
     public func send(_ frame: Frame) throws(ClientError) {
-        let bytes = FrameEncoder.encode(frame)
+        try sendRaw(FrameEncoder.encode(frame))
+    }
+
+    /// Sends bytes as they are, framed or not. For diagnostics and tests of nexd's error handling.
+    public func sendRaw(_ bytes: [UInt8]) throws(ClientError) {
         var offset = 0
         while offset < bytes.count {
             let result = bytes.withUnsafeBytes { session.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }

@@ -16,7 +16,7 @@ extension Connection {
                 }
                 hasReceivedHello = true
             } else {
-                protocolError(WireError(code: .protocolViolation, reason: "the first frame must be hello"))
+                protocolError(WireError(.protocolViolation, "the first frame must be hello"))
             }
             return
         }
@@ -39,11 +39,11 @@ extension Connection {
         case .ping(let nonce):
             enqueue(.pong(nonce: nonce))
         case .hello:
-            protocolError(WireError(code: .protocolViolation, reason: "hello was already received"))
+            protocolError(WireError(.protocolViolation, "hello was already received"))
         case .pong:
             break
         case .welcome, .ack, .nack, .suback, .subnack, .unsuback, .deliver, .certificateResponse, .error:
-            protocolError(WireError(code: .protocolViolation, reason: "\(frame.typeName) frames are sent by nexd, not to it"))
+            protocolError(WireError(.protocolViolation, "\(frame.type) frames are sent by nexd, not to it"))
         }
     }
 
@@ -62,7 +62,7 @@ extension Connection {
         }
         func refuse(_ envelope: SignedEnvelope?, _ code: WireErrorCode, _ reason: String) {
             finish(PublishCandidate(connection: self, identity: identity, envelope: envelope, receivedAtMillis: now,
-                                    outcome: .refused(WireError(code: code, reason: reason))))
+                                    outcome: .refused(WireError(code, reason))))
         }
         let signed: SignedEnvelope
         do {

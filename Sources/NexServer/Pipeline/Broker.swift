@@ -107,9 +107,9 @@ final class Broker: @unchecked Sendable {
             guard let signed = candidate.envelope else { return }
             switch replay.check(signed.envelope.messageID, digest: digest, nowMillis: now) {
             case .replay:
-                refuse(candidate, WireError(code: .replay, reason: "message id \(signed.envelope.messageID) was already accepted with different bytes"))
+                refuse(candidate, WireError(.replay, "message id \(signed.envelope.messageID) was already accepted with different bytes"))
             case .full:
-                refuse(candidate, WireError(code: .overloaded, reason: "too many message ids inside the replay window; retry later"))
+                refuse(candidate, WireError(.overloaded, "too many message ids inside the replay window; retry later"))
             case .retry(let original):
                 answerRetry(candidate, digest: digest, originalSequence: original)
             case .new:
@@ -141,7 +141,7 @@ final class Broker: @unchecked Sendable {
         audit.append([event]) { result in
             switch result {
             case .success:
-                connection.send(.ack(Ack(messageID: id, auditSequence: originalSequence, isDuplicate: true)))
+                connection.send(.ack(Ack(messageID: id, auditSequence: originalSequence, flags: .duplicate)))
             case .failure(let error):
                 connection.send(.nack(Nack(messageID: id, code: .auditUnavailable, reason: "audit log unavailable: \(error.code.rawValue)")))
             }
@@ -196,7 +196,7 @@ final class Broker: @unchecked Sendable {
             switch result {
             case .success(let sequences):
                 let acceptedSequence = sequences[acceptedIndex]
-                publisher.send(.ack(Ack(messageID: messageID, auditSequence: acceptedSequence, isDuplicate: false)))
+                publisher.send(.ack(Ack(messageID: messageID, auditSequence: acceptedSequence)))
                 let message = DeliveryMessage(
                     envelope: wireBytes, messageID: messageID, originNode: origin, receivedAtMillis: receivedAt,
                     certificateFingerprint: fingerprint, auditSequence: acceptedSequence)

@@ -1,0 +1,112 @@
+import Foundation
+import NexClient
+import NexCrypto
+import NexServer
+import NexWire
+import Testing
+
+/// Every refused publish gets a NACK with a stable code, an audit record, and the daemon keeps
+/// serving the same connection.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct PublishRefusalTests {
+    private func expectRefusal(
+        _ nexd: TestDaemon, _ connection: NexConnection, _ notice: SignedEnvelope, code: WireErrorCode,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        guard case .refused(let nack) = try connection.publish(notice) else {
+            Issue.record("accepted a publish that should be refused with \(code.name)", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(nack.code == code, sourceLocation: sourceLocation)
+        #expect(!nack.reason.isEmpty, sourceLocation: sourceLocation)
+        let id = notice.envelope.messageID.description
+        let record = try nexd.awaitRecord { $0.event == "publish" && $0.string("msg") == id && $0.string("outcome") == "refused" }
+        #expect(record?.string("reason") == code.name, sourceLocation: sourceLocation)
+    }
+
+    @Test func eachBadPublishIsRefusedAuditedAndTheConnectionKeepsWorking() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let (subscriber, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        _ = try subscriber.subscribe(">", id: 1)
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+
+        var tampered = try signedNotice(from: gs)
+        var signature = tampered.signature
+        signature[signature.count / 2] ^= 0x01
+        tampered = SignedEnvelope(envelope: tampered.envelope, signature: signature)
+        try expectRefusal(nexd, publisher, tampered, code: .badSignature)
+
+        var payloadChanged = try signedNotice(from: gs)
+        var envelope = payloadChanged.envelope
+        envelope.payload[0] = UInt8(ascii: "[")
+        payloadChanged = SignedEnvelope(envelope: envelope, signature: payloadChanged.signature)
+        try expectRefusal(nexd, publisher, payloadChanged, code: .badSignature)
+
+        try expectRefusal(nexd, publisher, try signedNotice(from: gs, sender: "ncb.rw.kigali"), code: .senderMismatch)
+        try expectRefusal(nexd, publisher, try signedNotice(from: gs, topic: "notice.*.fr"), code: .invalidTopic)
+        try expectRefusal(nexd, publisher, try signedNotice(from: gs, topic: "notice.>"), code: .invalidTopic)
+        try expectRefusal(nexd, publisher, try signedNotice(from: gs, topic: "Notice.Red"), code: .invalidTopic)
+        try expectRefusal(nexd, publisher, try signedNotice(from: gs, kind: "mauve"), code: .unknownKind)
+        let stale = WallClock.nowMillis() - 121_000
+        try expectRefusal(nexd, publisher, try signedNotice(from: gs, issuedAtMillis: stale), code: .outsideReplayWindow)
+        let future = WallClock.nowMillis() + 121_000
+        try expectRefusal(nexd, publisher, try signedNotice(from: gs, issuedAtMillis: future), code: .outsideReplayWindow)
+
+        let original = try signedNotice(from: gs)
+        guard case .accepted = try publisher.publish(original) else { Issue.record("refused"); return }
+        let replay = try signedNotice(from: gs, payload: #"{"kind":"red","changed":true}"#, messageID: original.envelope.messageID)
+        try expectRefusal(nexd, publisher, replay, code: .replay)
+
+        // Only the one valid notice was delivered.
+        #expect(try subscriber.nextDelivery(timeout: .seconds(5)).envelope == original.wireBytes)
+        #expect(throws: ClientError.self) { try subscriber.nextDelivery(timeout: .milliseconds(300)) }
+    }
+
+    @Test func anUnparsableEnvelopeIsRefusedWithTheZeroID() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let (publisher, _) = try nexd.connect(as: "gs.fr.lyon")
+        try publisher.send(.publish(envelope: [1, 2, 3]))
+        let nack = try publisher.awaitFrame(timeout: .seconds(5)) { frame -> Nack? in
+            if case .nack(let nack) = frame { return nack }
+            return nil
+        }
+        #expect(nack.code == .malformedEnvelope)
+        #expect(nack.messageID == .zero)
+        #expect(try nexd.awaitRecord { $0.event == "publish" && $0.string("reason") == "malformed-envelope" } != nil)
+    }
+
+    @Test func replayProtectionSurvivesARestart() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let gs = try nexd.credentials("gs.fr.lyon")
+        let notice = try signedNotice(from: gs)
+        var publisher = try nexd.connect(gs)
+        guard case .accepted(let original) = try publisher.publish(notice) else { Issue.record("refused"); return }
+        publisher.close()
+
+        try nexd.restart()
+        publisher = try nexd.connect(gs)
+        guard case .accepted(let again) = try publisher.publish(notice) else { Issue.record("retry refused after restart"); return }
+        #expect(again.auditSequence == original.auditSequence)
+        #expect(again.isDuplicate)
+        let replay = try signedNotice(from: gs, payload: #"{"kind":"red","v":2}"#, messageID: notice.envelope.messageID)
+        guard case .refused(let nack) = try publisher.publish(replay) else { Issue.record("replay accepted after restart"); return }
+        #expect(nack.code == .replay)
+    }
+
+    @Test func badSubscriptionsAreRefusedAndAudited() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let (subscriber, _) = try nexd.connect(as: "ncb.rw.kigali")
+        for (filter, code) in [("notice.>.fr", WireErrorCode.invalidFilter), ("HIT.rw", .invalidFilter), ("", .invalidFilter)] {
+            guard case .refused(let nack) = try subscriber.subscribe(filter, id: 5) else { Issue.record("accepted \(filter)"); continue }
+            #expect(nack.code == code)
+        }
+        #expect(try subscriber.subscribe("hit.rw", id: 5) == .accepted)
+        guard case .refused(let duplicate) = try subscriber.subscribe("hit.ke", id: 5) else { Issue.record("duplicate id accepted"); return }
+        #expect(duplicate.code == .duplicateSubscription)
+        #expect(try nexd.awaitRecord { $0.event == "subscribe" && $0.string("reason") == "invalid-filter" } != nil)
+    }
+}

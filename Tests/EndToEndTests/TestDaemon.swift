@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import NexAudit
+import NexClient
+import NexCrypto
+import NexNotices
+import NexServer
+import NexWire
+
+/// One nexd running in process on 127.0.0.1 with an ephemeral port, its own PKI and audit
+/// directory. ``stop()`` closes it; ``remove()`` deletes the directory.
+final class TestDaemon: @unchecked Sendable {
+    static let roster: [RosterEntry] = [
+        RosterEntry(id: "gs.fr.lyon", role: .gs, country: "fr"),
+        RosterEntry(id: "ncb.rw.kigali", role: .ncb, country: "rw"),
+        RosterEntry(id: "ncb.ug.kampala", role: .ncb, country: "ug"),
+        RosterEntry(id: "bcp.rw.rusumo", role: .bcp, country: "rw"),
+        RosterEntry(id: "bcp.ke.busia", role: .bcp, country: "ke"),
+    ]
+
+    let root: String
+    let pki: TestPKI
+    let configuration: DaemonConfiguration
+    private(set) var daemon: NexDaemon
+    private(set) var port: UInt16
+
+    var auditDirectory: String { configuration.audit.directory }
+
+    init(root existingRoot: String? = nil, pki existingPKI: TestPKI? = nil, replayWindow: Duration = .seconds(120),
+         maximumFrameSize: Int = 65_536) throws {
+        root = existingRoot ?? FileManager.default.temporaryDirectory.appendingPathComponent("nex-e2e-\(UUID().uuidString)").path
+        pki = try existingPKI ?? TestPKI(directory: root + "/pki")
+        var configuration = DaemonConfiguration(sourcePath: "test.yaml", roster: Roster(Self.roster))
+        configuration.listen.port = 0
+        configuration.tls.caCertificate = pki.caPath
+        configuration.tls.certificate = pki.serverCertificatePath
+        configuration.tls.privateKey = pki.serverKeyPath
+        configuration.audit.directory = root + "/audit"
+        configuration.limits.replayWindow = replayWindow
+        configuration.limits.maximumFrameSize = maximumFrameSize
+        self.configuration = configuration
+        daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        port = try daemon.start()
+    }
+
+    /// Stops this daemon and starts a new one on the same PKI and audit directory.
+    func restart() throws {
+        daemon.stop()
+        daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        port = try daemon.start()
+    }
+
+    func stop() {
+        daemon.stop()
+    }
+
+    func remove() {
+        stop()
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// Credentials for a roster node.
+    func credentials(_ node: String, algorithm: SignatureAlgorithm = .ecdsaP256SHA256) throws -> NodeCredentials {
+        try pki.credentials(node, algorithm: algorithm)
+    }
+
+    /// Connects with `credentials` (welcome received).
+    func connect(_ credentials: NodeCredentials) throws -> NexConnection {
+        let context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key, trustRoots: [pki.ca])
+        return try NexConnection(host: "127.0.0.1", port: port, context: context, timeout: .seconds(5))
+    }
+
+    /// Connects as a roster node.
+    func connect(as node: String) throws -> (NexConnection, NodeCredentials) {
+        let credentials = try credentials(node)
+        return (try connect(credentials), credentials)
+    }
+
+    /// Every record of the audit log (after flushing it).
+    func auditRecords() throws -> [AuditRecord] {
+        daemon.auditLog.flush()
+        var records: [AuditRecord] = []
+        try AuditReader(directory: auditDirectory).forEachRecord { record in
+            records.append(record)
+            return true
+        }
+        return records
+    }
+
+    /// Waits (bounded) until some audit record satisfies `predicate`; returns it.
+    func awaitRecord(timeout: Duration = .seconds(5), _ predicate: (AuditRecord) -> Bool) throws -> AuditRecord? {
+        let deadline = ContinuousClock.now + timeout
+        repeat {
+            if let record = try auditRecords().first(where: predicate) { return record }
+            Thread.sleep(forTimeInterval: 0.02)
+        } while ContinuousClock.now < deadline
+        return nil
+    }
+}
+
+/// A signed notice as `node` would publish it.
+func signedNotice(
+    from credentials: NodeCredentials, topic: String = "notice.red.fr", kind: String = "red",
+    payload: String = #"{"kind":"red","subject":{"family_name":"FICTIONAL","forename":"Test"}}"#,
+    issuedAtMillis: Int64 = WallClock.nowMillis(), messageID: MessageID = .random(), sender: String? = nil
+) throws -> SignedEnvelope {
+    let envelope = Envelope(
+        messageID: messageID, sender: sender ?? credentials.nodeID, topic: topic, kind: kind, issuedAtMillis: issuedAtMillis,
+        allowedCountries: [], deniedCountries: [], allowedNodes: [], deniedNodes: [],
+        signatureAlgorithm: credentials.key.algorithm.rawValue, payload: Array(payload.utf8))
+    return try NoticeSigner.sign(envelope, with: credentials.key)
+}

@@ -1,0 +1,62 @@
+import Foundation
+import NexClient
+import NexCrypto
+
+/// A throwaway PKI for one test: a CA, nexd's certificate, good node certificates and a matrix of
+/// bad ones. Every key is generated in process (fast, no `openssl` command).
+final class TestPKI: @unchecked Sendable {
+    let directory: String
+    let caKey: PrivateKey
+    let ca: Certificate
+    private let now = Date()
+
+    init(directory: String) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        caKey = try PrivateKey.generate(.ecdsaP256SHA256)
+        ca = try CertificateIssuer.selfSigned(
+            CertificateProfile(subjectCommonName: "Test CA", notValidBefore: now - 3600, notValidAfter: now + 86_400,
+                               isCertificateAuthority: true),
+            key: caKey)
+        try write(ca.pemEncoded(), "ca.pem")
+        let serverKey = try PrivateKey.generate(.ecdsaP256SHA256)
+        let server = try CertificateIssuer.issue(
+            CertificateProfile(subjectCommonName: "nexd", notValidBefore: now - 3600, notValidAfter: now + 86_400,
+                               extendedKeyUsage: .serverAuth, dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"]),
+            for: serverKey.publicKey, issuer: ca, issuerKey: caKey)
+        try write(server.pemEncoded(), "nexd.pem")
+        try write(serverKey.pemEncoded(), "nexd.key")
+    }
+
+    var caPath: String { directory + "/ca.pem" }
+    var serverCertificatePath: String { directory + "/nexd.pem" }
+    var serverKeyPath: String { directory + "/nexd.key" }
+
+    private func write(_ text: String, _ name: String) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/" + name))
+    }
+
+    /// Credentials for `commonName`, issued by this CA unless `issuer` is given.
+    func credentials(
+        _ commonName: String, algorithm: SignatureAlgorithm = .ecdsaP256SHA256,
+        usage: ExtendedKeyUsage? = .clientAuth, validity: ClosedRange<Date>? = nil,
+        issuer: (Certificate, PrivateKey)? = nil
+    ) throws -> NodeCredentials {
+        let key = try PrivateKey.generate(algorithm)
+        let profile = CertificateProfile(
+            subjectCommonName: commonName, validity: validity ?? (now - 3600)...(now + 86_400), extendedKeyUsage: usage)
+        let (issuerCertificate, issuerKey) = issuer ?? (ca, caKey)
+        let certificate = try CertificateIssuer.issue(profile, for: key.publicKey, issuer: issuerCertificate, issuerKey: issuerKey)
+        return NodeCredentials(certificate: certificate, key: key, trustRoots: [ca])
+    }
+
+    /// A second, unrelated CA (optionally with the same subject as the real one).
+    func otherCA(subject: String = "Other Root") throws -> (Certificate, PrivateKey) {
+        let key = try PrivateKey.generate(.ecdsaP256SHA256)
+        let certificate = try CertificateIssuer.selfSigned(
+            CertificateProfile(subjectCommonName: subject, notValidBefore: now - 3600, notValidAfter: now + 86_400,
+                               isCertificateAuthority: true),
+            key: key)
+        return (certificate, key)
+    }
+}
