@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 
 // SSL_OP_* are uint64_t casts in 3.0 and do not import.
 static const uint64_t nex_SSL_OP_NO_TICKET = SSL_OP_NO_TICKET;
