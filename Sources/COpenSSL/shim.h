@@ -34,6 +34,10 @@ static inline int nex_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *x509) {
     return (int)SSL_CTX_add1_chain_cert(ctx, x509);
 }
 
+static inline long nex_SSL_CTX_disable_session_cache(SSL_CTX *ctx) {
+    return SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+}
+
 static inline int nex_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }

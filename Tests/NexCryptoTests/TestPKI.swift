@@ -6,6 +6,11 @@ struct TestCA {
     let key: PrivateKey
     let certificate: Certificate
 
+    init(key: PrivateKey, certificate: Certificate) {
+        self.key = key
+        self.certificate = certificate
+    }
+
     init(name: String = "NoticeExchange Test Root", algorithm: SignatureAlgorithm = .ecdsaP256SHA256) throws {
         key = try PrivateKey.generate(algorithm)
         let now = Date()
