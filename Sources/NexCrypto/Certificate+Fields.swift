@@ -1,0 +1,80 @@
+internal import COpenSSL
+import Foundation
+
+extension Certificate {
+    /// The first common name (CN) of the subject, or `nil` if it has none.
+    public var subjectCommonName: String? {
+        let name = X509_get_subject_name(x509)
+        let index = X509_NAME_get_index_by_NID(name, NID_commonName, -1)
+        guard index >= 0, let entry = X509_NAME_get_entry(name, index),
+              let data = X509_NAME_ENTRY_get_data(entry)
+        else { return nil }
+        var utf8: UnsafeMutablePointer<UInt8>?
+        let length = ASN1_STRING_to_UTF8(&utf8, data)
+        guard length >= 0, let utf8 else {
+            OpenSSLErrorQueue.clear()
+            return nil
+        }
+        defer { nex_OPENSSL_free(utf8) }
+        return String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self)
+    }
+
+    /// The subject name on one line in RFC 4514 form, most specific first, e.g.
+    /// `"CN=bcp.rw.rusumo,O=NoticeExchange development"`.
+    public var subjectDescription: String {
+        Self.describe(X509_get_subject_name(x509))
+    }
+
+    /// The issuer name, in the same form as ``subjectDescription``.
+    public var issuerDescription: String {
+        Self.describe(X509_get_issuer_name(x509))
+    }
+
+    /// The serial number as lowercase hexadecimal digits without separators (`-` prefix if negative).
+    public var serialNumberHex: String {
+        guard let serial = X509_get0_serialNumber(x509) else { return "" }
+        let length = Int(ASN1_STRING_length(serial))
+        guard length > 0, let data = ASN1_STRING_get0_data(serial) else { return "00" }
+        let digits = Hex.encode(UnsafeBufferPointer(start: data, count: length))
+        return ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER ? "-" + digits : digits
+    }
+
+    /// The start of the validity period.
+    public var notValidBefore: Date {
+        Self.date(X509_get0_notBefore(x509))
+    }
+
+    /// The end of the validity period.
+    public var notValidAfter: Date {
+        Self.date(X509_get0_notAfter(x509))
+    }
+
+    /// The extended key usage purposes, or `nil` when the extension is absent.
+    ///
+    /// Present but listing only purposes unknown to ``ExtendedKeyUsage`` gives an empty set.
+    public var extendedKeyUsage: ExtendedKeyUsage? {
+        guard X509_get_extension_flags(x509) & UInt32(EXFLAG_XKUSAGE) != 0 else { return nil }
+        return ExtendedKeyUsage(openSSLFlags: X509_get_extended_key_usage(x509))
+    }
+
+    /// Whether basic constraints mark this certificate as a CA (`CA:TRUE`).
+    public var isCertificateAuthority: Bool {
+        X509_get_extension_flags(x509) & UInt32(EXFLAG_CA) != 0
+    }
+
+    private static func describe(_ name: OpaquePointer?) -> String {
+        guard let name else { return "" }
+        let bytes = MemoryBIO.collecting { bio in
+            X509_NAME_print_ex(bio, name, 0, nex_XN_FLAG_RFC2253_UTF8) >= 0
+        }
+        return bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    private static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date {
+        var fields = tm()
+        guard let time, ASN1_TIME_to_tm(time, &fields) == 1 else {
+            return Date(timeIntervalSince1970: 0)
+        }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&fields)))
+    }
+}

@@ -1,1 +1,0 @@
-// NexCrypto: placeholder until the module lands.
