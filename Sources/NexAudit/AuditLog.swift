@@ -92,7 +92,7 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     deinit {
-        close(fileDescriptor)
+        Glibc.close(fileDescriptor)
     }
 
     /// Sequence of the last record written so far (0 for an empty log). For start-up and tests.
@@ -224,7 +224,7 @@ public final class AuditLog: @unchecked Sendable {
             throw AuditError(.writeFailed, "cannot create audit segment \(path): \(String(cString: strerror(errno)))")
         }
         _ = fsync(fileDescriptor)
-        close(fileDescriptor)
+        Glibc.close(fileDescriptor)
         fileDescriptor = fd
         segmentBytes = 0
         AuditRecovery.syncDirectory(configuration.directory)

@@ -45,7 +45,7 @@ public final class NexConnection {
             Glibc.close(fileDescriptor)
             throw ClientError(.tlsRefused, "TLS handshake with \(host):\(port) did not complete")
         }
-        do {
+        do throws(ClientError) {
             try send(.hello(Hello(protocolVersion: WireLimits.protocolVersion, clientName: clientName, extensions: [])))
             let first = try readFrame(timeout: timeout)
             guard case .welcome(let welcome) = first else {

@@ -51,10 +51,7 @@ struct SubscribeCommand: ParsableCommand {
         var certificates: [[UInt8]: Certificate] = [:]
         var received = 0
         while count.map({ received < $0 }) ?? true {
-            let delivery: Deliver
-            do {
-                delivery = try client.nextDelivery(timeout: .seconds(timeout ?? 1_000_000_000))
-            } catch let error where error.code == .timedOut {
+            guard let delivery = try nextDelivery(client) else {
                 FileHandle.standardError.write(Data("nex subscribe: no delivery for \(timeout ?? 0) s\n".utf8))
                 throw ExitCode(4)
             }
@@ -77,8 +74,17 @@ struct SubscribeCommand: ParsableCommand {
             }
             try client.sendReceipt(through: delivery.deliverySequence)
             print(describe(delivery, signed, verification: verification))
-            fflush(stdout)
+            FileHandle.standardOutput.synchronizeFile()
         }
+    }
+
+    /// The next delivery, or nil after `--timeout` idle seconds.
+    private func nextDelivery(_ client: NexConnection) throws -> Deliver? {
+        let result = Result { () throws(ClientError) -> Deliver in
+            try client.nextDelivery(timeout: .seconds(timeout ?? 1_000_000_000))
+        }
+        if case .failure(let error) = result, error.code == .timedOut { return nil }
+        return try result.get()
     }
 
     private func describe(_ delivery: Deliver, _ signed: SignedEnvelope?, verification: String) -> String {

@@ -10,8 +10,7 @@ extension Connection {
         guard hasReceivedHello else {
             if case .hello(let hello) = frame {
                 guard hello.protocolVersion == WireLimits.protocolVersion else {
-                    protocolError(WireError(code: .unsupportedVersion,
-                                            reason: "protocol version \(hello.protocolVersion) is not supported; this nexd speaks version \(WireLimits.protocolVersion)"))
+                    protocolError(WireError(.unsupportedVersion, "protocol version \(hello.protocolVersion) is not supported; this nexd speaks version \(WireLimits.protocolVersion)"))
                     return
                 }
                 hasReceivedHello = true
@@ -29,8 +28,7 @@ extension Connection {
             handleUnsubscribe(subscriptionID)
         case .receipt(let through):
             guard through < nextDeliverySequence else {
-                protocolError(WireError(code: .protocolViolation,
-                                        reason: "receipt for delivery \(through) but only \(nextDeliverySequence - 1) were sent"))
+                protocolError(WireError(.protocolViolation, "receipt for delivery \(through) but only \(nextDeliverySequence - 1) were sent"))
                 return
             }
             recordReceipts(upTo: through)
@@ -55,7 +53,7 @@ extension Connection {
         let now = WallClock.nowMillis()
         let broker = context.broker
         let sequencer = self.sequencer
-        func finish(_ candidate: PublishCandidate) {
+        @Sendable func finish(_ candidate: PublishCandidate) {
             sequencer.complete(ticket, with: candidate) { ready in
                 broker.queue.async { broker.handle(ready) }
             }
@@ -104,8 +102,7 @@ extension Connection {
             if publicKey.isValidSignature(signed.signature, for: message) {
                 outcome = .verified(signedDigest: SHA256.hash(message))
             } else {
-                outcome = .refused(WireError(code: .badSignature,
-                                             reason: "signature does not verify with the certificate of \(identity.id)"))
+                outcome = .refused(WireError(.badSignature, "signature does not verify with the certificate of \(identity.id)"))
             }
             finish(PublishCandidate(connection: self, identity: identity, envelope: signed, receivedAtMillis: now, outcome: outcome))
         }

@@ -90,11 +90,15 @@ struct ListeningSocket {
             if Int32(storage.ss_family) == AF_INET6 {
                 var address = raw.load(fromByteOffset: 8, as: in6_addr.self)
                 inet_ntop(AF_INET6, &address, &text, socklen_t(text.count))
-                return "[\(String(cString: text))]:\(port)"
+                return "[\(Self.string(text))]:\(port)"
             }
             var address = raw.load(fromByteOffset: 4, as: in_addr.self)
             inet_ntop(AF_INET, &address, &text, socklen_t(text.count))
-            return "\(String(cString: text)):\(port)"
+            return "\(Self.string(text)):\(port)"
         }
+    }
+
+    private static func string(_ characters: [CChar]) -> String {
+        String(decoding: characters.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

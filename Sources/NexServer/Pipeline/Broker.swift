@@ -192,6 +192,7 @@ final class Broker: @unchecked Sendable {
         let origin = identity.id
         let wireBytes = signed.wireBytes
         let acceptedIndex = events.count - 2
+        let recipientsToDeliver = deliveries
         let sequences = audit.append(events) { result in
             switch result {
             case .success(let sequences):
@@ -200,7 +201,7 @@ final class Broker: @unchecked Sendable {
                 let message = DeliveryMessage(
                     envelope: wireBytes, messageID: messageID, originNode: origin, receivedAtMillis: receivedAt,
                     certificateFingerprint: fingerprint, auditSequence: acceptedSequence)
-                for (subscriber, subscriptionIDs) in deliveries {
+                for (subscriber, subscriptionIDs) in recipientsToDeliver {
                     subscriber.deliver(message, subscriptionIDs: subscriptionIDs)
                 }
             case .failure(let error):

@@ -37,6 +37,6 @@ struct CertificateStore {
     mutating func insert(_ certificate: Certificate) {
         known[certificate.fingerprint] = certificate.derBytes
         let path = directory + "/" + certificate.fingerprint.hex + ".der"
-        FileManager.default.createFile(atPath: path, contents: Data(certificate.derBytes), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: Data(certificate.derBytes), attributes: [.posixPermissions: 0o600])
     }
 }
