@@ -71,7 +71,7 @@ struct CertificateMatrixTests {
         do {
             _ = try nexd.connect(node)
             Issue.record("a node outside the roster was accepted")
-        } catch {
+        } catch let error as ClientError {
             #expect(error.code == .refused(.notInRoster))
             #expect(error.message.contains("not on the roster"))
         }
