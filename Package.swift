@@ -58,6 +58,8 @@ let package = Package(
         .testTarget(name: "NexBrokerTests", dependencies: ["NexBroker", "NexNotices", "NexWire"]),
         .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire"]),
         .testTarget(name: "NexServerTests", dependencies: ["NexServer"]),
+        // Runs the built `nexd` and `nex` as processes: exit codes, --help, signals, the walk-through.
+        .testTarget(name: "ExecutableTests", dependencies: ["nexd", "nex"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+
+/// The executables as a user runs them: --help and --version, config errors, the development PKI,
+/// a signal stopping nexd, and the README walk-through (publish, subscribe, verify).
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct ExecutableTests {
+    /// A scratch working directory holding a copy of the default config on an ephemeral port.
+    final class Workspace {
+        let path: String
+
+        init() throws {
+            path = FileManager.default.temporaryDirectory.appendingPathComponent("nex-exe-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: path + "/Config", withIntermediateDirectories: true)
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            var config = try String(contentsOf: root.appendingPathComponent("Config/nexd.yaml"), encoding: .utf8)
+            config = config.replacingOccurrences(of: "  port: 7247 ", with: "  port: 0    ")
+            try config.write(toFile: path + "/Config/nexd.yaml", atomically: true, encoding: .utf8)
+            try FileManager.default.copyItem(atPath: root.appendingPathComponent("Config/examples").path, toPath: path + "/Config/examples")
+        }
+
+        deinit {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    @Test(arguments: [
+        ("nexd", ["--help"]), ("nex", ["--help"]), ("nex", ["publish", "--help"]), ("nex", ["subscribe", "--help"]),
+        ("nex", ["pki", "init", "--help"]), ("nex", ["audit", "verify", "--help"]),
+    ])
+    func everyCommandHasHelp(tool: String, arguments: [String]) throws {
+        let workspace = try Workspace()
+        let result = try ProcessRunner.run(tool, arguments, in: workspace.path)
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("USAGE:"))
+    }
+
+    @Test func versionIsPrinted() throws {
+        let workspace = try Workspace()
+        let result = try ProcessRunner.run("nexd", ["--version"], in: workspace.path)
+        #expect(result.status == 0)
+        #expect(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+    }
+
+    @Test func aBadConfigIsRefusedNamingFileKeyAndLine() throws {
+        let workspace = try Workspace()
+        try "limits:\n  replayWindowSeconds: 0\nroster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\n"
+            .write(toFile: workspace.path + "/bad.yaml", atomically: true, encoding: .utf8)
+        let result = try ProcessRunner.run("nexd", ["--check-config", "--config", "bad.yaml"], in: workspace.path)
+        #expect(result.status == 78)
+        #expect(result.standardError.contains("bad.yaml:2: limits.replayWindowSeconds: 0 is out of range"))
+        let missing = try ProcessRunner.run("nexd", ["--config", "nope.yaml"], in: workspace.path)
+        #expect(missing.status == 78)
+        #expect(missing.standardError.contains("nope.yaml"))
+    }
+
+    @Test func checkConfigAcceptsTheDefault() throws {
+        let workspace = try Workspace()
+        let result = try ProcessRunner.run("nexd", ["--check-config"], in: workspace.path)
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("Config/nexd.yaml: OK"))
+    }
+
+    @Test func pkiInitWritesPrivateKeysAndKeepsExistingFiles() throws {
+        let workspace = try Workspace()
+        let first = try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path)
+        #expect(first.status == 0)
+        let key = workspace.path + "/Certs/dev/nodes/bcp.rw.rusumo.key"
+        let attributes = try FileManager.default.attributesOfItem(atPath: key)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(FileManager.default.fileExists(atPath: workspace.path + "/Certs/dev/audit.pem"))
+        let before = try Data(contentsOf: URL(fileURLWithPath: key))
+        let second = try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path)
+        #expect(second.status == 0)
+        #expect(second.standardOutput.contains("wrote 0 files"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: key)) == before)
+    }
+
+    /// Starts nexd in `workspace` and returns it with its port (read from its log).
+    private func startDaemon(_ workspace: Workspace) throws -> (ProcessRunner.Running, String) {
+        let daemon = try ProcessRunner.start("nexd", [], in: workspace.path)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let range = daemon.errors().range(of: #"listen\.addr=127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                let port = daemon.errors()[range].split(separator: ":").last.map(String.init) ?? ""
+                return (daemon, "127.0.0.1:\(port)")
+            }
+            if !daemon.process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("nexd did not start: \(daemon.errors())")
+        _ = daemon.terminate()
+        throw CancellationError()
+    }
+
+    @Test func theWalkThroughWorksAndSIGTERMStopsCleanly() throws {
+        let workspace = try Workspace()
+        let (daemon, server) = try startDaemon(workspace)
+        #expect(daemon.errors().contains("created a development PKI"))
+
+        let subscriber = try ProcessRunner.start(
+            "nex", ["subscribe", "notice.>", "--node", "bcp.rw.rusumo", "--server", server, "--count", "1", "--json", "--timeout", "20"],
+            in: workspace.path)
+        // Publish until the subscription is in place (the subscriber connects concurrently).
+        var published = ProcessRunner.Result(status: -1, standardOutput: "", standardError: "")
+        let deadline = Date().addingTimeInterval(20)
+        while subscriber.process.isRunning, Date() < deadline {
+            published = try ProcessRunner.run(
+                "nex", ["publish", "Config/examples/red.json", "--node", "gs.fr.lyon", "--topic", "notice.red.fr", "--server", server],
+                in: workspace.path)
+            #expect(published.status == 0, "\(published.standardError)")
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(published.standardOutput.hasPrefix("accepted: msg "))
+        #expect(subscriber.terminate() == 0)
+        let line = try #require(subscriber.output().split(separator: "\n").first)
+        let delivery = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(delivery["origin"] as? String == "gs.fr.lyon")
+        #expect(delivery["signature"] as? String == "verified")
+        #expect(delivery["kind"] as? String == "red")
+
+        let refused = try ProcessRunner.run(
+            "nex", ["publish", "Config/examples/red.json", "--node", "gs.fr.lyon", "--topic", "notice.*.fr", "--server", server],
+            in: workspace.path)
+        #expect(refused.status == 1)
+        #expect(refused.standardOutput.hasPrefix("refused: invalid-topic"))
+
+        #expect(daemon.terminate() == 0)
+        #expect(daemon.errors().contains("nexd stopped"))
+        let verify = try ProcessRunner.run("nex", ["audit", "verify"], in: workspace.path)
+        #expect(verify.status == 0, "\(verify.standardOutput)")
+        #expect(verify.standardOutput.contains("chain intact"))
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/var/audit").first { $0.hasPrefix("segment-") })
+        let text = try String(contentsOfFile: workspace.path + "/var/audit/" + segment, encoding: .utf8)
+        #expect(text.contains(#""event":"stop""#))
+
+        // Flip one byte: verify fails, naming the record.
+        var bytes = [UInt8](text.utf8)
+        let secondLine = try #require(bytes.firstIndex(of: UInt8(ascii: "\n"))) + 1
+        bytes[secondLine + 20] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: workspace.path + "/var/audit/" + segment))
+        let tampered = try ProcessRunner.run("nex", ["audit", "verify"], in: workspace.path)
+        #expect(tampered.status == 1)
+        #expect(tampered.standardOutput.hasPrefix("TAMPERED: record 2 "))
+    }
+
+    @Test func publishToAnAbsentServerFailsClearly() throws {
+        let workspace = try Workspace()
+        _ = try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path)
+        let result = try ProcessRunner.run(
+            "nex", ["publish", "Config/examples/red.json", "--node", "gs.fr.lyon", "--topic", "notice.red.fr", "--server", "127.0.0.1:1"],
+            in: workspace.path)
+        #expect(result.status == 3)
+        #expect(result.standardError.contains("cannot connect to 127.0.0.1:1"))
+    }
+}

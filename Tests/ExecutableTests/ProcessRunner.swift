@@ -1,0 +1,73 @@
+import Foundation
+
+/// Runs the built executables (they sit beside the test bundle in the build directory).
+enum ProcessRunner {
+    static let buildDirectory: String = {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        // The test binary may live inside `NoticeExchangePackageTests.xctest`.
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("nexd").path), url.path != "/" {
+            url = url.deletingLastPathComponent()
+        }
+        return url.path
+    }()
+
+    struct Result {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    /// Runs `tool` (nexd or nex) with `arguments` in `directory`, waiting at most `timeout`.
+    static func run(_ tool: String, _ arguments: [String], in directory: String, timeout: TimeInterval = 30) throws -> Result {
+        let process = try start(tool, arguments, in: directory)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.process.isRunning { process.process.terminate() }
+        process.process.waitUntilExit()
+        return Result(status: process.process.terminationStatus, standardOutput: process.output(), standardError: process.errors())
+    }
+
+    /// A started process whose output is collected in files (no pipe can fill up and block it).
+    final class Running {
+        let process: Process
+        let outputPath: String
+        let errorPath: String
+
+        init(process: Process, outputPath: String, errorPath: String) {
+            self.process = process
+            self.outputPath = outputPath
+            self.errorPath = errorPath
+        }
+
+        func output() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+        func errors() -> String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
+
+        /// Sends SIGTERM and waits (bounded) for the exit status.
+        func terminate(timeout: TimeInterval = 10) -> Int32 {
+            if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            if process.isRunning { process.interrupt(); kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    static func start(_ tool: String, _ arguments: [String], in directory: String) throws -> Running {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: buildDirectory + "/" + tool)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let id = UUID().uuidString
+        let outputPath = directory + "/.\(tool)-\(id).out"
+        let errorPath = directory + "/.\(tool)-\(id).err"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return Running(process: process, outputPath: outputPath, errorPath: errorPath)
+    }
+}
