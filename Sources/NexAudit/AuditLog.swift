@@ -84,9 +84,11 @@ public final class AuditLog: @unchecked Sendable {
         }
         fileDescriptor = fd
         segmentBytes = Int(lseek(fd, 0, SEEK_END))
-        if recovery.tornBytes > 0 {
+        if recovery.tornBytes > 0 || recovery.restoredLineEnds > 0 {
             var event = AuditEvent(.repair, timeMillis: nowMillis)
-            event.detail = "cut a torn final record of \(recovery.tornBytes) bytes from \(segmentName)"
+            event.detail = recovery.tornBytes > 0
+                ? "cut a torn final record of \(recovery.tornBytes) bytes from \(segmentName)"
+                : "restored the missing line end of the final record in \(segmentName)"
             append([event])
         }
     }

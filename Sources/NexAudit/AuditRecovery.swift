@@ -8,7 +8,8 @@ import Glibc
 /// What opening the log found: where the chain ends, and whether a torn final record was cut off.
 ///
 /// A crash can leave a final record half written (no trailing newline). That tail is truncated and
-/// the repair recorded; a complete final line whose own hash does not match is *not* a crash
+/// the repair recorded; a complete final record that only lacks its newline keeps its place (the
+/// newline is restored, and that is recorded too); a complete final line whose own hash does not match is *not* a crash
 /// artefact, so start-up refuses it rather than guess.
 public struct AuditRecovery: Sendable {
     /// The segment the writer continues (nil for a new, empty log).
@@ -19,6 +20,8 @@ public struct AuditRecovery: Sendable {
     public var lastHash: SHA256Digest
     /// Bytes of a torn final record that were cut off (0 when none).
     public var tornBytes: Int
+    /// Complete final records whose missing line end was restored (0 or 1).
+    public var restoredLineEnds: Int
 
     /// Creates the directory if needed (mode 0700), then finds and repairs the tail.
     /// - Throws: ``AuditError`` when the directory is unusable or the final record is corrupt.
@@ -36,20 +39,26 @@ public struct AuditRecovery: Sendable {
         }
         let segments = try AuditSegments.list(in: directory)
         var tornBytes = 0
+        var restoredLineEnds = 0
         for name in segments.reversed() {
             let path = directory + "/" + name
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw AuditError(.unreadable, "cannot read audit segment \(path)")
             }
             var bytes = [UInt8](data)
-            if let lastNewline = bytes.lastIndex(of: UInt8(ascii: "\n")), lastNewline != bytes.count - 1 {
-                tornBytes = bytes.count - lastNewline - 1
-                try truncate(path: path, to: lastNewline + 1)
-                bytes.removeLast(tornBytes)
-            } else if !bytes.isEmpty, !bytes.contains(UInt8(ascii: "\n")) {
-                tornBytes = bytes.count
-                try truncate(path: path, to: 0)
-                bytes = []
+            let tailStart = (bytes.lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
+            if tailStart < bytes.count {
+                let tail = bytes[tailStart...]
+                if let (core, stored) = AuditLine.split(tail), SHA256.hash(core) == stored {
+                    // A complete record whose line end was lost: keep the record, restore the end.
+                    try appendNewline(path: path)
+                    bytes.append(UInt8(ascii: "\n"))
+                    restoredLineEnds += 1
+                } else {
+                    tornBytes += bytes.count - tailStart
+                    try truncate(path: path, to: tailStart)
+                    bytes.removeLast(bytes.count - tailStart)
+                }
             }
             // An empty segment (fresh rotation, or nothing but a torn record): the chain ends earlier.
             guard !bytes.isEmpty else { continue }
@@ -61,9 +70,11 @@ public struct AuditRecovery: Sendable {
             else {
                 throw AuditError(.corrupt, "the last record of \(path) does not match its own hash; run `nex audit verify` before starting nexd")
             }
-            return AuditRecovery(lastSegment: segments.last, lastSequence: sequence, lastHash: stored, tornBytes: tornBytes)
+            return AuditRecovery(lastSegment: segments.last, lastSequence: sequence, lastHash: stored, tornBytes: tornBytes,
+                                 restoredLineEnds: restoredLineEnds)
         }
-        return AuditRecovery(lastSegment: segments.last, lastSequence: 0, lastHash: AuditLine.genesisHash, tornBytes: tornBytes)
+        return AuditRecovery(lastSegment: segments.last, lastSequence: 0, lastHash: AuditLine.genesisHash, tornBytes: tornBytes,
+                             restoredLineEnds: restoredLineEnds)
     }
 
     /// Reads N from a core starting `{"seq":N,`.
@@ -77,6 +88,18 @@ public struct AuditRecovery: Sendable {
             index += 1
         }
         return index > prefix.count ? value : nil
+    }
+
+    private static func appendNewline(path: String) throws(AuditError) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw AuditError(.unreadable, "cannot repair the tail of \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var newline = UInt8(ascii: "\n")
+        guard write(fd, &newline, 1) == 1, fsync(fd) == 0 else {
+            throw AuditError(.unreadable, "cannot repair the tail of \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     private static func truncate(path: String, to length: Int) throws(AuditError) {

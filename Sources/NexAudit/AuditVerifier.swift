@@ -22,6 +22,13 @@ public enum AuditVerifier {
             if line.isTorn {
                 if line.segment == segments.last {
                     result.tornTail = AuditVerification.Location(segment: line.segment, line: line.number, sequence: expectedSequence)
+                    // A complete record that only lost its line end is still checked (and counted).
+                    if check(line, expectedSequence: expectedSequence, previousHash: previousHash,
+                             certificates: &certificates, result: &result) == nil {
+                        previousHash = AuditLine.split(line.bytes)!.storedHash
+                        result.recordCount += 1
+                        result.tornTailIsCompleteRecord = true
+                    }
                 } else {
                     result.problem = .init(segment: line.segment, line: line.number, sequence: expectedSequence,
                                            reason: "record has no line end in the middle of the log")
@@ -139,6 +146,9 @@ public struct AuditVerification: Sendable {
     public var problem: Problem?
     /// Set when the last record is torn (a crash artefact nexd repairs at its next start).
     public var tornTail: Location?
+    /// True when the torn final line is a complete, valid record that lacks only its line end
+    /// (nexd restores the line end and keeps the record).
+    public var tornTailIsCompleteRecord = false
 
     /// True when the log verified completely and has no torn tail.
     public var isIntact: Bool { problem == nil && tornTail == nil }

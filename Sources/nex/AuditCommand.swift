@@ -28,10 +28,15 @@ struct AuditCommand: ParsableCommand {
                 print("checked \(result.recordCount) records before it in \(result.segmentCount) segments")
                 throw ExitCode(1)
             }
-            print("audit log \(dir): \(result.recordCount) records in \(result.segmentCount) segments, chain intact, \(result.verifiedSignatures) notice signatures verified")
+            let state = result.tornTail == nil ? "chain intact" : "chain intact up to a torn tail"
+            print("audit log \(dir): \(result.recordCount) records in \(result.segmentCount) segments, \(state), \(result.verifiedSignatures) notice signatures verified")
             print("head: sequence \(result.recordCount), hash \(result.lastHash.hex)")
             if let torn = result.tornTail {
-                print("TORN TAIL: \(torn.segment) line \(torn.line) (record \(torn.sequence)) is incomplete; nexd cuts it off and records the repair at its next start")
+                if result.tornTailIsCompleteRecord {
+                    print("TORN TAIL: \(torn.segment) line \(torn.line) (record \(torn.sequence)) is complete but lacks its line end; nexd restores it and records the repair at its next start")
+                } else {
+                    print("TORN TAIL: \(torn.segment) line \(torn.line) (record \(torn.sequence)) is incomplete; nexd cuts it off and records the repair at its next start")
+                }
                 throw ExitCode(3)
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import NexAudit
 import NexClient
 import NexCrypto
 import NexServer
@@ -52,6 +53,9 @@ struct PublishRefusalTests {
         try expectRefusal(nexd, publisher, try signedNotice(from: gs, issuedAtMillis: stale), code: .outsideReplayWindow)
         let future = WallClock.nowMillis() + 121_000
         try expectRefusal(nexd, publisher, try signedNotice(from: gs, issuedAtMillis: future), code: .outsideReplayWindow)
+        // Extreme issued-at values must not overflow the window arithmetic (and take nexd down).
+        try expectRefusal(nexd, publisher, try signedNotice(from: gs, issuedAtMillis: .min), code: .outsideReplayWindow)
+        try expectRefusal(nexd, publisher, try signedNotice(from: gs, issuedAtMillis: .max), code: .outsideReplayWindow)
 
         let original = try signedNotice(from: gs)
         guard case .accepted = try publisher.publish(original) else { Issue.record("refused"); return }
@@ -61,6 +65,77 @@ struct PublishRefusalTests {
         // Only the one valid notice was delivered.
         #expect(try subscriber.nextDelivery(timeout: .seconds(5)).envelope == original.wireBytes)
         #expect(throws: ClientError.self) { try subscriber.nextDelivery(timeout: .milliseconds(300)) }
+    }
+
+    @Test func aPayloadOverTheLimitIsRefusedAsTooLarge() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let big = try signedNotice(from: gs, payload: String(repeating: "x", count: 61_000))
+        guard case .refused(let nack) = try publisher.publish(big) else { Issue.record("accepted"); return }
+        #expect(nack.code == .payloadTooLarge)
+    }
+
+    @Test func answersKeepPublishOrderEvenWhenRefusalsAreCheap() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        var expected: [String] = []
+        for index in 0..<40 {
+            let notice = index % 2 == 0 ? try signedNotice(from: gs) : try signedNotice(from: gs, kind: "mauve")
+            try publisher.send(.publish(envelope: notice.wireBytes))
+            expected.append(notice.envelope.messageID.description)
+        }
+        var answered: [String] = []
+        for _ in 0..<40 {
+            let id = try publisher.awaitFrame(timeout: .seconds(10)) { frame -> String? in
+                switch frame {
+                case .ack(let ack): ack.messageID.description
+                case .nack(let nack): nack.messageID.description
+                default: nil
+                }
+            }
+            answered.append(id)
+        }
+        #expect(answered == expected)
+    }
+
+    @Test func aPublisherOverItsInFlightLimitIsPausedNotDropped() throws {
+        let nexd = try TestDaemon { $0.limits.maximumInFlightPublishes = 2 }
+        defer { nexd.remove() }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let notices = try (0..<200).map { _ in try signedNotice(from: gs) }
+        // Send everything at once; nexd stops reading at 2 in flight and resumes as they finish.
+        try publisher.sendRaw(notices.flatMap { FrameEncoder.encode(.publish(envelope: $0.wireBytes)) })
+        var acked = 0
+        for _ in notices {
+            _ = try publisher.awaitFrame(timeout: .seconds(10)) { frame -> Bool? in
+                if case .ack = frame { return true }
+                return nil
+            }
+            acked += 1
+        }
+        #expect(acked == 200)
+    }
+
+    @Test func aFailedAuditLogRefusesPublishesAndLeavesAVerifiableLog() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let gs = try nexd.credentials("gs.fr.lyon")
+        let publisher = try nexd.connect(gs)
+        nexd.daemon.auditLog.close()
+        guard case .refused(let nack) = try publisher.publish(try signedNotice(from: gs)) else { Issue.record("accepted"); return }
+        #expect(nack.code == .auditUnavailable)
+        publisher.close()
+        // The certificate was not recorded, so after a restart it must be recorded on first use.
+        try nexd.restart()
+        let again = try nexd.connect(gs)
+        guard case .accepted = try again.publish(try signedNotice(from: gs)) else { Issue.record("refused after restart"); return }
+        again.close()
+        nexd.stop()
+        let verification = try AuditVerifier.verify(directory: nexd.auditDirectory)
+        #expect(verification.isIntact, "\(String(describing: verification.problem))")
+        #expect(verification.verifiedSignatures == 1)
     }
 
     @Test func anUnparsableEnvelopeIsRefusedWithTheZeroID() throws {

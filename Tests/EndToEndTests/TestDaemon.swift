@@ -26,8 +26,8 @@ final class TestDaemon: @unchecked Sendable {
 
     var auditDirectory: String { configuration.audit.directory }
 
-    init(root existingRoot: String? = nil, pki existingPKI: TestPKI? = nil, replayWindow: Duration = .seconds(120),
-         maximumFrameSize: Int = 65_536) throws {
+    init(root existingRoot: String? = nil, pki existingPKI: TestPKI? = nil,
+         configure: (inout DaemonConfiguration) -> Void = { _ in }) throws {
         root = existingRoot ?? FileManager.default.temporaryDirectory.appendingPathComponent("nex-e2e-\(UUID().uuidString)").path
         pki = try existingPKI ?? TestPKI(directory: root + "/pki")
         var configuration = DaemonConfiguration(sourcePath: "test.yaml", roster: Roster(Self.roster))
@@ -36,8 +36,7 @@ final class TestDaemon: @unchecked Sendable {
         configuration.tls.certificate = pki.serverCertificatePath
         configuration.tls.privateKey = pki.serverKeyPath
         configuration.audit.directory = root + "/audit"
-        configuration.limits.replayWindow = replayWindow
-        configuration.limits.maximumFrameSize = maximumFrameSize
+        configure(&configuration)
         self.configuration = configuration
         daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         port = try daemon.start()

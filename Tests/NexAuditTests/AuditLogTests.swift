@@ -118,6 +118,29 @@ import Testing
         #expect(events == ["subscribe", "subscribe", "repair"])
     }
 
+    @Test func aCompleteFinalRecordMissingOnlyItsLineEndIsKept() throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        var log = try AuditLog(configuration: .init(directory: temp.path), nowMillis: 0)
+        log.append([event(1), event(2)])
+        log.close()
+        let segment = temp.path + "/" + (try AuditSegments.list(in: temp.path)[0])
+        var bytes = [UInt8](try #require(FileManager.default.contents(atPath: segment)))
+        bytes.removeLast()
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        let torn = try AuditVerifier.verify(directory: temp.path)
+        #expect(torn.tornTailIsCompleteRecord)
+        #expect(torn.recordCount == 2)
+
+        log = try AuditLog(configuration: .init(directory: temp.path), nowMillis: 0)
+        #expect(log.recovery.restoredLineEnds == 1)
+        #expect(log.recovery.tornBytes == 0)
+        log.close()
+        let repaired = try AuditVerifier.verify(directory: temp.path)
+        #expect(repaired.isIntact)
+        #expect(repaired.recordCount == 3)
+    }
+
     @Test func refusesToStartOnACorruptFinalRecord() throws {
         let temp = try TemporaryDirectory()
         defer { temp.remove() }

@@ -68,6 +68,11 @@ extension DaemonConfiguration {
                 "maxConnections", default: config.limits.maximumConnections, range: 1...1_000_000)
             config.limits.verificationThreads = try limits.integer(
                 "verificationThreads", default: config.limits.verificationThreads, range: 0...256)
+            config.limits.handshakeTimeout = .seconds(try limits.integer("handshakeTimeoutSeconds", default: 10, range: 1...600))
+            config.limits.maximumInFlightPublishes = try limits.integer(
+                "maxInFlightPublishesPerConnection", default: config.limits.maximumInFlightPublishes, range: 1...1_000_000)
+            config.limits.maximumUnreceiptedDeliveries = try limits.integer(
+                "maxUnreceiptedDeliveries", default: config.limits.maximumUnreceiptedDeliveries, range: 16...10_000_000)
             try limits.rejectUnknownKeys()
         }
         if var development = try top.mapping("development") {

@@ -35,6 +35,12 @@ public struct DaemonConfiguration: Sendable {
         public var maximumConnections = 4096
         /// Worker threads that verify signatures; 0 = one per core.
         public var verificationThreads = 0
+        /// A connection must finish the TLS handshake and send hello within this time.
+        public var handshakeTimeout = Duration.seconds(10)
+        /// Publishes of one connection awaiting verification and routing before nexd stops reading it.
+        public var maximumInFlightPublishes = 1024
+        /// Deliveries a subscriber may leave without a receipt before it is disconnected.
+        public var maximumUnreceiptedDeliveries = 65_536
     }
 
     /// Development conveniences; a production config leaves `createMissingPKI` false.

@@ -23,6 +23,10 @@ public final class NexDaemon: @unchecked Sendable {
     private let nextConnectionID = Atomic<UInt64>(1)
     private let liveConnections = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
+    /// Listener-queue state: whether the accept source is suspended after EMFILE.
+    private var isAcceptPaused = false
+    /// Every live connection, handshaking or open (for shutdown).
+    private let registry = Mutex<[UInt64: Connection]>([:])
 
     /// Loads the TLS identity, opens the audit log (repairing a torn tail) and rebuilds the replay
     /// cache. Does not listen yet.
@@ -123,7 +127,21 @@ public final class NexDaemon: @unchecked Sendable {
     /// Accepts until EAGAIN (listener queue).
     private func acceptPending() {
         guard let listener else { return }
-        while let (fd, peer) = listener.accept() {
+        acceptLoop: while true {
+            let fd: Int32
+            let peer: String
+            switch listener.accept() {
+            case .none:
+                return
+            case .failed:
+                continue acceptLoop
+            case .exhausted(let code):
+                pauseAccepting(reason: code)
+                return
+            case .connection(let acceptedFD, let acceptedPeer):
+                fd = acceptedFD
+                peer = acceptedPeer
+            }
             let id = nextConnectionID.add(1, ordering: .relaxed).oldValue
             guard liveConnections.load(ordering: .relaxed) < context.configuration.limits.maximumConnections else {
                 var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
@@ -139,7 +157,11 @@ public final class NexDaemon: @unchecked Sendable {
             do {
                 let connection = try Connection(id: id, fileDescriptor: fd, peer: peer, context: context)
                 liveConnections.add(1, ordering: .relaxed)
-                connection.onClosed = { [weak self] in self?.liveConnections.subtract(1, ordering: .relaxed) }
+                registry.withLock { $0[id] = connection }
+                connection.onClosed = { [weak self] in
+                    self?.liveConnections.subtract(1, ordering: .relaxed)
+                    _ = self?.registry.withLock { $0.removeValue(forKey: id) }
+                }
                 connection.start()
             } catch {
                 context.logger.error("cannot create a TLS session", metadata: ["error": "\(error)"])
@@ -148,18 +170,40 @@ public final class NexDaemon: @unchecked Sendable {
         }
     }
 
-    /// Stops accepting, closes every connection, records the stop and closes the audit log.
-    /// Safe to call more than once.
+    /// Out of descriptors: pause the (level-triggered) accept source for a moment instead of spinning.
+    private func pauseAccepting(reason code: Int32) {
+        guard let acceptSource, !isAcceptPaused else { return }
+        isAcceptPaused = true
+        acceptSource.suspend()
+        context.logger.error("cannot accept connections; pausing accept for 100 ms", metadata: [
+            "errno": "\(code)", "connections": "\(liveConnections.load(ordering: .relaxed))",
+        ])
+        listenerQueue.asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in
+            guard let self, self.isAcceptPaused else { return }
+            self.isAcceptPaused = false
+            self.acceptSource?.resume()
+        }
+    }
+
+    /// Stops accepting, lets durable ACKs go out, closes every connection, records the stop and
+    /// closes the audit log. Safe to call more than once.
     public func stop() {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
         listenerQueue.sync {
+            if isAcceptPaused {
+                isAcceptPaused = false
+                acceptSource?.resume()
+            }
             acceptSource?.cancel()
             acceptSource = nil
         }
-        let broker = context.broker
-        let connections = broker.queue.sync { broker.allConnections() }
-        for connection in connections {
-            connection.queue.sync { connection.close(reason: "nexd is stopping") }
+        // Completions of durable records enqueue their ACKs and deliveries on the connection queues.
+        context.audit.flush()
+        for connection in registry.withLock({ Array($0.values) }) {
+            connection.queue.sync {
+                connection.flush()
+                connection.close(reason: "nexd is stopping")
+            }
         }
         var event = AuditEvent(.stop, timeMillis: WallClock.nowMillis())
         event.detail = "nexd stopped"

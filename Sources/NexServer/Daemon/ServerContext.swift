@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import NexAudit
 import NexCrypto
+import Synchronization
 
 /// What every connection shares: immutable settings and the shared services. Created once per run.
 final class ServerContext: Sendable {
@@ -10,8 +11,10 @@ final class ServerContext: Sendable {
     let audit: AuditLog
     let broker: Broker
     let logger: Logger
-    /// Verifies signatures off the I/O queues; concurrent, sized by libdispatch to the cores.
-    let verificationQueue: DispatchQueue
+    /// Verify signatures off the I/O queues: `limits.verificationThreads` serial queues (default one
+    /// per core), fed round-robin so that even one publisher uses every core.
+    private let verificationQueues: [DispatchQueue]
+    private let verificationTurn = Atomic<UInt64>(0)
     /// Serial queues that connection queues target (about one per core), so a connect storm does not
     /// make libdispatch spawn a thread per connection.
     let ioQueues: [DispatchQueue]
@@ -22,9 +25,18 @@ final class ServerContext: Sendable {
         self.audit = audit
         self.broker = broker
         self.logger = logger
-        self.verificationQueue = DispatchQueue(label: "nex.verify", qos: .userInitiated, attributes: .concurrent)
         let cores = max(1, System.coreCount)
+        let verifiers = configuration.limits.verificationThreads == 0 ? cores : configuration.limits.verificationThreads
+        self.verificationQueues = (0..<verifiers).map { DispatchQueue(label: "nex.verify.\($0)", qos: .userInitiated) }
         self.ioQueues = (0..<cores).map { DispatchQueue(label: "nex.io.\($0)", qos: .userInitiated) }
+    }
+}
+
+extension ServerContext {
+    /// The next verification queue, round-robin over every publish of every connection.
+    func nextVerificationQueue() -> DispatchQueue {
+        let turn = verificationTurn.add(1, ordering: .relaxed).oldValue
+        return verificationQueues[Int(turn % UInt64(verificationQueues.count))]
     }
 }
 

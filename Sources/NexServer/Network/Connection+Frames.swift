@@ -54,9 +54,16 @@ extension Connection {
         let broker = context.broker
         let sequencer = self.sequencer
         @Sendable func finish(_ candidate: PublishCandidate) {
-            sequencer.complete(ticket, with: candidate) { ready in
+            let resume = sequencer.complete(ticket, with: candidate) { ready in
                 broker.queue.async { broker.handle(ready) }
             }
+            if resume { candidate.connection.resumeReading() }
+        }
+        // Backpressure: a peer may not queue more than the limit for verification; reading pauses
+        // until half of them are through.
+        let limit = UInt64(context.configuration.limits.maximumInFlightPublishes)
+        if sequencer.inFlight >= limit, sequencer.requestResume(below: max(1, limit / 2)) {
+            pauseReading()
         }
         func refuse(_ envelope: SignedEnvelope?, _ code: WireErrorCode, _ reason: String) {
             finish(PublishCandidate(connection: self, identity: identity, envelope: envelope, receivedAtMillis: now,
@@ -66,7 +73,9 @@ extension Connection {
         do {
             signed = try SignedEnvelope(parsing: bytes)
         } catch {
-            refuse(nil, .malformedEnvelope, "envelope cannot be parsed: \(error.reason)")
+            // Keep the parser's code (payload-too-large, unsupported-version, …); anything else
+            // about the structure is malformed-envelope.
+            refuse(nil, error.code, "envelope cannot be parsed: \(error.reason)")
             return
         }
         let envelope = signed.envelope
@@ -91,12 +100,14 @@ extension Connection {
             return
         }
         let windowMillis = context.configuration.limits.replayWindow.components.seconds * 1000
-        guard abs(envelope.issuedAtMillis - now) <= windowMillis else {
+        // The issued-at is peer data: compare without arithmetic that could overflow and trap.
+        let (skew, overflow) = envelope.issuedAtMillis.subtractingReportingOverflow(now)
+        guard !overflow, skew.magnitude <= UInt64(windowMillis) else {
             refuse(signed, .outsideReplayWindow,
                    "issued-at \(Timestamp.format(millis: envelope.issuedAtMillis)) is more than \(windowMillis / 1000) s from nexd's clock \(Timestamp.format(millis: now))")
             return
         }
-        context.verificationQueue.async {
+        context.nextVerificationQueue().async {
             let message = signed.bytesToSign
             let outcome: PublishCandidate.Outcome
             if publicKey.isValidSignature(signed.signature, for: message) {
@@ -115,6 +126,10 @@ extension Connection {
         func refuse(_ code: WireErrorCode, _ reason: String) {
             auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .refused, reason: code.name, detail: reason)
             enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: code, reason: reason)))
+        }
+        if let failure = context.audit.failure {
+            refuse(.auditUnavailable, "the audit log cannot be written (\(failure.code.rawValue)); no new subscriptions")
+            return
         }
         let filter: TopicFilter
         do {
@@ -171,7 +186,7 @@ extension Connection {
         event.detail = detail
         context.audit.append([event])
         if outcome == .refused {
-            logger.info("subscribe refused", metadata: ["reason": "\(reason ?? "")", "filter": "\(filter ?? "")"])
+            logger.info("subscribe refused", metadata: ["reason": "\(reason ?? "")", "filter": "\(LogSafe.text(filter ?? ""))"])
         }
     }
 

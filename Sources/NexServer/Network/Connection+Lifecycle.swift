@@ -20,7 +20,13 @@ extension Connection {
         }
         guard let cn = certificate.subjectCommonName, let entry = context.configuration.roster.entry(for: cn) else {
             refuseAfterHandshake(.notInRoster,
-                                 detail: "certificate subject \(certificate.subjectDescription) is not on the roster (\(context.configuration.sourcePath): roster)",
+                                 detail: "certificate subject \(certificate.subjectDescription) is not on the roster",
+                                 certificate: certificate)
+            return
+        }
+        if let failure = context.audit.failure {
+            // Fail closed: nothing may happen that the log cannot record.
+            refuseAfterHandshake(.auditUnavailable, detail: "the audit log cannot be written (\(failure.code.rawValue)); nexd refuses new connections",
                                  certificate: certificate)
             return
         }
@@ -56,6 +62,7 @@ extension Connection {
         case noCertificate = "no-certificate"
         case invalidPurpose = "invalid-purpose"
         case notInRoster = "not-in-roster"
+        case auditUnavailable = "audit-unavailable"
     }
 
     private func refuseAfterHandshake(_ refusal: Refusal, detail: String, certificate: Certificate?) {
@@ -67,8 +74,12 @@ extension Connection {
         event.node = certificate?.subjectCommonName
         event.certificateFingerprint = certificate?.fingerprint.hex
         context.audit.append([event])
-        logger.warning("connection refused", metadata: ["reason": "\(refusal.rawValue)", "detail": "\(detail)"])
-        let code: WireErrorCode = refusal == .notInRoster ? .notInRoster : .permissionDenied
+        logger.warning("connection refused", metadata: ["reason": "\(refusal.rawValue)", "detail": "\(LogSafe.text(detail))"])
+        let code: WireErrorCode = switch refusal {
+        case .notInRoster: .notInRoster
+        case .auditUnavailable: .auditUnavailable
+        case .noCertificate, .invalidPurpose: .permissionDenied
+        }
         state = .open
         enqueue(.error(code: code, reason: detail))
         closeAfterFlush()
@@ -86,8 +97,21 @@ extension Connection {
             event.certificateFingerprint = certificate.fingerprint.hex
         }
         context.audit.append([event])
-        logger.warning("TLS handshake refused", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
+        logger.warning("TLS handshake refused", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(LogSafe.text(error.message))"])
         close(reason: nil)
+    }
+
+    /// The peer did not finish the handshake and send hello within `limits.handshakeTimeoutSeconds`.
+    func handshakeTimedOut() {
+        var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
+        event.connection = id
+        event.reason = "handshake-timeout"
+        event.detail = "no TLS handshake and hello within \(context.configuration.limits.handshakeTimeout)"
+        event.peer = peer
+        event.node = identity?.id
+        context.audit.append([event])
+        logger.warning("connection timed out before hello")
+        close(reason: "handshake-timeout")
     }
 
     /// A frame that cannot be decoded: error frame with the stable code, audit, then close.
@@ -99,7 +123,7 @@ extension Connection {
         event.reason = error.code.name
         event.detail = error.reason
         context.audit.append([event])
-        logger.warning("protocol error; closing", metadata: ["reason": "\(error.code.name)", "detail": "\(error.reason)"])
+        logger.warning("protocol error; closing", metadata: ["reason": "\(error.code.name)", "detail": "\(LogSafe.text(error.reason))"])
         enqueue(.error(code: error.code, reason: error.reason))
         closeAfterFlush()
     }
@@ -123,7 +147,7 @@ extension Connection {
             event.detail = reason + "; \(unreceipted.count - unreceiptedStart) deliveries not receipted from delivery \(unreceipted[unreceiptedStart].sequence)"
         }
         context.audit.append([event])
-        logger.notice("node disconnected", metadata: ["reason": "\(reason)"])
+        logger.notice("node disconnected", metadata: ["reason": "\(LogSafe.text(reason))"])
         let broker = context.broker
         let connectionID = id
         broker.queue.async { broker.unregister(connectionID) }

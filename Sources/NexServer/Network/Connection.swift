@@ -34,6 +34,7 @@ final class Connection: @unchecked Sendable {
     private var readSource: DispatchSourceRead?
     private var writeSource: DispatchSourceWrite?
     private var isWriteSourceArmed = false
+    private(set) var isReadPaused = false
     private var cancelledSources = 0
     var state = State.handshaking
     var decoder: FrameDecoder
@@ -81,6 +82,13 @@ final class Connection: @unchecked Sendable {
         writeSource = write
         read.activate()
         queue.async { self.drive() }
+        // A peer must finish the handshake and say hello in time, or it would hold a connection
+        // slot (and a file descriptor) forever without ever authenticating.
+        let timeout = context.configuration.limits.handshakeTimeout
+        queue.asyncAfter(deadline: .now() + .seconds(Int(timeout.components.seconds))) {
+            guard self.state == .handshaking || (self.state == .open && !self.hasReceivedHello) else { return }
+            self.handshakeTimedOut()
+        }
     }
 
     // MARK: - Cross-queue entry points
@@ -98,6 +106,13 @@ final class Connection: @unchecked Sendable {
     func deliver(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
         queue.async {
             guard self.state == .open else { return }
+            // An unsubscribe may have overtaken this routed delivery: name only live subscriptions.
+            let subscriptionIDs = subscriptionIDs.filter { self.subscriptionIDs.contains($0) }
+            guard !subscriptionIDs.isEmpty else { return }
+            guard self.unreceipted.count - self.unreceiptedStart < self.context.configuration.limits.maximumUnreceiptedDeliveries else {
+                self.close(reason: "slow-consumer: more than \(self.context.configuration.limits.maximumUnreceiptedDeliveries) deliveries without a receipt")
+                return
+            }
             let sequence = self.nextDeliverySequence
             self.nextDeliverySequence += 1
             self.unreceipted.append((sequence, message.messageID))
@@ -105,10 +120,6 @@ final class Connection: @unchecked Sendable {
                 deliverySequence: sequence, subscriptionIDs: subscriptionIDs, originNode: message.originNode,
                 receivedAtMillis: UInt64(max(0, message.receivedAtMillis)), certificateFingerprint: message.certificateFingerprint,
                 auditSequence: message.auditSequence, envelope: message.envelope)))
-            if self.pendingOutputBytes > self.context.configuration.limits.outboundBufferBytes {
-                self.abandonSlowConsumer()
-                return
-            }
             self.flush()
         }
     }
@@ -126,8 +137,10 @@ final class Connection: @unchecked Sendable {
             case .complete:
                 handshakeCompleted()
                 if state == .open { readAvailable() }
+                flush()
             case .wantRead:
-                break
+                // The write source is level-triggered: leave it armed only while output waits.
+                if pendingOutputBytes == 0 { disarmWriteSource() }
             case .wantWrite:
                 armWriteSource()
             case .closed:
@@ -136,7 +149,7 @@ final class Connection: @unchecked Sendable {
                 handshakeFailed(error)
             }
         case .open:
-            readAvailable()
+            if !isReadPaused { readAvailable() }
             flush()
         case .closing:
             flush()
@@ -145,7 +158,7 @@ final class Connection: @unchecked Sendable {
 
     private func readAvailable() {
         var buffer = [UInt8](repeating: 0, count: Self.readChunk)
-        readLoop: while state == .open {
+        readLoop: while state == .open, !isReadPaused {
             let result = buffer.withUnsafeMutableBytes { session.read(into: $0) }
             switch result {
             case .bytes(let count):
@@ -165,7 +178,7 @@ final class Connection: @unchecked Sendable {
     }
 
     private func processFrames() {
-        while state == .open {
+        while state == .open, !isReadPaused {
             do {
                 guard let frame = try decoder.next() else { return }
                 handle(frame)
@@ -178,8 +191,38 @@ final class Connection: @unchecked Sendable {
 
     var pendingOutputBytes: Int { output.count - outputOffset }
 
+    /// Queues a frame for sending. A peer that lets output pile up past `limits.outboundBufferBytes`
+    /// (it does not read) is disconnected rather than allowed to grow nexd's memory.
     func enqueue(_ frame: Frame) {
         FrameEncoder.encode(frame, into: &output)
+        if pendingOutputBytes > context.configuration.limits.outboundBufferBytes, state == .open {
+            abandonSlowConsumer()
+        }
+    }
+
+    // MARK: - Backpressure
+
+    /// Stops reading while too many of this connection's publishes await verification and routing;
+    /// ``resumeReading()`` restarts it. Bounds the verification backlog a single peer can create.
+    func pauseReading() {
+        guard !isReadPaused, state == .open else { return }
+        isReadPaused = true
+        readSource?.suspend()
+    }
+
+    /// Restarts reading after ``pauseReading()`` (from any queue).
+    func resumeReading() {
+        queue.async {
+            guard self.isReadPaused else { return }
+            self.isReadPaused = false
+            self.readSource?.resume()
+            // Bytes already decrypted inside OpenSSL, or frames already buffered in the decoder,
+            // do not re-fire the read source: drive by hand.
+            if self.state == .open {
+                self.processFrames()
+                self.drive()
+            }
+        }
     }
 
     /// Writes pending output until done or the socket is full.
@@ -236,6 +279,11 @@ final class Connection: @unchecked Sendable {
         let wasOpen = identity != nil
         state = .closed
         _ = session.shutdown()
+        if isReadPaused {
+            // A suspended source must be resumed before it is cancelled.
+            isReadPaused = false
+            readSource?.resume()
+        }
         readSource?.cancel()
         if let writeSource {
             // A suspended or never-activated source must be resumed before it is cancelled.

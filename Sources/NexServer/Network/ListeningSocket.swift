@@ -61,19 +61,37 @@ struct ListeningSocket {
         return ListeningSocket(fileDescriptor: fd, port: Self.port(of: boundAddress))
     }
 
-    /// Accepts one pending connection: (fd, "ip:port"), or nil when none is pending (EAGAIN).
-    func accept() -> (Int32, String)? {
+    /// What one `accept` call gave.
+    enum Accepted {
+        case connection(Int32, String)
+        /// Nothing pending (EAGAIN).
+        case none
+        /// Out of file descriptors or memory: stop accepting for a moment (the listen source is
+        /// level-triggered and would otherwise spin).
+        case exhausted(Int32)
+        /// This one connection failed (e.g. aborted before accept); go on.
+        case failed(Int32)
+    }
+
+    /// Accepts one pending connection.
+    func accept() -> Accepted {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let fd = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fileDescriptor, $0, &length) }
         }
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else {
+            switch errno {
+            case EAGAIN, EWOULDBLOCK: return .none
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted(errno)
+            default: return .failed(errno)
+            }
+        }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        return (fd, Self.describe(storage))
+        return .connection(fd, Self.describe(storage))
     }
 
     /// The port of an IPv4 or IPv6 address (both keep it at byte offset 2).

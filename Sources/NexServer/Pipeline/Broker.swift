@@ -37,7 +37,8 @@ final class Broker: @unchecked Sendable {
     func rebuildReplayCache(from directory: String, nowMillis: Int64) throws -> Int {
         let reader = AuditReader(directory: directory)
         let segments = try reader.segments()
-        let horizon = nowMillis - 2 * replayWindowMillis
+        // An entry expires at issuedAt + 2W and issuedAt ≤ record time + W: older records are moot.
+        let horizon = nowMillis - 3 * replayWindowMillis
         var restored = 0
         for segment in segments.reversed() {
             var newest: Int64 = .min
@@ -49,7 +50,7 @@ final class Broker: @unchecked Sendable {
                       let sequence = record.sequence,
                       let issuedAt = record.string("issuedAt").flatMap(Timestamp.parse)
                 else { return true }
-                let expiry = issuedAt + replayWindowMillis
+                let expiry = issuedAt + 2 * replayWindowMillis
                 if expiry > nowMillis {
                     replay.insert(id, entry: .init(signedDigest: digest, sequence: sequence, expiresAtMillis: expiry))
                     restored += 1
@@ -66,11 +67,6 @@ final class Broker: @unchecked Sendable {
     func register(_ connection: Connection) {
         dispatchPrecondition(condition: .onQueue(queue))
         connections[connection.id] = connection
-    }
-
-    func allConnections() -> [Connection] {
-        dispatchPrecondition(condition: .onQueue(queue))
-        return Array(connections.values)
     }
 
     func unregister(_ connectionID: UInt64) {
@@ -122,11 +118,14 @@ final class Broker: @unchecked Sendable {
         var event = publishEvent(candidate, outcome: .refused)
         event.reason = error.code.name
         event.detail = error.reason
-        audit.append([event])
         logger.info("publish refused", metadata: [
             "peer.node": "\(candidate.identity.id)", "msg.id": "\(candidate.messageID)", "reason": "\(error.code.name)",
         ])
-        candidate.connection.send(.nack(Nack(messageID: candidate.messageID, code: error.code, reason: error.reason)))
+        // Answered from the audit completion, like ACKs: completions run in append order, so a
+        // connection's answers keep its publish order.
+        let connection = candidate.connection
+        let nack = Nack(messageID: candidate.messageID, code: error.code, reason: error.reason)
+        audit.append([event]) { _ in connection.send(.nack(nack)) }
     }
 
     /// A byte-identical re-send: recorded, then answered with the original ACK once that record is
@@ -155,7 +154,8 @@ final class Broker: @unchecked Sendable {
         guard let topic = try? Topic(validating: envelope.topic) else { return }
         var events: [AuditEvent] = []
         let certificate = identity.certificate
-        if !certificates.contains(certificate.fingerprint) {
+        let recordsCertificate = !certificates.contains(certificate.fingerprint)
+        if recordsCertificate {
             var recorded = AuditEvent(.certificate, timeMillis: nowMillis)
             recorded.node = identity.id
             recorded.certificateFingerprint = certificate.fingerprint.hex
@@ -193,9 +193,11 @@ final class Broker: @unchecked Sendable {
         let wireBytes = signed.wireBytes
         let acceptedIndex = events.count - 2
         let recipientsToDeliver = deliveries
+        let index = certificates
         let sequences = audit.append(events) { result in
             switch result {
             case .success(let sequences):
+                if recordsCertificate { index.persist(certificate) }
                 let acceptedSequence = sequences[acceptedIndex]
                 publisher.send(.ack(Ack(messageID: messageID, auditSequence: acceptedSequence)))
                 let message = DeliveryMessage(
@@ -212,7 +214,7 @@ final class Broker: @unchecked Sendable {
         guard sequences.count == events.count else { return }
         let acceptedSequence = sequences[acceptedIndex]
         replay.insert(messageID, entry: .init(
-            signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + replayWindowMillis))
+            signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + 2 * replayWindowMillis))
         if replay.count % 1024 == 0 { replay.prune(nowMillis: nowMillis) }
 
         logger.debug("publish accepted", metadata: [

@@ -33,9 +33,15 @@ struct CertificateStore {
     /// The DER bytes of a recorded certificate.
     func der(for fingerprint: SHA256Digest) -> [UInt8]? { known[fingerprint] }
 
-    /// Marks a certificate recorded (call once its audit record is appended).
+    /// Marks a certificate as recorded in memory (call when its audit record is appended), so it is
+    /// not recorded twice while that record is being synced.
     mutating func insert(_ certificate: Certificate) {
         known[certificate.fingerprint] = certificate.derBytes
+    }
+
+    /// Writes the index entry. Call only once the certificate's audit record is durable: an index
+    /// ahead of the log would let a later start-up skip recording a certificate the log lacks.
+    func persist(_ certificate: Certificate) {
         let path = directory + "/" + certificate.fingerprint.hex + ".der"
         _ = FileManager.default.createFile(atPath: path, contents: Data(certificate.derBytes), attributes: [.posixPermissions: 0o600])
     }

@@ -11,6 +11,10 @@ final class PublishSequencer: Sendable {
         var nextTicket: UInt64 = 0
         var nextRelease: UInt64 = 0
         var completed: [UInt64: PublishCandidate] = [:]
+        /// Set while the connection has paused reading: resume once fewer are in flight.
+        var resumeBelow: UInt64?
+
+        var inFlight: UInt64 { nextTicket - nextRelease }
     }
 
     private let state = Mutex(State())
@@ -23,14 +27,37 @@ final class PublishSequencer: Sendable {
         }
     }
 
-    /// Records `candidate` for `ticket` and releases every candidate now in order.
-    func complete(_ ticket: UInt64, with candidate: PublishCandidate, release: (PublishCandidate) -> Void) {
+    /// Publishes taken but not yet released to the broker.
+    var inFlight: UInt64 {
+        state.withLock { $0.inFlight }
+    }
+
+    /// Asks to be told (by ``complete(_:with:release:)`` returning true) once fewer than `threshold`
+    /// publishes are in flight. Returns false, asking nothing, when that is already the case: the
+    /// caller then need not pause.
+    func requestResume(below threshold: UInt64) -> Bool {
+        state.withLock { state in
+            guard state.inFlight >= threshold else { return false }
+            state.resumeBelow = threshold
+            return true
+        }
+    }
+
+    /// Records `candidate` for `ticket` and releases every candidate now in order. Returns true when
+    /// a paused connection should resume reading.
+    @discardableResult
+    func complete(_ ticket: UInt64, with candidate: PublishCandidate, release: (PublishCandidate) -> Void) -> Bool {
         state.withLock { state in
             state.completed[ticket] = candidate
             while let next = state.completed.removeValue(forKey: state.nextRelease) {
                 release(next)
                 state.nextRelease += 1
             }
+            if let threshold = state.resumeBelow, state.inFlight < threshold {
+                state.resumeBelow = nil
+                return true
+            }
+            return false
         }
     }
 }

@@ -3,9 +3,11 @@ import NexWire
 
 /// The message ids seen inside the replay window: tells a byte-identical retry from a replay.
 ///
-/// Confined to the broker queue. An id is kept until its issued-at leaves the window
-/// (`issuedAt + window`); since an issued-at may lie up to one window ahead of nexd's clock (skew),
-/// an entry lives at most two windows. Memory is bounded by `capacity` entries (~100 bytes each:
+/// Confined to the broker queue. An id is kept until `issuedAt + 2 × window`: a publish passes the
+/// window check while `now ≤ issuedAt + window`, and the extra window covers the time between that
+/// check (on the connection queue) and this lookup (after verification), so a retry can never find
+/// its entry already pruned. Since an issued-at may lie up to one window ahead of nexd's clock, an
+/// entry lives at most three windows. Memory is bounded by `capacity` entries (~100 bytes each:
 /// id, digest, sequence, expiry and dictionary overhead); when full, new ids are refused
 /// (`overloaded`) rather than an unexpired id forgotten, so a replay can never slip through.
 struct ReplayCache {

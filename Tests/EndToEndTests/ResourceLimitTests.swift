@@ -1,0 +1,56 @@
+import Foundation
+import NexClient
+import NexWire
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Peers that hold resources without doing their part are cut off, audited, and do not disturb others.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct ResourceLimitTests {
+    @Test func aSilentTCPPeerIsDroppedAfterTheHandshakeTimeout() throws {
+        let nexd = try TestDaemon { $0.limits.handshakeTimeout = .seconds(1) }
+        defer { nexd.remove() }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = nexd.port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        #expect(recv(fd, &byte, 1, 0) == 0, "nexd should close the idle connection")
+        let record = try nexd.awaitRecord { $0.event == "connect" && $0.string("reason") == "handshake-timeout" }
+        #expect(record != nil)
+    }
+
+    @Test func aSubscriberThatNeverSendsReceiptsIsDisconnectedAndAudited() throws {
+        let nexd = try TestDaemon { $0.limits.maximumUnreceiptedDeliveries = 16 }
+        defer { nexd.remove() }
+        let (subscriber, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        _ = try subscriber.subscribe("notice.>", id: 1)
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        for _ in 0..<20 { _ = try publisher.publish(try signedNotice(from: gs)) }
+        var delivered = 0
+        do {
+            while true {
+                _ = try subscriber.nextDelivery(timeout: .seconds(5))
+                delivered += 1
+            }
+        } catch {
+            #expect(error.code == .closed)
+        }
+        #expect(delivered == 16)
+        let record = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo" }
+        #expect(record?.string("detail")?.hasPrefix("slow-consumer") == true)
+        // The publisher is unaffected.
+        guard case .accepted = try publisher.publish(try signedNotice(from: gs)) else { Issue.record("refused"); return }
+    }
+}
