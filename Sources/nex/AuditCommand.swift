@@ -25,11 +25,11 @@ struct AuditCommand: ParsableCommand {
             let result = try AuditVerifier.verify(directory: dir)
             if let problem = result.problem {
                 print("TAMPERED: \(problem)")
-                print("checked \(result.recordCount) records before it in \(result.segmentCount) segments")
+                print("checked \(plural(result.recordCount, "record")) before it in \(plural(result.segmentCount, "segment"))")
                 throw ExitCode(1)
             }
             let state = result.tornTail == nil ? "chain intact" : "chain intact up to a torn tail"
-            print("audit log \(dir): \(result.recordCount) records in \(result.segmentCount) segments, \(state), \(result.verifiedSignatures) notice signatures verified")
+            print("audit log \(dir): \(plural(result.recordCount, "record")) in \(plural(result.segmentCount, "segment")), \(state), \(plural(result.verifiedSignatures, "notice signature")) verified")
             print("head: sequence \(result.recordCount), hash \(result.lastHash.hex)")
             if let torn = result.tornTail {
                 if result.tornTailIsCompleteRecord {
@@ -41,4 +41,9 @@ struct AuditCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// "1 record", "2 records".
+func plural(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }

@@ -73,8 +73,8 @@ struct SubscribeCommand: ParsableCommand {
                 verification = "FAILED"
             }
             try client.sendReceipt(through: delivery.deliverySequence)
-            print(describe(delivery, signed, verification: verification))
-            FileHandle.standardOutput.synchronizeFile()
+            // Unbuffered, so each delivery shows at once even when output goes to a file or pipe.
+            FileHandle.standardOutput.write(Data((describe(delivery, signed, verification: verification) + "\n").utf8))
         }
     }
 
@@ -99,7 +99,7 @@ struct SubscribeCommand: ParsableCommand {
         return """
             delivery \(delivery.deliverySequence) from \(delivery.originNode) · topic \(envelope?.topic ?? "?") · kind \(envelope?.kind ?? "?")
               msg \(envelope?.messageID.description ?? "?") · audit-seq \(delivery.auditSequence) · received \(received) · signature \(verification)
-              \(payload)
+            \(payload.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
             """
     }
 }
