@@ -58,6 +58,22 @@ extension AuditEvent {
             }
             out.append(UInt8(ascii: "]"))
         }
+        if let withheld {
+            JSONText.appendKey("withheld", first: &first, to: &out)
+            out.append(UInt8(ascii: "["))
+            for (index, entry) in withheld.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: Array(#"{"node":"#.utf8))
+                JSONText.appendString(entry.node, to: &out)
+                out.append(contentsOf: Array(#","conn":"#.utf8))
+                JSONText.appendInteger(entry.connection, to: &out)
+                out.append(contentsOf: Array(#","reason":"#.utf8))
+                JSONText.appendString(entry.reason, to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        string("restrictions", restrictions)
         if let receivedMessageIDs {
             JSONText.appendKey("received", first: &first, to: &out)
             out.append(UInt8(ascii: "["))

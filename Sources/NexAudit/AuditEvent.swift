@@ -57,6 +57,21 @@ public struct AuditEvent: Sendable, Equatable {
         }
     }
 
+    /// A matching subscriber that did not receive a routed notice, and why.
+    public struct Withheld: Sendable, Equatable {
+        public var node: String
+        public var connection: UInt64
+        /// Stable reason code (`denied-country`, `not-in-allowed`, …).
+        public var reason: String
+
+        /// Creates an entry.
+        public init(node: String, connection: UInt64, reason: String) {
+            self.node = node
+            self.connection = connection
+            self.reason = reason
+        }
+    }
+
     public var kind: Kind
     /// Event time in Unix milliseconds.
     public var timeMillis: Int64
@@ -94,6 +109,10 @@ public struct AuditEvent: Sendable, Equatable {
     public var acceptedSequence: UInt64?
     /// Recipients of a routing decision.
     public var recipients: [Recipient]?
+    /// Matching subscribers a routing decision withheld the notice from.
+    public var withheld: [Withheld]?
+    /// The originator's restrictions, as recorded in a routing decision (`allow:`/`deny:` lists).
+    public var restrictions: String?
     /// Message ids confirmed by a receipt batch.
     public var receivedMessageIDs: [String]?
     /// A delivery sequence number (receipt batches: the cumulative number received).

@@ -32,6 +32,9 @@ public enum WireErrorCode: UInt16, Sendable, CaseIterable, CustomStringConvertib
     case unsupportedAlgorithm = 107
     /// An envelope's payload exceeds the maximum payload size.
     case payloadTooLarge = 108
+    /// The notice document is not valid for its kind, or the kind does not fit the topic; the
+    /// reason names the field.
+    case invalidNotice = 109
     /// A subscription filter is not valid.
     case invalidFilter = 200
     /// The node already holds the maximum number of subscriptions.
@@ -68,6 +71,7 @@ public enum WireErrorCode: UInt16, Sendable, CaseIterable, CustomStringConvertib
         case .unknownKind: "unknown-kind"
         case .unsupportedAlgorithm: "unsupported-algorithm"
         case .payloadTooLarge: "payload-too-large"
+        case .invalidNotice: "invalid-notice"
         case .invalidFilter: "invalid-filter"
         case .tooManySubscriptions: "too-many-subscriptions"
         case .duplicateSubscription: "duplicate-subscription"

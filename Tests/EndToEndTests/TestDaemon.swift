@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NexAudit
+import NexBroker
 import NexClient
 import NexCrypto
 import NexNotices
@@ -18,6 +19,17 @@ final class TestDaemon: @unchecked Sendable {
         RosterEntry(id: "bcp.ke.busia", role: .bcp, country: "ke"),
     ]
 
+    /// Every role may publish and subscribe anywhere: for tests of the transport and the pipeline.
+    static let unrestricted = PermissionPolicy(roles: Dictionary(uniqueKeysWithValues: NodeRole.allCases.map {
+        ($0.rawValue, ActionPermissions(publish: PermissionRules(allow: [">"]), subscribe: PermissionRules(allow: [">"])))
+    }))
+
+    /// The shipped workflow rules, read from the repository's Config/nexd.yaml.
+    static func workflowPolicy() throws -> PermissionPolicy {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try DaemonConfiguration.load(path: root.appendingPathComponent("Config/nexd.yaml").path).permissions
+    }
+
     let root: String
     let pki: TestPKI
     let configuration: DaemonConfiguration
@@ -31,6 +43,7 @@ final class TestDaemon: @unchecked Sendable {
         root = existingRoot ?? FileManager.default.temporaryDirectory.appendingPathComponent("nex-e2e-\(UUID().uuidString)").path
         pki = try existingPKI ?? TestPKI(directory: root + "/pki")
         var configuration = DaemonConfiguration(sourcePath: "test.yaml", roster: Roster(Self.roster))
+        configuration.permissions = Self.unrestricted
         configuration.listen.port = 0
         configuration.tls.caCertificate = pki.caPath
         configuration.tls.certificate = pki.serverCertificatePath

@@ -11,7 +11,8 @@ import Testing
         #expect(configuration.listen.host == "127.0.0.1")
         #expect(configuration.listen.port == 7247)
         #expect(configuration.limits.replayWindow == .seconds(120))
-        #expect(configuration.permissions == .everyRosterNode)
+        #expect(configuration.permissions.roles["gs"]?.publish.allow == ["notice.>", "alert.>"])
+        #expect(configuration.permissions.nodes["rb.ke.nairobi"]?.subscribe.allow == ["hit.>"])
         #expect(configuration.development.createMissingPKI)
         let rusumo = try #require(configuration.roster.entry(for: "bcp.rw.rusumo"))
         #expect(rusumo.role == .bcp)
@@ -23,6 +24,9 @@ import Testing
     private static let roster = """
         roster:
           - { id: gs.fr.lyon, role: gs, country: fr }
+        permissions:
+          roles:
+            gs: { publish: { allow: [notice.>] } }
         """
 
     @Test func defaultsApplyWhenSectionsAreOmitted() throws {
@@ -38,7 +42,11 @@ import Testing
         ("listen:\n  port: seven\n" + roster, "listen.port", 2, "expected an integer"),
         ("audit:\n  fsync: maybe\n" + roster, "audit.fsync", 2, "expected true or false"),
         ("limits:\n  replayWindowSeconds: 0\n" + roster, "limits.replayWindowSeconds", 2, "out of range"),
-        ("permissions:\n  mode: everyone\n" + roster, "permissions.mode", 2, "unknown mode"),
+        ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  roles:\n    chief: {}\n", "permissions.roles.chief", 5, "is not a role"),
+        ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  nodes:\n    ncb.xx.y: {}\n", "permissions.nodes.ncb.xx.y", 5, "not on the roster"),
+        ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  roles:\n    gs: { publish: { allow: [a.>.b] } }\n", "permissions.roles.gs", nil, "not a valid topic filter"),
+        ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  roles:\n    gs: { publish: { permit: [a] } }\n", "permissions.roles.gs.publish.permit", 5, "unknown key"),
+        ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\n", "permissions", nil, "missing"),
         ("colour: red\n" + roster, "colour", 1, "unknown key"),
         ("listen: {}\n", "roster", nil, "missing"),
         ("roster:\n  - { id: gs.fr.lyon, role: chief, country: fr }\n", "roster[0].role", 2, "is not a role"),

@@ -1,4 +1,5 @@
 import Foundation
+import NexBroker
 import NexNotices
 import Yams
 
@@ -80,18 +81,61 @@ extension DaemonConfiguration {
             config.development.createMissingPKI = try development.boolean("createMissingPKI", default: false)
             try development.rejectUnknownKeys()
         }
-        if var permissions = try top.mapping("permissions") {
-            let mode = try permissions.string("mode", default: config.permissions.rawValue)
-            guard let parsed = PermissionMode(rawValue: mode) else {
-                throw ConfigurationError(file: path, key: "permissions.mode", line: permissions.value("mode")?.line,
-                                         message: "unknown mode \"\(mode)\"; this version knows \"every-roster-node\"")
-            }
-            config.permissions = parsed
-            try permissions.rejectUnknownKeys()
-        }
         config.roster = try parseRoster(top.value("roster"), file: path)
+        guard var permissions = try top.mapping("permissions") else {
+            throw ConfigurationError(file: path, key: "permissions", message: "missing: without rules every publish and subscribe is denied")
+        }
+        config.permissions = try parsePermissions(&permissions, roster: config.roster, file: path)
         try top.rejectUnknownKeys()
         return config
+    }
+
+    private static func parsePermissions(_ mapping: inout YAMLMapping, roster: Roster, file: String) throws(ConfigurationError) -> PermissionPolicy {
+        func actions(_ mapping: inout YAMLMapping) throws(ConfigurationError) -> ActionPermissions {
+            var result = ActionPermissions()
+            if var publish = try mapping.mapping("publish") {
+                result.publish = PermissionRules(allow: try publish.stringList("allow"), deny: try publish.stringList("deny"))
+                try publish.rejectUnknownKeys()
+            }
+            if var subscribe = try mapping.mapping("subscribe") {
+                result.subscribe = PermissionRules(allow: try subscribe.stringList("allow"), deny: try subscribe.stringList("deny"))
+                try subscribe.rejectUnknownKeys()
+            }
+            try mapping.rejectUnknownKeys()
+            return result
+        }
+        var policy = PermissionPolicy(roles: [:])
+        if var roles = try mapping.mapping("roles") {
+            for role in roles.keys {
+                guard NodeRole(rawValue: role) != nil else {
+                    throw ConfigurationError(file: file, key: roles.keyPath(role), line: roles.value(role)?.line,
+                                             message: "\"\(role)\" is not a role; use one of \(NodeRole.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                var rules = try roles.mapping(role)!
+                policy.roles[role] = try actions(&rules)
+            }
+        }
+        if var nodes = try mapping.mapping("nodes") {
+            for node in nodes.keys {
+                guard roster.entry(for: node) != nil else {
+                    throw ConfigurationError(file: file, key: nodes.keyPath(node), line: nodes.value(node)?.line,
+                                             message: "\"\(node)\" is not on the roster")
+                }
+                var rules = try nodes.mapping(node)!
+                policy.nodes[node] = try actions(&rules)
+            }
+        }
+        try mapping.rejectUnknownKeys()
+        // Every pattern must be a valid filter once substituted, for every node it applies to.
+        for entry in roster.entries {
+            do {
+                _ = try policy.permissions(node: entry.id, role: entry.role.rawValue, country: entry.country)
+            } catch {
+                let source = policy.nodes[entry.id] != nil ? "permissions.nodes.\(entry.id) or permissions.roles.\(entry.role.rawValue)" : "permissions.roles.\(entry.role.rawValue)"
+                throw ConfigurationError(file: file, key: source, message: "a pattern is not a valid topic filter for node \(entry.id): \(error.reason)")
+            }
+        }
+        return policy
     }
 
     private static func parseRoster(_ node: Node?, file: String) throws(ConfigurationError) -> Roster {

@@ -1,3 +1,5 @@
+import NexBroker
+
 /// Everything `nexd` reads from its config file. Every key, its type, default and whether it can be
 /// reloaded is documented in the annotated default, Config/nexd.yaml.
 ///
@@ -51,12 +53,6 @@ public struct DaemonConfiguration: Sendable {
         public var createMissingPKI = false
     }
 
-    /// How publish and subscribe are authorised.
-    public enum PermissionMode: String, Sendable {
-        /// Interim (spine) policy: every roster node may publish and subscribe anywhere.
-        case everyRosterNode = "every-roster-node"
-    }
-
     /// The file this configuration came from (for messages).
     public var sourcePath: String
     public var listen = Listen()
@@ -64,7 +60,8 @@ public struct DaemonConfiguration: Sendable {
     public var audit = Audit()
     public var limits = Limits()
     public var development = Development()
-    public var permissions = PermissionMode.everyRosterNode
+    /// Who may publish and subscribe where: rules per role and per node; default deny.
+    public var permissions = PermissionPolicy(roles: [:])
     /// The nodes allowed to connect, by certificate CN.
     public var roster: Roster
 

@@ -69,6 +69,25 @@ struct YAMLMapping {
         }
     }
 
+    /// A list of non-empty strings (`[a, b]` or a block list); empty when the key is absent.
+    mutating func stringList(_ key: String) throws(ConfigurationError) -> [String] {
+        guard let node = value(key) else { return [] }
+        guard let sequence = node.sequence else {
+            throw ConfigurationError(file: file, key: keyPath(key), line: node.line, message: "expected a list of strings")
+        }
+        var strings: [String] = []
+        for (index, item) in sequence.enumerated() {
+            guard let text = item.scalar?.string, !text.isEmpty else {
+                throw ConfigurationError(file: file, key: keyPath(key) + "[\(index)]", line: item.line, message: "expected a non-empty string")
+            }
+            strings.append(text)
+        }
+        return strings
+    }
+
+    /// The keys of this mapping, in file order.
+    var keys: [String] { entries.map(\.key) }
+
     mutating func mapping(_ key: String) throws(ConfigurationError) -> YAMLMapping? {
         guard let node = value(key) else { return nil }
         return try YAMLMapping(file: file, path: keyPath(key), node: node)

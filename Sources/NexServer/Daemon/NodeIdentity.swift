@@ -1,4 +1,5 @@
 import NexCrypto
+import NexBroker
 import NexNotices
 
 /// A connected node as nexd knows it after the handshake: who (certificate CN, on the roster),
@@ -12,4 +13,6 @@ public struct NodeIdentity: Sendable {
     public var certificate: Certificate
     /// `ip:port` of the peer.
     public var peer: String
+    /// What the node may publish and subscribe to (its role's rules plus its own).
+    public var permissions: NodePermissions
 }

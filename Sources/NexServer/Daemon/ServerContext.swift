@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import NexAudit
+import NexBroker
 import NexCrypto
 import Synchronization
 
@@ -11,6 +12,8 @@ final class ServerContext: Sendable {
     let audit: AuditLog
     let broker: Broker
     let logger: Logger
+    /// Compiled permissions of every roster node (validated when the config was loaded).
+    let permissions: [String: NodePermissions]
     /// Verify signatures off the I/O queues: `limits.verificationThreads` serial queues (default one
     /// per core), fed round-robin so that even one publisher uses every core.
     private let verificationQueues: [DispatchQueue]
@@ -25,6 +28,15 @@ final class ServerContext: Sendable {
         self.audit = audit
         self.broker = broker
         self.logger = logger
+        var permissions: [String: NodePermissions] = [:]
+        for entry in configuration.roster.entries {
+            // The loader compiled every node's rules already; a failure here means a programmatic
+            // config with a bad pattern, which then denies everything for that node.
+            permissions[entry.id] = (try? configuration.permissions.permissions(
+                node: entry.id, role: entry.role.rawValue, country: entry.country))
+                ?? .denyAll
+        }
+        self.permissions = permissions
         let cores = max(1, System.coreCount)
         let verifiers = configuration.limits.verificationThreads == 0 ? cores : configuration.limits.verificationThreads
         self.verificationQueues = (0..<verifiers).map { DispatchQueue(label: "nex.verify.\($0)", qos: .userInitiated) }

@@ -83,14 +83,24 @@ extension Connection {
             refuse(signed, .senderMismatch, "envelope sender \"\(envelope.sender)\" is not this connection's identity \"\(identity.id)\"")
             return
         }
+        let topic: Topic
         do {
-            _ = try Topic(validating: envelope.topic)
+            topic = try Topic(validating: envelope.topic)
         } catch {
             refuse(signed, .invalidTopic, error.reason)
             return
         }
-        guard NoticeKind(rawValue: envelope.kind) != nil else {
+        if case .denied(let reason) = identity.permissions.allowsPublish(to: topic) {
+            refuse(signed, .permissionDenied, "\(identity.id) (\(identity.role.rawValue)): \(reason)")
+            return
+        }
+        guard let kind = NoticeKind(rawValue: envelope.kind) else {
             refuse(signed, .unknownKind, "notice kind \"\(envelope.kind)\" is unknown; use one of \(NoticeKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            return
+        }
+        if let violation = TopicConventions.violation(kind: kind, topic: topic, allowedCountries: envelope.allowedCountries,
+                                                      allowedNodes: envelope.allowedNodes) {
+            refuse(signed, .invalidNotice, violation)
             return
         }
         let publicKey = identity.certificate.publicKey
@@ -136,6 +146,10 @@ extension Connection {
             filter = try TopicFilter(validating: subscribe.filter)
         } catch {
             refuse(.invalidFilter, error.reason)
+            return
+        }
+        if case .denied(let reason) = identity?.permissions.allowsSubscribe(to: filter) ?? .denied("not identified") {
+            refuse(.permissionDenied, "\(identity?.id ?? "?") (\(identity?.role.rawValue ?? "?")): \(reason)")
             return
         }
         guard !subscriptionIDs.contains(subscriptionID) else {

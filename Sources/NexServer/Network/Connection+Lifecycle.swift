@@ -1,5 +1,6 @@
 import Logging
 import NexAudit
+import NexBroker
 import NexCrypto
 import NexWire
 
@@ -30,7 +31,8 @@ extension Connection {
                                  certificate: certificate)
             return
         }
-        let identity = NodeIdentity(id: entry.id, role: entry.role, country: entry.country, certificate: certificate, peer: peer)
+        let identity = NodeIdentity(id: entry.id, role: entry.role, country: entry.country, certificate: certificate, peer: peer,
+                                    permissions: context.permissions[entry.id] ?? .denyAll)
         self.identity = identity
         setNodeID(entry.id)
         logger[metadataKey: "peer.node"] = "\(entry.id)"
@@ -46,7 +48,7 @@ extension Connection {
         context.audit.append([event])
         logger.notice("node connected", metadata: ["peer.cert": "\(certificate.fingerprint.hex.prefix(16))"])
         let broker = context.broker
-        broker.queue.async { broker.register(self) }
+        broker.queue.async { broker.register(self, identity: identity) }
         let limits = context.configuration.limits
         enqueue(.welcome(Welcome(
             protocolVersion: WireLimits.protocolVersion, nodeID: entry.id, role: entry.role.rawValue, country: entry.country,

@@ -20,7 +20,9 @@ final class Broker: @unchecked Sendable {
     private var replay: ReplayCache
     private var certificates: CertificateStore
     private var subscriptions = SubscriptionTable<UInt64>()
-    private var connections: [UInt64: Connection] = [:]
+    /// Registered connections and the identity each was accepted with (copied here so routing never
+    /// reads connection state from the broker queue).
+    private var connections: [UInt64: (connection: Connection, identity: NodeIdentity)] = [:]
 
     init(audit: AuditLog, auditDirectory: String, replayWindow: Duration, replayCapacity: Int, logger: Logger) {
         self.audit = audit
@@ -64,9 +66,9 @@ final class Broker: @unchecked Sendable {
 
     // MARK: - Connections and subscriptions (broker queue)
 
-    func register(_ connection: Connection) {
+    func register(_ connection: Connection, identity: NodeIdentity) {
         dispatchPrecondition(condition: .onQueue(queue))
-        connections[connection.id] = connection
+        connections[connection.id] = (connection, identity)
     }
 
     func unregister(_ connectionID: UInt64) {
@@ -171,19 +173,37 @@ final class Broker: @unchecked Sendable {
         events.append(accepted)
 
         let matches = subscriptions.matches(for: topic)
+        let restrictions = DisseminationRestrictions(
+            allowedCountries: envelope.allowedCountries, deniedCountries: envelope.deniedCountries,
+            allowedNodes: envelope.allowedNodes, deniedNodes: envelope.deniedNodes)
         var deliveries: [(Connection, [UInt32])] = []
+        var recipients: [AuditEvent.Recipient] = []
+        var withheld: [AuditEvent.Withheld] = []
+        for (connectionID, subscriptionIDs) in matches.sorted(by: { $0.key < $1.key }) {
+            guard let (subscriber, subscriberIdentity) = connections[connectionID] else { continue }
+            let reason: WithholdingReason? = subscriberIdentity.permissions.allowsDelivery(of: topic)
+                ? restrictions.withholdingReason(node: subscriberIdentity.id, country: subscriberIdentity.country)
+                : .subscriberPermission
+            if let reason {
+                withheld.append(.init(node: subscriberIdentity.id, connection: connectionID, reason: reason.rawValue))
+            } else {
+                recipients.append(.init(node: subscriberIdentity.id, connection: connectionID, subscriptions: subscriptionIDs))
+                deliveries.append((subscriber, subscriptionIDs))
+            }
+        }
         var route = AuditEvent(.route, timeMillis: nowMillis)
         route.messageID = envelope.messageID.description
         route.node = identity.id
         route.topic = envelope.topic
-        var recipients: [AuditEvent.Recipient] = []
-        for (connectionID, subscriptionIDs) in matches.sorted(by: { $0.key < $1.key }) {
-            guard let subscriber = connections[connectionID] else { continue }
-            recipients.append(.init(node: subscriber.nodeID, connection: connectionID, subscriptions: subscriptionIDs))
-            deliveries.append((subscriber, subscriptionIDs))
-        }
         route.recipients = recipients
+        if !restrictions.isUnrestricted {
+            route.restrictions = Self.describe(restrictions)
+            route.withheld = withheld
+        } else if !withheld.isEmpty {
+            route.withheld = withheld
+        }
         events.append(route)
+        let withheldCount = UInt32(clamping: withheld.count)
 
         let publisher = candidate.connection
         let messageID = envelope.messageID
@@ -199,7 +219,7 @@ final class Broker: @unchecked Sendable {
             case .success(let sequences):
                 if recordsCertificate { index.persist(certificate) }
                 let acceptedSequence = sequences[acceptedIndex]
-                publisher.send(.ack(Ack(messageID: messageID, auditSequence: acceptedSequence)))
+                publisher.send(.ack(Ack(messageID: messageID, auditSequence: acceptedSequence, withheldCount: withheldCount)))
                 let message = DeliveryMessage(
                     envelope: wireBytes, messageID: messageID, originNode: origin, receivedAtMillis: receivedAt,
                     certificateFingerprint: fingerprint, auditSequence: acceptedSequence)
@@ -221,6 +241,15 @@ final class Broker: @unchecked Sendable {
             "peer.node": "\(identity.id)", "msg.id": "\(envelope.messageID)", "audit.seq": "\(acceptedSequence)",
             "recipients": "\(deliveries.count)",
         ])
+    }
+
+    /// `allow-countries=ug,ke deny-countries=tz allow-nodes=… deny-nodes=…` (only the lists given).
+    private static func describe(_ restrictions: DisseminationRestrictions) -> String {
+        [("allow-countries", restrictions.allowedCountries), ("deny-countries", restrictions.deniedCountries),
+         ("allow-nodes", restrictions.allowedNodes), ("deny-nodes", restrictions.deniedNodes)]
+            .filter { !$0.1.isEmpty }
+            .map { "\($0.0)=\($0.1.sorted().joined(separator: ","))" }
+            .joined(separator: " ")
     }
 
     private func publishEvent(_ candidate: PublishCandidate, outcome: AuditEvent.Outcome) -> AuditEvent {

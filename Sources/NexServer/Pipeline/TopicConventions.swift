@@ -1,0 +1,38 @@
+import NexBroker
+import NexNotices
+
+/// Which kinds may travel on which topics (the taxonomy of docs/NOTICES.md): a red notice on
+/// `notice.red.<country>` or `request.red.<country>`, a diffusion on `diffusion.<country>`, a hit on
+/// `hit.<country>`. Other topic families (`alert.…`) take any colour notice.
+enum TopicConventions {
+    /// Why `kind` does not fit `topic`, or nil when it does.
+    static func violation(kind: NoticeKind, topic: Topic, allowedCountries: [String], allowedNodes: [String]) -> String? {
+        let tokens = topic.tokens
+        let isColour = kind != .diffusion && kind != .hit
+        func isCountry(_ token: String) -> Bool {
+            token.utf8.count == 2 && token.utf8.allSatisfy { (97...122).contains($0) }
+        }
+        switch tokens.first {
+        case "notice", "request":
+            guard tokens.count == 3, isColour, tokens[1] == kind.rawValue, isCountry(tokens[2]) else {
+                return "a \(kind.rawValue) notice on \(tokens[0]).* must use \(tokens[0]).\(isColour ? kind.rawValue : "<kind>").<country>; \(topic) does not fit"
+            }
+        case "diffusion":
+            guard tokens.count == 2, kind == .diffusion, isCountry(tokens[1]) else {
+                return "diffusion.<from-country> carries kind diffusion only; \(topic) with kind \(kind.rawValue) does not fit"
+            }
+        case "hit":
+            guard tokens.count == 2, kind == .hit, isCountry(tokens[1]) else {
+                return "hit.<owner-country> carries kind hit only; \(topic) with kind \(kind.rawValue) does not fit"
+            }
+        default:
+            guard isColour else {
+                return "kind \(kind.rawValue) travels on \(kind == .hit ? "hit.<owner-country>" : "diffusion.<from-country>") only"
+            }
+        }
+        if kind == .diffusion, allowedCountries.isEmpty, allowedNodes.isEmpty {
+            return "a diffusion goes to chosen countries: name them as the envelope's allowed countries"
+        }
+        return nil
+    }
+}
