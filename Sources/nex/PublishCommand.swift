@@ -97,9 +97,10 @@ struct PublishCommand: ParsableCommand {
         switch last {
         case .accepted(let ack):
             if json {
-                print(#"{"outcome":"accepted","msg":"\#(ack.messageID)","auditSeq":\#(ack.auditSequence),"duplicate":\#(ack.isDuplicate)}"#)
+                print(#"{"outcome":"accepted","msg":"\#(ack.messageID)","auditSeq":\#(ack.auditSequence),"duplicate":\#(ack.isDuplicate),"withheld":\#(ack.withheldCount)}"#)
             } else {
-                print("accepted: msg \(ack.messageID) audit-seq \(ack.auditSequence)")
+                let withheld = ack.withheldCount == 0 ? "" : " · withheld from \(ack.withheldCount) matching subscriber\(ack.withheldCount == 1 ? "" : "s") by the restrictions"
+                print("accepted: msg \(ack.messageID) audit-seq \(ack.auditSequence)\(withheld)")
             }
             if count > 1 {
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

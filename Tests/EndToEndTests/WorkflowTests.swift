@@ -1,0 +1,132 @@
+import Foundation
+import NexAudit
+import NexClient
+import NexNotices
+import NexServer
+import NexWire
+import Testing
+
+/// The police workflow over real mTLS with the shipped permission rules (Config/nexd.yaml).
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct WorkflowTests {
+    static func daemon() throws -> TestDaemon {
+        let policy = try TestDaemon.workflowPolicy()
+        return try TestDaemon { configuration in
+            configuration.permissions = policy
+            configuration.roster = Roster(TestDaemon.roster + [
+                RosterEntry(id: "ncb.ke.nairobi", role: .ncb, country: "ke"),
+                RosterEntry(id: "ncb.tz.dar-es-salaam", role: .ncb, country: "tz"),
+            ])
+        }
+    }
+
+    @Test func aRestrictedDiffusionReachesOnlyTheNamedCountries() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        var subscribers: [String: NexConnection] = [:]
+        for node in ["ncb.ug.kampala", "ncb.ke.nairobi", "ncb.tz.dar-es-salaam"] {
+            let (connection, _) = try nexd.connect(as: node)
+            #expect(try connection.subscribe("diffusion.>", id: 1) == .accepted)
+            subscribers[node] = connection
+        }
+        let (kigali, credentials) = try nexd.connect(as: "ncb.rw.kigali")
+        let envelope = Envelope(
+            messageID: .random(), sender: "ncb.rw.kigali", topic: "diffusion.rw", kind: "diffusion",
+            issuedAtMillis: WallClock.nowMillis(), allowedCountries: ["ug", "ke"], deniedCountries: ["ke"],
+            payload: Array(#"{"kind":"diffusion","purpose":"locate","summary":"FICTIONAL test","from_ncb":"ncb.rw.kigali"}"#.utf8))
+        let diffusion = try NoticeSigner.sign(envelope, with: credentials.key)
+        guard case .accepted(let ack) = try kigali.publish(diffusion) else { Issue.record("refused"); return }
+        #expect(ack.withheldCount == 2)     // Kenya denied (deny wins over allow), Tanzania not named
+
+        #expect(try subscribers["ncb.ug.kampala"]!.nextDelivery(timeout: .seconds(5)).envelope == diffusion.wireBytes)
+        for node in ["ncb.ke.nairobi", "ncb.tz.dar-es-salaam"] {
+            #expect(throws: ClientError.self, "\(node) received a diffusion withheld from it") {
+                try subscribers[node]!.nextDelivery(timeout: .milliseconds(300))
+            }
+        }
+        let id = diffusion.envelope.messageID.description
+        let route = try #require(try nexd.awaitRecord { $0.event == "route" && $0.string("msg") == id })
+        let recipients = (route.members["recipients"] as? [[String: Any]])?.compactMap { $0["node"] as? String }
+        #expect(recipients == ["ncb.ug.kampala"])
+        let withheld = (route.members["withheld"] as? [[String: Any]])?.map { "\($0["node"] as? String ?? ""):\($0["reason"] as? String ?? "")" }
+        #expect(Set(withheld ?? []) == ["ncb.ke.nairobi:denied-country", "ncb.tz.dar-es-salaam:not-in-allowed"])
+        #expect(route.string("restrictions") == "allow-countries=ke,ug deny-countries=ke")
+    }
+
+    @Test func deniedPublishesAndSubscribesAreRefusedAndAudited() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let (border, borderCredentials) = try nexd.connect(as: "bcp.rw.rusumo")
+        // Border points only read notices: no hit subscriptions, no notice publishing.
+        guard case .refused(let subnack) = try border.subscribe("hit.rw", id: 1) else { Issue.record("bcp subscribed to hits"); return }
+        #expect(subnack.code == .permissionDenied)
+        let notice = try signedNotice(from: borderCredentials, topic: "notice.red.rw")
+        guard case .refused(let nack) = try border.publish(notice) else { Issue.record("bcp published a notice"); return }
+        #expect(nack.code == .permissionDenied)
+        // An NCB may not read requests (only the General Secretariat reviews them).
+        let (kigali, kigaliCredentials) = try nexd.connect(as: "ncb.rw.kigali")
+        guard case .refused(let denied) = try kigali.subscribe("request.>", id: 1) else { Issue.record("ncb read requests"); return }
+        #expect(denied.code == .permissionDenied)
+        // … and may request only for its own country.
+        let foreign = try signedNotice(from: kigaliCredentials, topic: "request.red.ug")
+        guard case .refused(let foreignNack) = try kigali.publish(foreign) else { Issue.record("cross-country request"); return }
+        #expect(foreignNack.code == .permissionDenied)
+
+        let records = try nexd.auditRecords()
+        #expect(records.contains { $0.event == "subscribe" && $0.string("filter") == "hit.rw" && $0.string("reason") == "permission-denied" })
+        #expect(records.contains { $0.event == "publish" && $0.string("msg") == notice.envelope.messageID.description && $0.string("reason") == "permission-denied" })
+        #expect(records.contains { $0.event == "subscribe" && $0.string("filter") == "request.>" && $0.string("reason") == "permission-denied" })
+    }
+
+    @Test func theRequestNoticeHitRoundTripFollowsTheRoles() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let (gs, gsCredentials) = try nexd.connect(as: "gs.fr.lyon")
+        #expect(try gs.subscribe("request.>", id: 1) == .accepted)
+        let (kigali, kigaliCredentials) = try nexd.connect(as: "ncb.rw.kigali")
+        #expect(try kigali.subscribe("hit.rw", id: 1) == .accepted)
+        let (rusumo, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        #expect(try rusumo.subscribe("notice.>", id: 1) == .accepted)
+        let (busia, busiaCredentials) = try nexd.connect(as: "bcp.ke.busia")
+        #expect(try busia.subscribe("notice.>", id: 1) == .accepted)
+
+        let request = try signedNotice(from: kigaliCredentials, topic: "request.red.rw")
+        guard case .accepted = try kigali.publish(request) else { Issue.record("request refused"); return }
+        #expect(try gs.nextDelivery(timeout: .seconds(5)).originNode == "ncb.rw.kigali")
+
+        let notice = try signedNotice(from: gsCredentials, topic: "notice.red.rw")
+        guard case .accepted = try gs.publish(notice) else { Issue.record("notice refused"); return }
+        #expect(try rusumo.nextDelivery(timeout: .seconds(5)).envelope == notice.wireBytes)
+        #expect(try busia.nextDelivery(timeout: .seconds(5)).envelope == notice.wireBytes)
+
+        let hit = try signedNotice(from: busiaCredentials, topic: "hit.rw", kind: "hit", payload: #"{"kind":"hit"}"#)
+        guard case .accepted = try busia.publish(hit) else { Issue.record("hit refused"); return }
+        let delivered = try kigali.nextDelivery(timeout: .seconds(5))
+        #expect(delivered.originNode == "bcp.ke.busia")
+        #expect(delivered.envelope == hit.wireBytes)
+    }
+
+    @Test(arguments: [
+        ("notice.red.rw", "yellow"), ("notice.red", "red"), ("hit.rw", "red"), ("diffusion.rw", "hit"), ("alert.cyber.eastafrica", "hit"),
+    ])
+    func aKindThatDoesNotFitItsTopicIsRefused(topic: String, kind: String) throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let (publisher, credentials) = try nexd.connect(as: "gs.fr.lyon")
+        guard case .refused(let nack) = try publisher.publish(try signedNotice(from: credentials, topic: topic, kind: kind)) else {
+            Issue.record("accepted \(kind) on \(topic)")
+            return
+        }
+        #expect(nack.code == .invalidNotice)
+    }
+
+    @Test func aDiffusionMustNameItsCountries() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let (publisher, credentials) = try nexd.connect(as: "ncb.rw.kigali")
+        let unnamed = try signedNotice(from: credentials, topic: "diffusion.rw", kind: "diffusion", payload: #"{"kind":"diffusion"}"#)
+        guard case .refused(let nack) = try publisher.publish(unnamed) else { Issue.record("accepted"); return }
+        #expect(nack.code == .invalidNotice)
+        #expect(nack.reason.contains("allowed countries"))
+    }
+}
