@@ -122,7 +122,8 @@ public final class AuditLog: @unchecked Sendable {
             return (numbers, true, nil)
         }
         if let refusal {
-            completion?(.failure(refusal))
+            // On the writer queue, after earlier batches' completions: answers keep append order.
+            if let completion { queue.async { completion(.failure(refusal)) } }
             return []
         }
         if schedule {
@@ -218,14 +219,19 @@ public final class AuditLog: @unchecked Sendable {
         }
     }
 
+    /// Starts a new segment once the current one is full. If the new file cannot be created (for
+    /// example, out of descriptors for a moment) the batch goes to the current segment and rotation
+    /// is tried again with the next batch: a full segment is no reason to fail closed.
     private func rotateIfNeeded(nextSequence: UInt64) throws(AuditError) {
         guard segmentBytes >= configuration.segmentMaximumBytes else { return }
         let path = configuration.directory + "/" + AuditSegments.fileName(firstSequence: nextSequence)
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw AuditError(.writeFailed, "cannot create audit segment \(path): \(String(cString: strerror(errno)))")
+        guard fd >= 0 else { return }
+        guard fsync(fileDescriptor) == 0 else {
+            Glibc.close(fd)
+            unlink(path)
+            throw AuditError(.writeFailed, "fsync of the audit log failed: \(String(cString: strerror(errno)))")
         }
-        _ = fsync(fileDescriptor)
         Glibc.close(fileDescriptor)
         fileDescriptor = fd
         segmentBytes = 0

@@ -28,6 +28,7 @@ public enum DaemonRunner {
         }
         try prepareDevelopmentPKI(configuration, logger: logger)
         signal(SIGPIPE, SIG_IGN)
+        raiseOpenFileLimit(configuration, logger: logger)
         let daemon = try NexDaemon(configuration: configuration, logger: logger)
         try daemon.start()
         let signalSources = installSignalHandlers(daemon, logger: logger)
@@ -55,6 +56,25 @@ public enum DaemonRunner {
         let stillMissing = missingTLSFiles(configuration)
         guard stillMissing.isEmpty else {
             throw DaemonError("created a development PKI in \(pki.directory), but tls files \(stillMissing.joined(separator: ", ")) are elsewhere (\(configuration.sourcePath): tls)")
+        }
+    }
+
+    /// Raises the open-file soft limit to the hard limit: every connection is a descriptor.
+    private static func raiseOpenFileLimit(_ configuration: DaemonConfiguration, logger: Logger) {
+        var limit = rlimit()
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        guard getrlimit(resource, &limit) == 0 else { return }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(resource, &limit)
+            _ = getrlimit(resource, &limit)
+        }
+        // Descriptors beyond the connections: listener, audit segment, directory syncs, stdio.
+        let needed = rlim_t(configuration.limits.maximumConnections + 64)
+        if limit.rlim_cur < needed {
+            logger.warning("open-file limit is below limits.maxConnections; connections will be refused earlier", metadata: [
+                "rlimit.nofile": "\(limit.rlim_cur)", "limits.maxConnections": "\(configuration.limits.maximumConnections)",
+            ])
         }
     }
 

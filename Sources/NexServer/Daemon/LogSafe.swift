@@ -20,7 +20,7 @@ enum LogSafe {
             case "\\": out += "\\\\"
             case "\"": out += "\\\""
             default:
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                if Self.mustEscape(scalar.value) {
                     out += "\\u{\(String(scalar.value, radix: 16))}"
                 } else {
                     out.unicodeScalars.append(scalar)
@@ -29,5 +29,13 @@ enum LogSafe {
             count += 1
         }
         return out
+    }
+
+    /// C0/C1 controls, line and paragraph separators, and the bidirectional controls that can
+    /// visually reorder a line.
+    private static func mustEscape(_ value: UInt32) -> Bool {
+        value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029
+            || value == 0x200E || value == 0x200F || (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
+            || value == 0x061C
     }
 }

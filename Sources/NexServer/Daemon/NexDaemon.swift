@@ -22,7 +22,9 @@ public final class NexDaemon: @unchecked Sendable {
     private var acceptSource: DispatchSourceRead?
     private let nextConnectionID = Atomic<UInt64>(1)
     private let liveConnections = Atomic<Int>(0)
-    private let stopped = Atomic<Bool>(false)
+    /// Serialises ``stop()``; `isStopped` is confined to it.
+    private let stopQueue = DispatchQueue(label: "nex.stop")
+    private var isStopped = false
     /// Listener-queue state: whether the accept source is suspended after EMFILE.
     private var isAcceptPaused = false
     /// Every live connection, handshaking or open (for shutdown).
@@ -143,20 +145,30 @@ public final class NexDaemon: @unchecked Sendable {
                 peer = acceptedPeer
             }
             let id = nextConnectionID.add(1, ordering: .relaxed).oldValue
-            guard liveConnections.load(ordering: .relaxed) < context.configuration.limits.maximumConnections else {
+            let limits = context.configuration.limits
+            let refusal: (String, String)? =
+                if liveConnections.load(ordering: .relaxed) >= limits.maximumConnections {
+                    ("too-many-connections", "limits.maxConnections (\(limits.maximumConnections)) reached")
+                } else if context.pendingHandshakes.load(ordering: .relaxed) >= limits.maximumPendingHandshakes {
+                    ("too-many-pending-handshakes", "limits.maxPendingHandshakes (\(limits.maximumPendingHandshakes)) reached")
+                } else {
+                    nil
+                }
+            if let (reason, detail) = refusal {
                 var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
                 event.connection = id
                 event.peer = peer
-                event.reason = "too-many-connections"
-                event.detail = "limits.maxConnections (\(context.configuration.limits.maximumConnections)) reached"
+                event.reason = reason
+                event.detail = detail
                 context.audit.append([event])
-                context.logger.warning("connection refused: too many connections", metadata: ["peer.addr": "\(peer)"])
+                context.logger.warning("connection refused", metadata: ["peer.addr": "\(peer)", "reason": "\(reason)"])
                 Glibc.close(fd)
                 continue
             }
             do {
                 let connection = try Connection(id: id, fileDescriptor: fd, peer: peer, context: context)
                 liveConnections.add(1, ordering: .relaxed)
+                context.pendingHandshakes.add(1, ordering: .relaxed)
                 registry.withLock { $0[id] = connection }
                 connection.onClosed = { [weak self] in
                     self?.liveConnections.subtract(1, ordering: .relaxed)
@@ -185,30 +197,41 @@ public final class NexDaemon: @unchecked Sendable {
         }
     }
 
-    /// Stops accepting, lets durable ACKs go out, closes every connection, records the stop and
-    /// closes the audit log. Safe to call more than once.
+    /// Stops nexd in order: stop accepting and reading; drain every publish already read through
+    /// verification, the broker and the audit log, so each gets its answer; send what the sockets
+    /// take; close every connection; record the stop and close the audit log.
+    ///
+    /// Safe to call more than once and from several threads: a second call waits for the first.
     public func stop() {
-        guard !stopped.exchange(true, ordering: .relaxed) else { return }
-        listenerQueue.sync {
-            if isAcceptPaused {
-                isAcceptPaused = false
-                acceptSource?.resume()
+        stopQueue.sync {
+            guard !isStopped else { return }
+            isStopped = true
+            listenerQueue.sync {
+                if isAcceptPaused {
+                    isAcceptPaused = false
+                    acceptSource?.resume()
+                }
+                acceptSource?.cancel()
+                acceptSource = nil
             }
-            acceptSource?.cancel()
-            acceptSource = nil
-        }
-        // Completions of durable records enqueue their ACKs and deliveries on the connection queues.
-        context.audit.flush()
-        for connection in registry.withLock({ Array($0.values) }) {
-            connection.queue.sync {
-                connection.flush()
-                connection.close(reason: "nexd is stopping")
+            let connections = registry.withLock { Array($0.values) }
+            for connection in connections {
+                connection.queue.sync { connection.setReading(suspended: true, for: .closing) }
             }
+            context.drainPipeline()
+            // Completions of durable records enqueue their answers and deliveries on the connection queues.
+            context.audit.flush()
+            for connection in connections {
+                connection.queue.sync {
+                    connection.flush()
+                    connection.close(reason: "nexd is stopping")
+                }
+            }
+            var event = AuditEvent(.stop, timeMillis: WallClock.nowMillis())
+            event.detail = "nexd stopped"
+            context.audit.append([event])
+            context.audit.close()
+            context.logger.notice("nexd stopped")
         }
-        var event = AuditEvent(.stop, timeMillis: WallClock.nowMillis())
-        event.detail = "nexd stopped"
-        context.audit.append([event])
-        context.audit.close()
-        context.logger.notice("nexd stopped")
     }
 }

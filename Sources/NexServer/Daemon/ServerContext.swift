@@ -18,6 +18,9 @@ final class ServerContext: Sendable {
     /// per core), fed round-robin so that even one publisher uses every core.
     private let verificationQueues: [DispatchQueue]
     private let verificationTurn = Atomic<UInt64>(0)
+    /// Connections accepted whose TLS handshake has not ended yet (capped separately, so peers
+    /// that never authenticate cannot take every connection slot).
+    let pendingHandshakes = Atomic<Int>(0)
     /// Serial queues that connection queues target (about one per core), so a connect storm does not
     /// make libdispatch spawn a thread per connection.
     let ioQueues: [DispatchQueue]
@@ -45,6 +48,13 @@ final class ServerContext: Sendable {
 }
 
 extension ServerContext {
+    /// Waits until every publish handed to the verification pool has been verified and handled by
+    /// the broker (its audit records appended). For shutdown.
+    func drainPipeline() {
+        for queue in verificationQueues { queue.sync {} }
+        broker.queue.sync {}
+    }
+
     /// The next verification queue, round-robin over every publish of every connection.
     func nextVerificationQueue() -> DispatchQueue {
         let turn = verificationTurn.add(1, ordering: .relaxed).oldValue

@@ -9,6 +9,7 @@ extension Connection {
     /// The TLS handshake succeeded (the CA verified the chain and validity): now the identity checks
     /// that OpenSSL does not make — clientAuth usage present, CN on the roster.
     func handshakeCompleted() {
+        endPendingHandshake()
         guard let certificate = session.peerCertificate else {
             refuseAfterHandshake(.noCertificate, detail: "no client certificate after handshake", certificate: nil)
             return
@@ -85,6 +86,19 @@ extension Connection {
         state = .open
         enqueue(.error(code: code, reason: detail))
         closeAfterFlush()
+    }
+
+    /// The peer closed the connection before the handshake ended (a port scan, or a client that
+    /// gave up): recorded like any other refusal.
+    func handshakeAbandoned() {
+        var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
+        event.connection = id
+        event.reason = "closed-during-handshake"
+        event.detail = "the peer closed the connection before the TLS handshake ended"
+        event.peer = peer
+        context.audit.append([event])
+        logger.info("peer closed during the TLS handshake")
+        close(reason: nil)
     }
 
     /// The TLS handshake failed: wrong CA, expired, no certificate, old protocol version…

@@ -16,6 +16,16 @@ import Glibc
 /// while output is pending (it is level-triggered). The socket is closed and the TLS session freed
 /// only after both sources' cancel handlers have run.
 final class Connection: @unchecked Sendable {
+    /// Reasons to stop reading a connection.
+    enum ReadSuspension: Hashable {
+        /// Too many publishes await verification (backpressure).
+        case backpressure
+        /// TLS needs the socket writable before it can read on.
+        case awaitingWritable
+        /// Draining output before closing: nothing more is read.
+        case closing
+    }
+
     enum State {
         case handshaking
         case open
@@ -34,7 +44,11 @@ final class Connection: @unchecked Sendable {
     private var readSource: DispatchSourceRead?
     private var writeSource: DispatchSourceWrite?
     private var isWriteSourceArmed = false
-    private(set) var isReadPaused = false
+    /// Whether this connection still counts in `context.pendingHandshakes`.
+    private var isPendingHandshake = true
+    /// Why reading is suspended; the read source is suspended exactly while this is non-empty.
+    private var readSuspensions: Set<ReadSuspension> = []
+    var isReadPaused: Bool { !readSuspensions.isEmpty }
     private var cancelledSources = 0
     var state = State.handshaking
     var decoder: FrameDecoder
@@ -144,11 +158,13 @@ final class Connection: @unchecked Sendable {
             case .wantWrite:
                 armWriteSource()
             case .closed:
-                close(reason: "peer closed during handshake")
+                handshakeAbandoned()
             case .failed(let error):
                 handshakeFailed(error)
             }
         case .open:
+            // Any event may mean the socket became writable: a read that waited for it goes on.
+            setReading(suspended: false, for: .awaitingWritable)
             if !isReadPaused { readAvailable() }
             flush()
         case .closing:
@@ -167,6 +183,8 @@ final class Connection: @unchecked Sendable {
             case .wantRead:
                 break readLoop
             case .wantWrite:
+                // The level-triggered read source would spin until the socket drains.
+                setReading(suspended: true, for: .awaitingWritable)
                 armWriteSource()
                 break readLoop
             case .closed:
@@ -202,23 +220,30 @@ final class Connection: @unchecked Sendable {
 
     // MARK: - Backpressure
 
+    /// Suspends or resumes the read source for `reason`; the source runs only while no reason holds.
+    func setReading(suspended: Bool, for reason: ReadSuspension) {
+        guard state != .closed, let readSource else { return }
+        let wasPaused = isReadPaused
+        if suspended { readSuspensions.insert(reason) } else { readSuspensions.remove(reason) }
+        if !wasPaused, isReadPaused { readSource.suspend() }
+        if wasPaused, !isReadPaused { readSource.resume() }
+    }
+
     /// Stops reading while too many of this connection's publishes await verification and routing;
     /// ``resumeReading()`` restarts it. Bounds the verification backlog a single peer can create.
     func pauseReading() {
-        guard !isReadPaused, state == .open else { return }
-        isReadPaused = true
-        readSource?.suspend()
+        guard state == .open else { return }
+        setReading(suspended: true, for: .backpressure)
     }
 
     /// Restarts reading after ``pauseReading()`` (from any queue).
     func resumeReading() {
         queue.async {
-            guard self.isReadPaused else { return }
-            self.isReadPaused = false
-            self.readSource?.resume()
+            guard self.state == .open, self.readSuspensions.contains(.backpressure) else { return }
+            self.setReading(suspended: false, for: .backpressure)
             // Bytes already decrypted inside OpenSSL, or frames already buffered in the decoder,
             // do not re-fire the read source: drive by hand.
-            if self.state == .open {
+            if !self.isReadPaused {
                 self.processFrames()
                 self.drive()
             }
@@ -227,6 +252,7 @@ final class Connection: @unchecked Sendable {
 
     /// Writes pending output until done or the socket is full.
     func flush() {
+        guard state != .closed else { return }
         while outputOffset < output.count {
             let result = output.withUnsafeBytes { raw in
                 session.write(UnsafeRawBufferPointer(rebasing: raw[outputOffset...]))
@@ -270,6 +296,11 @@ final class Connection: @unchecked Sendable {
     func closeAfterFlush() {
         guard state == .open || state == .handshaking else { return }
         state = .closing
+        setReading(suspended: true, for: .closing)
+        // A peer that never reads must not hold the connection open.
+        queue.asyncAfter(deadline: .now() + .seconds(5)) {
+            if self.state == .closing { self.close(reason: "drain-timeout: the peer did not read the final frames") }
+        }
         flush()
     }
 
@@ -278,16 +309,19 @@ final class Connection: @unchecked Sendable {
         guard state != .closed else { return }
         let wasOpen = identity != nil
         state = .closed
+        endPendingHandshake()
         _ = session.shutdown()
         if isReadPaused {
             // A suspended source must be resumed before it is cancelled.
-            isReadPaused = false
+            readSuspensions.removeAll()
             readSource?.resume()
         }
         readSource?.cancel()
         if let writeSource {
             // A suspended or never-activated source must be resumed before it is cancelled.
             if !isWriteSourceArmed { writeSource.activateOrResume(first: !hasActivatedWrite) }
+            isWriteSourceArmed = true
+            hasActivatedWrite = true
             writeSource.cancel()
         }
         if wasOpen { connectionEnded(reason: reason ?? "closed by nexd") }
@@ -304,6 +338,13 @@ final class Connection: @unchecked Sendable {
     }
 
     func setNodeID(_ id: String) { nodeID = id }
+
+    /// Leaves the daemon's count of pending handshakes (once).
+    func endPendingHandshake() {
+        guard isPendingHandshake else { return }
+        isPendingHandshake = false
+        context.pendingHandshakes.subtract(1, ordering: .relaxed)
+    }
 }
 
 extension DispatchSourceWrite {
