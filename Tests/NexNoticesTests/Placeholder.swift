@@ -1,0 +1,2 @@
+import NexNotices
+import Testing
