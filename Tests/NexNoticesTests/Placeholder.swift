@@ -1,2 +1,0 @@
-import NexNotices
-import Testing
