@@ -34,7 +34,8 @@ public enum NoticeValidator {
     private static let kindKey = Array("kind".utf8)
 
     private static func checkKind(of document: JSONDocument, is kind: NoticeKind) -> NoticeViolation? {
-        let expected = "\"\(kind.rawValue)\" (the envelope's kind)"
+        // Built only on failure: the success path allocates no text.
+        var expected: String { "\"\(kind.rawValue)\" (the envelope's kind)" }
         switch document.member(kindKey, in: 0) {
         case .missing:
             return NoticeViolation(field: "kind", reason: "required member is missing; expected \(expected)")

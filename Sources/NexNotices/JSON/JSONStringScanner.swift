@@ -14,18 +14,24 @@ struct JSONStringScanner {
     ///   escape, a lone surrogate or invalid UTF-8.
     mutating func scanToClosingQuote() throws(JSONSyntaxError) {
         let count = bytes.count
+        let start = position
+        // Escapes decode to fewer bytes than they occupy; the difference is subtracted at the end.
+        var escapeSavings = 0
         while position < count {
             let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") {
+            // The common case first: printable ASCII that needs no further look.
+            if byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                position += 1
+            } else if byte == UInt8(ascii: "\"") {
+                decodedLength = position - start - escapeSavings
                 return
             } else if byte == UInt8(ascii: "\\") {
                 hasEscapes = true
-                try scanEscape()
+                let escapeStart = position
+                let decodedBytes = try scanEscape()
+                escapeSavings += position - escapeStart - decodedBytes
             } else if byte < 0x20 {
                 throw JSONSyntaxError(position, "control character 0x\(hex(byte)) inside a string; escape it (e.g. \\n, \\u00\(hex(byte)))")
-            } else if byte < 0x80 {
-                position += 1
-                decodedLength += 1
             } else {
                 try scanMultibyte(byte)
             }
@@ -33,7 +39,8 @@ struct JSONStringScanner {
         throw JSONSyntaxError(position, "unexpected end of input inside a string; expected a closing '\"'")
     }
 
-    private mutating func scanEscape() throws(JSONSyntaxError) {
+    /// Checks one escape and returns the number of UTF-8 bytes it decodes to.
+    private mutating func scanEscape() throws(JSONSyntaxError) -> Int {
         let escapeStart = position
         position += 1
         guard position < bytes.count else {
@@ -43,7 +50,7 @@ struct JSONStringScanner {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
              UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             position += 1
-            decodedLength += 1
+            return 1
         case UInt8(ascii: "u"):
             position += 1
             let unit = try readHex4()
@@ -58,12 +65,12 @@ struct JSONStringScanner {
                 guard (0xDC00...0xDFFF).contains(low) else {
                     throw JSONSyntaxError(escapeStart, "high surrogate escape is followed by \\u\(hex(UInt8(low >> 8)))\(hex(UInt8(low & 0xFF))), not a low surrogate")
                 }
-                decodedLength += 4
+                return 4
             case 0xDC00...0xDFFF:
                 throw JSONSyntaxError(escapeStart, "lone low surrogate escape \\u\(hex(UInt8(unit >> 8)))\(hex(UInt8(unit & 0xFF)))")
-            case 0..<0x80: decodedLength += 1
-            case 0x80..<0x800: decodedLength += 2
-            default: decodedLength += 3
+            case 0..<0x80: return 1
+            case 0x80..<0x800: return 2
+            default: return 3
             }
         default:
             throw JSONSyntaxError(position, "invalid escape '\\\(describe(bytes[position]))' in a string; use one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX")
@@ -114,7 +121,6 @@ struct JSONStringScanner {
             throw JSONSyntaxError(position + offset, "invalid UTF-8: byte 0x\(hex(bytes[position + offset])) is not a continuation byte")
         }
         position += length
-        decodedLength += length
     }
 
     private func describe(_ byte: UInt8) -> String {
