@@ -58,6 +58,7 @@ let package = Package(
         .testTarget(name: "NexBrokerTests", dependencies: ["NexBroker", "NexNotices", "NexWire"]),
         .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire"]),
         .testTarget(name: "NexServerTests", dependencies: ["NexServer"]),
+        .testTarget(name: "NexNoticesTests", dependencies: ["NexNotices"]),
         // Runs the built `nexd` and `nex` as processes: exit codes, --help, signals, the walk-through.
         .testTarget(name: "ExecutableTests", dependencies: ["nexd", "nex"]),
         .testTarget(

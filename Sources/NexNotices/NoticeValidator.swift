@@ -1,0 +1,50 @@
+/// Checks notice documents against the schema of their kind (`docs/NOTICES.md`).
+///
+/// Runs on nexd's per-connection queue for every publish, so it is Foundation-free: a strict
+/// RFC 8259 parser builds a flat tape over the input bytes (nothing copied), then the kind's
+/// schema is checked against it. A document is valid when it is a JSON object whose `kind` equals
+/// the envelope's kind and whose members match the kind's fields; unknown members are ignored.
+/// Hostile input cannot trap or recurse deeply: nesting stops at `NoticeLimits.maximumDepth`.
+public enum NoticeValidator {
+    /// Validates a notice document (UTF-8 JSON) for `kind`.
+    ///
+    /// - Parameters:
+    ///   - document: the document's bytes, exactly as carried in the envelope.
+    ///   - kind: the envelope's kind; the document's `kind` member must equal it.
+    /// - Returns: `nil` when the document is valid, otherwise the first violation found.
+    public static func validate(_ document: UnsafeRawBufferPointer, as kind: NoticeKind) -> NoticeViolation? {
+        let parsed: JSONDocument
+        do {
+            parsed = try JSONDocument(parsing: document)
+        } catch {
+            return error.violation
+        }
+        guard parsed.nodes[0].kind == .object else {
+            return NoticeViolation(field: "", reason: "expected a JSON object at the top level, got \(parsed.describeValue(at: 0))")
+        }
+        if let violation = checkKind(of: parsed, is: kind) { return violation }
+        return SchemaChecker(document: parsed).checkMembers(of: 0, against: NoticeSchema.schema(for: kind))
+    }
+
+    /// Validates a notice document (UTF-8 JSON) for `kind`; see `validate(_:as:)` over raw bytes.
+    public static func validate(_ document: [UInt8], as kind: NoticeKind) -> NoticeViolation? {
+        document.withUnsafeBytes { validate($0, as: kind) }
+    }
+
+    private static let kindKey = Array("kind".utf8)
+
+    private static func checkKind(of document: JSONDocument, is kind: NoticeKind) -> NoticeViolation? {
+        // Built only on failure: the success path allocates no text.
+        var expected: String { "\"\(kind.rawValue)\" (the envelope's kind)" }
+        switch document.member(kindKey, in: 0) {
+        case .missing:
+            return NoticeViolation(field: "kind", reason: "required member is missing; expected \(expected)")
+        case .duplicate:
+            return NoticeViolation(field: "kind", reason: "the member appears more than once; expected it once")
+        case .found(let value):
+            let matches = document.nodes[value].kind == .string
+                && document.withStringBytes(at: value) { $0.elementsEqual(kind.rawValue.utf8) }
+            return matches ? nil : NoticeViolation(field: "kind", reason: "expected \(expected), got \(document.describeValue(at: value))")
+        }
+    }
+}

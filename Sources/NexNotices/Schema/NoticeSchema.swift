@@ -1,0 +1,133 @@
+/// The document schema of each notice kind, as specified in `docs/NOTICES.md`.
+///
+/// Every kind also has `kind` (checked first, against the envelope's kind) and the optional
+/// boolean `fictional`; unknown members are ignored everywhere.
+enum NoticeSchema {
+    /// The top-level schema of documents of `kind`, without `kind` itself.
+    static func schema(for kind: NoticeKind) -> ObjectSchema {
+        switch kind {
+        case .red: red
+        case .yellow: yellow
+        case .blue: blue
+        case .black: black
+        case .green: green
+        case .orange: orange
+        case .purple: purple
+        case .silver: silver
+        case .unSpecial: unSpecial
+        case .diffusion: diffusion
+        case .hit: hit
+        }
+    }
+
+    /// A natural person (subject of most kinds, traveller of a hit).
+    static let person = FieldType.object(ObjectSchema("a person object", [
+        .required("family_name", .text),
+        .required("forenames", .text),
+        .required("sex", .choice(["M", "F", "U"])),
+        .optional("date_of_birth", .date),
+        .optional("place_of_birth", .text),
+        .optional("nationalities", .list(.country)),
+        .optional("distinguishing_marks", .text),
+    ]))
+
+    private static let fictional = Field.optional("fictional", .boolean)
+
+    private static func notice(_ fields: [Field], rule: ObjectSchema.Rule? = nil) -> ObjectSchema {
+        ObjectSchema("a notice object", [fictional] + fields, rule: rule)
+    }
+
+    static let red = notice([
+        .required("subject", person),
+        .required("charges", .list(.text)),
+        .required("warrant", .object(ObjectSchema("a warrant object", [
+            .required("issuing_country", .country),
+            .required("reference", .text),
+            .required("issued_on", .date),
+        ]))),
+        .required("requested_by", .nodeID),
+    ])
+
+    static let yellow = notice([
+        .required("subject", person),
+        .required("missing_since", .date),
+        .required("last_seen_place", .text),
+        .required("requested_by", .nodeID),
+    ])
+
+    static let blue = notice([
+        .required("subject", person),
+        .required("information_sought", .text),
+        .required("requested_by", .nodeID),
+    ])
+
+    static let black = notice([
+        .required("body", .object(ObjectSchema("a body object", [
+            .required("sex", .choice(["M", "F", "U"])),
+            .required("estimated_age_min", .integer(0...150)),
+            .required("estimated_age_max", .integer(0...150)),
+            .required("found_on", .date),
+            .required("found_place", .text),
+            .required("found_country", .country),
+        ], rule: .notLess("estimated_age_max", than: "estimated_age_min")))),
+        .optional("distinguishing_marks", .text),
+        .required("requested_by", .nodeID),
+    ])
+
+    static let green = notice([
+        .required("subject", person),
+        .required("warning", .text),
+        .required("offence_area", .text),
+    ])
+
+    static let orange = notice([
+        .required("threat_category", .choice(["chemical", "biological", "radiological", "nuclear", "explosive", "other"])),
+        .required("description", .text),
+        .required("valid_until", .date),
+        .optional("affected_countries", .list(.country)),
+    ])
+
+    static let purple = notice([
+        .required("crime_area", .choice([
+            "counterfeit-pharmaceuticals", "cybercrime", "trafficking", "terrorism-financing", "fraud", "other",
+        ])),
+        .required("modus_operandi", .text),
+        .optional("objects_and_concealment", .text),
+        .optional("countries_seen", .list(.country)),
+    ])
+
+    static let silver = notice([
+        .required("subject", person),
+        .required("assets", .list(.object(ObjectSchema("an asset object", [
+            .required("asset_type", .choice(["bank-account", "real-estate", "vehicle", "company", "crypto-asset", "other"])),
+            .required("description", .text),
+            .required("country", .country),
+        ])))),
+        .required("requested_by", .nodeID),
+    ])
+
+    static let unSpecial = notice([
+        .required("sanctions_regime", .text),
+        .required("un_reference", .text),
+        .required("measures", .list(.choice(["assets-freeze", "travel-ban", "arms-embargo"]))),
+        .required("subject", person),
+    ])
+
+    static let diffusion = notice([
+        .required("purpose", .choice(["arrest", "locate", "information", "warning"])),
+        .optional("subject", person),
+        .required("summary", .text),
+        .required("from_ncb", .nodeID),
+    ])
+
+    static let hit = notice([
+        .required("matched", .object(ObjectSchema("a matched object", [
+            .optional("notice_message_id", .messageID),
+            .optional("document_number", .text),
+        ], rule: .exactlyOne(of: "notice_message_id", or: "document_number")))),
+        .required("checkpoint", .nodeID),
+        .required("observed_at", .dateTime),
+        .optional("traveller", person),
+        .required("action_taken", .choice(["detained", "refused-entry", "allowed-monitored", "information-only"])),
+    ])
+}

@@ -1,0 +1,93 @@
+/// Byte-level checks of the string formats notice fields use; no allocation, no Foundation.
+enum ScalarSyntax {
+    /// `YYYY-MM-DD` naming a real day of the proleptic Gregorian calendar, year 0001–9999.
+    static func isDate(_ text: UnsafeRawBufferPointer) -> Bool {
+        text.count == 10 && isDate(text, at: 0)
+    }
+
+    /// RFC 3339 `YYYY-MM-DDThh:mm:ss[.fraction]Z`, UTC only, upper-case `T` and `Z`.
+    ///
+    /// Seconds run 00–59 (no leap second); the fraction has 1–9 digits.
+    static func isDateTime(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard text.count >= 20, isDate(text, at: 0), text[10] == UInt8(ascii: "T"),
+              let hour = number(text, at: 11, digits: 2), hour <= 23, text[13] == UInt8(ascii: ":"),
+              let minute = number(text, at: 14, digits: 2), minute <= 59, text[16] == UInt8(ascii: ":"),
+              let second = number(text, at: 17, digits: 2), second <= 59 else { return false }
+        var position = 19
+        if text[position] == UInt8(ascii: ".") {
+            position += 1
+            let fractionStart = position
+            while position < text.count, isDigit(text[position]) { position += 1 }
+            guard (1...9).contains(position - fractionStart) else { return false }
+        }
+        return position == text.count - 1 && text[position] == UInt8(ascii: "Z")
+    }
+
+    /// Two lowercase ASCII letters.
+    static func isCountry(_ text: UnsafeRawBufferPointer) -> Bool {
+        text.count == 2 && isLowercaseLetter(text[0]) && isLowercaseLetter(text[1])
+    }
+
+    /// Non-empty tokens of `[a-z0-9-]` joined by single dots, at most 64 bytes in all.
+    static func isNodeID(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard !text.isEmpty, text.count <= NoticeLimits.maximumNodeIDBytes else { return false }
+        var tokenLength = 0
+        for byte in text {
+            if byte == UInt8(ascii: ".") {
+                guard tokenLength > 0 else { return false }
+                tokenLength = 0
+            } else if isLowercaseLetter(byte) || isDigit(byte) || byte == UInt8(ascii: "-") {
+                tokenLength += 1
+            } else {
+                return false
+            }
+        }
+        return tokenLength > 0
+    }
+
+    /// Lowercase UUID text: 8-4-4-4-12 hexadecimal digits `0-9a-f`.
+    static func isMessageID(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard text.count == 36 else { return false }
+        for (offset, byte) in text.enumerated() {
+            switch offset {
+            case 8, 13, 18, 23: if byte != UInt8(ascii: "-") { return false }
+            default: if !(isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)) { return false }
+            }
+        }
+        return true
+    }
+
+    private static func isDate(_ text: UnsafeRawBufferPointer, at start: Int) -> Bool {
+        guard let year = number(text, at: start, digits: 4), year >= 1, text[start + 4] == UInt8(ascii: "-"),
+              let month = number(text, at: start + 5, digits: 2), (1...12).contains(month),
+              text[start + 7] == UInt8(ascii: "-"),
+              let day = number(text, at: start + 8, digits: 2) else { return false }
+        return day >= 1 && day <= daysIn(month: month, year: year)
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    private static func number(_ text: UnsafeRawBufferPointer, at start: Int, digits: Int) -> Int? {
+        var value = 0
+        for position in start..<start + digits {
+            let byte = text[position]
+            guard isDigit(byte) else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+
+    private static func isLowercaseLetter(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")
+    }
+}
