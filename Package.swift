@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "nex",
             dependencies: [
-                "NexClient", "NexServer", "NexAudit", "NexCrypto", "NexWire",
+                "NexClient", "NexServer", "NexAudit", "NexCrypto", "NexWire", "NexNotices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -13,7 +13,7 @@ struct PublishCommand: ParsableCommand {
             The document is carried as-is (its bytes are signed, never re-serialized). The kind comes \
             from --kind or the document's "kind" member. Exit status: 0 accepted, 1 refused (NACK), \
             2 usage, 3 connection or TLS failure.
-            Example: nex publish Config/examples/red.json --node gs.fr.lyon --topic notice.red.fr
+            Example: nex publish Config/examples/red.json --node gs.fr.lyon --topic notice.red.rw
             """
     )
 
@@ -22,7 +22,7 @@ struct PublishCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(name: .long, help: "Publish topic: lowercase dot-separated tokens, no wildcards (e.g. notice.red.fr).")
+    @Option(name: .long, help: "Publish topic: lowercase dot-separated tokens, no wildcards (e.g. notice.red.rw).")
     var topic: String
 
     @Option(name: .long, help: "Notice kind (red, yellow, blue, black, green, orange, purple, silver, un-special, diffusion, hit).")

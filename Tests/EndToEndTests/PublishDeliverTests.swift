@@ -120,7 +120,7 @@ struct PublishDeliverTests {
         _ = try subscriber.subscribe("hit.>", id: 1)
         let border = try nexd.credentials("bcp.ke.busia", algorithm: .ed25519)
         let publisher = try nexd.connect(border)
-        let hit = try signedNotice(from: border, topic: "hit.ug", kind: "hit", payload: #"{"kind":"hit"}"#)
+        let hit = try signedNotice(from: border, topic: "hit.ug", kind: "hit")
         guard case .accepted = try publisher.publish(hit) else { Issue.record("refused"); return }
         let delivery = try subscriber.nextDelivery(timeout: .seconds(5))
         let certificate = try #require(try subscriber.fetchCertificate(fingerprint: delivery.certificateFingerprint))

@@ -40,7 +40,9 @@ struct PublishRefusalTests {
 
         var payloadChanged = try signedNotice(from: gs)
         var envelope = payloadChanged.envelope
-        envelope.payload[0] = UInt8(ascii: "[")
+        // Still a valid document, so the signature check is what refuses it.
+        let letter = try #require(envelope.payload.firstIndex(of: UInt8(ascii: "P")))
+        envelope.payload[letter] = UInt8(ascii: "Q")
         payloadChanged = SignedEnvelope(envelope: envelope, signature: payloadChanged.signature)
         try expectRefusal(nexd, publisher, payloadChanged, code: .badSignature)
 
@@ -59,7 +61,7 @@ struct PublishRefusalTests {
 
         let original = try signedNotice(from: gs)
         guard case .accepted = try publisher.publish(original) else { Issue.record("refused"); return }
-        let replay = try signedNotice(from: gs, payload: #"{"kind":"red","changed":true}"#, messageID: original.envelope.messageID)
+        let replay = try signedNotice(from: gs, revision: 2, messageID: original.envelope.messageID)
         try expectRefusal(nexd, publisher, replay, code: .replay)
 
         // Only the one valid notice was delivered.
@@ -166,7 +168,7 @@ struct PublishRefusalTests {
         guard case .accepted(let again) = try publisher.publish(notice) else { Issue.record("retry refused after restart"); return }
         #expect(again.auditSequence == original.auditSequence)
         #expect(again.isDuplicate)
-        let replay = try signedNotice(from: gs, payload: #"{"kind":"red","v":2}"#, messageID: notice.envelope.messageID)
+        let replay = try signedNotice(from: gs, revision: 2, messageID: notice.envelope.messageID)
         guard case .refused(let nack) = try publisher.publish(replay) else { Issue.record("replay accepted after restart"); return }
         #expect(nack.code == .replay)
     }

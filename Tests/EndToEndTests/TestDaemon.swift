@@ -110,15 +110,20 @@ final class TestDaemon: @unchecked Sendable {
     }
 }
 
-/// A signed notice as `node` would publish it.
+/// A signed notice as `node` would publish it. The payload defaults to the valid template of its
+/// kind; `revision` adds a member so two otherwise equal notices differ in their bytes.
 func signedNotice(
     from credentials: NodeCredentials, topic: String = "notice.red.fr", kind: String = "red",
-    payload: String = #"{"kind":"red","subject":{"family_name":"FICTIONAL","forename":"Test"}}"#,
+    payload: String? = nil, revision: Int? = nil,
     issuedAtMillis: Int64 = WallClock.nowMillis(), messageID: MessageID = .random(), sender: String? = nil
 ) throws -> SignedEnvelope {
+    var document = payload ?? NoticeTemplate.document(for: NoticeKind(rawValue: kind) ?? .red)
+    if let revision, let brace = document.firstIndex(of: "{") {
+        document.insert(contentsOf: "\"revision\": \(revision), ", at: document.index(after: brace))
+    }
     let envelope = Envelope(
         messageID: messageID, sender: sender ?? credentials.nodeID, topic: topic, kind: kind, issuedAtMillis: issuedAtMillis,
         allowedCountries: [], deniedCountries: [], allowedNodes: [], deniedNodes: [],
-        signatureAlgorithm: credentials.key.algorithm.rawValue, payload: Array(payload.utf8))
+        signatureAlgorithm: credentials.key.algorithm.rawValue, payload: Array(document.utf8))
     return try NoticeSigner.sign(envelope, with: credentials.key)
 }

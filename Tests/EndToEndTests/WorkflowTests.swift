@@ -99,7 +99,7 @@ struct WorkflowTests {
         #expect(try rusumo.nextDelivery(timeout: .seconds(5)).envelope == notice.wireBytes)
         #expect(try busia.nextDelivery(timeout: .seconds(5)).envelope == notice.wireBytes)
 
-        let hit = try signedNotice(from: busiaCredentials, topic: "hit.rw", kind: "hit", payload: #"{"kind":"hit"}"#)
+        let hit = try signedNotice(from: busiaCredentials, topic: "hit.rw", kind: "hit")
         guard case .accepted = try busia.publish(hit) else { Issue.record("hit refused"); return }
         let delivered = try kigali.nextDelivery(timeout: .seconds(5))
         #expect(delivered.originNode == "bcp.ke.busia")

@@ -26,7 +26,8 @@ struct ExecutableTests {
 
     @Test(arguments: [
         ("nexd", ["--help"]), ("nex", ["--help"]), ("nex", ["publish", "--help"]), ("nex", ["subscribe", "--help"]),
-        ("nex", ["pki", "init", "--help"]), ("nex", ["audit", "verify", "--help"]),
+        ("nex", ["pki", "init", "--help"]), ("nex", ["audit", "verify", "--help"]), ("nex", ["notice", "new", "--help"]),
+        ("nex", ["notice", "check", "--help"]), ("nex", ["notice", "kinds", "--help"]),
     ])
     func everyCommandHasHelp(tool: String, arguments: [String]) throws {
         let workspace = try Workspace()
@@ -106,7 +107,7 @@ struct ExecutableTests {
         let deadline = Date().addingTimeInterval(20)
         while subscriber.process.isRunning, Date() < deadline {
             published = try ProcessRunner.run(
-                "nex", ["publish", "Config/examples/red.json", "--node", "gs.fr.lyon", "--topic", "notice.red.fr", "--server", server],
+                "nex", ["publish", "Config/examples/red.json", "--node", "gs.fr.lyon", "--topic", "notice.red.rw", "--server", server],
                 in: workspace.path)
             #expect(published.status == 0, "\(published.standardError)")
             Thread.sleep(forTimeInterval: 0.2)
@@ -144,11 +145,27 @@ struct ExecutableTests {
         #expect(tampered.standardOutput.hasPrefix("TAMPERED: record 2 "))
     }
 
+    @Test func noticeTemplatesAreValidAndChecksNameTheField() throws {
+        let workspace = try Workspace()
+        let made = try ProcessRunner.run("nex", ["notice", "new", "silver", "--output", "silver.json"], in: workspace.path)
+        #expect(made.status == 0)
+        let valid = try ProcessRunner.run("nex", ["notice", "check", "silver.json"], in: workspace.path)
+        #expect(valid.status == 0)
+        #expect(valid.standardOutput.hasPrefix("valid silver notice"))
+        try #"{"kind":"black","body":{"sex":"X"}}"#.write(toFile: workspace.path + "/black.json", atomically: true, encoding: .utf8)
+        let invalid = try ProcessRunner.run("nex", ["notice", "check", "black.json"], in: workspace.path)
+        #expect(invalid.status == 1)
+        #expect(invalid.standardOutput.contains("field \"body.sex\""))
+        let unknown = try ProcessRunner.run("nex", ["notice", "new", "mauve"], in: workspace.path)
+        #expect(unknown.status != 0)
+        #expect(unknown.standardError.contains("unknown kind \"mauve\""))
+    }
+
     @Test func publishToAnAbsentServerFailsClearly() throws {
         let workspace = try Workspace()
         _ = try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path)
         let result = try ProcessRunner.run(
-            "nex", ["publish", "Config/examples/red.json", "--node", "gs.fr.lyon", "--topic", "notice.red.fr", "--server", "127.0.0.1:1"],
+            "nex", ["publish", "Config/examples/red.json", "--node", "gs.fr.lyon", "--topic", "notice.red.rw", "--server", "127.0.0.1:1"],
             in: workspace.path)
         #expect(result.status == 3)
         #expect(result.standardError.contains("cannot connect to 127.0.0.1:1"))

@@ -1,0 +1,65 @@
+import Foundation
+import NexClient
+import NexNotices
+import NexServer
+import NexWire
+import Testing
+
+/// Every example in Config/examples is accepted by nexd, under the shipped roster and permissions,
+/// when its named node publishes it on its named topic; a broken document is refused naming the field.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct ExampleNoticeTests {
+    struct Example: Decodable {
+        var file: String
+        var node: String
+        var topic: String
+        var allowedCountries: [String]
+        var deniedCountries: [String]
+    }
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func shippedDaemon() throws -> TestDaemon {
+        let shipped = try DaemonConfiguration.load(path: root.appendingPathComponent("Config/nexd.yaml").path)
+        return try TestDaemon { configuration in
+            configuration.roster = shipped.roster
+            configuration.permissions = shipped.permissions
+        }
+    }
+
+    @Test func everyExampleIsAcceptedFromItsNode() throws {
+        let nexd = try Self.shippedDaemon()
+        defer { nexd.remove() }
+        let index = try JSONDecoder().decode([Example].self, from: Data(contentsOf: Self.root.appendingPathComponent("Config/examples/examples.json")))
+        #expect(Set(index.map(\.file)).isSuperset(of: NoticeKind.allCases.map { "\($0.rawValue).json" }))
+        for example in index {
+            let document = try Data(contentsOf: Self.root.appendingPathComponent("Config/examples/" + example.file))
+            let kind = try #require((try JSONSerialization.jsonObject(with: document) as? [String: Any])?["kind"] as? String)
+            let credentials = try nexd.credentials(example.node)
+            let connection = try nexd.connect(credentials)
+            let envelope = Envelope(
+                messageID: .random(), sender: example.node, topic: example.topic, kind: kind, issuedAtMillis: WallClock.nowMillis(),
+                allowedCountries: example.allowedCountries, deniedCountries: example.deniedCountries, payload: [UInt8](document))
+            let outcome = try connection.publish(try NoticeSigner.sign(envelope, with: credentials.key))
+            if case .refused(let nack) = outcome {
+                Issue.record("\(example.file) from \(example.node) on \(example.topic) refused: \(nack.code.name): \(nack.reason)")
+            }
+            connection.close()
+        }
+    }
+
+    @Test func anInvalidDocumentIsRefusedNamingTheField() throws {
+        let nexd = try Self.shippedDaemon()
+        defer { nexd.remove() }
+        let (gs, credentials) = try nexd.connect(as: "gs.fr.lyon")
+        let broken = NoticeTemplate.document(for: .red).replacingOccurrences(of: "\"family_name\"", with: "\"family\"")
+        guard case .refused(let nack) = try gs.publish(try signedNotice(from: credentials, topic: "notice.red.rw", payload: broken)) else {
+            Issue.record("accepted a red notice without a family name")
+            return
+        }
+        #expect(nack.code == .invalidNotice)
+        #expect(nack.reason.contains("subject.family_name"))
+        let record = try nexd.awaitRecord { $0.event == "publish" && $0.string("reason") == "invalid-notice" }
+        #expect(record?.string("detail")?.contains("subject.family_name") == true)
+    }
+}
