@@ -34,6 +34,12 @@ struct PublishCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Countries that must not receive it (denied wins).")
     var denyCountry: [String] = []
 
+    @Option(name: .long, parsing: .upToNextOption, help: "Nodes allowed to receive it, by id (in addition to allowed countries).")
+    var allowNode: [String] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Nodes that must not receive it, by id (denied wins).")
+    var denyNode: [String] = []
+
     @Option(name: .long, help: "Publish the document this many times (new message ids), sequentially, and print the rate.")
     var count: Int = 1
 
@@ -71,7 +77,7 @@ struct PublishCommand: ParsableCommand {
             try NoticeSigner.sign(Envelope(
                 messageID: .random(), sender: connection.node, topic: topic, kind: kind,
                 issuedAtMillis: WallClock.nowMillis(), allowedCountries: allowCountry, deniedCountries: denyCountry,
-                payload: payload), with: credentials.key)
+                allowedNodes: allowNode, deniedNodes: denyNode, payload: payload), with: credentials.key)
         }
         let started = ContinuousClock.now
         var last: PublishOutcome?
