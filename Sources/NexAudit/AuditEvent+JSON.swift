@@ -1,5 +1,3 @@
-import Foundation
-
 extension AuditEvent {
     /// Encodes the event's members as JSON text without braces and without `seq`/`prev`/`hash`
     /// (the writer adds those in order). Member order is fixed, so equal events encode to equal bytes.
@@ -85,10 +83,12 @@ extension AuditEvent {
         }
         integer("delivery", deliverySequence)
         if let envelope {
-            string("envelope", Data(envelope).base64EncodedString())
+            JSONText.appendKey("envelope", first: &first, to: &out)
+            JSONText.appendBase64String(envelope, to: &out)
         }
         if let certificateDER {
-            string("certificate", Data(certificateDER).base64EncodedString())
+            JSONText.appendKey("certificate", first: &first, to: &out)
+            JSONText.appendBase64String(certificateDER, to: &out)
         }
         return out
     }

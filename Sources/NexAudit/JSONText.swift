@@ -35,6 +35,38 @@ enum JSONText {
         }
     }
 
+    private static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Appends `bytes` as a quoted standard base64 string (RFC 4648, with padding). Base64 needs no
+    /// JSON escaping, so this writes straight into `out` (the envelope of every accepted notice
+    /// goes through here).
+    static func appendBase64String(_ bytes: [UInt8], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4 + 1)
+        bytes.withUnsafeBufferPointer { input in
+            base64Alphabet.withUnsafeBufferPointer { alphabet in
+                var index = 0
+                while index + 3 <= input.count {
+                    let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+                    out.append(alphabet[Int(chunk >> 18)])
+                    out.append(alphabet[Int(chunk >> 12 & 63)])
+                    out.append(alphabet[Int(chunk >> 6 & 63)])
+                    out.append(alphabet[Int(chunk & 63)])
+                    index += 3
+                }
+                let rest = input.count - index
+                if rest > 0 {
+                    let chunk = UInt32(input[index]) << 16 | (rest == 2 ? UInt32(input[index + 1]) << 8 : 0)
+                    out.append(alphabet[Int(chunk >> 18)])
+                    out.append(alphabet[Int(chunk >> 12 & 63)])
+                    out.append(rest == 2 ? alphabet[Int(chunk >> 6 & 63)] : UInt8(ascii: "="))
+                    out.append(UInt8(ascii: "="))
+                }
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
     /// Appends `"key":` with a leading comma unless this is the object's first member.
     static func appendKey(_ key: StaticString, first: inout Bool, to out: inout [UInt8]) {
         if !first { out.append(UInt8(ascii: ",")) }

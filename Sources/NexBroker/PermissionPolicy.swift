@@ -27,7 +27,7 @@ public struct PermissionPolicy: Sendable, Equatable {
         func compile(_ patterns: [String]) throws(TopicError) -> [TopicFilter] {
             var filters: [TopicFilter] = []
             for pattern in patterns {
-                let text = pattern.substitutingPlaceholders(country: country, role: role, node: node)
+                let text = pattern.substitutingPlaceholders(country: country, role: role)
                 filters.append(try TopicFilter(validating: text))
             }
             return filters
@@ -39,13 +39,14 @@ public struct PermissionPolicy: Sendable, Equatable {
 }
 
 extension String {
-    /// Substitutes whole tokens `%country`, `%role` and `%node` of a dot-separated pattern.
-    fileprivate func substitutingPlaceholders(country: String, role: String, node: String) -> String {
+    /// Substitutes the whole tokens `%country` and `%role` of a dot-separated pattern. (There is no
+    /// `%node`: node ids contain dots, so it would expand to several tokens and could cover another
+    /// node's topics.)
+    fileprivate func substitutingPlaceholders(country: String, role: String) -> String {
         split(separator: ".", omittingEmptySubsequences: false).map { token -> String in
             switch token {
             case "%country": country
             case "%role": role
-            case "%node": node
             default: String(token)
             }
         }.joined(separator: ".")

@@ -1,6 +1,6 @@
 /// Allow and deny topic patterns for one action (publish or subscribe), as written in the config.
 ///
-/// Patterns are filters whose tokens may be `%country`, `%role` or `%node`, substituted per node
+/// Patterns are filters whose tokens may be `%country` or `%role`, substituted per node
 /// (`hit.%country` becomes `hit.rw` for a Rwandan node).
 public struct PermissionRules: Sendable, Equatable {
     public var allow: [String]

@@ -26,6 +26,8 @@ public final class NexConnection {
     /// counts as accepted only once the welcome arrives.
     /// - Throws: ``ClientError`` (`.tlsRefused` with the alert, `.refused` with nexd's code, …).
     public init(host: String, port: UInt16, context: TLSContext, clientName: String = "nex", timeout: Duration = .seconds(10)) throws(ClientError) {
+        // A closed peer must fail the write (EPIPE), not kill the process.
+        signal(SIGPIPE, SIG_IGN)
         fileDescriptor = try Self.connectSocket(host: host, port: port)
         do {
             session = try TLSSession(context: context, fileDescriptor: fileDescriptor)

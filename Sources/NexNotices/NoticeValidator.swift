@@ -31,6 +31,40 @@ public enum NoticeValidator {
         document.withUnsafeBytes { validate($0, as: kind) }
     }
 
+    /// Validates `document` for `kind` and checks that the identities it asserts are the sender's:
+    /// a diffusion's `from_ncb` and a hit's `checkpoint` must be the node that signed it.
+    public static func validate(_ document: [UInt8], as kind: NoticeKind, sentBy sender: String) -> NoticeViolation? {
+        document.withUnsafeBytes { bytes -> NoticeViolation? in
+            if let violation = validate(bytes, as: kind) { return violation }
+            let field: String
+            switch kind {
+            case .diffusion: field = "from_ncb"
+            case .hit: field = "checkpoint"
+            default: return nil
+            }
+            // The document parsed a moment ago; parse again only for the one member (rare kinds).
+            guard let parsed = try? JSONDocument(parsing: bytes),
+                  case .found(let value) = parsed.member(Array(field.utf8), in: 0),
+                  parsed.string(at: value, equals: Array(sender.utf8))
+            else {
+                return NoticeViolation(field: field, reason: "must be the sending node \"\(sender)\"")
+            }
+            return nil
+        }
+    }
+
+    /// The first JSON syntax error in `document`, or nil when it is well-formed JSON.
+    public static func syntaxViolation(in document: [UInt8]) -> NoticeViolation? {
+        document.withUnsafeBytes { bytes -> NoticeViolation? in
+            do throws(JSONSyntaxError) {
+                _ = try JSONDocument(parsing: bytes)
+                return nil
+            } catch {
+                return error.violation
+            }
+        }
+    }
+
     private static let kindKey = Array("kind".utf8)
 
     private static func checkKind(of document: JSONDocument, is kind: NoticeKind) -> NoticeViolation? {

@@ -66,6 +66,10 @@ struct NoticeCommand: ParsableCommand {
 
         func run() throws {
             guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            if let syntax = NoticeValidator.syntaxViolation(in: [UInt8](data)) {
+                print("invalid notice: \(syntax)")
+                throw ExitCode(1)
+            }
             let kindName = kind ?? ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["kind"] as? String
             guard let kindName, let noticeKind = NoticeKind(rawValue: kindName) else {
                 throw ValidationError("give --kind, or a known \"kind\" member in \(file)")

@@ -52,6 +52,12 @@ struct PublishCommand: ParsableCommand {
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
         guard inFlight >= 1 else { throw ValidationError("--in-flight must be at least 1") }
+        for country in allowCountry + denyCountry where !RosterEntry.isValidCountry(country) {
+            throw ValidationError("\"\(country)\" is not a country code: use lowercase ISO 3166 alpha-2, e.g. ug")
+        }
+        for node in allowNode + denyNode where !RosterEntry.isValidID(node) {
+            throw ValidationError("\"\(node)\" is not a node id (lowercase tokens joined by dots, e.g. ncb.ug.kampala)")
+        }
     }
 
     func run() throws {

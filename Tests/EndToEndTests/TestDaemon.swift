@@ -117,7 +117,10 @@ func signedNotice(
     payload: String? = nil, revision: Int? = nil,
     issuedAtMillis: Int64 = WallClock.nowMillis(), messageID: MessageID = .random(), sender: String? = nil
 ) throws -> SignedEnvelope {
+    // The template's placeholder identities become the sender's (nexd checks them).
     var document = payload ?? NoticeTemplate.document(for: NoticeKind(rawValue: kind) ?? .red)
+        .replacingOccurrences(of: "\"bcp.zz.example\"", with: "\"\(credentials.nodeID)\"")
+        .replacingOccurrences(of: "\"ncb.zz.example\"", with: "\"\(credentials.nodeID)\"")
     if let revision, let brace = document.firstIndex(of: "{") {
         document.insert(contentsOf: "\"revision\": \(revision), ", at: document.index(after: brace))
     }

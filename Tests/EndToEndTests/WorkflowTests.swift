@@ -1,5 +1,6 @@
 import Foundation
 import NexAudit
+import NexBroker
 import NexClient
 import NexNotices
 import NexServer
@@ -108,6 +109,8 @@ struct WorkflowTests {
 
     @Test(arguments: [
         ("notice.red.rw", "yellow"), ("notice.red", "red"), ("hit.rw", "red"), ("diffusion.rw", "hit"), ("alert.cyber.eastafrica", "hit"),
+        ("alert.cyber.eastafrica", "red"), ("alert.red.rw", "red"), ("hit.xyz", "hit"), ("hit.rw.x", "hit"), ("chat.rw", "red"),
+        ("notice.red.rwa", "red"),
     ])
     func aKindThatDoesNotFitItsTopicIsRefused(topic: String, kind: String) throws {
         let nexd = try TestDaemon()
@@ -118,6 +121,100 @@ struct WorkflowTests {
             return
         }
         #expect(nack.code == .invalidNotice)
+    }
+
+    @Test func anAlertMayCarryOrangeAndPurpleNotices() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let (publisher, credentials) = try nexd.connect(as: "gs.fr.lyon")
+        for kind in ["orange", "purple"] {
+            guard case .accepted = try publisher.publish(try signedNotice(from: credentials, topic: "alert.cbrne.eastafrica", kind: kind)) else {
+                Issue.record("\(kind) alert refused")
+                continue
+            }
+        }
+    }
+
+    @Test(arguments: [
+        (["TZ"], [String](), [String](), "denied countries"), (["tza"], [], [], "denied countries"), ([""], [], [], "denied countries"),
+        ([], ["UG"], [], "allowed countries"), ([], [], ["NCB.TZ.dar"], "denied nodes"),
+    ])
+    func malformedRestrictionsAreRefusedNotIgnored(denied: [String], allowed: [String], deniedNodes: [String], list: String) throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let (publisher, credentials) = try nexd.connect(as: "gs.fr.lyon")
+        let envelope = Envelope(
+            messageID: .random(), sender: "gs.fr.lyon", topic: "notice.red.rw", kind: "red", issuedAtMillis: WallClock.nowMillis(),
+            allowedCountries: allowed, deniedCountries: denied, deniedNodes: deniedNodes,
+            payload: Array(NoticeTemplate.document(for: .red).utf8))
+        guard case .refused(let nack) = try publisher.publish(try NoticeSigner.sign(envelope, with: credentials.key)) else {
+            Issue.record("accepted malformed restrictions")
+            return
+        }
+        #expect(nack.code == .invalidNotice)
+        #expect(nack.reason.hasPrefix(list))
+    }
+
+    @Test func identitiesInsideTheDocumentMustBeTheSender() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let (kigali, credentials) = try nexd.connect(as: "ncb.rw.kigali")
+        let forged = #"{"kind":"diffusion","purpose":"locate","summary":"FICTIONAL","from_ncb":"ncb.ug.kampala"}"#
+        let envelope = Envelope(
+            messageID: .random(), sender: "ncb.rw.kigali", topic: "diffusion.rw", kind: "diffusion", issuedAtMillis: WallClock.nowMillis(),
+            allowedCountries: ["ug"], payload: Array(forged.utf8))
+        guard case .refused(let nack) = try kigali.publish(try NoticeSigner.sign(envelope, with: credentials.key)) else {
+            Issue.record("accepted a diffusion claiming another NCB")
+            return
+        }
+        #expect(nack.code == .invalidNotice)
+        #expect(nack.reason.contains("from_ncb"))
+        let (busia, busiaCredentials) = try nexd.connect(as: "bcp.ke.busia")
+        let hit = NoticeTemplate.document(for: .hit).replacingOccurrences(of: "bcp.zz.example", with: "bcp.rw.rusumo")
+        guard case .refused(let hitNack) = try busia.publish(try signedNotice(from: busiaCredentials, topic: "hit.rw", kind: "hit", payload: hit)) else {
+            Issue.record("accepted a hit claiming another checkpoint")
+            return
+        }
+        #expect(hitNack.reason.contains("checkpoint"))
+    }
+
+    @Test func aPartialDenyWithholdsOnlyThoseNoticesAndTheRoutingRecordSaysSo() throws {
+        var policy = TestDaemon.unrestricted
+        policy.roles["bcp"] = ActionPermissions(publish: .init(allow: ["hit.*"]), subscribe: .init(allow: ["notice.>"], deny: ["notice.black.>"]))
+        let nexd = try TestDaemon { $0.permissions = policy }
+        defer { nexd.remove() }
+        let (border, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        #expect(try border.subscribe("notice.>", id: 1) == .accepted)
+        let (gs, credentials) = try nexd.connect(as: "gs.fr.lyon")
+        let black = try signedNotice(from: credentials, topic: "notice.black.tz", kind: "black")
+        let red = try signedNotice(from: credentials, topic: "notice.red.rw")
+        guard case .accepted(let blackAck) = try gs.publish(black), case .accepted = try gs.publish(red) else {
+            Issue.record("refused")
+            return
+        }
+        #expect(blackAck.withheldCount == 0)  // the publisher learns nothing of others' permissions
+        #expect(try border.nextDelivery(timeout: .seconds(5)).envelope == red.wireBytes)
+        let id = black.envelope.messageID.description
+        let route = try #require(try nexd.awaitRecord { $0.event == "route" && $0.string("msg") == id })
+        let withheld = route.members["withheld"] as? [[String: Any]]
+        #expect(withheld?.first?["reason"] as? String == "subscriber-permission")
+        #expect(withheld?.first?["node"] as? String == "bcp.rw.rusumo")
+    }
+
+    @Test func theOriginatorAlwaysSeesItsOwnRestrictedNotice() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let (kigali, credentials) = try nexd.connect(as: "ncb.rw.kigali")
+        #expect(try kigali.subscribe("diffusion.>", id: 1) == .accepted)
+        let (tz, _) = try nexd.connect(as: "ncb.tz.dar-es-salaam")
+        #expect(try tz.subscribe("diffusion.>", id: 1) == .accepted)
+        let envelope = Envelope(
+            messageID: .random(), sender: "ncb.rw.kigali", topic: "diffusion.rw", kind: "diffusion", issuedAtMillis: WallClock.nowMillis(),
+            allowedCountries: ["ug"], payload: Array(#"{"kind":"diffusion","purpose":"locate","summary":"FICTIONAL","from_ncb":"ncb.rw.kigali"}"#.utf8))
+        let diffusion = try NoticeSigner.sign(envelope, with: credentials.key)
+        guard case .accepted(let ack) = try kigali.publish(diffusion) else { Issue.record("refused"); return }
+        #expect(ack.withheldCount == 1)  // Tanzania; not the originator itself
+        #expect(try kigali.nextDelivery(timeout: .seconds(5)).envelope == diffusion.wireBytes)
     }
 
     @Test func aDiffusionMustNameItsCountries() throws {

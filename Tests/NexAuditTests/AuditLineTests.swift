@@ -1,3 +1,4 @@
+import Foundation
 import NexCrypto
 import Testing
 @testable import NexAudit
@@ -13,6 +14,14 @@ import Testing
         let split = try #require(AuditLine.split(line.dropLast()))
         #expect(split.core == Array(core.utf8))
         #expect(split.storedHash == hash)
+    }
+
+    @Test(arguments: [0, 1, 2, 3, 4, 5, 64, 1000, 1001, 1002])
+    func base64MatchesFoundation(length: Int) {
+        let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        var out: [UInt8] = []
+        JSONText.appendBase64String(bytes, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "\"" + Data(bytes).base64EncodedString() + "\"")
     }
 
     @Test func unframedLinesDoNotSplit() {

@@ -87,3 +87,23 @@ import Testing
         #expect(violation.reason.hasSuffix("got a string of 5000 bytes"))
     }
 }
+
+@Suite struct TextFieldTests {
+    @Test(arguments: [" ", "   ", "\t\n", "line\u{0}zero", "bell\u{7}", "rtl\u{202E}override", "isolate\u{2066}x", "c1\u{85}x"])
+    func unreadableTextIsRefused(value: String) throws {
+        var document = NoticeTemplate.document(for: .green)
+        let range = try #require(document.range(of: "\"warning\": \""))
+        let end = try #require(document[range.upperBound...].firstIndex(of: "\""))
+        let escaped = value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x85 ? String(format: "\\u%04x", $0.value) : String($0) }.joined()
+        document.replaceSubrange(range.upperBound..<end, with: escaped)
+        let violation = NoticeValidator.validate(Array(document.utf8), as: .green)
+        #expect(violation?.field == "warning", "\(value.debugDescription) accepted")
+    }
+
+    @Test func ordinaryTextWithTabsAndNewlinesIsAccepted() throws {
+        var document = NoticeTemplate.document(for: .green)
+        let range = try #require(document.range(of: "\"warning\": \""))
+        document.insert(contentsOf: "Line one\\nline two\\tindented, é ü 漢字 ", at: range.upperBound)
+        #expect(NoticeValidator.validate(Array(document.utf8), as: .green) == nil)
+    }
+}

@@ -29,7 +29,7 @@ indirect enum FieldType: Sendable {
     /// What a value of a field of this type looks like; a required array must not be empty.
     func expectation(isRequired: Bool) -> String {
         switch self {
-        case .text: "a non-empty string of at most \(NoticeLimits.maximumStringBytes) bytes"
+        case .text: "readable text (not blank, no control or bidirectional-override characters) of at most \(NoticeLimits.maximumStringBytes) bytes"
         case .choice(let values): "one of " + values.map { "\"\($0)\"" }.joined(separator: ", ")
         case .date: "a date YYYY-MM-DD"
         case .dateTime: "a UTC date-time YYYY-MM-DDThh:mm:ssZ (RFC 3339, optional fraction of a second)"

@@ -1,6 +1,33 @@
 /// Byte-level checks of the string formats notice fields use; no allocation, no Foundation.
 enum ScalarSyntax {
     /// `YYYY-MM-DD` naming a real day of the proleptic Gregorian calendar, year 0001–9999.
+    /// Readable text: at least one non-space character; no control characters but tab and line
+    /// feed; no bidirectional controls (U+061C, U+200E/F, U+202A–202E, U+2066–2069), which could
+    /// make a subscriber's screen show something other than what was signed.
+    static func isText(_ text: UnsafeRawBufferPointer) -> Bool {
+        var hasVisible = false
+        var index = 0
+        while index < text.count {
+            let byte = text[index]
+            if byte < 0x20 {
+                guard byte == 0x09 || byte == 0x0A else { return false }
+            } else if byte == 0x7F {
+                return false
+            } else if byte != 0x20 {
+                hasVisible = true
+            }
+            if byte == 0xD8, index + 1 < text.count, text[index + 1] == 0x9C { return false }
+            if byte == 0xC2, index + 1 < text.count, (0x80...0x9F).contains(text[index + 1]) { return false }
+            if byte == 0xE2, index + 2 < text.count {
+                let second = text[index + 1], third = text[index + 2]
+                if second == 0x80, third == 0x8E || third == 0x8F || (0xAA...0xAE).contains(third) { return false }
+                if second == 0x81, (0xA6...0xA9).contains(third) { return false }
+            }
+            index += 1
+        }
+        return hasVisible
+    }
+
     static func isDate(_ text: UnsafeRawBufferPointer) -> Bool {
         text.count == 10 && isDate(text, at: 0)
     }

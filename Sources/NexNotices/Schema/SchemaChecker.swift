@@ -32,6 +32,7 @@ struct SchemaChecker {
         switch type {
         case .text:
             isValid = node.kind == .string && node.count > 0 && node.count <= NoticeLimits.maximumStringBytes
+                && document.withStringBytes(at: index, ScalarSyntax.isText)
         case .choice(let values):
             isValid = node.kind == .string && document.withStringBytes(at: index) { bytes in
                 values.contains { $0.utf8.elementsEqual(bytes) }

@@ -34,6 +34,9 @@ public final class NexDaemon: @unchecked Sendable {
     /// cache. Does not listen yet.
     /// - Throws: ``DaemonError`` with a message naming the file or key at fault.
     public init(configuration: DaemonConfiguration, logger: Logger) throws(DaemonError) {
+        // OpenSSL's socket BIO writes with plain write(): a peer that vanishes must not kill the
+        // process with SIGPIPE (the write fails with EPIPE instead). Process-wide, and nexd's need.
+        signal(SIGPIPE, SIG_IGN)
         let tlsContext = try Self.makeTLSContext(configuration)
         let now = WallClock.nowMillis()
         var auditConfiguration = AuditLog.Configuration(directory: configuration.audit.directory)

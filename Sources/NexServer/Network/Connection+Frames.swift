@@ -103,8 +103,12 @@ extension Connection {
             refuse(signed, .invalidNotice, violation)
             return
         }
+        if let problem = Self.restrictionProblem(envelope) {
+            refuse(signed, .invalidNotice, problem)
+            return
+        }
         // Fast-path schema check (~1–3 µs per KiB): refused before any signature is verified.
-        if let violation = NoticeValidator.validate(envelope.payload, as: kind) {
+        if let violation = NoticeValidator.validate(envelope.payload, as: kind, sentBy: identity.id) {
             refuse(signed, .invalidNotice, violation.description)
             return
         }
@@ -132,6 +136,22 @@ extension Connection {
             }
             finish(PublishCandidate(connection: self, identity: identity, envelope: signed, receivedAtMillis: now, outcome: outcome))
         }
+    }
+
+    /// Restriction entries must be well-formed (lowercase ISO countries, node ids): a deny entry
+    /// that could never match (`TZ`) would silently deny nothing.
+    static func restrictionProblem(_ envelope: Envelope) -> String? {
+        for (list, name) in [(envelope.allowedCountries, "allowed countries"), (envelope.deniedCountries, "denied countries")] {
+            if let bad = list.first(where: { !RosterEntry.isValidCountry($0) }) {
+                return "\(name): \"\(LogSafe.text(bad, limit: 40))\" is not a lowercase ISO 3166 alpha-2 code"
+            }
+        }
+        for (list, name) in [(envelope.allowedNodes, "allowed nodes"), (envelope.deniedNodes, "denied nodes")] {
+            if let bad = list.first(where: { !RosterEntry.isValidID($0) }) {
+                return "\(name): \"\(LogSafe.text(bad, limit: 80))\" is not a node id"
+            }
+        }
+        return nil
     }
 
     // MARK: - Subscriptions

@@ -181,9 +181,14 @@ final class Broker: @unchecked Sendable {
         var withheld: [AuditEvent.Withheld] = []
         for (connectionID, subscriptionIDs) in matches.sorted(by: { $0.key < $1.key }) {
             guard let (subscriber, subscriberIdentity) = connections[connectionID] else { continue }
-            let reason: WithholdingReason? = subscriberIdentity.permissions.allowsDelivery(of: topic)
-                ? restrictions.withholdingReason(node: subscriberIdentity.id, country: subscriberIdentity.country)
-                : .subscriberPermission
+            let reason: WithholdingReason? =
+                if !subscriberIdentity.permissions.allowsDelivery(of: topic) {
+                    .subscriberPermission
+                } else if subscriberIdentity.id == identity.id {
+                    nil  // the originator's restrictions never hide its own notice from itself
+                } else {
+                    restrictions.withholdingReason(node: subscriberIdentity.id, country: subscriberIdentity.country)
+                }
             if let reason {
                 withheld.append(.init(node: subscriberIdentity.id, connection: connectionID, reason: reason.rawValue))
             } else {
@@ -203,7 +208,9 @@ final class Broker: @unchecked Sendable {
             route.withheld = withheld
         }
         events.append(route)
-        let withheldCount = UInt32(clamping: withheld.count)
+        // The publisher learns how many *nodes* its own restrictions kept out; nothing about other
+        // nodes' permissions (subscriber-permission withholds are in the routing record only).
+        let withheldCount = UInt32(clamping: Set(withheld.filter { $0.reason != WithholdingReason.subscriberPermission.rawValue }.map(\.node)).count)
 
         let publisher = candidate.connection
         let messageID = envelope.messageID

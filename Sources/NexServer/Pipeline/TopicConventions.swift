@@ -3,8 +3,12 @@ import NexNotices
 
 /// Which kinds may travel on which topics (the taxonomy of docs/NOTICES.md): a red notice on
 /// `notice.red.<country>` or `request.red.<country>`, a diffusion on `diffusion.<country>`, a hit on
-/// `hit.<country>`. Other topic families (`alert.…`) take any colour notice.
+/// `hit.<country>`, an orange or purple notice on `alert.<terrorism|cbrne|cyber|pharma>.<region>`.
+/// No other topic family exists.
 enum TopicConventions {
+    /// The alert areas of the taxonomy.
+    static let alertAreas: Set<String> = ["terrorism", "cbrne", "cyber", "pharma"]
+
     /// Why `kind` does not fit `topic`, or nil when it does.
     static func violation(kind: NoticeKind, topic: Topic, allowedCountries: [String], allowedNodes: [String]) -> String? {
         let tokens = topic.tokens
@@ -25,10 +29,14 @@ enum TopicConventions {
             guard tokens.count == 2, kind == .hit, isCountry(tokens[1]) else {
                 return "hit.<owner-country> carries kind hit only; \(topic) with kind \(kind.rawValue) does not fit"
             }
-        default:
-            guard isColour else {
-                return "kind \(kind.rawValue) travels on \(kind == .hit ? "hit.<owner-country>" : "diffusion.<from-country>") only"
+        case "alert":
+            // Alerts share threats and methods, not wanted persons: only orange and purple notices,
+            // so an alert can never carry a red notice around the General Secretariat's review.
+            guard tokens.count == 3, Self.alertAreas.contains(tokens[1]), kind == .orange || kind == .purple else {
+                return "alert.<terrorism|cbrne|cyber|pharma>.<region> carries orange or purple notices only; \(topic) with kind \(kind.rawValue) does not fit"
             }
+        default:
+            return "\(topic) is not in a topic family (request, notice, diffusion, hit, alert)"
         }
         if kind == .diffusion, allowedCountries.isEmpty, allowedNodes.isEmpty {
             return "a diffusion goes to chosen countries: name them as the envelope's allowed countries"
