@@ -55,6 +55,9 @@ extension ServerContext {
         broker.queue.sync {}
     }
 
+    /// How many verification queues there are.
+    var verifierCount: Int { verificationQueues.count }
+
     /// The next verification queue, round-robin over every publish of every connection.
     func nextVerificationQueue() -> DispatchQueue {
         let turn = verificationTurn.add(1, ordering: .relaxed).oldValue

@@ -55,7 +55,7 @@ extension Connection {
         let sequencer = self.sequencer
         @Sendable func finish(_ candidate: PublishCandidate) {
             let resume = sequencer.complete(ticket, with: candidate) { ready in
-                broker.queue.async { broker.handle(ready) }
+                broker.queue.async { for candidate in ready { broker.handle(candidate) } }
             }
             if resume { candidate.connection.resumeReading() }
         }
@@ -126,7 +126,7 @@ extension Connection {
                    "issued-at \(Timestamp.format(millis: envelope.issuedAtMillis)) is more than \(windowMillis / 1000) s from nexd's clock \(Timestamp.format(millis: now))")
             return
         }
-        context.nextVerificationQueue().async {
+        pendingVerifications.append {
             let message = signed.bytesToSign
             let outcome: PublishCandidate.Outcome
             if publicKey.isValidSignature(signed.signature, for: message) {

@@ -3,6 +3,7 @@ import Logging
 import NexAudit
 import NexCrypto
 import NexWire
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -65,6 +66,10 @@ final class Connection: @unchecked Sendable {
     var unreceipted: [(sequence: UInt64, messageID: MessageID)] = []
     var unreceiptedStart = 0
     let sequencer = PublishSequencer()
+    /// Verifications gathered while processing one read (connection queue).
+    var pendingVerifications: [@Sendable () -> Void] = []
+    /// Frames and deliveries posted from other queues (see Connection+Outbox.swift).
+    let outbox = Mutex(Outbox())
     /// Runs once the socket is closed (the daemon counts live connections). Set before ``start()``.
     var onClosed: (@Sendable () -> Void)?
     private static let readChunk = 16 * 1024
@@ -102,39 +107,6 @@ final class Connection: @unchecked Sendable {
         queue.asyncAfter(deadline: .now() + .seconds(Int(timeout.components.seconds))) {
             guard self.state == .handshaking || (self.state == .open && !self.hasReceivedHello) else { return }
             self.handshakeTimedOut()
-        }
-    }
-
-    // MARK: - Cross-queue entry points
-
-    /// Sends a frame (from any queue).
-    func send(_ frame: Frame) {
-        queue.async {
-            guard self.state == .open || self.state == .closing else { return }
-            self.enqueue(frame)
-            self.flush()
-        }
-    }
-
-    /// Delivers an accepted notice (from the audit completion).
-    func deliver(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
-        queue.async {
-            guard self.state == .open else { return }
-            // An unsubscribe may have overtaken this routed delivery: name only live subscriptions.
-            let subscriptionIDs = subscriptionIDs.filter { self.subscriptionIDs.contains($0) }
-            guard !subscriptionIDs.isEmpty else { return }
-            guard self.unreceipted.count - self.unreceiptedStart < self.context.configuration.limits.maximumUnreceiptedDeliveries else {
-                self.close(reason: "slow-consumer: more than \(self.context.configuration.limits.maximumUnreceiptedDeliveries) deliveries without a receipt")
-                return
-            }
-            let sequence = self.nextDeliverySequence
-            self.nextDeliverySequence += 1
-            self.unreceipted.append((sequence, message.messageID))
-            self.enqueue(.deliver(Deliver(
-                deliverySequence: sequence, subscriptionIDs: subscriptionIDs, originNode: message.originNode,
-                receivedAtMillis: UInt64(max(0, message.receivedAtMillis)), certificateFingerprint: message.certificateFingerprint,
-                auditSequence: message.auditSequence, envelope: message.envelope)))
-            self.flush()
         }
     }
 
@@ -196,6 +168,8 @@ final class Connection: @unchecked Sendable {
     }
 
     private func processFrames() {
+        // Publishes found in this read are handed to the verification pool together (below).
+        defer { dispatchVerifications() }
         while state == .open, !isReadPaused {
             do {
                 guard let frame = try decoder.next() else { return }
@@ -204,6 +178,21 @@ final class Connection: @unchecked Sendable {
                 protocolError(error)
                 return
             }
+        }
+    }
+
+    /// Hands the publishes gathered from one read to the verification pool: split into as many
+    /// chunks as there are verifiers (so one publisher uses every core), one Dispatch hop per chunk
+    /// instead of one per publish. The sequencer restores their order afterwards.
+    private func dispatchVerifications() {
+        guard !pendingVerifications.isEmpty else { return }
+        let work = pendingVerifications
+        pendingVerifications.removeAll(keepingCapacity: true)
+        let chunks = min(work.count, context.verifierCount)
+        let size = (work.count + chunks - 1) / chunks
+        for start in stride(from: 0, to: work.count, by: size) {
+            let chunk = Array(work[start..<min(start + size, work.count)])
+            context.nextVerificationQueue().async { for verify in chunk { verify() } }
         }
     }
 

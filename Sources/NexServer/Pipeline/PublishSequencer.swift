@@ -5,7 +5,7 @@ import Synchronization
 /// order; completed candidates are released strictly in ticket order.
 ///
 /// `release` runs inside the lock so two workers cannot interleave their releases; it must only
-/// enqueue (the broker queue's `async`), never block.
+/// enqueue (one `async` onto the broker queue per batch), never block.
 final class PublishSequencer: Sendable {
     private struct State {
         var nextTicket: UInt64 = 0
@@ -43,16 +43,18 @@ final class PublishSequencer: Sendable {
         }
     }
 
-    /// Records `candidate` for `ticket` and releases every candidate now in order. Returns true when
-    /// a paused connection should resume reading.
+    /// Records `candidate` for `ticket` and releases every candidate now in order, as one batch.
+    /// Returns true when a paused connection should resume reading.
     @discardableResult
-    func complete(_ ticket: UInt64, with candidate: PublishCandidate, release: (PublishCandidate) -> Void) -> Bool {
+    func complete(_ ticket: UInt64, with candidate: PublishCandidate, release: ([PublishCandidate]) -> Void) -> Bool {
         state.withLock { state in
             state.completed[ticket] = candidate
+            var ready: [PublishCandidate] = []
             while let next = state.completed.removeValue(forKey: state.nextRelease) {
-                release(next)
+                ready.append(next)
                 state.nextRelease += 1
             }
+            if !ready.isEmpty { release(ready) }
             if let threshold = state.resumeBelow, state.inFlight < threshold {
                 state.resumeBelow = nil
                 return true

@@ -1,0 +1,80 @@
+import NexWire
+
+/// The cross-queue entry points: other queues post frames and deliveries into a locked outbox, and
+/// one hop onto the connection queue drains everything posted meanwhile with a single flush. Under
+/// load an audit batch's ACKs and deliveries for a connection cost one Dispatch hop, not one each.
+extension Connection {
+    /// What other queues hand to a connection.
+    enum OutboxItem: Sendable {
+        case frame(Frame)
+        case delivery(DeliveryMessage, subscriptionIDs: [UInt32])
+    }
+
+    /// Items waiting for the connection queue, and whether a drain is already scheduled.
+    struct Outbox: Sendable {
+        var items: [OutboxItem] = []
+        var isDrainScheduled = false
+    }
+
+    /// Sends a frame (from any queue).
+    func send(_ frame: Frame) {
+        post(.frame(frame))
+    }
+
+    /// Delivers an accepted notice (from the audit completion).
+    func deliver(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
+        post(.delivery(message, subscriptionIDs: subscriptionIDs))
+    }
+
+    private func post(_ item: OutboxItem) {
+        let schedule = outbox.withLock { outbox -> Bool in
+            outbox.items.append(item)
+            if outbox.isDrainScheduled { return false }
+            outbox.isDrainScheduled = true
+            return true
+        }
+        if schedule {
+            queue.async { self.drainOutbox() }
+        }
+    }
+
+    /// Connection queue: encodes everything posted, then writes once.
+    private func drainOutbox() {
+        let items = outbox.withLock { outbox -> [OutboxItem] in
+            defer {
+                outbox.items = []
+                outbox.isDrainScheduled = false
+            }
+            return outbox.items
+        }
+        for item in items {
+            switch item {
+            case .frame(let frame):
+                guard state == .open || state == .closing else { continue }
+                enqueue(frame)
+            case .delivery(let message, let subscriptionIDs):
+                guard state == .open else { continue }
+                enqueueDelivery(message, subscriptionIDs: subscriptionIDs)
+            }
+        }
+        flush()
+    }
+
+    private func enqueueDelivery(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
+        // An unsubscribe may have overtaken this routed delivery: name only live subscriptions.
+        let live = subscriptionIDs.filter { self.subscriptionIDs.contains($0) }
+        guard !live.isEmpty else { return }
+        let limit = context.configuration.limits.maximumUnreceiptedDeliveries
+        guard unreceipted.count - unreceiptedStart < limit else {
+            close(reason: "slow-consumer: more than \(limit) deliveries without a receipt")
+            return
+        }
+        let sequence = nextDeliverySequence
+        nextDeliverySequence += 1
+        unreceipted.append((sequence, message.messageID))
+        enqueue(.deliver(Deliver(
+            deliverySequence: sequence, subscriptionIDs: live, originNode: message.originNode,
+            receivedAtMillis: UInt64(max(0, message.receivedAtMillis)), certificateFingerprint: message.certificateFingerprint,
+            auditSequence: message.auditSequence, envelope: message.envelope)))
+    }
+}
