@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(
             name: "NexLoadTests",
             dependencies: [
-                "NexLoad", "NexServer", "NexCrypto", "NexWire",
+                "NexLoad", "NexServer", "NexCrypto", "NexWire", "NexNotices",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
