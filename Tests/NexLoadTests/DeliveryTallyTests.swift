@@ -74,8 +74,10 @@ struct DeliveryTallyTests {
     @Test("a sequence set grows and reports membership")
     func sequenceSet() {
         var set = SequenceSet()
-        #expect(set.insert(1000))
-        #expect(!set.insert(1000))
+        let first = set.insert(1000)
+        let second = set.insert(1000)
+        #expect(first)
+        #expect(!second)
         #expect(set.contains(1000))
         #expect(!set.contains(999))
         #expect(!set.contains(-1))
