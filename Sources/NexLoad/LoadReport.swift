@@ -124,27 +124,33 @@ public struct LoadReport: Codable, Sendable, Equatable {
         case (_, let rate?): "open loop, \(Self.number(rate)) notices/s per publisher"
         default: shape.pacing
         }
-        lines.append("nex load: \(shape.publishers) publisher(s) → \(shape.subscribers) subscriber(s), layout \(shape.layout), "
-            + "\(shape.kind) notices of \(shape.payloadBytes) B, \(pacingText), \(shape.countPerPublisher) per publisher "
-            + "(+\(shape.warmUpPerPublisher) warm-up)\(shape.verifiesSignatures ? ", subscribers verify signatures" : "")")
+        if shape.publishers == 0 {
+            lines.append("nex load: idle connections only")
+        } else {
+            lines.append("nex load: \(shape.publishers) publisher(s) → \(shape.subscribers) subscriber(s), layout \(shape.layout), "
+                + "\(shape.kind) notices of \(shape.payloadBytes) B, \(pacingText), \(shape.countPerPublisher) per publisher "
+                + "(+\(shape.warmUpPerPublisher) warm-up)\(shape.verifiesSignatures ? ", subscribers verify signatures" : "")")
+        }
         func row(_ name: String, _ value: String) { lines.append("  " + name.padding(toLength: 22, withPad: " ", startingAt: 0) + value) }
-        row("sent", "\(sent)")
-        row("acked", "\(acked)")
-        let reasons = nacked.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        row("nacked", "\(nackedTotal)" + (reasons.isEmpty ? "" : " (\(reasons))"))
-        row("delivered", "\(delivered)")
-        row("expected", "\(expected)")
-        row("lost", "\(lost)")
-        row("duplicated", "\(duplicated)")
-        if unexpected > 0 { row("unexpected", "\(unexpected)") }
-        row("notices/s", Self.number(noticesPerSecond))
-        row("deliveries/s", Self.number(deliveriesPerSecond))
-        row("payload MB/s", String(format: "%.1f", payloadMBPerSecond))
-        row("receive span", String(format: "%.3f s", receiveSpanSeconds))
-        lines.append("  latency (ms)            p50      p90      p99    p99.9      max    count")
-        for (name, summary) in [("publish→ack", publishToAck), ("publish→deliver", publishToDeliver)] {
-            let values = [summary.p50, summary.p90, summary.p99, summary.p999, summary.max].map { String(format: "%8.3f", $0) }
-            lines.append("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0) + values.joined(separator: " ") + String(format: " %8d", summary.count))
+        if shape.publishers > 0 {
+            row("sent", "\(sent)")
+            row("acked", "\(acked)")
+            let reasons = nacked.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            row("nacked", "\(nackedTotal)" + (reasons.isEmpty ? "" : " (\(reasons))"))
+            row("delivered", "\(delivered)")
+            row("expected", "\(expected)")
+            row("lost", "\(lost)")
+            row("duplicated", "\(duplicated)")
+            if unexpected > 0 { row("unexpected", "\(unexpected)") }
+            row("notices/s", Self.number(noticesPerSecond))
+            row("deliveries/s", Self.number(deliveriesPerSecond))
+            row("payload MB/s", String(format: "%.1f", payloadMBPerSecond))
+            row("receive span", String(format: "%.3f s", receiveSpanSeconds))
+            lines.append("  latency (ms)            p50      p90      p99    p99.9      max    count")
+            for (name, summary) in [("publish→ack", publishToAck), ("publish→deliver", publishToDeliver)] {
+                let values = [summary.p50, summary.p90, summary.p99, summary.p999, summary.max].map { String(format: "%8.3f", $0) }
+                lines.append("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0) + values.joined(separator: " ") + String(format: " %8d", summary.count))
+        }
         }
         if let cpu {
             let nexd = cpu.nexd.map { String(format: ", nexd %.2f s (%.0f%% of a core)", $0, 100 * $0 / max(cpu.wall, 1e-9)) } ?? ""
