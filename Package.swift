@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -45,10 +46,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The load generator behind `nex load` and Benchmarks/run: event-driven mTLS clients.
+        .target(
+            name: "NexLoad",
+            dependencies: [
+                "NexClient", "NexCrypto", "NexWire", "NexNotices", "NexServer",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .executableTarget(
             name: "nex",
             dependencies: [
-                "NexClient", "NexServer", "NexAudit", "NexCrypto", "NexWire", "NexNotices",
+                "NexClient", "NexServer", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -59,6 +68,14 @@ let package = Package(
         .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire"]),
         .testTarget(name: "NexServerTests", dependencies: ["NexServer"]),
         .testTarget(name: "NexNoticesTests", dependencies: ["NexNotices"]),
+        .testTarget(
+            name: "NexLoadTests",
+            dependencies: [
+                "NexLoad", "NexServer", "NexCrypto", "NexWire", "NexNotices",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Runs the built `nexd` and `nex` as processes: exit codes, --help, signals, the walk-through.
         .testTarget(name: "ExecutableTests", dependencies: ["nexd", "nex"]),
         .testTarget(

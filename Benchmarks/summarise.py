@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Summarise one Benchmarks/run session as a Markdown table: medians of the repeated runs,
+targets and ratios. Usage: summarise.py RESULTS_DIR"""
+import glob, json, os, statistics, sys
+
+d = sys.argv[1]
+
+def reports(name):
+    out = []
+    for path in sorted(glob.glob(os.path.join(d, f"{name}.*.json"))):
+        try:
+            out.append(json.load(open(path)))
+        except Exception:
+            pass
+    return out
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+def med(name, getter):
+    return median([getter(r) for r in reports(name)])
+
+def fmt(v, digits=0):
+    if v is None:
+        return "n/a"
+    return f"{v:,.{digits}f}"
+
+def ratio(a, b):
+    return "n/a" if a is None or not b else f"{a / b:.2f}×"
+
+def verdict(ok):
+    return "n/a" if ok is None else ("met" if ok else "**not met**")
+
+def read_speed(path):
+    """verify/s from `openssl speed ... ecdsap256` output (last column of the nistp256 line)."""
+    try:
+        for line in open(path):
+            if "nistp256" in line and "ecdsa" in line and "bits" in line:
+                fields = line.split()
+                return float(fields[-1])
+    except OSError:
+        pass
+    return None
+
+def mqtt(case):
+    rates = []
+    try:
+        for line in open(os.path.join(d, "mosquitto.tsv")):
+            f = line.strip().split("\t")
+            if len(f) >= 4 and f[0] == case and f[3] != "nan":
+                rates.append(float(f[3]))
+    except OSError:
+        pass
+    return median(rates)
+
+verify2 = read_speed(os.path.join(d, "speed-2core.txt"))
+verify1 = read_speed(os.path.join(d, "speed-1core.txt"))
+q1 = mqtt("qos1_1to1")
+q0 = mqtt("qos0_1to10")
+
+def lossless(name):
+    rs = reports(name)
+    if not rs:
+        return None
+    return all(r["lost"] == 0 and r["duplicated"] == 0 for r in rs)
+
+def losses(name):
+    rs = reports(name)
+    return ", ".join(f"{r['lost']}/{r['duplicated']}" for r in rs) or "n/a"
+
+s1 = med("S1", lambda r: r["noticesPerSecond"])
+s2 = med("S2", lambda r: r["noticesPerSecond"])
+s3 = med("S3", lambda r: r["deliveriesPerSecond"])
+s4 = med("S4", lambda r: r["deliveriesPerSecond"])
+s5p50 = med("S5", lambda r: r["publishToDeliver"]["p50"])
+s5p99 = med("S5", lambda r: r["publishToDeliver"]["p99"])
+s5max = med("S5", lambda r: r["publishToDeliver"]["max"])
+s5rate = med("S5", lambda r: r["deliveriesPerSecond"])
+f50 = med("S5", lambda r: (r.get("fsync") or {}).get("medianMillis"))
+f99 = med("S5", lambda r: (r.get("fsync") or {}).get("p99Millis"))
+s6rss = med("S6", lambda r: (r.get("idle") or {}).get("nexdRSSMB"))
+s6rate = med("S6", lambda r: (r.get("idle") or {}).get("connectionsPerSecond"))
+s6conn = med("S6", lambda r: (r.get("idle") or {}).get("connected"))
+
+def cpu(name):
+    n = med(name, lambda r: (r.get("cpu") or {}).get("nexd"))
+    t = med(name, lambda r: (r.get("cpu") or {}).get("tool"))
+    w = med(name, lambda r: (r.get("cpu") or {}).get("wall"))
+    if n is None or not w:
+        return "n/a"
+    return f"nexd {100 * n / w:.0f}%, tool {100 * t / w:.0f}%"
+
+print(f"ECDSA P-256 verify (openssl speed, this session): 2 cores {fmt(verify2)}/s, 1 core {fmt(verify1)}/s")
+print(f"Mosquitto (mutual TLS, same payload): QoS 1 1→1 {fmt(q1)} msg/s, QoS 0 1→10 {fmt(q0)} deliveries/s"
+      + ("" if q1 or q0 else " — not measured (install mosquitto mosquitto-clients)"))
+print()
+print("| scenario | measure (median of runs) | value | target | ratio | verdict | lost/dup per run | CPU (of one core) |")
+print("|---|---|---|---|---|---|---|---|")
+def s12(name, value):
+    ok = None
+    if value is not None and verify2:
+        ok = value >= 0.7 * verify2 and (q1 is None or value >= 1.1 * q1) and bool(lossless(name))
+    return ok
+print(f"| S1 1→1 closed loop | notices/s | {fmt(s1)} | ≥0.7× verify-2core, ≥1.1× mqtt QoS1, 0 lost/dup | "
+      f"{ratio(s1, verify2)} verify, {ratio(s1, q1)} mqtt | {verdict(s12('S1', s1))} | {losses('S1')} | {cpu('S1')} |")
+print(f"| S2 10→10 pairs | notices/s | {fmt(s2)} | ≥0.7× verify-2core, ≥1.1× mqtt QoS1, 0 lost/dup | "
+      f"{ratio(s2, verify2)} verify, {ratio(s2, q1)} mqtt | {verdict(s12('S2', s2))} | {losses('S2')} | {cpu('S2')} |")
+print(f"| S3 1→10 one topic | deliveries/s | {fmt(s3)} | ≥1.5× mqtt QoS0 1→10 | {ratio(s3, q0)} | "
+      f"{verdict(None if s3 is None or q0 is None else s3 >= 1.5 * q0)} | {losses('S3')} | {cpu('S3')} |")
+print(f"| S4 1→100 one topic | deliveries/s | {fmt(s4)} | ≥ S3 | {ratio(s4, s3)} S3 | "
+      f"{verdict(None if s4 is None or s3 is None else s4 >= s3)} | {losses('S4')} | {cpu('S4')} |")
+print(f"| S5 open loop at ½ S1, 30 s | publish→deliver p50 / p99 / max (ms) | {fmt(s5p50, 2)} / {fmt(s5p99, 2)} / {fmt(s5max, 2)} | p99 ≤ 10 ms | "
+      f"fsync 2 KiB median {fmt(f50, 2)} ms, p99 {fmt(f99, 2)} ms | {verdict(None if s5p99 is None else s5p99 <= 10)} | {losses('S5')} | {cpu('S5')} |")
+print(f"| S6 5,000 idle nodes | nexd VmRSS (MB) · connections/s | {fmt(s6rss, 1)} · {fmt(s6rate)} ({fmt(s6conn)} connected) | RSS ≤ 250 MB | "
+      f"{fmt(s6rss / s6conn * 1000 if s6rss and s6conn else None, 1)} KB per connection | {verdict(None if s6rss is None else s6rss <= 250)} | — | — |")
+if s5rate is not None:
+    print()
+    print(f"S5 delivered {fmt(s5rate)} deliveries/s (offered: half of S1's median).")

@@ -1,0 +1,74 @@
+import Foundation
+import NexServer
+
+/// A temporary nexd setup for a benchmark: development PKI (CA, server, audit key), a config
+/// file with the benchmark roster and permissions, and an audit directory, all under one
+/// directory.
+public struct BenchmarkDaemonConfig: Sendable {
+    /// The directory holding everything.
+    public let directory: String
+    public var pkiDirectory: String { directory + "/pki" }
+    public var configPath: String { directory + "/nexd.yaml" }
+    public var auditDirectory: String { directory + "/audit" }
+
+    /// Limits written into the config.
+    public struct Limits: Sendable {
+        /// Whether the audit log syncs each batch (durability is part of the claim: on by default).
+        public var fsync = true
+        public var maxConnections = 4096
+        public var maxPendingHandshakes = 256
+        public var replayWindowSeconds = 120
+        public var replayCacheEntries = 2_000_000
+
+        public init() {}
+    }
+
+    /// Creates the PKI and writes the config for the given roster sizes. When `writeNodeFiles` is
+    /// set, every node's certificate and key are written too (for running nexd and `nex load` by hand).
+    public static func create(directory: String, publishers: Int, subscribers: Int, idle: Int, limits: Limits,
+                              writeNodeFiles: Bool = false) throws -> BenchmarkDaemonConfig {
+        let setup = BenchmarkDaemonConfig(directory: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let entries = BenchmarkRoster.entries(publishers: publishers, subscribers: subscribers, idle: idle)
+        let pki = DevelopmentPKI(directory: setup.pkiDirectory)
+        try pki.create(nodeIDs: writeNodeFiles ? entries.filter { $0.role != .bcp }.map(\.id) : [])
+        var yaml = """
+            # nexd benchmark configuration, written by `nex load` (temporary; safe to delete).
+            listen: { host: 127.0.0.1, port: 0 }
+            tls:
+              ca: \(pki.caCertificatePath)
+              certificate: \(pki.serverCertificatePath)
+              key: \(pki.serverKeyPath)
+            audit:
+              directory: \(setup.auditDirectory)
+              fsync: \(limits.fsync)
+            limits:
+              maxConnections: \(limits.maxConnections)
+              maxPendingHandshakes: \(limits.maxPendingHandshakes)
+              replayWindowSeconds: \(limits.replayWindowSeconds)
+              replayCacheEntries: \(limits.replayCacheEntries)
+            # The shipped rules for these roles, reduced to what the benchmark uses.
+            permissions:
+              roles:
+                gs:
+                  publish:   { allow: [notice.>, alert.>] }
+                  subscribe: { allow: [request.>, notice.>, hit.>, alert.>] }
+                ncb:
+                  publish:   { allow: [request.*.%country, diffusion.%country, alert.>] }
+                  subscribe: { allow: [notice.>, diffusion.>, hit.%country, alert.>], deny: [request.>] }
+                bcp:
+                  publish:   { allow: [hit.*] }
+                  subscribe: { allow: [notice.>, alert.>] }
+            roster:
+
+            """
+        for entry in entries {
+            yaml += "  - { id: \(entry.id), role: \(entry.role.rawValue), country: \(entry.country) }\n"
+        }
+        guard FileManager.default.createFile(atPath: setup.configPath, contents: Data(yaml.utf8)) else {
+            throw LoadError("cannot write \(setup.configPath)")
+        }
+        return setup
+    }
+}

@@ -1,0 +1,109 @@
+import NexNotices
+
+/// How publishers and subscribers meet on topics.
+public enum TopicLayout: String, Sendable, Codable, CaseIterable {
+    /// Publisher i → its own topic → subscriber i (needs as many subscribers as publishers).
+    case pairs
+    /// Every publisher on one topic that every subscriber follows.
+    case shared
+    /// Publisher i on its own topic; subscribers spread round-robin over the publishers.
+    case fanout
+
+    /// For each subscriber, the publishers whose notices it receives.
+    public func follows(publishers: Int, subscribers: Int) -> [[Int]] {
+        (0..<subscribers).map { subscriber in
+            switch self {
+            case .pairs: [subscriber % max(publishers, 1)]
+            case .shared: Array(0..<publishers)
+            case .fanout: [subscriber % max(publishers, 1)]
+            }
+        }
+    }
+
+    /// The topic publisher `publisher` publishes on.
+    public func topic(forPublisher publisher: Int) -> String {
+        switch self {
+        case .shared: "alert.load.shared"
+        case .pairs, .fanout: "alert.load.p\(publisher)"
+        }
+    }
+}
+
+/// How publishers pace themselves.
+public enum LoadPacing: Sendable, Equatable {
+    /// As fast as acknowledgements allow, with at most `window` publishes awaiting their ACK per
+    /// publisher; latency is measured from the actual send.
+    case closedLoop(window: Int)
+    /// A fixed offered rate per publisher (messages per second); latency is measured from each
+    /// message's intended send time.
+    case openLoop(ratePerPublisher: Double)
+}
+
+/// Everything one load run needs to know.
+public struct LoadConfiguration: Sendable {
+    /// Publisher nodes.
+    public var publishers = 1
+    /// Subscriber nodes.
+    public var subscribers = 1
+    /// Topic layout.
+    public var layout = TopicLayout.pairs
+    /// Size of each notice document in bytes (a valid document of `kind`, padded).
+    public var payloadBytes = 1000
+    /// Notice kind (any colour notice: the load topics are `alert.load.…`).
+    public var kind = NoticeKind.red
+    /// Pacing: closed loop (window) or open loop (rate).
+    public var pacing = LoadPacing.closedLoop(window: 64)
+    /// Measured notices per publisher.
+    public var countPerPublisher = 10_000
+    /// Closed loop only: stop sending new notices this many seconds into the measured phase
+    /// (``countPerPublisher`` is then the pre-signed budget). Nil: send them all.
+    public var durationSeconds: Double?
+    /// Warm-up notices per publisher, sent and delivered before the measured phase.
+    public var warmUpPerPublisher = 200
+    /// Whether subscribers re-verify every signature with the originator's certificate.
+    public var verifiesSignatures = false
+    /// Deliveries after which a subscriber sends a cumulative receipt.
+    public var receiptEvery = 64
+    /// Longest time a subscriber holds an unsent receipt, in milliseconds.
+    public var receiptIntervalMillis = 50
+    /// How long to wait for missing deliveries once nothing has arrived for this many seconds.
+    public var drainTimeoutSeconds = 5.0
+    /// Event lanes (serial queues the client connections share).
+    public var lanes = 2
+    /// The replay window nexd applies, in seconds (issued-at values are chosen to stay inside it).
+    public var replayWindowSeconds = 120
+
+    /// A default configuration: 1 → 1, pairs, 1000-byte red notices, closed loop (window 64).
+    public init() {}
+
+    /// The window of a closed-loop run (printed with every result), nil for open loop.
+    public var window: Int? {
+        if case .closedLoop(let window) = pacing { return window }
+        return nil
+    }
+
+    /// The offered rate per publisher of an open-loop run, nil for closed loop.
+    public var ratePerPublisher: Double? {
+        if case .openLoop(let rate) = pacing { return rate }
+        return nil
+    }
+
+    /// What is wrong with this configuration, in a sentence that says what to change; nil if valid.
+    public var problem: String? {
+        if publishers < 1 { return "--publishers must be at least 1" }
+        if publishers >= MessageTag.publisherLimit { return "--publishers must be below \(MessageTag.publisherLimit)" }
+        if subscribers < 0 { return "--subscribers must not be negative" }
+        if layout == .pairs, subscribers != publishers, subscribers != 0 {
+            return "--layout pairs needs as many subscribers as publishers (or 0); use --layout fanout or shared otherwise"
+        }
+        if layout == .fanout, subscribers < publishers, subscribers != 0 {
+            return "--layout fanout needs at least as many subscribers as publishers"
+        }
+        if kind == .diffusion || kind == .hit { return "--kind must be a colour notice (diffusion and hit have their own topics)" }
+        if countPerPublisher < 1 { return "--count must be at least 1" }
+        if payloadBytes > 60_000 { return "--payload-bytes must be at most 60000 (the protocol's payload limit)" }
+        if case .closedLoop(let window) = pacing, window < 1 { return "--window must be at least 1" }
+        if case .openLoop(let rate) = pacing, !(rate > 0) { return "--rate must be positive" }
+        return nil
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import NexClient
+import NexCrypto
+import NexServer
+
+/// The node ids a load run uses, and their roster roles: publishers are General Secretariat
+/// nodes (`gs`, may publish `alert.>`), subscribers NCBs (`ncb`, may subscribe to `alert.>`),
+/// idle nodes border points (`bcp`). Ids are valid roster ids (`[a-z0-9-]` tokens).
+public enum BenchmarkRoster {
+    public static func publisherID(_ index: Int) -> String { "gs.fr.load-p\(index)" }
+    public static func subscriberID(_ index: Int) -> String { "ncb.rw.load-s\(index)" }
+    public static func idleID(_ index: Int) -> String { "bcp.ke.idle-\(index)" }
+
+    /// Roster entries for the given numbers of nodes.
+    public static func entries(publishers: Int, subscribers: Int, idle: Int) -> [RosterEntry] {
+        (0..<publishers).map { RosterEntry(id: publisherID($0), role: .gs, country: "fr") }
+            + (0..<subscribers).map { RosterEntry(id: subscriberID($0), role: .ncb, country: "rw") }
+            + (0..<idle).map { RosterEntry(id: idleID($0), role: .bcp, country: "ke") }
+    }
+}
+
+/// Credentials of every node of a run.
+public struct LoadIdentities: Sendable {
+    public var publishers: [NodeCredentials]
+    public var subscribers: [NodeCredentials]
+
+    /// Identities from their credentials.
+    public init(publishers: [NodeCredentials], subscribers: [NodeCredentials]) {
+        self.publishers = publishers
+        self.subscribers = subscribers
+    }
+
+    /// Loads `nodes/<id>.pem` and `.key` of every benchmark node from a development PKI directory
+    /// (create them with `nex pki init --extra-node …` or `nex load --write-config`).
+    public static func load(pki directory: String, publishers: Int, subscribers: Int) throws(LoadError) -> LoadIdentities {
+        let pki = DevelopmentPKI(directory: directory)
+        func load(_ id: String) throws(LoadError) -> NodeCredentials {
+            do {
+                return try NodeCredentials.load(certificatePath: pki.nodeCertificatePath(id), keyPath: pki.nodeKeyPath(id),
+                                                caPath: pki.caCertificatePath)
+            } catch {
+                throw LoadError("cannot load the credentials of \(id) from \(directory): \(error) "
+                    + "(use --spawn, or create them with `nex load --write-config DIR` and run nexd with DIR/nexd.yaml)")
+            }
+        }
+        var publisherCredentials: [NodeCredentials] = []
+        for index in 0..<publishers { publisherCredentials.append(try load(BenchmarkRoster.publisherID(index))) }
+        var subscriberCredentials: [NodeCredentials] = []
+        for index in 0..<subscribers { subscriberCredentials.append(try load(BenchmarkRoster.subscriberID(index))) }
+        return LoadIdentities(publishers: publisherCredentials, subscribers: subscriberCredentials)
+    }
+}
+
+/// Issues benchmark node certificates in process from a development CA (fast: no files, and one
+/// key may be shared by many idle nodes).
+public struct BenchmarkIssuer: Sendable {
+    public let ca: Certificate
+    private let caKey: PrivateKey
+    private let now = Date()
+
+    /// An issuer for the CA of the development PKI in `directory`.
+    public init(pki directory: String) throws {
+        let pki = DevelopmentPKI(directory: directory)
+        caKey = try PrivateKey(pemFile: pki.caKeyPath)
+        guard let ca = try Certificate.certificates(pemFile: pki.caCertificatePath).first else {
+            throw LoadError("\(pki.caCertificatePath) holds no certificate")
+        }
+        self.ca = ca
+    }
+
+    /// Credentials for `nodeID` (a new P-256 key unless `key` is given), valid for two days.
+    public func credentials(_ nodeID: String, key: PrivateKey? = nil) throws -> NodeCredentials {
+        let key = try key ?? PrivateKey.generate(.ecdsaP256SHA256)
+        let profile = CertificateProfile(
+            subjectCommonName: nodeID, organization: "NoticeExchange benchmark (not for production)",
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(2 * 86_400),
+            extendedKeyUsage: .clientAuth)
+        let certificate = try CertificateIssuer.issue(profile, for: key.publicKey, issuer: ca, issuerKey: caKey)
+        return NodeCredentials(certificate: certificate, key: key, trustRoots: [ca])
+    }
+
+    /// Identities for a run's publishers and subscribers.
+    public func identities(publishers: Int, subscribers: Int) throws -> LoadIdentities {
+        LoadIdentities(
+            publishers: try (0..<publishers).map { try credentials(BenchmarkRoster.publisherID($0)) },
+            subscribers: try (0..<subscribers).map { try credentials(BenchmarkRoster.subscriberID($0)) })
+    }
+}

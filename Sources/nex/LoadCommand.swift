@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import NexClient
+import NexLoad
+import NexNotices
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `nex load`: drive nexd with many publisher and subscriber nodes over real mTLS and report
+/// throughput, loss and latency.
+struct LoadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Load-test nexd: P publishers and S subscribers over mutual TLS; rates, loss and latency percentiles.",
+        discussion: """
+            Notices are signed before the measured phase. Closed loop (default): each publisher keeps at most \
+            --window publishes awaiting their ACK; latency is measured from the actual send. Open loop (--rate): \
+            each publisher offers a fixed rate; latency is measured from each notice's intended send time. \
+            Rates are first-to-last receive at the subscribers. Lost and duplicated are counted by message id \
+            from what subscribers received.
+            With --spawn, nex load starts its own nexd (the nexd next to nex) with a temporary PKI, a benchmark \
+            roster and permissions, fsync on, and stops it at the end. Without it, nexd must already run with \
+            the benchmark roster: `nex load --write-config DIR` writes one (run `nexd --config DIR/nexd.yaml`, \
+            then `nex load --pki DIR/pki --server 127.0.0.1:PORT`).
+            Examples:
+              nex load --spawn --publishers 1 --subscribers 1 --count 20000
+              nex load --spawn --publishers 1 --subscribers 100 --layout shared --count 2000
+              nex load --spawn --rate 2000 --duration 30 --fsync-probe
+              nex load --spawn --idle 5000
+            """
+    )
+
+    @Option(help: "Publisher nodes.") var publishers = 1
+    @Option(help: "Subscriber nodes.") var subscribers = 1
+    @Option(help: "Topic layout: pairs (publisher i → subscriber i), shared (one topic for all), fanout (subscribers spread over the publishers' topics).")
+    var layout: TopicLayout = .pairs
+    @Option(help: "Size of each notice document in bytes (a valid document of --kind, padded).") var payloadBytes = 1000
+    @Option(help: "Notice kind: a colour notice (red, yellow, blue, black, green, orange, purple, silver, un-special).")
+    var kind: String = "red"
+    @Option(help: "Open loop: notices per second offered by each publisher. Default: closed loop.") var rate: Double?
+    @Option(help: "Closed loop: publishes awaiting their ACK per publisher.") var window = 64
+    @Option(help: "Measured notices per publisher (closed loop with --duration: the pre-signed budget).") var count: Int?
+    @Option(help: "Seconds to run: open loop sends rate × duration; closed loop stops sending after it.") var duration: Double?
+    @Option(help: "Warm-up notices per publisher, delivered before the measured phase.") var warmup = 200
+    @Flag(help: "Subscribers re-verify every signature with the originator's certificate.") var verify = false
+    @Option(help: "nexd address as IPv4:PORT (ignored with --spawn).") var server = "127.0.0.1:7247"
+    @Option(help: "Development PKI holding nodes/<benchmark id>.pem and .key (ignored with --spawn).") var pki = "Certs/dev"
+    @Flag(help: "Start a nexd of its own for the run (temporary config, PKI and audit directory) and stop it after.")
+    var spawn = false
+    @Option(help: "Open this many idle node connections and report nexd's memory and the connection rate.") var idle = 0
+    @Flag(help: "Measure write+fdatasync latency of 2 KiB in the run's temporary directory.") var fsyncProbe = false
+    @Option(help: "Write the report as JSON to this file ('-' for standard output).") var json: String?
+    @Option(help: "Event lanes (serial queues shared by the client connections).") var lanes = 2
+    @Option(help: "Write a benchmark nexd config, PKI and node credentials to this directory, then exit.")
+    var writeConfig: String?
+
+    func validate() throws {
+        guard NoticeKind(rawValue: kind) != nil else { throw ValidationError("--kind \(kind) is not a notice kind; try red") }
+        if let problem = loadConfiguration().problem, idle == 0 || publishers > 0 { throw ValidationError(problem) }
+        if let rate, let duration, rate * duration < 1 { throw ValidationError("--rate × --duration must be at least one notice") }
+        if count == nil, duration == nil, rate != nil { throw ValidationError("with --rate give --duration or --count") }
+        if idle < 0 { throw ValidationError("--idle must not be negative") }
+    }
+
+    /// The run's configuration from the flags.
+    func loadConfiguration() -> LoadConfiguration {
+        var configuration = LoadConfiguration()
+        configuration.publishers = publishers
+        configuration.subscribers = subscribers
+        configuration.layout = layout
+        configuration.payloadBytes = payloadBytes
+        configuration.kind = NoticeKind(rawValue: kind) ?? .red
+        configuration.warmUpPerPublisher = warmup
+        configuration.verifiesSignatures = verify
+        configuration.lanes = lanes
+        if let rate {
+            configuration.pacing = .openLoop(ratePerPublisher: rate)
+            configuration.countPerPublisher = count ?? Int((rate * (duration ?? 0)).rounded(.down))
+        } else {
+            configuration.pacing = .closedLoop(window: window)
+            // Closed loop for a duration: pre-sign up to 20,000 notices per second of the run, shared.
+            configuration.countPerPublisher = count ?? duration.map { Int($0 * 20_000) / max(publishers, 1) } ?? 10_000
+            configuration.durationSeconds = duration
+        }
+        return configuration
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        ProcessStats.raiseOpenFileLimit()
+        if let writeConfig {
+            let setup = try BenchmarkDaemonConfig.create(
+                directory: writeConfig, publishers: publishers, subscribers: subscribers, idle: 0,
+                limits: BenchmarkDaemonConfig.Limits(), writeNodeFiles: true)
+            print("wrote \(setup.configPath) and the PKI in \(setup.pkiDirectory); start nexd with --config \(setup.configPath)")
+            return
+        }
+        let outcome = try LoadSession(command: self).run()
+        print(outcome.table)
+        if let json {
+            let text = try outcome.jsonText()
+            if json == "-" {
+                print(text, terminator: "")
+            } else {
+                guard FileManager.default.createFile(atPath: json, contents: Data(text.utf8)) else {
+                    throw ValidationError("cannot write \(json)")
+                }
+            }
+        }
+        if outcome.lost > 0 || outcome.duplicated > 0 { throw ExitCode(1) }
+    }
+}
+
+extension TopicLayout: ExpressibleByArgument {}

@@ -1,0 +1,101 @@
+import Foundation
+import NexLoad
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One `nex load` invocation: optionally spawns nexd, runs the load and/or idle measurement and
+/// the fsync probe, and cleans up.
+struct LoadSession {
+    let command: LoadCommand
+
+    private var isTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+
+    private func say(_ line: String) {
+        FileHandle.standardError.write(Data("nex load: \(line)\n".utf8))
+    }
+
+    func run() throws -> LoadReport {
+        let configuration = command.loadConfiguration()
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("nex-load-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        let loads = command.publishers > 0 && (command.idle == 0 || command.count != nil || command.duration != nil)
+        var daemon: SpawnedDaemon?
+        var setup: BenchmarkDaemonConfig?
+        if command.spawn {
+            var limits = BenchmarkDaemonConfig.Limits()
+            limits.maxConnections = max(4096, command.idle + command.publishers + command.subscribers + 256)
+            limits.maxPendingHandshakes = max(256, min(limits.maxConnections, 2048))
+            limits.replayWindowSeconds = configuration.replayWindowSeconds
+            let created = try BenchmarkDaemonConfig.create(
+                directory: temporary, publishers: loads ? command.publishers : 0, subscribers: loads ? command.subscribers : 0,
+                idle: command.idle, limits: limits)
+            setup = created
+            let spawned = try SpawnedDaemon(configPath: created.configPath, logPath: temporary + "/nexd.log")
+            say("started nexd (pid \(spawned.pid)) on 127.0.0.1:\(spawned.port)")
+            daemon = spawned
+        } else {
+            try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        }
+        defer {
+            if let daemon {
+                daemon.stop()
+                say("stopped nexd (pid \(daemon.pid))")
+            }
+        }
+        let (host, port) = try endpoint(daemon: daemon)
+
+        var report: LoadReport
+        if loads {
+            let identities: LoadIdentities
+            if let setup {
+                identities = try BenchmarkIssuer(pki: setup.pkiDirectory).identities(publishers: command.publishers, subscribers: command.subscribers)
+            } else {
+                identities = try LoadIdentities.load(pki: command.pki, publishers: command.publishers, subscribers: command.subscribers)
+            }
+            var runner = LoadRunner(configuration: configuration, host: host, port: port, identities: identities)
+            runner.nexdPID = daemon?.pid
+            runner.log = { line in FileHandle.standardError.write(Data("nex load: \(line)\n".utf8)) }
+            if isTerminal {
+                runner.progress = { line in
+                    FileHandle.standardOutput.write(Data("\r\u{1B}[K\(line)".utf8))
+                }
+            }
+            report = try runner.run()
+            if isTerminal { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
+        } else {
+            report = LoadReport(shape: LoadReport.Shape(
+                publishers: 0, subscribers: 0, layout: "none", kind: command.kind, payloadBytes: 0, pacing: "idle", window: nil,
+                ratePerPublisher: nil, countPerPublisher: 0, warmUpPerPublisher: 0, verifiesSignatures: false))
+        }
+        if command.idle > 0 {
+            guard let setup else { throw LoadError("--idle needs --spawn (the idle nodes' certificates come from the spawned nexd's PKI)") }
+            let issuer = try BenchmarkIssuer(pki: setup.pkiDirectory)
+            let started = MonotonicClock.seconds()
+            let credentials = try IdleConnections.credentials(count: command.idle, issuer: issuer)
+            say(String(format: "issued %d idle-node certificates in %.2f s", command.idle, MonotonicClock.seconds() - started))
+            let before = daemon?.residentBytes
+            let idle = IdleConnections(lanes: command.lanes)
+            var result = try idle.open(credentials: credentials, host: host, port: port)
+            // Let nexd settle (audit batches, buffers released) before reading its memory.
+            Thread.sleep(forTimeInterval: 2)
+            result.nexdRSSBeforeMB = before.map { Double($0) / 1e6 }
+            result.nexdRSSMB = daemon?.residentBytes.map { Double($0) / 1e6 }
+            idle.closeAll()
+            report.idle = result
+        }
+        if command.fsyncProbe {
+            report.fsync = try FsyncProbe.measure(directory: temporary)
+        }
+        return report
+    }
+
+    private func endpoint(daemon: SpawnedDaemon?) throws -> (String, UInt16) {
+        if let daemon { return ("127.0.0.1", daemon.port) }
+        guard let colon = command.server.lastIndex(of: ":"), let port = UInt16(command.server[command.server.index(after: colon)...]) else {
+            throw LoadError("--server must be IPv4:PORT, for example 127.0.0.1:7247")
+        }
+        return (String(command.server[..<colon]), port)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import NexNotices
+import Testing
+@testable import NexLoad
+
+@Suite("Report formatting and notice documents")
+struct LoadReportTests {
+    func sample() -> LoadReport {
+        var report = LoadReport(shape: LoadReport.Shape(
+            publishers: 2, subscribers: 4, layout: "fanout", kind: "red", payloadBytes: 1000, pacing: "closed-loop", window: 64,
+            ratePerPublisher: nil, countPerPublisher: 500, warmUpPerPublisher: 10, verifiesSignatures: false))
+        report.sent = 1000
+        report.acked = 998
+        report.nacked = ["bad-signature": 2]
+        report.delivered = 1996
+        report.expected = 1996
+        report.noticesPerSecond = 12_345.6
+        report.deliveriesPerSecond = 24_691.2
+        report.payloadMBPerSecond = 24.7
+        report.publishToAck = LatencySummary(count: 998, p50: 1.5, p90: 2.5, p99: 4.25, p999: 6, max: 7.125)
+        report.fsync = LoadReport.FsyncProbe(samples: 200, bytes: 2048, medianMillis: 0.9, p99Millis: 2.1, maxMillis: 3)
+        return report
+    }
+
+    @Test("the table names every figure and the window")
+    func table() {
+        let text = sample().table
+        for needle in ["closed loop, window 64 per publisher", "sent", "acked", "nacked                2 (bad-signature 2)", "delivered",
+                       "expected", "lost", "duplicated", "notices/s             12346", "deliveries/s", "payload MB/s",
+                       "publish→ack", "publish→deliver", "4.250", "fsync"] {
+            #expect(text.contains(needle), "missing \(needle)")
+        }
+    }
+
+    @Test("the JSON document round-trips and uses stable keys")
+    func json() throws {
+        let report = sample()
+        let text = try report.jsonText()
+        let decoded = try JSONDecoder().decode(LoadReport.self, from: Data(text.utf8))
+        #expect(decoded == report)
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        #expect(object?["noticesPerSecond"] as? Double == 12_345.6)
+        #expect((object?["publishToAck"] as? [String: Any])?["p99"] as? Double == 4.25)
+        #expect((object?["shape"] as? [String: Any])?["window"] as? Int == 64)
+    }
+
+    @Test("padded documents have the requested size and stay valid", arguments: [NoticeKind.red, .orange, .unSpecial])
+    func documents(kind: NoticeKind) {
+        for size in [100, 1000, 4096] {
+            let document = NoticeFactory.document(kind: kind, bytes: size)
+            #expect(NoticeValidator.validate(document, as: kind) == nil)
+            if size >= 1000 { #expect(document.count == size) }
+        }
+    }
+
+    @Test("configuration problems are sentences naming the flag")
+    func problems() {
+        var configuration = LoadConfiguration()
+        #expect(configuration.problem == nil)
+        configuration.publishers = 2
+        configuration.subscribers = 3
+        #expect(configuration.problem?.contains("--layout pairs") == true)
+        configuration.layout = .fanout
+        #expect(configuration.problem == nil)
+        configuration.kind = .hit
+        #expect(configuration.problem?.contains("--kind") == true)
+    }
+}
