@@ -20,12 +20,21 @@ public enum TopicLayout: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// The topic publisher `publisher` publishes on.
-    public func topic(forPublisher publisher: Int) -> String {
+    /// The topic publisher `publisher` publishes on: `notice.<kind>.<cc>`, the General
+    /// Secretariat's notice family, with a two-letter token per publisher (`aa`, `ab`, …; `zz` for
+    /// the shared topic) so the layout follows the shipped permissions and kind/topic rules.
+    public func topic(forPublisher publisher: Int, kind: NoticeKind) -> String {
         switch self {
-        case .shared: "alert.load.shared"
-        case .pairs, .fanout: "alert.load.p\(publisher)"
+        case .shared: "notice.\(kind.rawValue).zz"
+        case .pairs, .fanout: "notice.\(kind.rawValue).\(Self.countryToken(publisher))"
         }
+    }
+
+    /// `aa`, `ab`, … `zy` for 0 … 675 (wrapping beyond; `zz` is the shared topic's).
+    static func countryToken(_ index: Int) -> String {
+        let letters = Array("abcdefghijklmnopqrstuvwxyz")
+        let value = index % 675
+        return String([letters[value / 26], letters[value % 26]])
     }
 }
 
@@ -49,7 +58,7 @@ public struct LoadConfiguration: Sendable {
     public var layout = TopicLayout.pairs
     /// Size of each notice document in bytes (a valid document of `kind`, padded).
     public var payloadBytes = 1000
-    /// Notice kind (any colour notice: the load topics are `alert.load.…`).
+    /// Notice kind (any colour notice: the load topics are `notice.<kind>.<cc>`).
     public var kind = NoticeKind.red
     /// Pacing: closed loop (window) or open loop (rate).
     public var pacing = LoadPacing.closedLoop(window: 64)

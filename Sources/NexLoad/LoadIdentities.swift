@@ -4,7 +4,7 @@ import NexCrypto
 import NexServer
 
 /// The node ids a load run uses, and their roster roles: publishers are General Secretariat
-/// nodes (`gs`, may publish `alert.>`), subscribers NCBs (`ncb`, may subscribe to `alert.>`),
+/// nodes (`gs`, may publish `notice.>`), subscribers NCBs (`ncb`, may subscribe to `notice.>`),
 /// idle nodes border points (`bcp`). Ids are valid roster ids (`[a-z0-9-]` tokens).
 public enum BenchmarkRoster {
     public static func publisherID(_ index: Int) -> String { "gs.fr.load-p\(index)" }

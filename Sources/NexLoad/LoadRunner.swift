@@ -59,7 +59,7 @@ public struct LoadRunner: Sendable {
         let runTag = UInt16.random(in: 0...0x0FFF)
         let payload = NoticeFactory.document(kind: config.kind, bytes: config.payloadBytes)
         report.shape.payloadBytes = payload.count
-        let topics = (0..<config.publishers).map { config.layout.topic(forPublisher: $0) }
+        let topics = (0..<config.publishers).map { config.layout.topic(forPublisher: $0, kind: config.kind) }
         let signingStart = MonotonicClock.nanoseconds()
         // One issued-at for the whole run, half a window ahead: every send within 1.5 windows of
         // signing (180 s with the default 120 s) is inside nexd's window, either side.

@@ -67,8 +67,9 @@ struct DeliveryTallyTests {
         #expect(TopicLayout.pairs.follows(publishers: 3, subscribers: 3) == [[0], [1], [2]])
         #expect(TopicLayout.shared.follows(publishers: 2, subscribers: 2) == [[0, 1], [0, 1]])
         #expect(TopicLayout.fanout.follows(publishers: 2, subscribers: 5) == [[0], [1], [0], [1], [0]])
-        #expect(TopicLayout.shared.topic(forPublisher: 3) == "alert.load.shared")
-        #expect(TopicLayout.pairs.topic(forPublisher: 3) == "alert.load.p3")
+        #expect(TopicLayout.shared.topic(forPublisher: 3, kind: .red) == "notice.red.zz")
+        #expect(TopicLayout.pairs.topic(forPublisher: 3, kind: .red) == "notice.red.ad")
+        #expect(TopicLayout.fanout.topic(forPublisher: 27, kind: .orange) == "notice.orange.bb")
     }
 
     @Test("a sequence set grows and reports membership")
