@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "NexCryptoTests", dependencies: ["NexCrypto"]),
         .testTarget(name: "NexWireTests", dependencies: ["NexWire"]),
         .testTarget(name: "NexBrokerTests", dependencies: ["NexBroker", "NexNotices", "NexWire"]),
-        .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire"]),
+        .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire"], exclude: ["Fixtures"]),
         .testTarget(name: "NexServerTests", dependencies: ["NexServer"]),
         .testTarget(name: "NexNoticesTests", dependencies: ["NexNotices"]),
         // Runs the built `nexd` and `nex` as processes: exit codes, --help, signals, the walk-through.
