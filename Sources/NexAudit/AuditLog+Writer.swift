@@ -19,12 +19,13 @@ extension AuditLog {
             let result = write(batch)
             if case .success(let outcome) = result {
                 for checkpoint in outcome.checkpoints { publish(checkpoint) }
+                // Before the completions, so a checkpoint due now precedes what callers append next.
+                scheduleCheckpointIfDue()
             }
             for (index, entry) in batch.enumerated() {
                 guard let completion = entry.completion else { continue }
                 completion(result.map { $0.sequences[index] })
             }
-            if case .success = result { scheduleCheckpointIfDue() }
         }
     }
 
