@@ -53,6 +53,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Audit figures (not a test): `swift run -c release AuditBench`; see Benchmarks/README.md.
+        .executableTarget(
+            name: "AuditBench",
+            dependencies: ["NexAudit", "NexCrypto", "NexWire"],
+            path: "Benchmarks/AuditBench"
+        ),
         .testTarget(name: "NexCryptoTests", dependencies: ["NexCrypto"]),
         .testTarget(name: "NexWireTests", dependencies: ["NexWire"]),
         .testTarget(name: "NexBrokerTests", dependencies: ["NexBroker", "NexNotices", "NexWire"]),
