@@ -10,7 +10,12 @@ extension AuditBench {
         if !FileManager.default.fileExists(atPath: dir + "/index") && (try? AuditSegments.list(in: dir).isEmpty) ?? true {
             var configuration = AuditLog.Configuration(directory: dir)
             configuration.synchronizesWrites = false
-            configuration.checkpointSigner = try Self.signer()
+            let signer = try Self.signer()
+            configuration.checkpointSigner = signer
+            if directory != nil {
+                // Kept logs get their audit certificate beside them, for `nex audit verify --audit-cert`.
+                try signer.certificate.pemEncoded().write(toFile: dir + ".audit.pem", atomically: true, encoding: .utf8)
+            }
             let log = try AuditLog(configuration: configuration, nowMillis: 0)
             let clock = ContinuousClock()
             let elapsed = try clock.measure {

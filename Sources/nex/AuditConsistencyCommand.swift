@@ -37,7 +37,7 @@ struct AuditConsistencyCommand: ParsableCommand {
                 print(try AuditProofs.consistency(directory: directory.dir, old: checkpoint, newSize: new), terminator: "")
             }
         } catch let error as AuditError {
-            print("cannot prove consistency: \(error.message)")
+            FileHandle.standardError.write(Data("cannot prove consistency: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
     }

@@ -29,7 +29,7 @@ struct AuditProveCommand: ParsableCommand {
         do {
             print(try AuditProofs.inclusion(directory: directory.dir, messageID: messageID.lowercased(), treeSize: treeSize), terminator: "")
         } catch let error as AuditError {
-            print("cannot prove: \(error.message)")
+            FileHandle.standardError.write(Data("cannot prove: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
     }

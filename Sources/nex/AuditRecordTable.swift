@@ -3,12 +3,20 @@ import NexAudit
 
 /// Prints records as an aligned table, JSON lines (the stored lines) or CSV.
 struct AuditRecordTable {
-    static let columns = ["seq", "time", "event", "outcome", "reason", "node", "country", "msg", "topic", "kind"]
+    static let columns = ["seq", "time", "event", "outcome", "reason", "node", "country", "msg", "topic", "kind", "detail"]
 
     static func cells(_ record: AuditRecord) -> [String] {
         [record.sequence.map(String.init) ?? "", record.string("time") ?? "", record.event ?? "",
          record.string("outcome") ?? "", record.string("reason") ?? "", record.string("node") ?? "",
-         record.string("country") ?? "", record.string("msg") ?? "", record.string("topic") ?? "", record.string("kind") ?? ""]
+         record.string("country") ?? "", record.string("msg") ?? "", record.string("topic") ?? "", record.string("kind") ?? "", detail(record)]
+    }
+
+    /// Checkpoints show the tree size they cover (what `consistency` takes); others their `detail`.
+    static func detail(_ record: AuditRecord) -> String {
+        if record.event == "checkpoint" {
+            return "tree size \(record.integer("size") ?? 0), root \(record.string("root")?.prefix(16) ?? "")…"
+        }
+        return record.string("detail") ?? ""
     }
 
     static func csvField(_ value: String) -> String {

@@ -29,9 +29,9 @@ struct AuditStatsCommand: ParsableCommand {
             return true
         }
         print("records: \(stats.total)")
-        for (title, table) in [("event", stats.byEvent), ("node", stats.byNode), ("country", stats.byCountry),
-                               ("kind", stats.byKind), ("reason", stats.byReason), ("top refusal reasons", stats.refusalsByReason)] {
-            print("\nper \(title):")
+        for (title, table) in [("per event", stats.byEvent), ("per node", stats.byNode), ("per country", stats.byCountry),
+                               ("per kind", stats.byKind), ("per reason", stats.byReason), ("top refusal reasons", stats.refusalsByReason)] {
+            print("\n\(title):")
             let rows = AuditStats.top(table, limit: top)
             if rows.isEmpty { print("  (none)") }
             let nameWidth = rows.map(\.0.count).max() ?? 0

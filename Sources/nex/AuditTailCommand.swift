@@ -13,7 +13,7 @@ struct AuditTailCommand: ParsableCommand {
     @OptionGroup var directory: AuditDirectoryOptions
     @OptionGroup var filters: AuditFilterOptions
 
-    @Option(name: .shortAndLong, help: "How many matching records to print first.")
+    @Option(name: [.customShort("n"), .long], help: "How many matching records to print first.")
     var lines: Int = 10
     @Flag(name: .shortAndLong, help: "Follow: keep printing new records as they are written.")
     var follow = false

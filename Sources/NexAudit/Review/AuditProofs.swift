@@ -23,7 +23,7 @@ public enum AuditProofs {
         let checkpoint: SignedCheckpoint
         if let treeSize {
             guard let chosen = scan.checkpoints[treeSize] else {
-                throw AuditError(.malformed, "the log has no checkpoint of tree size \(treeSize); list them with `nex audit query --event checkpoint`")
+                throw AuditError(.malformed, "the log has no checkpoint of tree size \(treeSize); list them with `nex audit query --event checkpoint` (column detail: tree size)")
             }
             checkpoint = chosen
         } else {
@@ -48,7 +48,7 @@ public enum AuditProofs {
     public static func consistency(directory: String, oldSize: UInt64, newSize: UInt64) throws -> String {
         let scan = try AuditTreeScan(directory: directory)
         guard let old = scan.checkpoints[oldSize] else {
-            throw AuditError(.malformed, "the log has no checkpoint of tree size \(oldSize); list them with `nex audit query --event checkpoint`")
+            throw AuditError(.malformed, "the log has no checkpoint of tree size \(oldSize); list them with `nex audit query --event checkpoint` (column detail: tree size)")
         }
         return try consistency(scan: scan, old: old, newSize: newSize)
     }
@@ -63,7 +63,7 @@ public enum AuditProofs {
 
     private static func consistency(scan: AuditTreeScan, old: SignedCheckpoint, newSize: UInt64) throws -> String {
         guard let new = scan.checkpoints[newSize] else {
-            throw AuditError(.malformed, "the log has no checkpoint of tree size \(newSize); list them with `nex audit query --event checkpoint`")
+            throw AuditError(.malformed, "the log has no checkpoint of tree size \(newSize); list them with `nex audit query --event checkpoint` (column detail: tree size)")
         }
         guard old.treeSize <= new.treeSize else {
             throw AuditError(.malformed, "the old checkpoint (size \(old.treeSize)) is larger than the new one (size \(new.treeSize)); swap them")
