@@ -62,10 +62,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Audit figures (not a test): `swift run -c release AuditBench`; see Benchmarks/README.md.
+        .executableTarget(
+            name: "AuditBench",
+            dependencies: ["NexAudit", "NexCrypto", "NexWire"],
+            path: "Benchmarks/AuditBench"
+        ),
         .testTarget(name: "NexCryptoTests", dependencies: ["NexCrypto"]),
         .testTarget(name: "NexWireTests", dependencies: ["NexWire"]),
         .testTarget(name: "NexBrokerTests", dependencies: ["NexBroker", "NexNotices", "NexWire"]),
-        .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire"]),
+        .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire"], exclude: ["Fixtures"]),
         .testTarget(name: "NexServerTests", dependencies: ["NexServer"]),
         .testTarget(name: "NexNoticesTests", dependencies: ["NexNotices"]),
         .testTarget(

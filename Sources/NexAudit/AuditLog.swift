@@ -7,7 +7,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// The append-only, hash-chained audit log, written with group commit.
+/// The append-only, hash-chained audit log, written with group commit, with an RFC 6962 Merkle tree
+/// over its records and signed checkpoints.
 ///
 /// Callers on any queue ``append(_:completion:)`` events; one writer queue numbers them, links them,
 /// writes every pending record and fsyncs once per batch, then runs the batch's completions. While a
@@ -15,10 +16,15 @@ import Glibc
 /// collapsing to one fsync per record. The writer queue is the one queue that blocks on disk, by
 /// design; completions must only hop to other queues.
 ///
+/// The writer keeps only the tree's frontier (``MerkleFrontier``): per record one leaf hash and,
+/// amortised, one node hash. With a ``Configuration/checkpointSigner`` it appends a signed
+/// `checkpoint` record every ``Configuration/checkpointEveryRecords`` records or
+/// ``Configuration/checkpointInterval``, and on ``writeCheckpointNow()`` / ``close()``.
+///
 /// If a write or fsync fails the log fails closed: that batch and every later append complete with
 /// ``AuditError/Code/writeFailed``; what was already synced stays.
 public final class AuditLog: @unchecked Sendable {
-    /// How the log is laid out and synced.
+    /// How the log is laid out, synced and checkpointed.
     public struct Configuration: Sendable {
         /// The directory holding the segments (created 0700 if missing).
         public var directory: String
@@ -27,6 +33,13 @@ public final class AuditLog: @unchecked Sendable {
         /// Whether each batch is fsynced before its completions run. Default `true`; only
         /// throwaway benchmarks turn it off.
         public var synchronizesWrites: Bool = true
+        /// Signs checkpoints; `nil` (the default) writes none.
+        public var checkpointSigner: CheckpointSigner?
+        /// A checkpoint follows once this many records were written since the last one. Default 1000.
+        public var checkpointEveryRecords: Int = 1000
+        /// A checkpoint follows once this much time passed since the last one and records were
+        /// written. Default 10 s.
+        public var checkpointInterval: Duration = .seconds(10)
 
         /// Creates a configuration for `directory` with the defaults.
         public init(directory: String) {
@@ -37,12 +50,14 @@ public final class AuditLog: @unchecked Sendable {
     /// The sequence numbers given to a batch's events, in order.
     public typealias Completion = @Sendable (Result<[UInt64], AuditError>) -> Void
 
-    private struct PendingEntry {
+    struct PendingEntry {
         var members: [[UInt8]]
+        /// A checkpoint placeholder: its members are made on the writer queue, from the tree.
+        var isCheckpoint = false
         var completion: Completion?
     }
 
-    private struct Pending {
+    struct Pending {
         /// The sequence the next appended event gets: numbers are given at append time, in
         /// append order, so callers know them before the records are durable.
         var nextSequence: UInt64
@@ -52,20 +67,28 @@ public final class AuditLog: @unchecked Sendable {
         var closed = false
     }
 
-    private let configuration: Configuration
-    private let queue = DispatchQueue(label: "nex.audit.writer")
-    private let pending: Mutex<Pending>
+    let configuration: Configuration
+    let queue = DispatchQueue(label: "nex.audit.writer")
+    let pending: Mutex<Pending>
+    let published = Mutex<(latest: SignedCheckpoint?, handlers: [@Sendable (SignedCheckpoint) -> Void])>((nil, []))
 
     // Writer-queue state.
-    private var fileDescriptor: Int32
-    private var segmentBytes: Int
-    private var lastSequence: UInt64
-    private var lastHash: SHA256Digest
+    var fileDescriptor: Int32
+    var segmentBytes: Int
+    var lastSequence: UInt64
+    var lastHash: SHA256Digest
+    var tree: MerkleFrontier
+    /// Records (other than checkpoints) written since the last checkpoint.
+    var recordsSinceCheckpoint: Int
+    var lastCheckpointUptime: ContinuousClock.Instant = .now
+    let leafHasher = SHA256Hasher()
+    var timer: DispatchSourceTimer?
 
     /// What start-up found: the position of the last record and any torn tail cut off.
     public let recovery: AuditRecovery
 
-    /// Opens (or creates) the log in `configuration.directory`, repairing a torn final record.
+    /// Opens (or creates) the log in `configuration.directory`, repairing a torn final record and
+    /// resuming the Merkle tree from the last checkpoint record (or from the whole log if none).
     ///
     /// A repair is itself recorded as the first new event (`repair`, with the byte count).
     /// - Throws: ``AuditError`` when the directory cannot be used or its tail is corrupt.
@@ -73,6 +96,13 @@ public final class AuditLog: @unchecked Sendable {
         self.configuration = configuration
         let recovery = try AuditRecovery.recover(directory: configuration.directory)
         self.recovery = recovery
+        let resumed = try AuditTreeRecovery.resume(directory: configuration.directory)
+        guard resumed.frontier.size == recovery.lastSequence else {
+            throw AuditError(.corrupt, "the audit log's tree covers \(resumed.frontier.size) records but its last sequence is \(recovery.lastSequence); run `nex audit verify`")
+        }
+        tree = resumed.frontier
+        recordsSinceCheckpoint = resumed.recordsSinceCheckpoint
+        published.withLock { $0.latest = resumed.latest }
         lastSequence = recovery.lastSequence
         pending = Mutex(Pending(nextSequence: recovery.lastSequence + 1))
         lastHash = recovery.lastHash
@@ -91,9 +121,11 @@ public final class AuditLog: @unchecked Sendable {
                 : "restored the missing line end of the final record in \(segmentName)"
             append([event])
         }
+        if configuration.checkpointSigner != nil { startCheckpointTimer() }
     }
 
     deinit {
+        timer?.cancel()
         Glibc.close(fileDescriptor)
     }
 
@@ -109,21 +141,27 @@ public final class AuditLog: @unchecked Sendable {
     /// closed or is closed.
     @discardableResult
     public func append(_ events: [AuditEvent], completion: Completion? = nil) -> [UInt64] {
-        let members = events.map { $0.encodedMembers() }
+        enqueue(PendingEntry(members: events.map { $0.encodedMembers() }, completion: completion))
+    }
+
+    /// Queues an entry under the lock, numbering its records; schedules a drain if none is.
+    @discardableResult
+    func enqueue(_ entry: PendingEntry) -> [UInt64] {
+        let count = entry.isCheckpoint ? 1 : entry.members.count
         let (sequences, schedule, refusal) = pending.withLock { state -> ([UInt64], Bool, AuditError?) in
             if let failure = state.failure { return ([], false, failure) }
             if state.closed { return ([], false, AuditError(.closed, "the audit log is closed")) }
             let first = state.nextSequence
-            state.nextSequence += UInt64(members.count)
-            state.entries.append(PendingEntry(members: members, completion: completion))
-            let numbers = (0..<UInt64(members.count)).map { first + $0 }
+            state.nextSequence += UInt64(count)
+            state.entries.append(entry)
+            let numbers = (0..<UInt64(count)).map { first + $0 }
             if state.drainScheduled { return (numbers, false, nil) }
             state.drainScheduled = true
             return (numbers, true, nil)
         }
         if let refusal {
             // On the writer queue, after earlier batches' completions: answers keep append order.
-            if let completion { queue.async { completion(.failure(refusal)) } }
+            if let completion = entry.completion { queue.async { completion(.failure(refusal)) } }
             return []
         }
         if schedule {
@@ -139,102 +177,20 @@ public final class AuditLog: @unchecked Sendable {
         done.wait()
     }
 
-    /// Flushes, then refuses further appends.
+    /// Writes a checkpoint if records were added since the last one (when a signer is configured),
+    /// flushes, then refuses further appends.
     public func close() {
+        writeCheckpointNow()
         flush()
         pending.withLock { $0.closed = true }
+        queue.sync {
+            timer?.cancel()
+            timer = nil
+        }
     }
 
     /// Whether the log has failed closed.
     public var failure: AuditError? {
         pending.withLock { $0.failure }
-    }
-
-    // MARK: - Writer queue
-
-    private func drain() {
-        while true {
-            let batch = pending.withLock { state -> [PendingEntry] in
-                let taken = state.entries
-                state.entries = []
-                if taken.isEmpty { state.drainScheduled = false }
-                return taken
-            }
-            if batch.isEmpty { return }
-            let result = write(batch)
-            for (index, entry) in batch.enumerated() {
-                guard let completion = entry.completion else { continue }
-                completion(result.map { $0[index] })
-            }
-        }
-    }
-
-    private func write(_ batch: [PendingEntry]) -> Result<[[UInt64]], AuditError> {
-        if let failure = pending.withLock({ $0.failure }) { return .failure(failure) }
-        var buffer: [UInt8] = []
-        var sequences: [[UInt64]] = []
-        sequences.reserveCapacity(batch.count)
-        var sequence = lastSequence
-        var hash = lastHash
-        for entry in batch {
-            var numbers: [UInt64] = []
-            for members in entry.members {
-                sequence += 1
-                let framed = AuditLine.make(sequence: sequence, members: members, previous: hash)
-                buffer.append(contentsOf: framed.line)
-                hash = framed.hash
-                numbers.append(sequence)
-            }
-            sequences.append(numbers)
-        }
-        do throws(AuditError) {
-            if !buffer.isEmpty {
-                try rotateIfNeeded(nextSequence: lastSequence + 1)
-                try writeAll(buffer)
-                if configuration.synchronizesWrites, fdatasync(fileDescriptor) != 0 {
-                    throw AuditError(.writeFailed, "fsync of the audit log failed: \(String(cString: strerror(errno)))")
-                }
-            }
-        } catch {
-            pending.withLock { $0.failure = error }
-            return .failure(error)
-        }
-        lastSequence = sequence
-        lastHash = hash
-        segmentBytes += buffer.count
-        return .success(sequences)
-    }
-
-    private func writeAll(_ buffer: [UInt8]) throws(AuditError) {
-        var offset = 0
-        while offset < buffer.count {
-            let written = buffer.withUnsafeBytes { raw in
-                Glibc.write(fileDescriptor, raw.baseAddress! + offset, raw.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw AuditError(.writeFailed, "write to the audit log failed: \(String(cString: strerror(errno)))")
-            }
-            offset += written
-        }
-    }
-
-    /// Starts a new segment once the current one is full. If the new file cannot be created (for
-    /// example, out of descriptors for a moment) the batch goes to the current segment and rotation
-    /// is tried again with the next batch: a full segment is no reason to fail closed.
-    private func rotateIfNeeded(nextSequence: UInt64) throws(AuditError) {
-        guard segmentBytes >= configuration.segmentMaximumBytes else { return }
-        let path = configuration.directory + "/" + AuditSegments.fileName(firstSequence: nextSequence)
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        guard fsync(fileDescriptor) == 0 else {
-            Glibc.close(fd)
-            unlink(path)
-            throw AuditError(.writeFailed, "fsync of the audit log failed: \(String(cString: strerror(errno)))")
-        }
-        Glibc.close(fileDescriptor)
-        fileDescriptor = fd
-        segmentBytes = 0
-        AuditRecovery.syncDirectory(configuration.directory)
     }
 }

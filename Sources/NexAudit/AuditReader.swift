@@ -31,15 +31,15 @@ public struct AuditReader {
                 throw AuditError(.unreadable, "cannot read audit segment \(path)")
             }
             let bytes = [UInt8](data)
-            var start = 0
             var number = 0
-            while start < bytes.count {
+            var stopped = false
+            try LineScan.forEachLine(in: bytes) { range, torn in
                 number += 1
-                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n"))
-                let line = Line(segment: name, number: number, bytes: bytes[start..<(end ?? bytes.count)], isTorn: end == nil)
-                guard try body(line) else { return }
-                start = (end ?? bytes.count) + 1
+                let line = Line(segment: name, number: number, bytes: bytes[range], isTorn: torn)
+                guard try body(line) else { stopped = true; return false }
+                return true
             }
+            if stopped { return }
         }
     }
 

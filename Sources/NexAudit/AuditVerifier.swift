@@ -2,96 +2,54 @@ import Foundation
 import NexCrypto
 import NexWire
 
-/// Walks the whole log and checks it: every record's own hash, the chain links, the sequence, every
-/// stored certificate's fingerprint and every stored notice signature.
+/// Walks the whole log and checks it: every record's own hash, the chain links, the sequence, the
+/// Merkle tree against every signed checkpoint, witness checkpoints, every stored certificate's
+/// fingerprint and (unless turned off) every stored notice signature.
 ///
 /// Findings are values (``AuditVerification``), not throws: the first problem stops the walk and
-/// names the record.
+/// names the record (or the witness).
 public enum AuditVerifier {
-    /// Verifies the log in `directory`.
-    /// - Throws: ``AuditError`` only when the log cannot be read at all.
-    public static func verify(directory: String) throws -> AuditVerification {
-        let reader = AuditReader(directory: directory)
-        var result = AuditVerification()
-        var expectedSequence: UInt64 = 1
-        var previousHash = AuditLine.genesisHash
-        var certificates: [String: Certificate] = [:]
-        let segments = try reader.segments()
-        result.segmentCount = segments.count
-        try reader.forEachLine(in: segments) { line in
-            if line.isTorn {
-                if line.segment == segments.last {
-                    result.tornTail = AuditVerification.Location(segment: line.segment, line: line.number, sequence: expectedSequence)
-                    // A complete record that only lost its line end is still checked (and counted).
-                    if check(line, expectedSequence: expectedSequence, previousHash: previousHash,
-                             certificates: &certificates, result: &result) == nil {
-                        previousHash = AuditLine.split(line.bytes)!.storedHash
-                        result.recordCount += 1
-                        result.tornTailIsCompleteRecord = true
-                    }
-                } else {
-                    result.problem = .init(segment: line.segment, line: line.number, sequence: expectedSequence,
-                                           reason: "record has no line end in the middle of the log")
-                }
-                return false
-            }
-            if let problem = check(line, expectedSequence: expectedSequence, previousHash: previousHash,
-                                   certificates: &certificates, result: &result) {
-                result.problem = problem
-                return false
-            }
-            // check() validated the frame, so split() succeeds here.
-            previousHash = AuditLine.split(line.bytes)!.storedHash
-            expectedSequence += 1
-            result.recordCount += 1
-            return true
-        }
-        result.lastHash = previousHash
-        return result
+    /// What to check beyond the log itself.
+    public struct Options: Sendable {
+        /// Re-verify every accepted notice's signature (and parse every record as JSON). Default true.
+        public var checksSignatures = true
+        /// The audit certificate that signs checkpoints; without it their signatures are not checked
+        /// (counted in ``AuditVerification/uncheckedCheckpointSignatures``).
+        public var auditCertificate: Certificate?
+        /// Checkpoints nodes saw, with a label for reports: the log must extend each.
+        public var witnesses: [(label: String, checkpoint: SignedCheckpoint)] = []
+        /// Also use `<dir>/checkpoint.json` (nexd's latest) as a witness. Default true.
+        public var usesCheckpointFile = true
+
+        /// Default options: everything, no audit certificate, no witnesses.
+        public init() {}
     }
 
-    private static func check(
-        _ line: AuditReader.Line, expectedSequence: UInt64, previousHash: SHA256Digest,
-        certificates: inout [String: Certificate], result: inout AuditVerification
-    ) -> AuditVerification.Problem? {
-        func problem(_ reason: String) -> AuditVerification.Problem {
-            .init(segment: line.segment, line: line.number, sequence: expectedSequence, reason: reason)
+    /// Verifies the log in `directory` with the default options.
+    /// - Throws: ``AuditError`` only when the log cannot be read at all.
+    public static func verify(directory: String) throws -> AuditVerification {
+        try verify(directory: directory, options: Options())
+    }
+
+    /// Verifies the log in `directory`.
+    /// - Throws: ``AuditError`` only when the log (or the checkpoint file) cannot be read at all.
+    public static func verify(directory: String, options: Options) throws -> AuditVerification {
+        var walk = AuditVerifierWalk(options: options)
+        if options.usesCheckpointFile, let latest = try AuditCheckpointFile.read(directory: directory) {
+            walk.witnesses.append(.init(label: AuditCheckpointFile.name + " (nexd's latest checkpoint)", checkpoint: latest))
         }
-        guard let (core, storedHash) = AuditLine.split(line.bytes) else {
-            return problem("record is not framed (no trailing hash member); it was altered or is not an audit record")
+        let reader = AuditReader(directory: directory)
+        let segments = try reader.segments()
+        walk.result.segmentCount = segments.count
+        var lastLocation = (segment: segments.last ?? "", line: 0)
+        try reader.forEachLine(in: segments) { line in
+            lastLocation = (line.segment, line.number)
+            return walk.visit(line, isLastSegment: line.segment == segments.last)
         }
-        guard SHA256.hash(core) == storedHash else {
-            return problem("record content does not match its hash: the record was altered")
+        if walk.result.problem == nil {
+            walk.finish(after: lastLocation)
         }
-        guard let record = AuditRecord(segment: line.segment, line: line.number, bytes: Array(line.bytes)) else {
-            return problem("record is not valid JSON")
-        }
-        guard let sequence = record.sequence else { return problem("record has no sequence number") }
-        guard sequence == expectedSequence else {
-            return problem("sequence \(sequence) where \(expectedSequence) was expected: records were removed, inserted or reordered")
-        }
-        guard record.string("prev") == previousHash.hex else {
-            return problem("link to the previous record does not match its hash: a record before it was altered, removed or reordered")
-        }
-        if line.number == 1, AuditSegments.firstSequence(ofFileName: line.segment) != sequence {
-            return problem("segment name announces another first sequence: segments were renamed or removed")
-        }
-        switch record.event {
-        case "certificate":
-            guard let der = record.base64("certificate"), let certificate = try? Certificate(der: der) else {
-                return problem("stored certificate cannot be decoded")
-            }
-            guard certificate.fingerprint.hex == record.string("cert") else {
-                return problem("stored certificate does not match its fingerprint")
-            }
-            certificates[certificate.fingerprint.hex] = certificate
-        case "publish" where record.string("outcome") == "accepted":
-            if let reason = checkSignature(record, certificates: certificates) { return problem(reason) }
-            result.verifiedSignatures += 1
-        default:
-            break
-        }
-        return nil
+        return walk.result
     }
 
     /// Re-verifies an accepted publish's stored envelope against its stored originator certificate.
@@ -114,42 +72,4 @@ public enum AuditVerifier {
         else { return "notice signature does not verify with the stored originator certificate" }
         return nil
     }
-}
-
-/// The outcome of ``AuditVerifier/verify(directory:)``.
-public struct AuditVerification: Sendable {
-    /// Where in the log.
-    public struct Location: Sendable, Equatable {
-        public var segment: String
-        public var line: Int
-        public var sequence: UInt64
-    }
-
-    /// The first problem found.
-    public struct Problem: Sendable, Equatable, CustomStringConvertible {
-        public var segment: String
-        public var line: Int
-        /// The sequence number the record should have.
-        public var sequence: UInt64
-        public var reason: String
-
-        public var description: String {
-            "record \(sequence) (\(segment) line \(line)): \(reason)"
-        }
-    }
-
-    public var segmentCount = 0
-    public var recordCount = 0
-    public var verifiedSignatures = 0
-    public var lastHash = AuditLine.genesisHash
-    /// Set when the log has been tampered with (or damaged beyond a torn tail).
-    public var problem: Problem?
-    /// Set when the last record is torn (a crash artefact nexd repairs at its next start).
-    public var tornTail: Location?
-    /// True when the torn final line is a complete, valid record that lacks only its line end
-    /// (nexd restores the line end and keeps the record).
-    public var tornTailIsCompleteRecord = false
-
-    /// True when the log verified completely and has no torn tail.
-    public var isIntact: Bool { problem == nil && tornTail == nil }
 }

@@ -1,44 +1,57 @@
 import ArgumentParser
+import Foundation
 import NexAudit
+import NexCrypto
 
 /// `nex audit`: review and verify the audit trail.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Review and verify the audit trail.",
-        subcommands: [Verify.self]
+        subcommands: [
+            AuditVerifyCommand.self, AuditProveCommand.self, AuditCheckProofCommand.self, AuditConsistencyCommand.self,
+            AuditQueryCommand.self, AuditTailCommand.self, AuditTraceCommand.self, AuditStatsCommand.self, AuditIndexCommand.self,
+        ]
     )
+}
 
-    struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Walk the hash chain and re-verify every stored notice signature.",
-            discussion: """
-                Exit status: 0 intact; 1 tampered or damaged (the first bad record is named); \
-                3 only a torn final record (a crash artefact nexd repairs at its next start).
-                """
-        )
+/// `--dir`, shared by every audit subcommand.
+struct AuditDirectoryOptions: ParsableArguments {
+    @Option(name: .long, help: "Audit directory.")
+    var dir: String = "var/audit"
 
-        @Option(name: .long, help: "Audit directory.")
-        var dir: String = "var/audit"
+    func validate() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("no audit directory at \(dir); pass --dir with the daemon's audit.directory")
+        }
+    }
+}
 
-        func run() throws {
-            let result = try AuditVerifier.verify(directory: dir)
-            if let problem = result.problem {
-                print("TAMPERED: \(problem)")
-                print("checked \(plural(result.recordCount, "record")) before it in \(plural(result.segmentCount, "segment"))")
-                throw ExitCode(1)
+/// `--audit-cert`, shared by the commands that check checkpoint signatures.
+struct AuditCertificateOptions: ParsableArguments {
+    static let defaultPath = "Certs/dev/audit.pem"
+
+    @Option(name: .customLong("audit-cert"), help: "Audit certificate (PEM) that signs checkpoints.")
+    var auditCert: String = defaultPath
+
+    /// The certificate, or `nil` when the default path does not exist.
+    func load(required: Bool) throws -> Certificate? {
+        guard FileManager.default.fileExists(atPath: auditCert) else {
+            if required || auditCert != Self.defaultPath {
+                throw ValidationError("no audit certificate at \(auditCert); pass --audit-cert with the PEM the CA issued for nexd's audit key")
             }
-            let state = result.tornTail == nil ? "chain intact" : "chain intact up to a torn tail"
-            print("audit log \(dir): \(plural(result.recordCount, "record")) in \(plural(result.segmentCount, "segment")), \(state), \(plural(result.verifiedSignatures, "notice signature")) verified")
-            print("head: sequence \(result.recordCount), hash \(result.lastHash.hex)")
-            if let torn = result.tornTail {
-                if result.tornTailIsCompleteRecord {
-                    print("TORN TAIL: \(torn.segment) line \(torn.line) (record \(torn.sequence)) is complete but lacks its line end; nexd restores it and records the repair at its next start")
-                } else {
-                    print("TORN TAIL: \(torn.segment) line \(torn.line) (record \(torn.sequence)) is incomplete; nexd cuts it off and records the repair at its next start")
-                }
-                throw ExitCode(3)
+            return nil
+        }
+        do {
+            guard let certificate = try Certificate.certificates(pemFile: auditCert).first else {
+                throw ValidationError("\(auditCert) holds no certificate; pass --audit-cert with a PEM certificate")
             }
+            return certificate
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("cannot read the audit certificate \(auditCert): \(error)")
         }
     }
 }

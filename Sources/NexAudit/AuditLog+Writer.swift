@@ -1,0 +1,123 @@
+import Foundation
+import NexCrypto
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension AuditLog {
+    /// Writer queue: takes every pending entry, writes and syncs it, runs completions; repeats.
+    func drain() {
+        while true {
+            let batch = pending.withLock { state -> [PendingEntry] in
+                let taken = state.entries
+                state.entries = []
+                if taken.isEmpty { state.drainScheduled = false }
+                return taken
+            }
+            if batch.isEmpty { return }
+            let result = write(batch)
+            if case .success(let outcome) = result {
+                for checkpoint in outcome.checkpoints { publish(checkpoint) }
+                // Before the completions, so a checkpoint due now precedes what callers append next.
+                scheduleCheckpointIfDue()
+            }
+            for (index, entry) in batch.enumerated() {
+                guard let completion = entry.completion else { continue }
+                completion(result.map { $0.sequences[index] })
+            }
+        }
+    }
+
+    private func write(_ batch: [PendingEntry]) -> Result<(sequences: [[UInt64]], checkpoints: [SignedCheckpoint]), AuditError> {
+        if let failure = pending.withLock({ $0.failure }) { return .failure(failure) }
+        var buffer: [UInt8] = []
+        var sequences: [[UInt64]] = []
+        var checkpoints: [SignedCheckpoint] = []
+        sequences.reserveCapacity(batch.count)
+        var sequence = lastSequence
+        var hash = lastHash
+        var newTree = tree
+        var sinceCheckpoint = recordsSinceCheckpoint
+        do throws(AuditError) {
+            for entry in batch {
+                var numbers: [UInt64] = []
+                var allMembers = entry.members
+                if entry.isCheckpoint {
+                    // Placeholders are only queued when a signer is configured.
+                    let signer = configuration.checkpointSigner!
+                    let checkpoint = try signer.sign(size: newTree.size, root: newTree.root, timeMillis: Self.nowMillis())
+                    allMembers = [checkpoint.recordMembers(frontier: newTree)]
+                    checkpoints.append(checkpoint)
+                    sinceCheckpoint = 0
+                } else {
+                    sinceCheckpoint += entry.members.count
+                }
+                for members in allMembers {
+                    sequence += 1
+                    let framed = AuditLine.make(sequence: sequence, members: members, previous: hash)
+                    leafHasher.update([0])
+                    framed.line.withUnsafeBytes { leafHasher.update(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+                    newTree.append(leafHash: leafHasher.finalize())
+                    buffer.append(contentsOf: framed.line)
+                    hash = framed.hash
+                    numbers.append(sequence)
+                }
+                sequences.append(numbers)
+            }
+            if !buffer.isEmpty {
+                try rotateIfNeeded(nextSequence: lastSequence + 1)
+                try writeAll(buffer)
+                if configuration.synchronizesWrites, fdatasync(fileDescriptor) != 0 {
+                    throw AuditError(.writeFailed, "fsync of the audit log failed: \(String(cString: strerror(errno)))")
+                }
+            }
+        } catch {
+            pending.withLock { $0.failure = error }
+            return .failure(error)
+        }
+        lastSequence = sequence
+        lastHash = hash
+        tree = newTree
+        recordsSinceCheckpoint = sinceCheckpoint
+        segmentBytes += buffer.count
+        return .success((sequences, checkpoints))
+    }
+
+    private func writeAll(_ buffer: [UInt8]) throws(AuditError) {
+        var offset = 0
+        while offset < buffer.count {
+            let written = buffer.withUnsafeBytes { raw in
+                Glibc.write(fileDescriptor, raw.baseAddress! + offset, raw.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw AuditError(.writeFailed, "write to the audit log failed: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+
+    /// Starts a new segment once the current one is full. If the new file cannot be created (for
+    /// example, out of descriptors for a moment) the batch goes to the current segment and rotation
+    /// is tried again with the next batch: a full segment is no reason to fail closed.
+    private func rotateIfNeeded(nextSequence: UInt64) throws(AuditError) {
+        guard segmentBytes >= configuration.segmentMaximumBytes else { return }
+        let path = configuration.directory + "/" + AuditSegments.fileName(firstSequence: nextSequence)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        guard fsync(fileDescriptor) == 0 else {
+            Glibc.close(fd)
+            unlink(path)
+            throw AuditError(.writeFailed, "fsync of the audit log failed: \(String(cString: strerror(errno)))")
+        }
+        Glibc.close(fileDescriptor)
+        fileDescriptor = fd
+        segmentBytes = 0
+        AuditRecovery.syncDirectory(configuration.directory)
+    }
+
+    static func nowMillis() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+}

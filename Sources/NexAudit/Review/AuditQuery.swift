@@ -1,0 +1,66 @@
+/// Filters over audit records for `nex audit query`, `tail` and `stats`. Every filter given must
+/// match (lists: any of their values). Empty filters match everything.
+public struct AuditQuery: Sendable {
+    /// Node ids: the record's `node`, or a recipient or withheld subscriber of a `route`.
+    public var nodes: [String] = []
+    public var countries: [String] = []
+    public var topic: TopicPattern?
+    /// Notice kinds (`kind` member).
+    public var kinds: [String] = []
+    /// Event types (`publish`, `route`, …).
+    public var events: [String] = []
+    public var outcomes: [String] = []
+    public var reasons: [String] = []
+    /// A message id: its `msg`, or a receipt naming it.
+    public var messageID: String?
+    /// Inclusive lower and exclusive upper bound of `time`, Unix milliseconds.
+    public var since: Int64?
+    public var until: Int64?
+
+    /// A query that matches every record.
+    public init() {}
+
+    /// Whether `record` passes every filter.
+    public func matches(_ record: AuditRecord) -> Bool {
+        if since != nil || until != nil {
+            guard let time = record.timeMillis else { return false }
+            if let since, time < since { return false }
+            if let until, time >= until { return false }
+        }
+        if !events.isEmpty, !events.contains(record.event ?? "") { return false }
+        if !outcomes.isEmpty, !outcomes.contains(record.string("outcome") ?? "") { return false }
+        if !reasons.isEmpty, !reasons.contains(record.string("reason") ?? "") { return false }
+        if !kinds.isEmpty, !kinds.contains(record.string("kind") ?? "") { return false }
+        if !countries.isEmpty, !countries.contains(record.string("country") ?? "") { return false }
+        if let topic, !(record.string("topic").map(topic.matches) ?? false) { return false }
+        if let messageID, record.string("msg") != messageID, !record.strings("received").contains(messageID) { return false }
+        if !nodes.isEmpty {
+            let involved = [record.string("node")].compactMap { $0 } + record.objects("recipients").compactMap { $0["node"] as? String }
+                + record.objects("withheld").compactMap { $0["node"] as? String }
+            if !involved.contains(where: nodes.contains) { return false }
+        }
+        return true
+    }
+
+    /// Calls `body` with each matching record in log order (`false` stops). With a message id the
+    /// index is used (updated first) unless `usesIndex` is false.
+    /// - Throws: ``AuditError`` when the log cannot be read.
+    public func run(directory: String, usesIndex: Bool = true, _ body: (AuditRecord) throws -> Bool) throws {
+        if let messageID, usesIndex {
+            for record in try AuditIndex(directory: directory).records(message: messageID) where matches(record) {
+                guard try body(record) else { return }
+            }
+            return
+        }
+        try AuditReader(directory: directory).forEachRecord { record in
+            matches(record) ? try body(record) : true
+        }
+    }
+}
+
+extension AuditRecord {
+    /// A string-array member (`received`).
+    public func strings(_ key: String) -> [String] { members[key] as? [String] ?? [] }
+    /// An array-of-objects member (`recipients`, `withheld`).
+    public func objects(_ key: String) -> [[String: Any]] { members[key] as? [[String: Any]] ?? [] }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import NexCrypto
+
+/// The chain of custody of one message, from its records: who published it with which certificate,
+/// what nexd decided, who it was routed to or withheld from and why, and who confirmed receipt.
+public struct AuditTrace: Sendable {
+    /// One subscriber of the routing decision.
+    public struct Recipient: Sendable, Equatable {
+        public var node: String
+        public var connection: Int64?
+        /// Subscription ids (recipients) or the reason it was withheld.
+        public var subscriptions: [Int64] = []
+        public var reason: String?
+    }
+
+    /// One receipt naming the message.
+    public struct Receipt: Sendable, Equatable {
+        public var node: String
+        public var connection: Int64?
+        public var time: String
+        public var sequence: UInt64
+    }
+
+    public var messageID: String
+    /// The publish records (accepted, refused or duplicate), in log order.
+    public var publishes: [AuditRecord] = []
+    /// The routing decision, if the message was accepted.
+    public var route: AuditRecord?
+    public var recipients: [Recipient] = []
+    public var withheld: [Recipient] = []
+    public var receipts: [Receipt] = []
+    /// The result of re-verifying the stored signature now (`nil` when not accepted or not checked).
+    public var signatureCheck: String?
+
+    /// The accepted publish, if any.
+    public var acceptance: AuditRecord? { publishes.first { $0.string("outcome") == "accepted" } }
+
+    /// Recipients with no receipt naming the message.
+    public var unreceipted: [Recipient] {
+        recipients.filter { recipient in
+            !receipts.contains { $0.node == recipient.node && ($0.connection == nil || recipient.connection == nil || $0.connection == recipient.connection) }
+        }
+    }
+
+    /// Builds the trace from the message's records; `certificate` finds a stored originator
+    /// certificate record by fingerprint for re-verifying the signature.
+    public init(messageID: String, records: [AuditRecord], certificate: (String) -> AuditRecord? = { _ in nil }) {
+        self.messageID = messageID
+        for record in records.sorted(by: { ($0.sequence ?? 0) < ($1.sequence ?? 0) }) {
+            switch record.event {
+            case "publish" where record.string("msg") == messageID:
+                publishes.append(record)
+            case "route" where record.string("msg") == messageID:
+                route = record
+                recipients = record.objects("recipients").map {
+                    Recipient(node: $0["node"] as? String ?? "?", connection: ($0["conn"] as? NSNumber)?.int64Value,
+                              subscriptions: ($0["subs"] as? [NSNumber])?.map(\.int64Value) ?? [])
+                }
+                withheld = record.objects("withheld").map {
+                    Recipient(node: $0["node"] as? String ?? "?", connection: ($0["conn"] as? NSNumber)?.int64Value,
+                              reason: $0["reason"] as? String)
+                }
+            case "receipt" where record.strings("received").contains(messageID):
+                receipts.append(Receipt(node: record.string("node") ?? "?", connection: record.integer("conn"),
+                                        time: record.string("time") ?? "?", sequence: record.sequence ?? 0))
+            default:
+                break
+            }
+        }
+        if let acceptance, let fingerprint = acceptance.string("cert") {
+            if let stored = certificate(fingerprint), let der = stored.base64("certificate"), let parsed = try? Certificate(der: der) {
+                signatureCheck = AuditVerifier.checkSignature(acceptance, certificates: [fingerprint: parsed])
+                    .map { "FAILED: \($0)" } ?? "valid (re-verified now with the stored originator certificate)"
+            } else {
+                signatureCheck = "not re-verified: the originator certificate \(fingerprint) is not stored in the log"
+            }
+        }
+    }
+}
