@@ -19,6 +19,10 @@ public final class NexConnection {
     private var pending: [Frame] = []
     private var readBuffer = [UInt8](repeating: 0, count: 16 * 1024)
     private var isClosed = false
+    /// The newest signed audit checkpoint nexd sent (in `welcome` or pushed), encoded.
+    public private(set) var latestCheckpoint: [UInt8]?
+    /// Called with each checkpoint nexd pushes (checkpoint frames are not queued as frames).
+    public var onCheckpoint: (([UInt8]) -> Void)?
 
     /// Connects, completes the TLS handshake, says hello and waits for the welcome.
     ///
@@ -54,6 +58,7 @@ public final class NexConnection {
                 throw ClientError(.protocolError, "expected welcome, got \(first)")
             }
             self.welcome = welcome
+            latestCheckpoint = welcome.checkpoint
         } catch {
             close()
             throw error
@@ -113,6 +118,11 @@ public final class NexConnection {
                 if let frame = try decoder.next() {
                     if case .error(let code, let reason) = frame {
                         throw ClientError(.refused(code), "nexd refused: \(code.name): \(reason)")
+                    }
+                    if case .checkpoint(let bytes) = frame {
+                        latestCheckpoint = bytes
+                        onCheckpoint?(bytes)
+                        continue
                     }
                     return frame
                 }

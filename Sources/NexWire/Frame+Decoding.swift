@@ -91,6 +91,10 @@ extension Frame {
             let fingerprint = try r.readFixed(WireLimits.fingerprintLength, "fingerprint")
             frame = .certificateResponse(fingerprint: fingerprint, der: try r.readBytes32("der"))
             try r.expectEnd()
+        case .checkpoint:
+            var r = WireReader(body, context: "checkpoint")
+            frame = .checkpoint(bytes: try r.readBytes32("checkpoint"))
+            try r.expectEnd()
         case .ping:
             var r = WireReader(body, context: "ping")
             frame = .ping(nonce: try r.readU64("nonce"))

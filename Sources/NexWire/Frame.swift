@@ -37,6 +37,9 @@ public enum Frame: Sendable, Equatable {
     case pong(nonce: UInt64)
     /// Connection-level error; the server closes after sending it (0x7F).
     case error(code: WireErrorCode, reason: String)
+    /// The server's latest signed audit checkpoint (its encoding: docs/AUDIT.md); nodes keep the
+    /// newest as a witness of the log.
+    case checkpoint(bytes: [UInt8])
 
     /// The frame's type byte.
     public var type: FrameType {
@@ -58,6 +61,7 @@ public enum Frame: Sendable, Equatable {
         case .ping: .ping
         case .pong: .pong
         case .error: .error
+        case .checkpoint: .checkpoint
         }
     }
 }

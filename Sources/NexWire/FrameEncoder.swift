@@ -82,6 +82,8 @@ public struct FrameEncoder {
         case .certificateResponse(let fingerprint, let der):
             out.writeFixed(fingerprint, count: WireLimits.fingerprintLength)
             out.writeBytes32(der)
+        case .checkpoint(let bytes):
+            out.writeBytes32(bytes)
         case .ping(let nonce), .pong(let nonce):
             out.writeU64(nonce)
         case .error(let code, let reason):

@@ -32,6 +32,8 @@ public enum FrameType: UInt8, Sendable, CaseIterable {
     case ping = 0x50
     /// Liveness answer.
     case pong = 0x51
+    /// A signed audit checkpoint pushed by the server (S→C).
+    case checkpoint = 0x60
     /// Connection-level error; the server closes after it.
     case error = 0x7F
 }

@@ -14,6 +14,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Development PKI directory; the node's files are nodes/<id>.pem and .key.")
     var pki: String = "Certs/dev"
 
+    @Option(name: .long, help: "Name (DNS or IP) nexd's certificate must carry (default: the --server host).")
+    var serverName: String?
+
     @Option(name: .long, help: "Certificate PEM (overrides the one from --pki).")
     var cert: String?
 
@@ -48,8 +51,10 @@ struct ConnectionOptions: ParsableArguments {
     /// Connects as the node.
     func connect(credentials: NodeCredentials) throws -> NexConnection {
         let (host, port) = split(server)!
+        // Check that the server's certificate names the host we dialled, so no other certificate
+        // from the same CA (a node's, the audit identity's) can pose as nexd.
         let context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key,
-                                            trustRoots: credentials.trustRoots, serverName: nil)
+                                            trustRoots: credentials.trustRoots, serverName: serverName ?? host)
         return try NexConnection(host: host, port: port, context: context, clientName: "nex \(NexVersion.current)")
     }
 }

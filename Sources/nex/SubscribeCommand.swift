@@ -32,6 +32,12 @@ struct SubscribeCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object per delivery.")
     var json = false
 
+    @Option(name: .long, help: "Keep the newest signed audit checkpoint nexd sends in this file (a witness for `nex audit verify --witness`).")
+    var witness: String?
+
+    @Option(name: .long, help: "Audit certificate that verifies checkpoints (default: <pki>/audit.pem).")
+    var auditCert: String?
+
     func run() throws {
         let client: NexConnection
         do {
@@ -41,6 +47,11 @@ struct SubscribeCommand: ParsableCommand {
             throw ExitCode(3)
         }
         defer { client.close() }
+        if let witness {
+            let keeper = try WitnessKeeper(path: witness, auditCertificatePath: auditCert ?? connection.pki + "/audit.pem")
+            if let first = client.latestCheckpoint { keeper.offer(first) }
+            client.onCheckpoint = { keeper.offer($0) }
+        }
         if case .refused(let nack) = try client.subscribe(filter, id: 1) {
             FileHandle.standardError.write(Data("nex subscribe: refused: \(nack.code.name): \(nack.reason)\n".utf8))
             throw ExitCode(1)

@@ -49,6 +49,8 @@ final class TestDaemon: @unchecked Sendable {
         configuration.tls.certificate = pki.serverCertificatePath
         configuration.tls.privateKey = pki.serverKeyPath
         configuration.audit.directory = root + "/audit"
+        configuration.audit.signingKey = pki.auditKeyPath
+        configuration.audit.signingCertificate = pki.auditCertificatePath
         configure(&configuration)
         self.configuration = configuration
         daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))

@@ -26,7 +26,17 @@ final class TestPKI: @unchecked Sendable {
             for: serverKey.publicKey, issuer: ca, issuerKey: caKey)
         try write(server.pemEncoded(), "nexd.pem")
         try write(serverKey.pemEncoded(), "nexd.key")
+        let auditKey = try PrivateKey.generate(.ecdsaP256SHA256)
+        let audit = try CertificateIssuer.issue(
+            CertificateProfile(subjectCommonName: "nexd-audit", notValidBefore: now - 3600, notValidAfter: now + 86_400,
+                               extendedKeyUsage: .timeStamping),
+            for: auditKey.publicKey, issuer: ca, issuerKey: caKey)
+        try write(audit.pemEncoded(), "audit.pem")
+        try write(auditKey.pemEncoded(), "audit.key")
     }
+
+    var auditCertificatePath: String { directory + "/audit.pem" }
+    var auditKeyPath: String { directory + "/audit.key" }
 
     var caPath: String { directory + "/ca.pem" }
     var serverCertificatePath: String { directory + "/nexd.pem" }

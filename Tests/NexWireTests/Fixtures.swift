@@ -62,6 +62,8 @@ enum Fixtures {
         .certificateResponse(fingerprint: fingerprint, der: []),
         .ping(nonce: 0),
         .pong(nonce: .max),
+        .checkpoint(bytes: Array(0..<120)),
+        .checkpoint(bytes: []),
         .error(code: .notInRoster, reason: "node \"x.y\" is not in the roster"),
     ]
 

@@ -53,6 +53,11 @@ extension DaemonConfiguration {
             config.audit.segmentMaximumBytes = try audit.integer(
                 "segmentMaxBytes", default: config.audit.segmentMaximumBytes, range: 4096...(1 << 34))
             config.audit.synchronizesWrites = try audit.boolean("fsync", default: config.audit.synchronizesWrites)
+            config.audit.signingKey = try audit.string("key", default: config.audit.signingKey ?? "")
+            config.audit.signingCertificate = try audit.string("certificate", default: config.audit.signingCertificate ?? "")
+            config.audit.checkpointEveryRecords = try audit.integer(
+                "checkpointEveryRecords", default: config.audit.checkpointEveryRecords, range: 1...10_000_000)
+            config.audit.checkpointInterval = .seconds(try audit.integer("checkpointIntervalSeconds", default: 10, range: 1...86_400))
             try audit.rejectUnknownKeys()
         }
         if var limits = try top.mapping("limits") {

@@ -25,6 +25,12 @@ public struct DaemonConfiguration: Sendable {
         public var directory = "var/audit"
         public var segmentMaximumBytes = 64 << 20
         public var synchronizesWrites = true
+        /// The key and certificate that sign checkpoints; nil = no checkpoints (tests only).
+        public var signingKey: String? = "Certs/dev/audit.key"
+        public var signingCertificate: String? = "Certs/dev/audit.pem"
+        /// A checkpoint is written after this many records, or this long, whichever comes first.
+        public var checkpointEveryRecords = 1000
+        public var checkpointInterval = Duration.seconds(10)
     }
 
     /// Protocol and resource limits.

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NexAudit
 import NexCrypto
+import NexWire
 import Synchronization
 
 #if canImport(Glibc)
@@ -27,8 +28,8 @@ public final class NexDaemon: @unchecked Sendable {
     private var isStopped = false
     /// Listener-queue state: whether the accept source is suspended after EMFILE.
     private var isAcceptPaused = false
-    /// Every live connection, handshaking or open (for shutdown).
-    private let registry = Mutex<[UInt64: Connection]>([:])
+    /// Every live connection, handshaking or open (for shutdown and checkpoint broadcasts).
+    private let registry = ConnectionRegistry()
 
     /// Loads the TLS identity, opens the audit log (repairing a torn tail) and rebuilds the replay
     /// cache. Does not listen yet.
@@ -42,6 +43,9 @@ public final class NexDaemon: @unchecked Sendable {
         var auditConfiguration = AuditLog.Configuration(directory: configuration.audit.directory)
         auditConfiguration.segmentMaximumBytes = configuration.audit.segmentMaximumBytes
         auditConfiguration.synchronizesWrites = configuration.audit.synchronizesWrites
+        auditConfiguration.checkpointSigner = try Self.makeCheckpointSigner(configuration)
+        auditConfiguration.checkpointEveryRecords = configuration.audit.checkpointEveryRecords
+        auditConfiguration.checkpointInterval = configuration.audit.checkpointInterval
         let audit: AuditLog
         do {
             audit = try AuditLog(configuration: auditConfiguration, nowMillis: now)
@@ -65,6 +69,32 @@ public final class NexDaemon: @unchecked Sendable {
             throw DaemonError("cannot read the audit log to rebuild the replay cache: \(error)")
         }
         context = ServerContext(configuration: configuration, tlsContext: tlsContext, audit: audit, broker: broker, logger: logger)
+        // Every new checkpoint goes to every connected node, which may keep it as a witness.
+        let registry = self.registry
+        audit.onCheckpoint { checkpoint in
+            let frame = Frame.checkpoint(bytes: checkpoint.encoded())
+            for connection in registry.all { connection.send(frame) }
+        }
+    }
+
+    private static func makeCheckpointSigner(_ configuration: DaemonConfiguration) throws(DaemonError) -> CheckpointSigner? {
+        guard let keyPath = configuration.audit.signingKey, let certificatePath = configuration.audit.signingCertificate else {
+            return nil
+        }
+        do {
+            let key = try PrivateKey(pemFile: keyPath)
+            guard let certificate = try Certificate.certificates(pemFile: certificatePath).first else {
+                throw DaemonError("no certificate in \(certificatePath) (\(configuration.sourcePath): audit.certificate)")
+            }
+            guard certificate.publicKey == key.publicKey else {
+                throw DaemonError("\(keyPath) is not the key of \(certificatePath) (\(configuration.sourcePath): audit.key)")
+            }
+            return CheckpointSigner(key: key, certificate: certificate)
+        } catch let error as DaemonError {
+            throw error
+        } catch {
+            throw DaemonError("cannot load the audit signing key \(keyPath) or certificate \(certificatePath) (\(configuration.sourcePath): audit.key, audit.certificate): \(error)")
+        }
     }
 
     /// Loads the TLS files the way ``init(configuration:logger:)`` does (for `--check-config`).
@@ -172,10 +202,10 @@ public final class NexDaemon: @unchecked Sendable {
                 let connection = try Connection(id: id, fileDescriptor: fd, peer: peer, context: context)
                 liveConnections.add(1, ordering: .relaxed)
                 context.pendingHandshakes.add(1, ordering: .relaxed)
-                registry.withLock { $0[id] = connection }
+                registry.insert(connection)
                 connection.onClosed = { [weak self] in
                     self?.liveConnections.subtract(1, ordering: .relaxed)
-                    _ = self?.registry.withLock { $0.removeValue(forKey: id) }
+                    self?.registry.remove(id)
                 }
                 connection.start()
             } catch {
@@ -217,7 +247,7 @@ public final class NexDaemon: @unchecked Sendable {
                 acceptSource?.cancel()
                 acceptSource = nil
             }
-            let connections = registry.withLock { Array($0.values) }
+            let connections = registry.all
             for connection in connections {
                 connection.queue.sync { connection.setReading(suspended: true, for: .closing) }
             }

@@ -40,7 +40,7 @@ extension Connection {
             protocolError(WireError(.protocolViolation, "hello was already received"))
         case .pong:
             break
-        case .welcome, .ack, .nack, .suback, .subnack, .unsuback, .deliver, .certificateResponse, .error:
+        case .welcome, .ack, .nack, .suback, .subnack, .unsuback, .deliver, .certificateResponse, .error, .checkpoint:
             protocolError(WireError(.protocolViolation, "\(frame.type) frames are sent by nexd, not to it"))
         }
     }

@@ -56,7 +56,8 @@ extension Connection {
             maximumFrameSize: UInt32(limits.maximumFrameSize),
             maximumSubscriptions: UInt16(clamping: limits.maximumSubscriptionsPerConnection),
             replayWindowSeconds: UInt32(limits.replayWindow.components.seconds),
-            serverTimeMillis: UInt64(WallClock.nowMillis()), extensions: [])))
+            serverTimeMillis: UInt64(WallClock.nowMillis()),
+            extensions: context.audit.latestCheckpoint.map { [WireExtension(tag: Welcome.checkpointTag, value: $0.encoded())] } ?? [])))
         flush()
     }
 

@@ -87,7 +87,9 @@ public struct DevelopmentPKI: Sendable {
                       certificatePath: serverCertificatePath, keyPath: serverKeyPath)
         }
         if !FileManager.default.fileExists(atPath: auditCertificatePath) {
-            try issue("nexd-audit", usage: nil, certificatePath: auditCertificatePath, keyPath: auditKeyPath)
+            // timeStamping: a checkpoint is a signed statement of the log at a time. Never serverAuth
+            // or clientAuth, so the audit identity cannot pose as nexd or as a node.
+            try issue("nexd-audit", usage: .timeStamping, certificatePath: auditCertificatePath, keyPath: auditKeyPath)
         }
         for id in nodeIDs {
             if FileManager.default.fileExists(atPath: nodeCertificatePath(id)) {
