@@ -43,6 +43,8 @@ public struct BenchmarkDaemonConfig: Sendable {
             audit:
               directory: \(setup.auditDirectory)
               fsync: \(limits.fsync)
+              key: \(pki.auditKeyPath)
+              certificate: \(pki.auditCertificatePath)
             limits:
               maxConnections: \(limits.maxConnections)
               maxPendingHandshakes: \(limits.maxPendingHandshakes)
