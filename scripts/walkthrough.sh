@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The README walk-through, run end to end in a scratch copy of Config/ (its own PKI, audit log and
 # a free port), so it never touches your Certs/dev or var/audit. Prints what each node sees.
-#   bash scripts/walkthrough.sh
+#   bash scripts/walkthrough.sh          (KEEP=1 keeps the scratch folder and says where)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build >/dev/null
 BIN=$(swift build --show-bin-path)
 W=$(mktemp -d)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  if [ -n "${KEEP:-}" ]; then echo; echo "kept the scratch folder: $W"; else rm -rf "$W"; fi
+}
 trap cleanup EXIT
 mkdir -p "$W/Config"
 cp -r Config/examples "$W/Config/"
@@ -42,7 +45,7 @@ nex publish Config/examples/red.json --node gs.fr.lyon --topic notice.red.rw
 step "3. The Busia border point reports a hit to the data owner, Rwanda (hit.rw)"
 nex publish Config/examples/hit.json --node bcp.ke.busia --topic hit.rw
 step "4. NCB Kigali sends a diffusion to Uganda and Kenya only (Tanzania is subscribed but not named)"
-nex publish Config/examples/diffusion.json --node ncb.rw.kigali --topic diffusion.rw --allow-country ug ke
+nex publish Config/examples/diffusion.json --node ncb.rw.kigali --topic diffusion.rw --allow-country ug ke | tee diffusion.ack
 step "An NCB may not publish a notice (only the General Secretariat does)"
 nex publish Config/examples/red.json --node ncb.rw.kigali --topic notice.red.rw || true
 sleep 1
@@ -52,5 +55,9 @@ for f in sub-*.out; do step "${f#sub-} received:"; grep -E '^(delivery|  msg)' "
 kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true
 step "The routing record of the diffusion (recipients and the withheld recipient with its reason)"
 grep '"event":"route"' var/audit/segment-*.jsonl | grep '"topic":"diffusion.rw"' | python3 -c 'import json,sys; r=json.loads(sys.stdin.readline()); print(json.dumps({k:r[k] for k in ("seq","event","msg","node","topic","recipients","withheld","restrictions") if k in r}, indent=1))'
-step "Verify the audit trail"
+step "Verify the audit trail (hash chain, Merkle tree, signed checkpoints, every notice signature)"
 "$BIN/nex" audit verify
+step "The diffusion's chain of custody"
+"$BIN/nex" audit trace "$(awk '{print $3}' diffusion.ack)"
+step "What happened, in numbers"
+"$BIN/nex" audit stats
