@@ -4,6 +4,14 @@ enum JSONText {
 
     /// Appends `value` as a JSON string literal (quotes and escapes included).
     static func appendString(_ value: String, to out: inout [UInt8]) {
+        let utf8 = value.utf8
+        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            // The common case (ids, topics, times): copy in one go.
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         out.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {
@@ -41,30 +49,35 @@ enum JSONText {
     /// JSON escaping, so this writes straight into `out` (the envelope of every accepted notice
     /// goes through here).
     static func appendBase64String(_ bytes: [UInt8], to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4 + 1)
-        bytes.withUnsafeBufferPointer { input in
-            base64Alphabet.withUnsafeBufferPointer { alphabet in
-                var index = 0
-                while index + 3 <= input.count {
-                    let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-                    out.append(alphabet[Int(chunk >> 18)])
-                    out.append(alphabet[Int(chunk >> 12 & 63)])
-                    out.append(alphabet[Int(chunk >> 6 & 63)])
-                    out.append(alphabet[Int(chunk & 63)])
-                    index += 3
-                }
-                let rest = input.count - index
-                if rest > 0 {
-                    let chunk = UInt32(input[index]) << 16 | (rest == 2 ? UInt32(input[index + 1]) << 8 : 0)
-                    out.append(alphabet[Int(chunk >> 18)])
-                    out.append(alphabet[Int(chunk >> 12 & 63)])
-                    out.append(rest == 2 ? alphabet[Int(chunk >> 6 & 63)] : UInt8(ascii: "="))
-                    out.append(UInt8(ascii: "="))
+        let encodedCount = (bytes.count + 2) / 3 * 4
+        let start = out.count
+        // Grow once, then write through a pointer: a per-byte `append` costs several times more.
+        out.append(contentsOf: repeatElement(UInt8(ascii: "\""), count: encodedCount + 2))
+        out.withUnsafeMutableBufferPointer { output in
+            bytes.withUnsafeBufferPointer { input in
+                base64Alphabet.withUnsafeBufferPointer { alphabet in
+                    var write = start + 1
+                    var index = 0
+                    while index + 3 <= input.count {
+                        let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+                        output[write] = alphabet[Int(chunk >> 18)]
+                        output[write + 1] = alphabet[Int(chunk >> 12 & 63)]
+                        output[write + 2] = alphabet[Int(chunk >> 6 & 63)]
+                        output[write + 3] = alphabet[Int(chunk & 63)]
+                        write += 4
+                        index += 3
+                    }
+                    let rest = input.count - index
+                    if rest > 0 {
+                        let chunk = UInt32(input[index]) << 16 | (rest == 2 ? UInt32(input[index + 1]) << 8 : 0)
+                        output[write] = alphabet[Int(chunk >> 18)]
+                        output[write + 1] = alphabet[Int(chunk >> 12 & 63)]
+                        output[write + 2] = rest == 2 ? alphabet[Int(chunk >> 6 & 63)] : UInt8(ascii: "=")
+                        output[write + 3] = UInt8(ascii: "=")
+                    }
                 }
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// Appends `"key":` with a leading comma unless this is the object's first member.

@@ -134,7 +134,8 @@ extension Connection {
             } else {
                 outcome = .refused(WireError(.badSignature, "signature does not verify with the certificate of \(identity.id)"))
             }
-            finish(PublishCandidate(connection: self, identity: identity, envelope: signed, receivedAtMillis: now, outcome: outcome))
+            finish(PublishCandidate(connection: self, identity: identity, envelope: signed, topic: topic,
+                                    receivedAtMillis: now, outcome: outcome))
         }
     }
 

@@ -152,8 +152,8 @@ final class Broker: @unchecked Sendable {
     private func accept(_ candidate: PublishCandidate, signed: SignedEnvelope, digest: SHA256Digest, nowMillis: Int64) {
         let identity = candidate.identity
         let envelope = signed.envelope
-        // Topic validity was checked on the connection queue; this cannot fail.
-        guard let topic = try? Topic(validating: envelope.topic) else { return }
+        // The topic was validated on the connection queue.
+        guard let topic = candidate.topic else { return }
         var events: [AuditEvent] = []
         let certificate = identity.certificate
         let recordsCertificate = !certificates.contains(certificate.fingerprint)

@@ -1,3 +1,4 @@
+import NexBroker
 import NexCrypto
 import NexWire
 
@@ -15,6 +16,8 @@ struct PublishCandidate: Sendable {
     let identity: NodeIdentity
     /// Nil when the envelope could not be parsed.
     let envelope: SignedEnvelope?
+    /// The validated topic (nil when refused before it was validated).
+    var topic: Topic? = nil
     let receivedAtMillis: Int64
     var outcome: Outcome
 
