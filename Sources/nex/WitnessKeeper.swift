@@ -2,6 +2,10 @@ import Foundation
 import NexAudit
 import NexCrypto
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Keeps the newest valid audit checkpoint a node has seen in a file: the node's witness that the
 /// log reached at least that size with that root (`nex audit verify --witness FILE`).
 final class WitnessKeeper {
@@ -36,10 +40,13 @@ final class WitnessKeeper {
         treeSize = checkpoint.treeSize
         let temporary = path + ".tmp"
         do {
+            // Written aside, then renamed over the old one: a reader never sees half a witness.
             try Data((checkpoint.jsonText() + "\n").utf8).write(to: URL(fileURLWithPath: temporary))
-            _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else {
+                throw CryptoError(code: .fileUnreadable, message: String(cString: strerror(errno)))
+            }
         } catch {
-            warn("cannot write the witness file \(path): \(error.localizedDescription)")
+            warn("cannot write the witness file \(path): \(error)")
         }
     }
 

@@ -15,6 +15,7 @@ struct ExecutableTests {
             let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             var config = try String(contentsOf: root.appendingPathComponent("Config/nexd.yaml"), encoding: .utf8)
             config = config.replacingOccurrences(of: "  port: 7247 ", with: "  port: 0    ")
+                .replacingOccurrences(of: "checkpointEveryRecords: 1000", with: "checkpointEveryRecords: 5   ")
             try config.write(toFile: path + "/Config/nexd.yaml", atomically: true, encoding: .utf8)
             try FileManager.default.copyItem(atPath: root.appendingPathComponent("Config/examples").path, toPath: path + "/Config/examples")
         }
@@ -126,10 +127,18 @@ struct ExecutableTests {
         #expect(refused.status == 1)
         #expect(refused.standardOutput.hasPrefix("refused: invalid-topic"))
 
+        // A node that keeps a witness: it gets the latest checkpoint in its welcome, then leaves.
+        let witnessed = try ProcessRunner.run(
+            "nex", ["subscribe", "notice.>", "--node", "bcp.ke.busia", "--server", server, "--timeout", "1", "--witness", "busia-witness.json"],
+            in: workspace.path)
+        #expect(witnessed.status == 4, "\(witnessed.standardError)")
+        #expect(FileManager.default.fileExists(atPath: workspace.path + "/busia-witness.json"))
+
         #expect(daemon.terminate() == 0)
         #expect(daemon.errors().contains("nexd stopped"))
-        let verify = try ProcessRunner.run("nex", ["audit", "verify"], in: workspace.path)
+        let verify = try ProcessRunner.run("nex", ["audit", "verify", "--witness", "busia-witness.json"], in: workspace.path)
         #expect(verify.status == 0, "\(verify.standardOutput)")
+        #expect(verify.standardOutput.contains("busia-witness.json"))
         #expect(verify.standardOutput.contains("chain intact"))
         let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/var/audit").first { $0.hasPrefix("segment-") })
         let text = try String(contentsOfFile: workspace.path + "/var/audit/" + segment, encoding: .utf8)
