@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .target(name: "NexClient", dependencies: ["NexCrypto", "NexWire"]),
+        .target(name: "NexClient", dependencies: ["NexCrypto", "NexWire", "NexAudit"]),
         .executableTarget(
             name: "nexd",
             dependencies: [

@@ -19,9 +19,11 @@ public final class NexConnection {
     private var pending: [Frame] = []
     private var readBuffer = [UInt8](repeating: 0, count: 16 * 1024)
     private var isClosed = false
-    /// The newest signed audit checkpoint nexd sent (in `welcome` or pushed), encoded.
+    /// The newest audit checkpoint nexd sent (in `welcome` or pushed), encoded and **unverified**:
+    /// check it with the audit certificate (`SignedCheckpoint(parsing:)`, `isValid(signedBy:)`)
+    /// before relying on it.
     public private(set) var latestCheckpoint: [UInt8]?
-    /// Called with each checkpoint nexd pushes (checkpoint frames are not queued as frames).
+    /// Called with each (unverified) checkpoint nexd pushes; checkpoint frames are not queued as frames.
     public var onCheckpoint: (([UInt8]) -> Void)?
 
     /// Connects, completes the TLS handshake, says hello and waits for the welcome.
@@ -29,7 +31,9 @@ public final class NexConnection {
     /// In TLS 1.3 a refused client certificate only shows on the first read, so the connection
     /// counts as accepted only once the welcome arrives.
     /// - Throws: ``ClientError`` (`.tlsRefused` with the alert, `.refused` with nexd's code, …).
-    public init(host: String, port: UInt16, context: TLSContext, clientName: String = "nex", timeout: Duration = .seconds(10)) throws(ClientError) {
+    /// - Parameter acceptsCheckpoints: ask nexd to push new audit checkpoints (`hello` extension 1).
+    public init(host: String, port: UInt16, context: TLSContext, clientName: String = "nex", timeout: Duration = .seconds(10),
+                acceptsCheckpoints: Bool = true) throws(ClientError) {
         // A closed peer must fail the write (EPIPE), not kill the process.
         signal(SIGPIPE, SIG_IGN)
         fileDescriptor = try Self.connectSocket(host: host, port: port)
@@ -52,7 +56,8 @@ public final class NexConnection {
             throw ClientError(.tlsRefused, "TLS handshake with \(host):\(port) did not complete")
         }
         do throws(ClientError) {
-            try send(.hello(Hello(protocolVersion: WireLimits.protocolVersion, clientName: clientName, extensions: [])))
+            try send(.hello(Hello(protocolVersion: WireLimits.protocolVersion, clientName: clientName,
+                                  extensions: acceptsCheckpoints ? [Hello.acceptsCheckpointsExtension] : [])))
             let first = try readFrame(timeout: timeout)
             guard case .welcome(let welcome) = first else {
                 throw ClientError(.protocolError, "expected welcome, got \(first)")

@@ -62,6 +62,56 @@ struct CheckpointWitnessTests {
         #expect(problem.description.contains("witness"), "\(problem)")
     }
 
+    @Test func onlyClientsThatAskReceivePushedCheckpoints() throws {
+        let nexd = try TestDaemon { $0.audit.checkpointEveryRecords = 2 }
+        defer { nexd.remove() }
+        let node = try nexd.credentials("ncb.ug.kampala")
+        let context = try TLSContext.client(certificate: node.certificate, key: node.key, trustRoots: [nexd.pki.ca])
+        let silent = try NexConnection(host: "127.0.0.1", port: nexd.port, context: context, acceptsCheckpoints: false)
+        let asking = try nexd.connect(node)
+        var silentCount = 0, askingCount = 0
+        silent.onCheckpoint = { _ in silentCount += 1 }
+        asking.onCheckpoint = { _ in askingCount += 1 }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        for _ in 0..<4 { _ = try publisher.publish(try signedNotice(from: gs)) }
+        let deadline = ContinuousClock.now + .seconds(3)
+        while askingCount == 0, ContinuousClock.now < deadline { _ = try? asking.nextFrame(timeout: .milliseconds(100)) }
+        _ = try? silent.nextFrame(timeout: .milliseconds(300))
+        #expect(askingCount > 0)
+        #expect(silentCount == 0)
+    }
+
+    @Test func aWitnessIsNeverReplacedByACheckpointThatDoesNotExtendIt() throws {
+        let pki = try TestPKI(directory: FileManager.default.temporaryDirectory.appendingPathComponent("nex-witness-\(UUID().uuidString)").path)
+        defer { try? FileManager.default.removeItem(atPath: pki.directory) }
+        let key = try PrivateKey(pemFile: pki.auditKeyPath)
+        let certificate = try #require(try Certificate.certificates(pemFile: pki.auditCertificatePath).first)
+        let signer = CheckpointSigner(key: key, certificate: certificate)
+        func checkpoint(_ size: UInt64, _ rootByte: UInt8) throws -> [UInt8] {
+            try signer.sign(size: size, root: SHA256Digest(bytes: [UInt8](repeating: rootByte, count: 32))!, timeMillis: 1).encoded()
+        }
+        let path = pki.directory + "/witness.json"
+        var warnings: [String] = []
+        let keeper = try WitnessKeeper(path: path, auditCertificatePath: pki.auditCertificatePath) { warnings.append($0) }
+        keeper.offer(try checkpoint(10, 1))
+        keeper.offer(try checkpoint(12, 2))
+        #expect(keeper.witness?.treeSize == 12)
+        keeper.offer(try checkpoint(12, 3))   // same size, another root: a second history
+        keeper.offer(try checkpoint(5, 4))    // a smaller tree: the log went back
+        #expect(keeper.witness?.treeSize == 12)
+        #expect(keeper.witness?.rootHash.bytes.first == 2)
+        #expect(warnings.filter { $0.hasPrefix("ALERT") }.count == 2)
+        #expect(FileManager.default.fileExists(atPath: path + ".conflict-12"))
+        #expect(FileManager.default.fileExists(atPath: path + ".conflict-5"))
+        // A forged checkpoint (signed by another key) is ignored.
+        let forger = CheckpointSigner(key: try PrivateKey.generate(.ecdsaP256SHA256), certificate: certificate)
+        keeper.offer(try forger.sign(size: 99, root: SHA256Digest(bytes: [UInt8](repeating: 9, count: 32))!, timeMillis: 1).encoded())
+        #expect(keeper.witness?.treeSize == 12)
+        // The file holds the kept witness.
+        let reread = try WitnessKeeper(path: path, auditCertificatePath: pki.auditCertificatePath) { _ in }
+        #expect(reread.witness?.treeSize == 12)
+    }
+
     @Test func aClientRefusesAServerCertificateForAnotherName() throws {
         let nexd = try TestDaemon()
         defer { nexd.remove() }

@@ -72,8 +72,8 @@ public final class NexDaemon: @unchecked Sendable {
         // Every new checkpoint goes to every connected node, which may keep it as a witness.
         let registry = self.registry
         audit.onCheckpoint { checkpoint in
-            let frame = Frame.checkpoint(bytes: checkpoint.encoded())
-            for connection in registry.all { connection.send(frame) }
+            let encoded = checkpoint.encoded()
+            for connection in registry.all { connection.pushCheckpoint(encoded) }
         }
     }
 
@@ -252,8 +252,10 @@ public final class NexDaemon: @unchecked Sendable {
                 connection.queue.sync { connection.setReading(suspended: true, for: .closing) }
             }
             context.drainPipeline()
-            // Completions of durable records enqueue their answers and deliveries on the connection queues.
+            // Completions of durable records enqueue their answers and deliveries on the connection
+            // queues; a checkpoint covering everything so far goes out before the connections close.
             context.audit.flush()
+            context.audit.writeCheckpointNow()
             for connection in connections {
                 connection.queue.sync {
                     connection.flush()

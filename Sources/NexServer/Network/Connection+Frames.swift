@@ -14,6 +14,7 @@ extension Connection {
                     return
                 }
                 hasReceivedHello = true
+                acceptsCheckpoints = hello.acceptsCheckpoints
             } else {
                 protocolError(WireError(.protocolViolation, "the first frame must be hello"))
             }

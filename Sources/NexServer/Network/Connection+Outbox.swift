@@ -8,6 +8,8 @@ extension Connection {
     enum OutboxItem: Sendable {
         case frame(Frame)
         case delivery(DeliveryMessage, subscriptionIDs: [UInt32])
+        /// A signed audit checkpoint, for identified open connections that asked for them.
+        case checkpoint([UInt8])
     }
 
     /// Items waiting for the connection queue, and whether a drain is already scheduled.
@@ -19,6 +21,11 @@ extension Connection {
     /// Sends a frame (from any queue).
     func send(_ frame: Frame) {
         post(.frame(frame))
+    }
+
+    /// Pushes a new audit checkpoint (from the audit writer queue).
+    func pushCheckpoint(_ encoded: [UInt8]) {
+        post(.checkpoint(encoded))
     }
 
     /// Delivers an accepted notice (from the audit completion).
@@ -55,6 +62,10 @@ extension Connection {
             case .delivery(let message, let subscriptionIDs):
                 guard state == .open else { continue }
                 enqueueDelivery(message, subscriptionIDs: subscriptionIDs)
+            case .checkpoint(let encoded):
+                // Never to a refused or closing peer: the tree size says how busy the log is.
+                guard state == .open, identity != nil, hasReceivedHello, acceptsCheckpoints else { continue }
+                enqueue(.checkpoint(bytes: encoded))
             }
         }
         flush()

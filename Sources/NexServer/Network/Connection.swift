@@ -60,6 +60,8 @@ final class Connection: @unchecked Sendable {
     /// The node id for routing records (set once identity is known).
     private(set) var nodeID = ""
     var hasReceivedHello = false
+    /// Whether the node asked (in hello) for pushed checkpoint frames.
+    var acceptsCheckpoints = false
     var subscriptionIDs: Set<UInt32> = []
     var nextDeliverySequence: UInt64 = 1
     /// Deliveries not yet covered by a receipt: (delivery sequence, message id), in order.
