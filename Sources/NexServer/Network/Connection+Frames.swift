@@ -135,7 +135,7 @@ extension Connection {
             } else {
                 outcome = .refused(WireError(.badSignature, "signature does not verify with the certificate of \(identity.id)"))
             }
-            finish(PublishCandidate(connection: self, identity: identity, envelope: signed, topic: topic,
+            finish(PublishCandidate(connection: self, identity: identity, envelope: signed, topic: topic, wireBytes: bytes,
                                     receivedAtMillis: now, outcome: outcome))
         }
     }

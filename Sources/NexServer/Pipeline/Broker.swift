@@ -169,7 +169,9 @@ final class Broker: @unchecked Sendable {
         var accepted = publishEvent(candidate, outcome: .accepted)
         accepted.signedDigest = digest.hex
         accepted.issuedAtMillis = envelope.issuedAtMillis
-        accepted.envelope = signed.wireBytes
+        // The bytes as received: parsing proved they are exactly body ‖ signature.
+        let wireBytes = candidate.wireBytes ?? signed.wireBytes
+        accepted.envelope = wireBytes
         events.append(accepted)
 
         let matches = subscriptions.matches(for: topic)
@@ -217,7 +219,6 @@ final class Broker: @unchecked Sendable {
         let fingerprint = certificate.fingerprint.bytes
         let receivedAt = candidate.receivedAtMillis
         let origin = identity.id
-        let wireBytes = signed.wireBytes
         let acceptedIndex = events.count - 2
         let recipientsToDeliver = deliveries
         let index = certificates

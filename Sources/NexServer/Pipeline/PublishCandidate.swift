@@ -18,6 +18,8 @@ struct PublishCandidate: Sendable {
     let envelope: SignedEnvelope?
     /// The validated topic (nil when refused before it was validated).
     var topic: Topic? = nil
+    /// The envelope's bytes exactly as received (nil when refused before parsing succeeded).
+    var wireBytes: [UInt8]? = nil
     let receivedAtMillis: Int64
     var outcome: Outcome
 
