@@ -12,6 +12,8 @@ public struct AuditError: Error, Sendable, Equatable, CustomStringConvertible {
         case corrupt = "audit-corrupt"
         /// The log was closed.
         case closed = "audit-closed"
+        /// Another process holds the audit directory's lock.
+        case inUse = "audit-in-use"
         /// A checkpoint, proof or index file is not in the documented format.
         case malformed = "audit-malformed"
     }

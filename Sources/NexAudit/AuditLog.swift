@@ -92,8 +92,13 @@ public final class AuditLog: @unchecked Sendable {
     ///
     /// A repair is itself recorded as the first new event (`repair`, with the byte count).
     /// - Throws: ``AuditError`` when the directory cannot be used or its tail is corrupt.
+    /// Held from open to close: one writer per audit directory.
+    private let directoryLock: AuditDirectoryLock
+
     public init(configuration: Configuration, nowMillis: Int64) throws(AuditError) {
         self.configuration = configuration
+        // Before anything reads or repairs the tail: only one writer per directory.
+        directoryLock = try AuditDirectoryLock(directory: configuration.directory)
         let recovery = try AuditRecovery.recover(directory: configuration.directory)
         self.recovery = recovery
         let resumed = try AuditTreeRecovery.resume(directory: configuration.directory)
@@ -187,6 +192,7 @@ public final class AuditLog: @unchecked Sendable {
             timer?.cancel()
             timer = nil
         }
+        directoryLock.release()
     }
 
     /// Whether the log has failed closed.

@@ -170,6 +170,16 @@ struct ExecutableTests {
         #expect(unknown.standardError.contains("unknown kind \"mauve\""))
     }
 
+    @Test func aSecondDaemonOnTheSameAuditDirectoryIsRefused() throws {
+        let workspace = try Workspace()
+        let (first, _) = try startDaemon(workspace)
+        let second = try ProcessRunner.run("nexd", [], in: workspace.path)
+        #expect(second.status == 1)
+        #expect(second.standardError.contains("another nexd"), "\(second.standardError)")
+        #expect(first.process.isRunning)
+        #expect(first.terminate() == 0)
+    }
+
     @Test func publishToAnAbsentServerFailsClearly() throws {
         let workspace = try Workspace()
         _ = try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path)

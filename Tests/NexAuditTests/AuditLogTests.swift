@@ -141,6 +141,16 @@ import Testing
         #expect(repaired.recordCount == 3)
     }
 
+    @Test func oneWriterPerDirectory() throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let first = try AuditLog(configuration: .init(directory: temp.path), nowMillis: 0)
+        #expect(throws: AuditError.self) { try AuditLog(configuration: .init(directory: temp.path), nowMillis: 0) }
+        first.close()
+        let second = try AuditLog(configuration: .init(directory: temp.path), nowMillis: 0)
+        second.close()
+    }
+
     @Test func refusesToStartOnACorruptFinalRecord() throws {
         let temp = try TemporaryDirectory()
         defer { temp.remove() }
