@@ -43,10 +43,50 @@ public final class PublicKey: @unchecked Sendable, Hashable {
         self.key = key
         self.algorithm = algorithm
         self.subjectPublicKeyInfo = spki
+        self.digestVerifyTemplate = algorithm == .ecdsaP256SHA256 ? Self.makeDigestVerifyTemplate(key) : nil
     }
 
     deinit {
+        if let digestVerifyTemplate { EVP_PKEY_CTX_free(digestVerifyTemplate) }
         EVP_PKEY_free(key)
+    }
+
+    /// ECDSA only: an `EVP_PKEY_CTX` set up once for verifying SHA-256 digests. Each verification
+    /// duplicates it (cheap) instead of initialising a context (OpenSSL 3 fetches the algorithm
+    /// from the provider store on every init). Never used for an operation itself, only read.
+    private let digestVerifyTemplate: OpaquePointer?
+
+    private static func makeDigestVerifyTemplate(_ key: OpaquePointer) -> OpaquePointer? {
+        OpenSSLErrorQueue.clear()
+        defer { OpenSSLErrorQueue.clear() }
+        guard let context = EVP_PKEY_CTX_new(key, nil) else { return nil }
+        guard EVP_PKEY_verify_init(context) == 1, EVP_PKEY_CTX_set_signature_md(context, Digests.sha256.md) == 1 else {
+            EVP_PKEY_CTX_free(context)
+            return nil
+        }
+        return context
+    }
+
+    /// Whether `signature` (ECDSA, DER) is valid for a message whose SHA-256 is `digest`. Lets a
+    /// caller that needs the digest anyway hash the message once. Ed25519 signs messages, not
+    /// digests: it returns false for Ed25519 keys. Thread-safe.
+    public func isValidSignature(_ signature: [UInt8], forSHA256Digest digest: SHA256Digest) -> Bool {
+        guard algorithm == .ecdsaP256SHA256, !signature.isEmpty, digest.bytes.count == 32 else { return false }
+        OpenSSLErrorQueue.clear()
+        defer { OpenSSLErrorQueue.clear() }
+        let context: OpaquePointer?
+        if let digestVerifyTemplate {
+            context = EVP_PKEY_CTX_dup(digestVerifyTemplate)
+        } else {
+            context = Self.makeDigestVerifyTemplate(key)
+        }
+        guard let context else { return false }
+        defer { EVP_PKEY_CTX_free(context) }
+        return signature.withUnsafeBufferPointer { signatureBuffer in
+            digest.bytes.withUnsafeBufferPointer { digestBuffer in
+                EVP_PKEY_verify(context, signatureBuffer.baseAddress, signatureBuffer.count, digestBuffer.baseAddress, 32) == 1
+            }
+        }
     }
 
     /// SHA-256 of ``subjectPublicKeyInfo``: a stable identifier for the key.

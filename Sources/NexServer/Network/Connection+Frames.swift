@@ -128,10 +128,18 @@ extension Connection {
             return
         }
         pendingVerifications.append {
-            let message = signed.bytesToSign
+            // One pass over domain ‖ body gives the digest the replay cache needs; ECDSA verifies
+            // that digest directly, so the message is hashed once (Ed25519 signs the message).
+            let hasher = SHA256Hasher()
+            hasher.update(Envelope.signingDomain)
+            hasher.update(signed.body)
+            let digest = hasher.finalize()
+            let isValid = publicKey.algorithm == .ecdsaP256SHA256
+                ? publicKey.isValidSignature(signed.signature, forSHA256Digest: digest)
+                : publicKey.isValidSignature(signed.signature, for: signed.bytesToSign)
             let outcome: PublishCandidate.Outcome
-            if publicKey.isValidSignature(signed.signature, for: message) {
-                outcome = .verified(signedDigest: SHA256.hash(message))
+            if isValid {
+                outcome = .verified(signedDigest: digest)
             } else {
                 outcome = .refused(WireError(.badSignature, "signature does not verify with the certificate of \(identity.id)"))
             }
