@@ -8,7 +8,7 @@ extension AuditEvent {
         out.reserveCapacity(256 + (envelope?.count ?? 0) * 4 / 3 + (certificateDER?.count ?? 0) * 4 / 3)
         var first = true
         JSONText.appendKey("time", first: &first, to: &out)
-        JSONText.appendString(Timestamp.format(millis: timeMillis), to: &out)
+        Timestamp.appendQuoted(millis: timeMillis, to: &out)
         JSONText.appendKey("event", first: &first, to: &out)
         JSONText.appendString(kind.rawValue, to: &out)
         func string(_ key: StaticString, _ value: String?) {
@@ -35,7 +35,10 @@ extension AuditEvent {
         string("kind", noticeKind)
         integer("sub", subscriptionID)
         string("filter", filter)
-        if let issuedAtMillis { string("issuedAt", Timestamp.format(millis: issuedAtMillis)) }
+        if let issuedAtMillis {
+            JSONText.appendKey("issuedAt", first: &first, to: &out)
+            Timestamp.appendQuoted(millis: issuedAtMillis, to: &out)
+        }
         string("digest", signedDigest)
         integer("ref", acceptedSequence)
         if let recipients {

@@ -1,6 +1,35 @@
 /// RFC 3339 UTC timestamps with millisecond precision, formatted and parsed without Foundation's
 /// date formatters (they cost microseconds per record on the audit path).
 public enum Timestamp {
+    /// Appends `millis` formatted as by ``format(millis:)`` (quoted) to `out`, without building a
+    /// String: every audit record carries one.
+    static func appendQuoted(millis: Int64, to out: inout [UInt8]) {
+        let (days, msOfDay) = floorDivide(millis, 86_400_000)
+        let (year, month, day) = civilDate(fromDays: days)
+        guard (0...9999).contains(year) else {
+            JSONText.appendString(format(millis: millis), to: &out)
+            return
+        }
+        func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+        digits(year, 4); out.append(UInt8(ascii: "-")); digits(month, 2); out.append(UInt8(ascii: "-")); digits(day, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(msOfDay / 3_600_000, 2); out.append(UInt8(ascii: ":"))
+        digits(msOfDay / 60_000 % 60, 2); out.append(UInt8(ascii: ":"))
+        digits(msOfDay / 1000 % 60, 2); out.append(UInt8(ascii: "."))
+        digits(msOfDay % 1000, 3)
+        out.append(contentsOf: [UInt8(ascii: "Z"), UInt8(ascii: "\"")])
+    }
+
     /// Formats Unix milliseconds as `2026-11-28T23:58:59.123Z`.
     public static func format(millis: Int64) -> String {
         let (days, msOfDay) = floorDivide(millis, 86_400_000)

@@ -11,6 +11,9 @@ import Testing
     func formatsAndParsesKnownInstants(millis: Int64, text: String) {
         #expect(Timestamp.format(millis: millis) == text)
         #expect(Timestamp.parse(text) == millis)
+        var quoted: [UInt8] = []
+        Timestamp.appendQuoted(millis: millis, to: &quoted)
+        #expect(String(decoding: quoted, as: UTF8.self) == "\"" + text + "\"")
     }
 
     @Test(arguments: ["", "2026-11-28", "2026-13-01T00:00:00Z", "2026-11-28T25:00:00.000Z", "2026-11-28T23:58:59.12Z"])
