@@ -1,5 +1,9 @@
 internal import COpenSSL
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A private signing key: ECDSA P-256 or Ed25519.
 ///
 /// Immutable after initialisation; one instance may sign from many threads at once (each call uses
@@ -61,11 +65,24 @@ public final class PrivateKey: @unchecked Sendable {
     /// Loads a PEM private key (PKCS#8 or traditional `EC PRIVATE KEY`, unencrypted) from a file.
     /// - Throws: `CryptoError.fileUnreadable` or `.invalidKey`.
     public convenience init(pemFile path: String) throws(CryptoError) {
+        try Self.checkPrivate(path)
         let bytes = try FileBytes.read(path)
         do {
             try self.init(pem: bytes)
         } catch {
             throw CryptoError(code: error.code, message: "\(path): \(error.message)")
+        }
+    }
+
+    /// Refuses a key file that its group or others may read or write: a private key must be 0600
+    /// (or stricter), like ssh's keys.
+    static func checkPrivate(_ path: String) throws(CryptoError) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return }  // unreadable: FileBytes.read reports it
+        let mode = status.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw CryptoError(code: .fileUnreadable,
+                              message: "private key \(path) is accessible by group or others (mode \(String(mode, radix: 8))); run chmod 600 \(path)")
         }
     }
 

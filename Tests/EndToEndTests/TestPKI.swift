@@ -43,7 +43,11 @@ final class TestPKI: @unchecked Sendable {
     var serverKeyPath: String { directory + "/nexd.key" }
 
     private func write(_ text: String, _ name: String) throws {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/" + name))
+        let path = directory + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        if name.hasSuffix(".key") {
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        }
     }
 
     /// Credentials for `commonName`, issued by this CA unless `issuer` is given.

@@ -97,7 +97,24 @@ import Testing
             .appendingPathComponent("nexcrypto-\(UUID().uuidString).key").path
         try key.pemEncoded().write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         #expect(try PrivateKey(pemFile: path).publicKey == key.publicKey)
+    }
+
+    @Test(arguments: [0o644, 0o640, 0o604, 0o660])
+    func aKeyFileOthersCanReadIsRefused(mode: Int) throws {
+        let key = try PrivateKey.generate(.ecdsaP256SHA256)
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("nexcrypto-\(UUID().uuidString).key").path
+        try key.pemEncoded().write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        do {
+            _ = try PrivateKey(pemFile: path)
+            Issue.record("loaded a key with mode \(String(mode, radix: 8))")
+        } catch {
+            #expect(error.message.contains("chmod 600"))
+        }
     }
 
     @Test(arguments: [[UInt8](), [0x30, 0x03, 0x02, 0x01, 0x01], Array("garbage".utf8)])
