@@ -31,6 +31,33 @@ struct ResourceLimitTests {
         #expect(record != nil)
     }
 
+    @Test func oneNodeCannotHoldMoreThanItsConnectionLimit() throws {
+        let nexd = try TestDaemon { $0.limits.maximumConnectionsPerNode = 2 }
+        defer { nexd.remove() }
+        let credentials = try nexd.credentials("bcp.rw.rusumo")
+        let first = try nexd.connect(credentials)
+        let second = try nexd.connect(credentials)
+        defer { second.close() }
+        do {
+            _ = try nexd.connect(credentials)
+            Issue.record("a third connection of one node was accepted")
+        } catch let error as ClientError {
+            #expect(error.code == .refused(.overloaded))
+        }
+        #expect(try nexd.awaitRecord { $0.string("reason") == "too-many-connections-for-node" } != nil)
+        // Another node is unaffected, and a slot frees when a connection closes.
+        let (other, _) = try nexd.connect(as: "bcp.ke.busia")
+        defer { other.close() }
+        first.close()
+        let deadline = ContinuousClock.now + .seconds(5)
+        var readmitted = false
+        while !readmitted, ContinuousClock.now < deadline {
+            readmitted = (try? nexd.connect(credentials)) != nil
+            if !readmitted { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(readmitted)
+    }
+
     @Test func aSubscriberThatNeverSendsReceiptsIsDisconnectedAndAudited() throws {
         let nexd = try TestDaemon { $0.limits.maximumUnreceiptedDeliveries = 16 }
         defer { nexd.remove() }

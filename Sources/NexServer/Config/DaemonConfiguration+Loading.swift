@@ -74,6 +74,8 @@ extension DaemonConfiguration {
                 "maxConnections", default: config.limits.maximumConnections, range: 1...1_000_000)
             config.limits.verificationThreads = try limits.integer(
                 "verificationThreads", default: config.limits.verificationThreads, range: 0...256)
+            config.limits.maximumConnectionsPerNode = try limits.integer(
+                "maxConnectionsPerNode", default: config.limits.maximumConnectionsPerNode, range: 1...1_000_000)
             config.limits.maximumPendingHandshakes = try limits.integer(
                 "maxPendingHandshakes", default: config.limits.maximumPendingHandshakes, range: 1...1_000_000)
             config.limits.handshakeTimeout = .seconds(try limits.integer("handshakeTimeoutSeconds", default: 10, range: 1...600))

@@ -43,6 +43,8 @@ public struct DaemonConfiguration: Sendable {
         public var maximumConnections = 4096
         /// Worker threads that verify signatures; 0 = one per core.
         public var verificationThreads = 0
+        /// Open connections one node may hold at once.
+        public var maximumConnectionsPerNode = 16
         /// Connections still in their TLS handshake; more are refused at once.
         public var maximumPendingHandshakes = 256
         /// A connection must finish the TLS handshake and send hello within this time.

@@ -21,6 +21,8 @@ final class ServerContext: Sendable {
     /// Connections accepted whose TLS handshake has not ended yet (capped separately, so peers
     /// that never authenticate cannot take every connection slot).
     let pendingHandshakes = Atomic<Int>(0)
+    /// Open connections per node (limits.maxConnectionsPerNode).
+    let nodeConnections = NodeConnectionCounter()
     /// Serial queues that connection queues target (about one per core), so a connect storm does not
     /// make libdispatch spawn a thread per connection.
     let ioQueues: [DispatchQueue]

@@ -32,6 +32,12 @@ extension Connection {
                                  certificate: certificate)
             return
         }
+        let perNode = context.configuration.limits.maximumConnectionsPerNode
+        guard context.nodeConnections.admit(entry.id, limit: perNode) else {
+            refuseAfterHandshake(.tooManyConnectionsForNode,
+                                 detail: "\(entry.id) already has \(perNode) connections (limits.maxConnectionsPerNode)", certificate: certificate)
+            return
+        }
         let identity = NodeIdentity(id: entry.id, role: entry.role, country: entry.country, certificate: certificate, peer: peer,
                                     permissions: context.permissions[entry.id] ?? .denyAll)
         self.identity = identity
@@ -67,6 +73,7 @@ extension Connection {
         case invalidPurpose = "invalid-purpose"
         case notInRoster = "not-in-roster"
         case auditUnavailable = "audit-unavailable"
+        case tooManyConnectionsForNode = "too-many-connections-for-node"
     }
 
     private func refuseAfterHandshake(_ refusal: Refusal, detail: String, certificate: Certificate?) {
@@ -82,6 +89,7 @@ extension Connection {
         let code: WireErrorCode = switch refusal {
         case .notInRoster: .notInRoster
         case .auditUnavailable: .auditUnavailable
+        case .tooManyConnectionsForNode: .overloaded
         case .noCertificate, .invalidPurpose: .permissionDenied
         }
         state = .open
@@ -154,6 +162,7 @@ extension Connection {
 
     /// Bookkeeping once an accepted connection has closed.
     func connectionEnded(reason: String) {
+        if let identity { context.nodeConnections.release(identity.id) }
         var event = AuditEvent(.disconnect, timeMillis: WallClock.nowMillis())
         event.connection = id
         event.node = identity?.id
