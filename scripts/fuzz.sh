@@ -88,7 +88,11 @@ report() {
         printf '%-13s %4ss  runs %-10s cov %-6s corpus %-10s no crash\n' "$target" "$duration" "${runs:-?}" "${cov:-?}" "${corp:-?}"
     else
         printf '%-13s %4ss  runs %-10s cov %-6s corpus %-10s CRASH (exit %s) %s\n' "$target" "$duration" "${runs:-?}" "${cov:-?}" "${corp:-?}" "$rc" "${crash:-}"
-        grep -m1 -E 'Fatal error|ERROR: (AddressSanitizer|libFuzzer)|SUMMARY' "$log" | sed 's/^/    /'
+        if [[ -z $status ]]; then
+            head -3 "$log" | sed 's/^/    did not start: /'  # e.g. a bad -dict file
+        else
+            grep -m1 -E 'Fatal error|ERROR: (AddressSanitizer|libFuzzer)|SUMMARY' "$log" | sed 's/^/    /'
+        fi
         echo "    log: $scratch/artifacts/$target.log"
     fi
     return $(( rc != 0 ))
