@@ -40,14 +40,15 @@ for target in "${targets[@]}"; do
     corpus_name "$target" >/dev/null || { echo "unknown target $target" >&2; exit 2; }
 done
 
+mkdir -p "$scratch"
 # One build per product. -sanitize=fuzzer,address goes to swiftc as a single flag: given as two
 # SwiftPM --sanitize flags the build can silently lack coverage instrumentation.
 for target in "${targets[@]}"; do
     echo "== building $target"
     if ! swift build -c debug --scratch-path "$scratch" --sanitize=fuzzer \
-        -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING --product "$target" >"$scratch-$target-build.log" 2>&1; then
-        tail -30 "$scratch-$target-build.log" >&2
-        echo "build of $target failed (log: $scratch-$target-build.log)" >&2
+        -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING --product "$target" >"$scratch/build-$target.log" 2>&1; then
+        tail -30 "$scratch/build-$target.log" >&2
+        echo "build of $target failed (log: $scratch/build-$target.log)" >&2
         exit 2
     fi
 done

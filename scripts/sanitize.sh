@@ -8,7 +8,7 @@
 # stacks run through `withLock` (Synchronization.Mutex closures: known false positives on Linux, where
 # TSan does not see the lock) from the others. withLock is inlined, so a report counts as a Mutex one
 # when each access stack reaches a line calling withLock within its first Swift frames.
-# Logs are kept in .build-tsan.log / .build-asan.log.
+# Logs are kept in .build-tsan/sanitize-test.log and .build-asan/sanitize-test.log.
 # Exit status: 0 when both suites pass and TSan reports no warning outside withLock, 1 otherwise.
 set -uo pipefail
 
@@ -28,7 +28,8 @@ for sanitizer in "${runs[@]}"; do
         address) scratch=.build-asan; env=(ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}") ;;  # XCTest runner leaks
         *) echo "usage: scripts/sanitize.sh [thread|address …]" >&2; exit 2 ;;
     esac
-    log="$scratch.log"
+    mkdir -p "$scratch"
+    log="$scratch/sanitize-test.log"
     echo "== swift test --sanitize=$sanitizer --scratch-path $scratch (log: $log)"
     start=$(date +%s)
     env "${env[@]}" SWIFT_BACKTRACE=enable=no swift test --sanitize="$sanitizer" --scratch-path "$scratch" >"$log" 2>&1
