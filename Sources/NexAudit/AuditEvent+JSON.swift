@@ -85,6 +85,7 @@ extension AuditEvent {
             out.append(UInt8(ascii: "]"))
         }
         integer("delivery", deliverySequence)
+        integer("count", count)
         if let envelope {
             JSONText.appendKey("envelope", first: &first, to: &out)
             JSONText.appendBase64String(envelope, to: &out)

@@ -117,6 +117,8 @@ public struct AuditEvent: Sendable, Equatable {
     public var receivedMessageIDs: [String]?
     /// A delivery sequence number (receipt batches: the cumulative number received).
     public var deliverySequence: UInt64?
+    /// How many events a summary record stands for (refusal floods).
+    public var count: UInt64?
 
     /// Creates an event of `kind` at `timeMillis` with every optional field empty.
     public init(_ kind: Kind, timeMillis: Int64, outcome: Outcome? = nil) {

@@ -31,6 +31,38 @@ struct ResourceLimitTests {
         #expect(record != nil)
     }
 
+    @Test func aRefusalFloodIsSummarisedNotRecordedOneByOne() throws {
+        let nexd = try TestDaemon { $0.limits.refusalsRecordedPerSource = 3 }
+        defer { nexd.remove() }
+        for _ in 0..<10 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = nexd.port.bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            close(fd)
+        }
+        // Wait until nexd has seen all ten (three recorded, seven counted), then stop it: the
+        // summary is written at the end of the interval or at shutdown.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try nexd.auditRecords().filter({ $0.string("reason") == "closed-during-handshake" }).count < 3,
+              ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        nexd.stop()
+        let refusals = try nexd.auditRecords().filter { $0.string("reason") == "closed-during-handshake" }
+        let individual = refusals.filter { $0.integer("count") == nil }
+        let summaries = refusals.filter { $0.integer("count") != nil }
+        #expect(individual.count == 3)
+        #expect(summaries.count == 1)
+        #expect(summaries.first?.integer("count") == 7)
+        #expect(summaries.first?.string("peer") == "127.0.0.1")
+    }
+
     @Test func oneNodeCannotHoldMoreThanItsConnectionLimit() throws {
         let nexd = try TestDaemon { $0.limits.maximumConnectionsPerNode = 2 }
         defer { nexd.remove() }

@@ -74,6 +74,9 @@ extension DaemonConfiguration {
                 "maxConnections", default: config.limits.maximumConnections, range: 1...1_000_000)
             config.limits.verificationThreads = try limits.integer(
                 "verificationThreads", default: config.limits.verificationThreads, range: 0...256)
+            config.limits.refusalsRecordedPerSource = try limits.integer(
+                "refusalsRecordedPerSource", default: config.limits.refusalsRecordedPerSource, range: 1...1_000_000)
+            config.limits.refusalInterval = .seconds(try limits.integer("refusalIntervalSeconds", default: 10, range: 1...3600))
             config.limits.maximumConnectionsPerNode = try limits.integer(
                 "maxConnectionsPerNode", default: config.limits.maximumConnectionsPerNode, range: 1...1_000_000)
             config.limits.maximumPendingHandshakes = try limits.integer(

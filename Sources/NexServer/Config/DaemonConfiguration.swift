@@ -43,6 +43,10 @@ public struct DaemonConfiguration: Sendable {
         public var maximumConnections = 4096
         /// Worker threads that verify signatures; 0 = one per core.
         public var verificationThreads = 0
+        /// Unauthenticated refusals recorded one by one per source address and interval; the rest
+        /// are counted into one summary record per interval.
+        public var refusalsRecordedPerSource = 20
+        public var refusalInterval = Duration.seconds(10)
         /// Open connections one node may hold at once.
         public var maximumConnectionsPerNode = 16
         /// Connections still in their TLS handshake; more are refused at once.

@@ -26,6 +26,8 @@ public final class NexDaemon: @unchecked Sendable {
     /// Serialises ``stop()``; `isStopped` is confined to it.
     private let stopQueue = DispatchQueue(label: "nex.stop")
     private var isStopped = false
+    /// Writes the refusal-flood summaries every `limits.refusalIntervalSeconds` (listener queue).
+    private var refusalTimer: DispatchSourceTimer?
     /// Listener-queue state: whether the accept source is suspended after EMFILE.
     private var isAcceptPaused = false
     /// Every live connection, handshaking or open (for shutdown and checkpoint broadcasts).
@@ -152,6 +154,14 @@ public final class NexDaemon: @unchecked Sendable {
             acceptSource = source
             source.activate()
         }
+        let interval = context.configuration.limits.refusalInterval
+        let summaries = DispatchSource.makeTimerSource(queue: listenerQueue)
+        summaries.schedule(deadline: .now() + .seconds(Int(interval.components.seconds)),
+                           repeating: .seconds(Int(interval.components.seconds)))
+        let context = self.context
+        summaries.setEventHandler { context.recordRefusalSummaries() }
+        summaries.activate()
+        listenerQueue.sync { refusalTimer = summaries }
         context.logger.notice("nexd listening", metadata: [
             "listen.addr": "\(configuration.listen.host):\(socket.port)", "roster.size": "\(configuration.roster.entries.count)",
             "audit.dir": "\(configuration.audit.directory)", "audit.seq": "\(context.audit.currentSequence)",
@@ -193,8 +203,9 @@ public final class NexDaemon: @unchecked Sendable {
                 event.peer = peer
                 event.reason = reason
                 event.detail = detail
-                context.audit.append([event])
-                context.logger.warning("connection refused", metadata: ["peer.addr": "\(peer)", "reason": "\(reason)"])
+                context.recordRefusal(event, peer: peer) {
+                    context.logger.warning("connection refused", metadata: ["peer.addr": "\(peer)", "reason": "\(reason)"])
+                }
                 Glibc.close(fd)
                 continue
             }
@@ -246,6 +257,8 @@ public final class NexDaemon: @unchecked Sendable {
                 }
                 acceptSource?.cancel()
                 acceptSource = nil
+                refusalTimer?.cancel()
+                refusalTimer = nil
             }
             let connections = registry.all
             for connection in connections {
@@ -254,6 +267,7 @@ public final class NexDaemon: @unchecked Sendable {
             context.drainPipeline()
             // Completions of durable records enqueue their answers and deliveries on the connection
             // queues; a checkpoint covering everything so far goes out before the connections close.
+            context.recordRefusalSummaries()
             context.audit.flush()
             context.audit.writeCheckpointNow()
             for connection in connections {

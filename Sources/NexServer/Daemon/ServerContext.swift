@@ -23,6 +23,8 @@ final class ServerContext: Sendable {
     let pendingHandshakes = Atomic<Int>(0)
     /// Open connections per node (limits.maxConnectionsPerNode).
     let nodeConnections = NodeConnectionCounter()
+    /// Unauthenticated refusals recorded individually only up to a limit per source and interval.
+    let refusals: RefusalAggregator
     /// Serial queues that connection queues target (about one per core), so a connect storm does not
     /// make libdispatch spawn a thread per connection.
     let ioQueues: [DispatchQueue]
@@ -33,6 +35,7 @@ final class ServerContext: Sendable {
         self.audit = audit
         self.broker = broker
         self.logger = logger
+        self.refusals = RefusalAggregator(individualLimit: configuration.limits.refusalsRecordedPerSource)
         var permissions: [String: NodePermissions] = [:]
         for entry in configuration.roster.entries {
             // The loader compiled every node's rules already; a failure here means a programmatic
@@ -64,6 +67,38 @@ extension ServerContext {
     func nextVerificationQueue() -> DispatchQueue {
         let turn = verificationTurn.add(1, ordering: .relaxed).oldValue
         return verificationQueues[Int(turn % UInt64(verificationQueues.count))]
+    }
+}
+
+extension ServerContext {
+    /// Records an unauthenticated refusal, individually or (past the per-source limit) only
+    /// counted for the interval's summary record. `log` runs only for recorded ones.
+    func recordRefusal(_ event: AuditEvent, peer: String, log: () -> Void) {
+        switch refusals.note(reason: event.reason ?? "refused", peer: peer) {
+        case .record:
+            audit.append([event])
+            log()
+        case .count(let isFirstSuppressed):
+            if isFirstSuppressed {
+                logger.warning("refusal flood: further refusals from this source are counted, not recorded one by one", metadata: [
+                    "peer.addr": "\(RefusalAggregator.address(of: peer))", "reason": "\(event.reason ?? "")",
+                ])
+            }
+        }
+    }
+
+    /// Writes one summary record per source whose refusals were only counted this interval.
+    func recordRefusalSummaries() {
+        let now = WallClock.nowMillis()
+        let events = refusals.drainSuppressed().map { entry -> AuditEvent in
+            var event = AuditEvent(.connect, timeMillis: now, outcome: .refused)
+            event.reason = entry.key.reason
+            event.peer = entry.key.source
+            event.count = UInt64(entry.suppressed)
+            event.detail = "\(entry.suppressed) more refusals (\(entry.key.reason)) from \(entry.key.source) this interval, counted, not recorded one by one"
+            return event
+        }
+        if !events.isEmpty { audit.append(events) }
     }
 }
 

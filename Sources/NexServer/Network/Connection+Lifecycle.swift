@@ -105,8 +105,7 @@ extension Connection {
         event.reason = "closed-during-handshake"
         event.detail = "the peer closed the connection before the TLS handshake ended"
         event.peer = peer
-        context.audit.append([event])
-        logger.info("peer closed during the TLS handshake")
+        context.recordRefusal(event, peer: peer) { logger.info("peer closed during the TLS handshake") }
         close(reason: nil)
     }
 
@@ -121,8 +120,9 @@ extension Connection {
             event.node = certificate.subjectCommonName
             event.certificateFingerprint = certificate.fingerprint.hex
         }
-        context.audit.append([event])
-        logger.warning("TLS handshake refused", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(LogSafe.text(error.message))"])
+        context.recordRefusal(event, peer: peer) {
+            logger.warning("TLS handshake refused", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(LogSafe.text(error.message))"])
+        }
         close(reason: nil)
     }
 
@@ -134,8 +134,7 @@ extension Connection {
         event.detail = "no TLS handshake and hello within \(context.configuration.limits.handshakeTimeout)"
         event.peer = peer
         event.node = identity?.id
-        context.audit.append([event])
-        logger.warning("connection timed out before hello")
+        context.recordRefusal(event, peer: peer) { logger.warning("connection timed out before hello") }
         close(reason: "handshake-timeout")
     }
 
