@@ -50,6 +50,7 @@ public struct BenchmarkDaemonConfig: Sendable {
               maxPendingHandshakes: \(limits.maxPendingHandshakes)
               replayWindowSeconds: \(limits.replayWindowSeconds)
               replayCacheEntries: \(limits.replayCacheEntries)
+              publishRatePerNode: 0
             # The shipped rules for these roles, reduced to what the benchmark uses.
             permissions:
               roles:

@@ -63,6 +63,34 @@ struct ResourceLimitTests {
         #expect(summaries.first?.string("peer") == "127.0.0.1")
     }
 
+    @Test func aNodeOverItsPublishRateGetsOverloadedAndTheRefusalsAreSummarised() throws {
+        let nexd = try TestDaemon { configuration in
+            configuration.limits.publishRatePerNode = 1
+            configuration.limits.publishBurstPerNode = 5
+            configuration.limits.refusalsRecordedPerSource = 1
+        }
+        defer { nexd.remove() }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let notices = try (0..<8).map { _ in try signedNotice(from: gs) }
+        try publisher.sendRaw(notices.flatMap { FrameEncoder.encode(.publish(envelope: $0.wireBytes)) })
+        var answers: [String] = []
+        for _ in notices {
+            let answer = try publisher.awaitFrame(timeout: .seconds(10)) { frame -> String? in
+                switch frame {
+                case .ack: "ack"
+                case .nack(let nack): nack.code.name
+                default: nil
+                }
+            }
+            answers.append(answer)
+        }
+        #expect(answers == Array(repeating: "ack", count: 5) + Array(repeating: "overloaded", count: 3))
+        nexd.stop()
+        let overloaded = try nexd.auditRecords().filter { $0.string("reason") == "overloaded" }
+        #expect(overloaded.filter { $0.integer("count") == nil }.count == 1)
+        #expect(overloaded.first { $0.integer("count") != nil }?.integer("count") == 2)
+    }
+
     @Test func oneNodeCannotHoldMoreThanItsConnectionLimit() throws {
         let nexd = try TestDaemon { $0.limits.maximumConnectionsPerNode = 2 }
         defer { nexd.remove() }

@@ -77,6 +77,10 @@ extension DaemonConfiguration {
             config.limits.refusalsRecordedPerSource = try limits.integer(
                 "refusalsRecordedPerSource", default: config.limits.refusalsRecordedPerSource, range: 1...1_000_000)
             config.limits.refusalInterval = .seconds(try limits.integer("refusalIntervalSeconds", default: 10, range: 1...3600))
+            config.limits.publishRatePerNode = try limits.integer(
+                "publishRatePerNode", default: config.limits.publishRatePerNode, range: 0...10_000_000)
+            config.limits.publishBurstPerNode = try limits.integer(
+                "publishBurstPerNode", default: config.limits.publishBurstPerNode, range: 1...100_000_000)
             config.limits.maximumConnectionsPerNode = try limits.integer(
                 "maxConnectionsPerNode", default: config.limits.maximumConnectionsPerNode, range: 1...1_000_000)
             config.limits.maximumPendingHandshakes = try limits.integer(

@@ -47,6 +47,10 @@ public struct DaemonConfiguration: Sendable {
         /// are counted into one summary record per interval.
         public var refusalsRecordedPerSource = 20
         public var refusalInterval = Duration.seconds(10)
+        /// Publishes per second one node may make (token bucket over all its connections; 0 = no
+        /// limit) and the burst it may save up.
+        public var publishRatePerNode = 20_000
+        public var publishBurstPerNode = 40_000
         /// Open connections one node may hold at once.
         public var maximumConnectionsPerNode = 16
         /// Connections still in their TLS handshake; more are refused at once.

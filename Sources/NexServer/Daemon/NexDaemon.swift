@@ -59,9 +59,10 @@ public final class NexDaemon: @unchecked Sendable {
                 "audit.tornBytes": "\(audit.recovery.tornBytes)",
             ])
         }
+        let refusals = RefusalAggregator(individualLimit: configuration.limits.refusalsRecordedPerSource)
         let broker = Broker(audit: audit, auditDirectory: configuration.audit.directory,
                             replayWindow: configuration.limits.replayWindow,
-                            replayCapacity: configuration.limits.replayCacheEntries, logger: logger)
+                            replayCapacity: configuration.limits.replayCacheEntries, refusals: refusals, logger: logger)
         do {
             let restored = try broker.queue.sync {
                 try broker.rebuildReplayCache(from: configuration.audit.directory, nowMillis: now)
@@ -70,7 +71,8 @@ public final class NexDaemon: @unchecked Sendable {
         } catch {
             throw DaemonError("cannot read the audit log to rebuild the replay cache: \(error)")
         }
-        context = ServerContext(configuration: configuration, tlsContext: tlsContext, audit: audit, broker: broker, logger: logger)
+        context = ServerContext(configuration: configuration, tlsContext: tlsContext, audit: audit, broker: broker,
+                                refusals: refusals, logger: logger)
         // Every new checkpoint goes to every connected node, which may keep it as a witness.
         let registry = self.registry
         audit.onCheckpoint { checkpoint in

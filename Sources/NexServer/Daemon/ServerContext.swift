@@ -25,17 +25,22 @@ final class ServerContext: Sendable {
     let nodeConnections = NodeConnectionCounter()
     /// Unauthenticated refusals recorded individually only up to a limit per source and interval.
     let refusals: RefusalAggregator
+    /// limits.publishRatePerNode / publishBurstPerNode.
+    let publishRate: PublishRateLimiter
     /// Serial queues that connection queues target (about one per core), so a connect storm does not
     /// make libdispatch spawn a thread per connection.
     let ioQueues: [DispatchQueue]
 
-    init(configuration: DaemonConfiguration, tlsContext: TLSContext, audit: AuditLog, broker: Broker, logger: Logger) {
+    init(configuration: DaemonConfiguration, tlsContext: TLSContext, audit: AuditLog, broker: Broker,
+         refusals: RefusalAggregator, logger: Logger) {
         self.configuration = configuration
         self.tlsContext = tlsContext
         self.audit = audit
         self.broker = broker
         self.logger = logger
-        self.refusals = RefusalAggregator(individualLimit: configuration.limits.refusalsRecordedPerSource)
+        self.refusals = refusals
+        self.publishRate = PublishRateLimiter(ratePerSecond: configuration.limits.publishRatePerNode,
+                                              burst: configuration.limits.publishBurstPerNode)
         var permissions: [String: NodePermissions] = [:]
         for entry in configuration.roster.entries {
             // The loader compiled every node's rules already; a failure here means a programmatic

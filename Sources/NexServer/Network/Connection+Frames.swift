@@ -1,3 +1,4 @@
+import Dispatch
 import NexAudit
 import NexBroker
 import NexCrypto
@@ -69,6 +70,11 @@ extension Connection {
         func refuse(_ envelope: SignedEnvelope?, _ code: WireErrorCode, _ reason: String) {
             finish(PublishCandidate(connection: self, identity: identity, envelope: envelope, receivedAtMillis: now,
                                     outcome: .refused(WireError(code, reason))))
+        }
+        guard context.publishRate.admit(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
+            refuse(try? SignedEnvelope(parsing: bytes), .overloaded,
+                   "\(identity.id) is over its publish rate (limits.publishRatePerNode \(context.configuration.limits.publishRatePerNode)/s); retry later")
+            return
         }
         let signed: SignedEnvelope
         do {

@@ -24,8 +24,13 @@ final class Broker: @unchecked Sendable {
     /// reads connection state from the broker queue).
     private var connections: [UInt64: (connection: Connection, identity: NodeIdentity)] = [:]
 
-    init(audit: AuditLog, auditDirectory: String, replayWindow: Duration, replayCapacity: Int, logger: Logger) {
+    /// Counts `overloaded` refusals past the per-source limit instead of recording each.
+    private let refusals: RefusalAggregator
+
+    init(audit: AuditLog, auditDirectory: String, replayWindow: Duration, replayCapacity: Int,
+         refusals: RefusalAggregator, logger: Logger) {
         self.audit = audit
+        self.refusals = refusals
         self.logger = logger
         self.replayWindowMillis = replayWindow.components.seconds * 1000
         self.replay = ReplayCache(capacity: replayCapacity)
@@ -120,13 +125,19 @@ final class Broker: @unchecked Sendable {
         var event = publishEvent(candidate, outcome: .refused)
         event.reason = error.code.name
         event.detail = error.reason
-        logger.info("publish refused", metadata: [
-            "peer.node": "\(candidate.identity.id)", "msg.id": "\(candidate.messageID)", "reason": "\(error.code.name)",
-        ])
         // Answered from the audit completion, like ACKs: completions run in append order, so a
         // connection's answers keep its publish order.
         let connection = candidate.connection
         let nack = Nack(messageID: candidate.messageID, code: error.code, reason: error.reason)
+        // A node hammering past its rate (or a full replay cache) would otherwise write one record
+        // per refused publish: past the per-source limit they are counted into a summary record.
+        if error.code == .overloaded, case .count = refusals.note(reason: error.code.name, peer: candidate.identity.id) {
+            audit.append([]) { _ in connection.send(.nack(nack)) }
+            return
+        }
+        logger.info("publish refused", metadata: [
+            "peer.node": "\(candidate.identity.id)", "msg.id": "\(candidate.messageID)", "reason": "\(error.code.name)",
+        ])
         audit.append([event]) { _ in connection.send(.nack(nack)) }
     }
 
