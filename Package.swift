@@ -70,10 +70,11 @@ let package = Package(
         ),
         // libFuzzer targets: scripts/fuzz.sh builds them with -sanitize=fuzzer,address and -D FUZZING.
         // A plain build gives small reproducers (`FuzzFrames FILE…`) instead; seeds in Fuzz/corpus.
-        .executableTarget(name: "FuzzFrames", dependencies: ["NexWire"], path: "Fuzz/FuzzFrames"),
-        .executableTarget(name: "FuzzEnvelope", dependencies: ["NexWire"], path: "Fuzz/FuzzEnvelope"),
-        .executableTarget(name: "FuzzNotice", dependencies: ["NexNotices"], path: "Fuzz/FuzzNotice"),
-        .executableTarget(name: "FuzzConfig", dependencies: ["NexServer"], path: "Fuzz/FuzzConfig"),
+        .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzFrames", dependencies: ["NexWire", "FuzzSupport"], path: "Fuzz/FuzzFrames"),
+        .executableTarget(name: "FuzzEnvelope", dependencies: ["NexWire", "FuzzSupport"], path: "Fuzz/FuzzEnvelope"),
+        .executableTarget(name: "FuzzNotice", dependencies: ["NexNotices", "FuzzSupport"], path: "Fuzz/FuzzNotice"),
+        .executableTarget(name: "FuzzConfig", dependencies: ["NexServer", "FuzzSupport"], path: "Fuzz/FuzzConfig"),
         .testTarget(name: "NexCryptoTests", dependencies: ["NexCrypto"]),
         .testTarget(name: "NexWireTests", dependencies: ["NexWire"]),
         .testTarget(name: "NexBrokerTests", dependencies: ["NexBroker", "NexNotices", "NexWire"]),

@@ -20,42 +20,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 #else
-// Plain build (no fuzzer runtime): a reproducer and seed writer.
-//   FuzzConfig FILE…                runs the check on each file (a crash reproducer, for instance)
-//   FuzzConfig --write-seeds DIR    writes the seed corpus (Fuzz/corpus/…)
-import Foundation
-
-/// Runs the check on each file argument, or writes the seeds; the plain build's entry point.
-func runReproducer() {
-    let arguments = Array(CommandLine.arguments.dropFirst())
-    if arguments.count == 2, arguments[0] == "--write-seeds" {
-        let directory = URL(fileURLWithPath: arguments[1], isDirectory: true)
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            for (index, seed) in seeds().enumerated() {
-                try Data(seed).write(to: directory.appendingPathComponent(String(format: "seed-%03d", index)))
-            }
-        } catch {
-            print("cannot write seeds: \(error)")
-            exit(2)
-        }
-        print("wrote \(seeds().count) seeds to \(directory.path)")
-    } else if arguments.isEmpty {
-        print("usage: FuzzConfig FILE… | FuzzConfig --write-seeds DIR (fuzz with scripts/fuzz.sh)")
-    } else {
-        for path in arguments {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                print("cannot read \(path)")
-                exit(2)
-            }
-            check(Array(data))
-            print("ok \(path)")
-        }
-    }
-}
+// Plain build (no fuzzer runtime): a reproducer and seed writer (FuzzReproducer).
+import FuzzSupport
 
 // The fuzz build compiles this file with -parse-as-library (SwiftPM adds it for -sanitize=fuzzer),
 // which refuses top-level statements even in an inactive #if branch: a global's initialiser runs
 // the reproducer instead (eagerly, as top-level code, in the plain build).
-let reproducerRan: Void = runReproducer()
+let reproducerRan: Void = FuzzReproducer.run(name: "FuzzConfig", check: check, seeds: seeds)
 #endif
