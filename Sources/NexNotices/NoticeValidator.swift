@@ -13,6 +13,11 @@ public enum NoticeValidator {
     ///   - kind: the envelope's kind; the document's `kind` member must equal it.
     /// - Returns: `nil` when the document is valid, otherwise the first violation found.
     public static func validate(_ document: UnsafeRawBufferPointer, as kind: NoticeKind) -> NoticeViolation? {
+        validate(document, as: kind, sender: nil)
+    }
+
+    /// Parses once, checks the schema, and (with a sender) the identity members.
+    private static func validate(_ document: UnsafeRawBufferPointer, as kind: NoticeKind, sender: String?) -> NoticeViolation? {
         let parsed: JSONDocument
         do {
             parsed = try JSONDocument(parsing: document)
@@ -23,7 +28,27 @@ public enum NoticeValidator {
             return NoticeViolation(field: "", reason: "expected a JSON object at the top level, got \(parsed.describeValue(at: 0))")
         }
         if let violation = checkKind(of: parsed, is: kind) { return violation }
-        return SchemaChecker(document: parsed).checkMembers(of: 0, against: NoticeSchema.schema(for: kind))
+        if let violation = SchemaChecker(document: parsed).checkMembers(of: 0, against: NoticeSchema.schema(for: kind)) {
+            return violation
+        }
+        guard let sender else { return nil }
+        return checkIdentity(of: parsed, kind: kind, sender: sender)
+    }
+
+    /// A diffusion's `from_ncb` and a hit's `checkpoint` must be the node that signed the notice.
+    private static func checkIdentity(of document: JSONDocument, kind: NoticeKind, sender: String) -> NoticeViolation? {
+        let field: String
+        switch kind {
+        case .diffusion: field = "from_ncb"
+        case .hit: field = "checkpoint"
+        default: return nil
+        }
+        guard case .found(let value) = document.member(Array(field.utf8), in: 0),
+              document.string(at: value, equals: Array(sender.utf8))
+        else {
+            return NoticeViolation(field: field, reason: "must be the sending node \"\(sender)\"")
+        }
+        return nil
     }
 
     /// Validates a notice document (UTF-8 JSON) for `kind`; see `validate(_:as:)` over raw bytes.
@@ -34,23 +59,7 @@ public enum NoticeValidator {
     /// Validates `document` for `kind` and checks that the identities it asserts are the sender's:
     /// a diffusion's `from_ncb` and a hit's `checkpoint` must be the node that signed it.
     public static func validate(_ document: [UInt8], as kind: NoticeKind, sentBy sender: String) -> NoticeViolation? {
-        document.withUnsafeBytes { bytes -> NoticeViolation? in
-            if let violation = validate(bytes, as: kind) { return violation }
-            let field: String
-            switch kind {
-            case .diffusion: field = "from_ncb"
-            case .hit: field = "checkpoint"
-            default: return nil
-            }
-            // The document parsed a moment ago; parse again only for the one member (rare kinds).
-            guard let parsed = try? JSONDocument(parsing: bytes),
-                  case .found(let value) = parsed.member(Array(field.utf8), in: 0),
-                  parsed.string(at: value, equals: Array(sender.utf8))
-            else {
-                return NoticeViolation(field: field, reason: "must be the sending node \"\(sender)\"")
-            }
-            return nil
-        }
+        document.withUnsafeBytes { validate($0, as: kind, sender: sender) }
     }
 
     /// The first JSON syntax error in `document`, or nil when it is well-formed JSON.
