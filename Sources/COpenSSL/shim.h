@@ -42,6 +42,15 @@ static inline int nex_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }
 
+// sk_X509_REVOKED_* are function-like macros in 3.0.
+static inline int nex_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *stack) {
+    return sk_X509_REVOKED_num(stack);
+}
+
+static inline X509_REVOKED *nex_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *stack, int index) {
+    return sk_X509_REVOKED_value(stack, index);
+}
+
 static inline void nex_OPENSSL_free(void *pointer) {
     OPENSSL_free(pointer);
 }

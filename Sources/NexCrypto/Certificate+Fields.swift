@@ -30,13 +30,11 @@ extension Certificate {
         Self.describe(X509_get_issuer_name(x509))
     }
 
-    /// The serial number as lowercase hexadecimal digits without separators (`-` prefix if negative).
+    /// The serial number as lowercase hexadecimal digits without separators (`-` prefix if negative):
+    /// two digits per byte of the magnitude, no leading zero bytes (the form of
+    /// ``RevokedCertificate/serialNumberHex``).
     public var serialNumberHex: String {
-        guard let serial = X509_get0_serialNumber(x509) else { return "" }
-        let length = Int(ASN1_STRING_length(serial))
-        guard length > 0, let data = ASN1_STRING_get0_data(serial) else { return "00" }
-        let digits = Hex.encode(UnsafeBufferPointer(start: data, count: length))
-        return ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER ? "-" + digits : digits
+        Self.hex(X509_get0_serialNumber(x509))
     }
 
     /// The start of the validity period.
@@ -62,7 +60,17 @@ extension Certificate {
         X509_get_extension_flags(x509) & UInt32(EXFLAG_CA) != 0
     }
 
-    private static func describe(_ name: OpaquePointer?) -> String {
+    /// An ASN.1 INTEGER as ``serialNumberHex`` spells it.
+    static func hex(_ integer: UnsafePointer<ASN1_INTEGER>?) -> String {
+        guard let integer else { return "" }
+        let length = Int(ASN1_STRING_length(integer))
+        guard length > 0, let data = ASN1_STRING_get0_data(integer) else { return "00" }
+        let digits = Hex.encode(UnsafeBufferPointer(start: data, count: length))
+        return ASN1_STRING_type(integer) == V_ASN1_NEG_INTEGER ? "-" + digits : digits
+    }
+
+    /// An `X509_NAME` in RFC 4514 form, as ``subjectDescription`` spells it.
+    static func describe(_ name: OpaquePointer?) -> String {
         guard let name else { return "" }
         let bytes = MemoryBIO.collecting { bio in
             X509_NAME_print_ex(bio, name, 0, nex_XN_FLAG_RFC2253_UTF8) >= 0
@@ -70,7 +78,8 @@ extension Certificate {
         return bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
-    private static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date {
+    /// An `ASN1_TIME` as a `Date` (the epoch if it cannot be read).
+    static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date {
         var fields = tm()
         guard let time, ASN1_TIME_to_tm(time, &fields) == 1 else {
             return Date(timeIntervalSince1970: 0)

@@ -12,6 +12,8 @@ public struct CryptoError: Error, CustomStringConvertible, Sendable {
         case invalidCertificate
         /// Producing a signature failed.
         case signingFailed
+        /// A certificate revocation list could not be parsed or encoded.
+        case invalidRevocationList
         /// A file could not be read.
         case fileUnreadable
         /// Building or signing a certificate failed.
