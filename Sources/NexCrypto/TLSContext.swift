@@ -26,18 +26,39 @@ public final class TLSContext: @unchecked Sendable {
     ///
     /// OpenSSL's default client purpose check applies: a client certificate whose extended key usage
     /// lacks `clientAuth` is rejected (`.invalidPurpose`).
+    ///
+    /// With `revocationLists`, the client certificate (the leaf only: NoticeExchange CAs issue
+    /// directly) must also be absent from its issuer's list (`X509_V_FLAG_CRL_CHECK`). Then every
+    /// issuer needs a current list: a client of a CA without one is refused (`.crlUnavailable`), as is
+    /// every client of a CA whose list is past its `nextUpdate` (`.crlExpired`). A revoked client is
+    /// refused with `.certificateRevoked`. To pick up a new list, make a new context.
     /// - Parameters:
     ///   - certificate: The server's own certificate.
     ///   - chain: Intermediates sent after `certificate`.
     ///   - key: The private key for `certificate`.
     ///   - trustRoots: The CAs client certificates must chain to.
+    ///   - revocationLists: The CAs' revocation lists; empty (the default) checks no revocation.
     /// - Throws: `CryptoError.tlsSetupFailed`, e.g. if `key` does not match `certificate`.
     public static func server(
-        certificate: Certificate, chain: [Certificate] = [], key: PrivateKey, trustRoots: [Certificate]
+        certificate: Certificate, chain: [Certificate] = [], key: PrivateKey, trustRoots: [Certificate],
+        revocationLists: [CertificateRevocationList] = []
     ) throws(CryptoError) -> TLSContext {
         let context = try make(
             server: true, versions: .tls13 ... .tls13, certificate: certificate, chain: chain, key: key,
             trustRoots: trustRoots, serverName: nil)
+        if !revocationLists.isEmpty {
+            let store = SSL_CTX_get_cert_store(context.context)
+            for list in revocationLists {
+                // X509_STORE_add_crl takes its own reference.
+                guard X509_STORE_add_crl(store, list.crl) == 1 else {
+                    throw CryptoError.openSSL(.tlsSetupFailed, "cannot add the revocation list of \(list.issuerDescription)")
+                }
+            }
+            // CRL_CHECK without CRL_CHECK_ALL: the leaf only; the roots are trusted by configuration.
+            guard X509_STORE_set_flags(store, UInt(X509_V_FLAG_CRL_CHECK)) == 1 else {
+                throw CryptoError.openSSL(.tlsSetupFailed, "cannot enable revocation checking")
+            }
+        }
         SSL_CTX_set_verify(context.context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
         for root in trustRoots {
             // Names the acceptable CAs in the CertificateRequest.

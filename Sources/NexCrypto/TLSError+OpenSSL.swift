@@ -38,6 +38,14 @@ extension TLSError {
             .unknownIssuer
         case X509_V_ERR_INVALID_PURPOSE: .invalidPurpose
         case X509_V_ERR_CERT_REVOKED: .certificateRevoked
+        case X509_V_ERR_CRL_HAS_EXPIRED: .crlExpired
+        case X509_V_ERR_CRL_NOT_YET_VALID: .crlNotYetValid
+        case X509_V_ERR_UNABLE_TO_GET_CRL: .crlUnavailable
+        case X509_V_ERR_CRL_SIGNATURE_FAILURE, X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE,
+             X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD, X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD,
+             X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER, X509_V_ERR_KEYUSAGE_NO_CRL_SIGN,
+             X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION:
+            .crlInvalid
         default: .badCertificate
         }
     }

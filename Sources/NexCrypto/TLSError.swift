@@ -17,6 +17,16 @@ public struct TLSError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidPurpose = "invalid-purpose"
         /// The peer's certificate is revoked.
         case certificateRevoked = "certificate-revoked"
+        /// The revocation list of the peer's CA is past its `nextUpdate`: every peer of that CA is
+        /// refused until a new list is published.
+        case crlExpired = "crl-expired"
+        /// The revocation list of the peer's CA is not valid yet (`thisUpdate` in the future).
+        case crlNotYetValid = "crl-not-yet-valid"
+        /// Revocation is checked but there is no revocation list for the peer's CA.
+        case crlUnavailable = "crl-unavailable"
+        /// The revocation list of the peer's CA is unusable: bad signature, malformed dates, or an
+        /// issuer not allowed to sign lists.
+        case crlInvalid = "crl-invalid"
         /// The peer offered no acceptable protocol version (TLS 1.3 only).
         case protocolVersion = "protocol-version"
         /// The peer's certificate was rejected for another reason (e.g. host name mismatch).
