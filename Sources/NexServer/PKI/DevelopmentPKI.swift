@@ -6,8 +6,12 @@ import NexCrypto
 ///
 /// Layout (every path relative to ``directory``):
 /// `ca.pem` `ca.key` · `nexd.pem` `nexd.key` (serverAuth; SAN localhost, 127.0.0.1, ::1) ·
-/// `audit.pem` `audit.key` (signs audit checkpoints) · `nodes/<id>.pem` `nodes/<id>.key` (clientAuth).
+/// `audit.pem` `audit.key` (signs audit checkpoints) · `nodes/<id>.pem` `nodes/<id>.key` (clientAuth) ·
+/// `ca.crl.pem` (the CA's revocation list, published even when empty).
 /// For development and tests only: a real deployment uses its own CA.
+///
+/// Revocation and re-issue: ``revoke(nodeID:validityDays:)``, ``issue(nodeID:algorithm:validityDays:)``,
+/// ``refreshCRL(validityDays:)``, ``list()``.
 public struct DevelopmentPKI: Sendable {
     /// The directory holding the files.
     public let directory: String
@@ -23,6 +27,10 @@ public struct DevelopmentPKI: Sendable {
     public var serverKeyPath: String { directory + "/nexd.key" }
     public var auditCertificatePath: String { directory + "/audit.pem" }
     public var auditKeyPath: String { directory + "/audit.key" }
+    /// The CA's certificate revocation list (PEM).
+    public var crlPath: String { directory + "/ca.crl.pem" }
+    /// The directory of the node certificates and keys.
+    public var nodesDirectory: String { directory + "/nodes" }
     /// Certificate of node `id`.
     public func nodeCertificatePath(_ id: String) -> String { directory + "/nodes/\(id).pem" }
     /// Private key of node `id`.
@@ -44,7 +52,9 @@ public struct DevelopmentPKI: Sendable {
     }
 
     /// Creates the CA and server/audit identities when missing, then a certificate for every node
-    /// that lacks one. Existing files are never overwritten.
+    /// that lacks one, and an empty revocation list (number 1, next update in
+    /// ``revocationListValidityDays`` days) when the CA is new or the list is missing. Existing files
+    /// are never overwritten.
     /// - Throws: ``CryptoError`` on issuance failure, ``DaemonError`` when a file cannot be written.
     @discardableResult
     public func create(nodeIDs: [String], algorithm: SignatureAlgorithm = .ecdsaP256SHA256, validityDays: Int = 825) throws -> Summary {
@@ -73,14 +83,16 @@ public struct DevelopmentPKI: Sendable {
         }
         func issue(_ commonName: String, usage: ExtendedKeyUsage?, dns: [String] = [], ips: [String] = [],
                    certificatePath: String, keyPath: String) throws {
-            let key = try PrivateKey.generate(algorithm)
-            let certificate = try CertificateIssuer.issue(
-                CertificateProfile(subjectCommonName: commonName, organization: "NoticeExchange development (not for production)",
-                                   notValidBefore: notBefore, notValidAfter: notAfter, extendedKeyUsage: usage,
-                                   dnsNames: dns, ipAddresses: ips),
-                for: key.publicKey, issuer: caCertificate, issuerKey: caKey)
+            let (key, certificate) = try issueLeaf(
+                commonName, usage: usage, dns: dns, ips: ips, validity: notBefore...notAfter, algorithm: algorithm,
+                authority: (caCertificate, caKey))
             try write(key.pemEncoded(), to: keyPath, secret: true, summary: &summary)
             try write(certificate.pemEncoded(), to: certificatePath, secret: false, summary: &summary)
+        }
+        if !FileManager.default.fileExists(atPath: crlPath) || summary.writtenFiles.contains(caCertificatePath) {
+            let list = try signRevocationList(revoked: [], number: 1, validityDays: Self.revocationListValidityDays,
+                                              authority: (caCertificate, caKey))
+            try write(list.pemEncoded(), to: crlPath, secret: false, summary: &summary)
         }
         if !FileManager.default.fileExists(atPath: serverCertificatePath) {
             try issue("nexd", usage: .serverAuth, dns: ["localhost"], ips: ["127.0.0.1", "::1"],
@@ -101,6 +113,20 @@ public struct DevelopmentPKI: Sendable {
         return summary
     }
 
+    /// A fresh key and a certificate for it signed by `authority`, in the development profile
+    /// (organisation "NoticeExchange development (not for production)").
+    func issueLeaf(
+        _ commonName: String, usage: ExtendedKeyUsage?, dns: [String] = [], ips: [String] = [],
+        validity: ClosedRange<Date>, algorithm: SignatureAlgorithm, authority: Authority
+    ) throws -> (key: PrivateKey, certificate: Certificate) {
+        let key = try PrivateKey.generate(algorithm)
+        let certificate = try CertificateIssuer.issue(
+            CertificateProfile(subjectCommonName: commonName, organization: "NoticeExchange development (not for production)",
+                               validity: validity, extendedKeyUsage: usage, dnsNames: dns, ipAddresses: ips),
+            for: key.publicKey, issuer: authority.certificate, issuerKey: authority.key)
+        return (key, certificate)
+    }
+
     private func makeDirectory(_ path: String) throws {
         if !FileManager.default.fileExists(atPath: path) {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
@@ -109,10 +135,7 @@ public struct DevelopmentPKI: Sendable {
     }
 
     private func write(_ text: String, to path: String, secret: Bool, summary: inout Summary) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8),
-                                             attributes: [.posixPermissions: secret ? 0o600 : 0o644]) else {
-            throw DaemonError("cannot write \(path)")
-        }
+        try Self.writeAtomically(text, to: path, mode: secret ? 0o600 : 0o644)
         summary.writtenFiles.append(path)
     }
 }

@@ -1,0 +1,131 @@
+import Foundation
+import NexCrypto
+import Testing
+@testable import NexServer
+
+/// The development PKI's revocation list and the operations behind `nex pki revoke|issue|list|crl`,
+/// each on its own temporary directory.
+@Suite struct DevelopmentPKIRevocationTests {
+    /// A development PKI with two nodes in a fresh temporary directory, removed afterwards.
+    final class Scratch {
+        let pki: DevelopmentPKI
+
+        init(nodes: [String] = ["bcp.rw.rusumo", "gs.fr.lyon"]) throws {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("nex-pki-\(UUID().uuidString)").path
+            pki = DevelopmentPKI(directory: path)
+            try pki.create(nodeIDs: nodes)
+        }
+
+        deinit {
+            try? FileManager.default.removeItem(atPath: pki.directory)
+        }
+    }
+
+    private func mode(_ path: String) throws -> Int {
+        try #require((FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue)
+    }
+
+    @Test func createPublishesAnEmptyListSignedByTheCA() throws {
+        let scratch = try Scratch()
+        let list = try scratch.pki.loadRevocationList()
+        #expect(list.revoked.isEmpty)
+        #expect(list.crlNumber == 1)
+        #expect(list.isSigned(by: try scratch.pki.loadCACertificate()))
+        let nextUpdate = try #require(list.nextUpdate)
+        #expect(abs(nextUpdate.timeIntervalSinceNow - 30 * 86_400) < 120)
+        #expect(try mode(scratch.pki.crlPath) == 0o644)
+        // A missing list is written again by create(); nothing else is.
+        try FileManager.default.removeItem(atPath: scratch.pki.crlPath)
+        let summary = try scratch.pki.create(nodeIDs: ["bcp.rw.rusumo"])
+        #expect(summary.writtenFiles == [scratch.pki.crlPath])
+        #expect(try scratch.pki.create(nodeIDs: ["bcp.rw.rusumo"]).writtenFiles.isEmpty)
+    }
+
+    @Test func revokeAddsToTheListAndBumpsItsNumber() throws {
+        let scratch = try Scratch()
+        let pki = scratch.pki
+        let rusumo = try pki.loadNodeCertificate("bcp.rw.rusumo")
+        let first = try pki.revoke(nodeID: "bcp.rw.rusumo")
+        #expect(first.serialNumberHex == rusumo.serialNumberHex)
+        let lyon = try pki.revoke(nodeID: "gs.fr.lyon")
+        let list = try pki.loadRevocationList()
+        #expect(list.crlNumber == 3)
+        #expect(list.revoked.map(\.serialNumberHex).sorted() == [first.serialNumberHex, lyon.serialNumberHex].sorted())
+        #expect(try mode(pki.crlPath) == 0o644)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pki.directory).allSatisfy { !$0.contains(".tmp-") })
+
+        let again = #expect(throws: DaemonError.self) { try pki.revoke(nodeID: "gs.fr.lyon") }
+        #expect(again?.message.contains("already revoked") == true)
+        #expect(try pki.loadRevocationList().crlNumber == 3)
+    }
+
+    @Test func unknownNodesAndMissingCAKeyAreExplained() throws {
+        let scratch = try Scratch()
+        let pki = scratch.pki
+        let unknown = #expect(throws: DaemonError.self) { try pki.revoke(nodeID: "rb.ke.nairobi") }
+        #expect(unknown?.message == "no certificate for rb.ke.nairobi in \(pki.nodesDirectory) (known: bcp.rw.rusumo, gs.fr.lyon)")
+        #expect(throws: DaemonError.self) { try pki.revoke(nodeID: "../ca") }
+        try FileManager.default.removeItem(atPath: pki.caKeyPath)
+        let keyless = #expect(throws: DaemonError.self) { try pki.revoke(nodeID: "gs.fr.lyon") }
+        #expect(keyless?.message.hasPrefix("no CA key at \(pki.caKeyPath)") == true)
+        #expect(throws: DaemonError.self) { try pki.refreshCRL() }
+        #expect(throws: DaemonError.self) { try pki.issue(nodeID: "gs.fr.lyon") }
+    }
+
+    @Test(arguments: SignatureAlgorithm.allCases)
+    func reissueReplacesTheFilesAndTheOldCertificateStaysRevoked(algorithm: SignatureAlgorithm) throws {
+        let scratch = try Scratch()
+        let pki = scratch.pki
+        let old = try pki.revoke(nodeID: "gs.fr.lyon")
+        let oldKey = try String(contentsOfFile: pki.nodeKeyPath("gs.fr.lyon"), encoding: .utf8)
+        let new = try pki.issue(nodeID: "gs.fr.lyon", algorithm: algorithm)
+        #expect(new.serialNumberHex != old.serialNumberHex)
+        #expect(new.subjectCommonName == "gs.fr.lyon")
+        #expect(new.extendedKeyUsage == .clientAuth)
+        #expect(new.publicKey.algorithm == algorithm)
+        #expect(try pki.loadNodeCertificate("gs.fr.lyon") == new)
+        #expect(try String(contentsOfFile: pki.nodeKeyPath("gs.fr.lyon"), encoding: .utf8) != oldKey)
+        #expect(try PrivateKey(pemFile: pki.nodeKeyPath("gs.fr.lyon")).publicKey == new.publicKey)
+        #expect(try mode(pki.nodeKeyPath("gs.fr.lyon")) == 0o600)
+        let list = try pki.loadRevocationList()
+        #expect(list.isRevoked(serialNumberHex: old.serialNumberHex))
+        #expect(!list.isRevoked(serialNumberHex: new.serialNumberHex))
+        // A brand-new node is just issued.
+        #expect(try pki.issue(nodeID: "rb.ke.nairobi").subjectCommonName == "rb.ke.nairobi")
+        #expect(pki.nodeIDs() == ["bcp.rw.rusumo", "gs.fr.lyon", "rb.ke.nairobi"])
+    }
+
+    @Test func listShowsEveryCertificateWithItsStatus() throws {
+        let scratch = try Scratch()
+        let pki = scratch.pki
+        try pki.revoke(nodeID: "gs.fr.lyon")
+        let entries = try pki.list()
+        #expect(entries.map(\.role) == ["ca", "nexd", "audit", "node", "node"])
+        #expect(entries.map(\.commonName) == ["NoticeExchange Development CA", "nexd", "nexd-audit", "bcp.rw.rusumo", "gs.fr.lyon"])
+        #expect(entries.map(\.usage) == ["CA", "serverAuth", "timeStamping", "clientAuth", "clientAuth"])
+        #expect(entries.map(\.status) == [.valid, .valid, .valid, .valid, .revoked])
+        #expect(entries[4].serialNumberHex == (try pki.loadNodeCertificate("gs.fr.lyon")).serialNumberHex)
+    }
+
+    @Test func refreshKeepsEntriesAndMovesTheDates() throws {
+        let scratch = try Scratch()
+        let pki = scratch.pki
+        let revoked = try pki.revoke(nodeID: "bcp.rw.rusumo")
+        let refreshed = try pki.refreshCRL(validityDays: 7)
+        #expect(refreshed.crlNumber == 3)
+        #expect(refreshed.revoked.map(\.serialNumberHex) == [revoked.serialNumberHex])
+        let nextUpdate = try #require(refreshed.nextUpdate)
+        #expect(abs(nextUpdate.timeIntervalSince(refreshed.thisUpdate) - 7 * 86_400) < 1)
+        #expect(try pki.loadRevocationList().derBytes == refreshed.derBytes)
+        #expect(throws: DaemonError.self) { try pki.refreshCRL(validityDays: 0) }
+    }
+
+    @Test func aListFromAnotherCAIsRefused() throws {
+        let scratch = try Scratch()
+        let other = try Scratch(nodes: [])
+        try FileManager.default.removeItem(atPath: scratch.pki.crlPath)
+        try FileManager.default.copyItem(atPath: other.pki.crlPath, toPath: scratch.pki.crlPath)
+        #expect(throws: DaemonError.self) { try scratch.pki.loadRevocationList() }
+        #expect(throws: DaemonError.self) { try scratch.pki.revoke(nodeID: "gs.fr.lyon") }
+    }
+}
