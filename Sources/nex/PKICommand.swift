@@ -6,14 +6,22 @@ import NexServer
 struct PKICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pki",
-        abstract: "Development PKI (CA, nexd and audit identities, one certificate per roster node).",
-        subcommands: [Init.self]
+        abstract: "Development PKI (CA, nexd and audit identities, one certificate per roster node, revocation list).",
+        discussion: """
+            Typical revocation: `nex pki revoke NODE --reload` writes the node into the CA's revocation \
+            list (ca.crl.pem) and asks the running nexd to re-read it; `nex pki issue NODE` gives the node \
+            a new certificate. Refresh the list before its next update with `nex pki crl --refresh`.
+            """,
+        subcommands: [Init.self, PKIRevokeCommand.self, PKIIssueCommand.self, PKIListCommand.self, PKICRLCommand.self]
     )
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create the development PKI for the config's roster. Existing files are kept.",
-            discussion: "Keys are unencrypted PEM, mode 0600, for development only; Certs/ ignores them in git."
+            discussion: """
+                Keys are unencrypted PEM, mode 0600, for development only; Certs/ ignores them in git. \
+                Also publishes an empty revocation list (ca.crl.pem) when the CA is new or the list is missing.
+                """
         )
 
         @Option(name: .long, help: "Config file whose roster gets certificates.")

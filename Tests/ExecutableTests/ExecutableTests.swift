@@ -29,6 +29,8 @@ struct ExecutableTests {
         ("nexd", ["--help"]), ("nex", ["--help"]), ("nex", ["publish", "--help"]), ("nex", ["subscribe", "--help"]),
         ("nex", ["pki", "init", "--help"]), ("nex", ["audit", "verify", "--help"]), ("nex", ["notice", "new", "--help"]),
         ("nex", ["notice", "check", "--help"]), ("nex", ["notice", "kinds", "--help"]),
+        ("nex", ["pki", "revoke", "--help"]), ("nex", ["pki", "issue", "--help"]), ("nex", ["pki", "list", "--help"]),
+        ("nex", ["pki", "crl", "--help"]),
     ])
     func everyCommandHasHelp(tool: String, arguments: [String]) throws {
         let workspace = try Workspace()
@@ -76,6 +78,29 @@ struct ExecutableTests {
         #expect(second.status == 0)
         #expect(second.standardOutput.contains("wrote 0 files"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: key)) == before)
+    }
+
+    @Test func pkiRevokeListsTheNodeAsRevokedAndReloadWithoutNexdFails() throws {
+        let workspace = try Workspace()
+        #expect(try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path).status == 0)
+        let revoked = try ProcessRunner.run("nex", ["pki", "revoke", "gs.fr.lyon"], in: workspace.path)
+        #expect(revoked.status == 0, "\(revoked.standardError)")
+        #expect(revoked.standardOutput.hasPrefix("revoked gs.fr.lyon (serial "))
+        #expect(revoked.standardOutput.contains("number 2, 1 revoked"))
+        let listed = try ProcessRunner.run("nex", ["pki", "list"], in: workspace.path)
+        #expect(listed.status == 0)
+        let row = listed.standardOutput.split(separator: "\n").first { $0.contains(" gs.fr.lyon ") }
+        #expect(row?.hasSuffix("revoked") == true, "\(listed.standardOutput)")
+        #expect(listed.standardOutput.split(separator: "\n").filter { $0.hasSuffix("revoked") }.count == 1)
+
+        // --reload with no nexd running: the list is still written, the exit status says nothing was signalled.
+        let reload = try ProcessRunner.run("nex", ["pki", "revoke", "bcp.rw.rusumo", "--reload"], in: workspace.path)
+        #expect(reload.status == 3)
+        #expect(reload.standardOutput.contains("number 3, 2 revoked"))
+        #expect(reload.standardError.contains("no nexd is running"))
+        let again = try ProcessRunner.run("nex", ["pki", "revoke", "gs.fr.lyon"], in: workspace.path)
+        #expect(again.status != 0)
+        #expect(again.standardError.contains("already revoked"))
     }
 
     /// Starts nexd in `workspace` and returns it with its port (read from its log).
