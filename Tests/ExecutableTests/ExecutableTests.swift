@@ -103,6 +103,15 @@ struct ExecutableTests {
         #expect(again.standardError.contains("already revoked"))
     }
 
+    @Test func pkiRevokeReloadSignalsTheRunningNexd() throws {
+        let workspace = try Workspace()
+        let (daemon, _) = try startDaemon(workspace)
+        defer { _ = daemon.terminate() }
+        let result = try ProcessRunner.run("nex", ["pki", "revoke", "gs.fr.lyon", "--reload"], in: workspace.path)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("asked nexd (pid \(daemon.process.processIdentifier)) to reload"))
+    }
+
     /// Starts nexd in `workspace` and returns it with its port (read from its log).
     private func startDaemon(_ workspace: Workspace) throws -> (ProcessRunner.Running, String) {
         let daemon = try ProcessRunner.start("nexd", [], in: workspace.path)
