@@ -30,6 +30,8 @@ public struct AuditEvent: Sendable, Equatable {
         case receipt
         /// A malformed, oversized or unexpected frame; the connection was closed.
         case protocolError = "protocol-error"
+        /// nexd re-read its configuration (SIGHUP): applied, or refused with the reason.
+        case reload
     }
 
     /// Whether the action was allowed.

@@ -53,6 +53,8 @@ public enum WireErrorCode: UInt16, Sendable, CaseIterable, CustomStringConvertib
     case overloaded = 501
     /// An internal server error; details are in the server's log, never on the wire.
     case internalError = 502
+    /// nexd is shutting down (SIGTERM/SIGINT); the connection closes after this error frame.
+    case shuttingDown = 503
 
     /// The stable kebab-case name of the code, e.g. `"bad-signature"`, for logs and audit records.
     public var name: String {
@@ -81,6 +83,7 @@ public enum WireErrorCode: UInt16, Sendable, CaseIterable, CustomStringConvertib
         case .auditUnavailable: "audit-unavailable"
         case .overloaded: "overloaded"
         case .internalError: "internal-error"
+        case .shuttingDown: "shutting-down"
         }
     }
 

@@ -89,13 +89,34 @@ struct SubscribeCommand: ParsableCommand {
         }
     }
 
-    /// The next delivery, or nil after `--timeout` idle seconds.
+    /// The next delivery, or nil after `--timeout` idle seconds. Ends the command when nexd
+    /// withdraws the subscription (after a reload) or closes the connection with an error frame.
     private func nextDelivery(_ client: NexConnection) throws -> Deliver? {
-        let result = Result { () throws(ClientError) -> Deliver in
-            try client.nextDelivery(timeout: .seconds(timeout ?? 1_000_000_000))
+        enum Next { case delivery(Deliver), withdrawn(SubscribeNack) }
+        let result = Result { () throws(ClientError) -> Next in
+            try client.awaitFrame(timeout: .seconds(timeout ?? 1_000_000_000)) { frame -> Next? in
+                switch frame {
+                case .deliver(let deliver): .delivery(deliver)
+                case .subnack(let nack): .withdrawn(nack)
+                default: nil
+                }
+            }
         }
-        if case .failure(let error) = result, error.code == .timedOut { return nil }
-        return try result.get()
+        switch result {
+        case .success(.delivery(let delivery)):
+            return delivery
+        case .success(.withdrawn(let nack)):
+            FileHandle.standardError.write(Data("nex subscribe: nexd withdrew the subscription: \(nack.code.name): \(nack.reason)\n".utf8))
+            throw ExitCode(1)
+        case .failure(let error) where error.code == .timedOut:
+            return nil
+        case .failure(let error):
+            if case .refused(let code) = error.code {
+                FileHandle.standardError.write(Data("nex subscribe: nexd closed the connection: \(code.name): \(error.message)\n".utf8))
+                throw ExitCode(1)
+            }
+            throw error
+        }
     }
 
     private func describe(_ delivery: Deliver, _ signed: SignedEnvelope?, verification: String) -> String {

@@ -51,6 +51,8 @@ final class TestDaemon: @unchecked Sendable {
         configuration.audit.directory = root + "/audit"
         configuration.audit.signingKey = pki.auditKeyPath
         configuration.audit.signingCertificate = pki.auditCertificatePath
+        if existingPKI == nil { try pki.writeRevocationList() }
+        configuration.tls.revocationList = pki.revocationListPath
         configure(&configuration)
         self.configuration = configuration
         daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))

@@ -35,6 +35,20 @@ final class TestPKI: @unchecked Sendable {
         try write(auditKey.pemEncoded(), "audit.key")
     }
 
+    var revocationListPath: String { directory + "/ca.crl.pem" }
+    private var revocationListNumber: UInt64 = 0
+
+    /// Writes the CA's revocation list (``revocationListPath``) listing `revoked`.
+    func writeRevocationList(revoking revoked: [Certificate] = [], nextUpdate: Date? = nil) throws {
+        revocationListNumber += 1
+        let list = try CertificateRevocationList.issue(
+            issuer: ca, issuerKey: caKey,
+            revoked: revoked.map { RevokedCertificate(serialNumberHex: $0.serialNumberHex, revocationDate: Date() - 60) },
+            thisUpdate: min(Date() - 60, (nextUpdate ?? .distantFuture) - 60), nextUpdate: nextUpdate ?? Date() + 86_400,
+            crlNumber: revocationListNumber)
+        try write(list.pemEncoded(), "ca.crl.pem")
+    }
+
     var auditCertificatePath: String { directory + "/audit.pem" }
     var auditKeyPath: String { directory + "/audit.key" }
 

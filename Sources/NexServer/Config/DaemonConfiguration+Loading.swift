@@ -46,6 +46,9 @@ extension DaemonConfiguration {
             config.tls.caCertificate = try tls.string("ca", default: config.tls.caCertificate)
             config.tls.certificate = try tls.string("certificate", default: config.tls.certificate)
             config.tls.privateKey = try tls.string("key", default: config.tls.privateKey)
+            let crl = try tls.string("crl", default: "")
+            config.tls.revocationList = crl.isEmpty ? nil : crl
+            config.tls.revocationListWarning = .seconds(86_400 * (try tls.integer("crlWarnDays", default: 7, range: 0...3650)))
             try tls.rejectUnknownKeys()
         }
         if var audit = try top.mapping("audit") {

@@ -6,7 +6,7 @@ import NexBroker
 /// Relative paths are relative to the working directory (the README runs from the repository root).
 public struct DaemonConfiguration: Sendable {
     /// Where the daemon listens.
-    public struct Listen: Sendable {
+    public struct Listen: Sendable, Equatable {
         /// Default `127.0.0.1`.
         public var host = "127.0.0.1"
         /// Default 7247; 0 picks an ephemeral port (tests).
@@ -18,10 +18,16 @@ public struct DaemonConfiguration: Sendable {
         public var caCertificate = "Certs/dev/ca.pem"
         public var certificate = "Certs/dev/nexd.pem"
         public var privateKey = "Certs/dev/nexd.key"
+        /// The CA's certificate revocation list (PEM), checked on every handshake and re-read on
+        /// reload; `nil` = revocation is not checked (nexd warns). A list past its next-update
+        /// date refuses every handshake (`crl-expired`).
+        public var revocationList: String?
+        /// nexd warns once the revocation list expires within this long. Default 7 days.
+        public var revocationListWarning = Duration.seconds(7 * 86_400)
     }
 
     /// The audit log.
-    public struct Audit: Sendable {
+    public struct Audit: Sendable, Equatable {
         public var directory = "var/audit"
         public var segmentMaximumBytes = 64 << 20
         public var synchronizesWrites = true
@@ -64,7 +70,7 @@ public struct DaemonConfiguration: Sendable {
     }
 
     /// Development conveniences; a production config leaves `createMissingPKI` false.
-    public struct Development: Sendable {
+    public struct Development: Sendable, Equatable {
         /// Directory of the development PKI (`nex pki init` writes it).
         public var pkiDirectory = "Certs/dev"
         /// When true and the TLS files are missing, nexd creates a development PKI and says so.

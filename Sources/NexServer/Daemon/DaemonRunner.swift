@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Logging
 
 #if canImport(Glibc)
@@ -36,7 +37,8 @@ public enum DaemonRunner {
     }
 
     private static func missingTLSFiles(_ configuration: DaemonConfiguration) -> [String] {
-        [configuration.tls.caCertificate, configuration.tls.certificate, configuration.tls.privateKey]
+        ([configuration.tls.caCertificate, configuration.tls.certificate, configuration.tls.privateKey]
+            + (configuration.tls.revocationList.map { [$0] } ?? []))
             .filter { access($0, F_OK) != 0 }
     }
 
@@ -79,16 +81,38 @@ public enum DaemonRunner {
     }
 
     private static func installSignalHandlers(_ daemon: NexDaemon, logger: Logger) -> [DispatchSourceSignal] {
-        [SIGINT, SIGTERM].map { signalNumber in
+        let stops = [SIGINT, SIGTERM].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                logger.notice("signal received; stopping", metadata: ["signal": "\(signalNumber)"])
-                daemon.stop()
-                exit(0)
-            }
+            source.setEventHandler { stopAndExit(daemon, signal: signalNumber, logger: logger) }
             source.activate()
             return source
         }
+        signal(SIGHUP, SIG_IGN)
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        reload.setEventHandler {
+            logger.notice("SIGHUP received; reloading the configuration")
+            daemon.reload()
+        }
+        reload.activate()
+        return stops + [reload]
+    }
+
+    /// How long a stop may take before nexd gives up waiting and exits with status 1 (a disk that
+    /// hangs on fsync must not keep a stopping daemon alive forever).
+    static let shutdownDeadline = DispatchTimeInterval.seconds(15)
+
+    private static func stopAndExit(_ daemon: NexDaemon, signal signalNumber: Int32, logger: Logger) {
+        logger.notice("signal received; stopping", metadata: ["signal": "\(signalNumber)"])
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            daemon.stop()
+            stopped.signal()
+        }
+        guard stopped.wait(timeout: .now() + shutdownDeadline) == .success else {
+            logger.critical("nexd did not stop within the shutdown deadline; exiting without a clean stop record")
+            exit(1)
+        }
+        exit(0)
     }
 }

@@ -17,7 +17,7 @@ import Glibc
 /// (`dispatchMain()` in `nexd`); ``stop()`` closes every connection and the audit log. Tests run it in
 /// process on port 0.
 public final class NexDaemon: @unchecked Sendable {
-    private let context: ServerContext
+    let context: ServerContext
     private let listenerQueue = DispatchQueue(label: "nex.listener")
     private var listener: ListeningSocket?
     private var acceptSource: DispatchSourceRead?
@@ -30,8 +30,12 @@ public final class NexDaemon: @unchecked Sendable {
     private var refusalTimer: DispatchSourceTimer?
     /// Listener-queue state: whether the accept source is suspended after EMFILE.
     private var isAcceptPaused = false
-    /// Every live connection, handshaking or open (for shutdown and checkpoint broadcasts).
+    /// Every live connection, handshaking or open (for shutdown, reloads and checkpoint broadcasts).
     private let registry = ConnectionRegistry()
+    /// Serialises reloads.
+    let reloadQueue = DispatchQueue(label: "nex.reload")
+    /// Checks the revocation list's next-update date hourly (listener queue).
+    private var revocationListTimer: DispatchSourceTimer?
 
     /// Loads the TLS identity, opens the audit log (repairing a torn tail) and rebuilds the replay
     /// cache. Does not listen yet.
@@ -40,7 +44,7 @@ public final class NexDaemon: @unchecked Sendable {
         // OpenSSL's socket BIO writes with plain write(): a peer that vanishes must not kill the
         // process with SIGPIPE (the write fails with EPIPE instead). Process-wide, and nexd's need.
         signal(SIGPIPE, SIG_IGN)
-        let tlsContext = try Self.makeTLSContext(configuration)
+        let settings = try DaemonSettings.make(configuration, generation: 1)
         let now = WallClock.nowMillis()
         var auditConfiguration = AuditLog.Configuration(directory: configuration.audit.directory)
         auditConfiguration.segmentMaximumBytes = configuration.audit.segmentMaximumBytes
@@ -71,8 +75,7 @@ public final class NexDaemon: @unchecked Sendable {
         } catch {
             throw DaemonError("cannot read the audit log to rebuild the replay cache: \(error)")
         }
-        context = ServerContext(configuration: configuration, tlsContext: tlsContext, audit: audit, broker: broker,
-                                refusals: refusals, logger: logger)
+        context = ServerContext(settings: settings, audit: audit, broker: broker, refusals: refusals, logger: logger)
         // Every new checkpoint goes to every connected node, which may keep it as a witness.
         let registry = self.registry
         audit.onCheckpoint { checkpoint in
@@ -104,34 +107,12 @@ public final class NexDaemon: @unchecked Sendable {
     /// Loads the TLS files the way ``init(configuration:logger:)`` does (for `--check-config`).
     /// - Throws: ``DaemonError`` naming the file and key.
     public static func tlsContextCheck(_ configuration: DaemonConfiguration) throws(DaemonError) -> Bool {
-        _ = try makeTLSContext(configuration)
+        _ = try DaemonSettings.make(configuration, generation: 0)
         return true
     }
 
-    private static func makeTLSContext(_ configuration: DaemonConfiguration) throws(DaemonError) -> TLSContext {
-        let files = configuration.tls
-        let source = configuration.sourcePath
-        let trustRoots: [Certificate]
-        let chain: [Certificate]
-        let key: PrivateKey
-        do { trustRoots = try Certificate.certificates(pemFile: files.caCertificate) } catch {
-            throw DaemonError("cannot load the CA certificate \(files.caCertificate) (\(source): tls.ca): \(error.message)")
-        }
-        do { chain = try Certificate.certificates(pemFile: files.certificate) } catch {
-            throw DaemonError("cannot load the server certificate \(files.certificate) (\(source): tls.certificate): \(error.message)")
-        }
-        do { key = try PrivateKey(pemFile: files.privateKey) } catch {
-            throw DaemonError("cannot load the server key \(files.privateKey) (\(source): tls.key): \(error.message)")
-        }
-        guard let leaf = chain.first, !trustRoots.isEmpty else {
-            throw DaemonError("no certificate found in \(files.certificate) or \(files.caCertificate) (\(source): tls)")
-        }
-        do {
-            return try TLSContext.server(certificate: leaf, chain: Array(chain.dropFirst()), key: key, trustRoots: trustRoots)
-        } catch {
-            throw DaemonError("cannot set up TLS from \(files.certificate) and \(files.privateKey) (\(source): tls): \(error.message)")
-        }
-    }
+    /// Every live connection, for re-evaluation after a reload.
+    func connectionsForReload() -> [Connection] { registry.all }
 
     /// The port nexd listens on (after ``start()``).
     public var port: UInt16? { listenerQueue.sync { listener?.port } }
@@ -156,7 +137,7 @@ public final class NexDaemon: @unchecked Sendable {
             acceptSource = source
             source.activate()
         }
-        let interval = context.configuration.limits.refusalInterval
+        let interval = context.limits.refusalInterval
         let summaries = DispatchSource.makeTimerSource(queue: listenerQueue)
         summaries.schedule(deadline: .now() + .seconds(Int(interval.components.seconds)),
                            repeating: .seconds(Int(interval.components.seconds)))
@@ -164,6 +145,15 @@ public final class NexDaemon: @unchecked Sendable {
         summaries.setEventHandler { context.recordRefusalSummaries() }
         summaries.activate()
         listenerQueue.sync { refusalTimer = summaries }
+        if context.settings.revocationList == nil {
+            context.logger.warning("tls.crl is not set: revoked certificates are not refused (set it to the CA's revocation list)")
+        }
+        checkRevocationListExpiry()
+        let expiryCheck = DispatchSource.makeTimerSource(queue: listenerQueue)
+        expiryCheck.schedule(deadline: .now() + .seconds(3600), repeating: .seconds(3600))
+        expiryCheck.setEventHandler { [weak self] in self?.checkRevocationListExpiry() }
+        expiryCheck.activate()
+        listenerQueue.sync { revocationListTimer = expiryCheck }
         context.logger.notice("nexd listening", metadata: [
             "listen.addr": "\(configuration.listen.host):\(socket.port)", "roster.size": "\(configuration.roster.entries.count)",
             "audit.dir": "\(configuration.audit.directory)", "audit.seq": "\(context.audit.currentSequence)",
@@ -190,7 +180,7 @@ public final class NexDaemon: @unchecked Sendable {
                 peer = acceptedPeer
             }
             let id = nextConnectionID.add(1, ordering: .relaxed).oldValue
-            let limits = context.configuration.limits
+            let limits = context.limits
             let refusal: (String, String)? =
                 if liveConnections.load(ordering: .relaxed) >= limits.maximumConnections {
                     ("too-many-connections", "limits.maxConnections (\(limits.maximumConnections)) reached")
@@ -261,6 +251,8 @@ public final class NexDaemon: @unchecked Sendable {
                 acceptSource = nil
                 refusalTimer?.cancel()
                 refusalTimer = nil
+                revocationListTimer?.cancel()
+                revocationListTimer = nil
             }
             let connections = registry.all
             for connection in connections {
@@ -273,10 +265,16 @@ public final class NexDaemon: @unchecked Sendable {
             context.audit.flush()
             context.audit.writeCheckpointNow()
             for connection in connections {
-                connection.queue.sync {
-                    connection.flush()
-                    connection.close(reason: "nexd is stopping")
-                }
+                connection.queue.sync { connection.sayGoodbye() }
+            }
+            // A moment for the goodbye frames to leave; a peer that does not read is not waited for.
+            let deadline = ContinuousClock.now + .milliseconds(500)
+            while ContinuousClock.now < deadline,
+                  connections.contains(where: { connection in connection.queue.sync { connection.hasPendingGoodbye } }) {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            for connection in connections {
+                connection.queue.sync { connection.close(reason: "nexd is stopping") }
             }
             var event = AuditEvent(.stop, timeMillis: WallClock.nowMillis())
             event.detail = "nexd stopped"

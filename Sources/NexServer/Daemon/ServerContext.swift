@@ -7,13 +7,11 @@ import Synchronization
 
 /// What every connection shares: immutable settings and the shared services. Created once per run.
 final class ServerContext: Sendable {
-    let configuration: DaemonConfiguration
-    let tlsContext: TLSContext
     let audit: AuditLog
     let broker: Broker
     let logger: Logger
-    /// Compiled permissions of every roster node (validated when the config was loaded).
-    let permissions: [String: NodePermissions]
+    /// The configuration, TLS context and permissions in force; replaced whole by a reload.
+    private let currentSettings: Mutex<DaemonSettings>
     /// Verify signatures off the I/O queues: `limits.verificationThreads` serial queues (default one
     /// per core), fed round-robin so that even one publisher uses every core.
     private let verificationQueues: [DispatchQueue]
@@ -31,25 +29,15 @@ final class ServerContext: Sendable {
     /// make libdispatch spawn a thread per connection.
     let ioQueues: [DispatchQueue]
 
-    init(configuration: DaemonConfiguration, tlsContext: TLSContext, audit: AuditLog, broker: Broker,
-         refusals: RefusalAggregator, logger: Logger) {
-        self.configuration = configuration
-        self.tlsContext = tlsContext
+    init(settings: DaemonSettings, audit: AuditLog, broker: Broker, refusals: RefusalAggregator, logger: Logger) {
+        let configuration = settings.configuration
+        self.currentSettings = Mutex(settings)
         self.audit = audit
         self.broker = broker
         self.logger = logger
         self.refusals = refusals
         self.publishRate = PublishRateLimiter(ratePerSecond: configuration.limits.publishRatePerNode,
                                               burst: configuration.limits.publishBurstPerNode)
-        var permissions: [String: NodePermissions] = [:]
-        for entry in configuration.roster.entries {
-            // The loader compiled every node's rules already; a failure here means a programmatic
-            // config with a bad pattern, which then denies everything for that node.
-            permissions[entry.id] = (try? configuration.permissions.permissions(
-                node: entry.id, role: entry.role.rawValue, country: entry.country))
-                ?? .denyAll
-        }
-        self.permissions = permissions
         let cores = max(1, System.coreCount)
         let verifiers = configuration.limits.verificationThreads == 0 ? cores : configuration.limits.verificationThreads
         self.verificationQueues = (0..<verifiers).map { DispatchQueue(label: "nex.verify.\($0)", qos: .userInitiated) }
@@ -58,6 +46,25 @@ final class ServerContext: Sendable {
 }
 
 extension ServerContext {
+    /// The settings in force now (a reload may replace them at any moment: read once per decision).
+    var settings: DaemonSettings { currentSettings.withLock { $0 } }
+
+    /// The configuration in force now. Limits fixed at start-up (queues, rate limiter) keep their
+    /// start-up values; see ``NexDaemon/reload()``.
+    var configuration: DaemonConfiguration { settings.configuration }
+
+    /// The limits in force now (cheap: a struct of numbers).
+    var limits: DaemonConfiguration.Limits { settings.configuration.limits }
+
+    /// Installs reloaded settings; returns the previous ones.
+    func replaceSettings(_ new: DaemonSettings) -> DaemonSettings {
+        currentSettings.withLock { current in
+            let old = current
+            current = new
+            return old
+        }
+    }
+
     /// Waits until every publish handed to the verification pool has been verified and handled by
     /// the broker (its audit records appended). For shutdown.
     func drainPipeline() {

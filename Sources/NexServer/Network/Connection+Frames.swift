@@ -63,7 +63,7 @@ extension Connection {
         }
         // Backpressure: a peer may not queue more than the limit for verification; reading pauses
         // until half of them are through.
-        let limit = UInt64(context.configuration.limits.maximumInFlightPublishes)
+        let limit = UInt64(context.limits.maximumInFlightPublishes)
         if sequencer.inFlight >= limit, sequencer.requestResume(below: max(1, limit / 2)) {
             pauseReading()
         }
@@ -73,7 +73,7 @@ extension Connection {
         }
         guard context.publishRate.admit(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
             refuse(try? SignedEnvelope(parsing: bytes), .overloaded,
-                   "\(identity.id) is over its publish rate (limits.publishRatePerNode \(context.configuration.limits.publishRatePerNode)/s); retry later")
+                   "\(identity.id) is over its publish rate (limits.publishRatePerNode \(context.limits.publishRatePerNode)/s); retry later")
             return
         }
         let signed: SignedEnvelope
@@ -125,7 +125,7 @@ extension Connection {
                    "signature algorithm \(envelope.signatureAlgorithm) does not match the certificate's \(publicKey.algorithm.name) key")
             return
         }
-        let windowMillis = context.configuration.limits.replayWindow.components.seconds * 1000
+        let windowMillis = context.limits.replayWindow.components.seconds * 1000
         // The issued-at is peer data: compare without arithmetic that could overflow and trap.
         let (skew, overflow) = envelope.issuedAtMillis.subtractingReportingOverflow(now)
         guard !overflow, skew.magnitude <= UInt64(windowMillis) else {
@@ -197,7 +197,7 @@ extension Connection {
             refuse(.duplicateSubscription, "subscription id \(subscriptionID) is already in use on this connection")
             return
         }
-        let limit = context.configuration.limits.maximumSubscriptionsPerConnection
+        let limit = context.limits.maximumSubscriptionsPerConnection
         guard subscriptionIDs.count < limit else {
             refuse(.tooManySubscriptions, "at most \(limit) subscriptions per connection")
             return

@@ -20,7 +20,15 @@ extension Connection {
                                  certificate: certificate)
             return
         }
-        guard let cn = certificate.subjectCommonName, let entry = context.configuration.roster.entry(for: cn) else {
+        let settings = context.settings
+        if settings.isRevoked(certificate) {
+            // The TLS context checked the list it was made with; a reload since may have added this one.
+            refuseAfterHandshake(.certificateRevoked,
+                                 detail: "certificate \(certificate.subjectDescription) (serial \(certificate.serialNumberHex)) is revoked",
+                                 certificate: certificate)
+            return
+        }
+        guard let cn = certificate.subjectCommonName, let entry = settings.configuration.roster.entry(for: cn) else {
             refuseAfterHandshake(.notInRoster,
                                  detail: "certificate subject \(certificate.subjectDescription) is not on the roster",
                                  certificate: certificate)
@@ -32,14 +40,14 @@ extension Connection {
                                  certificate: certificate)
             return
         }
-        let perNode = context.configuration.limits.maximumConnectionsPerNode
+        let perNode = context.limits.maximumConnectionsPerNode
         guard context.nodeConnections.admit(entry.id, limit: perNode) else {
             refuseAfterHandshake(.tooManyConnectionsForNode,
                                  detail: "\(entry.id) already has \(perNode) connections (limits.maxConnectionsPerNode)", certificate: certificate)
             return
         }
         let identity = NodeIdentity(id: entry.id, role: entry.role, country: entry.country, certificate: certificate, peer: peer,
-                                    permissions: context.permissions[entry.id] ?? .denyAll)
+                                    permissions: settings.permissions[entry.id] ?? .denyAll)
         self.identity = identity
         setNodeID(entry.id)
         logger[metadataKey: "peer.node"] = "\(entry.id)"
@@ -56,7 +64,7 @@ extension Connection {
         logger.notice("node connected", metadata: ["peer.cert": "\(certificate.fingerprint.hex.prefix(16))"])
         let broker = context.broker
         broker.queue.async { broker.register(self, identity: identity) }
-        let limits = context.configuration.limits
+        let limits = context.limits
         enqueue(.welcome(Welcome(
             protocolVersion: WireLimits.protocolVersion, nodeID: entry.id, role: entry.role.rawValue, country: entry.country,
             maximumFrameSize: UInt32(limits.maximumFrameSize),
@@ -74,6 +82,7 @@ extension Connection {
         case notInRoster = "not-in-roster"
         case auditUnavailable = "audit-unavailable"
         case tooManyConnectionsForNode = "too-many-connections-for-node"
+        case certificateRevoked = "certificate-revoked"
     }
 
     private func refuseAfterHandshake(_ refusal: Refusal, detail: String, certificate: Certificate?) {
@@ -90,7 +99,7 @@ extension Connection {
         case .notInRoster: .notInRoster
         case .auditUnavailable: .auditUnavailable
         case .tooManyConnectionsForNode: .overloaded
-        case .noCertificate, .invalidPurpose: .permissionDenied
+        case .noCertificate, .invalidPurpose, .certificateRevoked: .permissionDenied
         }
         state = .open
         enqueue(.error(code: code, reason: detail))
@@ -131,7 +140,7 @@ extension Connection {
         var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
         event.connection = id
         event.reason = "handshake-timeout"
-        event.detail = "no TLS handshake and hello within \(context.configuration.limits.handshakeTimeout)"
+        event.detail = "no TLS handshake and hello within \(context.limits.handshakeTimeout)"
         event.peer = peer
         event.node = identity?.id
         context.recordRefusal(event, peer: peer) { logger.warning("connection timed out before hello") }
@@ -156,7 +165,7 @@ extension Connection {
     /// stall everyone else. Its undelivered notices are visible in the log (routed, not receipted).
     func abandonSlowConsumer() {
         logger.warning("slow consumer disconnected", metadata: ["pending.bytes": "\(pendingOutputBytes)"])
-        close(reason: "slow-consumer: more than \(context.configuration.limits.outboundBufferBytes) bytes pending")
+        close(reason: "slow-consumer: more than \(context.limits.outboundBufferBytes) bytes pending")
     }
 
     /// Bookkeeping once an accepted connection has closed.
@@ -167,9 +176,13 @@ extension Connection {
         event.node = identity?.id
         event.peer = peer
         event.detail = reason
+        if let endReason {
+            event.reason = endReason.code
+            event.detail = endReason.detail
+        }
         if unreceiptedStart < unreceipted.count {
             event.deliverySequence = unreceipted[unreceiptedStart].sequence
-            event.detail = reason + "; \(unreceipted.count - unreceiptedStart) deliveries not receipted from delivery \(unreceipted[unreceiptedStart].sequence)"
+            event.detail = (event.detail ?? reason) + "; \(unreceipted.count - unreceiptedStart) deliveries not receipted from delivery \(unreceipted[unreceiptedStart].sequence)"
         }
         context.audit.append([event])
         logger.notice("node disconnected", metadata: ["reason": "\(LogSafe.text(reason))"])

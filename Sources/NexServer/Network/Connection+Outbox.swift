@@ -75,7 +75,7 @@ extension Connection {
         // An unsubscribe may have overtaken this routed delivery: name only live subscriptions.
         let live = subscriptionIDs.filter { self.subscriptionIDs.contains($0) }
         guard !live.isEmpty else { return }
-        let limit = context.configuration.limits.maximumUnreceiptedDeliveries
+        let limit = context.limits.maximumUnreceiptedDeliveries
         guard unreceipted.count - unreceiptedStart < limit else {
             close(reason: "slow-consumer: more than \(limit) deliveries without a receipt")
             return

@@ -72,6 +72,8 @@ final class Connection: @unchecked Sendable {
     var pendingVerifications: [@Sendable () -> Void] = []
     /// Frames and deliveries posted from other queues (see Connection+Outbox.swift).
     let outbox = Mutex(Outbox())
+    /// Why nexd ended this session (stable code, detail), when it closes after a final frame.
+    var endReason: (code: String, detail: String)?
     /// Runs once the socket is closed (the daemon counts live connections). Set before ``start()``.
     var onClosed: (@Sendable () -> Void)?
     private static let readChunk = 16 * 1024
@@ -82,8 +84,8 @@ final class Connection: @unchecked Sendable {
         self.peer = peer
         self.context = context
         self.queue = DispatchQueue(label: "nex.conn.\(id)", target: context.ioQueues[Int(id % UInt64(context.ioQueues.count))])
-        self.session = try TLSSession(context: context.tlsContext, fileDescriptor: fileDescriptor)
-        self.decoder = FrameDecoder(maximumFrameSize: context.configuration.limits.maximumFrameSize)
+        self.session = try TLSSession(context: context.settings.tlsContext, fileDescriptor: fileDescriptor)
+        self.decoder = FrameDecoder(maximumFrameSize: context.limits.maximumFrameSize)
         var logger = context.logger
         logger[metadataKey: "conn.id"] = "\(id)"
         logger[metadataKey: "peer.addr"] = "\(peer)"
@@ -105,7 +107,7 @@ final class Connection: @unchecked Sendable {
         queue.async { self.drive() }
         // A peer must finish the handshake and say hello in time, or it would hold a connection
         // slot (and a file descriptor) forever without ever authenticating.
-        let timeout = context.configuration.limits.handshakeTimeout
+        let timeout = context.limits.handshakeTimeout
         queue.asyncAfter(deadline: .now() + .seconds(Int(timeout.components.seconds))) {
             guard self.state == .handshaking || (self.state == .open && !self.hasReceivedHello) else { return }
             self.handshakeTimedOut()
@@ -204,7 +206,7 @@ final class Connection: @unchecked Sendable {
     /// (it does not read) is disconnected rather than allowed to grow nexd's memory.
     func enqueue(_ frame: Frame) {
         FrameEncoder.encode(frame, into: &output)
-        if pendingOutputBytes > context.configuration.limits.outboundBufferBytes, state == .open {
+        if pendingOutputBytes > context.limits.outboundBufferBytes, state == .open {
             abandonSlowConsumer()
         }
     }

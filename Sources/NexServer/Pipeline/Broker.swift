@@ -93,6 +93,22 @@ final class Broker: @unchecked Sendable {
         return subscriptions.remove(subscriber: connectionID, subscriptionID: subscriptionID)
     }
 
+    /// After a reload: routes this connection's notices under `identity` (its new permissions) and
+    /// removes the subscriptions those no longer allow. Returns what was removed, and why.
+    func applyPermissions(_ connectionID: UInt64, identity: NodeIdentity) -> [(id: UInt32, filter: TopicFilter, reason: String)] {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let registered = connections[connectionID] else { return [] }
+        connections[connectionID] = (registered.connection, identity)
+        var withdrawn: [(id: UInt32, filter: TopicFilter, reason: String)] = []
+        for (subscriptionID, filter) in subscriptions.subscriptions(of: connectionID).sorted(by: { $0.key < $1.key }) {
+            if case .denied(let reason) = identity.permissions.allowsSubscribe(to: filter) {
+                _ = subscriptions.remove(subscriber: connectionID, subscriptionID: subscriptionID)
+                withdrawn.append((subscriptionID, filter, reason))
+            }
+        }
+        return withdrawn
+    }
+
     func certificateDER(for fingerprint: SHA256Digest) -> [UInt8]? {
         dispatchPrecondition(condition: .onQueue(queue))
         return certificates.der(for: fingerprint)

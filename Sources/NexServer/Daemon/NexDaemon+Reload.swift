@@ -1,0 +1,125 @@
+import Foundation
+import NexAudit
+import NexCrypto
+
+/// Reload (SIGHUP): config, roster, permissions, CA, server certificate and revocation list are
+/// loaded and checked completely, then swapped in as one; a bad new config is refused and the old
+/// one keeps running. Live sessions are re-evaluated at once. Every reload is audited.
+extension NexDaemon {
+    /// What a reload did.
+    public enum ReloadOutcome: Sendable, Equatable {
+        /// The new settings are in force; the summary is also in the log and the audit record.
+        case applied(String)
+        /// The new settings were refused (the reason); the old ones stay in force.
+        case refused(String)
+    }
+
+    /// Re-reads the config file nexd was started with (`configuration.sourcePath`) and applies it.
+    @discardableResult
+    public func reload() -> ReloadOutcome {
+        reloadQueue.sync {
+            let path = context.configuration.sourcePath
+            do {
+                return apply(try DaemonConfiguration.load(path: path))
+            } catch {
+                return refuseReload("\(error)")
+            }
+        }
+    }
+
+    /// Applies `configuration` as a reload would (tests build configurations in code).
+    @discardableResult
+    public func reload(to configuration: DaemonConfiguration) -> ReloadOutcome {
+        reloadQueue.sync { apply(configuration) }
+    }
+
+    /// Reload queue.
+    private func apply(_ loaded: DaemonConfiguration) -> ReloadOutcome {
+        let old = context.settings
+        let (configuration, needRestart) = Self.keepingStartupSettings(of: old.configuration, in: loaded)
+        let settings: DaemonSettings
+        do throws(DaemonError) {
+            settings = try DaemonSettings.make(configuration, generation: old.generation + 1)
+        } catch {
+            return refuseReload(error.message)
+        }
+        _ = context.replaceSettings(settings)
+        let oldIDs = Set(old.configuration.roster.entries.map { $0.id })
+        let newIDs = Set(configuration.roster.entries.map { $0.id })
+        var parts = ["generation \(settings.generation) from \(configuration.sourcePath)",
+                     "roster \(newIDs.count) nodes (+\(newIDs.subtracting(oldIDs).count) −\(oldIDs.subtracting(newIDs).count))"]
+        if let list = settings.revocationList {
+            parts.append("revocation list #\(list.crlNumber.map(String.init) ?? "?") with \(list.revoked.count) revoked, next update \(Timestamp.format(millis: Int64(list.nextUpdate?.timeIntervalSince1970 ?? 0) * 1000))")
+        } else {
+            parts.append("no revocation list (tls.crl unset)")
+        }
+        if !needRestart.isEmpty {
+            parts.append("unchanged until a restart: \(needRestart.joined(separator: ", "))")
+        }
+        let summary = parts.joined(separator: "; ")
+        var event = AuditEvent(.reload, timeMillis: WallClock.nowMillis(), outcome: .accepted)
+        event.detail = summary
+        context.audit.append([event])
+        context.logger.notice("configuration reloaded", metadata: ["reload.summary": "\(summary)"])
+        if !needRestart.isEmpty {
+            context.logger.warning("some changed settings take effect only after a restart", metadata: [
+                "keys": "\(needRestart.joined(separator: ", "))",
+            ])
+        }
+        checkRevocationListExpiry()
+        for connection in connectionsForReload() { connection.reevaluate(under: settings) }
+        return .applied(summary)
+    }
+
+    private func refuseReload(_ reason: String) -> ReloadOutcome {
+        var event = AuditEvent(.reload, timeMillis: WallClock.nowMillis(), outcome: .refused)
+        event.reason = "invalid-config"
+        event.detail = reason
+        context.audit.append([event])
+        context.logger.error("reload refused; the running configuration stays in force", metadata: ["error": "\(reason)"])
+        return .refused(reason)
+    }
+
+    /// Settings fixed when nexd starts (the listener, the audit log, the verification pool, the
+    /// replay cache and the rate limiter are built from them): the new config keeps the running
+    /// values, and the keys that differ are named.
+    public static func keepingStartupSettings(of running: DaemonConfiguration,
+                                       in loaded: DaemonConfiguration) -> (DaemonConfiguration, [String]) {
+        var configuration = loaded
+        var differing: [String] = []
+        func keep<Value: Equatable>(_ key: String, _ path: WritableKeyPath<DaemonConfiguration, Value>) {
+            if configuration[keyPath: path] != running[keyPath: path] { differing.append(key) }
+            configuration[keyPath: path] = running[keyPath: path]
+        }
+        keep("listen", \.listen)
+        keep("audit", \.audit)
+        keep("development", \.development)
+        keep("limits.verificationThreads", \.limits.verificationThreads)
+        keep("limits.replayWindowSeconds", \.limits.replayWindow)
+        keep("limits.replayCacheEntries", \.limits.replayCacheEntries)
+        keep("limits.publishRatePerNode", \.limits.publishRatePerNode)
+        keep("limits.publishBurstPerNode", \.limits.publishBurstPerNode)
+        keep("limits.refusalsRecordedPerSource", \.limits.refusalsRecordedPerSource)
+        keep("limits.refusalIntervalSeconds", \.limits.refusalInterval)
+        return (configuration, differing)
+    }
+
+    /// Warns when the revocation list is about to expire, and shouts once it has: every handshake
+    /// is then refused (`crl-expired`) until `nex pki crl --refresh` and a reload.
+    func checkRevocationListExpiry() {
+        let settings = context.settings
+        guard let list = settings.revocationList else { return }
+        guard let nextUpdate = list.nextUpdate else { return }
+        let remaining = nextUpdate.timeIntervalSinceNow
+        let path = settings.configuration.tls.revocationList ?? "?"
+        if remaining <= 0 {
+            context.logger.critical("the revocation list has expired: every TLS handshake is refused (crl-expired) until it is re-signed (`nex pki crl --refresh --reload`)", metadata: [
+                "crl.path": "\(path)", "crl.nextUpdate": "\(nextUpdate)",
+            ])
+        } else if remaining < Double(settings.configuration.tls.revocationListWarning.components.seconds) {
+            context.logger.warning("the revocation list expires soon; re-sign it (`nex pki crl --refresh --reload`) or every handshake will be refused", metadata: [
+                "crl.path": "\(path)", "crl.nextUpdate": "\(nextUpdate)", "crl.hoursLeft": "\(Int(remaining / 3600))",
+            ])
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import NexAudit
+import NexClient
+import NexCrypto
+import NexServer
+import NexWire
+import Testing
+
+/// Revocation over real mTLS: checked on every handshake, re-read on reload, live sessions of a
+/// revoked node ended at once, and an expired list failing closed.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct RevocationTests {
+    @Test func aRevokedNodeIsRefusedAtTheHandshakeAndAudited() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let revoked = try nexd.credentials("bcp.ke.busia")
+        try nexd.pki.writeRevocationList(revoking: [revoked.certificate])
+        guard case .applied(let summary) = nexd.daemon.reload(to: nexd.configuration) else { Issue.record("refused"); return }
+        #expect(summary.contains("1 revoked"))
+
+        #expect(throws: ClientError.self) {
+            let connection = try nexd.connect(revoked)
+            _ = try connection.subscribe("notice.>", id: 1)
+        }
+        let refusal = try #require(try nexd.awaitRecord { $0.event == "connect" && $0.string("outcome") == "refused" })
+        #expect(refusal.string("reason") == "certificate-revoked")
+        // A new certificate for the same node (not on the list) gets in.
+        let reissued = try nexd.credentials("bcp.ke.busia")
+        #expect(try nexd.connect(reissued).subscribe("notice.>", id: 1) == .accepted)
+    }
+
+    @Test func revokingALiveNodeDisconnectsItAtTheReloadWhileOthersCarryOn() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let busia = try nexd.credentials("bcp.ke.busia")
+        let revokedConnection = try nexd.connect(busia)
+        #expect(try revokedConnection.subscribe("notice.>", id: 1) == .accepted)
+        let (rusumo, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        #expect(try rusumo.subscribe("notice.>", id: 1) == .accepted)
+
+        try nexd.pki.writeRevocationList(revoking: [busia.certificate])
+        guard case .applied = nexd.daemon.reload(to: nexd.configuration) else { Issue.record("refused"); return }
+        #expect(ReloadTests.awaitRefusal(revokedConnection) == .permissionDenied)
+        let disconnect = try #require(try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" })
+        #expect(disconnect.string("reason") == "certificate-revoked")
+
+        let (gs, gsCredentials) = try nexd.connect(as: "gs.fr.lyon")
+        let notice = try signedNotice(from: gsCredentials)
+        guard case .accepted = try gs.publish(notice) else { Issue.record("refused"); return }
+        #expect(try rusumo.nextDelivery(timeout: .seconds(5)).envelope == notice.wireBytes)
+        #expect(throws: ClientError.self) { _ = try nexd.connect(busia).subscribe("notice.>", id: 1) }
+    }
+
+    @Test func anExpiredListRefusesEveryHandshakeUntilItIsReSigned() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nex-crl-\(UUID().uuidString)").path
+        let pki = try TestPKI(directory: root + "/pki")
+        try pki.writeRevocationList(nextUpdate: Date() - 60)
+        let nexd = try TestDaemon(root: root, pki: pki)
+        defer { nexd.remove() }
+        #expect(throws: ClientError.self) { _ = try nexd.connect(as: "gs.fr.lyon").0.subscribe("notice.>", id: 1) }
+        let refusal = try #require(try nexd.awaitRecord { $0.event == "connect" && $0.string("outcome") == "refused" })
+        #expect(refusal.string("reason") == "crl-expired")
+
+        try pki.writeRevocationList()
+        guard case .applied = nexd.daemon.reload(to: nexd.configuration) else { Issue.record("refused"); return }
+        #expect(try nexd.connect(as: "gs.fr.lyon").0.subscribe("notice.>", id: 1) == .accepted)
+    }
+
+    @Test func aListSignedByAnotherCAIsRefusedAtReload() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let other = try nexd.pki.otherCA(subject: "Test CA")
+        let forged = try CertificateRevocationList.issue(
+            issuer: other.0, issuerKey: other.1, revoked: [], thisUpdate: Date() - 60, nextUpdate: Date() + 3600, crlNumber: 99)
+        try forged.pemEncoded().write(toFile: nexd.pki.revocationListPath, atomically: true, encoding: .utf8)
+        guard case .refused(let reason) = nexd.daemon.reload(to: nexd.configuration) else { Issue.record("applied"); return }
+        #expect(reason.contains("tls.crl"))
+        #expect(try nexd.connect(as: "gs.fr.lyon").0.subscribe("notice.>", id: 1) == .accepted)
+    }
+}
