@@ -40,24 +40,26 @@ extension AuditLog {
         // handed out so far are the only ones that can be stale (they all fail in `drain`).
         pending.withLock { $0.failure = error }
         var outage = AuditOutage(error: error)
-        outage.truncatedBytes = cutBackToDurableOffset()
+        outage.truncatedBytes = cutBackToDurableOffset().cut
         self.outage = outage
         notifyHealth(error)
         scheduleRecoveryAttempt()
     }
 
     /// Writer queue: truncates the current segment to the end of the last synced batch, so no
-    /// part of a failed batch stays in the file; returns the bytes cut (0 when nothing was there or
-    /// the truncation failed — then the next attempt tries again).
+    /// part of a failed batch stays in the file. Returns the bytes cut, and whether the file now
+    /// ends exactly there: only then may anything be appended (writes go to the end of the file).
     ///
     /// Not synced here: the repair record's fsync makes the new length durable before anything is
     /// written after it.
-    func cutBackToDurableOffset() -> Int {
+    func cutBackToDurableOffset() -> (cut: Int, endsAtDurableOffset: Bool) {
         var status = stat()
-        guard fstat(fileDescriptor, &status) == 0, Int(status.st_size) > segmentBytes else { return 0 }
-        let excess = Int(status.st_size) - segmentBytes
-        guard ftruncate(fileDescriptor, off_t(segmentBytes)) == 0 else { return 0 }
-        return excess
+        guard fstat(fileDescriptor, &status) == 0 else { return (0, false) }
+        let size = Int(status.st_size)
+        if size == segmentBytes { return (0, true) }
+        // Shorter than what was synced: cut by someone else; appending would hide the loss.
+        guard size > segmentBytes, ftruncate(fileDescriptor, off_t(segmentBytes)) == 0 else { return (0, false) }
+        return (size - segmentBytes, true)
     }
 
     private func scheduleRecoveryAttempt() {
@@ -78,7 +80,13 @@ extension AuditLog {
         // nothing holding a stale number is left when numbering restarts.
         drain()
         guard var outage else { return }
-        outage.truncatedBytes += cutBackToDurableOffset()
+        let cutBack = cutBackToDurableOffset()
+        outage.truncatedBytes += cutBack.cut
+        guard cutBack.endsAtDurableOffset else {
+            self.outage = outage
+            scheduleRecoveryAttempt()
+            return
+        }
         let refused = pending.withLock { ($0.refusedAppends, $0.refusedEvents) }
         let appends = outage.failedAppends + refused.0
         let events = outage.failedEvents + refused.1
@@ -97,7 +105,7 @@ extension AuditLog {
         do throws(AuditError) {
             written = try writeRecords(batch)
         } catch {
-            outage.truncatedBytes += cutBackToDurableOffset()
+            outage.truncatedBytes += cutBackToDurableOffset().cut
             self.outage = outage
             scheduleRecoveryAttempt()
             return
