@@ -6,7 +6,8 @@ public struct AuditError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// The directory or a segment cannot be created, opened or read.
         case unreadable = "audit-unreadable"
-        /// A write or fsync failed; the log now refuses appends (fail closed).
+        /// A write or fsync failed; the log refuses appends (fail closed) until it has recorded the
+        /// repair.
         case writeFailed = "audit-write-failed"
         /// The existing log's tail is not a valid record (not merely torn): it needs an auditor.
         case corrupt = "audit-corrupt"

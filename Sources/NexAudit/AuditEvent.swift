@@ -10,7 +10,9 @@ public struct AuditEvent: Sendable, Equatable {
         case start
         /// nexd stopped cleanly.
         case stop
-        /// A torn final record was cut off at start-up (the record says how many bytes).
+        /// A torn final record was cut off at start-up (the record says how many bytes), or the log
+        /// is writable again after a failed write or fsync (reason `audit-write-failed`; the record
+        /// says what failed, what was cut off and how many appends were refused).
         case repair
         /// A TLS connection was accepted or refused (TLS failure, identity or roster refusal).
         case connect
@@ -119,7 +121,8 @@ public struct AuditEvent: Sendable, Equatable {
     public var receivedMessageIDs: [String]?
     /// A delivery sequence number (receipt batches: the cumulative number received).
     public var deliverySequence: UInt64?
-    /// How many events a summary record stands for (refusal floods).
+    /// How many events a summary record stands for (refusal floods); for a repair after a failed
+    /// write, how many appends were refused while the log could not be written.
     public var count: UInt64?
 
     /// Creates an event of `kind` at `timeMillis` with every optional field empty.

@@ -35,9 +35,13 @@ extension AuditLog {
         let byTime = ContinuousClock.now - lastCheckpointUptime >= configuration.checkpointInterval
         guard byCount || byTime else { return }
         // Counted as done now so that the batches written before the placeholder do not queue more.
+        let (records, uptime) = (recordsSinceCheckpoint, lastCheckpointUptime)
         recordsSinceCheckpoint = 0
         lastCheckpointUptime = .now
-        enqueue(PendingEntry(members: [], isCheckpoint: true))
+        if enqueue(PendingEntry(members: [], isCheckpoint: true)).isEmpty {
+            // Refused (the log failed or closed): nothing covers those records yet.
+            (recordsSinceCheckpoint, lastCheckpointUptime) = (records, uptime)
+        }
     }
 
     /// Writer queue: a durable checkpoint becomes the latest; the sidecar file and handlers learn it.

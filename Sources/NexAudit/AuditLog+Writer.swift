@@ -17,10 +17,13 @@ extension AuditLog {
             }
             if batch.isEmpty { return }
             let result = write(batch)
-            if case .success(let outcome) = result {
+            switch result {
+            case .success(let outcome):
                 for checkpoint in outcome.checkpoints { publish(checkpoint) }
                 // Before the completions, so a checkpoint due now precedes what callers append next.
                 scheduleCheckpointIfDue()
+            case .failure:
+                outage?.countRefused(batch)
             }
             for (index, entry) in batch.enumerated() {
                 guard let completion = entry.completion else { continue }
@@ -29,8 +32,23 @@ extension AuditLog {
         }
     }
 
-    private func write(_ batch: [PendingEntry]) -> Result<(sequences: [[UInt64]], checkpoints: [SignedCheckpoint]), AuditError> {
+    private func write(_ batch: [PendingEntry]) -> Result<WrittenBatch, AuditError> {
         if let failure = pending.withLock({ $0.failure }) { return .failure(failure) }
+        do throws(AuditError) {
+            return .success(try writeRecords(batch))
+        } catch {
+            failClosed(error)
+            return .failure(error)
+        }
+    }
+
+    /// The sequences given to each entry of a written batch, and the checkpoints it holds.
+    typealias WrittenBatch = (sequences: [[UInt64]], checkpoints: [SignedCheckpoint])
+
+    /// Writer queue: frames, writes and syncs `batch` after the last durable record. The writer's
+    /// state (sequence, hash, tree, offsets) moves on only once the batch is durable; on a throw it
+    /// still describes the last durable batch, and the file may hold part of this one.
+    func writeRecords(_ batch: [PendingEntry]) throws(AuditError) -> WrittenBatch {
         var buffer: [UInt8] = []
         var sequences: [[UInt64]] = []
         var checkpoints: [SignedCheckpoint] = []
@@ -39,63 +57,42 @@ extension AuditLog {
         var hash = lastHash
         var newTree = tree
         var sinceCheckpoint = recordsSinceCheckpoint
-        do throws(AuditError) {
-            for entry in batch {
-                var numbers: [UInt64] = []
-                var allMembers = entry.members
-                if entry.isCheckpoint {
-                    // Placeholders are only queued when a signer is configured.
-                    let signer = configuration.checkpointSigner!
-                    let checkpoint = try signer.sign(size: newTree.size, root: newTree.root, timeMillis: Self.nowMillis())
-                    allMembers = [checkpoint.recordMembers(frontier: newTree)]
-                    checkpoints.append(checkpoint)
-                    sinceCheckpoint = 0
-                } else {
-                    sinceCheckpoint += entry.members.count
-                }
-                for members in allMembers {
-                    sequence += 1
-                    let framed = AuditLine.make(sequence: sequence, members: members, previous: hash)
-                    leafHasher.update([0])
-                    framed.line.withUnsafeBytes { leafHasher.update(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
-                    newTree.append(leafHash: leafHasher.finalize())
-                    buffer.append(contentsOf: framed.line)
-                    hash = framed.hash
-                    numbers.append(sequence)
-                }
-                sequences.append(numbers)
+        for entry in batch {
+            var numbers: [UInt64] = []
+            var allMembers = entry.members
+            if entry.isCheckpoint {
+                // Placeholders are only queued when a signer is configured.
+                let signer = configuration.checkpointSigner!
+                let checkpoint = try signer.sign(size: newTree.size, root: newTree.root, timeMillis: Self.nowMillis())
+                allMembers = [checkpoint.recordMembers(frontier: newTree)]
+                checkpoints.append(checkpoint)
+                sinceCheckpoint = 0
+            } else {
+                sinceCheckpoint += entry.members.count
             }
-            if !buffer.isEmpty {
-                try rotateIfNeeded(nextSequence: lastSequence + 1)
-                try writeAll(buffer)
-                if configuration.synchronizesWrites, fdatasync(fileDescriptor) != 0 {
-                    throw AuditError(.writeFailed, "fsync of the audit log failed: \(String(cString: strerror(errno)))")
-                }
+            for members in allMembers {
+                sequence += 1
+                let framed = AuditLine.make(sequence: sequence, members: members, previous: hash)
+                leafHasher.update([0])
+                framed.line.withUnsafeBytes { leafHasher.update(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+                newTree.append(leafHash: leafHasher.finalize())
+                buffer.append(contentsOf: framed.line)
+                hash = framed.hash
+                numbers.append(sequence)
             }
-        } catch {
-            pending.withLock { $0.failure = error }
-            return .failure(error)
+            sequences.append(numbers)
+        }
+        if !buffer.isEmpty {
+            try rotateIfNeeded(nextSequence: lastSequence + 1)
+            try writeAll(buffer)
+            if configuration.synchronizesWrites { try syncSegment() }
         }
         lastSequence = sequence
         lastHash = hash
         tree = newTree
         recordsSinceCheckpoint = sinceCheckpoint
         segmentBytes += buffer.count
-        return .success((sequences, checkpoints))
-    }
-
-    private func writeAll(_ buffer: [UInt8]) throws(AuditError) {
-        var offset = 0
-        while offset < buffer.count {
-            let written = buffer.withUnsafeBytes { raw in
-                Glibc.write(fileDescriptor, raw.baseAddress! + offset, raw.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw AuditError(.writeFailed, "write to the audit log failed: \(String(cString: strerror(errno)))")
-            }
-            offset += written
-        }
+        return (sequences, checkpoints)
     }
 
     /// Starts a new segment once the current one is full. If the new file cannot be created (for
@@ -106,13 +103,16 @@ extension AuditLog {
         let path = configuration.directory + "/" + AuditSegments.fileName(firstSequence: nextSequence)
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
-        guard fsync(fileDescriptor) == 0 else {
+        do throws(AuditError) {
+            try syncSegment(full: true)
+        } catch {
             Glibc.close(fd)
             unlink(path)
-            throw AuditError(.writeFailed, "fsync of the audit log failed: \(String(cString: strerror(errno)))")
+            throw error
         }
         Glibc.close(fileDescriptor)
         fileDescriptor = fd
+        segmentName = AuditSegments.fileName(firstSequence: nextSequence)
         segmentBytes = 0
         AuditRecovery.syncDirectory(configuration.directory)
     }

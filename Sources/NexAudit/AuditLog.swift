@@ -22,7 +22,10 @@ import Glibc
 /// ``Configuration/checkpointInterval``, and on ``writeCheckpointNow()`` / ``close()``.
 ///
 /// If a write or fsync fails the log fails closed: that batch and every later append complete with
-/// ``AuditError/Code/writeFailed``; what was already synced stays.
+/// ``AuditError/Code/writeFailed``; what was already synced stays, and the segment is cut back to
+/// the end of the last synced batch. Every ``Configuration/recoveryRetryInterval`` the writer tries
+/// to write a `repair` record saying what failed; once that is durable the log accepts appends
+/// again, numbering them after it (AuditLog+Recovery.swift).
 public final class AuditLog: @unchecked Sendable {
     /// How the log is laid out, synced and checkpointed.
     public struct Configuration: Sendable {
@@ -40,6 +43,9 @@ public final class AuditLog: @unchecked Sendable {
         /// A checkpoint follows once this much time passed since the last one and records were
         /// written. Default 10 s.
         public var checkpointInterval: Duration = .seconds(10)
+        /// While the log has failed closed, how often the writer tries to record the repair and
+        /// resume. Default 1 s.
+        public var recoveryRetryInterval: Duration = .seconds(1)
 
         /// Creates a configuration for `directory` with the defaults.
         public init(directory: String) {
@@ -64,6 +70,10 @@ public final class AuditLog: @unchecked Sendable {
         var entries: [PendingEntry] = []
         var drainScheduled = false
         var failure: AuditError?
+        /// Appends (with at least one event) refused at once because the log had failed, and their
+        /// events; the repair record reports them.
+        var refusedAppends = 0
+        var refusedEvents = 0
         var closed = false
     }
 
@@ -71,9 +81,15 @@ public final class AuditLog: @unchecked Sendable {
     let queue = DispatchQueue(label: "nex.audit.writer")
     let pending: Mutex<Pending>
     let published = Mutex<(latest: SignedCheckpoint?, handlers: [@Sendable (SignedCheckpoint) -> Void])>((nil, []))
+    let healthHandlers = Mutex<[@Sendable (AuditError?) -> Void]>([])
+    /// Test hook: see ``injectFault(_:)``.
+    let injectedFault = Mutex<AuditFault?>(nil)
 
     // Writer-queue state.
     var fileDescriptor: Int32
+    /// The current segment's file name.
+    var segmentName: String
+    /// Bytes of the current segment up to the end of the last synced batch.
     var segmentBytes: Int
     var lastSequence: UInt64
     var lastHash: SHA256Digest
@@ -83,6 +99,8 @@ public final class AuditLog: @unchecked Sendable {
     var lastCheckpointUptime: ContinuousClock.Instant = .now
     let leafHasher = SHA256Hasher()
     var timer: DispatchSourceTimer?
+    /// What went wrong while the log has failed closed (nil while healthy).
+    var outage: AuditOutage?
 
     /// What start-up found: the position of the last record and any torn tail cut off.
     public let recovery: AuditRecovery
@@ -118,6 +136,7 @@ public final class AuditLog: @unchecked Sendable {
             throw AuditError(.unreadable, "cannot open audit segment \(path): \(String(cString: strerror(errno)))")
         }
         fileDescriptor = fd
+        self.segmentName = segmentName
         segmentBytes = Int(lseek(fd, 0, SEEK_END))
         if recovery.tornBytes > 0 || recovery.restoredLineEnds > 0 {
             var event = AuditEvent(.repair, timeMillis: nowMillis)
@@ -154,7 +173,13 @@ public final class AuditLog: @unchecked Sendable {
     func enqueue(_ entry: PendingEntry) -> [UInt64] {
         let count = entry.isCheckpoint ? 1 : entry.members.count
         let (sequences, schedule, refusal) = pending.withLock { state -> ([UInt64], Bool, AuditError?) in
-            if let failure = state.failure { return ([], false, failure) }
+            if let failure = state.failure {
+                if !entry.isCheckpoint, !entry.members.isEmpty {
+                    state.refusedAppends += 1
+                    state.refusedEvents += entry.members.count
+                }
+                return ([], false, failure)
+            }
             if state.closed { return ([], false, AuditError(.closed, "the audit log is closed")) }
             let first = state.nextSequence
             state.nextSequence += UInt64(count)
@@ -195,7 +220,8 @@ public final class AuditLog: @unchecked Sendable {
         directoryLock.release()
     }
 
-    /// Whether the log has failed closed.
+    /// The write or fsync failure the log has failed closed on, or `nil` while it is writable
+    /// (cleared once the repair is recorded). Safe from any queue.
     public var failure: AuditError? {
         pending.withLock { $0.failure }
     }

@@ -61,6 +61,8 @@ extension DaemonConfiguration {
             config.audit.checkpointEveryRecords = try audit.integer(
                 "checkpointEveryRecords", default: config.audit.checkpointEveryRecords, range: 1...10_000_000)
             config.audit.checkpointInterval = .seconds(try audit.integer("checkpointIntervalSeconds", default: 10, range: 1...86_400))
+            config.audit.recoveryRetryInterval = .milliseconds(
+                try audit.integer("recoveryRetryMilliseconds", default: 1000, range: 10...3_600_000))
             try audit.rejectUnknownKeys()
         }
         if var limits = try top.mapping("limits") {

@@ -37,6 +37,8 @@ public struct DaemonConfiguration: Sendable {
         /// A checkpoint is written after this many records, or this long, whichever comes first.
         public var checkpointEveryRecords = 1000
         public var checkpointInterval = Duration.seconds(10)
+        /// While the log cannot be written, how often nexd tries to record the repair and resume.
+        public var recoveryRetryInterval = Duration.milliseconds(1000)
     }
 
     /// Protocol and resource limits.

@@ -52,11 +52,19 @@ public final class NexDaemon: @unchecked Sendable {
         auditConfiguration.checkpointSigner = try Self.makeCheckpointSigner(configuration)
         auditConfiguration.checkpointEveryRecords = configuration.audit.checkpointEveryRecords
         auditConfiguration.checkpointInterval = configuration.audit.checkpointInterval
+        auditConfiguration.recoveryRetryInterval = configuration.audit.recoveryRetryInterval
         let audit: AuditLog
         do {
             audit = try AuditLog(configuration: auditConfiguration, nowMillis: now)
         } catch {
             throw DaemonError("\(error.message) (\(configuration.sourcePath): audit.directory)")
+        }
+        audit.onHealthChange { failure in
+            if let failure {
+                logger.error("audit log cannot be written; failing closed", metadata: ["error": "\(failure.message)"])
+            } else {
+                logger.notice("audit log writable again; repair recorded")
+            }
         }
         if audit.recovery.tornBytes > 0 {
             logger.warning("audit log had a torn final record; cut off and recorded", metadata: [

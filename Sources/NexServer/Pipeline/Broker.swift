@@ -116,6 +116,14 @@ final class Broker: @unchecked Sendable {
 
     // MARK: - Publish (broker queue, in per-connection order)
 
+    /// An acceptance whose audit batch failed: the log (which recovers) will never hold it, so the
+    /// replay cache must not answer a retry with its number, and its certificate record is missing.
+    private func forgetAcceptance(of messageID: MessageID, digest: SHA256Digest, certificate: Certificate?) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        replay.remove(messageID, digest: digest)
+        if let certificate { certificates.forget(certificate.fingerprint) }
+    }
+
     func handle(_ candidate: PublishCandidate) {
         dispatchPrecondition(condition: .onQueue(queue))
         let now = WallClock.nowMillis()
@@ -262,11 +270,17 @@ final class Broker: @unchecked Sendable {
                     subscriber.deliver(message, subscriptionIDs: subscriptionIDs)
                 }
             case .failure(let error):
+                // Hopped before the NACK goes out, so the publisher's retry reaches the broker after it.
+                self.queue.async { self.forgetAcceptance(of: messageID, digest: digest, certificate: recordsCertificate ? certificate : nil) }
                 publisher.send(.nack(Nack(messageID: messageID, code: .auditUnavailable,
                                           reason: "audit log unavailable (\(error.code.rawValue)); the notice was not accepted")))
             }
         }
-        guard sequences.count == events.count else { return }
+        guard sequences.count == events.count else {
+            // Refused at once (the log has failed): nothing of this batch will be in the log.
+            if recordsCertificate { certificates.forget(certificate.fingerprint) }
+            return
+        }
         let acceptedSequence = sequences[acceptedIndex]
         replay.insert(messageID, entry: .init(
             signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + 2 * replayWindowMillis))

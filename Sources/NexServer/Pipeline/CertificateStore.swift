@@ -39,6 +39,11 @@ struct CertificateStore {
         known[certificate.fingerprint] = certificate.derBytes
     }
 
+    /// Forgets a certificate whose audit record failed to be written, so its next use records it.
+    mutating func forget(_ fingerprint: SHA256Digest) {
+        known[fingerprint] = nil
+    }
+
     /// Writes the index entry. Call only once the certificate's audit record is durable: an index
     /// ahead of the log would let a later start-up skip recording a certificate the log lacks.
     func persist(_ certificate: Certificate) {

@@ -59,6 +59,12 @@ struct ReplayCache {
         }
     }
 
+    /// Forgets `id` if it is remembered with `digest`: its acceptance was never durable (the audit
+    /// log failed), so a retry must be accepted anew, not answered with a number the log lacks.
+    mutating func remove(_ id: MessageID, digest: SHA256Digest) {
+        if entries[id]?.signedDigest == digest { entries[id] = nil }
+    }
+
     /// Forgets entries whose expiry has passed, from the oldest insertion on.
     mutating func prune(nowMillis: Int64) {
         while orderStart < order.count {
