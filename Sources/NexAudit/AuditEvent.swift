@@ -115,10 +115,16 @@ public struct AuditEvent: Sendable, Equatable {
     public var restrictions: String?
     /// Message ids confirmed by a receipt batch.
     public var receivedMessageIDs: [String]?
+    /// Message ids a slow subscriber missed (a `slow-consumer` disconnect, or deliveries dropped
+    /// under the `drop` policy); at most ``missedMessageIDsLimit``, with the total in ``count``.
+    public var missedMessageIDs: [String]?
     /// A delivery sequence number (receipt batches: the cumulative number received).
     public var deliverySequence: UInt64?
     /// How many events a summary record stands for (refusal floods).
     public var count: UInt64?
+
+    /// The most message ids one record lists as missed; the rest are only counted.
+    public static let missedMessageIDsLimit = 1000
 
     /// Creates an event of `kind` at `timeMillis` with every optional field empty.
     public init(_ kind: Kind, timeMillis: Int64, outcome: Outcome? = nil) {
