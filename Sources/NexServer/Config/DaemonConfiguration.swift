@@ -61,6 +61,27 @@ public struct DaemonConfiguration: Sendable {
         public var maximumInFlightPublishes = 1024
         /// Deliveries a subscriber may leave without a receipt before it is disconnected.
         public var maximumUnreceiptedDeliveries = 65_536
+        /// What happens to a subscriber that cannot keep up (see ``SlowConsumerPolicy``).
+        public var slowConsumerPolicy = SlowConsumerPolicy.disconnect
+        /// An identified connection from which nothing arrives for half this time is pinged; if
+        /// still nothing arrives by this time it is closed. `.zero` turns the check off.
+        public var idleTimeout = Duration.seconds(60)
+        /// Subscriptions one node may hold over all its connections.
+        public var maximumSubscriptionsPerNode = 1024
+    }
+
+    /// What nexd does with a subscriber whose outbound buffer is over `limits.outboundBufferBytes`
+    /// (or that leaves more than `limits.maxUnreceiptedDeliveries` without a receipt).
+    ///
+    /// Either way the publisher and the other subscribers are never slowed, and the audit log names
+    /// the message ids the subscriber missed.
+    public enum SlowConsumerPolicy: String, Sendable, CaseIterable {
+        /// Close the connection (reason `slow-consumer`); the disconnect record lists the deliveries
+        /// queued but not sent and those sent but not receipted.
+        case disconnect
+        /// Keep the connection but drop further deliveries to it while it is over the limit; one
+        /// record per interval (reason `slow-consumer-dropped`) lists the dropped ids.
+        case drop
     }
 
     /// Development conveniences; a production config leaves `createMissingPKI` false.
