@@ -72,6 +72,15 @@ final class Connection: @unchecked Sendable {
     var pendingVerifications: [@Sendable () -> Void] = []
     /// Frames and deliveries posted from other queues (see Connection+Outbox.swift).
     let outbox = Mutex(Outbox())
+    /// Set when the connection is condemned as a slow consumer (the close follows on the queue).
+    var slowConsumerDetail: String?
+    /// Deliveries routed after the connection was condemned: missed, listed in its disconnect record.
+    var missedAfterAbandon: [MessageID] = []
+    /// `drop` policy: deliveries dropped since the last record, whether an episode of drops is on,
+    /// and whether the interval's record is scheduled (see Connection+SlowConsumer.swift).
+    var droppedDeliveries = MissedDeliveries()
+    var isDroppingDeliveries = false
+    var isDropRecordScheduled = false
     /// Runs once the socket is closed (the daemon counts live connections). Set before ``start()``.
     var onClosed: (@Sendable () -> Void)?
     private static let readChunk = 16 * 1024
@@ -201,11 +210,15 @@ final class Connection: @unchecked Sendable {
     var pendingOutputBytes: Int { output.count - outputOffset }
 
     /// Queues a frame for sending. A peer that lets output pile up past `limits.outboundBufferBytes`
-    /// (it does not read) is disconnected rather than allowed to grow nexd's memory.
+    /// (it does not read) is disconnected rather than allowed to grow nexd's memory. Under the `drop`
+    /// policy deliveries stop being queued at that limit (Connection+Outbox.swift), so only the
+    /// node's own answers can go past it, and it is disconnected at twice the limit.
     func enqueue(_ frame: Frame) {
         FrameEncoder.encode(frame, into: &output)
-        if pendingOutputBytes > context.configuration.limits.outboundBufferBytes, state == .open {
-            abandonSlowConsumer()
+        let limits = context.configuration.limits
+        let limit = limits.slowConsumerPolicy == .drop ? 2 * limits.outboundBufferBytes : limits.outboundBufferBytes
+        if pendingOutputBytes > limit, state == .open {
+            abandonSlowConsumer("slow-consumer: more than \(limit) bytes pending (limits.outboundBufferBytes)")
         }
     }
 
@@ -295,8 +308,9 @@ final class Connection: @unchecked Sendable {
         flush()
     }
 
-    /// Closes now. `reason` nil = orderly close after a drain.
-    func close(reason: String?) {
+    /// Closes now. `reason` nil = orderly close after a drain; `code`, when given, is the stable
+    /// reason of the disconnect record (`slow-consumer`, `idle-timeout`, …).
+    func close(reason: String?, code: String? = nil) {
         guard state != .closed else { return }
         let wasOpen = identity != nil
         state = .closed
@@ -315,7 +329,10 @@ final class Connection: @unchecked Sendable {
             hasActivatedWrite = true
             writeSource.cancel()
         }
-        if wasOpen { connectionEnded(reason: reason ?? "closed by nexd") }
+        if wasOpen {
+            recordDroppedDeliveries()
+            connectionEnded(reason: reason ?? "closed by nexd", code: code)
+        }
     }
 
     private func sourceCancelled() {
