@@ -81,6 +81,8 @@ final class Connection: @unchecked Sendable {
     var droppedDeliveries = MissedDeliveries()
     var isDroppingDeliveries = false
     var isDropRecordScheduled = false
+    /// Pings quiet nodes and closes silent ones, once identified (see Connection+Liveness.swift).
+    var idleWatch: IdleWatch?
     /// Runs once the socket is closed (the daemon counts live connections). Set before ``start()``.
     var onClosed: (@Sendable () -> Void)?
     private static let readChunk = 16 * 1024
@@ -133,6 +135,7 @@ final class Connection: @unchecked Sendable {
             switch session.handshake() {
             case .complete:
                 handshakeCompleted()
+                if state == .open, identity != nil { startIdleWatch() }
                 if state == .open { readAvailable() }
                 flush()
             case .wantRead:
@@ -161,6 +164,7 @@ final class Connection: @unchecked Sendable {
             let result = buffer.withUnsafeMutableBytes { session.read(into: $0) }
             switch result {
             case .bytes(let count):
+                noteReceived()
                 buffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 processFrames()
             case .wantRead:
@@ -180,10 +184,15 @@ final class Connection: @unchecked Sendable {
 
     private func processFrames() {
         // Publishes found in this read are handed to the verification pool together (below).
-        defer { dispatchVerifications() }
+        var completedFrames = 0
+        defer {
+            dispatchVerifications()
+            noteDecoded(completedFrames: completedFrames)
+        }
         while state == .open, !isReadPaused {
             do {
                 guard let frame = try decoder.next() else { return }
+                completedFrames += 1
                 handle(frame)
             } catch {
                 protocolError(error)
