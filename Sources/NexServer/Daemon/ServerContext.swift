@@ -22,7 +22,9 @@ final class ServerContext: Sendable {
     /// that never authenticate cannot take every connection slot).
     let pendingHandshakes = Atomic<Int>(0)
     /// Open connections per node (limits.maxConnectionsPerNode).
-    let nodeConnections = NodeConnectionCounter()
+    let nodeConnections = PerNodeCounter()
+    /// Subscriptions per node over all its connections (limits.maxSubscriptionsPerNode).
+    let nodeSubscriptions = PerNodeCounter()
     /// Unauthenticated refusals recorded individually only up to a limit per source and interval.
     let refusals: RefusalAggregator
     /// limits.publishRatePerNode / publishBurstPerNode.

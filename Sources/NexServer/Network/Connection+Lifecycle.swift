@@ -157,6 +157,7 @@ extension Connection {
     func connectionEnded(reason: String, code: String?) {
         if let identity {
             context.nodeConnections.release(identity.id)
+            context.nodeSubscriptions.release(identity.id, amount: subscriptionIDs.count)
         }
         var event = AuditEvent(.disconnect, timeMillis: WallClock.nowMillis())
         event.connection = id
