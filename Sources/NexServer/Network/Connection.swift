@@ -360,7 +360,25 @@ final class Connection: @unchecked Sendable {
     func endPendingHandshake() {
         guard isPendingHandshake else { return }
         isPendingHandshake = false
-        context.pendingHandshakes.subtract(1, ordering: .relaxed)
+        context.pendingHandshakes.remove(id)
+    }
+
+    /// The listener evicted this connection from the full pending-handshake queue to admit a newer
+    /// one (from any queue): refused like other unauthenticated peers, unless its handshake ended meanwhile.
+    func evictPendingHandshake() {
+        queue.async {
+            guard self.state == .handshaking else { return }
+            var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
+            event.connection = self.id
+            event.reason = "handshake-evicted"
+            event.detail = "the oldest of limits.maxPendingHandshakes (\(self.context.configuration.limits.maximumPendingHandshakes)) "
+                + "pending handshakes, evicted to admit a new connection"
+            event.peer = self.peer
+            self.context.recordRefusal(event, peer: self.peer) {
+                self.logger.info("pending handshake evicted to admit a new connection")
+            }
+            self.close(reason: nil)
+        }
     }
 }
 
