@@ -24,7 +24,8 @@ public struct AuditEvent: Sendable, Equatable {
         case unsubscribe
         /// A publish was accepted (with its signed envelope) or refused (with the reason).
         case publish
-        /// The routing decision of one accepted notice: every recipient, one record.
+        /// The routing decision of one accepted notice: every recipient, one record. With outcome
+        /// `refused` (reason `slow-consumer-dropped`): deliveries dropped for one slow subscriber.
         case route
         /// A batch of receipts from one subscriber connection.
         case receipt

@@ -53,7 +53,7 @@ public struct DaemonConfiguration: Sendable {
         public var publishBurstPerNode = 40_000
         /// Open connections one node may hold at once.
         public var maximumConnectionsPerNode = 16
-        /// Connections still in their TLS handshake; more are refused at once.
+        /// Connections still in their TLS handshake; at the cap the oldest is evicted to admit a new one.
         public var maximumPendingHandshakes = 256
         /// A connection must finish the TLS handshake and send hello within this time.
         public var handshakeTimeout = Duration.seconds(10)
