@@ -84,6 +84,15 @@ extension AuditEvent {
             }
             out.append(UInt8(ascii: "]"))
         }
+        if let missedMessageIDs {
+            JSONText.appendKey("missed", first: &first, to: &out)
+            out.append(UInt8(ascii: "["))
+            for (index, id) in missedMessageIDs.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.appendString(id, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
         integer("delivery", deliverySequence)
         integer("count", count)
         if let envelope {

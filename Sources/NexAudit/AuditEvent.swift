@@ -26,7 +26,8 @@ public struct AuditEvent: Sendable, Equatable {
         case unsubscribe
         /// A publish was accepted (with its signed envelope) or refused (with the reason).
         case publish
-        /// The routing decision of one accepted notice: every recipient, one record.
+        /// The routing decision of one accepted notice: every recipient, one record. With outcome
+        /// `refused` (reason `slow-consumer-dropped`): deliveries dropped for one slow subscriber.
         case route
         /// A batch of receipts from one subscriber connection.
         case receipt
@@ -119,11 +120,17 @@ public struct AuditEvent: Sendable, Equatable {
     public var restrictions: String?
     /// Message ids confirmed by a receipt batch.
     public var receivedMessageIDs: [String]?
+    /// Message ids a slow subscriber missed (a `slow-consumer` disconnect, or deliveries dropped
+    /// under the `drop` policy); at most ``missedMessageIDsLimit``, with the total in ``count``.
+    public var missedMessageIDs: [String]?
     /// A delivery sequence number (receipt batches: the cumulative number received).
     public var deliverySequence: UInt64?
     /// How many events a summary record stands for (refusal floods); for a repair after a failed
     /// write, how many appends were refused while the log could not be written.
     public var count: UInt64?
+
+    /// The most message ids one record lists as missed; the rest are only counted.
+    public static let missedMessageIDsLimit = 1000
 
     /// Creates an event of `kind` at `timeMillis` with every optional field empty.
     public init(_ kind: Kind, timeMillis: Int64, outcome: Outcome? = nil) {

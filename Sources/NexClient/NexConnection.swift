@@ -9,7 +9,8 @@ import Glibc
 ///
 /// Used by `nex` and the end-to-end tests. Not thread-safe: use it from one thread. Frames that
 /// arrive while the client waits for a specific answer (deliveries while waiting for an ACK) are
-/// kept, in order, for ``nextFrame(timeout:)``.
+/// kept, in order, for ``nextFrame(timeout:)``. nexd's pings are answered with a pong whenever the
+/// client reads, so a client that waits for deliveries stays connected however quiet it is.
 public final class NexConnection {
     /// What nexd said in its welcome (identity as nexd sees it, limits).
     public private(set) var welcome: Welcome
@@ -127,6 +128,12 @@ public final class NexConnection {
                     if case .checkpoint(let bytes) = frame {
                         latestCheckpoint = bytes
                         onCheckpoint?(bytes)
+                        continue
+                    }
+                    // nexd pings a quiet node (limits.idleTimeoutSeconds): answering keeps a
+                    // long-running subscriber connected.
+                    if case .ping(let nonce) = frame {
+                        try send(.pong(nonce: nonce))
                         continue
                     }
                     return frame

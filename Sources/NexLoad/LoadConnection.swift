@@ -241,6 +241,12 @@ final class LoadConnection: @unchecked Sendable {
             close("expected welcome, got frame type \(type)")
             return
         }
+        // nexd pings a quiet node (limits.idleTimeoutSeconds): answer, or it closes the connection.
+        if type == FrameType.ping.rawValue, body.count == 8 {
+            append(.pong(nonce: UInt64(bigEndian: body.loadUnaligned(as: UInt64.self))))
+            flush()
+            return
+        }
         onFrame?(type, body)
     }
 

@@ -118,6 +118,46 @@ struct ResourceLimitTests {
         #expect(readmitted)
     }
 
+    @Test func aNodeCannotExceedItsSubscriptionLimitAcrossConnections() throws {
+        let nexd = try TestDaemon { $0.limits.maximumSubscriptionsPerNode = 3 }
+        defer { nexd.remove() }
+        let credentials = try nexd.credentials("bcp.rw.rusumo")
+        let first = try nexd.connect(credentials)
+        let second = try nexd.connect(credentials)
+        defer { second.close() }
+        #expect(try first.subscribe("notice.>", id: 1) == .accepted)
+        #expect(try first.subscribe("alert.>", id: 2) == .accepted)
+        #expect(try second.subscribe("hit.>", id: 1) == .accepted)
+        guard case .refused(let nack) = try second.subscribe("diffusion.>", id: 2) else {
+            Issue.record("a fourth subscription of one node was accepted")
+            return
+        }
+        #expect(nack.code == .tooManySubscriptions)
+        #expect(nack.reason.contains("limits.maxSubscriptionsPerNode"))
+        let record = try nexd.awaitRecord { $0.event == "subscribe" && $0.string("reason") == "too-many-subscriptions" }
+        #expect(record?.string("outcome") == "refused")
+        #expect(record?.string("node") == "bcp.rw.rusumo")
+        // Another node has its own allowance; an unsubscribe or a closed connection frees slots.
+        let (other, _) = try nexd.connect(as: "bcp.ke.busia")
+        defer { other.close() }
+        #expect(try other.subscribe("notice.>", id: 1) == .accepted)
+        try first.send(.unsubscribe(subscriptionID: 2))
+        _ = try first.awaitFrame(timeout: .seconds(5)) { frame -> Bool? in
+            if case .unsuback = frame { return true }
+            return nil
+        }
+        #expect(try second.subscribe("diffusion.>", id: 2) == .accepted)
+        #expect(try second.subscribe("hit.rw", id: 3) != .accepted)
+        first.close()
+        let deadline = ContinuousClock.now + .seconds(5)
+        var readmitted = false
+        while !readmitted, ContinuousClock.now < deadline {
+            readmitted = try second.subscribe("hit.rw", id: 3) == .accepted
+            if !readmitted { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(readmitted, "the closed connection's subscriptions no longer count")
+    }
+
     @Test func aSubscriberThatNeverSendsReceiptsIsDisconnectedAndAudited() throws {
         let nexd = try TestDaemon { $0.limits.maximumUnreceiptedDeliveries = 16 }
         defer { nexd.remove() }

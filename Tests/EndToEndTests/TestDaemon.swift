@@ -115,10 +115,11 @@ final class TestDaemon: @unchecked Sendable {
 }
 
 /// A signed notice as `node` would publish it. The payload defaults to the valid template of its
-/// kind; `revision` adds a member so two otherwise equal notices differ in their bytes.
+/// kind; `revision` adds a member so two otherwise equal notices differ in their bytes; `padding`
+/// adds a member of that many bytes (ignored by validation) for large notices.
 func signedNotice(
     from credentials: NodeCredentials, topic: String = "notice.red.fr", kind: String = "red",
-    payload: String? = nil, revision: Int? = nil,
+    payload: String? = nil, revision: Int? = nil, padding: Int = 0,
     issuedAtMillis: Int64 = WallClock.nowMillis(), messageID: MessageID = .random(), sender: String? = nil
 ) throws -> SignedEnvelope {
     // The template's placeholder identities become the sender's (nexd checks them).
@@ -127,6 +128,9 @@ func signedNotice(
         .replacingOccurrences(of: "\"ncb.zz.example\"", with: "\"\(credentials.nodeID)\"")
     if let revision, let brace = document.firstIndex(of: "{") {
         document.insert(contentsOf: "\"revision\": \(revision), ", at: document.index(after: brace))
+    }
+    if padding > 0, let brace = document.firstIndex(of: "{") {
+        document.insert(contentsOf: "\"padding\": \"\(String(repeating: "x", count: padding))\", ", at: document.index(after: brace))
     }
     let envelope = Envelope(
         messageID: messageID, sender: sender ?? credentials.nodeID, topic: topic, kind: kind, issuedAtMillis: issuedAtMillis,

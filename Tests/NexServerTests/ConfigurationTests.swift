@@ -33,7 +33,18 @@ import Testing
         let configuration = try DaemonConfiguration.parse(yaml: Self.roster, path: "t.yaml")
         #expect(configuration.audit.directory == "var/audit")
         #expect(configuration.limits.maximumFrameSize == 65_536)
+        #expect(configuration.limits.slowConsumerPolicy == .disconnect)
+        #expect(configuration.limits.idleTimeout == .seconds(60))
+        #expect(configuration.limits.maximumSubscriptionsPerNode == 1024)
         #expect(!configuration.development.createMissingPKI)
+    }
+
+    @Test func theSlowConsumerAndIdleLimitsParse() throws {
+        let yaml = "limits:\n  slowConsumerPolicy: drop\n  idleTimeoutSeconds: 0\n  maxSubscriptionsPerNode: 8\n" + Self.roster
+        let configuration = try DaemonConfiguration.parse(yaml: yaml, path: "t.yaml")
+        #expect(configuration.limits.slowConsumerPolicy == .drop)
+        #expect(configuration.limits.idleTimeout == .zero)
+        #expect(configuration.limits.maximumSubscriptionsPerNode == 8)
     }
 
     @Test(arguments: [
@@ -42,6 +53,8 @@ import Testing
         ("listen:\n  port: seven\n" + roster, "listen.port", 2, "expected an integer"),
         ("audit:\n  fsync: maybe\n" + roster, "audit.fsync", 2, "expected true or false"),
         ("limits:\n  replayWindowSeconds: 0\n" + roster, "limits.replayWindowSeconds", 2, "out of range"),
+        ("limits:\n  slowConsumerPolicy: wait\n" + roster, "limits.slowConsumerPolicy", 2, "is not one of disconnect, drop"),
+        ("limits:\n  idleTimeoutSeconds: -1\n" + roster, "limits.idleTimeoutSeconds", 2, "out of range"),
         ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  roles:\n    chief: {}\n", "permissions.roles.chief", 5, "is not a role"),
         ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  nodes:\n    ncb.xx.y: {}\n", "permissions.nodes.ncb.xx.y", 5, "not on the roster"),
         ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  roles:\n    gs: { publish: { allow: [a.>.b] } }\n", "permissions.roles.gs", nil, "not a valid topic filter"),

@@ -95,6 +95,11 @@ extension DaemonConfiguration {
                 "maxInFlightPublishesPerConnection", default: config.limits.maximumInFlightPublishes, range: 1...1_000_000)
             config.limits.maximumUnreceiptedDeliveries = try limits.integer(
                 "maxUnreceiptedDeliveries", default: config.limits.maximumUnreceiptedDeliveries, range: 16...10_000_000)
+            config.limits.slowConsumerPolicy = try limits.choice(
+                "slowConsumerPolicy", default: config.limits.slowConsumerPolicy)
+            config.limits.idleTimeout = .seconds(try limits.integer("idleTimeoutSeconds", default: 60, range: 0...86_400))
+            config.limits.maximumSubscriptionsPerNode = try limits.integer(
+                "maxSubscriptionsPerNode", default: config.limits.maximumSubscriptionsPerNode, range: 1...1_000_000)
             try limits.rejectUnknownKeys()
         }
         if var development = try top.mapping("development") {

@@ -61,7 +61,7 @@ public struct DaemonConfiguration: Sendable {
         public var publishBurstPerNode = 40_000
         /// Open connections one node may hold at once.
         public var maximumConnectionsPerNode = 16
-        /// Connections still in their TLS handshake; more are refused at once.
+        /// Connections still in their TLS handshake; at the cap the oldest is evicted to admit a new one.
         public var maximumPendingHandshakes = 256
         /// A connection must finish the TLS handshake and send hello within this time.
         public var handshakeTimeout = Duration.seconds(10)
@@ -69,6 +69,27 @@ public struct DaemonConfiguration: Sendable {
         public var maximumInFlightPublishes = 1024
         /// Deliveries a subscriber may leave without a receipt before it is disconnected.
         public var maximumUnreceiptedDeliveries = 65_536
+        /// What happens to a subscriber that cannot keep up (see ``SlowConsumerPolicy``).
+        public var slowConsumerPolicy = SlowConsumerPolicy.disconnect
+        /// An identified connection from which nothing arrives for half this time is pinged; if
+        /// still nothing arrives by this time it is closed. `.zero` turns the check off.
+        public var idleTimeout = Duration.seconds(60)
+        /// Subscriptions one node may hold over all its connections.
+        public var maximumSubscriptionsPerNode = 1024
+    }
+
+    /// What nexd does with a subscriber whose outbound buffer is over `limits.outboundBufferBytes`
+    /// (or that leaves more than `limits.maxUnreceiptedDeliveries` without a receipt).
+    ///
+    /// Either way the publisher and the other subscribers are never slowed, and the audit log names
+    /// the message ids the subscriber missed.
+    public enum SlowConsumerPolicy: String, Sendable, CaseIterable {
+        /// Close the connection (reason `slow-consumer`); the disconnect record lists the deliveries
+        /// queued but not sent and those sent but not receipted.
+        case disconnect
+        /// Keep the connection but drop further deliveries to it while it is over the limit; one
+        /// record per interval (reason `slow-consumer-dropped`) lists the dropped ids.
+        case drop
     }
 
     /// Development conveniences; a production config leaves `createMissingPKI` false.

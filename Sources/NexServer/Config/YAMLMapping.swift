@@ -47,6 +47,19 @@ struct YAMLMapping {
         return try string(key, default: "")
     }
 
+    /// One of the raw values of `Choice`; the error lists them.
+    mutating func choice<Choice: RawRepresentable & CaseIterable>(
+        _ key: String, default fallback: Choice
+    ) throws(ConfigurationError) -> Choice where Choice.RawValue == String {
+        guard let node = value(key) else { return fallback }
+        let text = node.scalar?.string ?? ""
+        guard let choice = Choice(rawValue: text) else {
+            throw ConfigurationError(file: file, key: keyPath(key), line: node.line,
+                                     message: "\"\(text)\" is not one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return choice
+    }
+
     mutating func integer(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
         guard let node = value(key) else { return fallback }
         guard let text = node.scalar?.string, let number = Int(text.replacingOccurrences(of: "_", with: "")) else {

@@ -192,8 +192,6 @@ public final class NexDaemon: @unchecked Sendable {
             let refusal: (String, String)? =
                 if liveConnections.load(ordering: .relaxed) >= limits.maximumConnections {
                     ("too-many-connections", "limits.maxConnections (\(limits.maximumConnections)) reached")
-                } else if context.pendingHandshakes.load(ordering: .relaxed) >= limits.maximumPendingHandshakes {
-                    ("too-many-pending-handshakes", "limits.maxPendingHandshakes (\(limits.maximumPendingHandshakes)) reached")
                 } else {
                     nil
                 }
@@ -212,7 +210,13 @@ public final class NexDaemon: @unchecked Sendable {
             do {
                 let connection = try Connection(id: id, fileDescriptor: fd, peer: peer, context: context)
                 liveConnections.add(1, ordering: .relaxed)
-                context.pendingHandshakes.add(1, ordering: .relaxed)
+                // At the cap the oldest pending handshake makes room: stalled peers cannot lock
+                // out a node whose handshake would take milliseconds.
+                while context.pendingHandshakes.count >= limits.maximumPendingHandshakes,
+                      let oldest = context.pendingHandshakes.removeOldest() {
+                    oldest.element.evictPendingHandshake()
+                }
+                context.pendingHandshakes.insert(connection, id: id)
                 registry.insert(connection)
                 connection.onClosed = { [weak self] in
                     self?.liveConnections.subtract(1, ordering: .relaxed)

@@ -17,10 +17,12 @@ final class ServerContext: Sendable {
     private let verificationQueues: [DispatchQueue]
     private let verificationTurn = Atomic<UInt64>(0)
     /// Connections accepted whose TLS handshake has not ended yet (capped separately, so peers
-    /// that never authenticate cannot take every connection slot).
-    let pendingHandshakes = Atomic<Int>(0)
+    /// that never authenticate cannot take every connection slot; the oldest is evicted at the cap).
+    let pendingHandshakes = PendingHandshakeQueue<Connection>()
     /// Open connections per node (limits.maxConnectionsPerNode).
-    let nodeConnections = NodeConnectionCounter()
+    let nodeConnections = PerNodeCounter()
+    /// Subscriptions per node over all its connections (limits.maxSubscriptionsPerNode).
+    let nodeSubscriptions = PerNodeCounter()
     /// Unauthenticated refusals recorded individually only up to a limit per source and interval.
     let refusals: RefusalAggregator
     /// limits.publishRatePerNode / publishBurstPerNode.

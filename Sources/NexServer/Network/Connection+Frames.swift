@@ -202,6 +202,12 @@ extension Connection {
             refuse(.tooManySubscriptions, "at most \(limit) subscriptions per connection")
             return
         }
+        // Across all the node's connections, so more connections do not mean more subscriptions.
+        let perNode = context.configuration.limits.maximumSubscriptionsPerNode
+        guard let identity, context.nodeSubscriptions.admit(identity.id, limit: perNode) else {
+            refuse(.tooManySubscriptions, "at most \(perNode) subscriptions per node over all its connections (limits.maxSubscriptionsPerNode)")
+            return
+        }
         subscriptionIDs.insert(subscriptionID)
         auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .accepted, reason: nil, detail: nil)
         let broker = context.broker
@@ -220,6 +226,7 @@ extension Connection {
                                            reason: "no subscription \(subscriptionID) on this connection")))
             return
         }
+        if let identity { context.nodeSubscriptions.release(identity.id) }
         auditSubscription(.unsubscribe, subscriptionID, filter: nil, outcome: .accepted, reason: nil, detail: nil)
         let broker = context.broker
         let connectionID = id

@@ -161,20 +161,18 @@ extension Connection {
         closeAfterFlush()
     }
 
-    /// Output grew past the limit: the subscriber is too slow; disconnect it (audited) rather than
-    /// stall everyone else. Its undelivered notices are visible in the log (routed, not receipted).
-    func abandonSlowConsumer() {
-        logger.warning("slow consumer disconnected", metadata: ["pending.bytes": "\(pendingOutputBytes)"])
-        close(reason: "slow-consumer: more than \(context.limits.outboundBufferBytes) bytes pending")
-    }
-
-    /// Bookkeeping once an accepted connection has closed.
-    func connectionEnded(reason: String) {
-        if let identity { context.nodeConnections.release(identity.id) }
+    /// Bookkeeping once an accepted connection has closed. A slow consumer's record lists the
+    /// message ids it missed.
+    func connectionEnded(reason: String, code: String?) {
+        if let identity {
+            context.nodeConnections.release(identity.id)
+            context.nodeSubscriptions.release(identity.id, amount: subscriptionIDs.count)
+        }
         var event = AuditEvent(.disconnect, timeMillis: WallClock.nowMillis())
         event.connection = id
         event.node = identity?.id
         event.peer = peer
+        event.reason = code
         event.detail = reason
         if let endReason {
             event.reason = endReason.code
@@ -183,6 +181,11 @@ extension Connection {
         if unreceiptedStart < unreceipted.count {
             event.deliverySequence = unreceipted[unreceiptedStart].sequence
             event.detail = (event.detail ?? reason) + "; \(unreceipted.count - unreceiptedStart) deliveries not receipted from delivery \(unreceipted[unreceiptedStart].sequence)"
+        }
+        if code == SlowConsumerReason.disconnected {
+            let missed = missedDeliveries()
+            missed.describe(into: &event)
+            event.detail = (event.detail ?? reason) + "; \(missed.summary)"
         }
         context.audit.append([event])
         logger.notice("node disconnected", metadata: ["reason": "\(LogSafe.text(reason))"])

@@ -75,10 +75,27 @@ extension Connection {
         // An unsubscribe may have overtaken this routed delivery: name only live subscriptions.
         let live = subscriptionIDs.filter { self.subscriptionIDs.contains($0) }
         guard !live.isEmpty else { return }
-        let limit = context.limits.maximumUnreceiptedDeliveries
-        guard unreceipted.count - unreceiptedStart < limit else {
-            close(reason: "slow-consumer: more than \(limit) deliveries without a receipt")
+        // Condemned as a slow consumer: the close follows; the disconnect record lists this id.
+        guard slowConsumerDetail == nil else {
+            missedAfterAbandon.append(message.messageID)
             return
+        }
+        if isOverDeliveryLimits {
+            switch context.configuration.limits.slowConsumerPolicy {
+            case .drop:
+                dropDelivery(message.messageID)
+                return
+            case .disconnect:
+                if pendingOutputBytes <= context.configuration.limits.outboundBufferBytes {
+                    let limit = context.configuration.limits.maximumUnreceiptedDeliveries
+                    abandonSlowConsumer("slow-consumer: more than \(limit) deliveries without a receipt (limits.maxUnreceiptedDeliveries)")
+                    missedAfterAbandon.append(message.messageID)
+                    return
+                }
+                // Over the byte limit: enqueue below condemns it (and lists this delivery).
+            }
+        } else {
+            deliveriesResumed()
         }
         let sequence = nextDeliverySequence
         nextDeliverySequence += 1

@@ -45,6 +45,7 @@ extension Connection {
         queue.async {
             guard self.state == .open else { return }
             for subscription in withdrawn where self.subscriptionIDs.remove(subscription.id) != nil {
+                if let node = self.identity?.id { self.context.nodeSubscriptions.release(node) }
                 let detail = "withdrawn after a reload: \(subscription.reason)"
                 var event = AuditEvent(.unsubscribe, timeMillis: WallClock.nowMillis(), outcome: .refused)
                 event.connection = self.id

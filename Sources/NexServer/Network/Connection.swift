@@ -74,6 +74,17 @@ final class Connection: @unchecked Sendable {
     let outbox = Mutex(Outbox())
     /// Why nexd ended this session (stable code, detail), when it closes after a final frame.
     var endReason: (code: String, detail: String)?
+    /// Set when the connection is condemned as a slow consumer (the close follows on the queue).
+    var slowConsumerDetail: String?
+    /// Deliveries routed after the connection was condemned: missed, listed in its disconnect record.
+    var missedAfterAbandon: [MessageID] = []
+    /// `drop` policy: deliveries dropped since the last record, whether an episode of drops is on,
+    /// and whether the interval's record is scheduled (see Connection+SlowConsumer.swift).
+    var droppedDeliveries = MissedDeliveries()
+    var isDroppingDeliveries = false
+    var isDropRecordScheduled = false
+    /// Pings quiet nodes and closes silent ones, once identified (see Connection+Liveness.swift).
+    var idleWatch: IdleWatch?
     /// Runs once the socket is closed (the daemon counts live connections). Set before ``start()``.
     var onClosed: (@Sendable () -> Void)?
     private static let readChunk = 16 * 1024
@@ -126,6 +137,7 @@ final class Connection: @unchecked Sendable {
             switch session.handshake() {
             case .complete:
                 handshakeCompleted()
+                if state == .open, identity != nil { startIdleWatch() }
                 if state == .open { readAvailable() }
                 flush()
             case .wantRead:
@@ -154,6 +166,7 @@ final class Connection: @unchecked Sendable {
             let result = buffer.withUnsafeMutableBytes { session.read(into: $0) }
             switch result {
             case .bytes(let count):
+                noteReceived()
                 buffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 processFrames()
             case .wantRead:
@@ -173,10 +186,15 @@ final class Connection: @unchecked Sendable {
 
     private func processFrames() {
         // Publishes found in this read are handed to the verification pool together (below).
-        defer { dispatchVerifications() }
+        var completedFrames = 0
+        defer {
+            dispatchVerifications()
+            noteDecoded(completedFrames: completedFrames)
+        }
         while state == .open, !isReadPaused {
             do {
                 guard let frame = try decoder.next() else { return }
+                completedFrames += 1
                 handle(frame)
             } catch {
                 protocolError(error)
@@ -203,11 +221,15 @@ final class Connection: @unchecked Sendable {
     var pendingOutputBytes: Int { output.count - outputOffset }
 
     /// Queues a frame for sending. A peer that lets output pile up past `limits.outboundBufferBytes`
-    /// (it does not read) is disconnected rather than allowed to grow nexd's memory.
+    /// (it does not read) is disconnected rather than allowed to grow nexd's memory. Under the `drop`
+    /// policy deliveries stop being queued at that limit (Connection+Outbox.swift), so only the
+    /// node's own answers can go past it, and it is disconnected at twice the limit.
     func enqueue(_ frame: Frame) {
         FrameEncoder.encode(frame, into: &output)
-        if pendingOutputBytes > context.limits.outboundBufferBytes, state == .open {
-            abandonSlowConsumer()
+        let limits = context.limits
+        let limit = limits.slowConsumerPolicy == .drop ? 2 * limits.outboundBufferBytes : limits.outboundBufferBytes
+        if pendingOutputBytes > limit, state == .open {
+            abandonSlowConsumer("slow-consumer: more than \(limit) bytes pending (limits.outboundBufferBytes)")
         }
     }
 
@@ -297,8 +319,9 @@ final class Connection: @unchecked Sendable {
         flush()
     }
 
-    /// Closes now. `reason` nil = orderly close after a drain.
-    func close(reason: String?) {
+    /// Closes now. `reason` nil = orderly close after a drain; `code`, when given, is the stable
+    /// reason of the disconnect record (`slow-consumer`, `idle-timeout`, …).
+    func close(reason: String?, code: String? = nil) {
         guard state != .closed else { return }
         let wasOpen = identity != nil
         state = .closed
@@ -317,7 +340,10 @@ final class Connection: @unchecked Sendable {
             hasActivatedWrite = true
             writeSource.cancel()
         }
-        if wasOpen { connectionEnded(reason: reason ?? "closed by nexd") }
+        if wasOpen {
+            recordDroppedDeliveries()
+            connectionEnded(reason: reason ?? "closed by nexd", code: code)
+        }
     }
 
     private func sourceCancelled() {
@@ -336,7 +362,25 @@ final class Connection: @unchecked Sendable {
     func endPendingHandshake() {
         guard isPendingHandshake else { return }
         isPendingHandshake = false
-        context.pendingHandshakes.subtract(1, ordering: .relaxed)
+        context.pendingHandshakes.remove(id)
+    }
+
+    /// The listener evicted this connection from the full pending-handshake queue to admit a newer
+    /// one (from any queue): refused like other unauthenticated peers, unless its handshake ended meanwhile.
+    func evictPendingHandshake() {
+        queue.async {
+            guard self.state == .handshaking else { return }
+            var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
+            event.connection = self.id
+            event.reason = "handshake-evicted"
+            event.detail = "the oldest of limits.maxPendingHandshakes (\(self.context.configuration.limits.maximumPendingHandshakes)) "
+                + "pending handshakes, evicted to admit a new connection"
+            event.peer = self.peer
+            self.context.recordRefusal(event, peer: self.peer) {
+                self.logger.info("pending handshake evicted to admit a new connection")
+            }
+            self.close(reason: nil)
+        }
     }
 }
 

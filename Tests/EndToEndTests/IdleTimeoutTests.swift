@@ -1,0 +1,69 @@
+import Foundation
+import NexClient
+import NexWire
+import Testing
+
+/// `limits.idleTimeoutSeconds`: a quiet node is pinged at half the timeout and closed at the
+/// timeout unless something arrives; a frame left unfinished closes the connection too.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct IdleTimeoutTests {
+    private static func daemon() throws -> TestDaemon {
+        try TestDaemon { $0.limits.idleTimeout = .seconds(1) }
+    }
+
+    @Test func aSilentNodeIsPingedThenClosedAndAudited() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let silent = try RawTLSClient(port: nexd.port, credentials: try nexd.credentials("bcp.rw.rusumo"))
+        let started = ContinuousClock.now
+        var pinged = false
+        while let frame = try silent.nextFrame(timeout: .seconds(5)) {
+            if case .ping = frame { pinged = true }
+        }
+        #expect(pinged, "nexd pings before it gives up")
+        #expect(ContinuousClock.now - started >= .milliseconds(900))
+        let record = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo" }
+        #expect(record?.string("reason") == "idle-timeout")
+    }
+
+    @Test func aNodeThatAnswersPingsStaysConnectedPastTheTimeout() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let (subscriber, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        _ = try subscriber.subscribe("notice.>", id: 1)
+        // Waiting for a delivery that does not come: NexConnection answers nexd's pings meanwhile.
+        #expect(throws: ClientError.self) { try subscriber.nextDelivery(timeout: .seconds(3)) }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let notice = try signedNotice(from: gs)
+        _ = try publisher.publish(notice)
+        let delivery = try subscriber.nextDelivery(timeout: .seconds(5))
+        #expect(try SignedEnvelope(parsing: delivery.envelope).envelope.messageID == notice.envelope.messageID)
+        #expect(try nexd.auditRecords().first { $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo" } == nil)
+    }
+
+    @Test func aFrameLeftUnfinishedClosesTheConnectionEvenIfBytesTrickleIn() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let client = try RawTLSClient(port: nexd.port, credentials: try nexd.credentials("bcp.rw.rusumo"))
+        // A length prefix announcing 1000 bytes, then one byte at a time: activity, never a frame.
+        try client.sendRaw([0, 0, 3, 232, FrameType.publish.rawValue])
+        var closed = false
+        for _ in 0..<15 where !closed {
+            Thread.sleep(forTimeInterval: 0.2)
+            do { try client.sendRaw([0]) } catch { closed = true }
+        }
+        #expect(closed, "nexd closes a connection whose frame never ends")
+        let record = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo" }
+        #expect(record?.string("reason") == "incomplete-frame")
+    }
+
+    @Test func aPartialFrameAndThenSilenceIsClosed() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let client = try RawTLSClient(port: nexd.port, credentials: try nexd.credentials("bcp.rw.rusumo"))
+        try client.sendRaw([0, 0, 0, 100, FrameType.subscribe.rawValue, 1, 2])
+        while try client.nextFrame(timeout: .seconds(5)) != nil {}
+        let record = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo" }
+        #expect(record?.string("reason") == "incomplete-frame")
+    }
+}
