@@ -111,8 +111,9 @@ struct SubscribeCommand: ParsableCommand {
         case .failure(let error) where error.code == .timedOut:
             return nil
         case .failure(let error):
-            if case .refused(let code) = error.code {
-                FileHandle.standardError.write(Data("nex subscribe: nexd closed the connection: \(code.name): \(error.message)\n".utf8))
+            if case .refused = error.code {
+                let detail = error.message.hasPrefix("nexd refused: ") ? String(error.message.dropFirst("nexd refused: ".count)) : error.message
+                FileHandle.standardError.write(Data("nex subscribe: nexd closed the connection: \(detail)\n".utf8))
                 throw ExitCode(1)
             }
             throw error

@@ -188,7 +188,7 @@ extension Connection {
             event.detail = (event.detail ?? reason) + "; \(missed.summary)"
         }
         context.audit.append([event])
-        logger.notice("node disconnected", metadata: ["reason": "\(LogSafe.text(reason))"])
+        logger.notice("node disconnected", metadata: ["reason": "\(LogSafe.text(endReason?.code ?? reason))"])
         let broker = context.broker
         let connectionID = id
         broker.queue.async { broker.unregister(connectionID) }
