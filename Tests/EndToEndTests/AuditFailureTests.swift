@@ -94,4 +94,38 @@ struct AuditFailureTests {
         #expect(accepted(first)[0].sequence! < repair.sequence!)
         #expect(accepted(after)[0].sequence! > repair.sequence!)
     }
+
+    /// A connect or subscribe admitted just before the disk failed (its record in the failed batch)
+    /// does not survive: the session ends, or the subscription is withdrawn, with audit-unavailable.
+    @Test func aSessionOrSubscriptionWhoseRecordFailedIsUndone() throws {
+        let nexd = try TestDaemon { $0.audit.recoveryRetryInterval = .seconds(30) }
+        defer { nexd.remove() }
+        let (subscriber, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        nexd.daemon.auditLog.flush()   // its connect record is durable
+        // Nothing has been written since the fault: nexd still believes the log healthy and admits
+        // the subscription; its record's batch then fails.
+        nexd.daemon.auditLog.injectFault(.failWrites(errno: EIO))
+        let outcome = try subscriber.subscribe("notice.>", id: 1)
+        #expect(outcome == .accepted, "\(outcome) \(String(describing: nexd.daemon.auditLog.failure))")
+        let withdrawn = try subscriber.awaitFrame(timeout: .seconds(5)) { frame -> SubscribeNack? in
+            if case .subnack(let nack) = frame { return nack }
+            return nil
+        }
+        #expect(withdrawn.subscriptionID == 1)
+        #expect(withdrawn.code == .auditUnavailable)
+    }
+
+    @Test func aSessionWhoseConnectRecordFailedIsEnded() throws {
+        let nexd = try TestDaemon { $0.audit.recoveryRetryInterval = .seconds(30) }
+        defer { nexd.remove() }
+        nexd.daemon.auditLog.injectFault(.failWrites(errno: EIO))
+        // Admitted (no write has failed yet), then ended once its connect record fails.
+        do {
+            let (connection, _) = try nexd.connect(as: "bcp.rw.rusumo")
+            _ = try connection.awaitFrame(timeout: .seconds(5)) { _ -> Bool? in nil }
+            Issue.record("the session went on without its connect record")
+        } catch let error as ClientError {
+            #expect(error.code == .refused(.auditUnavailable))
+        }
+    }
 }

@@ -209,7 +209,9 @@ extension Connection {
             return
         }
         subscriptionIDs.insert(subscriptionID)
-        auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .accepted, reason: nil, detail: nil)
+        auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .accepted, reason: nil, detail: nil) { [weak self] in
+            self?.withdrawUnrecordedSubscription(subscriptionID, filter: filter)
+        }
         let broker = context.broker
         let connectionID = id
         // The suback leaves only once the broker has the subscription, so a publish that follows
@@ -236,8 +238,11 @@ extension Connection {
         }
     }
 
+    /// Records a subscription event; `onFailure` runs (on the connection queue) if the record could
+    /// not be made durable.
     private func auditSubscription(_ kind: AuditEvent.Kind, _ subscriptionID: UInt32, filter: String?,
-                                   outcome: AuditEvent.Outcome, reason: String?, detail: String?) {
+                                   outcome: AuditEvent.Outcome, reason: String?, detail: String?,
+                                   onFailure: (@Sendable () -> Void)? = nil) {
         var event = AuditEvent(kind, timeMillis: WallClock.nowMillis(), outcome: outcome)
         event.connection = id
         event.node = identity?.id
@@ -246,9 +251,30 @@ extension Connection {
         event.filter = filter
         event.reason = reason
         event.detail = detail
-        context.audit.append([event])
+        let queue = self.queue
+        context.audit.append([event]) { result in
+            guard case .failure = result, let onFailure else { return }
+            queue.async { onFailure() }
+        }
         if outcome == .refused {
             logger.info("subscribe refused", metadata: ["reason": "\(reason ?? "")", "filter": "\(LogSafe.text(filter ?? ""))"])
+        }
+    }
+
+    /// Fail closed: a subscription whose record could not be made durable is removed again (the
+    /// node gets a SUBNACK `audit-unavailable` for it, even after its SUBACK).
+    private func withdrawUnrecordedSubscription(_ subscriptionID: UInt32, filter: TopicFilter) {
+        guard state == .open, subscriptionIDs.remove(subscriptionID) != nil else { return }
+        if let identity { context.nodeSubscriptions.release(identity.id) }
+        logger.warning("subscription withdrawn: its record could not be written", metadata: ["sub.id": "\(subscriptionID)"])
+        let broker = context.broker
+        let connectionID = id
+        let nack = SubscribeNack(subscriptionID: subscriptionID, code: .auditUnavailable,
+                                 reason: "the audit log cannot be written; subscription \(subscriptionID) (\(filter)) withdrawn")
+        // Through the broker queue, behind the SUBACK it sends: the node sees SUBACK, then SUBNACK.
+        broker.queue.async {
+            _ = broker.unsubscribe(connectionID, subscriptionID: subscriptionID)
+            self.send(.subnack(nack))
         }
     }
 

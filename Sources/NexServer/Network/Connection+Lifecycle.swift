@@ -60,7 +60,11 @@ extension Connection {
         event.peer = peer
         event.certificateFingerprint = certificate.fingerprint.hex
         event.detail = session.protocolVersion
-        context.audit.append([event])
+        // Fail closed: a session whose connect record cannot be made durable does not go on.
+        context.audit.append([event]) { [weak self] result in
+            guard case .failure = result, let self else { return }
+            self.queue.async { self.endUnrecordedSession() }
+        }
         logger.notice("node connected", metadata: ["peer.cert": "\(certificate.fingerprint.hex.prefix(16))"])
         let broker = context.broker
         broker.queue.async { broker.register(self, identity: identity) }
@@ -73,6 +77,15 @@ extension Connection {
             serverTimeMillis: UInt64(WallClock.nowMillis()),
             extensions: context.audit.latestCheckpoint.map { [WireExtension(tag: Welcome.checkpointTag, value: $0.encoded())] } ?? [])))
         flush()
+    }
+
+    /// The connect record of this session failed to reach the disk (the log failed meanwhile).
+    private func endUnrecordedSession() {
+        guard state == .open else { return }
+        endReason = ("audit-unavailable", "the connect record could not be written; session ended")
+        logger.warning("session ended: its connect record could not be written")
+        enqueue(.error(code: .auditUnavailable, reason: "the audit log cannot be written; reconnect later"))
+        closeAfterFlush()
     }
 
     /// Reasons a connection is refused (stable codes, in the audit record and the log).
