@@ -27,12 +27,13 @@ let package = Package(
         .target(name: "NexCrypto", dependencies: ["COpenSSL"]),
         .target(name: "NexWire"),
         .target(name: "NexNotices"),
+        .target(name: "NexSync"),
         .target(name: "NexBroker", dependencies: ["NexWire"]),
-        .target(name: "NexAudit", dependencies: ["NexCrypto", "NexWire"]),
+        .target(name: "NexAudit", dependencies: ["NexCrypto", "NexWire", "NexSync"]),
         .target(
             name: "NexServer",
             dependencies: [
-                "NexCrypto", "NexWire", "NexNotices", "NexBroker", "NexAudit",
+                "NexCrypto", "NexWire", "NexNotices", "NexBroker", "NexAudit", "NexSync",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import NexCrypto
-import Synchronization
+import NexSync
 
 #if canImport(Glibc)
 import Glibc
@@ -79,11 +79,11 @@ public final class AuditLog: @unchecked Sendable {
 
     let configuration: Configuration
     let queue = DispatchQueue(label: "nex.audit.writer")
-    let pending: Mutex<Pending>
-    let published = Mutex<(latest: SignedCheckpoint?, handlers: [@Sendable (SignedCheckpoint) -> Void])>((nil, []))
-    let healthHandlers = Mutex<[@Sendable (AuditError?) -> Void]>([])
+    let pending: Locked<Pending>
+    let published = Locked<(latest: SignedCheckpoint?, handlers: [@Sendable (SignedCheckpoint) -> Void])>((nil, []))
+    let healthHandlers = Locked<[@Sendable (AuditError?) -> Void]>([])
     /// Test hook: see ``injectFault(_:)``.
-    let injectedFault = Mutex<AuditFault?>(nil)
+    let injectedFault = Locked<AuditFault?>(nil)
 
     // Writer-queue state.
     var fileDescriptor: Int32
@@ -127,7 +127,7 @@ public final class AuditLog: @unchecked Sendable {
         recordsSinceCheckpoint = resumed.recordsSinceCheckpoint
         published.withLock { $0.latest = resumed.latest }
         lastSequence = recovery.lastSequence
-        pending = Mutex(Pending(nextSequence: recovery.lastSequence + 1))
+        pending = Locked(Pending(nextSequence: recovery.lastSequence + 1))
         lastHash = recovery.lastHash
         let segmentName = recovery.lastSegment ?? AuditSegments.fileName(firstSequence: recovery.lastSequence + 1)
         let path = configuration.directory + "/" + segmentName

@@ -1,8 +1,8 @@
-import Synchronization
+import NexSync
 
 /// Every live connection, handshaking or open: for shutdown and checkpoint broadcasts.
 final class ConnectionRegistry: Sendable {
-    private let connections = Mutex<[UInt64: Connection]>([:])
+    private let connections = Locked<[UInt64: Connection]>([:])
 
     func insert(_ connection: Connection) {
         connections.withLock { $0[connection.id] = connection }

@@ -1,4 +1,4 @@
-import Synchronization
+import NexSync
 
 /// Connections accepted whose TLS handshake has not ended yet, oldest first
 /// (`limits.maxPendingHandshakes`).
@@ -15,7 +15,7 @@ final class PendingHandshakeQueue<Element: Sendable>: Sendable {
         var members: [UInt64: Element] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// How many handshakes are pending.
     var count: Int { state.withLock { $0.members.count } }

@@ -1,9 +1,9 @@
-import Synchronization
+import NexSync
 
 /// A count per node id with a cap: open connections per node (so one node or a stolen key cannot
 /// take every slot), subscriptions per node over all its connections.
 final class PerNodeCounter: Sendable {
-    private let counts = Mutex<[String: Int]>([:])
+    private let counts = Locked<[String: Int]>([:])
 
     /// Counts one more for `node` unless it already has `limit`; false when refused.
     func admit(_ node: String, limit: Int) -> Bool {

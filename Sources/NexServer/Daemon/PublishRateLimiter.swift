@@ -1,4 +1,4 @@
-import Synchronization
+import NexSync
 
 /// Per-node publish rate limit: a token bucket per node id, shared by all of a node's connections.
 /// `rate` tokens per second refill up to `burst`; a publish takes one.
@@ -10,7 +10,7 @@ final class PublishRateLimiter: Sendable {
 
     private let rate: Double
     private let burst: Double
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let buckets = Locked<[String: Bucket]>([:])
 
     /// `rate` 0 disables the limit.
     init(ratePerSecond rate: Int, burst: Int) {

@@ -1,4 +1,4 @@
-import Synchronization
+import NexSync
 
 /// Keeps a flood of unauthenticated refusals from filling the disk: per (reason, source address)
 /// and interval, the first `individualLimit` refusals are recorded one by one; the rest are only
@@ -22,7 +22,7 @@ final class RefusalAggregator: Sendable {
     }
 
     private let individualLimit: Int
-    private let counts = Mutex<[Key: Int]>([:])
+    private let counts = Locked<[Key: Int]>([:])
 
     init(individualLimit: Int) {
         self.individualLimit = individualLimit

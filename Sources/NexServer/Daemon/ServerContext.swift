@@ -3,6 +3,7 @@ import Logging
 import NexAudit
 import NexBroker
 import NexCrypto
+import NexSync
 import Synchronization
 
 /// What every connection shares: immutable settings and the shared services. Created once per run.
@@ -11,7 +12,7 @@ final class ServerContext: Sendable {
     let broker: Broker
     let logger: Logger
     /// The configuration, TLS context and permissions in force; replaced whole by a reload.
-    private let currentSettings: Mutex<DaemonSettings>
+    private let currentSettings: Locked<DaemonSettings>
     /// Verify signatures off the I/O queues: `limits.verificationThreads` serial queues (default one
     /// per core), fed round-robin so that even one publisher uses every core.
     private let verificationQueues: [DispatchQueue]
@@ -33,7 +34,7 @@ final class ServerContext: Sendable {
 
     init(settings: DaemonSettings, audit: AuditLog, broker: Broker, refusals: RefusalAggregator, logger: Logger) {
         let configuration = settings.configuration
-        self.currentSettings = Mutex(settings)
+        self.currentSettings = Locked(settings)
         self.audit = audit
         self.broker = broker
         self.logger = logger

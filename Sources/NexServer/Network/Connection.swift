@@ -3,7 +3,7 @@ import Logging
 import NexAudit
 import NexCrypto
 import NexWire
-import Synchronization
+import NexSync
 
 #if canImport(Glibc)
 import Glibc
@@ -71,7 +71,7 @@ final class Connection: @unchecked Sendable {
     /// Verifications gathered while processing one read (connection queue).
     var pendingVerifications: [@Sendable () -> Void] = []
     /// Frames and deliveries posted from other queues (see Connection+Outbox.swift).
-    let outbox = Mutex(Outbox())
+    let outbox = Locked(Outbox())
     /// Why nexd ended this session (stable code, detail), when it closes after a final frame.
     var endReason: (code: String, detail: String)?
     /// Set when the connection is condemned as a slow consumer (the close follows on the queue).

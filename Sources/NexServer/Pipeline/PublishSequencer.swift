@@ -1,4 +1,4 @@
-import Synchronization
+import NexSync
 
 /// Keeps one connection's publishes in arrival order while their signatures are verified in
 /// parallel: each publish takes a ticket on the connection queue; workers complete tickets in any
@@ -17,7 +17,7 @@ final class PublishSequencer: Sendable {
         var inFlight: UInt64 { nextTicket - nextRelease }
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Takes the next ticket. Called on the connection queue, in arrival order.
     func takeTicket() -> UInt64 {
