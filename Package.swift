@@ -76,10 +76,10 @@ let package = Package(
         .executableTarget(name: "FuzzEnvelope", dependencies: ["NexWire", "FuzzSupport"], path: "Fuzz/FuzzEnvelope"),
         .executableTarget(name: "FuzzNotice", dependencies: ["NexNotices", "FuzzSupport"], path: "Fuzz/FuzzNotice"),
         .executableTarget(name: "FuzzConfig", dependencies: ["NexServer", "FuzzSupport"], path: "Fuzz/FuzzConfig"),
-        .testTarget(name: "NexCryptoTests", dependencies: ["NexCrypto"]),
+        .testTarget(name: "NexCryptoTests", dependencies: ["NexCrypto", "NexSync"]),
         .testTarget(name: "NexWireTests", dependencies: ["NexWire"]),
         .testTarget(name: "NexBrokerTests", dependencies: ["NexBroker", "NexNotices", "NexWire"]),
-        .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire"], exclude: ["Fixtures"]),
+        .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire", "NexSync"], exclude: ["Fixtures"]),
         .testTarget(name: "NexServerTests", dependencies: ["NexServer"]),
         .testTarget(name: "NexNoticesTests", dependencies: ["NexNotices"]),
         .testTarget(

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import NexSync
 import Synchronization
 import Testing
 @testable import NexAudit
@@ -25,7 +26,7 @@ struct AuditFailureTests {
     /// Appends `events` and waits for their outcome.
     private func appendAndWait(_ log: AuditLog, _ events: [AuditEvent]) -> Result<[UInt64], AuditError> {
         let done = DispatchSemaphore(value: 0)
-        let outcome = Mutex<Result<[UInt64], AuditError>?>(nil)
+        let outcome = Locked<Result<[UInt64], AuditError>?>(nil)
         log.append(events) { result in
             outcome.withLock { $0 = result }
             done.signal()
@@ -62,7 +63,7 @@ struct AuditFailureTests {
         let temp = try TemporaryDirectory()
         defer { temp.remove() }
         let log = try AuditLog(configuration: configuration(temp.path), nowMillis: 0)
-        let health = Mutex<[AuditError.Code?]>([])
+        let health = Locked<[AuditError.Code?]>([])
         log.onHealthChange { failure in health.withLock { $0.append(failure?.code) } }
         #expect(try appendAndWait(log, [event(1), event(2)]).get() == [1, 2])
         let segment = temp.path + "/" + AuditSegments.fileName(firstSequence: 1)
@@ -210,8 +211,8 @@ struct AuditFailureTests {
         var configuration = configuration(temp.path)
         configuration.recoveryRetryInterval = .milliseconds(10)
         let log = try AuditLog(configuration: configuration, nowMillis: 0)
-        let outcomes = Mutex<[Int: Result<[UInt64], AuditError>]>([:])
-        let returned = Mutex<[Int: [UInt64]]>([:])
+        let outcomes = Locked<[Int: Result<[UInt64], AuditError>]>([:])
+        let returned = Locked<[Int: [UInt64]]>([:])
         let group = DispatchGroup()
         let outages = 5
         let done = Atomic<Bool>(false)

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import NexCrypto
-import Synchronization
+import NexSync
 import Testing
 @testable import NexAudit
 
@@ -37,7 +37,7 @@ import Testing
         defer { temp.remove() }
         let log = try AuditLog(configuration: .init(directory: temp.path), nowMillis: 0)
         let done = DispatchSemaphore(value: 0)
-        let reported = Mutex<[UInt64]>([])
+        let reported = Locked<[UInt64]>([])
         log.append([event(1), event(2)]) { result in
             reported.withLock { $0 = (try? result.get()) ?? [] }
             done.signal()
@@ -51,7 +51,7 @@ import Testing
         let temp = try TemporaryDirectory()
         defer { temp.remove() }
         let log = try AuditLog(configuration: .init(directory: temp.path), nowMillis: 0)
-        let all = Mutex<[UInt64]>([])
+        let all = Locked<[UInt64]>([])
         DispatchQueue.concurrentPerform(iterations: 400) { index in
             let numbers = log.append([self.event(index)])
             all.withLock { $0.append(contentsOf: numbers) }

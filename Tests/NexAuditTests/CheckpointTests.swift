@@ -1,7 +1,7 @@
 import Foundation
 import NexCrypto
 import NexWire
-import Synchronization
+import NexSync
 import Testing
 @testable import NexAudit
 
@@ -41,7 +41,7 @@ import Testing
         configuration.checkpointSigner = signer
         configuration.checkpointEveryRecords = 4
         let log = try AuditLog(configuration: configuration, nowMillis: 0)
-        let seen = Mutex<[SignedCheckpoint]>([])
+        let seen = Locked<[SignedCheckpoint]>([])
         log.onCheckpoint { checkpoint in seen.withLock { $0.append(checkpoint) } }
         for index in 1...10 { log.append([AuditTestSupport.subscribeEvent(index)]); log.flush() }
         log.close()

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import Glibc
-import Synchronization
+import NexSync
 
 /// A one-connection loopback TCP harness: the server side runs on its own thread.
 enum Loopback {
@@ -92,5 +92,5 @@ enum Loopback {
 
 /// Shares a `Mutex` (which is `~Copyable`) with the server thread.
 final class SendableBox<Value: Sendable>: Sendable {
-    let value = Mutex<Value?>(nil)
+    let value = Locked<Value?>(nil)
 }
