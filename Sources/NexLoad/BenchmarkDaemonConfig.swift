@@ -19,18 +19,22 @@ public struct BenchmarkDaemonConfig: Sendable {
         public var maxPendingHandshakes = 256
         public var replayWindowSeconds = 120
         public var replayCacheEntries = 2_000_000
+        /// `limits.outboundBufferBytes`, the output nexd holds for one connection before its
+        /// slow-consumer policy acts. Nil (the default): the key is not written, so nexd's own
+        /// default applies — a benchmark must not give slow consumers more room than production.
+        public var outboundBufferBytes: Int?
 
         public init() {}
     }
 
     /// Creates the PKI and writes the config for the given roster sizes. When `writeNodeFiles` is
     /// set, every node's certificate and key are written too (for running nexd and `nex load` by hand).
-    public static func create(directory: String, publishers: Int, subscribers: Int, idle: Int, limits: Limits,
+    public static func create(directory: String, publishers: Int, subscribers: Int, stalled: Int = 0, idle: Int, limits: Limits,
                               writeNodeFiles: Bool = false) throws -> BenchmarkDaemonConfig {
         let setup = BenchmarkDaemonConfig(directory: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let entries = BenchmarkRoster.entries(publishers: publishers, subscribers: subscribers, idle: idle)
+        let entries = BenchmarkRoster.entries(publishers: publishers, subscribers: subscribers, stalled: stalled, idle: idle)
         let pki = DevelopmentPKI(directory: setup.pkiDirectory)
         try pki.create(nodeIDs: writeNodeFiles ? entries.filter { $0.role != .bcp }.map(\.id) : [])
         var yaml = """
@@ -50,7 +54,7 @@ public struct BenchmarkDaemonConfig: Sendable {
               maxPendingHandshakes: \(limits.maxPendingHandshakes)
               replayWindowSeconds: \(limits.replayWindowSeconds)
               replayCacheEntries: \(limits.replayCacheEntries)
-              publishRatePerNode: 0
+              publishRatePerNode: 0\(limits.outboundBufferBytes.map { "\n  outboundBufferBytes: \($0)" } ?? "")
             # The shipped rules for these roles, reduced to what the benchmark uses.
             permissions:
               roles:
