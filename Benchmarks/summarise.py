@@ -71,8 +71,11 @@ def lossless(name):
     return all(r["lost"] == 0 and r["duplicated"] == 0 for r in rs)
 
 def losses(name):
-    rs = reports(name)
-    return ", ".join(f"{r['lost']}/{r['duplicated']}" for r in rs) or "n/a"
+    """Lost/duplicated per run; a run that stopped before every notice was answered says so."""
+    def one(r):
+        incomplete = any(n.startswith("the run did not complete") for n in r.get("notes", []))
+        return f"{r['lost']}/{r['duplicated']}" + (" (incomplete)" if incomplete else "")
+    return ", ".join(one(r) for r in reports(name)) or "n/a"
 
 s1 = med("S1", lambda r: r["noticesPerSecond"])
 s2 = med("S2", lambda r: r["noticesPerSecond"])
