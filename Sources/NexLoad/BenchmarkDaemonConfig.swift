@@ -23,6 +23,9 @@ public struct BenchmarkDaemonConfig: Sendable {
         /// slow-consumer policy acts. Nil (the default): the key is not written, so nexd's own
         /// default applies — a benchmark must not give slow consumers more room than production.
         public var outboundBufferBytes: Int?
+        /// `limits.slowConsumerPolicy` (for example `drop`), for a nexd that has the key. Nil (the
+        /// default): not written, so nexd's default policy applies.
+        public var slowConsumerPolicy: String?
 
         public init() {}
     }
@@ -37,6 +40,11 @@ public struct BenchmarkDaemonConfig: Sendable {
         let entries = BenchmarkRoster.entries(publishers: publishers, subscribers: subscribers, stalled: stalled, idle: idle)
         let pki = DevelopmentPKI(directory: setup.pkiDirectory)
         try pki.create(nodeIDs: writeNodeFiles ? entries.filter { $0.role != .bcp }.map(\.id) : [])
+        // Limits the user set; the others are left to nexd's defaults.
+        let overrides = [
+            limits.outboundBufferBytes.map { "outboundBufferBytes: \($0)" },
+            limits.slowConsumerPolicy.map { "slowConsumerPolicy: \($0)" },
+        ].compactMap { $0 }.map { "\n  " + $0 }.joined()
         var yaml = """
             # nexd benchmark configuration, written by `nex load` (temporary; safe to delete).
             listen: { host: 127.0.0.1, port: 0 }
@@ -54,7 +62,7 @@ public struct BenchmarkDaemonConfig: Sendable {
               maxPendingHandshakes: \(limits.maxPendingHandshakes)
               replayWindowSeconds: \(limits.replayWindowSeconds)
               replayCacheEntries: \(limits.replayCacheEntries)
-              publishRatePerNode: 0\(limits.outboundBufferBytes.map { "\n  outboundBufferBytes: \($0)" } ?? "")
+              publishRatePerNode: 0\(overrides)
             # The shipped rules for these roles, reduced to what the benchmark uses.
             permissions:
               roles:

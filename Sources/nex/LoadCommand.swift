@@ -63,6 +63,8 @@ struct LoadCommand: ParsableCommand {
     var writeConfig: String?
     @Option(help: "With --spawn or --write-config: nexd's limits.outboundBufferBytes. Default: not written (nexd's default).")
     var outboundBufferBytes: Int?
+    @Option(help: "With --spawn or --write-config: nexd's limits.slowConsumerPolicy (e.g. drop; needs a nexd with that key). Default: not written.")
+    var slowConsumerPolicy: String?
 
     func validate() throws {
         guard NoticeKind(rawValue: kind) != nil else { throw ValidationError("--kind \(kind) is not a notice kind; try red") }
@@ -72,6 +74,12 @@ struct LoadCommand: ParsableCommand {
         if idle < 0 { throw ValidationError("--idle must not be negative") }
         if let outboundBufferBytes, !(65_536...(1 << 32)).contains(outboundBufferBytes) {
             throw ValidationError("--outbound-buffer-bytes must be between 65536 and 4294967296 (nexd's range for limits.outboundBufferBytes)")
+        }
+        if let slowConsumerPolicy, slowConsumerPolicy.isEmpty || !slowConsumerPolicy.allSatisfy({ $0.isASCII && ($0.isLowercase || $0 == "-") }) {
+            throw ValidationError("--slow-consumer-policy takes a policy name such as drop or disconnect, not \(slowConsumerPolicy)")
+        }
+        if slowConsumerPolicy != nil, !spawn, writeConfig == nil {
+            throw ValidationError("--slow-consumer-policy applies to the nexd config that --spawn or --write-config writes; set limits.slowConsumerPolicy in your own nexd's config instead")
         }
         if outboundBufferBytes != nil, !spawn, writeConfig == nil {
             throw ValidationError("--outbound-buffer-bytes applies to the nexd config that --spawn or --write-config writes; set limits.outboundBufferBytes in your own nexd's config instead")
@@ -108,6 +116,7 @@ struct LoadCommand: ParsableCommand {
         if let writeConfig {
             var limits = BenchmarkDaemonConfig.Limits()
             limits.outboundBufferBytes = outboundBufferBytes
+            limits.slowConsumerPolicy = slowConsumerPolicy
             let setup = try BenchmarkDaemonConfig.create(
                 directory: writeConfig, publishers: publishers, subscribers: subscribers, stalled: stalledSubscribers, idle: 0,
                 limits: limits, writeNodeFiles: true)

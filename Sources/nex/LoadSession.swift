@@ -29,6 +29,7 @@ struct LoadSession {
             limits.maxPendingHandshakes = max(256, min(limits.maxConnections, 2048))
             limits.replayWindowSeconds = configuration.replayWindowSeconds
             limits.outboundBufferBytes = command.outboundBufferBytes
+            limits.slowConsumerPolicy = command.slowConsumerPolicy
             let created = try BenchmarkDaemonConfig.create(
                 directory: temporary, publishers: loads ? command.publishers : 0, subscribers: loads ? command.subscribers : 0,
                 stalled: loads ? command.stalledSubscribers : 0, idle: command.idle, limits: limits)

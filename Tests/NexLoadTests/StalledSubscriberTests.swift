@@ -106,7 +106,7 @@ struct StalledSubscriberTests {
         #expect(Set(entries.map(\.id)).count == entries.count)
     }
 
-    @Test("the benchmark config keeps nexd's default outbound buffer unless overridden, and lists the stalled nodes")
+    @Test("the benchmark config keeps nexd's default outbound buffer and policy unless overridden, and lists the stalled nodes")
     func outboundBufferDefault() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-stalled-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -115,6 +115,7 @@ struct StalledSubscriberTests {
                                                      limits: BenchmarkDaemonConfig.Limits())
         let text = try String(contentsOfFile: plain.configPath, encoding: .utf8)
         #expect(!text.contains("outboundBufferBytes"))
+        #expect(!text.contains("slowConsumerPolicy"))
         let parsed = try DaemonConfiguration.load(path: plain.configPath)
         #expect(parsed.limits.outboundBufferBytes == DaemonConfiguration(roster: Roster([])).limits.outboundBufferBytes)
         #expect(parsed.roster.entry(for: BenchmarkRoster.stalledID(0))?.role == .ncb)
@@ -123,6 +124,12 @@ struct StalledSubscriberTests {
         limits.outboundBufferBytes = 65_536
         let small = try BenchmarkDaemonConfig.create(directory: directory + "/small", publishers: 1, subscribers: 1, idle: 0, limits: limits)
         #expect(try DaemonConfiguration.load(path: small.configPath).limits.outboundBufferBytes == 65_536)
+
+        // The policy key is written only when asked for (nexd versions without it refuse it by name).
+        limits.slowConsumerPolicy = "drop"
+        let drop = try BenchmarkDaemonConfig.create(directory: directory + "/drop", publishers: 1, subscribers: 1, idle: 0, limits: limits)
+        let dropText = try String(contentsOfFile: drop.configPath, encoding: .utf8)
+        #expect(dropText.contains("\n  outboundBufferBytes: 65536\n  slowConsumerPolicy: drop\n"))
     }
 
     @Test("the report shows the stalled subscribers apart and round-trips them in JSON")
