@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
 """Summarise one Benchmarks/run session as a Markdown table: medians of the repeated runs,
-targets and ratios. Usage: summarise.py RESULTS_DIR"""
+targets and ratios. Usage: summarise.py RESULTS_DIR [S3,S7] (the second argument, when given and
+not empty, limits the table to those scenarios)."""
 import glob, json, os, statistics, sys
 
 d = sys.argv[1]
+only = {n for n in (sys.argv[2] if len(sys.argv) > 2 else "").split(",") if n}
+
+def shown(name):
+    return not only or name in only
 
 def reports(name):
     out = []
@@ -66,13 +71,17 @@ def lossless(name):
     return all(r["lost"] == 0 and r["duplicated"] == 0 for r in rs)
 
 def losses(name):
-    rs = reports(name)
-    return ", ".join(f"{r['lost']}/{r['duplicated']}" for r in rs) or "n/a"
+    """Lost/duplicated per run; a run that stopped before every notice was answered says so."""
+    def one(r):
+        incomplete = any(n.startswith("the run did not complete") for n in r.get("notes", []))
+        return f"{r['lost']}/{r['duplicated']}" + (" (incomplete)" if incomplete else "")
+    return ", ".join(one(r) for r in reports(name)) or "n/a"
 
 s1 = med("S1", lambda r: r["noticesPerSecond"])
 s2 = med("S2", lambda r: r["noticesPerSecond"])
 s3 = med("S3", lambda r: r["deliveriesPerSecond"])
 s4 = med("S4", lambda r: r["deliveriesPerSecond"])
+s7 = med("S7", lambda r: r["deliveriesPerSecond"])
 s5p50 = med("S5", lambda r: r["publishToDeliver"]["p50"])
 s5p99 = med("S5", lambda r: r["publishToDeliver"]["p99"])
 s5max = med("S5", lambda r: r["publishToDeliver"]["max"])
@@ -91,9 +100,12 @@ def cpu(name):
         return "n/a"
     return f"nexd {100 * n / w:.0f}%, tool {100 * t / w:.0f}%"
 
-print(f"ECDSA P-256 verify (openssl speed, this session): 2 cores {fmt(verify2)}/s, 1 core {fmt(verify1)}/s")
-print(f"Mosquitto (mutual TLS, same payload): QoS 1 1→1 {fmt(q1)} msg/s, QoS 0 1→10 {fmt(q0)} deliveries/s"
-      + ("" if q1 or q0 else " — not measured (install mosquitto mosquitto-clients)"))
+if only:
+    print(f"Scenarios {', '.join(sorted(only))} only: openssl speed and Mosquitto not measured in this session.")
+else:
+    print(f"ECDSA P-256 verify (openssl speed, this session): 2 cores {fmt(verify2)}/s, 1 core {fmt(verify1)}/s")
+    print(f"Mosquitto (mutual TLS, same payload): QoS 1 1→1 {fmt(q1)} msg/s, QoS 0 1→10 {fmt(q0)} deliveries/s"
+          + ("" if q1 or q0 else " — not measured (install mosquitto mosquitto-clients)"))
 print()
 print("| scenario | measure (median of runs) | value | target | ratio | verdict | lost/dup per run | CPU (of one core) |")
 print("|---|---|---|---|---|---|---|---|")
@@ -102,18 +114,46 @@ def s12(name, value):
     if value is not None and verify2:
         ok = value >= 0.7 * verify2 and (q1 is None or value >= 1.1 * q1) and bool(lossless(name))
     return ok
-print(f"| S1 1→1 closed loop | notices/s | {fmt(s1)} | ≥0.7× verify-2core, ≥1.1× mqtt QoS1, 0 lost/dup | "
-      f"{ratio(s1, verify2)} verify, {ratio(s1, q1)} mqtt | {verdict(s12('S1', s1))} | {losses('S1')} | {cpu('S1')} |")
-print(f"| S2 10→10 pairs | notices/s | {fmt(s2)} | ≥0.7× verify-2core, ≥1.1× mqtt QoS1, 0 lost/dup | "
-      f"{ratio(s2, verify2)} verify, {ratio(s2, q1)} mqtt | {verdict(s12('S2', s2))} | {losses('S2')} | {cpu('S2')} |")
-print(f"| S3 1→10 one topic | deliveries/s | {fmt(s3)} | ≥1.5× mqtt QoS0 1→10 | {ratio(s3, q0)} | "
-      f"{verdict(None if s3 is None or q0 is None else s3 >= 1.5 * q0)} | {losses('S3')} | {cpu('S3')} |")
-print(f"| S4 1→100 one topic | deliveries/s | {fmt(s4)} | ≥ S3 | {ratio(s4, s3)} S3 | "
-      f"{verdict(None if s4 is None or s3 is None else s4 >= s3)} | {losses('S4')} | {cpu('S4')} |")
-print(f"| S5 open loop at ½ S1, 30 s | publish→deliver p50 / p99 / max (ms) | {fmt(s5p50, 2)} / {fmt(s5p99, 2)} / {fmt(s5max, 2)} | p99 ≤ 10 ms | "
-      f"fsync 2 KiB median {fmt(f50, 2)} ms, p99 {fmt(f99, 2)} ms | {verdict(None if s5p99 is None else s5p99 <= 10)} | {losses('S5')} | {cpu('S5')} |")
-print(f"| S6 5,000 idle nodes | nexd VmRSS (MB) · connections/s | {fmt(s6rss, 1)} · {fmt(s6rate)} ({fmt(s6conn)} connected) | RSS ≤ 250 MB | "
-      f"{fmt(s6rss / s6conn * 1000 if s6rss and s6conn else None, 1)} KB per connection | {verdict(None if s6rss is None else s6rss <= 250)} | — | — |")
+if shown("S1"):
+    print(f"| S1 1→1 closed loop | notices/s | {fmt(s1)} | ≥0.7× verify-2core, ≥1.1× mqtt QoS1, 0 lost/dup | "
+          f"{ratio(s1, verify2)} verify, {ratio(s1, q1)} mqtt | {verdict(s12('S1', s1))} | {losses('S1')} | {cpu('S1')} |")
+if shown("S2"):
+    print(f"| S2 10→10 pairs | notices/s | {fmt(s2)} | ≥0.7× verify-2core, ≥1.1× mqtt QoS1, 0 lost/dup | "
+          f"{ratio(s2, verify2)} verify, {ratio(s2, q1)} mqtt | {verdict(s12('S2', s2))} | {losses('S2')} | {cpu('S2')} |")
+if shown("S3"):
+    print(f"| S3 1→10 one topic | deliveries/s | {fmt(s3)} | ≥1.5× mqtt QoS0 1→10 | {ratio(s3, q0)} | "
+          f"{verdict(None if s3 is None or q0 is None else s3 >= 1.5 * q0)} | {losses('S3')} | {cpu('S3')} |")
+if shown("S4"):
+    print(f"| S4 1→100 one topic | deliveries/s | {fmt(s4)} | ≥ S3 | {ratio(s4, s3)} S3 | "
+          f"{verdict(None if s4 is None or s3 is None else s4 >= s3)} | {losses('S4')} | {cpu('S4')} |")
+if shown("S5"):
+    print(f"| S5 open loop at ½ S1, 30 s | publish→deliver p50 / p99 / max (ms) | {fmt(s5p50, 2)} / {fmt(s5p99, 2)} / {fmt(s5max, 2)} | p99 ≤ 10 ms | "
+          f"fsync 2 KiB median {fmt(f50, 2)} ms, p99 {fmt(f99, 2)} ms | {verdict(None if s5p99 is None else s5p99 <= 10)} | {losses('S5')} | {cpu('S5')} |")
+if shown("S6"):
+    print(f"| S6 5,000 idle nodes | nexd VmRSS (MB) · connections/s | {fmt(s6rss, 1)} · {fmt(s6rate)} ({fmt(s6conn)} connected) | RSS ≤ 250 MB | "
+          f"{fmt(s6rss / s6conn * 1000 if s6rss and s6conn else None, 1)} KB per connection | {verdict(None if s6rss is None else s6rss <= 250)} | — | — |")
+
+def stalled_fates(name):
+    """What became of the stalled subscribers, over the runs: closed by nexd or still connected."""
+    closed = connected = 0
+    received, expected = [], []
+    for r in reports(name):
+        for node in r.get("stalledSubscribers") or []:
+            if node.get("fate") == "closed":
+                closed += 1
+            else:
+                connected += 1
+            received.append(node.get("received", 0))
+            expected.append(node.get("expected", 0))
+    if not closed + connected:
+        return "n/a"
+    return (f"stalled subscriber: closed by nexd {closed}×, still connected {connected}×; "
+            f"it received {fmt(median(received))} of {fmt(median(expected))} notices (median)")
+
+if shown("S7"):
+    print(f"| S7 1→10 one topic + 1 stalled subscriber | deliveries/s of the 10 | {fmt(s7)} | ≥0.9× S3 (same session) | "
+          f"{ratio(s7, s3)} S3; {stalled_fates('S7')} | {verdict(None if s7 is None or s3 is None else s7 >= 0.9 * s3)} | "
+          f"{losses('S7')} | {cpu('S7')} |")
 if s5rate is not None:
     print()
     print(f"S5 delivered {fmt(s5rate)} deliveries/s (offered: half of S1's median).")

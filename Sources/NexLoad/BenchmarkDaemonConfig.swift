@@ -19,20 +19,32 @@ public struct BenchmarkDaemonConfig: Sendable {
         public var maxPendingHandshakes = 256
         public var replayWindowSeconds = 120
         public var replayCacheEntries = 2_000_000
+        /// `limits.outboundBufferBytes`, the output nexd holds for one connection before its
+        /// slow-consumer policy acts. Nil (the default): the key is not written, so nexd's own
+        /// default applies — a benchmark must not give slow consumers more room than production.
+        public var outboundBufferBytes: Int?
+        /// `limits.slowConsumerPolicy` (for example `drop`), for a nexd that has the key. Nil (the
+        /// default): not written, so nexd's default policy applies.
+        public var slowConsumerPolicy: String?
 
         public init() {}
     }
 
     /// Creates the PKI and writes the config for the given roster sizes. When `writeNodeFiles` is
     /// set, every node's certificate and key are written too (for running nexd and `nex load` by hand).
-    public static func create(directory: String, publishers: Int, subscribers: Int, idle: Int, limits: Limits,
+    public static func create(directory: String, publishers: Int, subscribers: Int, stalled: Int = 0, idle: Int, limits: Limits,
                               writeNodeFiles: Bool = false) throws -> BenchmarkDaemonConfig {
         let setup = BenchmarkDaemonConfig(directory: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let entries = BenchmarkRoster.entries(publishers: publishers, subscribers: subscribers, idle: idle)
+        let entries = BenchmarkRoster.entries(publishers: publishers, subscribers: subscribers, stalled: stalled, idle: idle)
         let pki = DevelopmentPKI(directory: setup.pkiDirectory)
         try pki.create(nodeIDs: writeNodeFiles ? entries.filter { $0.role != .bcp }.map(\.id) : [])
+        // Limits the user set; the others are left to nexd's defaults.
+        let overrides = [
+            limits.outboundBufferBytes.map { "outboundBufferBytes: \($0)" },
+            limits.slowConsumerPolicy.map { "slowConsumerPolicy: \($0)" },
+        ].compactMap { $0 }.map { "\n  " + $0 }.joined()
         var yaml = """
             # nexd benchmark configuration, written by `nex load` (temporary; safe to delete).
             listen: { host: 127.0.0.1, port: 0 }
@@ -50,7 +62,7 @@ public struct BenchmarkDaemonConfig: Sendable {
               maxPendingHandshakes: \(limits.maxPendingHandshakes)
               replayWindowSeconds: \(limits.replayWindowSeconds)
               replayCacheEntries: \(limits.replayCacheEntries)
-              publishRatePerNode: 0
+              publishRatePerNode: 0\(overrides)
             # The shipped rules for these roles, reduced to what the benchmark uses.
             permissions:
               roles:

@@ -52,8 +52,12 @@ public enum LoadPacing: Sendable, Equatable {
 public struct LoadConfiguration: Sendable {
     /// Publisher nodes.
     public var publishers = 1
-    /// Subscriber nodes.
+    /// Subscriber nodes (measured: every figure of the report is theirs).
     public var subscribers = 1
+    /// Stalled subscriber nodes: each connects, subscribes like a subscriber of the layout would
+    /// (``TopicLayout/follows(publishers:subscribers:)`` over their own indices) and then never
+    /// reads again. They count in no figure of the others; the report says what became of them.
+    public var stalledSubscribers = 0
     /// Topic layout.
     public var layout = TopicLayout.pairs
     /// Size of each notice document in bytes (a valid document of `kind`, padded).
@@ -82,6 +86,10 @@ public struct LoadConfiguration: Sendable {
     /// The replay window nexd applies, in seconds (issued-at values are chosen to stay inside it).
     public var replayWindowSeconds = 120
 
+    /// The most stalled subscribers a run may have: nexd may buffer up to its outbound limit
+    /// (8 MiB by default) for each before it acts, so a handful already tests the policy.
+    public static let stalledSubscriberLimit = 100
+
     /// A default configuration: 1 → 1, pairs, 1000-byte red notices, closed loop (window 64).
     public init() {}
 
@@ -102,6 +110,13 @@ public struct LoadConfiguration: Sendable {
         if publishers < 1 { return "--publishers must be at least 1" }
         if publishers >= MessageTag.publisherLimit { return "--publishers must be below \(MessageTag.publisherLimit)" }
         if subscribers < 0 { return "--subscribers must not be negative" }
+        if stalledSubscribers < 0 { return "--stalled-subscribers must not be negative" }
+        if stalledSubscribers > Self.stalledSubscriberLimit {
+            return "--stalled-subscribers must be at most \(Self.stalledSubscriberLimit) (each holds up to nexd's outbound buffer limit)"
+        }
+        if stalledSubscribers > 0, subscribers == 0 {
+            return "--stalled-subscribers needs at least one measured subscriber (--subscribers) whose throughput it can affect"
+        }
         if layout == .pairs, subscribers != publishers, subscribers != 0 {
             return "--layout pairs needs as many subscribers as publishers (or 0); use --layout fanout or shared otherwise"
         }

@@ -26,6 +26,8 @@ final class LoadConnection: @unchecked Sendable {
     private var writeSource: DispatchSourceWrite?
     private var isWriteArmed = false
     private var hasActivatedWrite = false
+    /// The read source is suspended by ``pauseReading()``.
+    private(set) var isReadPaused = false
     private var cancelledSources = 0
     private var input: [UInt8] = []
     private var inputOffset = 0
@@ -42,14 +44,21 @@ final class LoadConnection: @unchecked Sendable {
     /// The connection ended (refused, closed by nexd, failed), with a reason.
     var onClose: ((String) -> Void)?
 
-    /// Opens a socket to `address` and creates the session; ``start()`` begins connecting.
-    init(lane: EventLane, address: sockaddr_in, context: TLSContext, clientName: String) throws(LoadError) {
+    /// Opens a socket to `address` and creates the session; ``start()`` begins connecting. A
+    /// `receiveBufferBytes` sets `SO_RCVBUF` before the connect (which fixes the TCP window scale
+    /// and stops the kernel growing the buffer).
+    init(lane: EventLane, address: sockaddr_in, context: TLSContext, clientName: String,
+         receiveBufferBytes: Int? = nil) throws(LoadError) {
         self.lane = lane
         self.clientName = clientName
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw LoadError("cannot create a socket: \(String(cString: strerror(errno))) (raise the open-file limit?)") }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if let receiveBufferBytes {
+            var bytes = Int32(clamping: receiveBufferBytes)
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = address
         let status = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -165,7 +174,7 @@ final class LoadConnection: @unchecked Sendable {
     }
 
     private func readAvailable() {
-        while state == .open || state == .awaitingWelcome {
+        while state == .open || state == .awaitingWelcome, !isReadPaused {
             let result = session.read(into: lane.scratch)
             switch result {
             case .bytes(let count):
@@ -252,6 +261,23 @@ final class LoadConnection: @unchecked Sendable {
 
     // MARK: - Sources
 
+    /// Stops reading from the socket: what nexd sends piles up in the kernel's buffers, then in
+    /// nexd's own (a stalled subscriber). Call on the lane queue.
+    func pauseReading() {
+        guard !isReadPaused, state != .closed, let readSource else { return }
+        isReadPaused = true
+        readSource.suspend()
+    }
+
+    /// Reads again after ``pauseReading()``, starting with whatever is buffered. Call on the lane queue.
+    func resumeReading() {
+        guard isReadPaused, state != .closed, let readSource else { return }
+        isReadPaused = false
+        readSource.resume()
+        // The source is level-triggered, but read what is there now rather than wait for the next event.
+        readAvailable()
+    }
+
     private func armWrite() {
         guard !isWriteArmed, let writeSource else { return }
         isWriteArmed = true
@@ -271,6 +297,11 @@ final class LoadConnection: @unchecked Sendable {
         let wasOpen = state == .open
         state = .closed
         if wasOpen { _ = session.shutdown() }
+        // A suspended source runs its cancel handler only once resumed.
+        if isReadPaused {
+            isReadPaused = false
+            readSource?.resume()
+        }
         readSource?.cancel()
         if let writeSource {
             // A suspended or never-activated source must be resumed before it is cancelled.

@@ -26,6 +26,8 @@ final class LoadCounters: Sendable {
     let phases = [PhaseCounters(), PhaseCounters()]
     /// Subscribers whose subscription is active.
     let subscribed = Atomic<Int>(0)
+    /// Stalled subscribers whose subscription is active (and which stopped reading).
+    let stalledSubscribed = Atomic<Int>(0)
     /// Connections that reached `welcome`.
     let opened = Atomic<Int>(0)
     /// Connections that failed or were closed by nexd before the end.

@@ -4,17 +4,21 @@ import NexCrypto
 import NexServer
 
 /// The node ids a load run uses, and their roster roles: publishers are General Secretariat
-/// nodes (`gs`, may publish `notice.>`), subscribers NCBs (`ncb`, may subscribe to `notice.>`),
-/// idle nodes border points (`bcp`). Ids are valid roster ids (`[a-z0-9-]` tokens).
+/// nodes (`gs`, may publish `notice.>`), subscribers and stalled subscribers NCBs (`ncb`, may
+/// subscribe to `notice.>`), idle nodes border points (`bcp`). Ids are valid roster ids
+/// (`[a-z0-9-]` tokens).
 public enum BenchmarkRoster {
     public static func publisherID(_ index: Int) -> String { "gs.fr.load-p\(index)" }
     public static func subscriberID(_ index: Int) -> String { "ncb.rw.load-s\(index)" }
     public static func idleID(_ index: Int) -> String { "bcp.ke.idle-\(index)" }
+    /// A stalled subscriber: an NCB like the others, with its own id (nexd's log and audit name it).
+    public static func stalledID(_ index: Int) -> String { "ncb.rw.load-stalled\(index)" }
 
     /// Roster entries for the given numbers of nodes.
-    public static func entries(publishers: Int, subscribers: Int, idle: Int) -> [RosterEntry] {
+    public static func entries(publishers: Int, subscribers: Int, stalled: Int = 0, idle: Int) -> [RosterEntry] {
         (0..<publishers).map { RosterEntry(id: publisherID($0), role: .gs, country: "fr") }
             + (0..<subscribers).map { RosterEntry(id: subscriberID($0), role: .ncb, country: "rw") }
+            + (0..<stalled).map { RosterEntry(id: stalledID($0), role: .ncb, country: "rw") }
             + (0..<idle).map { RosterEntry(id: idleID($0), role: .bcp, country: "ke") }
     }
 }
@@ -23,16 +27,20 @@ public enum BenchmarkRoster {
 public struct LoadIdentities: Sendable {
     public var publishers: [NodeCredentials]
     public var subscribers: [NodeCredentials]
+    /// The stalled subscribers' (``BenchmarkRoster/stalledID(_:)``).
+    public var stalled: [NodeCredentials]
 
     /// Identities from their credentials.
-    public init(publishers: [NodeCredentials], subscribers: [NodeCredentials]) {
+    public init(publishers: [NodeCredentials], subscribers: [NodeCredentials], stalled: [NodeCredentials] = []) {
         self.publishers = publishers
         self.subscribers = subscribers
+        self.stalled = stalled
     }
 
     /// Loads `nodes/<id>.pem` and `.key` of every benchmark node from a development PKI directory
     /// (create them with `nex pki init --extra-node …` or `nex load --write-config`).
-    public static func load(pki directory: String, publishers: Int, subscribers: Int) throws(LoadError) -> LoadIdentities {
+    public static func load(pki directory: String, publishers: Int, subscribers: Int,
+                            stalled: Int = 0) throws(LoadError) -> LoadIdentities {
         let pki = DevelopmentPKI(directory: directory)
         func load(_ id: String) throws(LoadError) -> NodeCredentials {
             do {
@@ -47,7 +55,9 @@ public struct LoadIdentities: Sendable {
         for index in 0..<publishers { publisherCredentials.append(try load(BenchmarkRoster.publisherID(index))) }
         var subscriberCredentials: [NodeCredentials] = []
         for index in 0..<subscribers { subscriberCredentials.append(try load(BenchmarkRoster.subscriberID(index))) }
-        return LoadIdentities(publishers: publisherCredentials, subscribers: subscriberCredentials)
+        var stalledCredentials: [NodeCredentials] = []
+        for index in 0..<stalled { stalledCredentials.append(try load(BenchmarkRoster.stalledID(index))) }
+        return LoadIdentities(publishers: publisherCredentials, subscribers: subscriberCredentials, stalled: stalledCredentials)
     }
 }
 
@@ -79,10 +89,11 @@ public struct BenchmarkIssuer: Sendable {
         return NodeCredentials(certificate: certificate, key: key, trustRoots: [ca])
     }
 
-    /// Identities for a run's publishers and subscribers.
-    public func identities(publishers: Int, subscribers: Int) throws -> LoadIdentities {
+    /// Identities for a run's publishers, subscribers and stalled subscribers.
+    public func identities(publishers: Int, subscribers: Int, stalled: Int = 0) throws -> LoadIdentities {
         LoadIdentities(
             publishers: try (0..<publishers).map { try credentials(BenchmarkRoster.publisherID($0)) },
-            subscribers: try (0..<subscribers).map { try credentials(BenchmarkRoster.subscriberID($0)) })
+            subscribers: try (0..<subscribers).map { try credentials(BenchmarkRoster.subscriberID($0)) },
+            stalled: try (0..<stalled).map { try credentials(BenchmarkRoster.stalledID($0)) })
     }
 }

@@ -71,6 +71,42 @@ public struct LoadReport: Codable, Sendable, Equatable {
         public var nexdRSSMB: Double?
     }
 
+    /// What became of one stalled subscriber (`--stalled-subscribers`): it subscribed, then never
+    /// read until the run ended. None of its figures is part of the others'.
+    public struct StalledSubscriber: Codable, Sendable, Equatable {
+        /// Its node id.
+        public var node: String
+        /// Whether its connection was still open at the end ("connected"), or nexd had closed it
+        /// ("closed").
+        public var fate: String
+        /// Why the connection ended, as the load tool saw it, when it was closed.
+        public var closeReason: String?
+        /// Measured notices it would have received had it read (acknowledged, on its topics).
+        public var expected: Int
+        /// Distinct measured notices it received: before the stall, and what was still buffered
+        /// (kernel and nexd) when it read again at the end.
+        public var received: Int
+        /// Deliveries read before it stopped reading.
+        public var deliveriesBeforeStall: Int
+        /// Every delivery it read, the end-of-run drain included.
+        public var deliveries: Int
+
+        /// A stalled subscriber's outcome from its values.
+        public init(node: String, fate: String, closeReason: String?, expected: Int, received: Int,
+                    deliveriesBeforeStall: Int, deliveries: Int) {
+            self.node = node
+            self.fate = fate
+            self.closeReason = closeReason
+            self.expected = expected
+            self.received = received
+            self.deliveriesBeforeStall = deliveriesBeforeStall
+            self.deliveries = deliveries
+        }
+
+        /// Whether nexd closed the connection before the end.
+        public var wasClosed: Bool { fate == "closed" }
+    }
+
     public var shape: Shape
     public var sent = 0
     public var acked = 0
@@ -95,6 +131,8 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var cpu: CPUSplit?
     public var fsync: FsyncProbe?
     public var idle: IdleConnections?
+    /// The stalled subscribers, when the run had any (nil otherwise).
+    public var stalledSubscribers: [StalledSubscriber]?
     /// Anything the reader must know (ran out of time, subscribers disconnected…).
     public var notes: [String] = []
 
@@ -127,7 +165,8 @@ public struct LoadReport: Codable, Sendable, Equatable {
         if shape.publishers == 0 {
             lines.append("nex load: idle connections only")
         } else {
-            lines.append("nex load: \(shape.publishers) publisher(s) → \(shape.subscribers) subscriber(s), layout \(shape.layout), "
+            let stalled = stalledSubscribers.map { " + \($0.count) stalled" } ?? ""
+            lines.append("nex load: \(shape.publishers) publisher(s) → \(shape.subscribers) subscriber(s)\(stalled), layout \(shape.layout), "
                 + "\(shape.kind) notices of \(shape.payloadBytes) B, \(pacingText), \(shape.countPerPublisher) per publisher "
                 + "(+\(shape.warmUpPerPublisher) warm-up)\(shape.verifiesSignatures ? ", subscribers verify signatures" : "")")
         }
@@ -165,6 +204,16 @@ public struct LoadReport: Codable, Sendable, Equatable {
             row("idle connections", "\(idle.connected) connected, \(idle.failed) failed, \(Self.number(idle.connectionsPerSecond)) opened/s")
             if let rss = idle.nexdRSSMB {
                 row("nexd RSS", String(format: "%.1f MB with them open", rss) + (idle.nexdRSSBeforeMB.map { String(format: " (%.1f MB before)", $0) } ?? ""))
+            }
+        }
+        if let stalled = stalledSubscribers, !stalled.isEmpty {
+            let closed = stalled.filter(\.wasClosed).count
+            row("stalled subscribers", "\(stalled.count) (not in the figures above): \(closed) closed by nexd, "
+                + "\(stalled.count - closed) still connected at the end")
+            for node in stalled {
+                let fate = node.wasClosed ? "closed (\(node.closeReason ?? "no reason"))" : "still connected"
+                lines.append("    \(node.node): \(fate); received \(node.received) of \(node.expected) measured notices, "
+                    + "\(node.deliveriesBeforeStall) deliveries before stalling")
             }
         }
         for note in notes { lines.append("  note: \(note)") }

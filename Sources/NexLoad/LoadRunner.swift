@@ -39,8 +39,9 @@ public struct LoadRunner: Sendable {
     public func run() throws(LoadError) -> LoadReport {
         let config = configuration
         if let problem = config.problem { throw LoadError(problem) }
-        guard identities.publishers.count == config.publishers, identities.subscribers.count == config.subscribers else {
-            throw LoadError("the identities do not match the configuration's publisher and subscriber counts")
+        guard identities.publishers.count == config.publishers, identities.subscribers.count == config.subscribers,
+              identities.stalled.count == config.stalledSubscribers else {
+            throw LoadError("the identities do not match the configuration's publisher, subscriber and stalled subscriber counts")
         }
         ProcessStats.raiseOpenFileLimit()
         signal(SIGPIPE, SIG_IGN)
@@ -77,20 +78,20 @@ public struct LoadRunner: Sendable {
         let counters = LoadCounters()
         let failures = Mutex<[String]>([])
         let lanes = (0..<max(1, config.lanes)).map { EventLane(index: $0) }
-        let follows = config.layout.follows(publishers: config.publishers, subscribers: config.subscribers)
-        var followers = [Int](repeating: 0, count: config.publishers)
-        for list in follows { for publisher in list { followers[publisher] += 1 } }
+        let topology = LoadTopology(configuration: config)
+        let follows = topology.follows
         let certificates: [String: Certificate]? = config.verifiesSignatures
             ? Dictionary(identities.publishers.map { ($0.nodeID, $0.certificate) }, uniquingKeysWith: { first, _ in first }) : nil
 
-        func connection(_ credentials: NodeCredentials, lane: EventLane) throws(LoadError) -> LoadConnection {
+        func connection(_ credentials: NodeCredentials, lane: EventLane, receiveBufferBytes: Int? = nil) throws(LoadError) -> LoadConnection {
             let context: TLSContext
             do {
                 context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key, trustRoots: credentials.trustRoots)
             } catch {
                 throw LoadError("cannot make a TLS context for \(credentials.nodeID): \(error)")
             }
-            let connection = try LoadConnection(lane: lane, address: address, context: context, clientName: "nex-load")
+            let connection = try LoadConnection(lane: lane, address: address, context: context, clientName: "nex-load",
+                                                receiveBufferBytes: receiveBufferBytes)
             let node = credentials.nodeID
             connection.onClose = { reason in
                 counters.failed.add(1, ordering: .relaxed)
@@ -105,7 +106,7 @@ public struct LoadRunner: Sendable {
             let conn = try connection(credentials, lane: lanes[index % lanes.count])
             publisherNodes.append(PublisherNode(
                 index: index, connection: conn, counters: counters, pacing: config.pacing, warmUpWindow: config.window ?? 64,
-                followers: followers[index], runTag: runTag, warmUp: warmUp[index], measured: measured[index]))
+                followers: topology.followers[index], runTag: runTag, warmUp: warmUp[index], measured: measured[index]))
         }
         let sendTimes = publisherNodes.map(\.sendTimes)
         for (index, credentials) in identities.subscribers.enumerated() {
@@ -120,29 +121,53 @@ public struct LoadRunner: Sendable {
             }
             subscriberNodes.append(node)
         }
+        var stalledNodes: [StalledSubscriberNode] = []
+        for (index, credentials) in identities.stalled.enumerated() {
+            let conn = try connection(credentials, lane: lanes[(index + config.publishers + config.subscribers) % lanes.count],
+                                      receiveBufferBytes: StalledSubscriberNode.receiveBufferBytes)
+            let node = StalledSubscriberNode(
+                index: index, nodeID: credentials.nodeID, connection: conn, counters: counters,
+                topics: Array(Set(topology.stalledFollows[index].map { topics[$0] })).sorted(), runTag: runTag,
+                onFailure: { reason in
+                    counters.failed.add(1, ordering: .relaxed)
+                    failures.withLock { $0.append("\(credentials.nodeID) (stalled): \(reason)") }
+                })
+            conn.onOpen = { [unowned node] _ in
+                counters.opened.add(1, ordering: .relaxed)
+                node.subscribe()
+            }
+            stalledNodes.append(node)
+        }
         for node in publisherNodes {
             node.connection.onOpen = { _ in counters.opened.add(1, ordering: .relaxed) }
         }
         func closeAll() {
             for node in publisherNodes { node.connection.lane.queue.sync { node.stop(); node.connection.onClose = nil; node.connection.close(nil) } }
             for node in subscriberNodes { node.connection.lane.queue.sync { node.stop(); node.connection.onClose = nil; node.connection.close(nil) } }
+            for node in stalledNodes { node.connection.lane.queue.sync { node.finish() } }
         }
         func firstFailure() -> String? { failures.withLock { $0.first } }
 
         for node in subscriberNodes { node.connection.start() }
-        guard wait(seconds: 30, until: { counters.subscribed.load(ordering: .relaxed) == config.subscribers || counters.failed.load(ordering: .relaxed) > 0 }),
+        for node in stalledNodes { node.connection.start() }
+        func allSubscribed() -> Bool {
+            counters.subscribed.load(ordering: .relaxed) == config.subscribers
+                && counters.stalledSubscribed.load(ordering: .relaxed) == config.stalledSubscribers
+        }
+        guard wait(seconds: 30, until: { allSubscribed() || counters.failed.load(ordering: .relaxed) > 0 }),
               counters.failed.load(ordering: .relaxed) == 0 else {
             closeAll()
             throw LoadError("subscribers could not connect and subscribe: \(firstFailure() ?? "timed out after 30 s")")
         }
         for node in publisherNodes { node.connection.start() }
-        let total = config.publishers + config.subscribers
+        let total = config.publishers + config.subscribers + config.stalledSubscribers
         guard wait(seconds: 30, until: { counters.opened.load(ordering: .relaxed) == total || counters.failed.load(ordering: .relaxed) > 0 }),
               counters.failed.load(ordering: .relaxed) == 0 else {
             closeAll()
             throw LoadError("publishers could not connect: \(firstFailure() ?? "timed out after 30 s")")
         }
-        log?("\(config.subscribers) subscriber(s) subscribed, \(config.publishers) publisher(s) connected")
+        log?("\(config.subscribers) subscriber(s) subscribed, \(config.stalledSubscribers) stalled subscriber(s) stalled, "
+            + "\(config.publishers) publisher(s) connected")
 
         // 3. Warm-up, then the measured phase.
         if config.warmUpPerPublisher > 0 {
@@ -204,10 +229,17 @@ public struct LoadRunner: Sendable {
             }
         }
         let failedDuringRun = failures.withLock { $0 }
+        let stalledTallies = drain(stalledNodes)
         closeAll()
 
-        // 5. Account.
-        let accounting = LossAccounting(acknowledged: acknowledged, tallies: tallies, follows: follows)
+        // 5. Account: the stalled subscribers apart from everyone else.
+        let runAccounting = RunAccounting(acknowledged: acknowledged, tallies: tallies, stalledTallies: stalledTallies, topology: topology)
+        let accounting = runAccounting.others
+        if !stalledNodes.isEmpty {
+            report.stalledSubscribers = zip(stalledNodes, zip(stalledTallies, runAccounting.stalled)).map { node, outcome in
+                Self.outcome(of: node, tally: outcome.0, accounting: outcome.1)
+            }
+        }
         report.expected = accounting.expected
         report.delivered = accounting.delivered
         report.lost = accounting.lost

@@ -20,6 +20,9 @@ struct LoadCommand: ParsableCommand {
             each publisher offers a fixed rate; latency is measured from each notice's intended send time. \
             Rates are first-to-last receive at the subscribers. Lost and duplicated are counted by message id \
             from what subscribers received.
+            --stalled-subscribers K adds K subscribers that subscribe like the others, then never read again: \
+            nexd's slow-consumer policy must keep everyone else at full speed. They are left out of every figure; \
+            the report says whether nexd closed them or they were still connected at the end.
             With --spawn, nex load starts its own nexd (the nexd next to nex) with a temporary PKI, a benchmark \
             roster and permissions, fsync on, and stops it at the end. Without it, nexd must already run with \
             the benchmark roster: `nex load --write-config DIR` writes one (run `nexd --config DIR/nexd.yaml`, \
@@ -29,11 +32,14 @@ struct LoadCommand: ParsableCommand {
               nex load --spawn --publishers 1 --subscribers 100 --layout shared --count 2000
               nex load --spawn --rate 2000 --duration 30 --fsync-probe
               nex load --spawn --idle 5000
+              nex load --spawn --publishers 1 --subscribers 10 --layout shared --stalled-subscribers 1
             """
     )
 
     @Option(help: "Publisher nodes.") var publishers = 1
     @Option(help: "Subscriber nodes.") var subscribers = 1
+    @Option(help: "Subscribers that subscribe like the others, then never read (not counted in any figure).")
+    var stalledSubscribers = 0
     @Option(help: "Topic layout: pairs (publisher i → subscriber i), shared (one topic for all), fanout (subscribers spread over the publishers' topics).")
     var layout: TopicLayout = .pairs
     @Option(help: "Size of each notice document in bytes (a valid document of --kind, padded).") var payloadBytes = 1000
@@ -55,6 +61,10 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Event lanes (serial queues shared by the client connections).") var lanes = 2
     @Option(help: "Write a benchmark nexd config, PKI and node credentials to this directory, then exit.")
     var writeConfig: String?
+    @Option(help: "With --spawn or --write-config: nexd's limits.outboundBufferBytes. Default: not written (nexd's default).")
+    var outboundBufferBytes: Int?
+    @Option(help: "With --spawn or --write-config: nexd's limits.slowConsumerPolicy (e.g. drop; needs a nexd with that key). Default: not written.")
+    var slowConsumerPolicy: String?
 
     func validate() throws {
         guard NoticeKind(rawValue: kind) != nil else { throw ValidationError("--kind \(kind) is not a notice kind; try red") }
@@ -62,6 +72,18 @@ struct LoadCommand: ParsableCommand {
         if let rate, let duration, rate * duration < 1 { throw ValidationError("--rate × --duration must be at least one notice") }
         if count == nil, duration == nil, rate != nil { throw ValidationError("with --rate give --duration or --count") }
         if idle < 0 { throw ValidationError("--idle must not be negative") }
+        if let outboundBufferBytes, !(65_536...(1 << 32)).contains(outboundBufferBytes) {
+            throw ValidationError("--outbound-buffer-bytes must be between 65536 and 4294967296 (nexd's range for limits.outboundBufferBytes)")
+        }
+        if let slowConsumerPolicy, slowConsumerPolicy.isEmpty || !slowConsumerPolicy.allSatisfy({ $0.isASCII && ($0.isLowercase || $0 == "-") }) {
+            throw ValidationError("--slow-consumer-policy takes a policy name such as drop or disconnect, not \(slowConsumerPolicy)")
+        }
+        if slowConsumerPolicy != nil, !spawn, writeConfig == nil {
+            throw ValidationError("--slow-consumer-policy applies to the nexd config that --spawn or --write-config writes; set limits.slowConsumerPolicy in your own nexd's config instead")
+        }
+        if outboundBufferBytes != nil, !spawn, writeConfig == nil {
+            throw ValidationError("--outbound-buffer-bytes applies to the nexd config that --spawn or --write-config writes; set limits.outboundBufferBytes in your own nexd's config instead")
+        }
     }
 
     /// The run's configuration from the flags.
@@ -69,6 +91,7 @@ struct LoadCommand: ParsableCommand {
         var configuration = LoadConfiguration()
         configuration.publishers = publishers
         configuration.subscribers = subscribers
+        configuration.stalledSubscribers = stalledSubscribers
         configuration.layout = layout
         configuration.payloadBytes = payloadBytes
         configuration.kind = NoticeKind(rawValue: kind) ?? .red
@@ -91,9 +114,12 @@ struct LoadCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         ProcessStats.raiseOpenFileLimit()
         if let writeConfig {
+            var limits = BenchmarkDaemonConfig.Limits()
+            limits.outboundBufferBytes = outboundBufferBytes
+            limits.slowConsumerPolicy = slowConsumerPolicy
             let setup = try BenchmarkDaemonConfig.create(
-                directory: writeConfig, publishers: publishers, subscribers: subscribers, idle: 0,
-                limits: BenchmarkDaemonConfig.Limits(), writeNodeFiles: true)
+                directory: writeConfig, publishers: publishers, subscribers: subscribers, stalled: stalledSubscribers, idle: 0,
+                limits: limits, writeNodeFiles: true)
             print("wrote \(setup.configPath) and the PKI in \(setup.pkiDirectory); start nexd with --config \(setup.configPath)")
             return
         }

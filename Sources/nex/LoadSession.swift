@@ -25,12 +25,14 @@ struct LoadSession {
         var setup: BenchmarkDaemonConfig?
         if command.spawn {
             var limits = BenchmarkDaemonConfig.Limits()
-            limits.maxConnections = max(4096, command.idle + command.publishers + command.subscribers + 256)
+            limits.maxConnections = max(4096, command.idle + command.publishers + command.subscribers + command.stalledSubscribers + 256)
             limits.maxPendingHandshakes = max(256, min(limits.maxConnections, 2048))
             limits.replayWindowSeconds = configuration.replayWindowSeconds
+            limits.outboundBufferBytes = command.outboundBufferBytes
+            limits.slowConsumerPolicy = command.slowConsumerPolicy
             let created = try BenchmarkDaemonConfig.create(
                 directory: temporary, publishers: loads ? command.publishers : 0, subscribers: loads ? command.subscribers : 0,
-                idle: command.idle, limits: limits)
+                stalled: loads ? command.stalledSubscribers : 0, idle: command.idle, limits: limits)
             setup = created
             let spawned = try SpawnedDaemon(configPath: created.configPath, logPath: temporary + "/nexd.log")
             say("started nexd (pid \(spawned.pid)) on 127.0.0.1:\(spawned.port)")
@@ -50,9 +52,11 @@ struct LoadSession {
         if loads {
             let identities: LoadIdentities
             if let setup {
-                identities = try BenchmarkIssuer(pki: setup.pkiDirectory).identities(publishers: command.publishers, subscribers: command.subscribers)
+                identities = try BenchmarkIssuer(pki: setup.pkiDirectory).identities(
+                    publishers: command.publishers, subscribers: command.subscribers, stalled: command.stalledSubscribers)
             } else {
-                identities = try LoadIdentities.load(pki: command.pki, publishers: command.publishers, subscribers: command.subscribers)
+                identities = try LoadIdentities.load(
+                    pki: command.pki, publishers: command.publishers, subscribers: command.subscribers, stalled: command.stalledSubscribers)
             }
             var runner = LoadRunner(configuration: configuration, host: host, port: port, identities: identities)
             runner.nexdPID = daemon?.pid
@@ -64,6 +68,9 @@ struct LoadSession {
             }
             report = try runner.run()
             if isTerminal { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
+            if command.stalledSubscribers > 0, let daemon, let count = slowConsumerLogLines(daemon) {
+                report.notes.append("nexd logged \(count) slow-consumer line(s)")
+            }
         } else {
             report = LoadReport(shape: LoadReport.Shape(
                 publishers: 0, subscribers: 0, layout: "none", kind: command.kind, payloadBytes: 0, pacing: "idle", window: nil,
@@ -89,6 +96,15 @@ struct LoadSession {
             report.fsync = try FsyncProbe.measure(directory: temporary)
         }
         return report
+    }
+
+    /// Lines of the spawned nexd's log that mention a slow consumer (its policy acting), or nil
+    /// when the log cannot be read.
+    private func slowConsumerLogLines(_ daemon: SpawnedDaemon) -> Int? {
+        guard let data = FileManager.default.contents(atPath: daemon.logPath) else { return nil }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").filter {
+            $0.localizedCaseInsensitiveContains("slow consumer") || $0.localizedCaseInsensitiveContains("slow-consumer")
+        }.count
     }
 
     private func endpoint(daemon: SpawnedDaemon?) throws -> (String, UInt16) {

@@ -40,4 +40,44 @@ struct LoadEndToEndTests {
         #expect(report.publishToDeliver.count == 400)
         #expect(report.notes.isEmpty, "\(report.notes)")
     }
+
+    @Test("a subscriber that stops reading is disconnected by nexd and leaves the others' figures whole")
+    func stalledSubscriber() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-load-test-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A 1 MiB outbound buffer (a window of 16 large notices stays far below it): about 8 MB of
+        // notices overflow it and the kernel's buffers before the run ends.
+        var limits = BenchmarkDaemonConfig.Limits()
+        limits.outboundBufferBytes = 1 << 20
+        let setup = try BenchmarkDaemonConfig.create(directory: directory, publishers: 1, subscribers: 2, stalled: 1, idle: 0, limits: limits)
+        let configuration = try DaemonConfiguration.load(path: setup.configPath)
+        let daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let port = try daemon.start()
+        defer { daemon.stop() }
+
+        var load = LoadConfiguration()
+        load.publishers = 1
+        load.subscribers = 2
+        load.stalledSubscribers = 1
+        load.layout = .shared
+        load.countPerPublisher = 2000
+        load.warmUpPerPublisher = 20
+        load.payloadBytes = 4000
+        load.pacing = .closedLoop(window: 16)
+        let identities = try BenchmarkIssuer(pki: setup.pkiDirectory).identities(publishers: 1, subscribers: 2, stalled: 1)
+        let report = try LoadRunner(configuration: load, port: port, identities: identities).run()
+
+        #expect(report.acked == 2000)
+        #expect(report.expected == 4000)
+        #expect(report.delivered == 4000)
+        #expect(report.lost == 0)
+        #expect(report.duplicated == 0)
+        #expect(report.notes.isEmpty, "\(report.notes)")
+        let stalled = try #require(report.stalledSubscribers?.first)
+        #expect(report.stalledSubscribers?.count == 1)
+        #expect(stalled.node == BenchmarkRoster.stalledID(0))
+        #expect(stalled.expected == 2000)
+        #expect(stalled.wasClosed, "\(stalled)")
+        #expect(stalled.received < stalled.expected)
+    }
 }
