@@ -228,6 +228,9 @@ final class Connection: @unchecked Sendable {
         FrameEncoder.encode(frame, into: &output)
         let limits = context.limits
         let limit = limits.slowConsumerPolicy == .drop ? 2 * limits.outboundBufferBytes : limits.outboundBufferBytes
+        guard pendingOutputBytes > limit, state == .open else { return }
+        // Judge by what the socket will not take, not by one burst queued between two flushes.
+        flush()
         if pendingOutputBytes > limit, state == .open {
             abandonSlowConsumer("slow-consumer: more than \(limit) bytes pending (limits.outboundBufferBytes)")
         }
