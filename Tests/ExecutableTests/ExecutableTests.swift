@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The executables as a user runs them: --help and --version, config errors, the development PKI,
-/// a signal stopping nexd, and the README walk-through (publish, subscribe, verify).
+/// a signal stopping nexd, the README walk-through (publish, subscribe, verify) and a short crash test.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct ExecutableTests {
     /// A scratch working directory holding a copy of the default config on an ephemeral port.
@@ -178,6 +178,17 @@ struct ExecutableTests {
         #expect(second.standardError.contains("another nexd"), "\(second.standardError)")
         #expect(first.process.isRunning)
         #expect(first.terminate() == 0)
+    }
+
+    /// The crash test, short: three SIGKILLs under load, then every ACK must be in the log once.
+    /// `scripts/crash-test.sh` runs the full one (20 kills, 20,000 notices) in release.
+    @Test func crashTestFindsEveryACKedPublishOnceAfterThreeKills() throws {
+        let workspace = try Workspace()
+        let result = try ProcessRunner.run(
+            "CrashTest", ["--kills", "3", "--messages", "600", "--timeout", "50"], in: workspace.path, timeout: 60)
+        #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError)")
+        #expect(result.standardOutput.contains("crash test: PASS — 3 kills, 600 messages, 600 found once, 0 duplicates, 0 missing, 0 lost"),
+                "\(result.standardOutput)")
     }
 
     @Test func publishToAnAbsentServerFailsClearly() throws {
