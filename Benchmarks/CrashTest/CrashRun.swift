@@ -194,7 +194,8 @@ struct CrashRun {
         report.lost = cross.lost.count
         for (label, findings) in [("duplicate", cross.duplicates), ("wrong sequence", cross.wrongSequence),
                                   ("missing", cross.missing), ("lost", cross.lost)] where !findings.isEmpty {
-            report.failures.append("\(findings.count) \(label): " + findings.prefix(20).map(\.description).joined(separator: "; "))
+            report.failures.append("\(findings.count) \(label)\(findings.count > 20 ? " (the first 20)" : ""):\n    "
+                + findings.prefix(20).map(\.description).joined(separator: "\n    "))
         }
         if cross.foreignRecords > 0 { report.failures.append("\(cross.foreignRecords) accepted records for ids this run never sent") }
     }

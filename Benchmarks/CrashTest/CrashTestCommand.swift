@@ -13,7 +13,7 @@ struct CrashTestCommand: ParsableCommand {
         abstract: "Kill nexd with SIGKILL under load, restart it, and check the audit log against every ACK.",
         discussion: """
             Exit status: 0 every check held; 1 a check failed (the failing message ids are printed); \
-            2 usage. The temporary directory (config, PKI, audit log, one nexd log per start) is kept \
+            64 usage. The temporary directory (config, PKI, audit log, one nexd log per start) is kept \
             with --keep, and always when a check failed.
             """
     )
