@@ -191,6 +191,36 @@ struct ExecutableTests {
                 "\(result.standardOutput)")
     }
 
+    /// The crash test can fail: a nexd that starts every restart on an empty audit directory
+    /// (forgetting what it ACKed) is caught — re-sent ACKed messages accepted anew, ACKs missing
+    /// from the log.
+    @Test func crashTestFailsAgainstANexdThatForgetsItsLog() throws {
+        let workspace = try Workspace()
+        let wrapper = workspace.path + "/forgetful-nexd"
+        try """
+            #!/usr/bin/env bash
+            set -e
+            starts="$(dirname "$0")/starts"
+            n=$(( $(cat "$starts" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$starts"
+            config=$2
+            if [ "$n" -gt 1 ]; then sed "s#^\\(  directory: .*\\)#\\1-$n#" "$config" > "$config.$n"; config="$config.$n"; fi
+            exec "\(ProcessRunner.buildDirectory)/nexd" --config "$config" "${@:3}"
+
+            """.write(toFile: wrapper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
+        let result = try ProcessRunner.run(
+            "CrashTest", ["--kills", "1", "--messages", "200", "--nexd", wrapper, "--timeout", "50"], in: workspace.path, timeout: 60)
+        if let range = result.standardError.range(of: #"kept (\S+)"#, options: .regularExpression) {
+            try? FileManager.default.removeItem(atPath: String(result.standardError[range].dropFirst(5)))
+        }
+        #expect(result.status == 1, "\(result.standardOutput)\n\(result.standardError)")
+        #expect(result.standardOutput.contains("crash test: FAIL"), "\(result.standardOutput)")
+        let output = result.standardOutput
+        #expect(output.contains("as a new acceptance") || output.range(of: #"FAILED: \d+ missing"#, options: .regularExpression) != nil,
+                "\(output)")
+        #expect(!output.contains("did not start"), "\(output)")
+    }
+
     @Test func publishToAnAbsentServerFailsClearly() throws {
         let workspace = try Workspace()
         _ = try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path)
