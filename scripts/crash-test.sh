@@ -8,8 +8,12 @@
 # Exit status: CrashTest's (0 when every check held).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for product in nexd nex CrashTest; do
-  swift build -c release --product "$product" >/dev/null
+  if ! swift build -c release --product "$product" >"$log" 2>&1; then
+    cat "$log"; exit 1
+  fi
 done
 BIN=$(swift build -c release --show-bin-path)
-exec "$BIN/CrashTest" --nexd "$BIN/nexd" "$@"
+"$BIN/CrashTest" --nexd "$BIN/nexd" "$@"

@@ -20,6 +20,8 @@ struct AuditCrossCheck: Sendable {
     /// Accepted publish records of the run's messages, and retry records (`duplicate` outcome).
     var acceptedRecords = 0
     var retryRecords = 0
+    /// `repair` records: torn final records nexd cut off (or completed) when it restarted.
+    var repairRecords = 0
     /// Accepted publish records for ids the run never sent.
     var foreignRecords = 0
     /// Messages ACKed and found exactly once, with the told sequence.
@@ -45,6 +47,7 @@ struct AuditCrossCheck: Sendable {
         }
         var logged: [String: [UInt64]] = [:]
         try AuditReader(directory: directory).forEachRecord { record in
+            if record.event == AuditEvent.Kind.repair.rawValue { check.repairRecords += 1 }
             guard record.event == AuditEvent.Kind.publish.rawValue, let id = record.string("msg") else { return true }
             switch record.string("outcome") {
             case AuditEvent.Outcome.accepted.rawValue:

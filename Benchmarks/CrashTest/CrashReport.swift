@@ -32,6 +32,7 @@ struct CrashReport: Codable, Sendable {
     var finalExit = ""
     var acceptedRecords = 0
     var retryRecords = 0
+    var repairRecords = 0
     var foundOnce = 0
     var duplicates = 0
     var wrongSequence = 0
@@ -78,6 +79,7 @@ struct CrashReport: Codable, Sendable {
             ("nex audit verify", nexAuditVerifyStatus.map { "exit status \($0)" } ?? "not run (no nex next to nexd)"),
             ("nexd after SIGTERM", finalExit),
             ("accepted publish records / retry records", "\(acceptedRecords) / \(retryRecords)"),
+            ("torn tails repaired at a restart", "\(repairRecords)"),
             ("found once in the log, sequence as ACKed", "\(foundOnce)"),
             ("duplicates", "\(duplicates)"),
             ("wrong sequence", "\(wrongSequence)"),

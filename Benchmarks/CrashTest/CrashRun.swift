@@ -187,6 +187,7 @@ struct CrashRun {
                                               ledgers: publishers.map(\.ledger))
         report.acceptedRecords = cross.acceptedRecords
         report.retryRecords = cross.retryRecords
+        report.repairRecords = cross.repairRecords
         report.foundOnce = cross.foundOnce
         report.duplicates = cross.duplicates.count
         report.wrongSequence = cross.wrongSequence.count
