@@ -69,6 +69,16 @@ let package = Package(
             dependencies: ["NexAudit", "NexCrypto", "NexWire"],
             path: "Benchmarks/AuditBench"
         ),
+        // Crash safety (not a unit test): SIGKILLs nexd under load and checks the audit log against
+        // every ACK; `scripts/crash-test.sh` runs it in release; see docs/SECURITY.md, "Crash test".
+        .executableTarget(
+            name: "CrashTest",
+            dependencies: [
+                "NexLoad", "NexClient", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/CrashTest"
+        ),
         // libFuzzer targets: scripts/fuzz.sh builds them with -sanitize=fuzzer,address and -D FUZZING.
         // A plain build gives small reproducers (`FuzzFrames FILE…`) instead; seeds in Fuzz/corpus.
         .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
@@ -90,8 +100,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Runs the built `nexd` and `nex` as processes: exit codes, --help, signals, the walk-through.
-        .testTarget(name: "ExecutableTests", dependencies: ["nexd", "nex"]),
+        // Runs the built `nexd` and `nex` as processes: exit codes, --help, signals, the walk-through,
+        // and a short `CrashTest`.
+        .testTarget(name: "ExecutableTests", dependencies: ["nexd", "nex", "CrashTest"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

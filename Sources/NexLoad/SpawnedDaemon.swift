@@ -13,7 +13,8 @@ public final class SpawnedDaemon: @unchecked Sendable {
     public let port: UInt16
     /// nexd's log (standard error).
     public let logPath: String
-    private let process: Process
+    /// The child process (internal so `SpawnedDaemon+Signals.swift` can wait for its status).
+    let process: Process
 
     /// The `nexd` binary in the same directory as this executable.
     public static func siblingExecutable() -> String {

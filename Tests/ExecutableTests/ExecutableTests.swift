@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The executables as a user runs them: --help and --version, config errors, the development PKI,
-/// a signal stopping nexd, and the README walk-through (publish, subscribe, verify).
+/// a signal stopping nexd, the README walk-through (publish, subscribe, verify) and a short crash test.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct ExecutableTests {
     /// A scratch working directory holding a copy of the default config on an ephemeral port.
@@ -212,6 +212,47 @@ struct ExecutableTests {
         #expect(second.standardError.contains("another nexd"), "\(second.standardError)")
         #expect(first.process.isRunning)
         #expect(first.terminate() == 0)
+    }
+
+    /// The crash test, short: three SIGKILLs under load, then every ACK must be in the log once.
+    /// `scripts/crash-test.sh` runs the full one (20 kills, 20,000 notices) in release.
+    @Test func crashTestFindsEveryACKedPublishOnceAfterThreeKills() throws {
+        let workspace = try Workspace()
+        let result = try ProcessRunner.run(
+            "CrashTest", ["--kills", "3", "--messages", "600", "--timeout", "50"], in: workspace.path, timeout: 60)
+        #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError)")
+        #expect(result.standardOutput.contains("crash test: PASS — 3 kills, 600 messages, 600 found once, 0 duplicates, 0 missing, 0 lost"),
+                "\(result.standardOutput)")
+    }
+
+    /// The crash test can fail: a nexd that starts every restart on an empty audit directory
+    /// (forgetting what it ACKed) is caught — re-sent ACKed messages accepted anew, ACKs missing
+    /// from the log.
+    @Test func crashTestFailsAgainstANexdThatForgetsItsLog() throws {
+        let workspace = try Workspace()
+        let wrapper = workspace.path + "/forgetful-nexd"
+        try """
+            #!/usr/bin/env bash
+            set -e
+            starts="$(dirname "$0")/starts"
+            n=$(( $(cat "$starts" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$starts"
+            config=$2
+            if [ "$n" -gt 1 ]; then sed "s#^\\(  directory: .*\\)#\\1-$n#" "$config" > "$config.$n"; config="$config.$n"; fi
+            exec "\(ProcessRunner.buildDirectory)/nexd" --config "$config" "${@:3}"
+
+            """.write(toFile: wrapper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
+        let result = try ProcessRunner.run(
+            "CrashTest", ["--kills", "1", "--messages", "200", "--nexd", wrapper, "--timeout", "50"], in: workspace.path, timeout: 60)
+        if let range = result.standardError.range(of: #"kept (\S+)"#, options: .regularExpression) {
+            try? FileManager.default.removeItem(atPath: String(result.standardError[range].dropFirst(5)))
+        }
+        #expect(result.status == 1, "\(result.standardOutput)\n\(result.standardError)")
+        #expect(result.standardOutput.contains("crash test: FAIL"), "\(result.standardOutput)")
+        let output = result.standardOutput
+        #expect(output.contains("as a new acceptance") || output.range(of: #"FAILED: \d+ missing"#, options: .regularExpression) != nil,
+                "\(output)")
+        #expect(!output.contains("did not start"), "\(output)")
     }
 
     @Test func publishToAnAbsentServerFailsClearly() throws {

@@ -1,0 +1,226 @@
+import Foundation
+import NexAudit
+import NexClient
+import NexCrypto
+import NexLoad
+import NexNotices
+import NexServer
+
+/// One crash-test run: a temporary PKI, config and audit directory; publishers on their own
+/// threads; nexd started, killed with SIGKILL at a random moment and started again `kills` times,
+/// then a last nexd that is not killed until every message is ACKed and is stopped with SIGTERM;
+/// then the log is verified and read back against what the publishers were told.
+struct CrashRun {
+    struct Settings: Sendable {
+        var kills: Int
+        var messages: Int
+        var publishers: Int
+        var window: Int
+        var rate: Double
+        var probes: Int
+        var payloadBytes: Int
+        var killDelayMillis: ClosedRange<Int>
+        var nexd: String
+        var seed: UInt64
+        var keepsDirectory: Bool
+        var timeoutSeconds: Double
+    }
+
+    let settings: Settings
+    /// Progress lines (standard error).
+    var log: (String) -> Void = { _ in }
+
+    func run() throws -> CrashReport {
+        let started = ContinuousClock.now
+        let deadline = started + .seconds(settings.timeoutSeconds)
+        var report = CrashReport()
+        report.seed = settings.seed
+        report.publishers = settings.publishers
+        report.messages = settings.messages
+        report.ratePerPublisher = settings.rate
+        report.window = settings.window
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("nex-crash-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        var limits = BenchmarkDaemonConfig.Limits()
+        limits.fsync = true
+        limits.replayWindowSeconds = 3600
+        let setup = try BenchmarkDaemonConfig.create(directory: directory, publishers: settings.publishers, subscribers: 0,
+                                                     idle: 0, limits: limits)
+        var keeps = settings.keepsDirectory
+        defer {
+            if keeps { log("kept \(directory) (nexd-N.log per start, audit/, nexd.yaml, pki/)") } else {
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+        }
+        let publishers = try makePublishers(setup: setup, deadline: deadline)
+        let slot = publishers.slot
+        let finished = DispatchGroup()
+        for publisher in publishers.list {
+            finished.enter()
+            let thread = Thread {
+                publisher.run()
+                finished.leave()
+            }
+            thread.name = "publisher \(publisher.messages.nodeID)"
+            thread.start()
+        }
+        var generator = SeededGenerator(seed: settings.seed)
+        for round in 0...settings.kills {
+            let isFinal = round == settings.kills
+            let spawnStarted = ContinuousClock.now
+            let daemon: SpawnedDaemon
+            do {
+                daemon = try SpawnedDaemon(executable: settings.nexd, configPath: setup.configPath,
+                                           logPath: directory + "/nexd-\(round).log", timeout: 60)
+            } catch {
+                report.failures.append("nexd did not start\(round > 0 ? " after kill \(round)" : ""): \(error)")
+                break
+            }
+            report.daemonStarts += 1
+            report.slowestStartMillis = max(report.slowestStartMillis, Self.millis(ContinuousClock.now - spawnStarted))
+            slot.up(port: daemon.port, isFinal: isFinal)
+            if !isFinal {
+                let delay = Int.random(in: settings.killDelayMillis, using: &generator)
+                Thread.sleep(forTimeInterval: Double(delay) / 1000)
+                let inFlight = publishers.progress.inFlight.load(ordering: .relaxed)
+                slot.down()
+                let exit = daemon.crash()
+                report.kills += 1
+                if inFlight > 0 { report.killsWithPublishesInFlight += 1 }
+                log("kill \(round + 1)/\(settings.kills) after \(delay) ms (\(inFlight) publishes awaiting an answer): nexd ended by \(exit)")
+                if ContinuousClock.now > deadline { report.failures.append("the run passed --timeout during the kills"); break }
+                continue
+            }
+            let remaining = deadline - ContinuousClock.now
+            let waited = finished.wait(timeout: .now() + .milliseconds(max(0, Self.millis(remaining))))
+            if waited == .timedOut { report.failures.append("publishers did not finish within --timeout \(Int(settings.timeoutSeconds)) s") }
+            log(String(format: "publishers finished after %.1f s", Self.seconds(ContinuousClock.now - started)))
+            slot.finish()
+            let exit = daemon.terminate(timeout: 30)
+            report.finalExit = exit.map(\.description) ?? "still running 30 s after SIGTERM (killed)"
+            if exit != .exited(0) { report.failures.append("nexd did not exit 0 after SIGTERM: \(report.finalExit)") }
+        }
+        slot.finish()
+        if finished.wait(timeout: .now() + .seconds(40)) == .timedOut {
+            report.failures.append("publisher threads did not stop")
+            keeps = true
+            return report
+        }
+        tally(publishers.list, into: &report)
+        let checkStarted = ContinuousClock.now
+        try check(setup: setup, publishers: publishers.list, into: &report)
+        log(String(format: "checked the log in %.1f s", Self.seconds(ContinuousClock.now - checkStarted)))
+        report.seconds = Self.seconds(ContinuousClock.now - started)
+        if !report.passed { keeps = true }
+        return report
+    }
+
+    private func makePublishers(setup: BenchmarkDaemonConfig, deadline: ContinuousClock.Instant) throws
+        -> (list: [CrashPublisher], slot: DaemonSlot, progress: CrashProgress)
+    {
+        let identities = try BenchmarkIssuer(pki: setup.pkiDirectory).identities(publishers: settings.publishers, subscribers: 0)
+        let payload = NoticeFactory.document(kind: .red, bytes: settings.payloadBytes)
+        let runTag = UInt16(truncatingIfNeeded: settings.seed) & 0x0FFF
+        let issuedAt = Int64(Date().timeIntervalSince1970 * 1000)
+        let signingStarted = ContinuousClock.now
+        let slot = DaemonSlot()
+        let progress = CrashProgress()
+        var list: [CrashPublisher] = []
+        for (index, credentials) in identities.publishers.enumerated() {
+            let count = settings.messages / settings.publishers + (index < settings.messages % settings.publishers ? 1 : 0)
+            let messages = try PreSignedMessages.sign(
+                credentials: credentials, index: index, topic: TopicLayout.pairs.topic(forPublisher: index, kind: .red),
+                count: count, payload: payload, runTag: runTag, issuedAtMillis: issuedAt)
+            let publisherSettings = CrashPublisher.Settings(window: settings.window, rate: settings.rate, probes: settings.probes,
+                                                            deadline: deadline)
+            list.append(try CrashPublisher(messages: messages, credentials: credentials, settings: publisherSettings,
+                                           slot: slot, progress: progress))
+        }
+        log(String(format: "signed %d notices in %.2f s", settings.messages, Self.seconds(ContinuousClock.now - signingStarted)))
+        return (list, slot, progress)
+    }
+
+    private func tally(_ publishers: [CrashPublisher], into report: inout CrashReport) {
+        for publisher in publishers {
+            let ledger = publisher.ledger
+            report.acknowledgements += ledger.acknowledgements
+            report.resentMessages += ledger.resentMessages
+            report.resentAnsweredWithOriginal += ledger.resentAnsweredWithOriginal
+            report.resentAcceptedAnew += ledger.resentAcceptedAnew
+            report.probesSent += ledger.probesSent
+            report.probesAnsweredWithOriginal += ledger.probesAnsweredWithOriginal
+            report.probesUnanswered += ledger.probesUnanswered
+            report.nacks += ledger.nacks
+            report.unexpectedDisconnects += ledger.unexpectedDisconnects
+            report.failures += ledger.failures.prefix(20).map { "\(publisher.messages.nodeID): \($0)" }
+            if ledger.unexpectedDisconnects > 0 {
+                report.failures.append("\(publisher.messages.nodeID): nexd ended \(ledger.unexpectedDisconnects) connection(s) "
+                    + "without being killed: " + ledger.disconnectReasons.joined(separator: "; "))
+            }
+        }
+    }
+
+    /// Verifies the log (in process and with `nex audit verify`) and reads it back against the ledgers.
+    private func check(setup: BenchmarkDaemonConfig, publishers: [CrashPublisher], into report: inout CrashReport) throws {
+        let auditCertificatePath = DevelopmentPKI(directory: setup.pkiDirectory).auditCertificatePath
+        var options = AuditVerifier.Options()
+        options.auditCertificate = try Certificate.certificates(pemFile: auditCertificatePath).first
+        let verification = try AuditVerifier.verify(directory: setup.auditDirectory, options: options)
+        report.logRecords = verification.recordCount
+        report.logSignaturesVerified = verification.verifiedSignatures
+        if let problem = verification.problem {
+            report.logProblem = problem.description
+        } else if let torn = verification.tornTail {
+            report.logProblem = "torn final record \(torn.sequence) (\(torn.segment) line \(torn.line)) after a clean stop"
+        }
+        if let problem = report.logProblem { report.failures.append("the audit log does not verify: \(problem)") }
+
+        let nex = URL(fileURLWithPath: settings.nexd).deletingLastPathComponent().appendingPathComponent("nex").path
+        if FileManager.default.isExecutableFile(atPath: nex) {
+            let (status, output) = try Self.runTool(
+                nex, ["audit", "verify", "--dir", setup.auditDirectory, "--audit-cert", auditCertificatePath])
+            report.nexAuditVerifyStatus = status
+            if status != 0 { report.failures.append("nex audit verify exited \(status): \(output.suffix(600))") }
+        }
+
+        let cross = try AuditCrossCheck.check(directory: setup.auditDirectory, messages: publishers.map(\.messages),
+                                              ledgers: publishers.map(\.ledger))
+        report.acceptedRecords = cross.acceptedRecords
+        report.retryRecords = cross.retryRecords
+        report.repairRecords = cross.repairRecords
+        report.foundOnce = cross.foundOnce
+        report.duplicates = cross.duplicates.count
+        report.wrongSequence = cross.wrongSequence.count
+        report.missing = cross.missing.count
+        report.lost = cross.lost.count
+        for (label, findings) in [("duplicate", cross.duplicates), ("wrong sequence", cross.wrongSequence),
+                                  ("missing", cross.missing), ("lost", cross.lost)] where !findings.isEmpty {
+            report.failures.append("\(findings.count) \(label)\(findings.count > 20 ? " (the first 20)" : ""):\n    "
+                + findings.prefix(20).map(\.description).joined(separator: "\n    "))
+        }
+        if cross.foreignRecords > 0 { report.failures.append("\(cross.foreignRecords) accepted records for ids this run never sent") }
+    }
+
+    /// Runs a tool to completion; its status and combined output.
+    static func runTool(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func millis(_ duration: Duration) -> Int {
+        Int(seconds(duration) * 1000)
+    }
+}

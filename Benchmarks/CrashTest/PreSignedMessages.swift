@@ -1,0 +1,73 @@
+import Dispatch
+import NexClient
+import NexLoad
+import NexNotices
+import NexWire
+
+/// One publisher's notices, signed before the run: the exact `publish` frame of each is kept, so a
+/// re-send after a crash is byte-identical to the first send (docs/DECISIONS.md D5).
+struct PreSignedMessages: Sendable {
+    /// The publisher's node id.
+    let nodeID: String
+    /// Message ids, in publish order.
+    let ids: [MessageID]
+    /// The encoded `publish` frame of each message.
+    let frames: [[UInt8]]
+
+    var count: Int { ids.count }
+
+    /// Signs `count` notices of `kind` for publisher `index` of the run on topic `topic`, on every
+    /// core. Ids carry the publisher and sequence (``MessageTag``) so a report can name them.
+    static func sign(credentials: NodeCredentials, index: Int, topic: String, count: Int, payload: [UInt8],
+                     runTag: UInt16, issuedAtMillis: Int64) throws -> PreSignedMessages {
+        let ids = (0..<count).map {
+            MessageTag(publisher: index, isMeasured: true, sequence: $0).messageID(runTag: runTag, millis: UInt64(issuedAtMillis))
+        }
+        let chunk = 256
+        let slots = SigningSlots(count: (count + chunk - 1) / chunk)
+        DispatchQueue.concurrentPerform(iterations: slots.count) { job in
+            var frames: [[UInt8]] = []
+            do {
+                for sequence in (job * chunk)..<min(count, (job + 1) * chunk) {
+                    let envelope = Envelope(messageID: ids[sequence], sender: credentials.nodeID, topic: topic,
+                                            kind: NoticeKind.red.rawValue, issuedAtMillis: issuedAtMillis, payload: payload)
+                    let signed = try NoticeSigner.sign(envelope, with: credentials.key)
+                    frames.append(FrameEncoder.encode(.publish(envelope: signed.wireBytes)))
+                }
+                slots.store(job, .success(frames))
+            } catch {
+                slots.store(job, .failure(error))
+            }
+        }
+        var frames: [[UInt8]] = []
+        frames.reserveCapacity(count)
+        for job in 0..<slots.count { frames += try slots.take(job).get() }
+        return PreSignedMessages(nodeID: credentials.nodeID, ids: ids, frames: frames)
+    }
+}
+
+/// One slot per signing job; each job writes only its own slot, read after `concurrentPerform`
+/// returned, so no two threads touch a slot at once.
+private final class SigningSlots: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<Result<[[UInt8]], any Error>?>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+
+    deinit {
+        _ = slots.deinitialize()
+        slots.deallocate()
+    }
+
+    var count: Int { slots.count }
+
+    func store(_ job: Int, _ value: Result<[[UInt8]], any Error>) {
+        slots[job] = value
+    }
+
+    func take(_ job: Int) -> Result<[[UInt8]], any Error> {
+        slots[job] ?? .failure(LoadError("signing job \(job) produced nothing"))
+    }
+}
