@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "NexLoad",
             dependencies: [
-                "NexClient", "NexCrypto", "NexWire", "NexNotices", "NexServer",
+                "NexClient", "NexCrypto", "NexWire", "NexNotices", "NexServer", "NexSync",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "CrashTest",
             dependencies: [
-                "NexLoad", "NexClient", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexServer",
+                "NexLoad", "NexClient", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexServer", "NexSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/CrashTest"
@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "NexLoadTests",
             dependencies: [
-                "NexLoad", "NexServer", "NexCrypto", "NexWire", "NexNotices",
+                "NexLoad", "NexServer", "NexCrypto", "NexWire", "NexNotices", "NexSync",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]

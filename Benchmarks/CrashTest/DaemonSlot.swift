@@ -1,3 +1,4 @@
+import NexSync
 import Synchronization
 
 /// Where the publishers find nexd. The run publishes each new daemon's port under a new
@@ -15,7 +16,7 @@ final class DaemonSlot: Sendable {
         var isFinished = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// The current state.
     var snapshot: State { state.withLock { $0 } }

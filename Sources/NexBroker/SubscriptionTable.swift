@@ -3,7 +3,7 @@
 /// subscriptions.
 ///
 /// A subscription is a `(subscriber, subscriptionID)` pair with one filter. The table is a value
-/// type; its owner (one queue or a `Mutex`) serialises changes.
+/// type; its owner (one queue or a lock) serialises changes.
 public struct SubscriptionTable<Subscriber: Hashable & Sendable>: Sendable {
     struct Key: Hashable, Sendable {
         var subscriber: Subscriber

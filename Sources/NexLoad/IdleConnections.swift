@@ -1,6 +1,7 @@
 import Dispatch
 import NexClient
 import NexCrypto
+import NexSync
 import Synchronization
 
 #if canImport(Glibc)
@@ -23,8 +24,8 @@ public final class IdleConnections: @unchecked Sendable {
     /// checks; the key only proves possession in the handshake).
     public static func credentials(count: Int, issuer: BenchmarkIssuer) throws -> [NodeCredentials] {
         let key = try PrivateKey.generate(.ecdsaP256SHA256)
-        let slots = Mutex<[Int: NodeCredentials]>([:])
-        let failure = Mutex<String?>(nil)
+        let slots = Locked<[Int: NodeCredentials]>([:])
+        let failure = Locked<String?>(nil)
         DispatchQueue.concurrentPerform(iterations: count) { index in
             do {
                 let credentials = try issuer.credentials(BenchmarkRoster.idleID(index), key: key)
@@ -48,7 +49,7 @@ public final class IdleConnections: @unchecked Sendable {
         address.sin_port = port.bigEndian
         guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw LoadError("host must be an IPv4 address") }
         // TLS contexts are built before timing starts: they are the client's cost, not nexd's.
-        let contexts = Mutex<[Int: TLSContext]>([:])
+        let contexts = Locked<[Int: TLSContext]>([:])
         DispatchQueue.concurrentPerform(iterations: credentials.count) { index in
             let item = credentials[index]
             if let context = try? TLSContext.client(certificate: item.certificate, key: item.key, trustRoots: item.trustRoots) {
@@ -57,7 +58,7 @@ public final class IdleConnections: @unchecked Sendable {
         }
         let opened = Atomic<Int>(0)
         let ended = Atomic<Int>(0)
-        let firstFailure = Mutex<String?>(nil)
+        let firstFailure = Locked<String?>(nil)
         let start = MonotonicClock.nanoseconds()
         var started = 0
         let total = credentials.count

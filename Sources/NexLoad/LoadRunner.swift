@@ -3,7 +3,7 @@ import Foundation
 import NexClient
 import NexCrypto
 import NexWire
-import Synchronization
+import NexSync
 
 #if canImport(Glibc)
 import Glibc
@@ -76,7 +76,7 @@ public struct LoadRunner: Sendable {
 
         // 2. Connect: subscribers first (their subscriptions must be active before publishing).
         let counters = LoadCounters()
-        let failures = Mutex<[String]>([])
+        let failures = Locked<[String]>([])
         let lanes = (0..<max(1, config.lanes)).map { EventLane(index: $0) }
         let topology = LoadTopology(configuration: config)
         let follows = topology.follows

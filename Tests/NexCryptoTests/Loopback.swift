@@ -90,7 +90,7 @@ enum Loopback {
     }
 }
 
-/// Shares a `Mutex` (which is `~Copyable`) with the server thread.
+/// Shares a lock with the server thread.
 final class SendableBox<Value: Sendable>: Sendable {
     let value = Locked<Value?>(nil)
 }

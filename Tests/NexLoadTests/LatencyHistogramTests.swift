@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import NexSync
 import Testing
 @testable import NexLoad
 
@@ -39,7 +39,7 @@ struct LatencyHistogramTests {
     func mergingAcrossThreads() {
         let threads = 8
         let perThread = 10_000
-        let parts = Mutex<[LatencyHistogram]>([])
+        let parts = Locked<[LatencyHistogram]>([])
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             var local = LatencyHistogram()
             for index in 0..<perThread { local.record(nanoseconds: UInt64(thread * perThread + index + 1) * 100) }
