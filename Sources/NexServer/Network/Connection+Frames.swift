@@ -203,7 +203,7 @@ extension Connection {
             return
         }
         // Across all the node's connections, so more connections do not mean more subscriptions.
-        let perNode = context.configuration.limits.maximumSubscriptionsPerNode
+        let perNode = context.limits.maximumSubscriptionsPerNode
         guard let identity, context.nodeSubscriptions.admit(identity.id, limit: perNode) else {
             refuse(.tooManySubscriptions, "at most \(perNode) subscriptions per node over all its connections (limits.maxSubscriptionsPerNode)")
             return

@@ -6,7 +6,7 @@ import NexWire
 extension Connection {
     /// Starts watching an identified connection (after the handshake); no-op when the limit is off.
     func startIdleWatch() {
-        let timeout = context.configuration.limits.idleTimeout
+        let timeout = context.limits.idleTimeout
         guard timeout > .zero, idleWatch == nil else { return }
         idleWatch = IdleWatch(timeout: timeout, startingAt: DispatchTime.now().uptimeNanoseconds)
         scheduleIdleCheck()
@@ -54,7 +54,7 @@ extension Connection {
     }
 
     private func closeIdle(_ reason: IdleWatch.Reason) {
-        let seconds = context.configuration.limits.idleTimeout.components.seconds
+        let seconds = context.limits.idleTimeout.components.seconds
         let detail = switch reason {
         case .idle: "idle-timeout: nothing received for \(seconds) s, not even a pong (limits.idleTimeoutSeconds)"
         case .incompleteFrame: "incomplete-frame: a frame was left unfinished for \(seconds) s (limits.idleTimeoutSeconds)"

@@ -81,13 +81,13 @@ extension Connection {
             return
         }
         if isOverDeliveryLimits {
-            switch context.configuration.limits.slowConsumerPolicy {
+            switch context.limits.slowConsumerPolicy {
             case .drop:
                 dropDelivery(message.messageID)
                 return
             case .disconnect:
-                if pendingOutputBytes <= context.configuration.limits.outboundBufferBytes {
-                    let limit = context.configuration.limits.maximumUnreceiptedDeliveries
+                if pendingOutputBytes <= context.limits.outboundBufferBytes {
+                    let limit = context.limits.maximumUnreceiptedDeliveries
                     abandonSlowConsumer("slow-consumer: more than \(limit) deliveries without a receipt (limits.maxUnreceiptedDeliveries)")
                     missedAfterAbandon.append(message.messageID)
                     return

@@ -19,7 +19,7 @@ extension Connection {
 
     /// Whether a new delivery would go over either limit.
     var isOverDeliveryLimits: Bool {
-        let limits = context.configuration.limits
+        let limits = context.limits
         return pendingOutputBytes > limits.outboundBufferBytes
             || unreceipted.count - unreceiptedStart >= limits.maximumUnreceiptedDeliveries
     }
@@ -56,7 +56,7 @@ extension Connection {
         }
         guard !isDropRecordScheduled else { return }
         isDropRecordScheduled = true
-        let interval = context.configuration.limits.refusalInterval.components.seconds
+        let interval = context.limits.refusalInterval.components.seconds
         queue.asyncAfter(deadline: .now() + .seconds(Int(interval))) { self.recordDroppedDeliveries() }
     }
 

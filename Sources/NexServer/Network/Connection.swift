@@ -376,7 +376,7 @@ final class Connection: @unchecked Sendable {
             var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
             event.connection = self.id
             event.reason = "handshake-evicted"
-            event.detail = "the oldest of limits.maxPendingHandshakes (\(self.context.configuration.limits.maximumPendingHandshakes)) "
+            event.detail = "the oldest of limits.maxPendingHandshakes (\(self.context.limits.maximumPendingHandshakes)) "
                 + "pending handshakes, evicted to admit a new connection"
             event.peer = self.peer
             self.context.recordRefusal(event, peer: self.peer) {
