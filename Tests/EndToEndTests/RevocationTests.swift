@@ -77,4 +77,60 @@ struct RevocationTests {
         #expect(reason.contains("tls.crl"))
         #expect(try nexd.connect(as: "gs.fr.lyon").0.subscribe("notice.>", id: 1) == .accepted)
     }
+
+    /// Publishes of a revoked node still in the pipeline at the reload are refused: none is
+    /// accepted after the reload record (found by review).
+    @Test func noPublishOfARevokedNodeIsAcceptedAfterTheReload() throws {
+        let nexd = try TestDaemon { configuration in
+            configuration.limits.publishRatePerNode = 1_000_000
+            configuration.limits.publishBurstPerNode = 1_000_000
+        }
+        defer { nexd.remove() }
+        let lyon = try nexd.credentials("gs.fr.lyon")
+        let connection = try nexd.connect(lyon)
+        let (rusumo, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        #expect(try rusumo.subscribe("notice.>", id: 1) == .accepted)
+        // Pipeline many publishes without waiting for ACKs, then revoke at once.
+        let notices = try (0..<800).map { _ in try signedNotice(from: lyon) }
+        for notice in notices { try connection.send(.publish(envelope: notice.wireBytes)) }
+        try nexd.pki.writeRevocationList(revoking: [lyon.certificate])
+        guard case .applied = nexd.daemon.reload(to: nexd.configuration) else { Issue.record("refused"); return }
+        _ = ReloadTests.awaitRefusal(connection)
+        nexd.stop()
+        let records = try nexd.auditRecords()
+        let reload = try #require(records.first { $0.event == "reload" })
+        let late = records.filter {
+            $0.event == "publish" && $0.string("outcome") == "accepted" && $0.string("node") == "gs.fr.lyon"
+                && ($0.sequence ?? 0) > (reload.sequence ?? 0)
+        }
+        #expect(late.count == 0, "publishes of the revoked node accepted after the reload")
+        let disconnect = try #require(records.first { $0.event == "disconnect" && $0.string("node") == "gs.fr.lyon" })
+        #expect(disconnect.string("reason") == "certificate-revoked")
+    }
+
+    /// An older list (lower CRL number) would silently un-revoke a node: refused (found by review).
+    @Test func aReloadRefusesAnOlderRevocationList() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let older = try String(contentsOfFile: nexd.pki.revocationListPath, encoding: .utf8)   // number 1, empty
+        let busia = try nexd.credentials("bcp.ke.busia")
+        try nexd.pki.writeRevocationList(revoking: [busia.certificate])                      // number 2
+        guard case .applied = nexd.daemon.reload(to: nexd.configuration) else { Issue.record("refused"); return }
+        try older.write(toFile: nexd.pki.revocationListPath, atomically: true, encoding: .utf8)
+        guard case .refused(let reason) = nexd.daemon.reload(to: nexd.configuration) else {
+            Issue.record("a rolled-back revocation list (number 1 after 2) was applied")
+            return
+        }
+        #expect(reason.contains("older"))
+        #expect(throws: ClientError.self) { _ = try nexd.connect(busia).subscribe("notice.>", id: 1) }
+    }
+
+    @Test func aReloadRefusesAnExpiredRevocationList() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        try nexd.pki.writeRevocationList(nextUpdate: Date() - 60)
+        guard case .refused(let reason) = nexd.daemon.reload(to: nexd.configuration) else { Issue.record("applied"); return }
+        #expect(reason.contains("expired"))
+        #expect(try nexd.connect(as: "gs.fr.lyon").0.subscribe("notice.>", id: 1) == .accepted)
+    }
 }

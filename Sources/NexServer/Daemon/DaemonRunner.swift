@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import NexSync
 
 #if canImport(Glibc)
 import Glibc
@@ -27,13 +28,33 @@ public enum DaemonRunner {
             _ = try NexDaemon.tlsContextCheck(configuration)
             return .checked("\(configPath): OK (\(configuration.roster.entries.count) roster nodes, listen \(configuration.listen.host):\(configuration.listen.port), audit \(configuration.audit.directory))")
         }
+        // Signals are caught from here on: nexd writes its pid (nexd.lock) before it listens, and a
+        // SIGHUP sent then (`nex pki revoke --reload`) must not kill it with the default action.
+        let running = Locked<RunState>(RunState())
+        let signalSources = installSignalHandlers(running, logger: logger)
         try prepareDevelopmentPKI(configuration, logger: logger)
         signal(SIGPIPE, SIG_IGN)
         raiseOpenFileLimit(configuration, logger: logger)
         let daemon = try NexDaemon(configuration: configuration, logger: logger)
         try daemon.start()
-        let signalSources = installSignalHandlers(daemon, logger: logger)
+        let pending = running.withLock { state in
+            state.daemon = daemon
+            return (state.stopRequested, state.reloadRequested)
+        }
+        if let stopSignal = pending.0 {
+            stopAndExit(daemon, signal: stopSignal, logger: logger)
+        } else if pending.1 {
+            logger.notice("reloading the configuration (SIGHUP arrived during start-up)")
+            daemon.reload()
+        }
         withExtendedLifetime(signalSources) { dispatchMain() }
+    }
+
+    /// What the signal handlers act on: the daemon once it runs, or what arrived before.
+    private struct RunState {
+        var daemon: NexDaemon?
+        var stopRequested: Int32?
+        var reloadRequested = false
     }
 
     private static func missingTLSFiles(_ configuration: DaemonConfiguration) -> [String] {
@@ -80,17 +101,32 @@ public enum DaemonRunner {
         }
     }
 
-    private static func installSignalHandlers(_ daemon: NexDaemon, logger: Logger) -> [DispatchSourceSignal] {
+    private static func installSignalHandlers(_ running: Locked<RunState>, logger: Logger) -> [DispatchSourceSignal] {
         let stops = [SIGINT, SIGTERM].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { stopAndExit(daemon, signal: signalNumber, logger: logger) }
+            source.setEventHandler {
+                let daemon = running.withLock { state -> NexDaemon? in
+                    if state.daemon == nil { state.stopRequested = signalNumber }
+                    return state.daemon
+                }
+                guard let daemon else {
+                    logger.notice("signal received during start-up; stopping once started", metadata: ["signal": "\(signalNumber)"])
+                    return
+                }
+                stopAndExit(daemon, signal: signalNumber, logger: logger)
+            }
             source.activate()
             return source
         }
         signal(SIGHUP, SIG_IGN)
         let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         reload.setEventHandler {
+            let daemon = running.withLock { state -> NexDaemon? in
+                if state.daemon == nil { state.reloadRequested = true }
+                return state.daemon
+            }
+            guard let daemon else { return }
             logger.notice("SIGHUP received; reloading the configuration")
             daemon.reload()
         }

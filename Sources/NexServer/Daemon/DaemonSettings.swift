@@ -1,5 +1,7 @@
+import Foundation
 import NexBroker
 import NexCrypto
+import NexWire
 
 /// Everything a reload (SIGHUP) may replace, built and checked completely before it is swapped in
 /// as one value: the configuration, the TLS context made from its CA, certificate, key and
@@ -13,6 +15,8 @@ final class DaemonSettings: Sendable {
     let permissions: [String: NodePermissions]
     /// The revocation list the TLS context checks, if `tls.crl` is set.
     let revocationList: CertificateRevocationList?
+    /// The serial numbers on ``revocationList`` (canonical hex), for the per-handshake check.
+    private let revokedSerials: Set<String>
     /// The CA certificates client certificates must chain to.
     let trustRoots: [Certificate]
     /// 1 for the settings nexd started with, +1 per successful reload.
@@ -24,13 +28,17 @@ final class DaemonSettings: Sendable {
         self.tlsContext = tlsContext
         self.permissions = permissions
         self.revocationList = revocationList
+        self.revokedSerials = Set(revocationList?.revoked.map(\.serialNumberHex) ?? [])
         self.trustRoots = trustRoots
         self.generation = generation
     }
 
-    /// Loads the TLS files and compiles the permissions of `configuration`.
+    /// Loads the TLS files and compiles the permissions of `configuration`. A reload passes the
+    /// running settings: a revocation list older than theirs (a lower CRL number — a restored
+    /// backup would un-revoke nodes) or already expired is then refused.
     /// - Throws: ``DaemonError`` naming the file and config key at fault.
-    static func make(_ configuration: DaemonConfiguration, generation: Int) throws(DaemonError) -> DaemonSettings {
+    static func make(_ configuration: DaemonConfiguration, generation: Int,
+                     replacing running: DaemonSettings? = nil) throws(DaemonError) -> DaemonSettings {
         let files = configuration.tls
         let source = configuration.sourcePath
         let trustRoots: [Certificate]
@@ -49,6 +57,9 @@ final class DaemonSettings: Sendable {
             throw DaemonError("no certificate found in \(files.certificate) or \(files.caCertificate) (\(source): tls)")
         }
         let revocationList = try loadRevocationList(configuration, trustRoots: trustRoots)
+        if let running, let list = revocationList {
+            try checkSuccession(of: list, after: running.revocationList, configuration)
+        }
         let tlsContext: TLSContext
         do {
             tlsContext = try TLSContext.server(certificate: leaf, chain: Array(chain.dropFirst()), key: key, trustRoots: trustRoots,
@@ -85,8 +96,47 @@ final class DaemonSettings: Sendable {
         return list
     }
 
-    /// Whether `certificate` is on the revocation list.
-    func isRevoked(_ certificate: Certificate) -> Bool {
-        revocationList?.isRevoked(serialNumberHex: certificate.serialNumberHex) ?? false
+    /// Why a session of `identity` may not go on under these settings (revoked certificate, off the
+    /// roster, another role or country), or nil.
+    func sessionEnd(for identity: NodeIdentity) -> SessionEnd? {
+        if isRevoked(identity.certificate) {
+            return SessionEnd(reason: "certificate-revoked", code: .permissionDenied,
+                              detail: "the certificate of \(identity.id) (serial \(identity.certificate.serialNumberHex)) was revoked")
+        }
+        guard let entry = configuration.roster.entry(for: identity.id) else {
+            return SessionEnd(reason: "removed-from-roster", code: .notInRoster, detail: "\(identity.id) is no longer on the roster")
+        }
+        guard entry.role == identity.role, entry.country == identity.country else {
+            return SessionEnd(reason: "roster-changed", code: .notInRoster,
+                              detail: "\(identity.id) is now \(entry.role.rawValue)/\(entry.country) (was \(identity.role.rawValue)/\(identity.country)); reconnect")
+        }
+        return nil
     }
+
+    /// A reloaded list must not be older than the running one, nor already expired (applying it
+    /// would refuse every node; the running list stays instead and nexd says why).
+    private static func checkSuccession(of list: CertificateRevocationList, after running: CertificateRevocationList?,
+                                        _ configuration: DaemonConfiguration) throws(DaemonError) {
+        let path = configuration.tls.revocationList ?? "?"
+        if let nextUpdate = list.nextUpdate, nextUpdate < Date() {
+            throw DaemonError("the revocation list \(path) expired at \(nextUpdate) (\(configuration.sourcePath): tls.crl); re-sign it with `nex pki crl --refresh`")
+        }
+        if let running, let old = running.crlNumber, let new = list.crlNumber, new < old {
+            throw DaemonError("the revocation list \(path) is number \(new), older than the running number \(old) (\(configuration.sourcePath): tls.crl); an older list would un-revoke certificates")
+        }
+    }
+
+    /// Whether `certificate` is on the revocation list. (Serials are unique per CA; nexd trusts
+    /// the CA of `tls.ca`, whose list this is.)
+    func isRevoked(_ certificate: Certificate) -> Bool {
+        !revokedSerials.isEmpty && revokedSerials.contains(RevokedCertificate(certificate, revocationDate: Date()).serialNumberHex)
+    }
+}
+
+/// Why a live session ends after a reload: a stable reason (audit), the error code sent to the
+/// node, and a detail.
+struct SessionEnd: Sendable, Equatable {
+    let reason: String
+    let code: WireErrorCode
+    let detail: String
 }

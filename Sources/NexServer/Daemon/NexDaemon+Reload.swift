@@ -39,7 +39,7 @@ extension NexDaemon {
         let (configuration, needRestart) = Self.keepingStartupSettings(of: old.configuration, in: loaded)
         let settings: DaemonSettings
         do throws(DaemonError) {
-            settings = try DaemonSettings.make(configuration, generation: old.generation + 1)
+            settings = try DaemonSettings.make(configuration, generation: old.generation + 1, replacing: old)
         } catch {
             return refuseReload(error.message)
         }
@@ -59,15 +59,30 @@ extension NexDaemon {
         let summary = parts.joined(separator: "; ")
         var event = AuditEvent(.reload, timeMillis: WallClock.nowMillis(), outcome: .accepted)
         event.detail = summary
-        context.audit.append([event])
+        // The broker switches at one point of its queue and records the reload there: no publish of
+        // a session the new settings end is accepted after the reload record.
+        let broker = context.broker
+        let verdicts = broker.queue.sync { broker.applyReload(settings, record: event) }
         context.logger.notice("configuration reloaded", metadata: ["reload.summary": "\(summary)"])
+        if let failure = context.audit.failure {
+            context.logger.error("the reload is in force but could not be recorded: the audit log cannot be written", metadata: [
+                "error": "\(failure.code.rawValue)",
+            ])
+        }
         if !needRestart.isEmpty {
             context.logger.warning("some changed settings take effect only after a restart", metadata: [
                 "keys": "\(needRestart.joined(separator: ", "))",
             ])
         }
         checkRevocationListExpiry()
-        for connection in connectionsForReload() { connection.reevaluate(under: settings) }
+        for connection in connectionsForReload() {
+            if let verdict = verdicts[connection.id] {
+                connection.apply(verdict)
+            } else {
+                // Not registered with the broker yet (or still in its handshake): judged on its queue.
+                connection.reevaluate(under: settings)
+            }
+        }
         return .applied(summary)
     }
 

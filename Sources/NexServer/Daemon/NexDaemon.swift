@@ -74,7 +74,8 @@ public final class NexDaemon: @unchecked Sendable {
         let refusals = RefusalAggregator(individualLimit: configuration.limits.refusalsRecordedPerSource)
         let broker = Broker(audit: audit, auditDirectory: configuration.audit.directory,
                             replayWindow: configuration.limits.replayWindow,
-                            replayCapacity: configuration.limits.replayCacheEntries, refusals: refusals, logger: logger)
+                            replayCapacity: configuration.limits.replayCacheEntries, refusals: refusals, settings: settings,
+                            logger: logger)
         do {
             let restored = try broker.queue.sync {
                 try broker.rebuildReplayCache(from: configuration.audit.directory, nowMillis: now)

@@ -189,16 +189,19 @@ extension Connection {
             refuse(.invalidFilter, error.reason)
             return
         }
-        if case .denied(let reason) = identity?.permissions.allowsSubscribe(to: filter) ?? .denied("not identified") {
+        // The rules in force now: a reload may have changed them before this connection's identity
+        // was re-evaluated.
+        let permissions = identity.map { context.settings.permissions[$0.id] ?? .denyAll }
+        if case .denied(let reason) = permissions?.allowsSubscribe(to: filter) ?? .denied("not identified") {
             refuse(.permissionDenied, "\(identity?.id ?? "?") (\(identity?.role.rawValue ?? "?")): \(reason)")
             return
         }
-        guard !subscriptionIDs.contains(subscriptionID) else {
+        guard subscriptions[subscriptionID] == nil else {
             refuse(.duplicateSubscription, "subscription id \(subscriptionID) is already in use on this connection")
             return
         }
         let limit = context.limits.maximumSubscriptionsPerConnection
-        guard subscriptionIDs.count < limit else {
+        guard subscriptions.count < limit else {
             refuse(.tooManySubscriptions, "at most \(limit) subscriptions per connection")
             return
         }
@@ -208,7 +211,7 @@ extension Connection {
             refuse(.tooManySubscriptions, "at most \(perNode) subscriptions per node over all its connections (limits.maxSubscriptionsPerNode)")
             return
         }
-        subscriptionIDs.insert(subscriptionID)
+        subscriptions[subscriptionID] = filter
         auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .accepted, reason: nil, detail: nil) { [weak self] in
             self?.withdrawUnrecordedSubscription(subscriptionID, filter: filter)
         }
@@ -223,7 +226,7 @@ extension Connection {
     }
 
     private func handleUnsubscribe(_ subscriptionID: UInt32) {
-        guard subscriptionIDs.remove(subscriptionID) != nil else {
+        guard subscriptions.removeValue(forKey: subscriptionID) != nil else {
             enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: .unknownSubscription,
                                            reason: "no subscription \(subscriptionID) on this connection")))
             return
@@ -264,7 +267,8 @@ extension Connection {
     /// Fail closed: a subscription whose record could not be made durable is removed again (the
     /// node gets a SUBNACK `audit-unavailable` for it, even after its SUBACK).
     private func withdrawUnrecordedSubscription(_ subscriptionID: UInt32, filter: TopicFilter) {
-        guard state == .open, subscriptionIDs.remove(subscriptionID) != nil else { return }
+        guard state == .open, subscriptions[subscriptionID] == filter else { return }
+        subscriptions[subscriptionID] = nil
         if let identity { context.nodeSubscriptions.release(identity.id) }
         logger.warning("subscription withdrawn: its record could not be written", metadata: ["sub.id": "\(subscriptionID)"])
         let broker = context.broker

@@ -106,8 +106,11 @@ extension Connection {
         event.peer = peer
         event.node = certificate?.subjectCommonName
         event.certificateFingerprint = certificate?.fingerprint.hex
-        context.audit.append([event])
-        logger.warning("connection refused", metadata: ["reason": "\(refusal.rawValue)", "detail": "\(LogSafe.text(detail))"])
+        // Counted past the per-source limit like refusals before identification: a node with a
+        // valid certificate but no place on the roster could otherwise flood the log.
+        context.recordRefusal(event, peer: peer) {
+            logger.warning("connection refused", metadata: ["reason": "\(refusal.rawValue)", "detail": "\(LogSafe.text(detail))"])
+        }
         let code: WireErrorCode = switch refusal {
         case .notInRoster: .notInRoster
         case .auditUnavailable: .auditUnavailable
@@ -157,7 +160,7 @@ extension Connection {
         event.peer = peer
         event.node = identity?.id
         context.recordRefusal(event, peer: peer) { logger.warning("connection timed out before hello") }
-        close(reason: "handshake-timeout")
+        close(reason: "no TLS handshake and hello in time", code: "handshake-timeout")
     }
 
     /// A frame that cannot be decoded: error frame with the stable code, audit, then close.
@@ -179,7 +182,8 @@ extension Connection {
     func connectionEnded(reason: String, code: String?) {
         if let identity {
             context.nodeConnections.release(identity.id)
-            context.nodeSubscriptions.release(identity.id, amount: subscriptionIDs.count)
+            context.nodeSubscriptions.release(identity.id, amount: subscriptions.count)
+            subscriptions.removeAll()
         }
         var event = AuditEvent(.disconnect, timeMillis: WallClock.nowMillis())
         event.connection = id
@@ -201,7 +205,7 @@ extension Connection {
             event.detail = (event.detail ?? reason) + "; \(missed.summary)"
         }
         context.audit.append([event])
-        logger.notice("node disconnected", metadata: ["reason": "\(LogSafe.text(endReason?.code ?? reason))"])
+        logger.notice("node disconnected", metadata: ["reason": "\(LogSafe.text(endReason?.code ?? code ?? reason))"])
         let broker = context.broker
         let connectionID = id
         broker.queue.async { broker.unregister(connectionID) }

@@ -73,7 +73,7 @@ extension Connection {
 
     private func enqueueDelivery(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
         // An unsubscribe may have overtaken this routed delivery: name only live subscriptions.
-        let live = subscriptionIDs.filter { self.subscriptionIDs.contains($0) }
+        let live = subscriptionIDs.filter { self.subscriptions[$0] != nil }
         guard !live.isEmpty else { return }
         // Condemned as a slow consumer: the close follows; the disconnect record lists this id.
         guard slowConsumerDetail == nil else {

@@ -6,7 +6,21 @@ import NexWire
 /// removed from the roster or given another role or country is disconnected; otherwise it keeps
 /// its session under its new permissions, and subscriptions those no longer cover are withdrawn.
 extension Connection {
-    /// Applies reloaded settings to this connection (from any queue).
+    /// Applies the broker's verdict on this session after a reload (from any queue).
+    func apply(_ verdict: ReloadVerdict) {
+        queue.async {
+            guard self.state == .open, self.identity != nil else { return }
+            switch verdict {
+            case .end(let end):
+                self.disconnectAfterReload(end)
+            case .keep(let identity, let withdrawn):
+                self.identity = identity
+                if !withdrawn.isEmpty { self.withdrawSubscriptions(withdrawn) }
+            }
+        }
+    }
+
+    /// Re-evaluates a connection the broker did not know at the reload (from any queue).
     func reevaluate(under settings: DaemonSettings) {
         queue.async { self.applyReloadedSettings(settings) }
     }
@@ -14,19 +28,8 @@ extension Connection {
     private func applyReloadedSettings(_ settings: DaemonSettings) {
         // A connection still in its handshake reads the new settings when it completes.
         guard state == .open, var identity else { return }
-        let certificate = identity.certificate
-        if settings.isRevoked(certificate) {
-            disconnectAfterReload(reason: "certificate-revoked", code: .permissionDenied,
-                                  detail: "the certificate of \(identity.id) (serial \(certificate.serialNumberHex)) was revoked")
-            return
-        }
-        guard let entry = settings.configuration.roster.entry(for: identity.id) else {
-            disconnectAfterReload(reason: "removed-from-roster", code: .notInRoster, detail: "\(identity.id) is no longer on the roster")
-            return
-        }
-        guard entry.role == identity.role, entry.country == identity.country else {
-            disconnectAfterReload(reason: "roster-changed", code: .notInRoster,
-                                  detail: "\(identity.id) is now \(entry.role.rawValue)/\(entry.country) (was \(identity.role.rawValue)/\(identity.country)); reconnect")
+        if let end = settings.sessionEnd(for: identity) {
+            disconnectAfterReload(end)
             return
         }
         identity.permissions = settings.permissions[identity.id] ?? .denyAll
@@ -35,40 +38,40 @@ extension Connection {
         let updated = identity
         broker.queue.async {
             let withdrawn = broker.applyPermissions(self.id, identity: updated)
-            if !withdrawn.isEmpty { self.withdrawSubscriptions(withdrawn) }
+            if !withdrawn.isEmpty { self.queue.async { self.withdrawSubscriptions(withdrawn) } }
         }
     }
 
-    /// The broker already removed these subscriptions: forget them here, record why and tell the node
-    /// with a SUBNACK for the subscription id (docs/PROTOCOL.md).
+    /// The broker already removed these subscriptions: forget them here (only if the id still
+    /// names the same filter — the node may have re-used it meanwhile), record why and tell the
+    /// node with a SUBNACK for the subscription id (docs/PROTOCOL.md). Connection queue.
     private func withdrawSubscriptions(_ withdrawn: [(id: UInt32, filter: TopicFilter, reason: String)]) {
-        queue.async {
-            guard self.state == .open else { return }
-            for subscription in withdrawn where self.subscriptionIDs.remove(subscription.id) != nil {
-                if let node = self.identity?.id { self.context.nodeSubscriptions.release(node) }
-                let detail = "withdrawn after a reload: \(subscription.reason)"
-                var event = AuditEvent(.unsubscribe, timeMillis: WallClock.nowMillis(), outcome: .refused)
-                event.connection = self.id
-                event.node = self.identity?.id
-                event.country = self.identity?.country
-                event.subscriptionID = subscription.id
-                event.filter = subscription.filter.description
-                event.reason = "permission-revoked"
-                event.detail = detail
-                self.context.audit.append([event])
-                self.logger.notice("subscription withdrawn after reload", metadata: [
-                    "sub.id": "\(subscription.id)", "filter": "\(subscription.filter)",
-                ])
-                self.enqueue(.subnack(SubscribeNack(subscriptionID: subscription.id, code: .permissionDenied, reason: detail)))
-            }
-            self.flush()
+        for subscription in withdrawn {
+            guard state == .open, subscriptions[subscription.id] == subscription.filter else { continue }
+            subscriptions[subscription.id] = nil
+            if let node = identity?.id { context.nodeSubscriptions.release(node) }
+            let detail = "withdrawn after a reload: \(subscription.reason)"
+            var event = AuditEvent(.unsubscribe, timeMillis: WallClock.nowMillis(), outcome: .refused)
+            event.connection = id
+            event.node = identity?.id
+            event.country = identity?.country
+            event.subscriptionID = subscription.id
+            event.filter = subscription.filter.description
+            event.reason = "permission-revoked"
+            event.detail = detail
+            context.audit.append([event])
+            logger.notice("subscription withdrawn after reload", metadata: [
+                "sub.id": "\(subscription.id)", "filter": "\(subscription.filter)",
+            ])
+            enqueue(.subnack(SubscribeNack(subscriptionID: subscription.id, code: .permissionDenied, reason: detail)))
         }
+        flush()
     }
 
-    private func disconnectAfterReload(reason: String, code: WireErrorCode, detail: String) {
-        logger.warning("node disconnected after reload", metadata: ["reason": "\(reason)"])
-        endReason = (reason, detail)
-        enqueue(.error(code: code, reason: detail))
+    private func disconnectAfterReload(_ end: SessionEnd) {
+        logger.warning("node disconnected after reload", metadata: ["reason": "\(end.reason)"])
+        endReason = (end.reason, end.detail)
+        enqueue(.error(code: end.code, reason: end.detail))
         closeAfterFlush()
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import NexAudit
+import NexBroker
 import NexCrypto
 import NexWire
 import NexSync
@@ -62,7 +63,8 @@ final class Connection: @unchecked Sendable {
     var hasReceivedHello = false
     /// Whether the node asked (in hello) for pushed checkpoint frames.
     var acceptsCheckpoints = false
-    var subscriptionIDs: Set<UInt32> = []
+    /// Active subscriptions: id → filter (the broker holds the same, for routing).
+    var subscriptions: [UInt32: TopicFilter] = [:]
     var nextDeliverySequence: UInt64 = 1
     /// Deliveries not yet covered by a receipt: (delivery sequence, message id), in order.
     var unreceipted: [(sequence: UInt64, messageID: MessageID)] = []

@@ -26,10 +26,13 @@ final class Broker: @unchecked Sendable {
 
     /// Counts `overloaded` refusals past the per-source limit instead of recording each.
     private let refusals: RefusalAggregator
+    /// The settings sessions are judged by (replaced here, on the broker queue, by a reload).
+    private var settings: DaemonSettings
 
     init(audit: AuditLog, auditDirectory: String, replayWindow: Duration, replayCapacity: Int,
-         refusals: RefusalAggregator, logger: Logger) {
+         refusals: RefusalAggregator, settings: DaemonSettings, logger: Logger) {
         self.audit = audit
+        self.settings = settings
         self.refusals = refusals
         self.logger = logger
         self.replayWindowMillis = replayWindow.components.seconds * 1000
@@ -73,7 +76,12 @@ final class Broker: @unchecked Sendable {
 
     func register(_ connection: Connection, identity: NodeIdentity) {
         dispatchPrecondition(condition: .onQueue(queue))
-        connections[connection.id] = (connection, identity)
+        // A reload may have happened since the handshake read its settings: judge by the current
+        // ones (the connection's own re-evaluation closes it).
+        if settings.sessionEnd(for: identity) != nil { return }
+        var current = identity
+        current.permissions = settings.permissions[identity.id] ?? .denyAll
+        connections[connection.id] = (connection, current)
     }
 
     func unregister(_ connectionID: UInt64) {
@@ -85,12 +93,37 @@ final class Broker: @unchecked Sendable {
     /// Adds a subscription; false when the connection already uses that id.
     func subscribe(_ connectionID: UInt64, subscriptionID: UInt32, filter: TopicFilter) -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
+        guard connections[connectionID] != nil else { return false }
         return subscriptions.insert(filter, subscriber: connectionID, subscriptionID: subscriptionID)
     }
 
     func unsubscribe(_ connectionID: UInt64, subscriptionID: UInt32) -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
         return subscriptions.remove(subscriber: connectionID, subscriptionID: subscriptionID)
+    }
+
+    /// A reload: from this point of the broker queue on, `new` judges every session. Ends the
+    /// sessions it no longer allows (their queued publishes are refused, nothing more is routed
+    /// to them), gives the others their new permissions and removes the subscriptions those do
+    /// not cover, and appends `record` (the reload's audit record) at exactly this point.
+    /// Returns, per registered connection, what it must do.
+    func applyReload(_ new: DaemonSettings, record: AuditEvent) -> [UInt64: ReloadVerdict] {
+        dispatchPrecondition(condition: .onQueue(queue))
+        settings = new
+        audit.append([record])
+        var verdicts: [UInt64: ReloadVerdict] = [:]
+        for (connectionID, registered) in connections {
+            if let end = new.sessionEnd(for: registered.identity) {
+                connections[connectionID] = nil
+                subscriptions.removeAll(subscriber: connectionID)
+                verdicts[connectionID] = .end(end)
+                continue
+            }
+            var identity = registered.identity
+            identity.permissions = new.permissions[identity.id] ?? .denyAll
+            verdicts[connectionID] = .keep(identity, withdrawn: applyPermissions(connectionID, identity: identity))
+        }
+        return verdicts
     }
 
     /// After a reload: routes this connection's notices under `identity` (its new permissions) and
@@ -126,6 +159,12 @@ final class Broker: @unchecked Sendable {
 
     func handle(_ candidate: PublishCandidate) {
         dispatchPrecondition(condition: .onQueue(queue))
+        // Judged by the settings in force here: a publish of a node revoked or removed by a reload,
+        // still in the pipeline when the reload was recorded, is refused, never accepted after it.
+        if let end = settings.sessionEnd(for: candidate.identity) {
+            refuse(candidate, WireError(end.code, "\(end.reason): \(end.detail)"))
+            return
+        }
         let now = WallClock.nowMillis()
         switch candidate.outcome {
         case .refused(let error):
@@ -326,4 +365,12 @@ struct DeliveryMessage: Sendable {
     let receivedAtMillis: Int64
     let certificateFingerprint: [UInt8]
     let auditSequence: UInt64
+}
+
+/// What a reload means for one registered connection.
+enum ReloadVerdict: Sendable {
+    /// The session may not go on.
+    case end(SessionEnd)
+    /// It goes on with `identity` (new permissions); these subscriptions were withdrawn.
+    case keep(NodeIdentity, withdrawn: [(id: UInt32, filter: TopicFilter, reason: String)])
 }
