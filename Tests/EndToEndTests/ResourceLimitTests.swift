@@ -180,4 +180,28 @@ struct ResourceLimitTests {
         // The publisher is unaffected.
         guard case .accepted = try publisher.publish(try signedNotice(from: gs)) else { Issue.record("refused"); return }
     }
+
+    /// With a tiny limit on unanswered publishes, reading pauses and resumes many times over a
+    /// pipelined burst; every publish is still answered once, and every one delivered.
+    @Test func aPipelinedBurstOverTheUnansweredLimitIsAnsweredInFull() throws {
+        let nexd = try TestDaemon { $0.limits.maximumInFlightPublishes = 2 }
+        defer { nexd.remove() }
+        let (subscriber, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        #expect(try subscriber.subscribe("notice.>", id: 1) == .accepted)
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let notices = try (0..<300).map { _ in try signedNotice(from: gs) }
+        for notice in notices { try publisher.send(.publish(envelope: notice.wireBytes)) }
+        var acked: [MessageID] = []
+        while acked.count < notices.count {
+            switch try publisher.nextFrame(timeout: .seconds(10)) {
+            case .ack(let ack): acked.append(ack.messageID)
+            case .nack(let nack): Issue.record("refused: \(nack.reason)"); return
+            default: break
+            }
+        }
+        #expect(acked == notices.map(\.envelope.messageID))
+        for notice in notices {
+            #expect(try subscriber.nextDelivery(timeout: .seconds(5)).envelope == notice.wireBytes)
+        }
+    }
 }

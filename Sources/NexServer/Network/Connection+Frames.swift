@@ -51,6 +51,7 @@ extension Connection {
 
     private func handlePublish(_ bytes: [UInt8]) {
         guard let identity else { return }
+        publishTaken()   // every publish is answered exactly once, by an ACK or a NACK
         let ticket = sequencer.takeTicket()
         let now = WallClock.nowMillis()
         let broker = context.broker

@@ -57,6 +57,10 @@ extension Connection {
         for item in items {
             switch item {
             case .frame(let frame):
+                switch frame {
+                case .ack, .nack: publishAnswered()
+                default: break
+                }
                 guard state == .open || state == .closing else { continue }
                 enqueue(frame)
             case .delivery(let message, let subscriptionIDs):

@@ -22,6 +22,8 @@ final class Connection: @unchecked Sendable {
     enum ReadSuspension: Hashable {
         /// Too many publishes await verification (backpressure).
         case backpressure
+        /// Too many publishes await their ACK or NACK (the audit log is behind).
+        case unacknowledged
         /// TLS needs the socket writable before it can read on.
         case awaitingWritable
         /// Draining output before closing: nothing more is read.
@@ -74,6 +76,9 @@ final class Connection: @unchecked Sendable {
     var pendingVerifications: [@Sendable () -> Void] = []
     /// Frames and deliveries posted from other queues (see Connection+Outbox.swift).
     let outbox = Locked(Outbox())
+    /// Publishes read from this connection not yet answered (ACK or NACK): reading pauses at
+    /// `limits.maxInFlightPublishesPerConnection` and resumes below half of it.
+    private var unansweredPublishes = 0
     /// Why nexd ended this session (stable code, detail), when it closes after a final frame.
     var endReason: (code: String, detail: String)?
     /// Set when the connection is condemned as a slow consumer (the close follows on the queue).
@@ -263,6 +268,32 @@ final class Connection: @unchecked Sendable {
             self.setReading(suspended: false, for: .backpressure)
             // Bytes already decrypted inside OpenSSL, or frames already buffered in the decoder,
             // do not re-fire the read source: drive by hand.
+            if !self.isReadPaused {
+                self.processFrames()
+                self.drive()
+            }
+        }
+    }
+
+    /// One more publish awaits its answer (connection queue); reading pauses at the limit, so a
+    /// peer cannot queue publishes without end behind a slow disk.
+    func publishTaken() {
+        unansweredPublishes += 1
+        if unansweredPublishes >= context.limits.maximumInFlightPublishes, state == .open {
+            setReading(suspended: true, for: .unacknowledged)
+        }
+    }
+
+    /// A publish was answered (connection queue, while draining the outbox); reading resumes
+    /// once fewer than half the limit are unanswered.
+    func publishAnswered() {
+        unansweredPublishes -= 1
+        guard readSuspensions.contains(.unacknowledged),
+              unansweredPublishes < max(1, context.limits.maximumInFlightPublishes / 2) else { return }
+        // After the drain in progress, not inside it.
+        queue.async {
+            guard self.state == .open, self.readSuspensions.contains(.unacknowledged) else { return }
+            self.setReading(suspended: false, for: .unacknowledged)
             if !self.isReadPaused {
                 self.processFrames()
                 self.drive()

@@ -170,7 +170,10 @@ final class Broker: @unchecked Sendable {
         case .refused(let error):
             refuse(candidate, error)
         case .verified(let digest):
-            guard let signed = candidate.envelope else { return }
+            guard let signed = candidate.envelope else {
+                refuse(candidate, WireError(.internalError, "verified publish without an envelope"))
+                return
+            }
             switch replay.check(signed.envelope.messageID, digest: digest, nowMillis: now) {
             case .replay:
                 refuse(candidate, WireError(.replay, "message id \(signed.envelope.messageID) was already accepted with different bytes"))
@@ -227,7 +230,10 @@ final class Broker: @unchecked Sendable {
         let identity = candidate.identity
         let envelope = signed.envelope
         // The topic was validated on the connection queue.
-        guard let topic = candidate.topic else { return }
+        guard let topic = candidate.topic else {
+            refuse(candidate, WireError(.internalError, "accepted publish without a validated topic"))
+            return
+        }
         var events: [AuditEvent] = []
         let certificate = identity.certificate
         let recordsCertificate = !certificates.contains(certificate.fingerprint)
