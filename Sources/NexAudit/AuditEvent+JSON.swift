@@ -95,6 +95,8 @@ extension AuditEvent {
         }
         integer("delivery", deliverySequence)
         integer("count", count)
+        integer("part", part)
+        integer("parts", parts)
         if let envelope {
             JSONText.appendKey("envelope", first: &first, to: &out)
             JSONText.appendBase64String(envelope, to: &out)

@@ -35,6 +35,10 @@ public struct AuditEvent: Sendable, Equatable {
         case protocolError = "protocol-error"
         /// nexd re-read its configuration (SIGHUP): applied, or refused with the reason.
         case reload
+        /// The rest of a list too long for one record (the `missed` ids of a slow-consumer
+        /// `disconnect` or `route` record): written by ``AuditLog`` right after that record, in
+        /// the same append, never built by callers (see ``splitIntoRecords()``).
+        case continuation
     }
 
     /// Whether the action was allowed.
@@ -121,15 +125,21 @@ public struct AuditEvent: Sendable, Equatable {
     /// Message ids confirmed by a receipt batch.
     public var receivedMessageIDs: [String]?
     /// Message ids a slow subscriber missed (a `slow-consumer` disconnect, or deliveries dropped
-    /// under the `drop` policy); at most ``missedMessageIDsLimit``, with the total in ``count``.
+    /// under the `drop` policy), every one, with the total in ``count``. The log writes at most
+    /// ``missedMessageIDsLimit`` per record: the rest go to `continuation` records that follow it.
     public var missedMessageIDs: [String]?
     /// A delivery sequence number (receipt batches: the cumulative number received).
     public var deliverySequence: UInt64?
     /// How many events a summary record stands for (refusal floods); for a repair after a failed
     /// write, how many appends were refused while the log could not be written.
     public var count: UInt64?
+    /// For a record whose list was split: this record's place (1 for the main record, which does
+    /// not carry it; 2… for `continuation` records) and how many records the list takes.
+    public var part: Int?
+    public var parts: Int?
 
-    /// The most message ids one record lists as missed; the rest are only counted.
+    /// The most message ids one record lists as missed; longer lists continue in `continuation`
+    /// records (``splitIntoRecords()``).
     public static let missedMessageIDsLimit = 1000
 
     /// Creates an event of `kind` at `timeMillis` with every optional field empty.

@@ -163,9 +163,28 @@ public final class AuditLog: @unchecked Sendable {
     ///
     /// Returns an empty array (and completes with the failure at once) when the log has failed
     /// closed or is closed.
+    ///
+    /// An event listing more than ``AuditEvent/missedMessageIDsLimit`` missed ids is written as
+    /// several consecutive records (``AuditEvent/splitIntoRecords()``); the sequences returned and
+    /// passed to `completion` are still one per event, that of its first record.
     @discardableResult
     public func append(_ events: [AuditEvent], completion: Completion? = nil) -> [UInt64] {
-        enqueue(PendingEntry(members: events.map { $0.encodedMembers() }, completion: completion))
+        guard events.contains(where: \.needsContinuation) else {
+            return enqueue(PendingEntry(members: events.map { $0.encodedMembers() }, completion: completion))
+        }
+        var members: [[UInt8]] = []
+        var firstRecords: [Int] = []
+        for event in events {
+            firstRecords.append(members.count)
+            members += event.splitIntoRecords().map { $0.encodedMembers() }
+        }
+        let indices = firstRecords
+        var perEventCompletion: Completion?
+        if let completion {
+            perEventCompletion = { result in completion(result.map { sequences in indices.map { sequences[$0] } }) }
+        }
+        let sequences = enqueue(PendingEntry(members: members, completion: perEventCompletion))
+        return sequences.isEmpty ? [] : indices.map { sequences[$0] }
     }
 
     /// Queues an entry under the lock, numbering its records; schedules a drain if none is.

@@ -22,8 +22,13 @@ public struct AuditRecovery: Sendable {
     public var tornBytes: Int
     /// Complete final records whose missing line end was restored (0 or 1).
     public var restoredLineEnds: Int
+    /// The directory, subdirectories and files whose mode let group or others in, and that were
+    /// restricted to the owner (0700, 0600) before anything was read; empty when all were private.
+    /// For the daemon's log: someone may have read the log while it was open to them.
+    public var tightenedPermissions: [AuditPermissionChange] = []
 
-    /// Creates the directory if needed (mode 0700), then finds and repairs the tail.
+    /// Creates the directory if needed (mode 0700) or restricts an existing one to its owner
+    /// (``AuditPermissions``), then finds and repairs the tail.
     /// - Throws: ``AuditError`` when the directory is unusable or the final record is corrupt.
     static func recover(directory: String) throws(AuditError) -> AuditRecovery {
         var isDirectory: ObjCBool = false
@@ -37,6 +42,13 @@ public struct AuditRecovery: Sendable {
         } else if !isDirectory.boolValue {
             throw AuditError(.unreadable, "audit path \(directory) exists and is not a directory")
         }
+        let tightened = try AuditPermissions.tighten(directory: directory)
+        var recovery = try findTail(directory: directory)
+        recovery.tightenedPermissions = tightened
+        return recovery
+    }
+
+    private static func findTail(directory: String) throws(AuditError) -> AuditRecovery {
         let segments = try AuditSegments.list(in: directory)
         var tornBytes = 0
         var restoredLineEnds = 0

@@ -29,6 +29,39 @@ struct SlowConsumerTests {
         #expect(record.string("detail")?.contains("deliveries missed") == true)
     }
 
+    /// More than ``AuditEvent/missedMessageIDsLimit`` missed: the disconnect record lists the first
+    /// 1000 and the `continuation` records right after it the rest, every id exactly once.
+    @Test func aDisconnectRecordOfMoreThan1000MissedIDsContinuesUntilEveryIDIsListed() throws {
+        let run = try StalledSubscriberRun(policy: .disconnect, notices: 1300, padding: 0) { limits in
+            // Only the unreceipted limit trips: small notices, an outbound buffer they never fill.
+            limits.maximumUnreceiptedDeliveries = 1200
+            limits.outboundBufferBytes = 64 << 20
+        }
+        defer { run.nexd.remove() }
+        _ = try #require(try run.nexd.awaitRecord {
+            $0.event == "disconnect" && $0.string("reason") == "slow-consumer"
+        })
+        let records = try run.nexd.auditRecords()
+        let start = try #require(records.firstIndex { $0.event == "disconnect" && $0.string("reason") == "slow-consumer" })
+        let main = records[start]
+        let total = try #require(main.integer("count").map(Int.init))
+        let parts = try #require(main.integer("parts").map(Int.init))
+        #expect(total >= 1200)
+        #expect(parts == (total + 999) / 1000)
+        let continuations = Array(records[(start + 1)..<(start + parts)])
+        #expect(continuations.map(\.event) == Array(repeating: "continuation", count: parts - 1))
+        #expect(continuations.map { $0.integer("part") } == (2...parts).map { Int64($0) })
+        #expect(continuations.allSatisfy { $0.integer("conn") == main.integer("conn") && $0.string("node") == "bcp.rw.rusumo" })
+        let first = try #require(main.sequence)
+        #expect(continuations.map(\.sequence) == (1..<parts).map { first + UInt64($0) }, "consecutive, right after the disconnect")
+        let missed = main.strings("missed") + continuations.flatMap { $0.strings("missed") }
+        #expect(main.strings("missed").count == 1000)
+        #expect(missed.count == total)
+        #expect(Set(missed).count == total, "every id exactly once")
+        // From the first delivery on, in delivery order.
+        #expect(missed == Array(run.published.prefix(total)))
+    }
+
     @Test func aStalledSubscriberHasDeliveriesDroppedAndListedPerInterval() throws {
         let run = try StalledSubscriberRun(policy: .drop)
         defer { run.nexd.remove() }
@@ -46,8 +79,13 @@ struct SlowConsumerTests {
         // each once. Not every notice after the first drop: whenever the kernel took more of nexd's
         // output the buffer went under the limit and a few deliveries were queued again.
         run.nexd.stop()
-        let drops = try run.nexd.auditRecords().filter { $0.string("reason") == "slow-consumer-dropped" }
-        let dropped = drops.flatMap { $0.strings("missed") }
+        let records = try run.nexd.auditRecords()
+        let drops = records.filter { $0.string("reason") == "slow-consumer-dropped" }
+        // A drop record of more than 1000 ids continues in the records right after it.
+        let dropped = records.indices.filter { records[$0].string("reason") == "slow-consumer-dropped" }.flatMap { index in
+            let parts = Int(records[index].integer("parts") ?? 1)
+            return records[index..<(index + parts)].flatMap { $0.strings("missed") }
+        }
         let positions = dropped.compactMap { run.published.firstIndex(of: $0) }
         #expect(positions.count == dropped.count && positions == positions.sorted() && Set(positions).count == positions.count)
         #expect(drops.reduce(0) { $0 + Int($1.integer("count") ?? 0) } == dropped.count)
@@ -61,7 +99,8 @@ private struct StalledSubscriberRun {
     let published: [String]
     private let stalled: RawTLSClient
 
-    init(policy: DaemonConfiguration.SlowConsumerPolicy) throws {
+    init(policy: DaemonConfiguration.SlowConsumerPolicy, notices count: Int = SlowConsumerTests.notices, padding: Int = 50_000,
+         limits configure: (inout DaemonConfiguration.Limits) -> Void = { _ in }) throws {
         let nexd = try TestDaemon { configuration in
             configuration.limits.slowConsumerPolicy = policy
             configuration.limits.outboundBufferBytes = 64 * 1024
@@ -69,9 +108,9 @@ private struct StalledSubscriberRun {
             configuration.audit.synchronizesWrites = false
             // The stalled node sends nothing: under a sanitizer this run may outlast the idle timeout.
             configuration.limits.idleTimeout = .zero
+            configure(&configuration.limits)
         }
         self.nexd = nexd
-        let count = SlowConsumerTests.notices
         stalled = try RawTLSClient(port: nexd.port, credentials: try nexd.credentials("bcp.rw.rusumo"), receiveBufferBytes: 4096)
         try stalled.send(.subscribe(Subscribe(subscriptionID: 1, filter: "notice.>")))
         guard case .suback = try stalled.nextFrame(timeout: .seconds(5)) else { throw ClientError(.protocolError, "no suback") }
@@ -98,7 +137,7 @@ private struct StalledSubscriberRun {
         var published: [String] = []
         var acks = 0
         for _ in 0..<count {
-            let notice = try signedNotice(from: gs, padding: 50_000)
+            let notice = try signedNotice(from: gs, padding: padding)
             if case .accepted = try publisher.publish(notice) { acks += 1 }
             published.append(notice.envelope.messageID.description)
         }

@@ -45,7 +45,8 @@ extension Connection {
     }
 
     /// `drop` policy: notes a delivery not queued because the subscriber is over its limits. The
-    /// first drop of an episode is logged; the drops are recorded once per `limits.refusalIntervalSeconds`.
+    /// first drop of an episode is logged; the drops are recorded once per `limits.refusalIntervalSeconds`,
+    /// or as soon as ``MissedDeliveries/dropRecordThreshold`` ids are waiting.
     func dropDelivery(_ messageID: MessageID) {
         droppedDeliveries.note(messageID)
         if !isDroppingDeliveries {
@@ -53,6 +54,11 @@ extension Connection {
             logger.warning("slow consumer: dropping deliveries while its output is over the limit", metadata: [
                 "pending.bytes": "\(pendingOutputBytes)", "msg.id": "\(messageID)",
             ])
+        }
+        if droppedDeliveries.total >= MissedDeliveries.dropRecordThreshold {
+            // The interval's timer, still pending, finds nothing or the next ids: harmless.
+            recordDroppedDeliveries()
+            return
         }
         guard !isDropRecordScheduled else { return }
         isDropRecordScheduled = true
