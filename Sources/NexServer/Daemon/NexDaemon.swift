@@ -66,6 +66,11 @@ public final class NexDaemon: @unchecked Sendable {
                 logger.notice("audit log writable again; repair recorded")
             }
         }
+        if !audit.recovery.tightenedPermissions.isEmpty {
+            logger.warning("audit files were readable by group or others; restricted to the owner", metadata: [
+                "audit.changes": "\(audit.recovery.tightenedPermissions.map(\.description).joined(separator: "; "))",
+            ])
+        }
         if audit.recovery.tornBytes > 0 {
             logger.warning("audit log had a torn final record; cut off and recorded", metadata: [
                 "audit.tornBytes": "\(audit.recovery.tornBytes)",
