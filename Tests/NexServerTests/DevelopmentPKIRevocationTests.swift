@@ -1,5 +1,6 @@
 import Foundation
 import NexCrypto
+import Synchronization
 import Testing
 @testable import NexServer
 
@@ -128,4 +129,46 @@ import Testing
         #expect(throws: DaemonError.self) { try scratch.pki.loadRevocationList() }
         #expect(throws: DaemonError.self) { try scratch.pki.revoke(nodeID: "gs.fr.lyon") }
     }
+
+    /// Two threads each revoke then re-issue their own node many times, at once: every revoked
+    /// serial must end up on the list (a read-modify-write without the lock loses some).
+    @Test func concurrentRevocationsAllLand() throws {
+        let scratch = try Scratch()
+        let pki = scratch.pki
+        let rounds = 25
+        let revoked = Shared()
+        let failures = Shared()
+        let group = DispatchGroup()
+        for node in ["bcp.rw.rusumo", "gs.fr.lyon"] {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                do {
+                    for _ in 0..<rounds {
+                        let entry = try pki.revoke(nodeID: node)
+                        revoked.append(entry.serialNumberHex)
+                        try pki.issue(nodeID: node)
+                    }
+                } catch {
+                    failures.append("\(node): \(error)")
+                }
+            }
+        }
+        group.wait()
+        #expect(failures.values.isEmpty, "\(failures.values)")
+        let list = try pki.loadRevocationList()
+        let expected = revoked.values
+        #expect(expected.count == 2 * rounds)
+        #expect(Set(list.revoked.map(\.serialNumberHex)) == Set(expected))
+        #expect(list.crlNumber == UInt64(2 * rounds + 1))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pki.directory).allSatisfy { !$0.contains(".tmp-") })
+    }
+}
+
+/// Strings appended from several threads.
+private final class Shared: Sendable {
+    private let strings = Mutex<[String]>([])
+
+    func append(_ string: String) { strings.withLock { $0.append(string) } }
+    var values: [String] { strings.withLock { $0 } }
 }

@@ -4,8 +4,8 @@ import NexCrypto
 extension DevelopmentPKI {
     /// Revokes node `nodeID`'s current certificate (`nodes/<id>.pem`): adds its serial number to the
     /// revocation list, keeping the entries already there, and re-signs the list with the next CRL
-    /// number, valid for `validityDays` days. The list is replaced atomically (mode 0644), so nexd
-    /// picks it up on its next reload.
+    /// number, valid for `validityDays` days. The list is replaced atomically (mode 0644) under
+    /// ``crlLockPath``, so concurrent revocations all land and nexd picks them up on its next reload.
     /// - Returns: The new entry.
     /// - Throws: ``DaemonError`` for an unknown node, a certificate already revoked, a certificate of
     ///   another CA or a missing CA key; ``CryptoError`` when a file cannot be read or signing fails.
@@ -16,16 +16,10 @@ extension DevelopmentPKI {
         guard certificate.isSigned(by: authority.certificate) else {
             throw DaemonError("\(nodeCertificatePath(nodeID)) was not issued by the CA in \(caCertificatePath); nothing to revoke here")
         }
-        let current = try loadRevocationListIfPresent()
-        let serial = certificate.serialNumberHex
-        if let current, current.isRevoked(serialNumberHex: serial) {
-            throw DaemonError("the certificate of \(nodeID) (serial \(serial)) is already revoked in \(crlPath); issue a new one with `nex pki issue \(nodeID)`")
-        }
         let entry = RevokedCertificate(certificate, revocationDate: Date())
-        let list = try signRevocationList(
-            revoked: (current?.revoked ?? []) + [entry], number: Self.nextNumber(after: current),
-            validityDays: validityDays, authority: authority)
-        try Self.writeAtomically(list.pemEncoded(), to: crlPath, mode: 0o644)
+        guard try appendToRevocationList(entry, validityDays: validityDays, authority: authority) else {
+            throw DaemonError("the certificate of \(nodeID) (serial \(entry.serialNumberHex)) is already revoked in \(crlPath); issue a new one with `nex pki issue \(nodeID)`")
+        }
         return entry
     }
 
@@ -38,12 +32,14 @@ extension DevelopmentPKI {
     @discardableResult
     public func refreshCRL(validityDays: Int = revocationListValidityDays) throws -> CertificateRevocationList {
         let authority = try loadAuthority()
-        let current = try loadRevocationListIfPresent()
-        let list = try signRevocationList(
-            revoked: current?.revoked ?? [], number: Self.nextNumber(after: current), validityDays: validityDays,
-            authority: authority)
-        try Self.writeAtomically(list.pemEncoded(), to: crlPath, mode: 0o644)
-        return list
+        return try withRevocationListLock {
+            let current = try loadRevocationListIfPresent()
+            let list = try signRevocationList(
+                revoked: current?.revoked ?? [], number: Self.nextNumber(after: current), validityDays: validityDays,
+                authority: authority)
+            try Self.writeAtomically(list.pemEncoded(), to: crlPath, mode: 0o644)
+            return list
+        }
     }
 
     /// Issues node `nodeID` a new clientAuth certificate and key (the profile ``create(nodeIDs:algorithm:validityDays:)``
@@ -96,11 +92,5 @@ extension DevelopmentPKI {
         guard !nodeID.isEmpty, !nodeID.contains("/"), !nodeID.hasPrefix("."), !nodeID.contains("\0") else {
             throw DaemonError("invalid node id \"\(nodeID)\": use the roster id, e.g. bcp.rw.rusumo")
         }
-    }
-
-    private static func nextNumber(after list: CertificateRevocationList?) -> UInt64 {
-        guard let list else { return 1 }
-        // A list without a number (made elsewhere) restarts at 1; the maximum stays put rather than wrap.
-        return (list.crlNumber ?? 0) == .max ? .max : (list.crlNumber ?? 0) + 1
     }
 }
