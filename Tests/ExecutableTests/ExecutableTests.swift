@@ -112,6 +112,24 @@ struct ExecutableTests {
         #expect(result.standardOutput.contains("asked nexd (pid \(daemon.process.processIdentifier)) to reload"))
     }
 
+    @Test func pkiIssueRotatesAValidCertificateAndRevokeBySerialReachesTheOldOne() throws {
+        let workspace = try Workspace()
+        #expect(try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path).status == 0)
+        let rotated = try ProcessRunner.run("nex", ["pki", "issue", "gs.fr.lyon"], in: workspace.path)
+        #expect(rotated.status == 0, "\(rotated.standardError)")
+        #expect(rotated.standardOutput.hasPrefix("key rotation: revoked the previous certificate of gs.fr.lyon (serial "))
+        let listed = try ProcessRunner.run("nex", ["pki", "crl"], in: workspace.path)
+        #expect(listed.standardOutput.contains("revoked:     1"))
+        let serial = "0A:BC:DE"
+        let bySerial = try ProcessRunner.run("nex", ["pki", "revoke", "--serial", serial], in: workspace.path)
+        #expect(bySerial.status == 0, "\(bySerial.standardError)")
+        #expect(bySerial.standardOutput.hasPrefix("revoked serial 0abcde (no certificate file here has it)"))
+        #expect(bySerial.standardOutput.contains("number 3, 2 revoked"))
+        let both = try ProcessRunner.run("nex", ["pki", "revoke", "gs.fr.lyon", "--serial", "01"], in: workspace.path)
+        #expect(both.status != 0)
+        #expect(both.standardError.contains("either a node id or --serial"))
+    }
+
     /// Starts nexd in `workspace` and returns it with its port (read from its log).
     private func startDaemon(_ workspace: Workspace) throws -> (ProcessRunner.Running, String) {
         let daemon = try ProcessRunner.start("nexd", [], in: workspace.path)

@@ -23,6 +23,31 @@ extension DevelopmentPKI {
         return entry
     }
 
+    /// Revokes the certificate with serial number `serialNumberHex`, whether or not its file is still
+    /// here (an old certificate replaced by ``issue(nodeID:algorithm:validityDays:)``, one handed out
+    /// and lost). The development CA keeps no register of what it issued, so any serial is accepted
+    /// except the CA's own.
+    /// - Parameter serialNumberHex: Hexadecimal, in any case, with or without `:` separators or `0x`.
+    /// - Returns: The new entry, with the serial in its canonical spelling.
+    /// - Throws: ``DaemonError`` for a serial that is not hexadecimal, the CA's serial, one already
+    ///   revoked or a missing CA key; ``CryptoError`` when a file cannot be read or signing fails.
+    @discardableResult
+    public func revoke(serialNumberHex: String, validityDays: Int = revocationListValidityDays) throws -> RevokedCertificate {
+        let entry = RevokedCertificate(serialNumberHex: serialNumberHex, revocationDate: Date())
+        let digits = entry.serialNumberHex.drop { $0 == "-" }
+        guard !serialNumberHex.isEmpty, digits.allSatisfy(\.isHexDigit) else {
+            throw DaemonError("\"\(serialNumberHex)\" is not a serial number: give it in hexadecimal as `nex pki list` shows it, e.g. 4f:1a or 4F1A")
+        }
+        let authority = try loadAuthority()
+        guard entry.serialNumberHex != authority.certificate.serialNumberHex else {
+            throw DaemonError("serial \(entry.serialNumberHex) is the CA's own certificate (\(caCertificatePath)); a CA cannot revoke itself: create a new PKI instead")
+        }
+        guard try appendToRevocationList(entry, validityDays: validityDays, authority: authority) else {
+            throw DaemonError("serial \(entry.serialNumberHex) is already revoked in \(crlPath)")
+        }
+        return entry
+    }
+
     /// Re-signs the revocation list with the same entries, a new `thisUpdate`, a `nextUpdate`
     /// `validityDays` days ahead and the next CRL number; writes an empty list (number 1) if there
     /// is none. Run it before `nextUpdate` passes: nexd refuses every client once its list has expired.
@@ -40,30 +65,6 @@ extension DevelopmentPKI {
             try Self.writeAtomically(list.pemEncoded(), to: crlPath, mode: 0o644)
             return list
         }
-    }
-
-    /// Issues node `nodeID` a new clientAuth certificate and key (the profile ``create(nodeIDs:algorithm:validityDays:)``
-    /// uses), replacing `nodes/<id>.pem` and `.key` if they exist. A revoked old certificate stays revoked.
-    /// - Returns: The new certificate.
-    /// - Throws: ``DaemonError`` for an invalid node id or a missing CA key; ``CryptoError`` when
-    ///   issuance fails.
-    @discardableResult
-    public func issue(nodeID: String, algorithm: SignatureAlgorithm = .ecdsaP256SHA256, validityDays: Int = 825) throws -> Certificate {
-        try Self.checkNodeID(nodeID)
-        let authority = try loadAuthority()
-        if !FileManager.default.fileExists(atPath: nodesDirectory) {
-            try FileManager.default.createDirectory(atPath: nodesDirectory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        }
-        let now = Date()
-        let (key, certificate) = try issueLeaf(
-            nodeID, usage: .clientAuth,
-            validity: now.addingTimeInterval(-3600)...now.addingTimeInterval(Double(validityDays) * 86_400),
-            algorithm: algorithm, authority: authority)
-        // Key first: a certificate next to a stale key would be unusable, the reverse only unused.
-        try Self.writeAtomically(key.pemEncoded(), to: nodeKeyPath(nodeID), mode: 0o600)
-        try Self.writeAtomically(certificate.pemEncoded(), to: nodeCertificatePath(nodeID), mode: 0o644)
-        return certificate
     }
 
     /// The node ids that have a certificate in `nodes/`, sorted.
