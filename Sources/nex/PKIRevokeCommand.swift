@@ -12,8 +12,11 @@ struct PKIRevokeCommand: ParsableCommand {
             re-signs the list with the next CRL number and a next update 30 days ahead (--days). The file \
             is replaced atomically, under a lock (ca.crl.pem.lock) so that concurrent runs all land. \
             nexd refuses the certificate (certificate-revoked) once it has read the new list: pass \
-            --reload to ask the running nexd to re-read it now (SIGHUP), or restart nexd.
-            To let a node back in, give it a new certificate with `nex pki issue NODE`.
+            --reload to ask the running nexd to re-read it now (SIGHUP) and wait for its verdict, or \
+            restart nexd. With --reload, nothing is written unless the config's tls.crl is this list.
+            Exit status: 0 done (and, with --reload, nexd accepted the reload); 2 refused before \
+            writing; 3 written but nexd not signalled or its verdict unknown; 4 written but nexd \
+            refused the reload. To let a node back in, give it a new certificate with `nex pki issue NODE`.
             """
     )
 
@@ -39,6 +42,7 @@ struct PKIRevokeCommand: ParsableCommand {
 
     func run() throws {
         let pki = directory.files
+        let target = try reload.prepare(crlPath: pki.crlPath)
         if let node {
             let certificate = try pki.loadNodeCertificate(node)
             let entry = try pki.revoke(nodeID: node, validityDays: days)
@@ -50,6 +54,6 @@ struct PKIRevokeCommand: ParsableCommand {
         }
         let list = try pki.loadRevocationList()
         print("revocation list \(pki.crlPath): number \(list.crlNumber.map(String.init) ?? "?"), \(list.revoked.count) revoked, next update \(list.nextUpdate?.pkiText ?? "none")")
-        try reload.reloadIfAsked()
+        try reload.reload(target)
     }
 }
