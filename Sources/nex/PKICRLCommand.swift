@@ -12,7 +12,8 @@ struct PKICRLCommand: ParsableCommand {
             Prints the list's issuer, CRL number, this and next update, and the revoked serial numbers.
             A list past its next update makes nexd refuse every client (crl-expired): --refresh re-signs \
             the same entries with a new next update (--days ahead) and the next CRL number, or publishes \
-            an empty list when there is none. Add --reload to ask the running nexd to re-read it (SIGHUP).
+            an empty list when there is none. Add --reload to ask the running nexd to re-read it (SIGHUP) \
+            and wait for its verdict (exit status as for `nex pki revoke`).
             """
     )
 
@@ -36,9 +37,10 @@ struct PKICRLCommand: ParsableCommand {
     func run() throws {
         let pki = directory.files
         if refresh {
+            let target = try reload.prepare(crlPath: pki.crlPath)
             let list = try pki.refreshCRL(validityDays: days)
             print("re-signed \(pki.crlPath): number \(list.crlNumber.map(String.init) ?? "?"), next update \(list.nextUpdate?.pkiText ?? "none")")
-            try reload.reloadIfAsked()
+            try reload.reload(target)
             return
         }
         let list = try pki.loadRevocationList()

@@ -7,10 +7,12 @@ struct PKIIssueCommand: ParsableCommand {
         commandName: "issue",
         abstract: "Issue a node a new client certificate and key (nodes/<id>.pem and .key).",
         discussion: """
-            Replaces the node's files if they exist: use it after `nex pki revoke NODE` to let the node \
-            back in with a new key, or to add a node that is not on the roster. A revoked old certificate \
-            stays revoked. The key is unencrypted PEM, mode 0600; the node must be on nexd's roster to \
-            connect.
+            Replaces the node's files if they exist. Key rotation is revoke + issue: a current \
+            certificate that is still valid is first added to the CA's revocation list (ca.crl.pem), \
+            so the old key stops working once nexd reloads (run `nex pki crl --refresh --reload`, or \
+            restart nexd); one already revoked or expired is left as it is. Also adds a node that is \
+            not on the roster. The key is unencrypted PEM, mode 0600; the node must be on nexd's \
+            roster to connect.
             """
     )
 
@@ -34,7 +36,20 @@ struct PKIIssueCommand: ParsableCommand {
 
     func run() throws {
         let pki = directory.files
-        let certificate = try pki.issue(nodeID: node, algorithm: PKIAlgorithm.parse(algorithm)!, validityDays: days)
+        let issuance = try pki.issue(nodeID: node, algorithm: PKIAlgorithm.parse(algorithm)!, validityDays: days)
+        let certificate = issuance.certificate
+        switch issuance.predecessor {
+        case .none:
+            break
+        case .revoked(let entry):
+            print("key rotation: revoked the previous certificate of \(node) (serial \(entry.serialNumberHex)) in \(pki.crlPath); nexd refuses it once it reloads (`nex pki crl --refresh --reload`)")
+        case .alreadyRevoked(let serial):
+            print("previous certificate of \(node) (serial \(serial)) was already revoked")
+        case .expired(let serial):
+            print("previous certificate of \(node) (serial \(serial)) had expired; not revoked")
+        case .otherAuthority(let serial):
+            print("previous certificate of \(node) (serial \(serial)) was issued by another CA; not revoked (this CA's list cannot revoke it)")
+        }
         print("issued \(certificate.subjectCommonName ?? node) (serial \(certificate.serialNumberHex), clientAuth, valid until \(certificate.notValidAfter.pkiText))")
         print("  \(pki.nodeCertificatePath(node))")
         print("  \(pki.nodeKeyPath(node))")

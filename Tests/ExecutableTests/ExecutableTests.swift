@@ -107,9 +107,90 @@ struct ExecutableTests {
         let workspace = try Workspace()
         let (daemon, _) = try startDaemon(workspace)
         defer { _ = daemon.terminate() }
+        let pid = daemon.process.processIdentifier
         let result = try ProcessRunner.run("nex", ["pki", "revoke", "gs.fr.lyon", "--reload"], in: workspace.path)
         #expect(result.status == 0, "\(result.standardError)")
-        #expect(result.standardOutput.contains("asked nexd (pid \(daemon.process.processIdentifier)) to reload"))
+        #expect(result.standardOutput.contains("asked nexd (pid \(pid)) to reload"))
+        #expect(result.standardOutput.contains("nexd reloaded: generation 2 from "), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("with 1 revoked"), "\(result.standardOutput)")
+        // nexd survived the signal and audited the reload as accepted.
+        #expect(daemon.process.isRunning, "\(daemon.errors())")
+        let reloads = try auditRecords(workspace).filter { $0["event"] as? String == "reload" }
+        #expect(reloads.count == 1)
+        #expect(reloads.first?["outcome"] as? String == "accepted", "\(reloads)")
+
+        // A reload nexd refuses (its key is now unreadable): the list is written, the exit status says so.
+        try "garbage\n".write(toFile: workspace.path + "/Certs/dev/nexd.key", atomically: true, encoding: .utf8)
+        let refused = try ProcessRunner.run("nex", ["pki", "crl", "--refresh", "--reload"], in: workspace.path)
+        #expect(refused.status == 4, "\(refused.standardOutput)\n\(refused.standardError)")
+        #expect(refused.standardOutput.contains("re-signed "))
+        #expect(refused.standardError.contains("nexd (pid \(pid)) refused the reload (invalid-config): cannot load the server key"),
+                "\(refused.standardError)")
+        #expect(daemon.process.isRunning)
+        let outcomes = try auditRecords(workspace).filter { $0["event"] as? String == "reload" }.map { $0["outcome"] as? String }
+        #expect(outcomes == ["accepted", "refused"])
+    }
+
+    @Test func pkiReloadRefusesBeforeWritingWhenTheChangeCannotReachNexd() throws {
+        let workspace = try Workspace()
+        #expect(try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path).status == 0)
+        let crl = workspace.path + "/Certs/dev/ca.crl.pem"
+        let before = try Data(contentsOf: URL(fileURLWithPath: crl))
+        let config = try String(contentsOfFile: workspace.path + "/Config/nexd.yaml", encoding: .utf8)
+        try config.replacingOccurrences(of: "crl: Certs/dev/ca.crl.pem", with: "crl: Certs/other/ca.crl.pem")
+            .write(toFile: workspace.path + "/other.yaml", atomically: true, encoding: .utf8)
+        try config.replacingOccurrences(of: #"\n  crl: Certs/dev/ca\.crl\.pem[^\n]*"#, with: "", options: .regularExpression)
+            .write(toFile: workspace.path + "/unset.yaml", atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            (["pki", "revoke", "gs.fr.lyon", "--reload", "--config", "nope.yaml"], "cannot load --config nope.yaml"),
+            (["pki", "revoke", "gs.fr.lyon", "--reload", "--config", "other.yaml"], "other.yaml has tls.crl Certs/other/ca.crl.pem"),
+            (["pki", "crl", "--refresh", "--reload", "--config", "unset.yaml"], "unset.yaml sets no tls.crl"),
+        ]
+        for (arguments, message) in cases {
+            let result = try ProcessRunner.run("nex", arguments, in: workspace.path)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.standardError.contains(message), "\(result.standardError)")
+            #expect(result.standardError.contains("nothing was written"))
+            #expect(result.standardOutput.isEmpty)
+        }
+        #expect(try ProcessRunner.run("nex", ["pki", "revoke", "gs.fr.lyon", "--reload", "--config", "other.yaml"], in: workspace.path)
+            .standardError.contains("not the list being written, Certs/dev/ca.crl.pem"))
+        // A lock file that exists but cannot be read is not "no nexd".
+        try FileManager.default.createDirectory(atPath: workspace.path + "/var/audit/nexd.lock", withIntermediateDirectories: true)
+        let unreadable = try ProcessRunner.run("nex", ["pki", "revoke", "gs.fr.lyon", "--reload"], in: workspace.path)
+        #expect(unreadable.status == 2)
+        #expect(unreadable.standardError.contains("cannot read var/audit/nexd.lock: Is a directory"), "\(unreadable.standardError)")
+        #expect(!unreadable.standardError.contains("no nexd is running"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: crl)) == before)
+    }
+
+    @Test func pkiIssueRotatesAValidCertificateAndRevokeBySerialReachesTheOldOne() throws {
+        let workspace = try Workspace()
+        #expect(try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path).status == 0)
+        let rotated = try ProcessRunner.run("nex", ["pki", "issue", "gs.fr.lyon"], in: workspace.path)
+        #expect(rotated.status == 0, "\(rotated.standardError)")
+        #expect(rotated.standardOutput.hasPrefix("key rotation: revoked the previous certificate of gs.fr.lyon (serial "))
+        let listed = try ProcessRunner.run("nex", ["pki", "crl"], in: workspace.path)
+        #expect(listed.standardOutput.contains("revoked:     1"))
+        let serial = "0A:BC:DE"
+        let bySerial = try ProcessRunner.run("nex", ["pki", "revoke", "--serial", serial], in: workspace.path)
+        #expect(bySerial.status == 0, "\(bySerial.standardError)")
+        #expect(bySerial.standardOutput.hasPrefix("revoked serial 0abcde (no certificate file here has it)"))
+        #expect(bySerial.standardOutput.contains("number 3, 2 revoked"))
+        let both = try ProcessRunner.run("nex", ["pki", "revoke", "gs.fr.lyon", "--serial", "01"], in: workspace.path)
+        #expect(both.status != 0)
+        #expect(both.standardError.contains("either a node id or --serial"))
+    }
+
+    /// The audit records of `workspace`'s log, every segment, in order.
+    private func auditRecords(_ workspace: Workspace) throws -> [[String: Any]] {
+        let directory = workspace.path + "/var/audit"
+        let segments = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("segment-") }.sorted()
+        return try segments.flatMap { segment in
+            try String(contentsOfFile: directory + "/" + segment, encoding: .utf8).split(separator: "\n").compactMap {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
     }
 
     /// Starts nexd in `workspace` and returns it with its port (read from its log).

@@ -72,9 +72,11 @@ extension DevelopmentPKI {
     }
 
     /// Writes `text` to a temporary file beside `path` with `mode`, then renames it over `path`, so a
-    /// reader (nexd reloading) sees the old file or the new one, never half of one.
+    /// reader (nexd reloading) sees the old file or the new one, never half of one; then syncs the
+    /// directory, so the rename itself survives a crash.
     static func writeAtomically(_ text: String, to path: String, mode: mode_t) throws {
-        let temporary = path + ".tmp-\(getpid())"
+        // Unique per call, not per process: two threads writing the same file must not share one.
+        let temporary = path + ".tmp-\(getpid())-\(UUID().uuidString.prefix(8))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else {
             throw DaemonError("cannot write \(temporary): \(String(cString: strerror(errno)))")
@@ -90,5 +92,18 @@ extension DevelopmentPKI {
             unlink(temporary)
             throw DaemonError("cannot write \(path): \(reason)")
         }
+        try syncDirectory(of: path)
+    }
+
+    /// fsyncs the directory holding `path`: a rename is durable only once its directory is.
+    private static func syncDirectory(of path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0, fsync(fd) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if fd >= 0 { close(fd) }
+            throw DaemonError("cannot sync the directory of \(path): \(reason)")
+        }
+        close(fd)
     }
 }

@@ -4,8 +4,8 @@ import NexCrypto
 extension DevelopmentPKI {
     /// Revokes node `nodeID`'s current certificate (`nodes/<id>.pem`): adds its serial number to the
     /// revocation list, keeping the entries already there, and re-signs the list with the next CRL
-    /// number, valid for `validityDays` days. The list is replaced atomically (mode 0644), so nexd
-    /// picks it up on its next reload.
+    /// number, valid for `validityDays` days. The list is replaced atomically (mode 0644) under
+    /// ``crlLockPath``, so concurrent revocations all land and nexd picks them up on its next reload.
     /// - Returns: The new entry.
     /// - Throws: ``DaemonError`` for an unknown node, a certificate already revoked, a certificate of
     ///   another CA or a missing CA key; ``CryptoError`` when a file cannot be read or signing fails.
@@ -16,16 +16,35 @@ extension DevelopmentPKI {
         guard certificate.isSigned(by: authority.certificate) else {
             throw DaemonError("\(nodeCertificatePath(nodeID)) was not issued by the CA in \(caCertificatePath); nothing to revoke here")
         }
-        let current = try loadRevocationListIfPresent()
-        let serial = certificate.serialNumberHex
-        if let current, current.isRevoked(serialNumberHex: serial) {
-            throw DaemonError("the certificate of \(nodeID) (serial \(serial)) is already revoked in \(crlPath); issue a new one with `nex pki issue \(nodeID)`")
-        }
         let entry = RevokedCertificate(certificate, revocationDate: Date())
-        let list = try signRevocationList(
-            revoked: (current?.revoked ?? []) + [entry], number: Self.nextNumber(after: current),
-            validityDays: validityDays, authority: authority)
-        try Self.writeAtomically(list.pemEncoded(), to: crlPath, mode: 0o644)
+        guard try appendToRevocationList(entry, validityDays: validityDays, authority: authority) else {
+            throw DaemonError("the certificate of \(nodeID) (serial \(entry.serialNumberHex)) is already revoked in \(crlPath); issue a new one with `nex pki issue \(nodeID)`")
+        }
+        return entry
+    }
+
+    /// Revokes the certificate with serial number `serialNumberHex`, whether or not its file is still
+    /// here (an old certificate replaced by ``issue(nodeID:algorithm:validityDays:)``, one handed out
+    /// and lost). The development CA keeps no register of what it issued, so any serial is accepted
+    /// except the CA's own.
+    /// - Parameter serialNumberHex: Hexadecimal, in any case, with or without `:` separators or `0x`.
+    /// - Returns: The new entry, with the serial in its canonical spelling.
+    /// - Throws: ``DaemonError`` for a serial that is not hexadecimal, the CA's serial, one already
+    ///   revoked or a missing CA key; ``CryptoError`` when a file cannot be read or signing fails.
+    @discardableResult
+    public func revoke(serialNumberHex: String, validityDays: Int = revocationListValidityDays) throws -> RevokedCertificate {
+        let entry = RevokedCertificate(serialNumberHex: serialNumberHex, revocationDate: Date())
+        let digits = entry.serialNumberHex.drop { $0 == "-" }
+        guard !serialNumberHex.isEmpty, digits.allSatisfy(\.isHexDigit) else {
+            throw DaemonError("\"\(serialNumberHex)\" is not a serial number: give it in hexadecimal as `nex pki list` shows it, e.g. 4f:1a or 4F1A")
+        }
+        let authority = try loadAuthority()
+        guard entry.serialNumberHex != authority.certificate.serialNumberHex else {
+            throw DaemonError("serial \(entry.serialNumberHex) is the CA's own certificate (\(caCertificatePath)); a CA cannot revoke itself: create a new PKI instead")
+        }
+        guard try appendToRevocationList(entry, validityDays: validityDays, authority: authority) else {
+            throw DaemonError("serial \(entry.serialNumberHex) is already revoked in \(crlPath)")
+        }
         return entry
     }
 
@@ -38,36 +57,14 @@ extension DevelopmentPKI {
     @discardableResult
     public func refreshCRL(validityDays: Int = revocationListValidityDays) throws -> CertificateRevocationList {
         let authority = try loadAuthority()
-        let current = try loadRevocationListIfPresent()
-        let list = try signRevocationList(
-            revoked: current?.revoked ?? [], number: Self.nextNumber(after: current), validityDays: validityDays,
-            authority: authority)
-        try Self.writeAtomically(list.pemEncoded(), to: crlPath, mode: 0o644)
-        return list
-    }
-
-    /// Issues node `nodeID` a new clientAuth certificate and key (the profile ``create(nodeIDs:algorithm:validityDays:)``
-    /// uses), replacing `nodes/<id>.pem` and `.key` if they exist. A revoked old certificate stays revoked.
-    /// - Returns: The new certificate.
-    /// - Throws: ``DaemonError`` for an invalid node id or a missing CA key; ``CryptoError`` when
-    ///   issuance fails.
-    @discardableResult
-    public func issue(nodeID: String, algorithm: SignatureAlgorithm = .ecdsaP256SHA256, validityDays: Int = 825) throws -> Certificate {
-        try Self.checkNodeID(nodeID)
-        let authority = try loadAuthority()
-        if !FileManager.default.fileExists(atPath: nodesDirectory) {
-            try FileManager.default.createDirectory(atPath: nodesDirectory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+        return try withRevocationListLock {
+            let current = try loadRevocationListIfPresent()
+            let list = try signRevocationList(
+                revoked: current?.revoked ?? [], number: Self.nextNumber(after: current), validityDays: validityDays,
+                authority: authority)
+            try Self.writeAtomically(list.pemEncoded(), to: crlPath, mode: 0o644)
+            return list
         }
-        let now = Date()
-        let (key, certificate) = try issueLeaf(
-            nodeID, usage: .clientAuth,
-            validity: now.addingTimeInterval(-3600)...now.addingTimeInterval(Double(validityDays) * 86_400),
-            algorithm: algorithm, authority: authority)
-        // Key first: a certificate next to a stale key would be unusable, the reverse only unused.
-        try Self.writeAtomically(key.pemEncoded(), to: nodeKeyPath(nodeID), mode: 0o600)
-        try Self.writeAtomically(certificate.pemEncoded(), to: nodeCertificatePath(nodeID), mode: 0o644)
-        return certificate
     }
 
     /// The node ids that have a certificate in `nodes/`, sorted.
@@ -96,11 +93,5 @@ extension DevelopmentPKI {
         guard !nodeID.isEmpty, !nodeID.contains("/"), !nodeID.hasPrefix("."), !nodeID.contains("\0") else {
             throw DaemonError("invalid node id \"\(nodeID)\": use the roster id, e.g. bcp.rw.rusumo")
         }
-    }
-
-    private static func nextNumber(after list: CertificateRevocationList?) -> UInt64 {
-        guard let list else { return 1 }
-        // A list without a number (made elsewhere) restarts at 1; the maximum stays put rather than wrap.
-        return (list.crlNumber ?? 0) == .max ? .max : (list.crlNumber ?? 0) + 1
     }
 }
