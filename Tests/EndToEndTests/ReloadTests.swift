@@ -150,4 +150,45 @@ struct ReloadTests {
         // Disconnect, then the stop record, then the final checkpoint.
         #expect(events.suffix(3) == ["disconnect", "stop", "checkpoint"])
     }
+
+    /// A reload that would drop the revocation list un-revokes every revoked node: refused.
+    @Test func aReloadThatDropsTheRevocationListIsRefused() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        var configuration = nexd.configuration
+        configuration.tls.revocationList = nil
+        guard case .refused(let reason) = nexd.daemon.reload(to: configuration) else { Issue.record("applied"); return }
+        #expect(reason.contains("tls.crl"))
+    }
+
+    /// Publishes read before a reload narrowed the publisher's rules are judged by the new rules.
+    @Test func publishesInFlightAreJudgedByTheRulesInForce() throws {
+        let nexd = try TestDaemon { configuration in
+            configuration.limits.publishRatePerNode = 1_000_000
+            configuration.limits.publishBurstPerNode = 1_000_000
+        }
+        defer { nexd.remove() }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let notices = try (0..<400).map { _ in try signedNotice(from: gs) }
+        for notice in notices { try publisher.send(.publish(envelope: notice.wireBytes)) }
+        var configuration = nexd.configuration
+        var roles = configuration.permissions.roles
+        roles["gs"] = ActionPermissions(publish: PermissionRules(allow: ["alert.>"]), subscribe: PermissionRules(allow: [">"]))
+        configuration.permissions = PermissionPolicy(roles: roles)
+        guard case .applied = nexd.daemon.reload(to: configuration) else { Issue.record("refused"); return }
+        var answers = 0
+        while answers < notices.count {
+            switch try publisher.nextFrame(timeout: .seconds(10)) {
+            case .ack, .nack: answers += 1
+            default: break
+            }
+        }
+        nexd.stop()
+        let records = try nexd.auditRecords()
+        let reload = try #require(records.first { $0.event == "reload" })
+        let late = records.filter {
+            $0.event == "publish" && $0.string("outcome") == "accepted" && ($0.sequence ?? 0) > (reload.sequence ?? 0)
+        }
+        #expect(late.count == 0, "notice.* publishes accepted after the reload denied them")
+    }
 }

@@ -59,6 +59,8 @@ final class DaemonSettings: Sendable {
         let revocationList = try loadRevocationList(configuration, trustRoots: trustRoots)
         if let running, let list = revocationList {
             try checkSuccession(of: list, after: running.revocationList, configuration)
+        } else if let running, running.revocationList != nil {
+            throw DaemonError("tls.crl is no longer set (\(configuration.sourcePath)), which would un-revoke every revoked certificate; set it, or restart nexd to run without revocation checks")
         }
         let tlsContext: TLSContext
         do {
@@ -99,7 +101,7 @@ final class DaemonSettings: Sendable {
     /// Why a session of `identity` may not go on under these settings (revoked certificate, off the
     /// roster, another role or country), or nil.
     func sessionEnd(for identity: NodeIdentity) -> SessionEnd? {
-        if isRevoked(identity.certificate) {
+        if !revokedSerials.isEmpty, revokedSerials.contains(identity.revocationSerial) {
             return SessionEnd(reason: "certificate-revoked", code: .permissionDenied,
                               detail: "the certificate of \(identity.id) (serial \(identity.certificate.serialNumberHex)) was revoked")
         }
@@ -120,6 +122,9 @@ final class DaemonSettings: Sendable {
         let path = configuration.tls.revocationList ?? "?"
         if let nextUpdate = list.nextUpdate, nextUpdate < Date() {
             throw DaemonError("the revocation list \(path) expired at \(nextUpdate) (\(configuration.sourcePath): tls.crl); re-sign it with `nex pki crl --refresh`")
+        }
+        if let old = running?.crlNumber, list.crlNumber == nil {
+            throw DaemonError("the revocation list \(path) has no CRL number while the running one is number \(old) (\(configuration.sourcePath): tls.crl); its order cannot be checked")
         }
         if let running, let old = running.crlNumber, let new = list.crlNumber, new < old {
             throw DaemonError("the revocation list \(path) is number \(new), older than the running number \(old) (\(configuration.sourcePath): tls.crl); an older list would un-revoke certificates")

@@ -43,7 +43,6 @@ extension NexDaemon {
         } catch {
             return refuseReload(error.message)
         }
-        _ = context.replaceSettings(settings)
         let oldIDs = Set(old.configuration.roster.entries.map { $0.id })
         let newIDs = Set(configuration.roster.entries.map { $0.id })
         var parts = ["generation \(settings.generation) from \(configuration.sourcePath)",
@@ -62,7 +61,13 @@ extension NexDaemon {
         // The broker switches at one point of its queue and records the reload there: no publish of
         // a session the new settings end is accepted after the reload record.
         let broker = context.broker
-        let verdicts = broker.queue.sync { broker.applyReload(settings, record: event) }
+        let context = self.context
+        let verdicts = broker.queue.sync {
+            // Swapped here, so a handshake that reads the new settings registers with a broker that
+            // already judges by them.
+            _ = context.replaceSettings(settings)
+            return broker.applyReload(settings, record: event)
+        }
         context.logger.notice("configuration reloaded", metadata: ["reload.summary": "\(summary)"])
         if let failure = context.audit.failure {
             context.logger.error("the reload is in force but could not be recorded: the audit log cannot be written", metadata: [

@@ -1,3 +1,4 @@
+import Foundation
 import NexCrypto
 import NexBroker
 import NexNotices
@@ -15,4 +16,17 @@ public struct NodeIdentity: Sendable {
     public var peer: String
     /// What the node may publish and subscribe to (its role's rules plus its own).
     public var permissions: NodePermissions
+    /// The certificate's serial number as revocation lists spell it (computed once: it is checked
+    /// on every publish).
+    public let revocationSerial: String
+
+    public init(id: String, role: NodeRole, country: String, certificate: Certificate, peer: String, permissions: NodePermissions) {
+        self.id = id
+        self.role = role
+        self.country = country
+        self.certificate = certificate
+        self.peer = peer
+        self.permissions = permissions
+        self.revocationSerial = RevokedCertificate(certificate, revocationDate: .distantPast).serialNumberHex
+    }
 }

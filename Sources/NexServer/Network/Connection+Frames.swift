@@ -221,7 +221,10 @@ extension Connection {
         // The suback leaves only once the broker has the subscription, so a publish that follows
         // the suback is routed to it.
         broker.queue.async {
-            _ = broker.subscribe(connectionID, subscriptionID: subscriptionID, filter: filter)
+            if let refusal = broker.subscribe(connectionID, subscriptionID: subscriptionID, filter: filter) {
+                self.queue.async { self.undoSubscription(subscriptionID, filter: filter, refusal) }
+                return
+            }
             self.send(.suback(SubscribeAck(subscriptionID: subscriptionID, extensions: [])))
         }
     }
@@ -263,6 +266,26 @@ extension Connection {
         if outcome == .refused {
             logger.info("subscribe refused", metadata: ["reason": "\(reason ?? "")", "filter": "\(LogSafe.text(filter ?? ""))"])
         }
+    }
+
+    /// The broker refused a subscription this connection had admitted (a reload changed the rules
+    /// in between): forget it, record why and answer with a SUBNACK instead of a SUBACK.
+    private func undoSubscription(_ subscriptionID: UInt32, filter: TopicFilter, _ refusal: WireError) {
+        guard subscriptions[subscriptionID] == filter else { return }
+        subscriptions[subscriptionID] = nil
+        if let identity { context.nodeSubscriptions.release(identity.id) }
+        guard state == .open else { return }
+        var event = AuditEvent(.unsubscribe, timeMillis: WallClock.nowMillis(), outcome: .refused)
+        event.connection = id
+        event.node = identity?.id
+        event.country = identity?.country
+        event.subscriptionID = subscriptionID
+        event.filter = filter.description
+        event.reason = refusal.code == .permissionDenied ? "permission-revoked" : refusal.code.name
+        event.detail = "refused by the rules in force: \(refusal.reason)"
+        context.audit.append([event])
+        enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: refusal.code, reason: refusal.reason)))
+        flush()
     }
 
     /// Fail closed: a subscription whose record could not be made durable is removed again (the

@@ -78,7 +78,10 @@ final class Broker: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         // A reload may have happened since the handshake read its settings: judge by the current
         // ones (the connection's own re-evaluation closes it).
-        if settings.sessionEnd(for: identity) != nil { return }
+        if settings.sessionEnd(for: identity) != nil {
+            connection.reevaluate(under: settings)   // it closes the session
+            return
+        }
         var current = identity
         current.permissions = settings.permissions[identity.id] ?? .denyAll
         connections[connection.id] = (connection, current)
@@ -90,11 +93,20 @@ final class Broker: @unchecked Sendable {
         subscriptions.removeAll(subscriber: connectionID)
     }
 
-    /// Adds a subscription; false when the connection already uses that id.
-    func subscribe(_ connectionID: UInt64, subscriptionID: UInt32, filter: TopicFilter) -> Bool {
+    /// Adds a subscription, judged again by the settings in force here (a reload may have come
+    /// between the connection's check and this point); nil when added, else why not.
+    func subscribe(_ connectionID: UInt64, subscriptionID: UInt32, filter: TopicFilter) -> WireError? {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard connections[connectionID] != nil else { return false }
-        return subscriptions.insert(filter, subscriber: connectionID, subscriptionID: subscriptionID)
+        guard let registered = connections[connectionID] else {
+            return WireError(.permissionDenied, "the session is not admitted (ended by a reload)")
+        }
+        if case .denied(let reason) = registered.identity.permissions.allowsSubscribe(to: filter) {
+            return WireError(.permissionDenied, "\(registered.identity.id) (\(registered.identity.role.rawValue)): \(reason)")
+        }
+        guard subscriptions.insert(filter, subscriber: connectionID, subscriptionID: subscriptionID) else {
+            return WireError(.duplicateSubscription, "subscription id \(subscriptionID) is already in use on this connection")
+        }
+        return nil
     }
 
     func unsubscribe(_ connectionID: UInt64, subscriptionID: UInt32) -> Bool {
@@ -131,6 +143,10 @@ final class Broker: @unchecked Sendable {
     func applyPermissions(_ connectionID: UInt64, identity: NodeIdentity) -> [(id: UInt32, filter: TopicFilter, reason: String)] {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let registered = connections[connectionID] else { return [] }
+        // The broker's own settings decide (a re-evaluation posted before a newer reload must
+        // not bring back older, looser rules).
+        var identity = identity
+        identity.permissions = settings.permissions[identity.id] ?? .denyAll
         connections[connectionID] = (registered.connection, identity)
         var withdrawn: [(id: UInt32, filter: TopicFilter, reason: String)] = []
         for (subscriptionID, filter) in subscriptions.subscriptions(of: connectionID).sorted(by: { $0.key < $1.key }) {
@@ -163,6 +179,11 @@ final class Broker: @unchecked Sendable {
         // still in the pipeline when the reload was recorded, is refused, never accepted after it.
         if let end = settings.sessionEnd(for: candidate.identity) {
             refuse(candidate, WireError(end.code, "\(end.reason): \(end.detail)"))
+            return
+        }
+        if let topic = candidate.topic, let permissions = settings.permissions[candidate.identity.id],
+           case .denied(let reason) = permissions.allowsPublish(to: topic) {
+            refuse(candidate, WireError(.permissionDenied, "\(candidate.identity.id) (\(candidate.identity.role.rawValue)): \(reason)"))
             return
         }
         let now = WallClock.nowMillis()
