@@ -285,6 +285,17 @@ struct ExecutableTests {
         #expect(unknown.standardError.contains("unknown kind \"mauve\""))
     }
 
+    /// nexd warns about a revocation list that expires within `tls.crlWarnDays` (default 7).
+    @Test func nexdWarnsWhenTheRevocationListExpiresSoon() throws {
+        let workspace = try Workspace()
+        #expect(try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path).status == 0)
+        let refresh = try ProcessRunner.run("nex", ["pki", "crl", "--refresh", "--days", "2"], in: workspace.path)
+        #expect(refresh.status == 0, "\(refresh.standardError)")
+        let (daemon, _) = try startDaemon(workspace)
+        #expect(daemon.errors().contains("the revocation list expires soon"), "\(daemon.errors())")
+        #expect(daemon.terminate() == 0)
+    }
+
     @Test func aSecondDaemonOnTheSameAuditDirectoryIsRefused() throws {
         let workspace = try Workspace()
         let (first, _) = try startDaemon(workspace)
