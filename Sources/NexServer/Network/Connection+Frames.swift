@@ -271,21 +271,30 @@ extension Connection {
     /// The broker refused a subscription this connection had admitted (a reload changed the rules
     /// in between): forget it, record why and answer with a SUBNACK instead of a SUBACK.
     private func undoSubscription(_ subscriptionID: UInt32, filter: TopicFilter, _ refusal: WireError) {
-        guard subscriptions[subscriptionID] == filter else { return }
+        guard state == .open, subscriptions[subscriptionID] == filter else { return }
+        withdrawSubscription(subscriptionID, filter: filter, code: refusal.code,
+                             reason: refusal.code == .permissionDenied ? "permission-revoked" : refusal.code.name,
+                             detail: "refused by the rules in force: \(refusal.reason)")
+        flush()
+    }
+
+    /// Forgets an active subscription the broker no longer routes: frees its per-node slot,
+    /// records an `unsubscribe` refused with `reason`, and tells the node with a SUBNACK (an
+    /// unasked SUBNACK for an active id means "withdrawn", docs/PROTOCOL.md). Connection queue.
+    func withdrawSubscription(_ subscriptionID: UInt32, filter: TopicFilter, code: WireErrorCode, reason: String, detail: String) {
         subscriptions[subscriptionID] = nil
         if let identity { context.nodeSubscriptions.release(identity.id) }
-        guard state == .open else { return }
         var event = AuditEvent(.unsubscribe, timeMillis: WallClock.nowMillis(), outcome: .refused)
         event.connection = id
         event.node = identity?.id
         event.country = identity?.country
         event.subscriptionID = subscriptionID
         event.filter = filter.description
-        event.reason = refusal.code == .permissionDenied ? "permission-revoked" : refusal.code.name
-        event.detail = "refused by the rules in force: \(refusal.reason)"
+        event.reason = reason
+        event.detail = detail
         context.audit.append([event])
-        enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: refusal.code, reason: refusal.reason)))
-        flush()
+        logger.notice("subscription withdrawn", metadata: ["sub.id": "\(subscriptionID)", "reason": "\(reason)"])
+        enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: code, reason: detail)))
     }
 
     /// Fail closed: a subscription whose record could not be made durable is removed again (the

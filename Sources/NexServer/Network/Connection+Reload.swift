@@ -48,22 +48,8 @@ extension Connection {
     private func withdrawSubscriptions(_ withdrawn: [(id: UInt32, filter: TopicFilter, reason: String)]) {
         for subscription in withdrawn {
             guard state == .open, subscriptions[subscription.id] == subscription.filter else { continue }
-            subscriptions[subscription.id] = nil
-            if let node = identity?.id { context.nodeSubscriptions.release(node) }
-            let detail = "withdrawn after a reload: \(subscription.reason)"
-            var event = AuditEvent(.unsubscribe, timeMillis: WallClock.nowMillis(), outcome: .refused)
-            event.connection = id
-            event.node = identity?.id
-            event.country = identity?.country
-            event.subscriptionID = subscription.id
-            event.filter = subscription.filter.description
-            event.reason = "permission-revoked"
-            event.detail = detail
-            context.audit.append([event])
-            logger.notice("subscription withdrawn after reload", metadata: [
-                "sub.id": "\(subscription.id)", "filter": "\(subscription.filter)",
-            ])
-            enqueue(.subnack(SubscribeNack(subscriptionID: subscription.id, code: .permissionDenied, reason: detail)))
+            withdrawSubscription(subscription.id, filter: subscription.filter, code: .permissionDenied,
+                                 reason: "permission-revoked", detail: "withdrawn after a reload: \(subscription.reason)")
         }
         flush()
     }
