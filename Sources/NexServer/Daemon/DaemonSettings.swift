@@ -101,7 +101,7 @@ final class DaemonSettings: Sendable {
     /// Why a session of `identity` may not go on under these settings (revoked certificate, off the
     /// roster, another role or country), or nil.
     func sessionEnd(for identity: NodeIdentity) -> SessionEnd? {
-        if !revokedSerials.isEmpty, revokedSerials.contains(identity.revocationSerial) {
+        if isRevoked(serial: identity.revocationSerial) {
             return SessionEnd(reason: "certificate-revoked", code: .permissionDenied,
                               detail: "the certificate of \(identity.id) (serial \(identity.certificate.serialNumberHex)) was revoked")
         }
@@ -134,7 +134,12 @@ final class DaemonSettings: Sendable {
     /// Whether `certificate` is on the revocation list. (Serials are unique per CA; nexd trusts
     /// the CA of `tls.ca`, whose list this is.)
     func isRevoked(_ certificate: Certificate) -> Bool {
-        !revokedSerials.isEmpty && revokedSerials.contains(RevokedCertificate(certificate, revocationDate: Date()).serialNumberHex)
+        isRevoked(serial: RevokedCertificate(certificate, revocationDate: Date()).serialNumberHex)
+    }
+
+    /// Whether a serial number, spelled as revocation lists spell it, is on the list.
+    private func isRevoked(serial: String) -> Bool {
+        !revokedSerials.isEmpty && revokedSerials.contains(serial)
     }
 }
 
