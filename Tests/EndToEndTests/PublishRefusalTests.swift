@@ -136,7 +136,7 @@ struct PublishRefusalTests {
         again.close()
         nexd.stop()
         let verification = try AuditVerifier.verify(directory: nexd.auditDirectory)
-        #expect(verification.isIntact, "\(String(describing: verification.problem))")
+        #expect(verification.foundNoProblem, "\(String(describing: verification.problem))")
         #expect(verification.verifiedSignatures == 1)
     }
 

@@ -254,7 +254,8 @@ struct ExecutableTests {
         let verify = try ProcessRunner.run("nex", ["audit", "verify", "--witness", "busia-witness.json"], in: workspace.path)
         #expect(verify.status == 0, "\(verify.standardOutput)")
         #expect(verify.standardOutput.contains("busia-witness.json"))
-        #expect(verify.standardOutput.contains("chain intact"))
+        #expect(verify.standardOutput.contains("\nINTACT: every record"))
+        #expect(verify.standardOutput.hasPrefix("anchor CA "))
         let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/var/audit").first { $0.hasPrefix("segment-") })
         let text = try String(contentsOfFile: workspace.path + "/var/audit/" + segment, encoding: .utf8)
         #expect(text.contains(#""event":"stop""#))
@@ -266,7 +267,7 @@ struct ExecutableTests {
         try Data(bytes).write(to: URL(fileURLWithPath: workspace.path + "/var/audit/" + segment))
         let tampered = try ProcessRunner.run("nex", ["audit", "verify"], in: workspace.path)
         #expect(tampered.status == 1)
-        #expect(tampered.standardOutput.hasPrefix("TAMPERED: record 2 "))
+        #expect(tampered.standardOutput.contains("\nTAMPERED: record 2 "))
     }
 
     @Test func noticeTemplatesAreValidAndChecksNameTheField() throws {

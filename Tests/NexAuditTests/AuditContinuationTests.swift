@@ -74,7 +74,7 @@ import Testing
         #expect(listed == ids)
         #expect(Set(listed).count == ids.count)
         let verification = try AuditVerifier.verify(directory: temp.path)
-        #expect(verification.isIntact)
+        #expect(verification.foundNoProblem)
         #expect(verification.recordCount == 6)
     }
 
