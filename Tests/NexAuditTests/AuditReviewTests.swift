@@ -43,6 +43,20 @@ import Testing
         #expect(try query(fixture, { $0.since = since; $0.until = since + 60_000; $0.events = ["publish"] }).map { $0.string("msg") } == [fixture.messageIDs[1]])
     }
 
+    /// `--received-by`: the routes that delivered to the node and its own receipts, nothing else.
+    @Test func receivedByListsDeliveringRoutesAndTheNodesReceipts() throws {
+        let fixture = try NoticeLogFixture()
+        defer { fixture.temp.remove() }
+        let rusumo = try query(fixture, { $0.receivedBy = "bcp.rw.rusumo" })
+        #expect(rusumo.map { $0.event ?? "" } == Array(repeating: ["route", "receipt"], count: 3).flatMap { $0 })
+        #expect(rusumo.filter { $0.event == "receipt" }.flatMap { $0.strings("received") } == fixture.messageIDs)
+        // Kigali was delivered to but never confirmed; Dodoma was withheld from; Lyon only published.
+        #expect(try query(fixture, { $0.receivedBy = "ncb.rw.kigali" }).map { $0.event ?? "" } == ["route", "route", "route"])
+        #expect(try query(fixture, { $0.receivedBy = "ncb.tz.dodoma" }).isEmpty)
+        #expect(try query(fixture, { $0.receivedBy = "gs.fr.lyon" }).isEmpty)
+        #expect(try AuditQuery.nodesNamed(directory: fixture.directory) == ["gs.fr.lyon", "bcp.rw.rusumo", "ncb.rw.kigali", "ncb.tz.dodoma", "ncb.ke.nairobi"])
+    }
+
     @Test func traceShowsTheChainOfCustody() throws {
         let fixture = try NoticeLogFixture()
         defer { fixture.temp.remove() }
