@@ -160,9 +160,6 @@ class Source:
         self.publishes = [r for r in self.records if r["event"] == "publish" and r.get("outcome") == "accepted"]
         if not self.publishes:
             sys.exit("tamper_corpus: the log has no accepted publish")
-        if len(events) < 4 or events[-3] == "checkpoint":
-            sys.exit("tamper_corpus: the log needs records between its last periodic checkpoint and its stop "
-                     "(keep a subscriber connected while nexd stops)")
 
     def bodies(self):
         return [body_of(line) for line in self.lines]
@@ -267,8 +264,12 @@ def build(source, out):
          "record %d's time set 1 s before its predecessor's (%s), the chain re-hashed from there on" % (back + 1, earlier),
          1, "record %d" % (back + 1), rechain(bodies[:back] + [with_time(bodies[back], earlier)] + bodies[back + 1:]))
 
-    case("crash-tail", "the final stop and its checkpoint removed, checkpoint.json deleted (as after a crash)",
-         4, "record %d" % (sealed_after_crash + 1), crashed, checkpoint_json=False)
+    if sealed_after_crash < len(crashed):
+        case("crash-tail", "the final stop and its checkpoint removed, checkpoint.json deleted (as after a crash)",
+             4, "record %d" % (sealed_after_crash + 1), crashed, checkpoint_json=False)
+    else:  # a periodic checkpoint right before the stop still seals everything left
+        case("crash-tail", "the final stop and its checkpoint removed, checkpoint.json deleted (as after a crash); "
+             "the checkpoint before the stop still seals every record left", 0, None, crashed, checkpoint_json=False)
 
     case("truncated", "the final stop and its checkpoint removed, checkpoint.json kept: a truncation at a "
          "record boundary that the witness catches", 1, "witness checkpoint.json", crashed)
@@ -277,10 +278,12 @@ def build(source, out):
     case("torn-tail", "half of a copy of the final record appended without a line end", 3,
          "record %d" % (count + 1), lines, torn=torn)
 
-    victim = sealed_after_crash  # 0-based index of the first record after the last remaining checkpoint
+    # The first record after the last remaining checkpoint (0-based), else the last one before it:
+    # the format check names the record itself, before any checkpoint could.
+    victim = sealed_after_crash if sealed_after_crash < len(crashed) else len(crashed) - 2
     future = bodies[victim] + b',"future":1'
     case("unknown-member",
-         "crash-tail, then a member \"future\":1 added to record %d (after the last checkpoint), chain re-hashed"
+         "crash-tail, then a member \"future\":1 added to record %d (the first unsealed one), chain re-hashed"
          % (victim + 1), 2, "record %d" % (victim + 1),
          rechain(bodies[:victim] + [future] + bodies[victim + 1:-2]), checkpoint_json=False)
 
