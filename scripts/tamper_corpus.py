@@ -5,9 +5,9 @@
 
 SOURCE_AUDIT_DIR is a clean-stopped log (it ends with `stop` and its checkpoint) with at least one
 accepted publish. Each case is written to OUT_DIR/<name>/ (a copy of the audit directory, changed),
-and OUT_DIR/cases.json lists them: name, description, expected exit status of a verifier that
-implements docs/AUDIT.md §Verification, and the record or witness its verdict line must name
-("record N", "witness LABEL", or null).
+and OUT_DIR/cases.json lists them: `name`, `description`, `expectedStatus` (the exit status of a
+verifier that implements docs/AUDIT.md §Verification) and `expectedNamed` (the first
+`record N` or `witness LABEL` in its verdict line, or null).
 
 The script never reads a private key: a forged notice is signed with a key it makes up, and a
 forged checkpoint carries junk for a signature. Re-chaining a changed log (new `seq`, `prev`,
@@ -197,7 +197,7 @@ def build(source, out):
 
     def case(name, description, status, named, *args, **kwargs):
         write_case(out, name, source, *args, **kwargs)
-        cases.append({"name": name, "description": description, "expected_status": status, "expected_named": named})
+        cases.append({"name": name, "description": description, "expectedStatus": status, "expectedNamed": named})
 
     checkpoints = [r["seq"] for r in records if r["event"] == "checkpoint"]
     crashed = lines[:-2]  # the final stop and its checkpoint gone: a crash-like tail

@@ -225,14 +225,15 @@ def load_anchors(option, paths):
 def check_audit_certificate(cert, path, cas):
     why = None
     if issuing_ca(cert, cas) is None:
-        why = "is not issued by a given CA (--ca)"
+        why = "is not issued by a given CA: pass --ca with the CA that issued it"
     elif is_ca(cert):
-        why = "is a CA certificate"
+        why = "is a CA certificate: pass --audit-cert with the certificate of the key that signs checkpoints"
     elif not has_usage(cert, ExtendedKeyUsageOID.TIME_STAMPING):
-        why = "lacks the timeStamping extended key usage"
+        why = ("lacks the timeStamping extended key usage: pass --audit-cert with the certificate of the key that "
+               "signs checkpoints")
     if why:
-        raise Problem("", "audit certificate %s (%s) in %s %s; pass the audit certificate its CA issued"
-                      % (fingerprint(cert), subject(cert), path, why), "CANNOT VERIFY")
+        raise Problem("", "audit certificate %s (%s) in %s %s" % (fingerprint(cert), subject(cert), path, why),
+                      "CANNOT VERIFY")
 
 
 def read_witness(label, path, audit_certs):
@@ -461,9 +462,11 @@ def verify(args):
         a = walk.sealed_through + 1
         return EXIT_UNSEALED, ("UNSEALED: %d records (record %d to record %d) are after the last checkpoint; only a "
                                "later checkpoint or a witness can vouch for them" % (count - a + 1, a, count))
-    return EXIT_INTACT, ("INTACT: %d records in %d segments, all sealed; %d checkpoints, %d notice signatures and %d "
-                         "witnesses verified; tree root %s" % (count, len(segments), walk.checkpoints, walk.signatures,
-                                                                len(witnesses), walk.frontier.root().hex()))
+    # No "record N" or "witness X" in this line: tools take the first of those as what a verdict names.
+    return EXIT_INTACT, ("INTACT: %d records in %d segment(s), all sealed; %d checkpoint(s), %d notice signature(s) "
+                         "and %d witness(es) verified; tree root %s" % (count, len(segments), walk.checkpoints,
+                                                                        walk.signatures, len(witnesses),
+                                                                        walk.frontier.root().hex()))
 
 
 def main():
