@@ -15,7 +15,7 @@ verdict line. Exit status:
     3  TORN TAIL:     only the last line is incomplete (a crash while writing)
     4  UNSEALED:      everything verified, but the newest records are after the last checkpoint
 """
-import argparse, base64, binascii, calendar, hashlib, json, os, re, struct, sys
+import argparse, base64, binascii, calendar, datetime, hashlib, json, os, re, struct, sys
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -90,7 +90,9 @@ def parse_time(text):
     if not m:
         raise ValueError("time %r is not RFC 3339 UTC with milliseconds" % (text,))
     y, mo, d, h, mi, s, ms = map(int, m.groups())
-    if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and s < 60):
+    try:
+        datetime.datetime(y, mo, d, h, mi, s)  # rejects 2026-02-31 and 24:00, which timegm would roll over
+    except ValueError:
         raise ValueError("time %r is not a valid date" % text)
     return calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)) * 1000 + ms
 
