@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// The executables as a user runs them: --help and --version, config errors, the development PKI,
-/// a signal stopping nexd, the README walk-through (publish, subscribe, verify) and a short crash test.
+/// a signal stopping nexd, the README walk-through (publish, subscribe, verify), a short crash test and
+/// the tamper corpus through both audit verifiers (TamperCorpusTests.swift).
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct ExecutableTests {
     /// A scratch working directory holding a copy of the default config on an ephemeral port.
@@ -194,7 +195,7 @@ struct ExecutableTests {
     }
 
     /// Starts nexd in `workspace` and returns it with its port (read from its log).
-    private func startDaemon(_ workspace: Workspace) throws -> (ProcessRunner.Running, String) {
+    func startDaemon(_ workspace: Workspace) throws -> (ProcessRunner.Running, String) {
         let daemon = try ProcessRunner.start("nexd", [], in: workspace.path)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
