@@ -287,9 +287,15 @@ def build(source, out):
          % (victim + 1), 2, "record %d" % (victim + 1),
          rechain(bodies[:victim] + [future] + bodies[victim + 1:-2]), checkpoint_json=False)
 
-    start = bodies[0].replace(b'"event":"start"', b'"event":"start","format":3', 1)
+    if b'"format":2,' in bodies[0]:
+        start = bodies[0].replace(b'"format":2,', b'"format":3,', 1)
+    else:
+        start = bodies[0].replace(b'"event":"start"', b'"event":"start","format":3', 1)
     case("format-3", "the first start record claims \"format\":3, chain re-hashed", 2, "record 1",
          rechain([start] + bodies[1:]))
+    twice = bodies[0].replace(b'"event":"start"', b'"event":"start","event":"stop"', 1)
+    case("duplicate-member", "the first record names \"event\" twice (parsers disagree on which wins), chain "
+         "re-hashed", 1, "record 1", rechain([twice] + bodies[1:]))
 
     flip = count // 2
     flipped = bytearray(lines[flip])

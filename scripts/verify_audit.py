@@ -41,6 +41,14 @@ MEMBERS = frozenset(
 EXIT_INTACT, EXIT_TAMPERED, EXIT_CANNOT_VERIFY, EXIT_TORN_TAIL, EXIT_UNSEALED = 0, 1, 2, 3, 4
 
 
+def object_without_duplicates(pairs):
+    """A JSON object whose members are all distinct: parsers disagree on which duplicate wins."""
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate member %r" % next(k for k in keys if keys.count(k) > 1))
+    return dict(pairs)
+
+
 class Problem(Exception):
     """The first problem found: stops the walk. `verdict` is TAMPERED or CANNOT VERIFY."""
     def __init__(self, where, reason, verdict="TAMPERED"):
@@ -302,9 +310,9 @@ class Walk:
         if hashlib.sha256(line[:-SUFFIX_LEN] + b"}").hexdigest() != stored_hash:
             raise Problem(where, "record content does not match its hash: the record was altered")
         try:
-            record = json.loads(line)
-        except ValueError:
-            raise Problem(where, "record is not valid JSON")
+            record = json.loads(line, object_pairs_hook=object_without_duplicates)
+        except ValueError as error:
+            raise Problem(where, "record is not valid JSON (%s)" % error)
         if not isinstance(record, dict) or type(record.get("seq")) is not int or record["seq"] != seq:
             raise Problem(where, "sequence %r where %d was expected: records were removed, inserted or reordered"
                           % (record.get("seq") if isinstance(record, dict) else None, seq))

@@ -47,3 +47,43 @@ public enum AuditFormat {
         return nil
     }
 }
+
+extension AuditFormat {
+    /// Whether the JSON text `bytes` names some member twice in one object, given its parse
+    /// `members`: parsers disagree on which duplicate wins, so a record with one is malformed.
+    ///
+    /// Counts the member names in the text (a string followed by `:`) and compares with the
+    /// members of every object of the parse: a parser keeps one of each duplicate.
+    static func hasDuplicateMembers(_ bytes: ArraySlice<UInt8>, members: [String: Any]) -> Bool {
+        var names = 0
+        var index = bytes.startIndex
+        var inString = false
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if inString {
+                if byte == UInt8(ascii: "\\") {
+                    index += 1
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                    var next = index + 1
+                    while next < bytes.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[next]) { next += 1 }
+                    if next < bytes.endIndex, bytes[next] == UInt8(ascii: ":") { names += 1 }
+                }
+            } else if byte == UInt8(ascii: "\"") {
+                inString = true
+            }
+            index += 1
+        }
+        return names != memberCount(members)
+    }
+
+    private static func memberCount(_ value: Any) -> Int {
+        if let object = value as? [String: Any] {
+            return object.count + object.values.reduce(0) { $0 + memberCount($1) }
+        }
+        if let array = value as? [Any] {
+            return array.reduce(0) { $0 + memberCount($1) }
+        }
+        return 0
+    }
+}

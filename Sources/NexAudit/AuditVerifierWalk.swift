@@ -33,6 +33,7 @@ struct AuditVerifierWalk {
     private static let hexDigits = Array("0123456789abcdef".utf8)
     private static let prevKey = Array(#","prev":""#.utf8)
     private static let timeKey = Array(#","time":""#.utf8)
+    private static let reasonKey = Array(#""event":"checkpoint","reason":""#.utf8)
 
     init(options: AuditVerifier.Options) {
         self.options = options
@@ -174,6 +175,9 @@ struct AuditVerifierWalk {
         guard let record = AuditRecord(segment: line.segment, line: line.number, bytes: Array(bytes)) else {
             return problem(line, "record is not valid JSON")
         }
+        if AuditFormat.hasDuplicateMembers(bytes, members: record.members) {
+            return problem(line, "record is not valid JSON (a member appears twice)")
+        }
         if let unknown = AuditFormat.unknownContent(event: record.event, members: record.members) {
             return problem(line, unknown, kind: .unknownFormat)
         }
@@ -195,7 +199,10 @@ struct AuditVerifierWalk {
             return problem(line, "a record after the final checkpoint of a clean stop (record \(closed)) that does not begin a new start: records were appended after nexd stopped")
         }
         cleanStopCheckpoint = nil
-        if let event, event.elementsEqual("checkpoint".utf8), previousEvent?.elementsEqual("stop".utf8) ?? false {
+        // A crash seal after a `stop` (whose own checkpoint was torn) is no end of a clean run: the
+        // new run's `repair` may follow it.
+        if let event, event.elementsEqual("checkpoint".utf8), previousEvent?.elementsEqual("stop".utf8) ?? false,
+           !(LineScan.stringValue(after: Self.reasonKey, in: bytes, searchLimit: 160)?.elementsEqual(AuditFormat.sealedAfterCrashReason.utf8) ?? false) {
             cleanStopCheckpoint = expectedSequence
         }
         previousEvent = event.map { ArraySlice(Array($0)) }
