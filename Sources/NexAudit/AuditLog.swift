@@ -260,6 +260,18 @@ public final class AuditLog: @unchecked Sendable {
         directoryLock.release()
     }
 
+    /// Tests: stops as a crash would — no checkpoint, nothing more written — and releases the
+    /// directory lock so that a "next nexd" can open the log.
+    func simulateCrash() {
+        flush()
+        pending.withLock { $0.closed = true }
+        queue.sync {
+            timer?.cancel()
+            timer = nil
+        }
+        directoryLock.release()
+    }
+
     /// The write or fsync failure the log has failed closed on, or `nil` while it is writable
     /// (cleared once the repair is recorded). Safe from any queue.
     public var failure: AuditError? {
