@@ -156,8 +156,9 @@ public final class AuditLog: @unchecked Sendable {
         fileDescriptor = fd
         self.segmentName = segmentName
         segmentBytes = Int(lseek(fd, 0, SEEK_END))
-        if configuration.checkpointSigner != nil, resumed.recordsSinceCheckpoint > 0 {
-            try sealAfterCrash(recordsSinceCheckpoint: resumed.recordsSinceCheckpoint)
+        if let signer = configuration.checkpointSigner, recovery.lastSequence > 0,
+           !Self.endsWithOwnCheckpoint(resumed, signer: signer) {
+            try sealAfterCrash()
         }
         if recovery.tornBytes > 0 || recovery.restoredLineEnds > 0 {
             var event = AuditEvent(.repair, timeMillis: nowMillis)

@@ -94,6 +94,11 @@ public struct AuditVerification: Sendable {
     /// (nexd restores the line end and keeps the record).
     public var tornTailIsCompleteRecord = false
 
+    /// The time of the last record walked (Unix milliseconds; `Int64.min` for none).
+    public var lastRecordTimeMillis: Int64 = .min
+    /// The tree the walk recomputed (its frontier), for nexd resuming after re-verification.
+    var frontier = MerkleFrontier()
+
     /// Records after the last checkpoint: protected by the chain only until the next checkpoint.
     public var recordsAfterLastCheckpoint: UInt64 {
         treeSize - (lastCheckpoint.map { $0.treeSize + 1 } ?? 0)

@@ -104,6 +104,8 @@ struct AuditVerifierWalk {
         result.recordCount += 1
         result.lastHash = SHA256Digest(hex: String(decoding: previousHashHex, as: UTF8.self)) ?? result.lastHash
         result.treeSize = frontier.size
+        result.frontier = frontier
+        result.lastRecordTimeMillis = previousTimeMillis
         checkWitnesses(line)
     }
 

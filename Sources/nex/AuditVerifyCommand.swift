@@ -98,7 +98,8 @@ enum VerdictText {
     static func line(_ verdict: AuditVerification.Verdict, result: AuditVerification, running: Bool) -> String {
         switch verdict {
         case .intact:
-            return "INTACT: every record (1…\(result.treeSize)) is verified and sealed by a checkpoint signed with a given audit key"
+            let seals = result.crashSeals.isEmpty ? "" : "; \(plural(result.crashSeals.count, "checkpoint")) sealed records after a crash (listed above): nexd re-verified them at its next start, no key vouched for them as they were written"
+            return "INTACT: every record (1…\(result.treeSize)) is verified and sealed by a checkpoint signed with a given audit key\(seals)"
         case .tampered(let problem):
             return "TAMPERED: \(problem)"
         case .cannotVerify(let reason):

@@ -9,7 +9,12 @@ import Testing
 struct AuditCommandTests {
     static let redID = "01a224b8-c25a-79cf-86f2-f846e69edac6"
     static let diffusionID = "01a224b8-c2c5-762c-a784-7e66fcb5a7fd"
-    static let start: Int64 = 1_795_910_340_000  // 2026-11-28T23:59:00Z
+    /// An hour ago: the log stamps no record earlier than the one before it, and its checkpoints
+    /// carry the real time, so the records the filters look for precede the first checkpoint.
+    static let start: Int64 = (Int64(Date().timeIntervalSince1970) - 3600) * 1000
+    /// The UTC day of ``start`` and a day after the log (`--since` dates).
+    static let startDay = String(Timestamp.format(millis: start).prefix(10))
+    static let laterDay = String(Timestamp.format(millis: start + 2 * 86_400_000).prefix(10))
     static let escape = "\u{1B}[2K\r\u{1B}]0;owned\u{07}\u{202E}\u{9B}"
 
     /// A workspace (the default config, so the roster) with a log at `var/audit`: a Red Notice
@@ -23,7 +28,7 @@ struct AuditCommandTests {
             CertificateProfile(subjectCommonName: "nexd-audit", validity: now.addingTimeInterval(-60)...now.addingTimeInterval(3600)), key: key)
         var configuration = AuditLog.Configuration(directory: workspace.path + "/var/audit")
         configuration.checkpointSigner = CheckpointSigner(key: key, certificate: certificate)
-        configuration.checkpointEveryRecords = 3
+        configuration.checkpointEveryRecords = 5
         try FileManager.default.createDirectory(atPath: configuration.directory, withIntermediateDirectories: true)
         let log = try AuditLog(configuration: configuration, nowMillis: start)
 
@@ -112,7 +117,7 @@ struct AuditCommandTests {
         let workspace = try Self.workspaceWithLog()
         let cases: [([String], Int)] = [
             (["--node", "bcp.ke.busia"], 3), (["--node", "bcp.xx.oldpost"], 1), (["--kind", "red"], 1),
-            (["--since", "2026-11-28", "--event", "publish"], 2), (["--since", "2026-11-29", "--event", "publish"], 0), (["--since", "3650d", "--event", "route"], 2),
+            (["--since", Self.startDay, "--event", "publish"], 2), (["--since", Self.laterDay, "--event", "publish"], 0), (["--since", "3650d", "--event", "route"], 2),
             (["--until", "30m", "--event", "receipt"], 1), (["--node", "bcp.ke.busia", "--config", "nope.yaml"], 3),
         ]
         for (arguments, atLeast) in cases {

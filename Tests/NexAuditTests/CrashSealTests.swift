@@ -73,4 +73,56 @@ import Testing
         }
         #expect(try AuditTestSupport.lines(in: temp.path).count == count)
     }
+
+    @Test func aForgedNoticeBehindACheckpointOfAnotherKeyIsStillReverified() throws {
+        let pki = try AuditVerdictTestPKI()
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        try crashedRun(pki, in: temp.path, tail: [AuditTestSupport.subscribeEvent(1)])
+        // A notice whose payload was changed after signing (its digest recomputed to match)…
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var forged = try AuditVerdictTestPKI.notice(from: "gs.fr.lyon", certificate: pki.node, key: pki.nodeKey, at: now)
+        var wire = try #require(forged[1].envelope)
+        wire[wire.count - 80] ^= 0x01
+        forged[1].envelope = wire
+        if let parsed = try? SignedEnvelope(parsing: wire) { forged[1].signedDigest = SHA256.hash(parsed.bytesToSign).hex }
+        try AuditVerdictTestPKI.appendChained(forged, to: temp.path)
+        // …then a checkpoint with the right root, signed by a key nexd does not know.
+        var frontier = MerkleFrontier()
+        for line in try AuditTestSupport.lines(in: temp.path) { frontier.append(leafHash: MerkleHash.leaf(Array(line.text.utf8)[...])) }
+        let other = try AuditTestSupport.signer()
+        let checkpoint = try other.sign(size: frontier.size, root: frontier.root, timeMillis: now + 1)
+        try Self.appendRaw(checkpoint.recordMembers(frontier: frontier), to: temp.path)
+        #expect {
+            _ = try pki.openLog(temp.path)
+        } throws: { error in
+            (error as? AuditError)?.message.contains("refusing to seal") == true
+        }
+    }
+
+    @Test func aRecordDatedInTheFutureIsNotSealed() throws {
+        let pki = try AuditVerdictTestPKI()
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        try crashedRun(pki, in: temp.path, tail: [AuditTestSupport.subscribeEvent(1)])
+        let future = AuditEvent(.connect, timeMillis: Int64(Date().timeIntervalSince1970 * 1000) + 86_400_000, outcome: .accepted)
+        try AuditVerdictTestPKI.appendChained([future], to: temp.path)
+        #expect {
+            _ = try pki.openLog(temp.path)
+        } throws: { error in
+            (error as? AuditError)?.message.contains("later than now") == true
+        }
+    }
+
+    /// Appends one record with these members after the last one, chained (no key needed).
+    static func appendRaw(_ members: [UInt8], to directory: String) throws {
+        let lines = try AuditTestSupport.lines(in: directory)
+        let last = try #require(lines.last)
+        let previous = try #require(SHA256Digest(hex: String(last.text.suffix(66).prefix(64))))
+        let framed = AuditLine.make(sequence: UInt64(lines.count + 1), members: members, previous: previous)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/" + last.segment))
+        handle.seekToEndOfFile()
+        handle.write(Data(framed.line))
+        try handle.close()
+    }
 }
