@@ -47,10 +47,12 @@ extension AuditLog {
             throw AuditError(.corrupt, "refusing to seal the records a crashed nexd left: the last record is dated \(Timestamp.format(millis: verification.lastRecordTimeMillis)), later than now (\(Timestamp.format(millis: now))); check the clock, run `nex audit verify` and investigate before starting nexd")
         }
         tree = verification.frontier
-        let detail = "covers records \(sealed + 1)…\(lastSequence) written before a crash (no clean stop); re-verified by nexd at start-up"
+        // Before the enqueue: from then on the writer queue moves lastSequence on.
+        let last = lastSequence
+        sealedAfterCrash = (sealed + 1, last)
+        let detail = "covers records \(sealed + 1)…\(last) written before a crash (no clean stop); re-verified by nexd at start-up"
         enqueue(PendingEntry(members: [], isCheckpoint: true,
                              checkpointNote: (AuditFormat.sealedAfterCrashReason, detail)))
-        sealedAfterCrash = (sealed + 1, lastSequence)
     }
 
     private func verify(_ options: AuditVerifier.Options) throws(AuditError) -> AuditVerification {
