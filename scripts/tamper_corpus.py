@@ -409,7 +409,8 @@ def non_canonical_cases(case, source, out, sealed_after_crash):
                 if records[i]["event"] not in ("checkpoint", "start", "certificate")]
     if unsealed:
         victim = unsealed[0]
-        spaced = bodies[victim].replace(b',"', b', "', 1)  # a space between two members
+        head = re.match(rb'"time":"[^"]*","event":"[^"]*"', bodies[victim]).end()
+        spaced = bodies[victim][:head] + bodies[victim][head:].replace(b',"', b', "', 1)  # a space after the head
         tail = rechain(bodies[:victim] + [spaced] + bodies[victim + 1:-2])
         case("noncanonical-unsealed", "crash-tail, then a space put into record %d (%s, unsealed), chain re-hashed"
              % (victim + 1, records[victim]["event"]), 1, "record %d" % (victim + 1), tail, checkpoint_json=False)
