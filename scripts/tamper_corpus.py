@@ -5,9 +5,10 @@
 
 SOURCE_AUDIT_DIR is a clean-stopped log (it ends with `stop` and its checkpoint) with at least one
 accepted publish. Each case is written to OUT_DIR/<name>/ (a copy of the audit directory, changed),
-and OUT_DIR/cases.json lists them: `name`, `description`, `expectedStatus` (the exit status of a
-verifier that implements docs/AUDIT.md §Verification) and `expectedNamed` (the first
-`record N` or `witness LABEL` in its verdict line, or null).
+and OUT_DIR/cases.json lists them: `name`, `description`, `arguments` (extra verifier options, e.g.
+`--no-signatures`), `expectedStatus` (the exit status of a verifier that implements docs/AUDIT.md
+§Verification) and `expectedNamed` (the first `record N`, `witness LABEL` or `file NAME` in its
+verdict line, or null).
 
 The script never reads a private key: a forged notice is signed with a key it makes up, and a
 forged checkpoint carries junk for a signature. Re-chaining a changed log (new `seq`, `prev`,
@@ -165,7 +166,7 @@ class Source:
         return [body_of(line) for line in self.lines]
 
 
-def write_case(out, name, source, lines, segment_of=None, checkpoint_json=True, torn=b""):
+def write_case(out, name, source, lines, segment_of=None, checkpoint_json=True, torn=b"", segment_names=None):
     """Copies the source directory to OUT/name and replaces its segments with `lines`, grouped as
     in the source (records past the source's end join the last segment), each segment named after
     its first sequence."""
@@ -184,7 +185,8 @@ def write_case(out, name, source, lines, segment_of=None, checkpoint_json=True, 
         groups.setdefault(segment, (seq, []))[1].append(line)
     last = max(groups)
     for segment, (first, group) in sorted(groups.items()):
-        with open(os.path.join(target, "segment-%012d.jsonl" % first), "wb") as f:
+        file_name = (segment_names or {}).get(first, "segment-%012d.jsonl" % first)
+        with open(os.path.join(target, file_name), "wb") as f:
             f.write(b"\n".join(group) + b"\n" + (torn if segment == last else b""))
     os.chmod(target, 0o700)
     return target
@@ -195,9 +197,10 @@ def build(source, out):
     count = len(lines)
     cases = []
 
-    def case(name, description, status, named, *args, **kwargs):
+    def case(name, description, status, named, *args, arguments=(), **kwargs):
         write_case(out, name, source, *args, **kwargs)
-        cases.append({"name": name, "description": description, "expectedStatus": status, "expectedNamed": named})
+        cases.append({"name": name, "description": description, "arguments": list(arguments),
+                      "expectedStatus": status, "expectedNamed": named})
 
     checkpoints = [r["seq"] for r in records if r["event"] == "checkpoint"]
     crashed = lines[:-2]  # the final stop and its checkpoint gone: a crash-like tail
@@ -319,7 +322,137 @@ def build(source, out):
          "crash-tail, then a checkpoint record with the right size, root and frontier and the real audit "
          "certificate's fingerprint, but a junk signature", 1, "record %d" % (len(crashed) + 1),
          rechain(bodies[:-2] + [checkpoint]), checkpoint_json=False)
+    non_canonical_cases(case, source, out, sealed_after_crash)
     return cases
+
+
+def rewrite_witness(out, name, edit):
+    """Replaces OUT/name/checkpoint.json's text with edit(text)."""
+    path = os.path.join(out, name, "checkpoint.json")
+    with open(path, "rb") as f:
+        text = f.read()
+    os.remove(path)
+    with open(path, "wb") as f:
+        f.write(edit(text))
+
+
+def non_canonical_cases(case, source, out, sealed_after_crash):
+    """docs/AUDIT.md §Canonical form: the same content in other bytes than nexd's writer makes, and
+    the other places where the verifiers once read different values (review findings H2, M1-M7)."""
+    lines, records, bodies = source.lines, source.records, source.bodies()
+    count = len(lines)
+    final, final_body = count, bodies[-1]
+    crashed = lines[:-2]
+
+    def final_checkpoint(name, description, status, edit, **kwargs):
+        changed = edit(final_body)
+        assert changed != final_body, name
+        case(name, "the final checkpoint record (record %d) %s, its hash recomputed" % (final, description), status,
+             "record %d" % final if status else None, lines[:-1] + [make_line(final, changed, lines[-2][-66:-2].decode())],
+             **kwargs)
+
+    note = b',"reason":"sealed-after-crash","detail":"covers records 1\xe2\x80\xa6%d written before a crash; attacker text"' % (count - 1)
+    final_checkpoint("checkpoint-note-added", "given a reason and detail (canonical, but not signed): it no longer "
+                     "vouches for itself", 4, lambda b: b.replace(b'"event":"checkpoint"', b'"event":"checkpoint"' + note, 1))
+    final_checkpoint("checkpoint-note-added-speed", "given a reason and detail, verified with --no-signatures", 4,
+                     lambda b: b.replace(b'"event":"checkpoint"', b'"event":"checkpoint"' + note, 1),
+                     arguments=["--no-signatures"])
+    final_checkpoint("checkpoint-extra-member", 'given "node":"gs.fr.lyon" (no member of a checkpoint record)', 1,
+                     lambda b: b.replace(b'"event":"checkpoint"', b'"event":"checkpoint","node":"gs.fr.lyon"', 1))
+    final_checkpoint("checkpoint-whitespace", "given a space after a colon", 1,
+                     lambda b: b.replace(b'"size":', b'"size": ', 1))
+    final_checkpoint("checkpoint-escaped-name", r'with its "event" member named "\u0065vent"', 1,
+                     lambda b: b.replace(b'"event":', b'"\\u0065vent":', 1))
+    final_checkpoint("checkpoint-escaped-value", r'with the first character of "signature" written as a \u escape', 1,
+                     lambda b: re.sub(rb'"signature":"([A-Za-z0-9+/=])', lambda m: b'"signature":"\\u%04x' % m.group(1)[0], b, count=1))
+    final_checkpoint("checkpoint-size-float", 'with "size":%d.0' % (count - 1), 1,
+                     lambda b: b.replace(b'"size":%d,' % (count - 1), b'"size":%d.0,' % (count - 1), 1))
+    final_checkpoint("checkpoint-root-uppercase", 'with its "root" in uppercase hex (the same bytes)', 1,
+                     lambda b: re.sub(rb'"root":"([0-9a-f]{64})"', lambda m: b'"root":"%s"' % m.group(1).upper(), b, count=1))
+    final_checkpoint("checkpoint-time-no-fraction", "with its time written without milliseconds (the same instant "
+                     "when they are .000)", 1, lambda b: re.sub(rb'"time":"([^"]{19})\.[0-9]{3}Z"', rb'"time":"\1Z"', b, count=1))
+
+    # M1: times only the writer's form, with a real date.
+    for name, text in [("time-slashes", "2026/12/02 07:26:10.000Z"), ("time-leap-second", "2026-12-31T23:59:60.000Z"),
+                       ("time-february-30", "2026-02-30T00:00:00.000Z")]:
+        first = with_time(bodies[0], text)
+        case(name, "the first record's time set to %s, chain re-hashed" % text, 1, "record 1",
+             rechain([first] + bodies[1:]))
+
+    # M2: the head every record has, read at fixed places, must be what the parse says.
+    middle = next(i for i in range(count // 2, count) if records[i]["event"] not in ("checkpoint", "start", "certificate"))
+    escaped = bodies[middle].replace(b'"event":', b'"\\u0065vent":', 1)
+    case("event-escaped", r'record %d: its "event" member named "\u0065vent", chain re-hashed' % (middle + 1), 1,
+         "record %d" % (middle + 1), rechain(bodies[:middle] + [escaped] + bodies[middle + 1:]))
+    moved = b'{"prev":"%s","seq":1,%s}' % (b"0" * 64, bodies[0])
+    moved = moved[:-1] + b',"hash":"%s"}' % hashlib.sha256(moved).hexdigest().encode()
+    case("prev-moved", 'record 1 with "prev" moved to the front (the hash recomputed over it), the rest as it was', 1,
+         "record 1", [moved] + lines[1:])
+
+    # M3: format is a plain integer 1…2 (3 and up: a newer verifier is needed; format-3 above).
+    for name, value in [("format-float", b"2.0"), ("format-true", b"true"), ("format-null", b"null"), ("format-zero", b"0"),
+                        ("format-negative", b"-1"), ("format-nan", b"NaN"), ("format-huge", b"1e400")]:
+        if b'"format":2,' not in bodies[0]:
+            break
+        start = bodies[0].replace(b'"format":2,', b'"format":%s,' % value, 1)
+        case(name, 'the first start record claims "format":%s, chain re-hashed' % value.decode(), 1, "record 1",
+             rechain([start] + bodies[1:]))
+    if b'"format":2,' in bodies[0]:
+        case("format-float-speed", 'format-float, verified with --no-signatures (start records are always parsed)', 1,
+             "record 1", rechain([bodies[0].replace(b'"format":2,', b'"format":2.0,', 1)] + bodies[1:]),
+             arguments=["--no-signatures"])
+        case("format-3-speed", 'the first start record claims "format":3, verified with --no-signatures', 2, "record 1",
+             rechain([bodies[0].replace(b'"format":2,', b'"format":3,', 1)] + bodies[1:]), arguments=["--no-signatures"])
+
+    # The split of --no-signatures: a non-canonical record it does not parse is invisible to it.
+    unsealed = [i for i in range(sealed_after_crash, len(crashed))
+                if records[i]["event"] not in ("checkpoint", "start", "certificate")]
+    if unsealed:
+        victim = unsealed[0]
+        head = re.match(rb'"time":"[^"]*","event":"[^"]*"', bodies[victim]).end()
+        spaced = bodies[victim][:head] + bodies[victim][head:].replace(b',"', b', "', 1)  # a space after the head
+        tail = rechain(bodies[:victim] + [spaced] + bodies[victim + 1:-2])
+        case("noncanonical-unsealed", "crash-tail, then a space put into record %d (%s, unsealed), chain re-hashed"
+             % (victim + 1, records[victim]["event"]), 1, "record %d" % (victim + 1), tail, checkpoint_json=False)
+        case("noncanonical-unsealed-speed", "noncanonical-unsealed, verified with --no-signatures: it parses only "
+             "start, certificate and checkpoint records, so it sees only the unsealed tail", 4,
+             "record %d" % (sealed_after_crash + 1), tail, checkpoint_json=False, arguments=["--no-signatures"])
+
+    # M4: checkpoint.json in exactly the form nexd writes, and any entry of that name counts.
+    for name, description, edit in [
+        ("witness-no-version", 'checkpoint.json without "version"', lambda t: t.replace(b'"version":1,', b"", 1)),
+        ("witness-size-float", 'checkpoint.json with "size":%d.9' % (count - 1),
+         lambda t: re.sub(rb'"size":([0-9]+)', rb'"size":\1.9', t, count=1)),
+        ("witness-spaces", "checkpoint.json with a space after each comma", lambda t: t.replace(b",", b", ")),
+        ("witness-two-line-ends", "checkpoint.json followed by a second line end", lambda t: t.rstrip(b"\n") + b"\n\n"),
+    ]:
+        case(name, description, 1, "witness checkpoint.json", lines)
+        rewrite_witness(out, name, edit)
+    case("witness-dangling-symlink", "checkpoint.json replaced by a symbolic link to a file that does not exist", 1,
+         "witness checkpoint.json", lines)
+    path = os.path.join(out, "witness-dangling-symlink", "checkpoint.json")
+    os.remove(path)
+    os.symlink("checkpoint-gone.json", path)
+
+    # M5: a file named like a segment must be exactly segment-<12+ ASCII digits>.jsonl of its number.
+    split = count // 2
+    segment_of = [0] * split + [1] * (count - split)
+    for name, file_name in [("segment-unpadded", "segment-%d.jsonl" % (split + 1)),
+                            ("segment-plus-sign", "segment-+%011d.jsonl" % (split + 1)),
+                            ("segment-arabic-digits", "segment-%s.jsonl" % "".join(
+                                chr(0x660 + int(d)) for d in "%012d" % (split + 1)))]:
+        case(name, "records %d… moved to a segment named %s" % (split + 1, file_name), 1, "file " + file_name,
+             lines, segment_of, segment_names={split + 1: file_name})
+
+    # M6: a complete, valid final record without its line end is checked and counted by both.
+    case("torn-complete-record", "the final record's line end removed", 3, "record %d" % count, lines[:-1],
+         torn=lines[-1])
+
+    # M7: deep nesting is invalid JSON to both verifiers, never a crash.
+    deep = bodies[0].replace(b'"event":"start"', b'"event":"start","detail":' + b"[" * 3000 + b"]" * 3000, 1)
+    deep = re.sub(rb',"detail":"(?:[^"\\]|\\.)*"', b"", deep, count=1)
+    case("deep-nesting", "the first record's detail replaced by 3000 nested lists, chain re-hashed", 1, "record 1",
+         rechain([deep] + bodies[1:]))
 
 
 def main():

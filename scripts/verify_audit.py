@@ -15,7 +15,7 @@ verdict line. Exit status:
     3  TORN TAIL:     only the last line is incomplete (a crash while writing)
     4  UNSEALED:      everything verified, but the newest records are after the last checkpoint
 """
-import argparse, base64, binascii, calendar, datetime, hashlib, json, os, re, struct, sys
+import argparse, base64, binascii, calendar, datetime, hashlib, json, os, re, stat, struct, sys, unicodedata
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -27,10 +27,33 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorit
 FORMAT_VERSION = 2
 CHECKPOINT_DOMAIN = b"NoticeExchange\x00v1\x00checkpoint"
 ENVELOPE_DOMAIN = b"NoticeExchange\x00v1\x00env"
-SEGMENT = re.compile(r"^segment-(\d{12,})\.jsonl$")
+SEGMENT = re.compile(r"segment-([0-9]{12,})\.jsonl")  # and exactly "segment-%012d.jsonl" % its number
 SUFFIX_LEN = 75  # ,"hash":"<64 hex>"}
-TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{3})Z")
+TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3})Z")
 HEX64 = re.compile(r"[0-9a-f]{64}")
+# The fixed head and tail of every record line in canonical form (docs/AUDIT.md §Canonical form).
+HEAD = re.compile(rb'\{"seq":(0|[1-9][0-9]*),"time":"(.{24})","event":"([a-z-]+)",', re.S)
+TAIL = re.compile(rb',"prev":"([0-9a-f]{64})","hash":"[^"]{64}"\}')
+LARGEST_INTEGER = 2 ** 53 - 1  # I-JSON (RFC 7493): every parser reads the same value
+DEEPEST_NESTING = 64
+ALWAYS_PARSED = frozenset(["start", "certificate", "checkpoint"])  # also with --no-signatures
+EVENT_ORDER = ("seq time event format outcome reason detail conn node role country peer cert msg topic kind sub "
+               "filter issuedAt digest ref recipients withheld restrictions received missed delivery count part "
+               "parts envelope certificate prev hash").split()
+CHECKPOINT_ORDER = "seq time event reason detail size root cert signature frontier prev hash".split()
+SHAPES = dict(
+    [(k, "integer") for k in "seq format conn sub ref delivery count part parts size".split()]
+    + [(k, "time") for k in ("time", "issuedAt")]
+    + [(k, "hex") for k in "cert digest root prev hash".split()]
+    + [(k, "base64") for k in "envelope certificate signature".split()]
+    + [("recipients", "recipients"), ("withheld", "withheld"), ("received", "strings"), ("missed", "strings"),
+       ("frontier", "hexes")])
+SHAPE_NAMES = {"integer": "a non-negative integer", "string": "a string", "time": "a time YYYY-MM-DDTHH:MM:SS.mmmZ",
+               "hex": "64 lowercase hex digits", "base64": "canonical base64",
+               "recipients": 'a list of {"node","conn","subs"}', "withheld": 'a list of {"node","conn","reason"}',
+               "strings": "a list of strings", "hexes": "a list of 64 lowercase hex digits"}
+WITNESS = re.compile(rb'\{"version":1,"size":(0|[1-9][0-9]*),"root":"([0-9a-f]{64})","time":"([^"]{24})",'
+                     rb'"cert":"([0-9a-f]{64})","signature":"([A-Za-z0-9+/=]*)"\}\n?')
 EVENTS = frozenset(
     "start stop repair connect disconnect certificate subscribe unsubscribe publish route receipt "
     "protocol-error reload checkpoint continuation".split())
@@ -42,11 +65,152 @@ EXIT_INTACT, EXIT_TAMPERED, EXIT_CANNOT_VERIFY, EXIT_TORN_TAIL, EXIT_UNSEALED = 
 
 
 def object_without_duplicates(pairs):
-    """A JSON object whose members are all distinct: parsers disagree on which duplicate wins."""
-    keys = [key for key, _ in pairs]
+    """A JSON object whose members are all distinct: parsers disagree on which duplicate wins.
+    Names count as equal when Unicode-canonically equivalent (Swift's String equality)."""
+    keys = [unicodedata.normalize("NFD", key) for key, _ in pairs]
     if len(set(keys)) != len(keys):
         raise ValueError("duplicate member %r" % next(k for k in keys if keys.count(k) > 1))
     return dict(pairs)
+
+
+def no_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def nesting_depth(data):
+    """The depth of [ / { nesting outside strings."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def parse_record(line):
+    """The record's members, in order; ValueError when it is not valid JSON (or too deep for us)."""
+    if nesting_depth(line) > DEEPEST_NESTING:
+        raise ValueError("nested deeper than %d" % DEEPEST_NESTING)
+    try:
+        return json.loads(line, object_pairs_hook=object_without_duplicates, parse_constant=no_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply")
+
+
+# --- Canonical form (docs/AUDIT.md §Canonical form): the bytes nexd's writer makes ---------------
+
+def encode_string(text):
+    out = ['"']
+    for ch in text:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20:
+            out.append("\\u%04x" % ord(ch))
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out).encode("utf-8")  # a lone surrogate raises: not canonical
+
+
+def is_integer(value):
+    return type(value) is int and 0 <= value <= LARGEST_INTEGER
+
+
+def is_hex64(value):
+    return isinstance(value, str) and HEX64.fullmatch(value) is not None
+
+
+def is_canonical_base64(value):
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9+/=]*", value):
+        return False
+    try:
+        return base64.b64encode(base64.b64decode(value, validate=True)).decode() == value
+    except (ValueError, binascii.Error):
+        return False
+
+
+def encode_value(value, shape):
+    """The writer's bytes for a member of this shape, or None when the value is not of it."""
+    if shape == "integer":
+        return str(value).encode() if is_integer(value) else None
+    if shape in ("string", "time", "hex", "base64"):
+        if not isinstance(value, str):
+            return None
+        if (shape == "time" and not is_canonical_time(value)) or (shape == "hex" and not is_hex64(value)) \
+                or (shape == "base64" and not is_canonical_base64(value)):
+            return None
+        return encode_string(value)
+    if not isinstance(value, list):
+        return None
+    items = []
+    for item in value:
+        if shape in ("strings", "hexes"):
+            if not isinstance(item, str) or (shape == "hexes" and not is_hex64(item)):
+                return None
+            items.append(encode_string(item))
+            continue
+        last = "subs" if shape == "recipients" else "reason"
+        if not isinstance(item, dict) or sorted(item) != sorted(["node", "conn", last]):
+            return None
+        if not isinstance(item["node"], str) or not is_integer(item["conn"]):
+            return None
+        if shape == "recipients":
+            subs = item["subs"]
+            if not isinstance(subs, list) or not all(is_integer(sub) for sub in subs):
+                return None
+            tail = b"[" + b",".join(str(sub).encode() for sub in subs) + b"]"
+        else:
+            if not isinstance(item["reason"], str):
+                return None
+            tail = encode_string(item["reason"])
+        items.append(b'{"node":' + encode_string(item["node"]) + b',"conn":' + str(item["conn"]).encode()
+                     + b',"' + last.encode() + b'":' + tail + b"}")
+    return b"[" + b",".join(items) + b"]"
+
+
+def canonical_form_problem(line, record):
+    """Why `line` is not the writer's encoding of its parse `record`, or None."""
+    checkpoint = record.get("event") == "checkpoint"
+    order = CHECKPOINT_ORDER if checkpoint else EVENT_ORDER
+    for key in sorted(record):
+        if key not in order:
+            return 'member "%s" does not belong in %s record' % (key, "a checkpoint" if checkpoint else "this")
+    parts = []
+    for key in order:
+        if key not in record:
+            continue
+        try:
+            encoded = encode_value(record[key], SHAPES.get(key, "string"))
+        except UnicodeEncodeError:
+            encoded = None
+        if encoded is None:
+            return 'member "%s" is not %s' % (key, SHAPE_NAMES[SHAPES.get(key, "string")])
+        parts.append(encode_string(key) + b":" + encoded)
+    out = b"{" + b",".join(parts) + b"}"
+    if out != line:
+        same = next((i for i, (a, b) in enumerate(zip(out, line)) if a != b), min(len(out), len(line)))
+        return "byte %d differs from the writer's encoding of the same members" % (same + 1)
+    return None
 
 
 class Problem(Exception):
@@ -93,16 +257,25 @@ class Frontier:
 # --- Times, signatures, certificates -----------------------------------------------------------
 
 def parse_time(text):
-    """RFC 3339 UTC with milliseconds -> Unix milliseconds; ValueError otherwise."""
+    """Exactly YYYY-MM-DDTHH:MM:SS.mmmZ (ASCII digits, a real date, seconds 00-59) -> Unix
+    milliseconds; ValueError otherwise."""
     m = TIME.fullmatch(text) if isinstance(text, str) else None
     if not m:
-        raise ValueError("time %r is not RFC 3339 UTC with milliseconds" % (text,))
+        raise ValueError("time %r is not YYYY-MM-DDTHH:MM:SS.mmmZ" % (text,))
     y, mo, d, h, mi, s, ms = map(int, m.groups())
     try:
-        datetime.datetime(y, mo, d, h, mi, s)  # rejects 2026-02-31 and 24:00, which timegm would roll over
+        datetime.datetime(y, mo, d, h, mi, s)  # rejects 2026-02-31, 24:00 and second 60
     except ValueError:
         raise ValueError("time %r is not a valid date" % text)
     return calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)) * 1000 + ms
+
+
+def is_canonical_time(text):
+    try:
+        parse_time(text)
+        return True
+    except ValueError:
+        return False
 
 
 def cert_millis(cert, which):
@@ -247,17 +420,17 @@ def check_audit_certificate(cert, path, cas):
 
 
 def read_witness(label, path, audit_certs):
-    """A witness checkpoint (docs/AUDIT.md §Witnesses), parsed and its signature checked."""
+    """A witness checkpoint (docs/AUDIT.md §Witnesses): exactly the form nexd writes, optionally
+    followed by one line end; parsed and its signature checked."""
     where = "witness " + label
     try:
         with open(path, "rb") as f:
-            w = json.loads(f.read())
-        if not (isinstance(w, dict) and w.get("version") == 1 and type(w.get("size")) is int and w["size"] >= 0
-                and isinstance(w.get("root"), str) and HEX64.fullmatch(w["root"])
-                and isinstance(w.get("cert"), str) and isinstance(w.get("signature"), str)):
-            raise ValueError("not a version 1 checkpoint")
-        millis = parse_time(w.get("time"))
-        signature = base64.b64decode(w["signature"], validate=True)
+            m = WITNESS.fullmatch(f.read())
+        if not m or int(m.group(1)) > LARGEST_INTEGER or not is_canonical_base64(m.group(5).decode()):
+            raise ValueError("not in the form nexd writes")
+        w = {"size": int(m.group(1)), "root": m.group(2).decode(), "cert": m.group(4).decode()}
+        millis = parse_time(m.group(3).decode("utf-8"))
+        signature = base64.b64decode(m.group(5), validate=True)
     except (OSError, ValueError, binascii.Error):
         raise Problem(where, "cannot be parsed")
     cert = audit_certs.get(w["cert"])
@@ -279,7 +452,7 @@ class Walk:
         self.prev_time = self.last_checkpoint_time = None
         self.prev_event, self.clean_stop = None, None
         self.sealed_through = self.checkpoints = self.signatures = 0
-        self.torn = None
+        self.torn, self.torn_is_complete_record = None, False
 
     def run(self, directory, segments):
         for w in self.witnesses:
@@ -290,18 +463,28 @@ class Walk:
                 lines = f.read().split(b"\n")
             tail = lines.pop()  # b"" when the segment ends with a line end
             for number, line in enumerate(lines, 1):
-                self.visit(line, name, number, first if number == 1 else None)
+                self.accept(line, self.check(line, name, number, first if number == 1 else None))
             if tail:
-                where = "record %d (%s line %d)" % (self.frontier.size + 1, name, len(lines) + 1)
+                seq, number = self.frontier.size + 1, len(lines) + 1
                 if index != len(segments) - 1:
-                    raise Problem(where, "record has no line end in the middle of the log")
-                self.torn = "%s line %d (record %d)" % (name, len(lines) + 1, self.frontier.size + 1)
+                    raise Problem("record %d (%s line %d)" % (seq, name, number), "record has no line end in the middle of the log")
+                self.torn = "%s line %d (record %d)" % (name, number, seq)
+                # A complete, valid record that lost only its line end is checked and counted (nexd
+                # keeps it); anything else in the torn line is just a torn tail.
+                try:
+                    stored_hash = self.check(tail, name, number, first if number == 1 else None)
+                except Problem:
+                    stored_hash = None
+                if stored_hash is not None:
+                    self.accept(tail, stored_hash)
+                    self.torn_is_complete_record = True
         for w in self.witnesses:
             if w["size"] > self.frontier.size:
                 raise Problem("witness " + w["label"], "the log ends after record %d but this checkpoint covers %d "
                               "records: the log was truncated" % (self.frontier.size, w["size"]))
 
-    def visit(self, line, name, number, announced):
+    def check(self, line, name, number, announced):
+        """Checks one line (docs/AUDIT.md §The walk, in that order); returns its stored hash."""
         seq = self.frontier.size + 1
         where = "record %d (%s line %d)" % (seq, name, number)
         if len(line) <= SUFFIX_LEN + 2 or not line[-SUFFIX_LEN:].startswith(b',"hash":"') or not line.endswith(b'"}'):
@@ -309,25 +492,58 @@ class Walk:
         stored_hash = line[-66:-2].decode("ascii", "replace")
         if hashlib.sha256(line[:-SUFFIX_LEN] + b"}").hexdigest() != stored_hash:
             raise Problem(where, "record content does not match its hash: the record was altered")
-        try:
-            record = json.loads(line, object_pairs_hook=object_without_duplicates)
-        except ValueError as error:
-            raise Problem(where, "record is not valid JSON (%s)" % error)
-        if not isinstance(record, dict) or type(record.get("seq")) is not int or record["seq"] != seq:
-            raise Problem(where, "sequence %r where %d was expected: records were removed, inserted or reordered"
-                          % (record.get("seq") if isinstance(record, dict) else None, seq))
-        if record.get("prev") != self.prev_hash:
+        # The head and tail every record has, read at fixed places (also with --no-signatures).
+        head, tail = HEAD.match(line), TAIL.fullmatch(line, len(line) - SUFFIX_LEN - 74)
+        if not head:
+            raise Problem(where, "record is not in canonical form (its head is not "
+                          '{"seq":N,"time":"YYYY-MM-DDTHH:MM:SS.mmmZ","event":"<a-z and ->",)')
+        if int(head.group(1)) > LARGEST_INTEGER:
+            raise Problem(where, 'record is not in canonical form ("seq" is too large)')
+        if not is_canonical_time(head.group(2).decode("utf-8", "replace")):
+            raise Problem(where, 'record is not in canonical form ("time" is not YYYY-MM-DDTHH:MM:SS.mmmZ with a real date)')
+        if not tail or tail.start() < head.end() - 1:
+            raise Problem(where, 'record is not in canonical form (it does not end with "prev" and "hash")')
+        if int(head.group(1)) != seq:
+            raise Problem(where, "sequence %s where %d was expected: records were removed, inserted or reordered"
+                          % (head.group(1).decode(), seq))
+        if tail.group(1).decode() != self.prev_hash:
             raise Problem(where, "link to the previous record does not match its hash")
         if announced is not None and announced != seq:
             raise Problem(where, "segment name announces sequence %d: segments were renamed or removed" % announced)
+        event = head.group(3).decode()
+        if event not in EVENTS:
+            raise Problem(where, "event %s is not in format %d; a newer verifier is needed" % (json.dumps(event), FORMAT_VERSION), "CANNOT VERIFY")
+        record = None
+        if self.check_signatures or event in ALWAYS_PARSED:
+            try:
+                record = parse_record(line)
+            except ValueError as error:
+                raise Problem(where, "record is not valid JSON (%s)" % error)
+            if not isinstance(record, dict):
+                raise Problem(where, "record is not valid JSON (not an object)")
+            for member in sorted(record):
+                if member not in MEMBERS:
+                    raise Problem(where, "member %s is not in format %d; a newer verifier is needed" % (json.dumps(member), FORMAT_VERSION), "CANNOT VERIFY")
+            why = canonical_form_problem(line, record)
+            if why:
+                raise Problem(where, "record is not in canonical form (%s)" % why)
+            fmt = record.get("format")
+            if fmt is not None and fmt < 1:
+                raise Problem(where, 'member "format" is not a format number (1..%d)' % FORMAT_VERSION)
+            if fmt is not None and fmt > FORMAT_VERSION:
+                raise Problem(where, "format %d is newer than format %d; a newer verifier is needed" % (fmt, FORMAT_VERSION), "CANNOT VERIFY")
         try:
-            self.check_record(record, where, seq)
+            self.check_record(record, event, head.group(2).decode(), where, seq)
         except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as error:
             raise Problem(where, "record is malformed: %s" % error)
+        return stored_hash
+
+    def accept(self, line, stored_hash):
+        """Adds a checked line to the tree and checks the witnesses of that size."""
         self.frontier.append(line)
         self.prev_hash = stored_hash
         for w in self.witnesses:
-            if w["size"] == seq:
+            if w["size"] == self.frontier.size:
                 self.check_witness(w)
 
     def check_witness(self, w):
@@ -336,25 +552,13 @@ class Walk:
                           "among 1..%d was altered, replaced or removed after it was signed" % (w["size"], w["size"]))
         self.sealed_through = max(self.sealed_through, w["size"])
 
-    def check_record(self, record, where, seq):
-        event = record.get("event")
-        # Format: a newer writer's records are not guessed at.
-        fmt = record.get("format")
-        if fmt is not None and (type(fmt) is not int or fmt > FORMAT_VERSION):
-            raise Problem(where, "format %s is newer than format %d; a newer verifier is needed" % (json.dumps(fmt), FORMAT_VERSION), "CANNOT VERIFY")
-        if event not in EVENTS:
-            raise Problem(where, "event %s is not in format %d; a newer verifier is needed" % (json.dumps(event), FORMAT_VERSION), "CANNOT VERIFY")
-        for member in record:
-            if member not in MEMBERS:
-                raise Problem(where, "member %s is not in format %d; a newer verifier is needed" % (json.dumps(member), FORMAT_VERSION), "CANNOT VERIFY")
-        # Time order.
-        try:
-            millis = parse_time(record.get("time"))
-        except ValueError as error:
-            raise Problem(where, str(error))
+    def check_record(self, record, event, time, where, seq):
+        """Time order, the clean stop and event content; `record` is None for a record --no-signatures
+        does not parse. Only values the canonical-form checks vouch for are used."""
+        millis = parse_time(time)
         if self.prev_time is not None and millis < self.prev_time[0]:
-            raise Problem(where, "time %s is earlier than the previous record's %s" % (record["time"], self.prev_time[1]))
-        self.prev_time = (millis, record["time"])
+            raise Problem(where, "time %s is earlier than the previous record's %s" % (time, self.prev_time[1]))
+        self.prev_time = (millis, time)
         # Clean stop: after `stop` and its checkpoint, only a new `start` may follow.
         if self.clean_stop is not None and event != "start":
             raise Problem(where, "a record after the final checkpoint of a clean stop (record %d) that does not "
@@ -366,7 +570,7 @@ class Walk:
             self.check_checkpoint(record, where, seq, millis)
             if self.prev_event == "stop" and record.get("reason") != "sealed-after-crash":
                 self.clean_stop = seq
-        elif event == "publish" and record.get("outcome") == "accepted" and self.check_signatures:
+        elif event == "publish" and self.check_signatures and record.get("outcome") == "accepted":
             self.check_publish(record, where, millis)
         self.prev_event = event
 
@@ -430,7 +634,10 @@ class Walk:
             raise Problem(where, "checkpoint signed outside the audit certificate's validity")
         self.last_checkpoint_time = millis
         self.checkpoints += 1
-        self.sealed_through = seq  # it covers 1..seq-1, and is itself signed
+        # It covers 1..seq-1. It vouches for itself only without `reason`/`detail`, which are not
+        # signed (a crash seal): the next checkpoint seals such a one.
+        vouches_for_itself = "reason" not in record and "detail" not in record
+        self.sealed_through = max(self.sealed_through, seq if vouches_for_itself else seq - 1)
 
 
 def verify(args):
@@ -458,13 +665,26 @@ def verify(args):
 
     if not os.path.isdir(args.dir):
         raise Problem("", "%s is not a directory" % args.dir, "CANNOT VERIFY")
-    segments = sorted((int(m.group(1)), name) for name in os.listdir(args.dir) for m in [SEGMENT.match(name)] if m)
+    segments = []
+    for name in sorted(os.listdir(args.dir)):
+        if not name.startswith("segment-"):
+            continue
+        m = SEGMENT.fullmatch(name)
+        if not m or name != "segment-%012d.jsonl" % int(m.group(1)):
+            raise Problem("file " + name, "named like a segment but is not one (segment-<first sequence, 12 or more "
+                          "ASCII digits>.jsonl, as nexd names them): a file was added or renamed")
+        segments.append((int(m.group(1)), name))
+    segments.sort()
     if not segments:
         raise Problem("", "no segment files in %s: nothing to verify" % args.dir, "CANNOT VERIFY")
     walk = Walk(cas, audit_certs, witnesses, not args.no_signatures)
     walk.run(args.dir, segments)
 
     count = walk.frontier.size
+    if walk.torn and walk.torn_is_complete_record:
+        return EXIT_TORN_TAIL, ("TORN TAIL: %s is a complete record that lacks its line end (a crash while writing); "
+                                "nexd restores the line end at its next start; it and the %d records before it "
+                                "verified" % (walk.torn, count - 1))
     if walk.torn:
         return EXIT_TORN_TAIL, ("TORN TAIL: %s is incomplete (a crash while writing); nexd cuts it at its next start; "
                                 "the %d complete records before it verified" % (walk.torn, count))
@@ -473,6 +693,11 @@ def verify(args):
         return EXIT_UNSEALED, ("UNSEALED: %d records (record %d to record %d) are after the last checkpoint; only a "
                                "later checkpoint or a witness can vouch for them" % (count - a + 1, a, count))
     # No "record N" or "witness X" in this line: tools take the first of those as what a verdict names.
+    if args.no_signatures:
+        return EXIT_INTACT, ("INTACT: %d records in %d segment(s), all sealed; %d checkpoint(s) and %d witness(es) "
+                             "verified; notice signatures and originators were not re-verified (--no-signatures); "
+                             "tree root %s" % (count, len(segments), walk.checkpoints, len(witnesses),
+                                               walk.frontier.root().hex()))
     return EXIT_INTACT, ("INTACT: %d records in %d segment(s), all sealed; %d checkpoint(s), %d notice signature(s) "
                          "and %d witness(es) verified; tree root %s" % (count, len(segments), walk.checkpoints,
                                                                         walk.signatures, len(witnesses),

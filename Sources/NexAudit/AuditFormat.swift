@@ -1,3 +1,5 @@
+import Foundation
+
 /// What format version 2 of the audit log may contain (docs/AUDIT.md §Versioning).
 ///
 /// A verifier must fail loudly on what it does not know rather than pass it: a record with an
@@ -28,7 +30,8 @@ public enum AuditFormat {
     /// crashed run left after its last checkpoint.
     public static let sealedAfterCrashReason = "sealed-after-crash"
 
-    /// Why a record is not of this format, or `nil` when it is.
+    /// Why a record is not of this format, or `nil` when it is: an unknown event, or (given the
+    /// parse) an unknown top-level member. ``formatProblem(_:)`` checks the `format` member.
     static func unknownContent(event: String?, members: [String: Any]?) -> String? {
         guard let event else { return "record has no event" }
         guard events.contains(event) else {
@@ -38,11 +41,19 @@ public enum AuditFormat {
         if let unknown = members.keys.sorted().first(where: { !memberSet.contains($0) }) {
             return "member \"\(unknown)\" is not in audit format \(version); a newer verifier is needed"
         }
-        if let format = members["format"] {
-            guard let number = format as? Int, number >= 1 else { return "member \"format\" is not a format number" }
-            if number > version {
-                return "written in audit format \(number); this verifier knows format \(version): a newer verifier is needed"
-            }
+        return nil
+    }
+
+    /// What is wrong with a record's `format` member, after the canonical-form check (so it is a
+    /// plain non-negative integer if present): below 1 is tampering, above ``version`` a newer
+    /// format this verifier does not know.
+    static func formatProblem(_ members: [String: Any]) -> (reason: String, isUnknownFormat: Bool)? {
+        guard let format = members["format"] else { return nil }
+        guard let number = (format as? NSNumber)?.int64Value, number >= 1 else {
+            return ("member \"format\" is not a format number (1…\(version))", false)
+        }
+        if number > version {
+            return ("written in audit format \(number); this verifier knows format \(version): a newer verifier is needed", true)
         }
         return nil
     }

@@ -27,9 +27,12 @@ public struct AuditVerification: Sendable {
         /// Set when the problem was found through a witness checkpoint: names the witness.
         public var witness: String?
         public var kind: Kind = .tampered
+        /// Set when the problem is a file of the audit directory itself (a stray segment name).
+        public var file: String?
 
         public var description: String {
             if let witness { return "witness \(witness): \(reason)" }
+            if let file { return "file \(file): \(reason)" }
             return "record \(sequence) (\(segment) line \(line)): \(reason)"
         }
     }

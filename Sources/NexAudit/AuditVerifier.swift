@@ -53,11 +53,15 @@ public enum AuditVerifier {
     public static func verify(directory: String, options: Options) throws -> AuditVerification {
         var walk = AuditVerifierWalk(options: options)
         walk.result.anchorProblem = anchorProblem(options)
-        if options.usesCheckpointFile, FileManager.default.fileExists(atPath: directory + "/" + AuditCheckpointFile.name) {
+        // Witnesses in order — the given ones, then checkpoint.json — each parsed and its signature
+        // checked before the walk, as scripts/verify_audit.py does.
+        if !walk.checkWitnessSignatures() { return walk.result }
+        if options.usesCheckpointFile {
             let label = AuditCheckpointFile.name
             do {
                 if let latest = try AuditCheckpointFile.read(directory: directory) {
                     walk.witnesses.append(.init(label: label, checkpoint: latest))
+                    if !walk.checkWitnessSignatures() { return walk.result }
                 }
             } catch {
                 walk.result.problem = .init(segment: "", line: 0, sequence: 0, reason: "cannot be parsed: \(error.message)", witness: label)
@@ -65,9 +69,14 @@ public enum AuditVerifier {
             }
         }
         let reader = AuditReader(directory: directory)
-        let segments = try reader.segments()
+        let (segments, strays) = try AuditSegments.scan(in: directory)
         walk.result.segmentCount = segments.count
-        if !walk.checkWitnessSignatures() { return walk.result }
+        if let stray = strays.first {
+            walk.result.problem = .init(segment: stray, line: 0, sequence: 0, reason: AuditSegments.strayReason, file: stray)
+            return walk.result
+        }
+        walk.checkEmptyWitnesses()
+        if walk.result.problem != nil { return walk.result }
         var lastLocation = (segment: segments.last ?? "", line: 0)
         try reader.forEachLine(in: segments) { line in
             lastLocation = (line.segment, line.number)

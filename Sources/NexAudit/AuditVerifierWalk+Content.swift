@@ -74,6 +74,7 @@ extension AuditVerifierWalk {
 
     /// A checkpoint record covers every record before it: its root must be the recomputed one, and
     /// its signature must verify with a given audit certificate valid at the checkpoint's time.
+    /// It seals itself too only when it has no `reason` or `detail` (docs/AUDIT.md §Sealing).
     private mutating func checkCheckpoint(_ record: AuditRecord) -> String? {
         let checkpoint: SignedCheckpoint, stored: MerkleFrontier
         do { (checkpoint, stored) = try SignedCheckpoint.fromRecord(record) } catch {
@@ -108,7 +109,10 @@ extension AuditVerifierWalk {
         // the previous one by construction.
         result.lastCheckpoint = checkpoint
         result.checkpointCount += 1
-        if knowsSigner { result.sealedThrough = max(result.sealedThrough, expectedSequence) }
+        // Its `reason` and `detail` are not signed: a checkpoint carrying them (a crash seal) vouches
+        // for the records it covers, not for itself; the next checkpoint seals it.
+        let vouchesForItself = record.members["reason"] == nil && record.members["detail"] == nil
+        if knowsSigner { result.sealedThrough = max(result.sealedThrough, vouchesForItself ? expectedSequence : covered) }
         if record.string("reason") == AuditFormat.sealedAfterCrashReason { result.crashSeals.append(expectedSequence) }
         return nil
     }

@@ -29,11 +29,8 @@ struct AuditVerifierWalk {
     private var previousTimeMillis: Int64 = .min
     /// Set by a checkpoint that directly follows a `stop`: the next record must be a `start`.
     private var cleanStopCheckpoint: UInt64?
-    private var previousEvent: ArraySlice<UInt8>?
+    private var previousEvent: String?
     private static let hexDigits = Array("0123456789abcdef".utf8)
-    private static let prevKey = Array(#","prev":""#.utf8)
-    private static let timeKey = Array(#","time":""#.utf8)
-    private static let reasonKey = Array(#""event":"checkpoint","reason":""#.utf8)
 
     init(options: AuditVerifier.Options) {
         self.options = options
@@ -52,6 +49,18 @@ struct AuditVerifierWalk {
             }
         }
         return true
+    }
+
+    /// Before the first record: a witness of size 0 must carry the empty tree's root.
+    mutating func checkEmptyWitnesses() {
+        for witness in witnesses where witness.checkpoint.treeSize == 0 {
+            guard witness.checkpoint.rootHash == MerkleHash.emptyRoot else {
+                result.problem = .init(segment: "", line: 0, sequence: 0,
+                                       reason: "this checkpoint of an empty log does not carry the empty tree's root", witness: witness.label)
+                return
+            }
+            result.witnessesChecked.append(witness.label)
+        }
     }
 
     /// Checks one line; false stops the walk.
@@ -150,68 +159,79 @@ struct AuditVerifierWalk {
             }
             index += 2
         }
-        guard let sequence = Self.leadingSequence(bytes) else { return problem(line, "record has no sequence number") }
+        let shape: AuditLineShape
+        do { shape = try AuditLineShape(line: bytes) } catch {
+            return problem(line, "record is not in canonical form (\(error.reason))")
+        }
+        let sequence = shape.sequence
         guard sequence == expectedSequence else {
             return problem(line, "sequence \(sequence) where \(expectedSequence) was expected: records were removed, inserted or reordered")
         }
-        let prevStart = suffixStart - 74
-        guard bytes[prevStart..<(prevStart + 9)].elementsEqual(Self.prevKey),
-              bytes[(prevStart + 9)..<(prevStart + 73)].elementsEqual(previousHashHex)
-        else {
+        guard shape.previousHash.elementsEqual(previousHashHex) else {
             return problem(line, "link to the previous record does not match its hash: a record before it was altered, removed or reordered")
         }
         if line.number == 1, AuditSegments.firstSequence(ofFileName: line.segment) != sequence {
             return problem(line, "segment name announces another first sequence: segments were renamed or removed")
         }
-        let event = LineScan.event(of: bytes)
-        if let found = checkPlace(line, event: event) { return found }
-        let eventName = event.map { String(decoding: $0, as: UTF8.self) }
-        let fullChecks = options.checksSignatures || options.checksSignaturesAfter.map { sequence > $0 } ?? false
-        let needsRecord = fullChecks || eventName == "certificate" || eventName == "checkpoint"
-        guard needsRecord else {
-            if let unknown = AuditFormat.unknownContent(event: eventName, members: nil) {
-                return problem(line, unknown, kind: .unknownFormat)
-            }
-            return nil
-        }
-        guard let record = AuditRecord(segment: line.segment, line: line.number, bytes: Array(bytes)) else {
-            return problem(line, "record is not valid JSON")
-        }
-        if AuditFormat.hasDuplicateMembers(bytes, members: record.members) {
-            return problem(line, "record is not valid JSON (a member appears twice)")
-        }
-        if let unknown = AuditFormat.unknownContent(event: record.event, members: record.members) {
+        if let unknown = AuditFormat.unknownContent(event: shape.event, members: nil) {
             return problem(line, unknown, kind: .unknownFormat)
         }
+        let fullChecks = options.checksSignatures || options.checksSignaturesAfter.map { sequence > $0 } ?? false
+        var record: AuditRecord?
+        // --no-signatures parses only the records whose content the walk needs (docs/AUDIT.md §The walk).
+        if fullChecks || Self.alwaysParsed.contains(shape.event) {
+            guard AuditFormat.nestingDepth(bytes) <= AuditFormat.deepestNesting else {
+                return problem(line, "record is not valid JSON (nested deeper than \(AuditFormat.deepestNesting))")
+            }
+            guard let parsed = AuditRecord(segment: line.segment, line: line.number, bytes: Array(bytes)) else {
+                return problem(line, "record is not valid JSON")
+            }
+            if AuditFormat.hasDuplicateMembers(bytes, members: parsed.members) {
+                return problem(line, "record is not valid JSON (a member appears twice)")
+            }
+            if let unknown = AuditFormat.unknownContent(event: parsed.event, members: parsed.members) {
+                return problem(line, unknown, kind: .unknownFormat)
+            }
+            if let reason = AuditFormat.canonicalFormProblem(bytes, members: parsed.members) {
+                return problem(line, "record is not in canonical form (\(reason))")
+            }
+            if let found = AuditFormat.formatProblem(parsed.members) {
+                return problem(line, found.reason, kind: found.isUnknownFormat ? .unknownFormat : .tampered)
+            }
+            record = parsed
+        }
+        if let found = checkPlace(line, shape: shape, record: record) { return found }
+        guard let record else { return nil }
         return checkContent(record, fullChecks: fullChecks).map { problem(line, $0) }
     }
 
+    /// Records parsed (and checked for canonical form) also with `--no-signatures`.
+    private static let alwaysParsed: Set<String> = ["start", "certificate", "checkpoint"]
+
     /// Time order and the clean-stop rule: times never go back; after the checkpoint that follows
-    /// a `stop`, the next record begins a new run with `start`.
-    private mutating func checkPlace(_ line: AuditReader.Line, event: ArraySlice<UInt8>?) -> AuditVerification.Problem? {
-        let bytes = line.bytes
-        guard let text = LineScan.stringValue(after: Self.timeKey, in: bytes, searchLimit: 40),
-              let time = Timestamp.parse(String(decoding: text, as: UTF8.self))
-        else { return problem(line, "record has no RFC 3339 time") }
+    /// a `stop`, the next record begins a new run with `start`. Uses only values the shape and
+    /// canonical-form checks vouch for.
+    private mutating func checkPlace(_ line: AuditReader.Line, shape: AuditLineShape, record: AuditRecord?) -> AuditVerification.Problem? {
+        let time = shape.timeMillis
         if time < previousTimeMillis {
             return problem(line, "time \(Timestamp.format(millis: time)) is earlier than the previous record's \(Timestamp.format(millis: previousTimeMillis)): records were altered, inserted or reordered")
         }
         previousTimeMillis = time
-        if let closed = cleanStopCheckpoint, !(event?.elementsEqual("start".utf8) ?? false) {
+        if let closed = cleanStopCheckpoint, shape.event != "start" {
             return problem(line, "a record after the final checkpoint of a clean stop (record \(closed)) that does not begin a new start: records were appended after nexd stopped")
         }
         cleanStopCheckpoint = nil
         // A crash seal after a `stop` (whose own checkpoint was torn) is no end of a clean run: the
-        // new run's `repair` may follow it.
-        if let event, event.elementsEqual("checkpoint".utf8), previousEvent?.elementsEqual("stop".utf8) ?? false,
-           !(LineScan.stringValue(after: Self.reasonKey, in: bytes, searchLimit: 160)?.elementsEqual(AuditFormat.sealedAfterCrashReason.utf8) ?? false) {
+        // new run's `repair` may follow it. Checkpoint records are always parsed.
+        if shape.event == "checkpoint", previousEvent == "stop",
+           record?.string("reason") != AuditFormat.sealedAfterCrashReason {
             cleanStopCheckpoint = expectedSequence
         }
-        previousEvent = event.map { ArraySlice(Array($0)) }
+        previousEvent = shape.event
         return nil
     }
 
-    /// N from a line starting `{"seq":N,`.
+    /// N from a line starting `{"seq":N,` (proof checks; the walk reads ``AuditLineShape``).
     static func leadingSequence(_ line: ArraySlice<UInt8>) -> UInt64? {
         guard line.starts(with: #"{"seq":"#.utf8) else { return nil }
         var value: UInt64 = 0

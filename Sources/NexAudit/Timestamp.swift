@@ -68,6 +68,44 @@ public enum Timestamp {
         return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis
     }
 
+    /// Parses exactly the form the audit writer makes, `YYYY-MM-DDTHH:MM:SS.mmmZ` (24 ASCII bytes),
+    /// with a real date: year 0001…9999, the month's days (leap years included), hours 00…23,
+    /// minutes and seconds 00…59 (no leap second). `nil` for anything else.
+    ///
+    /// The audit verifiers use this one (docs/AUDIT.md §Canonical form); ``parse(_:)`` stays lenient
+    /// for times a person types on the command line.
+    public static func parseCanonical<Bytes: Collection<UInt8>>(_ text: Bytes) -> Int64? {
+        guard text.count == 24 else { return nil }
+        let chars = Array(text)
+        for (index, separator) in zip([4, 7, 10, 13, 16, 19, 23], "--T::.Z".utf8) where chars[index] != separator {
+            return nil
+        }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for index in range {
+                guard (48...57).contains(chars[index]) else { return nil }
+                value = value * 10 + Int64(chars[index] - 48)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              let millis = number(20..<23),
+              year >= 1, (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+              hour < 24, minute < 60, second < 60
+        else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis
+    }
+
+    private static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits

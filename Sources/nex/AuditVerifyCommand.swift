@@ -37,11 +37,16 @@ struct AuditVerifyCommand: ParsableCommand {
         options.checksSignatures = !noSignatures
         let authorities = try anchors.certificateAuthorities()
         let auditCertificates = try anchors.auditCertificates()
+        var witnessProblem: String?
         for path in witness {
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw ValidationError("cannot read --witness \(path); pass --witness with a checkpoint JSON file")
+            }
             do {
                 options.witnesses.append((path, try SignedCheckpoint(contentsOfFile: path)))
             } catch {
-                throw ValidationError("\(error.message); pass --witness with a checkpoint JSON file")
+                // A readable witness that is not a checkpoint is a finding, as in verify_audit.py.
+                witnessProblem = witnessProblem ?? "TAMPERED: witness \(path): cannot be parsed: \(error.message)"
             }
         }
         options.certificateAuthorities = authorities.map(\.certificate)
@@ -52,10 +57,15 @@ struct AuditVerifyCommand: ParsableCommand {
             print("CANNOT VERIFY: \(problem)")
             throw ExitCode(2)
         }
+        if let witnessProblem {
+            print(witnessProblem)
+            throw ExitCode(1)
+        }
         let result = try AuditVerifier.verify(directory: dir, options: options)
         report(result, directory: dir)
         let verdict = result.verdict
-        print(VerdictText.line(verdict, result: result, running: AuditDirectoryLockProbe.isHeld(directory: dir)))
+        print(VerdictText.line(verdict, result: result, running: AuditDirectoryLockProbe.isHeld(directory: dir),
+                               checkedNotices: !noSignatures))
         if verdict.exitStatus != 0 { throw ExitCode(verdict.exitStatus) }
     }
 
@@ -95,11 +105,13 @@ struct AuditVerifyCommand: ParsableCommand {
 
 /// The verdict line of `nex audit verify`: one word for the verdict, then one sentence.
 enum VerdictText {
-    static func line(_ verdict: AuditVerification.Verdict, result: AuditVerification, running: Bool) -> String {
+    static func line(_ verdict: AuditVerification.Verdict, result: AuditVerification, running: Bool, checkedNotices: Bool = true) -> String {
         switch verdict {
         case .intact:
             let seals = result.crashSeals.isEmpty ? "" : "; \(plural(result.crashSeals.count, "checkpoint")) sealed records after a crash (listed above): nexd re-verified them at its next start, no key vouched for them as they were written"
-            return "INTACT: every record (1…\(result.treeSize)) is verified and sealed by a checkpoint signed with a given audit key\(seals)"
+            // --no-signatures: the chain, tree and checkpoints are verified, the notices are not.
+            let notices = checkedNotices ? "" : "; notice signatures and originators were not re-verified (--no-signatures)"
+            return "INTACT: every record (1…\(result.treeSize)) is verified and sealed by a checkpoint signed with a given audit key\(seals)\(notices)"
         case .tampered(let problem):
             return "TAMPERED: \(problem)"
         case .cannotVerify(let reason):

@@ -10,6 +10,8 @@ extension ExecutableTests {
     struct TamperCase: Decodable {
         var name: String
         var description: String
+        /// Extra verifier options (`--no-signatures`), the same for both verifiers.
+        var arguments: [String]?
         var expectedStatus: Int32
         var expectedNamed: String?
     }
@@ -20,8 +22,8 @@ extension ExecutableTests {
         var named: String?
         var line: String
 
-        /// The verdict line (the one starting with a verdict word) and the first `record N` or
-        /// `witness LABEL` in it.
+        /// The verdict line (the one starting with a verdict word) and the first `record N`,
+        /// `witness LABEL` or `file NAME:` in it.
         init(_ result: ProcessRunner.Result) {
             status = result.status
             let words = ["TAMPERED", "CANNOT VERIFY", "TORN TAIL", "UNSEALED", "INTACT"]
@@ -32,11 +34,13 @@ extension ExecutableTests {
                 return
             }
             line = verdict
-            if let match = line.firstMatch(of: /record (\d+)|witness (\S+)/) {
+            if let match = line.firstMatch(of: /record (\d+)|witness (\S+)|file (\S+):/) {
                 if let record = match.output.1 {
                     named = "record \(record)"
                 } else if let witness = match.output.2 {
                     named = "witness " + String(witness.hasSuffix(":") ? witness.dropLast() : witness)
+                } else if let file = match.output.3 {
+                    named = "file \(file)"
                 }
             }
         }
@@ -67,15 +71,16 @@ extension ExecutableTests {
         try #require(corpus.status == 0, "\(corpus.standardOutput)\n\(corpus.standardError)")
         let cases = try JSONDecoder().decode(
             [TamperCase].self, from: Data(contentsOf: URL(fileURLWithPath: workspace.path + "/corpus/cases.json")))
-        #expect(cases.count >= 10)
+        #expect(cases.count >= 40)
 
         let anchors = ["--ca", "Certs/dev/ca.pem", "--audit-cert", "Certs/dev/audit.pem"]
         var table = ["case                          expected                       swift                          python"]
         for tamperCase in cases {
             let directory = "corpus/" + tamperCase.name
-            let swift = Verdict(try ProcessRunner.run("nex", ["audit", "verify", "--dir", directory] + anchors, in: workspace.path))
+            let options = anchors + (tamperCase.arguments ?? [])
+            let swift = Verdict(try ProcessRunner.run("nex", ["audit", "verify", "--dir", directory] + options, in: workspace.path))
             let pythonVerdict = Verdict(try ProcessRunner.run(
-                python, [Self.scripts + "/verify_audit.py", directory] + anchors, in: workspace.path))
+                python, [Self.scripts + "/verify_audit.py", directory] + options, in: workspace.path))
             let expected = "\(tamperCase.expectedStatus) \(tamperCase.expectedNamed ?? "-")"
             table.append([tamperCase.name, expected, swift.description, pythonVerdict.description]
                 .map { $0.padding(toLength: 30, withPad: " ", startingAt: 0) }.joined(separator: " "))

@@ -25,3 +25,31 @@ import Testing
         #expect(Timestamp.parse("2026-11-28T23:58:59Z") == 1_795_910_339_000)
     }
 }
+
+/// The strict parser the verifiers use: exactly the writer's 24 bytes, a real date, no leap second.
+@Suite struct CanonicalTimestampTests {
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000Z"),
+        (Int64(1_795_910_339_123), "2026-11-28T23:58:59.123Z"),
+        (Int64(951_782_400_000), "2000-02-29T00:00:00.000Z"),
+        (Int64(-1), "1969-12-31T23:59:59.999Z"),
+    ])
+    func parsesTheWritersForm(millis: Int64, text: String) {
+        #expect(Timestamp.parseCanonical(Array(text.utf8)) == millis)
+    }
+
+    @Test(arguments: [
+        "2026/12/02 07:26:10.000Z", "2026-12-02T07:26:60.000Z", "2026-02-30T00:00:00.000Z",
+        "2026-12-32T00:00:00.000Z", "2100-02-29T00:00:00.000Z", "2026-11-28T23:58:59Z",
+        "2026-11-28T23:58:59.1234Z", "2026-11-28t23:58:59.123Z", "2026-11-28T23:58:59.123+00:00",
+        "0000-01-01T00:00:00.000Z", "2026-11-28T24:00:00.000Z", "2026-00-28T23:58:59.123Z",
+        "\u{0662}026-11-28T23:58:59.123Z", "+026-11-28T23:58:59.123Z", "",
+    ])
+    func refusesEverythingElse(text: String) {
+        #expect(Timestamp.parseCanonical(Array(text.utf8)) == nil)
+    }
+
+    @Test func leavesTheLenientParserForTheCommandLine() {
+        #expect(Timestamp.parse("2026-11-28T23:58:59Z") == 1_795_910_339_000)
+    }
+}

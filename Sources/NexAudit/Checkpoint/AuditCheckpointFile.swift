@@ -26,11 +26,16 @@ public enum AuditCheckpointFile {
         rename(temporary, path)
     }
 
-    /// The checkpoint in `directory`, if the file exists.
-    /// - Throws: ``AuditError`` when it exists but cannot be parsed.
+    /// The checkpoint in `directory`, if the directory has an entry of that name.
+    ///
+    /// Any entry counts (`lstat`): a dangling symlink, a directory or an unreadable file named
+    /// `checkpoint.json` is a witness that cannot be read, never a missing one.
+    /// - Throws: ``AuditError`` when the entry exists but cannot be read or is not in the form
+    ///   ``SignedCheckpoint/jsonText()`` writes.
     public static func read(directory: String) throws(AuditError) -> SignedCheckpoint? {
         let path = directory + "/" + name
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return nil }
         return try SignedCheckpoint(contentsOfFile: path)
     }
 }

@@ -20,13 +20,21 @@ extension SignedCheckpoint {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Parses ``jsonText()``.
+    /// Parses ``jsonText()``, optionally followed by one `\n`, and nothing else: the members in that
+    /// order, no whitespace, `size` a plain integer, lowercase hex, the writer's time form and
+    /// canonical base64 (docs/AUDIT.md §Witnesses). Anything else is refused.
     /// - Throws: ``AuditError`` (`malformed`) naming the member that is missing or wrong.
     public init(jsonText: String) throws(AuditError) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(jsonText.utf8)) as? [String: Any] else {
             throw AuditError(.malformed, "checkpoint is not a JSON object")
         }
+        guard object["version"] != nil else { throw AuditError(.malformed, "checkpoint has no \"version\"") }
         try self.init(jsonObject: object)
+        // Bytes, not String equality (which is Unicode canonical equivalence: U+212A would pass for K).
+        let canonical = Array(self.jsonText().utf8), text = Array(jsonText.utf8)
+        guard text == canonical || text == canonical + [UInt8(ascii: "\n")] else {
+            throw AuditError(.malformed, "checkpoint is not in the form nexd writes ({\"version\":1,\"size\":N,\"root\":\"<hex>\",\"time\":\"<YYYY-MM-DDTHH:MM:SS.mmmZ>\",\"cert\":\"<hex>\",\"signature\":\"<base64>\"} and at most one line end)")
+        }
     }
 
     /// Parses the members of ``jsonText()`` from a decoded object (also used for checkpoint records,
@@ -39,8 +47,8 @@ extension SignedCheckpoint {
         guard let root = (object["root"] as? String).flatMap(SHA256Digest.init(hex:)) else {
             throw AuditError(.malformed, "checkpoint has no valid \"root\" (64 hex digits)")
         }
-        guard let time = (object["time"] as? String).flatMap(Timestamp.parse) else {
-            throw AuditError(.malformed, "checkpoint has no valid \"time\" (RFC 3339)")
+        guard let time = (object["time"] as? String).flatMap({ Timestamp.parseCanonical(Array($0.utf8)) }) else {
+            throw AuditError(.malformed, "checkpoint has no valid \"time\" (YYYY-MM-DDTHH:MM:SS.mmmZ)")
         }
         guard let cert = (object["cert"] as? String).flatMap(SHA256Digest.init(hex:)) else {
             throw AuditError(.malformed, "checkpoint has no valid \"cert\" fingerprint (64 hex digits)")
