@@ -125,7 +125,7 @@ import Testing
     @Test func listingRefusesAStrayAndScanningNamesIt() throws {
         let temp = try TemporaryDirectory()
         for name in ["segment-000000000001.jsonl", "segment-+00000000011.jsonl", "checkpoint.json"] {
-            FileManager.default.createFile(atPath: temp.path + "/" + name, contents: Data())
+            _ = FileManager.default.createFile(atPath: temp.path + "/" + name, contents: Data())
         }
         let scan = try AuditSegments.scan(in: temp.path)
         #expect(scan.segments == ["segment-000000000001.jsonl"])
