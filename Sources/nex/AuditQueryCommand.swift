@@ -6,11 +6,12 @@ struct AuditQueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "List the records that match every filter given.",
-        discussion: "With --msg the message index in <dir>/index is used (built or updated first); other filters scan the log."
+        discussion: "With --msg the message index is used (built or updated first; see --index-dir); other filters scan the log."
     )
 
     @OptionGroup var directory: AuditDirectoryOptions
     @OptionGroup var filters: AuditFilterOptions
+    @OptionGroup var index: AuditIndexOptions
 
     @Option(name: .long, help: "Output: table (aligned, default), json (the stored JSON lines) or csv.")
     var format: AuditOutputFormat = .table
@@ -31,7 +32,7 @@ struct AuditQueryCommand: ParsableCommand {
     func run() throws {
         let chosen: AuditOutputFormat = json ? .json : csv ? .csv : format
         var records: [AuditRecord] = []
-        try filters.query.run(directory: directory.dir, usesIndex: !noIndex) { record in
+        try filters.query.run(directory: directory.dir, usesIndex: !noIndex, indexDirectory: index.indexDir, warn: AuditIndexOptions.warn) { record in
             records.append(record)
             return limit.map { records.count < $0 } ?? true
         }
