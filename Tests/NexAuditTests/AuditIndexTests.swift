@@ -1,5 +1,4 @@
 import Foundation
-import NexCrypto
 import Testing
 @testable import NexAudit
 
@@ -47,7 +46,7 @@ import Testing
         guard reseals else { return }
         var state = try #require(index.loadState())
         state.entryCount = entries.count
-        state.entriesDigest = SHA256.hash(out).hex
+        state.entriesFile = AuditIndex.State.FileIdentity(path: index.entriesPath)
         try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: index.statePath))
     }
 
@@ -137,6 +136,26 @@ import Testing
         let state = try #require(setup.index.loadState())
         #expect(!state.describesPrefix(of: setup.index, segments: try AuditSegments.list(in: setup.fixture.directory)))
         expectAllThree(try setup.index.find(message: id), id)
+    }
+
+    /// One of a message's entries filed under another key, the file's size unchanged and the state
+    /// not resealed: its status-change time gives it away, and the index is rebuilt.
+    @Test func anEntryFileChangedInPlaceIsNotUsed() throws {
+        let setup = try Setup()
+        defer { setup.remove() }
+        let id = setup.fixture.messageIDs[0]
+        let key = AuditIndex.key(message: id)
+        try tamper(setup.index, reseals: false) { entries in
+            let at = entries.firstIndex { $0.key == key }!
+            entries[at].key ^= 1
+            entries.sort { ($0.key, $0.segment, $0.offset) < ($1.key, $1.segment, $1.offset) }
+        }
+        let state = try #require(setup.index.loadState())
+        #expect(state.entryCount * 24 + 8 == setup.index.fileSize(setup.index.entriesPath))
+        #expect(!state.describesPrefix(of: setup.index, segments: try AuditSegments.list(in: setup.fixture.directory)))
+        let answer = try setup.index.find(message: id)
+        expectAllThree(answer, id)
+        #expect(!answer.isFromScan)
     }
 
     @Test func aMessageWithNoRecordIsConfirmedByAScan() throws {

@@ -157,7 +157,6 @@ public struct AuditIndex {
             SignedCheckpoint.appendBigEndian(entry.offset, to: &bytes)
         }
         var state = state
-        state.entriesDigest = SHA256.hash(bytes).hex
         do {
             try FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -165,6 +164,7 @@ public struct AuditIndex {
             invalidate()
             try Data(bytes).write(to: URL(fileURLWithPath: entriesPath), options: .atomic)
             chmod(entriesPath, 0o600)
+            state.entriesFile = State.FileIdentity(path: entriesPath)
             try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: statePath), options: .atomic)
             chmod(statePath, 0o600)
         } catch {

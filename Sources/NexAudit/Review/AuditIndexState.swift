@@ -1,6 +1,10 @@
 import Foundation
 import NexCrypto
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension AuditIndex {
     /// The log state an index was built for (`state.json`): for each segment indexed, in order, how
     /// many bytes were indexed and the SHA-256 of the last line indexed there. An index is used only
@@ -21,10 +25,31 @@ extension AuditIndex {
         /// The sequence of the last record indexed (the tree size it was built for), for people.
         var lastSequence: UInt64 = 0
         var marks: [Mark]
-        /// Entries in `messages.idx`, and the SHA-256 (hex) of that file: an entry file altered,
-        /// truncated or swapped since it was written (an entry removed, a key changed) is not used.
+        /// Entries in `messages.idx`, and what `stat` said of that file once written: an entry file
+        /// altered, truncated or swapped since (an entry removed, a key changed) is not used.
         var entryCount: Int
-        var entriesDigest = ""
+        var entriesFile: FileIdentity?
+
+        /// A file's device, inode, size and status-change time. Any write, truncation or
+        /// replacement changes the inode or the change time, which no unprivileged process can set
+        /// back (unlike the modification time); checking it costs one `stat`, not a read of the file.
+        struct FileIdentity: Codable, Equatable {
+            var device: UInt64
+            var inode: UInt64
+            var size: Int64
+            var changedSeconds: Int64
+            var changedNanoseconds: Int64
+
+            init?(path: String) {
+                var info = stat()
+                guard stat(path, &info) == 0 else { return nil }
+                device = UInt64(info.st_dev)
+                inode = UInt64(info.st_ino)
+                size = Int64(info.st_size)
+                changedSeconds = Int64(info.st_ctim.tv_sec)
+                changedNanoseconds = Int64(info.st_ctim.tv_nsec)
+            }
+        }
 
         /// Whether the log's segments begin with the ones indexed, each unchanged up to where it
         /// was indexed (closed segments unchanged in size), and the entry file is the one written.
@@ -32,8 +57,7 @@ extension AuditIndex {
             guard version == 2, entryCount >= 0, marks.count <= segments.count,
                   marks.map(\.name) == Array(segments.prefix(marks.count)),
                   index.fileSize(index.entriesPath) == 8 + entryCount * 24,
-                  let entries = FileManager.default.contents(atPath: index.entriesPath),
-                  entries.withUnsafeBytes({ SHA256.hash($0) }).hex == entriesDigest
+                  let entriesFile, FileIdentity(path: index.entriesPath) == entriesFile
             else { return false }
             for (position, mark) in marks.enumerated() {
                 let size = index.fileSize(index.directory + "/" + mark.name)
