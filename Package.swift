@@ -103,7 +103,8 @@ let package = Package(
         ),
         // Runs the built `nexd` and `nex` as processes: exit codes, --help, signals, the walk-through,
         // and a short `CrashTest`.
-        .testTarget(name: "ExecutableTests", dependencies: ["nexd", "nex", "CrashTest"]),
+        // Also tests `nex`'s renderers directly (`@testable import nex`) and writes logs for it to read.
+        .testTarget(name: "ExecutableTests", dependencies: ["nexd", "nex", "CrashTest", "NexAudit", "NexCrypto"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -1,42 +1,82 @@
 #!/usr/bin/env python3
-"""Independent verifier of a NoticeExchange audit log (docs/AUDIT.md, format version 1).
+"""Independent verifier of a NoticeExchange audit log (docs/AUDIT.md, format version 2).
 
-Written from the specification only (Python stdlib + `cryptography`). Usage:
+Written from the specification only (Python stdlib + `cryptography`; certificate chains are
+checked by hand, so `cryptography` 38 is enough). Usage:
 
-    scripts/verify_audit.py DIR [--audit-cert PEM] [--witness FILE ...] [--no-signatures]
+    scripts/verify_audit.py DIR [--ca PEM]... [--audit-cert PEM]... [--witness FILE]... [--no-signatures]
 
-Exit status: 0 intact, 1 tampered (the first bad record or witness is named), 2 cannot verify,
-3 torn final record only.
+It prints the trust anchors (with fingerprints to compare against the pinned ones), then one
+verdict line. Exit status:
+
+    0  INTACT:        every record verified and sealed by a checkpoint or a witness
+    1  TAMPERED:      the first bad record (or witness) is named
+    2  CANNOT VERIFY: anchors missing or unusable, or a format this verifier does not know
+    3  TORN TAIL:     only the last line is incomplete (a crash while writing)
+    4  UNSEALED:      everything verified, but the newest records are after the last checkpoint
 """
-import argparse, base64, hashlib, json, os, re, struct, sys
+import argparse, base64, binascii, calendar, datetime, hashlib, json, os, re, struct, sys
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
+
+FORMAT_VERSION = 2
 CHECKPOINT_DOMAIN = b"NoticeExchange\x00v1\x00checkpoint"
 ENVELOPE_DOMAIN = b"NoticeExchange\x00v1\x00env"
 SEGMENT = re.compile(r"^segment-(\d{12,})\.jsonl$")
 SUFFIX_LEN = 75  # ,"hash":"<64 hex>"}
+TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{3})Z")
+HEX64 = re.compile(r"[0-9a-f]{64}")
+EVENTS = frozenset(
+    "start stop repair connect disconnect certificate subscribe unsubscribe publish route receipt "
+    "protocol-error reload checkpoint continuation".split())
+MEMBERS = frozenset(
+    "seq time event format outcome reason detail conn node role country peer cert msg topic kind sub "
+    "filter issuedAt digest ref recipients withheld restrictions received missed delivery count part "
+    "parts envelope certificate size root signature frontier prev hash".split())
+EXIT_INTACT, EXIT_TAMPERED, EXIT_CANNOT_VERIFY, EXIT_TORN_TAIL, EXIT_UNSEALED = 0, 1, 2, 3, 4
 
+
+def object_without_duplicates(pairs):
+    """A JSON object whose members are all distinct: parsers disagree on which duplicate wins."""
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate member %r" % next(k for k in keys if keys.count(k) > 1))
+    return dict(pairs)
+
+
+class Problem(Exception):
+    """The first problem found: stops the walk. `verdict` is TAMPERED or CANNOT VERIFY."""
+    def __init__(self, where, reason, verdict="TAMPERED"):
+        super().__init__(reason)
+        self.where, self.reason, self.verdict = where, reason, verdict
+
+    def line(self):
+        return "%s: %s%s" % (self.verdict, self.where + ": " if self.where else "", self.reason)
+
+    def status(self):
+        return EXIT_TAMPERED if self.verdict == "TAMPERED" else EXIT_CANNOT_VERIFY
+
+
+# --- RFC 6962 Merkle tree ---------------------------------------------------------------------
 
 def sha256(data):
     return hashlib.sha256(data).digest()
 
 
-def leaf_hash(line):
-    return sha256(b"\x00" + line)
-
-
-def node_hash(left, right):
-    return sha256(b"\x01" + left + right)
-
-
 class Frontier:
-    """RFC 6962 compact range: perfect-subtree roots, largest first."""
+    """RFC 6962 compact range: the roots of the perfect subtrees, largest first."""
     def __init__(self):
         self.size, self.hashes = 0, []
 
-    def append(self, leaf):
-        h, s = leaf, self.size
+    def append(self, line):
+        h, s = sha256(b"\x00" + line), self.size
         while s & 1:
-            h = node_hash(self.hashes.pop(), h)
+            h = sha256(b"\x01" + self.hashes.pop() + h)
             s >>= 1
         self.hashes.append(h)
         self.size += 1
@@ -46,180 +86,421 @@ class Frontier:
             return sha256(b"")
         r = self.hashes[-1]
         for h in reversed(self.hashes[:-1]):
-            r = node_hash(h, r)
+            r = sha256(b"\x01" + h + r)
         return r
 
 
+# --- Times, signatures, certificates -----------------------------------------------------------
+
 def parse_time(text):
-    import datetime
-    m = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{3}))?Z", text)
+    """RFC 3339 UTC with milliseconds -> Unix milliseconds; ValueError otherwise."""
+    m = TIME.fullmatch(text) if isinstance(text, str) else None
     if not m:
-        raise ValueError("bad time %r" % text)
-    y, mo, d, h, mi, s, ms = m.groups()
-    dt = datetime.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), tzinfo=datetime.timezone.utc)
-    return int(dt.timestamp()) * 1000 + int(ms or 0)
-
-
-def verify_signature(cert, signature, message):
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-    from cryptography.exceptions import InvalidSignature
-    key = cert.public_key()
+        raise ValueError("time %r is not RFC 3339 UTC with milliseconds" % (text,))
+    y, mo, d, h, mi, s, ms = map(int, m.groups())
     try:
-        if isinstance(key, ed25519.Ed25519PublicKey):
+        datetime.datetime(y, mo, d, h, mi, s)  # rejects 2026-02-31 and 24:00, which timegm would roll over
+    except ValueError:
+        raise ValueError("time %r is not a valid date" % text)
+    return calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)) * 1000 + ms
+
+
+def cert_millis(cert, which):
+    """notBefore/notAfter in Unix milliseconds (certificate times are whole seconds, UTC)."""
+    when = getattr(cert, which + "_utc", None) or getattr(cert, which)  # cryptography >= 42 / 38
+    return calendar.timegm(when.utctimetuple()) * 1000
+
+
+def is_valid_at(cert, millis):
+    return cert_millis(cert, "not_valid_before") <= millis <= cert_millis(cert, "not_valid_after")
+
+
+def verify_signature(key, signature, message, algorithm=None):
+    """ECDSA P-256 with SHA-256 (DER) or Ed25519. `algorithm` (envelope: 1 ECDSA, 2 Ed25519) must match the key."""
+    try:
+        if isinstance(key, ed25519.Ed25519PublicKey) and algorithm in (None, 2):
             key.verify(signature, message)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
+            return True
+        if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1) and algorithm in (None, 1):
             key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
-        else:
-            return False
-        return True
+            return True
     except (InvalidSignature, ValueError):
-        return False
+        pass
+    return False
 
 
-def cert_fingerprint(cert):
-    from cryptography.hazmat.primitives.serialization import Encoding
-    return sha256(cert.public_bytes(Encoding.DER)).hex()
+def fingerprint(cert):
+    return hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
 
+
+def subject(cert):
+    return cert.subject.rfc4514_string()
+
+
+def extension(cert, kind):
+    try:
+        return cert.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def is_ca(cert):
+    constraints = extension(cert, x509.BasicConstraints)
+    return constraints is not None and constraints.ca
+
+
+def has_usage(cert, oid):
+    usages = extension(cert, x509.ExtendedKeyUsage)
+    return usages is not None and oid in usages
+
+
+def issuing_ca(cert, cas):
+    """The given CA that issued `cert` directly (subject = issuer, its key verifies the signature
+    over the TBS bytes, basicConstraints CA:TRUE), or None. No intermediates."""
+    for ca in cas:
+        if ca.subject != cert.issuer or not is_ca(ca):
+            continue
+        key, oid = ca.public_key(), cert.signature_algorithm_oid
+        if oid == SignatureAlgorithmOID.ECDSA_WITH_SHA256 and isinstance(key, ec.EllipticCurvePublicKey):
+            ok = verify_signature(key, cert.signature, cert.tbs_certificate_bytes)
+        elif oid == SignatureAlgorithmOID.ED25519 and isinstance(key, ed25519.Ed25519PublicKey):
+            ok = verify_signature(key, cert.signature, cert.tbs_certificate_bytes)
+        else:
+            ok = False
+        if ok:
+            return ca
+    return None
+
+
+def read_pem_certificates(path):
+    """Every certificate in a PEM file (cryptography 38 has no load_pem_x509_certificates)."""
+    with open(path, "rb") as f:
+        blocks = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", f.read(), re.S)
+    if not blocks:
+        raise ValueError("no PEM certificate in it")
+    return [x509.load_pem_x509_certificate(block) for block in blocks]
+
+
+def checkpoint_message(size, root_hex, millis):
+    return CHECKPOINT_DOMAIN + struct.pack(">Q", size) + bytes.fromhex(root_hex) + struct.pack(">q", millis)
+
+
+# --- Envelopes (docs/PROTOCOL.md §3) -----------------------------------------------------------
 
 def parse_envelope(wire):
-    """docs/PROTOCOL.md §3: body ‖ u16 signatureLength ‖ signature; returns (fields, body, sig)."""
+    """body ‖ u16 signatureLength ‖ signature; returns (fields, body, signature)."""
     pos = 0
     def take(n):
         nonlocal pos
         if pos + n > len(wire):
             raise ValueError("envelope truncated")
-        chunk = wire[pos:pos + n]; pos += n
+        chunk = wire[pos:pos + n]
+        pos += n
         return chunk
-    def u16(): return struct.unpack(">H", take(2))[0]
-    def str16(): return take(u16()).decode("utf-8")
-    version = take(1)[0]
-    if version != 1:
-        raise ValueError("envelope version %d" % version)
+    def u16():
+        return struct.unpack(">H", take(2))[0]
+    def str16():
+        return take(u16()).decode("utf-8")
+    if take(1)[0] != 1:
+        raise ValueError("envelope version is not 1")
     mid = take(16).hex()
     msg = "%s-%s-%s-%s-%s" % (mid[:8], mid[8:12], mid[12:16], mid[16:20], mid[20:])
     sender, topic, kind = str16(), str16(), str16()
-    take(8)  # issuedAt
-    for _ in range(4):
+    take(8)  # issuedAtMillis
+    for _ in range(4):  # allowed/denied countries, allowed/denied nodes
         for _ in range(u16()):
             str16()
     algorithm = take(1)[0]
-    take(struct.unpack(">I", take(4))[0])
+    take(struct.unpack(">I", take(4))[0])  # payload
     body = wire[:pos]
-    sig = take(u16())
+    signature = take(u16())
     if pos != len(wire):
         raise ValueError("bytes after the signature")
-    return {"msg": msg, "sender": sender, "topic": topic, "algorithm": algorithm}, body, sig
+    return {"msg": msg, "sender": sender, "topic": topic, "kind": kind, "algorithm": algorithm}, body, signature
 
 
-class Tampered(Exception):
-    def __init__(self, where, reason):
-        super().__init__("%s: %s" % (where, reason))
+# --- Anchors and witnesses (checks before the walk) --------------------------------------------
+
+def load_anchors(option, paths):
+    """[(cert, file)] from the files given to `option`; a file that cannot be used stops (exit 2)."""
+    anchors = []
+    for path in paths:
+        try:
+            anchors += [(cert, path) for cert in read_pem_certificates(path)]
+        except (OSError, ValueError) as error:
+            raise Problem("", "cannot read %s %s: %s" % (option, path, error), "CANNOT VERIFY")
+    return anchors
+
+
+def check_audit_certificate(cert, path, cas):
+    why = None
+    if issuing_ca(cert, cas) is None:
+        why = "is not issued by a given CA: pass --ca with the CA that issued it"
+    elif is_ca(cert):
+        why = "is a CA certificate: pass --audit-cert with the certificate of the key that signs checkpoints"
+    elif not has_usage(cert, ExtendedKeyUsageOID.TIME_STAMPING):
+        why = ("lacks the timeStamping extended key usage: pass --audit-cert with the certificate of the key that "
+               "signs checkpoints")
+    if why:
+        raise Problem("", "audit certificate %s (%s) in %s %s" % (fingerprint(cert), subject(cert), path, why),
+                      "CANNOT VERIFY")
+
+
+def read_witness(label, path, audit_certs):
+    """A witness checkpoint (docs/AUDIT.md §Witnesses), parsed and its signature checked."""
+    where = "witness " + label
+    try:
+        with open(path, "rb") as f:
+            w = json.loads(f.read())
+        if not (isinstance(w, dict) and w.get("version") == 1 and type(w.get("size")) is int and w["size"] >= 0
+                and isinstance(w.get("root"), str) and HEX64.fullmatch(w["root"])
+                and isinstance(w.get("cert"), str) and isinstance(w.get("signature"), str)):
+            raise ValueError("not a version 1 checkpoint")
+        millis = parse_time(w.get("time"))
+        signature = base64.b64decode(w["signature"], validate=True)
+    except (OSError, ValueError, binascii.Error):
+        raise Problem(where, "cannot be parsed")
+    cert = audit_certs.get(w["cert"])
+    if cert is None or not verify_signature(cert.public_key(), signature, checkpoint_message(w["size"], w["root"], millis)):
+        raise Problem(where, "signature does not verify with a given audit certificate")
+    return {"label": label, "size": w["size"], "root": w["root"]}
+
+
+# --- The walk ----------------------------------------------------------------------------------
+
+class Walk:
+    """Checks every line in segment order; the first problem raises `Problem`."""
+
+    def __init__(self, cas, audit_certs, witnesses, check_signatures):
+        self.cas, self.audit_certs, self.witnesses = cas, audit_certs, witnesses
+        self.check_signatures = check_signatures
+        self.frontier, self.prev_hash = Frontier(), "0" * 64
+        self.certificates = {}  # fingerprint -> (certificate, issuing CA)
+        self.prev_time = self.last_checkpoint_time = None
+        self.prev_event, self.clean_stop = None, None
+        self.sealed_through = self.checkpoints = self.signatures = 0
+        self.torn = None
+
+    def run(self, directory, segments):
+        for w in self.witnesses:
+            if w["size"] == 0:
+                self.check_witness(w)
+        for index, (first, name) in enumerate(segments):
+            with open(os.path.join(directory, name), "rb") as f:
+                lines = f.read().split(b"\n")
+            tail = lines.pop()  # b"" when the segment ends with a line end
+            for number, line in enumerate(lines, 1):
+                self.visit(line, name, number, first if number == 1 else None)
+            if tail:
+                where = "record %d (%s line %d)" % (self.frontier.size + 1, name, len(lines) + 1)
+                if index != len(segments) - 1:
+                    raise Problem(where, "record has no line end in the middle of the log")
+                self.torn = "%s line %d (record %d)" % (name, len(lines) + 1, self.frontier.size + 1)
+        for w in self.witnesses:
+            if w["size"] > self.frontier.size:
+                raise Problem("witness " + w["label"], "the log ends after record %d but this checkpoint covers %d "
+                              "records: the log was truncated" % (self.frontier.size, w["size"]))
+
+    def visit(self, line, name, number, announced):
+        seq = self.frontier.size + 1
+        where = "record %d (%s line %d)" % (seq, name, number)
+        if len(line) <= SUFFIX_LEN + 2 or not line[-SUFFIX_LEN:].startswith(b',"hash":"') or not line.endswith(b'"}'):
+            raise Problem(where, "record is not framed (no trailing hash member)")
+        stored_hash = line[-66:-2].decode("ascii", "replace")
+        if hashlib.sha256(line[:-SUFFIX_LEN] + b"}").hexdigest() != stored_hash:
+            raise Problem(where, "record content does not match its hash: the record was altered")
+        try:
+            record = json.loads(line, object_pairs_hook=object_without_duplicates)
+        except ValueError as error:
+            raise Problem(where, "record is not valid JSON (%s)" % error)
+        if not isinstance(record, dict) or type(record.get("seq")) is not int or record["seq"] != seq:
+            raise Problem(where, "sequence %r where %d was expected: records were removed, inserted or reordered"
+                          % (record.get("seq") if isinstance(record, dict) else None, seq))
+        if record.get("prev") != self.prev_hash:
+            raise Problem(where, "link to the previous record does not match its hash")
+        if announced is not None and announced != seq:
+            raise Problem(where, "segment name announces sequence %d: segments were renamed or removed" % announced)
+        try:
+            self.check_record(record, where, seq)
+        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as error:
+            raise Problem(where, "record is malformed: %s" % error)
+        self.frontier.append(line)
+        self.prev_hash = stored_hash
+        for w in self.witnesses:
+            if w["size"] == seq:
+                self.check_witness(w)
+
+    def check_witness(self, w):
+        if w["root"] != self.frontier.root().hex():
+            raise Problem("witness " + w["label"], "the log does not extend this checkpoint (size %d): a record "
+                          "among 1..%d was altered, replaced or removed after it was signed" % (w["size"], w["size"]))
+        self.sealed_through = max(self.sealed_through, w["size"])
+
+    def check_record(self, record, where, seq):
+        event = record.get("event")
+        # Format: a newer writer's records are not guessed at.
+        fmt = record.get("format")
+        if fmt is not None and (type(fmt) is not int or fmt > FORMAT_VERSION):
+            raise Problem(where, "format %s is newer than format %d; a newer verifier is needed" % (json.dumps(fmt), FORMAT_VERSION), "CANNOT VERIFY")
+        if event not in EVENTS:
+            raise Problem(where, "event %s is not in format %d; a newer verifier is needed" % (json.dumps(event), FORMAT_VERSION), "CANNOT VERIFY")
+        for member in record:
+            if member not in MEMBERS:
+                raise Problem(where, "member %s is not in format %d; a newer verifier is needed" % (json.dumps(member), FORMAT_VERSION), "CANNOT VERIFY")
+        # Time order.
+        try:
+            millis = parse_time(record.get("time"))
+        except ValueError as error:
+            raise Problem(where, str(error))
+        if self.prev_time is not None and millis < self.prev_time[0]:
+            raise Problem(where, "time %s is earlier than the previous record's %s" % (record["time"], self.prev_time[1]))
+        self.prev_time = (millis, record["time"])
+        # Clean stop: after `stop` and its checkpoint, only a new `start` may follow.
+        if self.clean_stop is not None and event != "start":
+            raise Problem(where, "a record after the final checkpoint of a clean stop (record %d) that does not "
+                          "begin a new start" % self.clean_stop)
+        self.clean_stop = None
+        if event == "certificate":
+            self.check_certificate(record, where)
+        elif event == "checkpoint":
+            self.check_checkpoint(record, where, seq, millis)
+            if self.prev_event == "stop" and record.get("reason") != "sealed-after-crash":
+                self.clean_stop = seq
+        elif event == "publish" and record.get("outcome") == "accepted" and self.check_signatures:
+            self.check_publish(record, where, millis)
+        self.prev_event = event
+
+    def check_certificate(self, record, where):
+        der = base64.b64decode(record["certificate"], validate=True)
+        if hashlib.sha256(der).hexdigest() != record.get("cert"):
+            raise Problem(where, "stored certificate does not match its fingerprint")
+        cert = x509.load_der_x509_certificate(der)
+        ca = issuing_ca(cert, self.cas)
+        named = "originator certificate %s (%s)" % (record["cert"], subject(cert))
+        if ca is None:
+            raise Problem(where, named + " is not issued by a given CA")
+        if is_ca(cert):
+            raise Problem(where, named + " is a CA certificate")
+        if not has_usage(cert, ExtendedKeyUsageOID.CLIENT_AUTH):
+            raise Problem(where, named + " lacks the clientAuth extended key usage")
+        self.certificates[record["cert"]] = (cert, ca)
+
+    def check_publish(self, record, where, millis):
+        fields, body, signature = parse_envelope(base64.b64decode(record["envelope"], validate=True))
+        stored = self.certificates.get(record.get("cert"))
+        if stored is None:
+            raise Problem(where, "originator certificate %s is not stored earlier in the log" % record.get("cert"))
+        cert, ca = stored
+        if (fields["msg"], fields["sender"], fields["topic"]) != (record.get("msg"), record.get("node"), record.get("topic")):
+            raise Problem(where, "record fields differ from the stored envelope")
+        if hashlib.sha256(ENVELOPE_DOMAIN + body).hexdigest() != record.get("digest"):
+            raise Problem(where, "stored digest does not match the envelope's signed bytes")
+        if not verify_signature(cert.public_key(), signature, ENVELOPE_DOMAIN + body, fields["algorithm"]):
+            raise Problem(where, "notice signature does not verify with the stored originator certificate")
+        names = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+        if names != [record.get("node")]:
+            raise Problem(where, "originator certificate's CN %s is not the record's node %s" % (names, record.get("node")))
+        if not is_valid_at(cert, millis):
+            raise Problem(where, "accepted at %s, outside the originator certificate's validity" % record["time"])
+        if not is_valid_at(ca, millis):
+            raise Problem(where, "accepted at %s, outside the issuing CA's validity" % record["time"])
+        self.signatures += 1
+
+    def check_checkpoint(self, record, where, seq, millis):
+        size = record["size"]
+        if type(size) is not int or size != seq - 1:
+            raise Problem(where, "checkpoint claims tree size %s but covers the %d records before it" % (size, seq - 1))
+        if not HEX64.fullmatch(record["root"]):
+            raise ValueError("root is not 64 lowercase hex digits")
+        cert = self.audit_certs.get(record.get("cert"))
+        if cert is None:
+            raise Problem(where, "checkpoint names signing certificate %s, not a given audit certificate: a forged "
+                          "checkpoint" % record.get("cert"))
+        signature = base64.b64decode(record["signature"], validate=True)
+        if not verify_signature(cert.public_key(), signature, checkpoint_message(size, record["root"], millis)):
+            raise Problem(where, "checkpoint signature does not verify with the audit certificate: a forged checkpoint")
+        if record["root"] != self.frontier.root().hex():
+            raise Problem(where, "checkpoint root does not match the tree of records 1..%d: a record since the "
+                          "previous checkpoint was rewritten (and the chain re-hashed)" % size)
+        if record.get("frontier") != [h.hex() for h in self.frontier.hashes]:
+            raise Problem(where, "checkpoint's stored frontier does not match the tree")
+        if self.last_checkpoint_time is not None and millis < self.last_checkpoint_time:
+            raise Problem(where, "checkpoint time goes back before the previous checkpoint's")
+        if not is_valid_at(cert, millis):
+            raise Problem(where, "checkpoint signed outside the audit certificate's validity")
+        self.last_checkpoint_time = millis
+        self.checkpoints += 1
+        self.sealed_through = seq  # it covers 1..seq-1, and is itself signed
+
+
+def verify(args):
+    """Prints the anchors, returns (status, verdict line)."""
+    cas = load_anchors("--ca", args.ca)
+    audits = load_anchors("--audit-cert", args.audit_cert)
+    for cert, path in cas:
+        print("anchor CA %s %s (%s)" % (fingerprint(cert), subject(cert), path))
+    for cert, path in audits:
+        print("anchor audit certificate %s %s (%s)" % (fingerprint(cert), subject(cert), path))
+    if not cas:
+        raise Problem("", "no CA certificate: pass --ca PEM (the CA that issued the node and audit certificates)", "CANNOT VERIFY")
+    if not audits:
+        raise Problem("", "no audit certificate: pass --audit-cert PEM (the certificate of the key that signs "
+                      "checkpoints)", "CANNOT VERIFY")
+    cas = [cert for cert, _ in cas]
+    for cert, path in audits:
+        check_audit_certificate(cert, path, cas)
+    audit_certs = {fingerprint(cert): cert for cert, _ in audits}
+
+    witnesses = [read_witness(path, path, audit_certs) for path in args.witness]
+    sidecar = os.path.join(args.dir, "checkpoint.json")
+    if os.path.lexists(sidecar):
+        witnesses.append(read_witness("checkpoint.json", sidecar, audit_certs))
+
+    if not os.path.isdir(args.dir):
+        raise Problem("", "%s is not a directory" % args.dir, "CANNOT VERIFY")
+    segments = sorted((int(m.group(1)), name) for name in os.listdir(args.dir) for m in [SEGMENT.match(name)] if m)
+    if not segments:
+        raise Problem("", "no segment files in %s: nothing to verify" % args.dir, "CANNOT VERIFY")
+    walk = Walk(cas, audit_certs, witnesses, not args.no_signatures)
+    walk.run(args.dir, segments)
+
+    count = walk.frontier.size
+    if walk.torn:
+        return EXIT_TORN_TAIL, ("TORN TAIL: %s is incomplete (a crash while writing); nexd cuts it at its next start; "
+                                "the %d complete records before it verified" % (walk.torn, count))
+    if walk.sealed_through < count:
+        a = walk.sealed_through + 1
+        return EXIT_UNSEALED, ("UNSEALED: %d records (record %d to record %d) are after the last checkpoint; only a "
+                               "later checkpoint or a witness can vouch for them" % (count - a + 1, a, count))
+    # No "record N" or "witness X" in this line: tools take the first of those as what a verdict names.
+    return EXIT_INTACT, ("INTACT: %d records in %d segment(s), all sealed; %d checkpoint(s), %d notice signature(s) "
+                         "and %d witness(es) verified; tree root %s" % (count, len(segments), walk.checkpoints,
+                                                                        walk.signatures, len(witnesses),
+                                                                        walk.frontier.root().hex()))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("dir")
-    ap.add_argument("--audit-cert")
-    ap.add_argument("--witness", action="append", default=[])
-    ap.add_argument("--no-signatures", action="store_true")
+    ap.add_argument("dir", help="the audit directory (var/audit)")
+    ap.add_argument("--ca", action="append", help="trust anchor PEM (repeatable); default Certs/dev/ca.pem if present")
+    ap.add_argument("--audit-cert", action="append", help="certificate whose key signs checkpoints (repeatable); "
+                    "default Certs/dev/audit.pem if present")
+    ap.add_argument("--witness", action="append", default=[], help="a checkpoint a node kept (repeatable)")
+    ap.add_argument("--no-signatures", action="store_true", help="skip re-verifying notice signatures")
     args = ap.parse_args()
-    from cryptography import x509
-    audit_cert = None
-    if args.audit_cert:
-        audit_cert = x509.load_pem_x509_certificate(open(args.audit_cert, "rb").read())
-    witnesses = [(w, json.load(open(w))) for w in args.witness]
-    sidecar = os.path.join(args.dir, "checkpoint.json")
-    if os.path.exists(sidecar):
-        witnesses.append(("checkpoint.json", json.load(open(sidecar))))
-
-    segments = sorted((int(m.group(1)), name) for name in os.listdir(args.dir) for m in [SEGMENT.match(name)] if m)
-    expected, prev, frontier = 1, "0" * 64, Frontier()
-    certificates, checkpoints, unchecked, last_ckpt = {}, 0, 0, None
-    torn = None
+    for path in args.witness:
+        if not os.access(path, os.R_OK) or os.path.isdir(path):
+            ap.error("cannot read --witness %s" % path)
+    if args.ca is None:
+        args.ca = ["Certs/dev/ca.pem"] if os.path.exists("Certs/dev/ca.pem") else []
+    if args.audit_cert is None:
+        args.audit_cert = ["Certs/dev/audit.pem"] if os.path.exists("Certs/dev/audit.pem") else []
     try:
-        for index, (first, name) in enumerate(segments):
-            data = open(os.path.join(args.dir, name), "rb").read()
-            lines = data.split(b"\n")
-            tail = lines.pop()  # b"" when the segment ends with a newline
-            if tail:
-                if index != len(segments) - 1:
-                    raise Tampered("record %d (%s)" % (expected + len(lines), name), "record has no line end in the middle of the log")
-                torn = (name, len(lines) + 1, expected + len(lines))
-            for number, line in enumerate(lines, 1):
-                where = "record %d (%s line %d)" % (expected, name, number)
-                if len(line) <= SUFFIX_LEN + 2 or not line[-SUFFIX_LEN:].startswith(b',"hash":"') or not line.endswith(b'"}'):
-                    raise Tampered(where, "record is not framed")
-                core = line[:-SUFFIX_LEN] + b"}"
-                if sha256(core).hex().encode() != line[-66:-2]:
-                    raise Tampered(where, "record content does not match its hash: the record was altered")
-                record = json.loads(line)
-                if record.get("seq") != expected:
-                    raise Tampered(where, "sequence %s where %d was expected" % (record.get("seq"), expected))
-                if record.get("prev") != prev:
-                    raise Tampered(where, "link to the previous record does not match its hash")
-                if number == 1 and first != expected:
-                    raise Tampered(where, "segment name announces another first sequence")
-                event = record.get("event")
-                if event == "certificate":
-                    der = base64.b64decode(record["certificate"])
-                    if sha256(der).hex() != record.get("cert"):
-                        raise Tampered(where, "stored certificate does not match its fingerprint")
-                    certificates[record["cert"]] = x509.load_der_x509_certificate(der)
-                elif event == "checkpoint":
-                    if record["size"] != expected - 1:
-                        raise Tampered(where, "checkpoint claims tree size %d but covers %d records" % (record["size"], expected - 1))
-                    if record["root"] != frontier.root().hex():
-                        raise Tampered(where, "checkpoint root does not match the tree of records 1..%d" % (expected - 1))
-                    if record["frontier"] != [h.hex() for h in frontier.hashes]:
-                        raise Tampered(where, "checkpoint's stored frontier does not match the tree")
-                    message = CHECKPOINT_DOMAIN + struct.pack(">Q", record["size"]) + bytes.fromhex(record["root"]) + struct.pack(">q", parse_time(record["time"]))
-                    if audit_cert is None:
-                        unchecked += 1
-                    elif record["cert"] != cert_fingerprint(audit_cert) or not verify_signature(audit_cert, base64.b64decode(record["signature"]), message):
-                        raise Tampered(where, "checkpoint signature does not verify with the audit certificate: a forged checkpoint")
-                    checkpoints += 1
-                    last_ckpt = record["size"]
-                elif event == "publish" and record.get("outcome") == "accepted" and not args.no_signatures:
-                    fields, body, sig = parse_envelope(base64.b64decode(record["envelope"]))
-                    cert = certificates.get(record.get("cert"))
-                    if cert is None:
-                        raise Tampered(where, "originator certificate is not stored earlier in the log")
-                    if (fields["msg"], fields["sender"], fields["topic"]) != (record.get("msg"), record.get("node"), record.get("topic")):
-                        raise Tampered(where, "record fields differ from the stored envelope")
-                    if sha256(ENVELOPE_DOMAIN + body).hex() != record.get("digest"):
-                        raise Tampered(where, "stored digest does not match the envelope's signed bytes")
-                    if not verify_signature(cert, sig, ENVELOPE_DOMAIN + body):
-                        raise Tampered(where, "notice signature does not verify with the stored originator certificate")
-                frontier.append(leaf_hash(line))
-                for label, w in witnesses:
-                    if w["size"] == frontier.size and w["root"] != frontier.root().hex():
-                        raise Tampered("witness " + label, "the log does not extend this checkpoint (size %d)" % w["size"])
-                prev = line[-66:-2].decode()
-                expected += 1
-        for label, w in witnesses:
-            if audit_cert is not None:
-                message = CHECKPOINT_DOMAIN + struct.pack(">Q", w["size"]) + bytes.fromhex(w["root"]) + struct.pack(">q", parse_time(w["time"]))
-                if not verify_signature(audit_cert, base64.b64decode(w["signature"]), message):
-                    raise Tampered("witness " + label, "signature does not verify with the audit certificate")
-            if w["size"] > frontier.size:
-                raise Tampered("witness " + label, "the log ends after record %d but this checkpoint covers %d records: the log was truncated" % (frontier.size, w["size"]))
-    except Tampered as problem:
-        print("TAMPERED: %s" % problem)
-        return 1
-    except (ValueError, KeyError, TypeError) as error:
-        print("TAMPERED: record %d: malformed: %s" % (expected, error))
-        return 1
-    print("audit log %s: %d records in %d segments, tree size %d, root %s, %d checkpoints%s" % (
-        args.dir, expected - 1, len(segments), frontier.size, frontier.root().hex(), checkpoints,
-        "" if last_ckpt is None else " (last covers %d)" % last_ckpt))
-    if torn:
-        print("TORN TAIL: %s line %d (record %d); nexd repairs it at its next start" % torn)
-        return 3
-    if unchecked:
-        print("CANNOT VERIFY: %d checkpoint signatures not checked; pass --audit-cert" % unchecked)
-        return 2
-    return 0
+        status, verdict = verify(args)
+    except Problem as problem:
+        status, verdict = problem.status(), problem.line()
+    print(verdict)
+    return status
 
 
 if __name__ == "__main__":

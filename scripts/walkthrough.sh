@@ -43,9 +43,12 @@ nex subscribe hit.rw --node bcp.rw.rusumo --count 1 || true
 step "1. NCB Kigali requests a Red Notice (request.red.rw)"
 nex publish Config/examples/request-red.json --node ncb.rw.kigali --topic request.red.rw
 step "2. The General Secretariat publishes the Red Notice (notice.red.rw) to the region's border points"
-nex publish Config/examples/red.json --node gs.fr.lyon --topic notice.red.rw
-step "3. The Busia border point reports a hit to the data owner, Rwanda (hit.rw)"
-nex publish Config/examples/hit.json --node bcp.ke.busia --topic hit.rw
+nex publish Config/examples/red.json --node gs.fr.lyon --topic notice.red.rw | tee red.ack
+step "3. The Busia border point reports a hit on that Red Notice to the data owner, Rwanda (hit.rw)"
+# Config/examples/hit.json names the matched notice by a placeholder id: put the Red Notice's id there.
+sed "s/00000000-0000-0000-0000-000000000000/$(awk '{print $3}' red.ack)/" Config/examples/hit.json > hit.json
+grep notice_message_id hit.json
+nex publish hit.json --node bcp.ke.busia --topic hit.rw
 step "4. NCB Kigali sends a diffusion to Uganda and Kenya only (Tanzania is subscribed but not named)"
 nex publish Config/examples/diffusion.json --node ncb.rw.kigali --topic diffusion.rw --allow-country ug ke | tee diffusion.ack
 step "An NCB may not publish a notice (only the General Secretariat does)"
@@ -61,5 +64,7 @@ step "Verify the audit trail (hash chain, Merkle tree, signed checkpoints, every
 "$BIN/nex" audit verify
 step "The diffusion's chain of custody"
 "$BIN/nex" audit trace "$(awk '{print $3}' diffusion.ack)"
+step "What the Busia border point received (routes that delivered to it, and its receipts)"
+"$BIN/nex" audit query --received-by bcp.ke.busia
 step "What happened, in numbers"
 "$BIN/nex" audit stats

@@ -47,7 +47,7 @@ extension AuditBench {
         let result = try AuditVerifier.verify(directory: dir, options: options)
         let verifyTime = ContinuousClock.now - verifyStart
         print(String(format: "verify --no-signatures: %d records, %d checkpoints, intact=%@ in %.2f s: %.0f records/s",
-                     result.recordCount, result.checkpointCount, result.isIntact ? "yes" : "NO", seconds(verifyTime), Double(result.recordCount) / seconds(verifyTime)))
+                     result.recordCount, result.checkpointCount, result.foundNoProblem ? "yes" : "NO", seconds(verifyTime), Double(result.recordCount) / seconds(verifyTime)))
         let indexDirectory = dir + ".index"
         try? FileManager.default.removeItem(atPath: indexDirectory)
         let indexTime = try clock.measure { try AuditIndex(directory: dir, indexDirectory: indexDirectory).update() }

@@ -26,6 +26,8 @@ struct CrashReport: Codable, Sendable {
     var logRecords = 0
     var logSignaturesVerified = 0
     var logProblem: String?
+    /// Checkpoints with reason `sealed-after-crash`: one per kill that left records unsealed.
+    var crashSeals = 0
     /// `nex audit verify`'s exit status (nil when no `nex` sits next to nexd).
     var nexAuditVerifyStatus: Int32?
     /// How the last nexd ended after SIGTERM ("exit status 0" is required).
@@ -76,6 +78,7 @@ struct CrashReport: Codable, Sendable {
             ("NACKs", "\(nacks)"),
             ("unexpected disconnects", "\(unexpectedDisconnects)"),
             ("log verifies (NexAudit)", logProblem.map { "NO: \($0)" } ?? "yes, \(logRecords) records, \(logSignaturesVerified) signatures"),
+            ("crashed runs sealed at the next start", "\(crashSeals)"),
             ("nex audit verify", nexAuditVerifyStatus.map { "exit status \($0)" } ?? "not run (no nex next to nexd)"),
             ("nexd after SIGTERM", finalExit),
             ("accepted publish records / retry records", "\(acceptedRecords) / \(retryRecords)"),

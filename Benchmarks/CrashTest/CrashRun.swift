@@ -162,23 +162,29 @@ struct CrashRun {
 
     /// Verifies the log (in process and with `nex audit verify`) and reads it back against the ledgers.
     private func check(setup: BenchmarkDaemonConfig, publishers: [CrashPublisher], into report: inout CrashReport) throws {
-        let auditCertificatePath = DevelopmentPKI(directory: setup.pkiDirectory).auditCertificatePath
+        let pki = DevelopmentPKI(directory: setup.pkiDirectory)
+        let auditCertificatePath = pki.auditCertificatePath
         var options = AuditVerifier.Options()
-        options.auditCertificate = try Certificate.certificates(pemFile: auditCertificatePath).first
+        options.auditCertificates = try Certificate.certificates(pemFile: auditCertificatePath)
+        options.certificateAuthorities = try Certificate.certificates(pemFile: pki.caCertificatePath)
         let verification = try AuditVerifier.verify(directory: setup.auditDirectory, options: options)
         report.logRecords = verification.recordCount
         report.logSignaturesVerified = verification.verifiedSignatures
+        report.crashSeals = verification.crashSeals.count
         if let problem = verification.problem {
             report.logProblem = problem.description
         } else if let torn = verification.tornTail {
             report.logProblem = "torn final record \(torn.sequence) (\(torn.segment) line \(torn.line)) after a clean stop"
+        } else if verification.verdict != .intact {
+            // After the final clean stop every crashed run's tail must have been sealed.
+            report.logProblem = "verdict \(verification.verdict) (exit \(verification.verdict.exitStatus)), not intact"
         }
         if let problem = report.logProblem { report.failures.append("the audit log does not verify: \(problem)") }
 
         let nex = URL(fileURLWithPath: settings.nexd).deletingLastPathComponent().appendingPathComponent("nex").path
         if FileManager.default.isExecutableFile(atPath: nex) {
             let (status, output) = try Self.runTool(
-                nex, ["audit", "verify", "--dir", setup.auditDirectory, "--audit-cert", auditCertificatePath])
+                nex, ["audit", "verify", "--dir", setup.auditDirectory, "--audit-cert", auditCertificatePath, "--ca", pki.caCertificatePath])
             report.nexAuditVerifyStatus = status
             if status != 0 { report.failures.append("nex audit verify exited \(status): \(output.suffix(600))") }
         }

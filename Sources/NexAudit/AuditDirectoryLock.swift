@@ -51,3 +51,17 @@ final class AuditDirectoryLock: @unchecked Sendable {
         release()
     }
 }
+
+/// Whether a writer holds an audit directory's lock, for readers that explain a verdict (an
+/// unsealed tail is expected while nexd runs). Never takes the lock for longer than the probe.
+public enum AuditDirectoryLockProbe {
+    /// True when another process holds `<directory>/nexd.lock`.
+    public static func isHeld(directory: String) -> Bool {
+        let fd = open(directory + "/nexd.lock", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return errno == EWOULDBLOCK }
+        flock(fd, LOCK_UN)
+        return false
+    }
+}

@@ -11,16 +11,17 @@ extension AuditEvent {
         Timestamp.appendQuoted(millis: timeMillis, to: &out)
         JSONText.appendKey("event", first: &first, to: &out)
         JSONText.appendString(kind.rawValue, to: &out)
-        func string(_ key: StaticString, _ value: String?) {
-            guard let value else { return }
-            JSONText.appendKey(key, first: &first, to: &out)
-            JSONText.appendString(value, to: &out)
-        }
         func integer<I: BinaryInteger>(_ key: StaticString, _ value: I?) {
             guard let value else { return }
             JSONText.appendKey(key, first: &first, to: &out)
             JSONText.appendInteger(value, to: &out)
         }
+        func string(_ key: StaticString, _ value: String?) {
+            guard let value else { return }
+            JSONText.appendKey(key, first: &first, to: &out)
+            JSONText.appendString(value, to: &out)
+        }
+        integer("format", format)
         string("outcome", outcome?.rawValue)
         string("reason", reason)
         string("detail", detail)

@@ -84,6 +84,9 @@ public struct AuditEvent: Sendable, Equatable {
     public var kind: Kind
     /// Event time in Unix milliseconds.
     public var timeMillis: Int64
+    /// For `start`: the audit format the run writes (``AuditFormat/version``), so that an older
+    /// verifier refuses rather than passes what it does not know.
+    public var format: Int?
     public var outcome: Outcome?
     /// Stable reason code (for example `bad-signature`, `unknown-ca`).
     public var reason: String?
@@ -147,5 +150,6 @@ public struct AuditEvent: Sendable, Equatable {
         self.kind = kind
         self.timeMillis = timeMillis
         self.outcome = outcome
+        if kind == .start { format = AuditFormat.version }
     }
 }

@@ -57,20 +57,23 @@ extension AuditLog {
         var hash = lastHash
         var newTree = tree
         var sinceCheckpoint = recordsSinceCheckpoint
+        var timeText = lastTimeText
         for entry in batch {
             var numbers: [UInt64] = []
             var allMembers = entry.members
             if entry.isCheckpoint {
                 // Placeholders are only queued when a signer is configured.
                 let signer = configuration.checkpointSigner!
-                let checkpoint = try signer.sign(size: newTree.size, root: newTree.root, timeMillis: Self.nowMillis())
-                allMembers = [checkpoint.recordMembers(frontier: newTree)]
+                let floor = timeText.isEmpty ? Int64.min : Timestamp.parse(String(decoding: timeText, as: UTF8.self)) ?? .min
+                let checkpoint = try signer.sign(size: newTree.size, root: newTree.root, timeMillis: max(Self.nowMillis(), floor))
+                allMembers = [checkpoint.recordMembers(frontier: newTree, note: entry.checkpointNote)]
                 checkpoints.append(checkpoint)
                 sinceCheckpoint = 0
             } else {
                 sinceCheckpoint += entry.members.count
             }
-            for members in allMembers {
+            for var members in allMembers {
+                Self.stamp(&members, notBefore: &timeText)
                 sequence += 1
                 let framed = AuditLine.make(sequence: sequence, members: members, previous: hash)
                 leafHasher.update([0])
@@ -89,6 +92,7 @@ extension AuditLog {
         }
         lastSequence = sequence
         lastHash = hash
+        lastTimeText = timeText
         tree = newTree
         recordsSinceCheckpoint = sinceCheckpoint
         segmentBytes += buffer.count
@@ -116,6 +120,22 @@ extension AuditLog {
         segmentBytes = 0
         AuditRecovery.syncDirectory(configuration.directory)
     }
+
+    /// Keeps record times in order: `members` (which begin `"time":"<24 bytes>"`) is re-stamped with
+    /// `floor` when its time is earlier, else `floor` moves up to it. RFC 3339 text of one fixed width
+    /// compares in time order, so no time is parsed here.
+    static func stamp(_ members: inout [UInt8], notBefore floor: inout [UInt8]) {
+        let start = 8, width = 24
+        guard members.count > start + width, members.starts(with: timeKey), members[start + width] == UInt8(ascii: "\"") else { return }
+        let time = members[start..<(start + width)]
+        if !floor.isEmpty, time.lexicographicallyPrecedes(floor) {
+            members.replaceSubrange(start..<(start + width), with: floor)
+        } else {
+            floor = Array(time)
+        }
+    }
+
+    private static let timeKey = Array(#""time":""#.utf8)
 
     static func nowMillis() -> Int64 {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))

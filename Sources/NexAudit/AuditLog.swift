@@ -38,6 +38,10 @@ public final class AuditLog: @unchecked Sendable {
         public var synchronizesWrites: Bool = true
         /// Signs checkpoints; `nil` (the default) writes none.
         public var checkpointSigner: CheckpointSigner?
+        /// The CAs that issue node certificates (nexd's `tls.ca`): before sealing what a crashed run
+        /// left, start-up re-verifies the log and checks stored originator certificates against
+        /// them. Empty: those certificates are not checked.
+        public var certificateAuthorities: [Certificate] = []
         /// A checkpoint follows once this many records were written since the last one. Default 1000.
         public var checkpointEveryRecords: Int = 1000
         /// A checkpoint follows once this much time passed since the last one and records were
@@ -60,6 +64,8 @@ public final class AuditLog: @unchecked Sendable {
         var members: [[UInt8]]
         /// A checkpoint placeholder: its members are made on the writer queue, from the tree.
         var isCheckpoint = false
+        /// For a checkpoint placeholder: a `reason` and `detail` for its record (a crash seal).
+        var checkpointNote: (reason: String, detail: String)?
         var completion: Completion?
     }
 
@@ -93,6 +99,15 @@ public final class AuditLog: @unchecked Sendable {
     var segmentBytes: Int
     var lastSequence: UInt64
     var lastHash: SHA256Digest
+    /// The time of the last record written: no record is stamped earlier (times never go back,
+    /// even when the clock does or an event was stamped before one appended ahead of it).
+    var lastTimeMillis: Int64 {
+        get { lastTimeText.isEmpty ? .min : Timestamp.parse(String(decoding: lastTimeText, as: UTF8.self)) ?? .min }
+        set { lastTimeText = newValue == .min ? [] : Array(Timestamp.format(millis: newValue).utf8) }
+    }
+    /// ``lastTimeMillis`` as its 24 bytes of RFC 3339 text (empty for an empty log): fixed-width
+    /// text compares in time order, so the hot path never parses a time.
+    var lastTimeText: [UInt8] = []
     var tree: MerkleFrontier
     /// Records (other than checkpoints) written since the last checkpoint.
     var recordsSinceCheckpoint: Int
@@ -104,6 +119,8 @@ public final class AuditLog: @unchecked Sendable {
 
     /// What start-up found: the position of the last record and any torn tail cut off.
     public let recovery: AuditRecovery
+    /// The records a crashed run left after its last checkpoint, sealed at start-up (first, last).
+    public internal(set) var sealedAfterCrash: (first: UInt64, last: UInt64)?
 
     /// Opens (or creates) the log in `configuration.directory`, repairing a torn final record and
     /// resuming the Merkle tree from the last checkpoint record (or from the whole log if none).
@@ -129,6 +146,7 @@ public final class AuditLog: @unchecked Sendable {
         lastSequence = recovery.lastSequence
         pending = Locked(Pending(nextSequence: recovery.lastSequence + 1))
         lastHash = recovery.lastHash
+        lastTimeText = recovery.lastTimeMillis == .min ? [] : Array(Timestamp.format(millis: recovery.lastTimeMillis).utf8)
         let segmentName = recovery.lastSegment ?? AuditSegments.fileName(firstSequence: recovery.lastSequence + 1)
         let path = configuration.directory + "/" + segmentName
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
@@ -138,6 +156,10 @@ public final class AuditLog: @unchecked Sendable {
         fileDescriptor = fd
         self.segmentName = segmentName
         segmentBytes = Int(lseek(fd, 0, SEEK_END))
+        if let signer = configuration.checkpointSigner, recovery.lastSequence > 0,
+           !Self.endsWithOwnCheckpoint(resumed, signer: signer) {
+            try sealAfterCrash()
+        }
         if recovery.tornBytes > 0 || recovery.restoredLineEnds > 0 {
             var event = AuditEvent(.repair, timeMillis: nowMillis)
             event.detail = recovery.tornBytes > 0
@@ -230,6 +252,18 @@ public final class AuditLog: @unchecked Sendable {
     /// flushes, then refuses further appends.
     public func close() {
         writeCheckpointNow()
+        flush()
+        pending.withLock { $0.closed = true }
+        queue.sync {
+            timer?.cancel()
+            timer = nil
+        }
+        directoryLock.release()
+    }
+
+    /// Tests: stops as a crash would — no checkpoint, nothing more written — and releases the
+    /// directory lock so that a "next nexd" can open the log.
+    func simulateCrash() {
         flush()
         pending.withLock { $0.closed = true }
         queue.sync {

@@ -18,6 +18,8 @@ public struct AuditRecovery: Sendable {
     public var lastSequence: UInt64
     /// Hash of the last complete record (the genesis hash when empty).
     public var lastHash: SHA256Digest
+    /// Time of the last complete record, Unix milliseconds (`Int64.min` when empty).
+    public var lastTimeMillis: Int64 = .min
     /// Bytes of a torn final record that were cut off (0 when none).
     public var tornBytes: Int
     /// Complete final records whose missing line end was restored (0 or 1).
@@ -82,8 +84,10 @@ public struct AuditRecovery: Sendable {
             else {
                 throw AuditError(.corrupt, "the last record of \(path) does not match its own hash; run `nex audit verify` before starting nexd")
             }
-            return AuditRecovery(lastSegment: segments.last, lastSequence: sequence, lastHash: stored, tornBytes: tornBytes,
-                                 restoredLineEnds: restoredLineEnds)
+            let time = LineScan.stringValue(after: Array(#","time":""#.utf8), in: line, searchLimit: 40)
+                .flatMap { Timestamp.parse(String(decoding: $0, as: UTF8.self)) }
+            return AuditRecovery(lastSegment: segments.last, lastSequence: sequence, lastHash: stored,
+                                 lastTimeMillis: time ?? .min, tornBytes: tornBytes, restoredLineEnds: restoredLineEnds)
         }
         return AuditRecovery(lastSegment: segments.last, lastSequence: 0, lastHash: AuditLine.genesisHash, tornBytes: tornBytes,
                              restoredLineEnds: restoredLineEnds)

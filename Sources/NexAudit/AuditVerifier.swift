@@ -3,26 +3,43 @@ import NexCrypto
 import NexWire
 
 /// Walks the whole log and checks it: every record's own hash, the chain links, the sequence, the
-/// Merkle tree against every signed checkpoint, witness checkpoints, every stored certificate's
-/// fingerprint and (unless turned off) every stored notice signature.
+/// time order, the format, the Merkle tree against every signed checkpoint, witness checkpoints,
+/// every stored originator certificate against the given CAs and (unless turned off) every stored
+/// notice signature. docs/AUDIT.md §Verification is the specification.
 ///
 /// Findings are values (``AuditVerification``), not throws: the first problem stops the walk and
-/// names the record (or the witness).
+/// names the record (or the witness); ``AuditVerification/verdict`` says what the keys vouch for.
 public enum AuditVerifier {
-    /// What to check beyond the log itself.
+    /// What to check beyond the log itself. The anchors come from the auditor, never from the log.
     public struct Options: Sendable {
-        /// Re-verify every accepted notice's signature (and parse every record as JSON). Default true.
+        /// Re-verify every accepted notice's signature and originator (and parse every record as
+        /// JSON). Default true.
         public var checksSignatures = true
-        /// The audit certificate that signs checkpoints; without it their signatures are not checked
-        /// (counted in ``AuditVerification/uncheckedCheckpointSignatures``).
-        public var auditCertificate: Certificate?
+        /// With ``checksSignatures`` false: still check notices of records after this sequence
+        /// (nexd re-verifies the unsealed tail of a crashed run this way). Default: none.
+        public var checksSignaturesAfter: UInt64?
+        /// The CAs originator and audit certificates must be issued by (a rotated CA: several).
+        /// Without any, certificates are not checked and the verdict is "cannot verify".
+        public var certificateAuthorities: [Certificate] = []
+        /// The certificates whose keys may sign checkpoints (a rotated audit key: several).
+        /// Without any, checkpoint signatures are not checked and the verdict is "cannot verify".
+        public var auditCertificates: [Certificate] = []
+        /// Treat checkpoints naming another signing certificate as unchecked instead of forged (nexd
+        /// re-verifying its own log knows only its current audit key). Default false.
+        public var skipsCheckpointsOfOtherSigners = false
         /// Checkpoints nodes saw, with a label for reports: the log must extend each.
         public var witnesses: [(label: String, checkpoint: SignedCheckpoint)] = []
         /// Also use `<dir>/checkpoint.json` (nexd's latest) as a witness. Default true.
         public var usesCheckpointFile = true
 
-        /// Default options: everything, no audit certificate, no witnesses.
+        /// Default options: everything, no anchors, no witnesses.
         public init() {}
+
+        /// The audit certificate, for callers that have one (sets ``auditCertificates``).
+        public var auditCertificate: Certificate? {
+            get { auditCertificates.first }
+            set { auditCertificates = newValue.map { [$0] } ?? [] }
+        }
     }
 
     /// Verifies the log in `directory` with the default options.
@@ -32,15 +49,25 @@ public enum AuditVerifier {
     }
 
     /// Verifies the log in `directory`.
-    /// - Throws: ``AuditError`` only when the log (or the checkpoint file) cannot be read at all.
+    /// - Throws: ``AuditError`` only when the log cannot be read at all.
     public static func verify(directory: String, options: Options) throws -> AuditVerification {
         var walk = AuditVerifierWalk(options: options)
-        if options.usesCheckpointFile, let latest = try AuditCheckpointFile.read(directory: directory) {
-            walk.witnesses.append(.init(label: AuditCheckpointFile.name + " (nexd's latest checkpoint)", checkpoint: latest))
+        walk.result.anchorProblem = anchorProblem(options)
+        if options.usesCheckpointFile, FileManager.default.fileExists(atPath: directory + "/" + AuditCheckpointFile.name) {
+            let label = AuditCheckpointFile.name
+            do {
+                if let latest = try AuditCheckpointFile.read(directory: directory) {
+                    walk.witnesses.append(.init(label: label, checkpoint: latest))
+                }
+            } catch {
+                walk.result.problem = .init(segment: "", line: 0, sequence: 0, reason: "cannot be parsed: \(error.message)", witness: label)
+                return walk.result
+            }
         }
         let reader = AuditReader(directory: directory)
         let segments = try reader.segments()
         walk.result.segmentCount = segments.count
+        if !walk.checkWitnessSignatures() { return walk.result }
         var lastLocation = (segment: segments.last ?? "", line: 0)
         try reader.forEachLine(in: segments) { line in
             lastLocation = (line.segment, line.number)
@@ -50,6 +77,28 @@ public enum AuditVerifier {
             walk.finish(after: lastLocation)
         }
         return walk.result
+    }
+
+    /// Why the anchors cannot be used, or `nil`: at least one CA and one audit certificate; each
+    /// audit certificate issued by a given CA, not a CA itself, with the timeStamping purpose.
+    public static func anchorProblem(_ options: Options) -> String? {
+        guard !options.certificateAuthorities.isEmpty else {
+            return "no CA was given: pass --ca with the CA certificate (PEM) you trust"
+        }
+        guard !options.auditCertificates.isEmpty else {
+            return "no audit certificate was given: pass --audit-cert with the certificate (PEM) of nexd's audit key"
+        }
+        for certificate in options.auditCertificates {
+            let name = "the audit certificate \(certificate.fingerprint.hex) (\(certificate.subjectDescription))"
+            guard certificate.issuer(among: options.certificateAuthorities) != nil else {
+                return "\(name) is not issued by a given CA"
+            }
+            guard !certificate.isCertificateAuthority else { return "\(name) is a CA certificate" }
+            guard certificate.extendedKeyUsage?.contains(.timeStamping) == true else {
+                return "\(name) lacks the timeStamping extended key usage"
+            }
+        }
+        return nil
     }
 
     /// Re-verifies an accepted publish's stored envelope against its stored originator certificate.

@@ -2,26 +2,56 @@ import Foundation
 import NexCrypto
 
 /// The state of one verification walk over the log's lines (see ``AuditVerifier``).
+///
+/// Per line: framing, own hash, sequence, link, segment name, format, time order and the
+/// clean-stop rule here; event-specific content (certificates, notices, checkpoints) in
+/// `AuditVerifierWalk+Content.swift`.
 struct AuditVerifierWalk {
     struct Witness {
         var label: String
         var checkpoint: SignedCheckpoint
     }
 
+    /// An originator certificate stored in the log, and the given CA that issued it (if checked).
+    struct StoredCertificate {
+        var certificate: Certificate
+        var issuer: Certificate?
+    }
+
     let options: AuditVerifier.Options
     var witnesses: [Witness]
     var result = AuditVerification()
-    private var expectedSequence: UInt64 = 1
+    var expectedSequence: UInt64 = 1
     private var previousHashHex = [UInt8](repeating: UInt8(ascii: "0"), count: 64)
-    private var certificates: [String: Certificate] = [:]
-    private var frontier = MerkleFrontier()
+    var certificates: [String: StoredCertificate] = [:]
+    var frontier = MerkleFrontier()
     private let hasher = SHA256Hasher()
+    private var previousTimeMillis: Int64 = .min
+    /// Set by a checkpoint that directly follows a `stop`: the next record must be a `start`.
+    private var cleanStopCheckpoint: UInt64?
+    private var previousEvent: ArraySlice<UInt8>?
     private static let hexDigits = Array("0123456789abcdef".utf8)
     private static let prevKey = Array(#","prev":""#.utf8)
+    private static let timeKey = Array(#","time":""#.utf8)
+    private static let reasonKey = Array(#""event":"checkpoint","reason":""#.utf8)
 
     init(options: AuditVerifier.Options) {
         self.options = options
         self.witnesses = options.witnesses.map { Witness(label: $0.label, checkpoint: $0.checkpoint) }
+    }
+
+    /// Before the walk: every witness must be signed by a given audit certificate. False stops.
+    mutating func checkWitnessSignatures() -> Bool {
+        guard !options.auditCertificates.isEmpty else { return true }
+        for witness in witnesses {
+            let signer = options.auditCertificates.first { $0.fingerprint == witness.checkpoint.certificateFingerprint }
+            guard let signer, witness.checkpoint.isValid(signedBy: signer) else {
+                result.problem = .init(segment: "", line: 0, sequence: 0,
+                                       reason: "signature does not verify with a given audit certificate", witness: witness.label)
+                return false
+            }
+        }
+        return true
     }
 
     /// Checks one line; false stops the walk.
@@ -39,8 +69,8 @@ struct AuditVerifierWalk {
             }
             return false
         }
-        if let reason = check(line) {
-            result.problem = problem(line, reason)
+        if let problem = check(line) {
+            result.problem = problem
             return false
         }
         accept(line)
@@ -60,8 +90,8 @@ struct AuditVerifierWalk {
         }
     }
 
-    private func problem(_ line: AuditReader.Line, _ reason: String) -> AuditVerification.Problem {
-        .init(segment: line.segment, line: line.number, sequence: expectedSequence, reason: reason)
+    func problem(_ line: AuditReader.Line, _ reason: String, kind: AuditVerification.Problem.Kind = .tampered) -> AuditVerification.Problem {
+        .init(segment: line.segment, line: line.number, sequence: expectedSequence, reason: reason, kind: kind)
     }
 
     private mutating func accept(_ line: AuditReader.Line) {
@@ -74,6 +104,8 @@ struct AuditVerifierWalk {
         result.recordCount += 1
         result.lastHash = SHA256Digest(hex: String(decoding: previousHashHex, as: UTF8.self)) ?? result.lastHash
         result.treeSize = frontier.size
+        result.frontier = frontier
+        result.lastRecordTimeMillis = previousTimeMillis
         checkWitnesses(line)
     }
 
@@ -89,21 +121,23 @@ struct AuditVerifierWalk {
                 return
             }
             result.witnessesChecked.append(witness.label)
+            if !options.auditCertificates.isEmpty { result.sealedThrough = max(result.sealedThrough, frontier.size) }
         }
     }
 
-    private func suspects(upTo size: UInt64) -> String {
+    func suspects(upTo size: UInt64) -> String {
         let from = result.lastCheckpoint.map { min($0.treeSize + 1, size) } ?? 1
         return "a record among \(from)…\(size) was altered, replaced or removed after the witness saw it"
     }
 
-    /// Checks a line's frame, own hash, sequence and link, then its event-specific content.
-    private mutating func check(_ line: AuditReader.Line) -> String? {
+    /// Checks a line's frame, own hash, sequence and link, its format, time and place, then its
+    /// event-specific content.
+    private mutating func check(_ line: AuditReader.Line) -> AuditVerification.Problem? {
         let bytes = line.bytes
         guard bytes.count > AuditLine.hashSuffixLength + 76, bytes.last == UInt8(ascii: "}"),
               bytes[bytes.endIndex - 2] == UInt8(ascii: "\""),
               bytes[(bytes.endIndex - AuditLine.hashSuffixLength)...].starts(with: #","hash":""#.utf8)
-        else { return "record is not framed (no trailing hash member); it was altered or is not an audit record" }
+        else { return problem(line, "record is not framed (no trailing hash member); it was altered or is not an audit record") }
         let suffixStart = bytes.endIndex - AuditLine.hashSuffixLength
         hasher.update(bytes[..<suffixStart])
         hasher.update([UInt8(ascii: "}")])
@@ -112,87 +146,68 @@ struct AuditVerifierWalk {
         var index = stored.startIndex
         for byte in digest {
             guard stored[index] == Self.hexDigits[Int(byte >> 4)], stored[index + 1] == Self.hexDigits[Int(byte & 0x0F)] else {
-                return "record content does not match its hash: the record was altered"
+                return problem(line, "record content does not match its hash: the record was altered")
             }
             index += 2
         }
-        guard let sequence = Self.leadingSequence(bytes) else { return "record has no sequence number" }
+        guard let sequence = Self.leadingSequence(bytes) else { return problem(line, "record has no sequence number") }
         guard sequence == expectedSequence else {
-            return "sequence \(sequence) where \(expectedSequence) was expected: records were removed, inserted or reordered"
+            return problem(line, "sequence \(sequence) where \(expectedSequence) was expected: records were removed, inserted or reordered")
         }
         let prevStart = suffixStart - 74
         guard bytes[prevStart..<(prevStart + 9)].elementsEqual(Self.prevKey),
               bytes[(prevStart + 9)..<(prevStart + 73)].elementsEqual(previousHashHex)
         else {
-            return "link to the previous record does not match its hash: a record before it was altered, removed or reordered"
+            return problem(line, "link to the previous record does not match its hash: a record before it was altered, removed or reordered")
         }
         if line.number == 1, AuditSegments.firstSequence(ofFileName: line.segment) != sequence {
-            return "segment name announces another first sequence: segments were renamed or removed"
+            return problem(line, "segment name announces another first sequence: segments were renamed or removed")
         }
         let event = LineScan.event(of: bytes)
-        let needsRecord = options.checksSignatures || event.map {
-            $0.elementsEqual("certificate".utf8) || $0.elementsEqual("checkpoint".utf8)
-        } ?? true
-        guard needsRecord else { return nil }
+        if let found = checkPlace(line, event: event) { return found }
+        let eventName = event.map { String(decoding: $0, as: UTF8.self) }
+        let fullChecks = options.checksSignatures || options.checksSignaturesAfter.map { sequence > $0 } ?? false
+        let needsRecord = fullChecks || eventName == "certificate" || eventName == "checkpoint"
+        guard needsRecord else {
+            if let unknown = AuditFormat.unknownContent(event: eventName, members: nil) {
+                return problem(line, unknown, kind: .unknownFormat)
+            }
+            return nil
+        }
         guard let record = AuditRecord(segment: line.segment, line: line.number, bytes: Array(bytes)) else {
-            return "record is not valid JSON"
+            return problem(line, "record is not valid JSON")
         }
-        return checkContent(record)
+        if AuditFormat.hasDuplicateMembers(bytes, members: record.members) {
+            return problem(line, "record is not valid JSON (a member appears twice)")
+        }
+        if let unknown = AuditFormat.unknownContent(event: record.event, members: record.members) {
+            return problem(line, unknown, kind: .unknownFormat)
+        }
+        return checkContent(record, fullChecks: fullChecks).map { problem(line, $0) }
     }
 
-    private mutating func checkContent(_ record: AuditRecord) -> String? {
-        switch record.event {
-        case "certificate":
-            guard let der = record.base64("certificate"), let certificate = try? Certificate(der: der) else {
-                return "stored certificate cannot be decoded"
-            }
-            guard certificate.fingerprint.hex == record.string("cert") else {
-                return "stored certificate does not match its fingerprint"
-            }
-            certificates[certificate.fingerprint.hex] = certificate
-        case "checkpoint":
-            return checkCheckpoint(record)
-        case "publish" where record.string("outcome") == "accepted" && options.checksSignatures:
-            if let reason = AuditVerifier.checkSignature(record, certificates: certificates) { return reason }
-            result.verifiedSignatures += 1
-        default:
-            break
+    /// Time order and the clean-stop rule: times never go back; after the checkpoint that follows
+    /// a `stop`, the next record begins a new run with `start`.
+    private mutating func checkPlace(_ line: AuditReader.Line, event: ArraySlice<UInt8>?) -> AuditVerification.Problem? {
+        let bytes = line.bytes
+        guard let text = LineScan.stringValue(after: Self.timeKey, in: bytes, searchLimit: 40),
+              let time = Timestamp.parse(String(decoding: text, as: UTF8.self))
+        else { return problem(line, "record has no RFC 3339 time") }
+        if time < previousTimeMillis {
+            return problem(line, "time \(Timestamp.format(millis: time)) is earlier than the previous record's \(Timestamp.format(millis: previousTimeMillis)): records were altered, inserted or reordered")
         }
-        return nil
-    }
-
-    /// A checkpoint record covers every record before it: its root must be the recomputed one,
-    /// and its signature must verify with the audit certificate.
-    private mutating func checkCheckpoint(_ record: AuditRecord) -> String? {
-        let checkpoint: SignedCheckpoint, stored: MerkleFrontier
-        do { (checkpoint, stored) = try SignedCheckpoint.fromRecord(record) } catch {
-            return "checkpoint record is malformed: \(error.message)"
+        previousTimeMillis = time
+        if let closed = cleanStopCheckpoint, !(event?.elementsEqual("start".utf8) ?? false) {
+            return problem(line, "a record after the final checkpoint of a clean stop (record \(closed)) that does not begin a new start: records were appended after nexd stopped")
         }
-        let covered = expectedSequence - 1
-        guard checkpoint.treeSize == covered else {
-            return "checkpoint claims tree size \(checkpoint.treeSize) but covers the \(covered) records before it"
+        cleanStopCheckpoint = nil
+        // A crash seal after a `stop` (whose own checkpoint was torn) is no end of a clean run: the
+        // new run's `repair` may follow it.
+        if let event, event.elementsEqual("checkpoint".utf8), previousEvent?.elementsEqual("stop".utf8) ?? false,
+           !(LineScan.stringValue(after: Self.reasonKey, in: bytes, searchLimit: 160)?.elementsEqual(AuditFormat.sealedAfterCrashReason.utf8) ?? false) {
+            cleanStopCheckpoint = expectedSequence
         }
-        if let certificate = options.auditCertificate {
-            guard checkpoint.certificateFingerprint == certificate.fingerprint else {
-                return "checkpoint names signing certificate \(checkpoint.certificateFingerprint.hex), not the audit certificate \(certificate.fingerprint.hex): a forged checkpoint"
-            }
-            guard checkpoint.isValid(signedBy: certificate) else {
-                return "checkpoint signature does not verify with the audit certificate: a forged checkpoint"
-            }
-        } else {
-            result.uncheckedCheckpointSignatures += 1
-        }
-        guard checkpoint.rootHash == frontier.root else {
-            return "checkpoint root does not match the tree of records 1…\(covered): \(suspects(upTo: covered)) (and the chain re-hashed)"
-        }
-        guard stored == frontier else { return "checkpoint's stored frontier does not match the tree" }
-        if let previous = result.lastCheckpoint, checkpoint.timeMillis < previous.timeMillis {
-            return "checkpoint time goes back before the previous checkpoint's"
-        }
-        // Both roots were recomputed from the same leaves, so this checkpoint is consistent with
-        // the previous one by construction.
-        result.lastCheckpoint = checkpoint
-        result.checkpointCount += 1
+        previousEvent = event.map { ArraySlice(Array($0)) }
         return nil
     }
 
@@ -201,7 +216,7 @@ struct AuditVerifierWalk {
         guard line.starts(with: #"{"seq":"#.utf8) else { return nil }
         var value: UInt64 = 0
         var index = line.startIndex + 7
-        while index < line.endIndex, (48...57).contains(line[index]) {
+        while index < line.endIndex, (48...57).contains(line[index]), index < line.startIndex + 27 {
             value = value &* 10 &+ UInt64(line[index] - 48)
             index += 1
         }

@@ -20,7 +20,19 @@ extension TLSError {
             reason = Self.reason(forSSLReason: ERR_GET_REASON(code))
         }
         let detail = parts.isEmpty ? "no OpenSSL error detail" : parts.joined(separator: "; ")
-        return TLSError(reason: reason, message: "\(operation) failed: \(detail)")
+        return TLSError(reason: reason, message: "\(operation) failed: \(detail)", alert: receivedAlert(in: codes))
+    }
+
+    /// The alert received from the peer, if one is in `codes`: OpenSSL reports it as SSL reason
+    /// `SSL_AD_REASON_OFFSET` (1000) + the alert description.
+    private static func receivedAlert(in codes: [UInt]) -> TLSAlert? {
+        for code in codes where ERR_GET_LIB(code) == ERR_LIB_SSL {
+            let reason = ERR_GET_REASON(code)
+            if reason >= SSL_AD_REASON_OFFSET, reason - SSL_AD_REASON_OFFSET <= Int32(UInt8.max) {
+                return TLSAlert(code: UInt8(reason - SSL_AD_REASON_OFFSET))
+            }
+        }
+        return nil
     }
 
     /// Whether `code` is OpenSSL 3's report of EOF without `close_notify`.

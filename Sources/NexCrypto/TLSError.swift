@@ -43,11 +43,14 @@ public struct TLSError: Error, Sendable, Equatable, CustomStringConvertible {
     public let reason: Reason
     /// Human-readable detail: OpenSSL's error text and verification result.
     public let message: String
+    /// The fatal alert the peer sent, when that is what ended the session (``Reason/peerAlert``).
+    public let alert: TLSAlert?
 
     /// Creates an error.
-    public init(reason: Reason, message: String) {
+    public init(reason: Reason, message: String, alert: TLSAlert? = nil) {
         self.reason = reason
         self.message = message
+        self.alert = alert
     }
 
     /// `"<reason>: <message>"`.

@@ -58,9 +58,10 @@ struct WireReader {
     }
 
     mutating func readMessageID(_ field: StaticString) throws(WireError) -> MessageID {
-        let high = try readU64(field)
-        let low = try readU64(field)
-        return MessageID(high: high, low: low)
+        // One length check for all 16 bytes, so a short id is reported as needing 16, not 8.
+        let start = try take(16, field)
+        return MessageID(high: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self)),
+                         low: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self)))
     }
 
     private mutating func readUTF8(count: Int, _ field: StaticString) throws(WireError) -> String {

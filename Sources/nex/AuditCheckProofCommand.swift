@@ -7,7 +7,7 @@ struct AuditCheckProofCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-proof",
         abstract: "Verify an inclusion or consistency proof file offline, with only the audit certificate.",
-        discussion: "Exit status: 0 every claim holds; 1 a claim fails (named)."
+        discussion: "Exit status: 0 every claim holds; 1 a claim fails (named); 2 the proof file cannot be read; 64 usage."
     )
 
     @Argument(help: "Proof file written by `nex audit prove` or `nex audit consistency`.")
@@ -28,7 +28,9 @@ struct AuditCheckProofCommand: ParsableCommand {
         for finding in check.findings {
             print(finding.failure == nil ? "ok: \(finding.claim)" : "FAILED: \(finding.claim): \(finding.failure!)")
         }
-        for (sequence, text) in check.records { print("record \(sequence): \(text.count > 300 ? String(text.prefix(300)) + "…" : text)") }
+        for (sequence, text) in check.records {
+            print("record \(sequence): \(TerminalText.inertJSON(text.count > 300 ? String(text.prefix(300)) + "…" : text))")
+        }
         print(check.isValid ? "proof valid" : "PROOF INVALID")
         if !check.isValid { throw ExitCode(1) }
     }

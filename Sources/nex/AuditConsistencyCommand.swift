@@ -30,8 +30,8 @@ struct AuditConsistencyCommand: ParsableCommand {
     func run() throws {
         do {
             if let size = UInt64(old) {
-                guard let new else { throw ValidationError("give NEW as a tree size when OLD is one") }
-                print(try AuditProofs.consistency(directory: directory.dir, oldSize: size, newSize: new), terminator: "")
+                let newSize = try new ?? newestCheckpointSize()
+                print(try AuditProofs.consistency(directory: directory.dir, oldSize: size, newSize: newSize), terminator: "")
             } else {
                 let checkpoint = try SignedCheckpoint(contentsOfFile: old)
                 print(try AuditProofs.consistency(directory: directory.dir, old: checkpoint, newSize: new), terminator: "")
@@ -40,5 +40,21 @@ struct AuditConsistencyCommand: ParsableCommand {
             FileHandle.standardError.write(Data("cannot prove consistency: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// The tree size of the last checkpoint record in the log (NEW's default).
+    /// - Throws: ``AuditError`` when the log cannot be read or has no checkpoint yet.
+    private func newestCheckpointSize() throws -> UInt64 {
+        var query = AuditQuery()
+        query.events = ["checkpoint"]
+        var newest: UInt64?
+        try query.run(directory: directory.dir) { record in
+            if let size = record.integer("size") { newest = UInt64(size) }
+            return true
+        }
+        guard let newest else {
+            throw AuditError(.malformed, "the log has no signed checkpoint yet; nexd writes one every few seconds and at shutdown")
+        }
+        return newest
     }
 }

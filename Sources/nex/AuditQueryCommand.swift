@@ -6,7 +6,12 @@ struct AuditQueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "List the records that match every filter given.",
-        discussion: "With --msg the message index is used (built or updated first; see --index-dir); other filters scan the log."
+        discussion: """
+            With --msg the message index is used (built or updated first; see --index-dir); other filters scan the log. \
+            --received-by NODE answers "what did NODE receive?": the routes that delivered to it and its receipts; \
+            a receipt's row shows the message ids it confirms and their topic. Text from the log is printed \
+            with control characters escaped as \\u{HEX}; --json prints the stored lines.
+            """
     )
 
     @OptionGroup var directory: AuditDirectoryOptions
@@ -30,12 +35,30 @@ struct AuditQueryCommand: ParsableCommand {
     }
 
     func run() throws {
+        try filters.checkNames(directory: directory.dir)
         let chosen: AuditOutputFormat = json ? .json : csv ? .csv : format
         var records: [AuditRecord] = []
         try filters.query.run(directory: directory.dir, usesIndex: !noIndex, indexDirectory: index.indexDir, warn: AuditIndexOptions.warn) { record in
             records.append(record)
             return limit.map { records.count < $0 } ?? true
         }
-        AuditRecordTable.print(records, format: chosen)
+        let topics = chosen == .json ? [:] : try topicsOfReceipts(records)
+        AuditRecordTable.print(records, format: chosen, topic: { topics[$0] })
+    }
+
+    /// The topic of every message the receipts among `records` confirm: from the publish and route
+    /// records in `records`, else from the message index (unless --no-index).
+    private func topicsOfReceipts(_ records: [AuditRecord]) throws -> [String: String] {
+        var topics: [String: String] = [:]
+        for record in records { if let id = record.string("msg"), let topic = record.string("topic") { topics[id] = topic } }
+        let missing = Set(records.flatMap { $0.strings("received") }).subtracting(topics.keys)
+        guard !missing.isEmpty, !noIndex else { return topics }
+        let index = AuditIndex(directory: directory.dir)
+        for id in missing.sorted() {
+            if let topic = try index.records(message: id).lazy.compactMap({ $0.string("msg") == id ? $0.string("topic") : nil }).first {
+                topics[id] = topic
+            }
+        }
+        return topics
     }
 }

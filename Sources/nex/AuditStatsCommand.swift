@@ -23,22 +23,30 @@ struct AuditStatsCommand: ParsableCommand {
     }
 
     func run() throws {
+        try filters.checkNames(directory: directory.dir)
         var stats = AuditStats()
         try filters.query.run(directory: directory.dir) { record in
             stats.add(record)
             return true
         }
-        print("records: \(stats.total)")
+        print(AuditStatsText.render(stats, top: top, width: width), terminator: "")
+    }
+}
+
+/// Renders ``AuditStats`` for the terminal; names from the log are made inert.
+enum AuditStatsText {
+    static func render(_ stats: AuditStats, top: Int, width: Int) -> String {
+        var out = "records: \(stats.total)\n"
         for (title, table) in [("per event", stats.byEvent), ("per node", stats.byNode), ("per country", stats.byCountry),
                                ("per kind", stats.byKind), ("per reason", stats.byReason), ("top refusal reasons", stats.refusalsByReason)] {
-            print("\n\(title):")
-            let rows = AuditStats.top(table, limit: top)
-            if rows.isEmpty { print("  (none)") }
+            out += "\n\(title):\n"
+            let rows = AuditStats.top(table, limit: top).map { (TerminalText.inert($0.0), $0.1) }
+            if rows.isEmpty { out += "  (none)\n" }
             let nameWidth = rows.map(\.0.count).max() ?? 0
-            for (name, count) in rows { print("  " + name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  \(count)") }
+            for (name, count) in rows { out += "  " + name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  \(count)\n" }
         }
-        print("\nper minute:")
-        print(AuditHistogram.render(stats.perMinute, width: width), terminator: "")
+        out += "\nper minute:\n"
+        return out + AuditHistogram.render(stats.perMinute, width: width)
     }
 }
 

@@ -7,7 +7,7 @@ struct AuditTailCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
         abstract: "Print the last records; with -f keep following the live log (Ctrl-C to stop).",
-        discussion: "Follows by polling every --interval; new segments are picked up as nexd rotates."
+        discussion: "Follows by polling every --interval; new segments are picked up as nexd rotates. Control characters in the log are printed as \\u{HEX}."
     )
 
     @OptionGroup var directory: AuditDirectoryOptions
@@ -28,6 +28,7 @@ struct AuditTailCommand: ParsableCommand {
     }
 
     func run() throws {
+        try filters.checkNames(directory: directory.dir)
         let query = filters.query
         var follower = AuditFollower(directory: directory.dir)
         var recent: [AuditRecord] = []

@@ -40,39 +40,52 @@ struct AuditTraceCommand: ParsableCommand {
     }
 }
 
-/// Renders an ``AuditTrace``.
+/// Renders an ``AuditTrace``. Text output passes every string from the log through
+/// ``TerminalText/inert(_:)``; JSON output is escaped by `JSONSerialization` and then made inert
+/// with ``TerminalText/inertJSON(_:)``.
 enum AuditTraceText {
     static func text(_ trace: AuditTrace) -> String {
-        var out = "message \(trace.messageID)\n"
+        func field(_ record: AuditRecord, _ key: String) -> String { TerminalText.inert(record.string(key) ?? "?") }
+        func connection(_ value: Int64?) -> String { value.map(String.init) ?? "?" }
+        var out = "message \(TerminalText.inert(trace.messageID))\n"
         for publish in trace.publishes {
-            out += "  publish  record \(publish.sequence ?? 0)  \(publish.string("time") ?? "")  \(publish.string("outcome") ?? "?")"
-            if let reason = publish.string("reason") { out += " (\(reason))" }
-            out += "\n    by \(publish.string("node") ?? "?") (\(publish.string("country") ?? "?")), certificate \(publish.string("cert") ?? "?")\n"
-            out += "    topic \(publish.string("topic") ?? "?"), kind \(publish.string("kind") ?? "?")\n"
+            out += "  publish  record \(publish.sequence ?? 0)  \(TerminalText.inert(publish.string("time") ?? ""))  \(field(publish, "outcome"))"
+            if publish.string("reason") != nil { out += " (\(field(publish, "reason")))" }
+            out += "\n    by \(field(publish, "node")) (\(field(publish, "country"))), certificate \(field(publish, "cert"))\n"
+            out += "    topic \(field(publish, "topic")), kind \(field(publish, "kind"))\n"
         }
-        if let check = trace.signatureCheck { out += "  signature: \(check)\n" }
+        if let check = trace.signatureCheck { out += "  signature: \(TerminalText.inert(check))\n" }
         if let route = trace.route {
-            out += "  route    record \(route.sequence ?? 0)  \(route.string("time") ?? "")"
-            if let restrictions = route.string("restrictions") { out += "  restrictions: \(restrictions)" }
+            out += "  route    record \(route.sequence ?? 0)  \(TerminalText.inert(route.string("time") ?? ""))"
+            if route.string("restrictions") != nil { out += "  restrictions: \(field(route, "restrictions"))" }
             out += "\n"
             for recipient in trace.recipients {
-                out += "    delivered to \(recipient.node) (conn \(recipient.connection.map(String.init) ?? "?"), subs \(recipient.subscriptions.map(String.init).joined(separator: ",")))\n"
+                out += "    delivered to \(TerminalText.inert(recipient.node)) (conn \(connection(recipient.connection)), subs \(recipient.subscriptions.map(String.init).joined(separator: ",")))\n"
             }
             for withheld in trace.withheld {
-                out += "    WITHHELD from \(withheld.node) (conn \(withheld.connection.map(String.init) ?? "?")): \(withheld.reason ?? "?")\n"
+                out += "    WITHHELD from \(TerminalText.inert(withheld.node)) (conn \(connection(withheld.connection))): \(TerminalText.inert(withheld.reason ?? "?"))\n"
             }
         } else if trace.acceptance != nil {
             out += "  route: no routing record\n"
         }
         for receipt in trace.receipts {
-            out += "  receipt  record \(receipt.sequence)  \(receipt.time)  from \(receipt.node) (conn \(receipt.connection.map(String.init) ?? "?"))\n"
+            out += "  receipt  record \(receipt.sequence)  \(TerminalText.inert(receipt.time))  from \(TerminalText.inert(receipt.node)) (conn \(connection(receipt.connection)))\n"
         }
-        if trace.route != nil {
-            let missing = trace.unreceipted
-            out += missing.isEmpty ? "  every recipient confirmed receipt\n"
-                : "  NO RECEIPT from: \(missing.map(\.node).joined(separator: ", "))\n"
-        }
+        if trace.route != nil { out += "  " + receiptSummary(trace) + "\n" }
         return out
+    }
+
+    /// One true sentence about receipts: a route with no recipients was delivered to nobody, so
+    /// "every recipient confirmed receipt" would mislead.
+    static func receiptSummary(_ trace: AuditTrace) -> String {
+        if trace.recipients.isEmpty {
+            let withheld = trace.withheld.map { TerminalText.inert($0.node) }
+            return withheld.isEmpty ? "no recipients: nobody was delivered this message (no subscriber matched)"
+                : "no recipients: nobody was delivered this message (withheld from \(withheld.joined(separator: ", ")))"
+        }
+        let missing = trace.unreceipted
+        return missing.isEmpty ? "every recipient confirmed receipt"
+            : "NO RECEIPT from: \(missing.map { TerminalText.inert($0.node) }.joined(separator: ", "))"
     }
 
     static func json(_ trace: AuditTrace) -> String {
@@ -96,6 +109,6 @@ enum AuditTraceText {
         object["receipts"] = trace.receipts.map { ["seq": $0.sequence, "time": $0.time, "node": $0.node] as [String: Any] }
         object["unreceipted"] = trace.unreceipted.map(\.node)
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        return TerminalText.inertJSON(String(decoding: data, as: UTF8.self))
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import NexAudit
 import NexClient
 import NexCrypto
 import NexServer
@@ -26,6 +28,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "CA certificate PEM that issued nexd's certificate (overrides --pki's ca.pem).")
     var ca: String?
 
+    @Option(name: .long, help: "nexd config whose roster --node must be on (checked when it can be read).")
+    var config: String = DaemonConfiguration.defaultPath
+
     func validate() throws {
         guard split(server) != nil else {
             throw ValidationError("--server must be HOST:PORT, for example 127.0.0.1:7247")
@@ -40,8 +45,18 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Loads the node's credentials.
+    /// - Throws: `ValidationError` (exit 64) when `--node` is not on the roster (or, when the
+    ///   roster cannot be read, has no certificate in `--pki`), naming near matches; else the
+    ///   loading error.
     func credentials() throws -> NodeCredentials {
         let pkiFiles = DevelopmentPKI(directory: pki)
+        if let known = NodeNames.roster(config: config), !known.contains(node) {
+            throw ValidationError("--node \"\(node)\" is not in the roster (\(config))\(NearMatch.hint(for: node, among: known))")
+        }
+        if cert == nil, !FileManager.default.fileExists(atPath: pkiFiles.nodeCertificatePath(node)) {
+            let known = NodeNames.withCertificates(pki: pkiFiles)
+            throw ValidationError("no certificate for --node \"\(node)\" in \(pkiFiles.nodesDirectory)\(NearMatch.hint(for: node, among: known)) (run `nex pki init` for the development PKI, or pass --cert and --key)")
+        }
         return try NodeCredentials.load(
             certificatePath: cert ?? pkiFiles.nodeCertificatePath(node),
             keyPath: key ?? pkiFiles.nodeKeyPath(node),
@@ -56,5 +71,19 @@ struct ConnectionOptions: ParsableArguments {
         let context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key,
                                             trustRoots: credentials.trustRoots, serverName: serverName ?? host)
         return try NexConnection(host: host, port: port, context: context, clientName: "nex \(NexVersion.current)")
+    }
+}
+
+/// Node ids a CLI can check `--node` against.
+enum NodeNames {
+    /// The roster of the config at `config`, or `nil` when it cannot be read.
+    static func roster(config: String) -> [String]? {
+        (try? DaemonConfiguration.load(path: config))?.roster.entries.map(\.id)
+    }
+
+    /// The nodes with a certificate in the development PKI.
+    static func withCertificates(pki: DevelopmentPKI) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: pki.nodesDirectory)) ?? []
+        return names.filter { $0.hasSuffix(".pem") }.map { String($0.dropLast(4)) }.sorted()
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NexClient
+import NexNotices
 import NexServer
 import NexWire
 
@@ -12,7 +13,8 @@ struct PublishCommand: ParsableCommand {
         discussion: """
             The document is carried as-is (its bytes are signed, never re-serialized). The kind comes \
             from --kind or the document's "kind" member. Exit status: 0 accepted, 1 refused (NACK), \
-            2 usage, 3 connection or TLS failure.
+            3 connection or TLS failure, 64 usage (bad option, unreadable or malformed document, node not on \
+            the roster).
             Example: nex publish Config/examples/red.json --node gs.fr.lyon --topic notice.red.rw
             """
     )
@@ -65,6 +67,9 @@ struct PublishCommand: ParsableCommand {
             throw ValidationError("cannot read \(file)")
         }
         let payload = [UInt8](data)
+        if let syntax = NoticeValidator.syntaxViolation(in: payload) {
+            throw ValidationError("invalid notice \(file): \(syntax) (as `nex notice check \(file)` says)")
+        }
         guard let kind = kind ?? documentKind(data) else {
             throw ValidationError("give --kind, or a \"kind\" member in \(file)")
         }
@@ -73,6 +78,8 @@ struct PublishCommand: ParsableCommand {
         do {
             credentials = try connection.credentials()
             client = try connection.connect(credentials: credentials)
+        } catch let error as ValidationError {
+            throw error
         } catch {
             FileHandle.standardError.write(Data("nex publish: \(error)\n".utf8))
             throw ExitCode(3)

@@ -42,6 +42,8 @@ struct SubscribeCommand: ParsableCommand {
         let client: NexConnection
         do {
             client = try connection.connect(credentials: connection.credentials())
+        } catch let error as ValidationError {
+            throw error
         } catch {
             FileHandle.standardError.write(Data("nex subscribe: \(error)\n".utf8))
             throw ExitCode(3)
@@ -129,10 +131,13 @@ struct SubscribeCommand: ParsableCommand {
             let fingerprint = SHA256Digest(bytes: delivery.certificateFingerprint)?.hex ?? ""
             return #"{"delivery":\#(delivery.deliverySequence),"subscriptions":\#(delivery.subscriptionIDs),"origin":\#(jsonString(delivery.originNode)),"msg":"\#(envelope?.messageID.description ?? "")","topic":\#(jsonString(envelope?.topic ?? "")),"kind":\#(jsonString(envelope?.kind ?? "")),"issuedAt":"\#(issued)","receivedAt":"\#(received)","auditSeq":\#(delivery.auditSequence),"cert":"\#(fingerprint)","signature":"\#(verification)","payload":\#(jsonString(payload))}"#
         }
+        // Another node wrote all of this: control characters are shown escaped, never interpreted
+        // (in the JSON document as \uXXXX, so it still reads as the same JSON).
+        let inert = TerminalText.inert
         return """
-            delivery \(delivery.deliverySequence) from \(delivery.originNode) · topic \(envelope?.topic ?? "?") · kind \(envelope?.kind ?? "?")
+            delivery \(delivery.deliverySequence) from \(inert(delivery.originNode)) · topic \(inert(envelope?.topic ?? "?")) · kind \(inert(envelope?.kind ?? "?"))
               msg \(envelope?.messageID.description ?? "?") · audit-seq \(delivery.auditSequence) · received \(received) · signature \(verification)
-            \(payload.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
+            \(payload.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + TerminalText.inertJSON(String($0)) }.joined(separator: "\n"))
             """
     }
 }

@@ -66,4 +66,32 @@ struct IdleTimeoutTests {
         let record = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo" }
         #expect(record?.string("reason") == "incomplete-frame")
     }
+
+    /// A peer that closes with part of a frame sent is recorded as leaving that frame unfinished at
+    /// once, not as a plain disconnect, and without waiting for the idle timeout (60 s here).
+    @Test func aPeerThatClosesInsideAFrameIsRecordedAsIncompleteFrame() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let client = try RawTLSClient(port: nexd.port, credentials: try nexd.credentials("bcp.rw.rusumo"))
+        // A ping, whole, then 7 bytes of a subscribe that announces 100.
+        try client.send(.ping(nonce: 1))
+        try client.sendRaw([0, 0, 0, 100, FrameType.subscribe.rawValue, 1, 2])
+        guard case .pong = try client.nextFrame(timeout: .seconds(5)) else { Issue.record("no pong"); return }
+        client.close()
+        let record = try #require(try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo" })
+        #expect(record.string("reason") == "incomplete-frame")
+        #expect(record.string("detail") == "incomplete-frame: the peer closed the connection with 7 bytes of an unfinished frame")
+    }
+
+    @Test func aPeerThatClosesBetweenFramesIsAPlainDisconnect() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let client = try RawTLSClient(port: nexd.port, credentials: try nexd.credentials("bcp.rw.rusumo"))
+        try client.send(.ping(nonce: 1))
+        guard case .pong = try client.nextFrame(timeout: .seconds(5)) else { Issue.record("no pong"); return }
+        client.close()
+        let record = try #require(try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo" })
+        #expect(record.string("reason") == nil)
+        #expect(record.string("detail") == "peer closed the connection")
+    }
 }

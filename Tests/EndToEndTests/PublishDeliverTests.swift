@@ -61,7 +61,7 @@ struct PublishDeliverTests {
         publisher.close()
         nexd.stop()
         let verification = try AuditVerifier.verify(directory: nexd.auditDirectory)
-        #expect(verification.isIntact)
+        #expect(verification.foundNoProblem)
         #expect(verification.verifiedSignatures == 1)
         let final = try nexd.auditRecords()
         #expect(final.contains { $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo" })

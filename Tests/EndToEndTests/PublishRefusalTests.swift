@@ -136,7 +136,7 @@ struct PublishRefusalTests {
         again.close()
         nexd.stop()
         let verification = try AuditVerifier.verify(directory: nexd.auditDirectory)
-        #expect(verification.isIntact, "\(String(describing: verification.problem))")
+        #expect(verification.foundNoProblem, "\(String(describing: verification.problem))")
         #expect(verification.verifiedSignatures == 1)
     }
 
@@ -152,6 +152,33 @@ struct PublishRefusalTests {
         #expect(nack.code == .malformedEnvelope)
         #expect(nack.messageID == .zero)
         #expect(try nexd.awaitRecord { $0.event == "publish" && $0.string("reason") == "malformed-envelope" } != nil)
+    }
+
+    /// The all-zero id is the NACK's "could not be parsed" id: a signed, otherwise valid notice
+    /// carrying it is refused as malformed and audited; a random (non-UUIDv7) id is still accepted.
+    @Test func theAllZeroMessageIDIsRefusedAndAudited() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        guard case .refused(let nack) = try publisher.publish(try signedNotice(from: gs, messageID: .zero)) else {
+            Issue.record("a notice with the all-zero id was accepted")
+            return
+        }
+        #expect(nack.code == .malformedEnvelope)
+        #expect(nack.messageID == .zero)
+        #expect(nack.reason.contains("reserved"))
+        let record = try #require(try nexd.awaitRecord { $0.event == "publish" && $0.string("outcome") == "refused" })
+        #expect(record.string("reason") == "malformed-envelope")
+        #expect(record.string("msg") == MessageID.zero.description)
+        #expect(record.string("node") == "gs.fr.lyon")
+
+        var generator = SystemRandomNumberGenerator()
+        let random = MessageID(high: (generator.next() as UInt64) & ~0xF000 | 0x4000, low: generator.next())
+        #expect(random.version == 4)
+        guard case .accepted = try publisher.publish(try signedNotice(from: gs, messageID: random)) else {
+            Issue.record("16 random bytes as the id were refused")
+            return
+        }
     }
 
     @Test func replayProtectionSurvivesARestart() throws {

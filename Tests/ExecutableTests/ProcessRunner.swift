@@ -18,7 +18,8 @@ enum ProcessRunner {
         var standardError: String
     }
 
-    /// Runs `tool` (nexd or nex) with `arguments` in `directory`, waiting at most `timeout`.
+    /// Runs `tool` (nexd or nex, or an absolute path such as `/usr/bin/python3`) with `arguments` in
+    /// `directory`, waiting at most `timeout`.
     static func run(_ tool: String, _ arguments: [String], in directory: String, timeout: TimeInterval = 30) throws -> Result {
         let process = try start(tool, arguments, in: directory)
         let deadline = Date().addingTimeInterval(timeout)
@@ -56,12 +57,13 @@ enum ProcessRunner {
 
     static func start(_ tool: String, _ arguments: [String], in directory: String) throws -> Running {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: buildDirectory + "/" + tool)
+        process.executableURL = URL(fileURLWithPath: tool.hasPrefix("/") ? tool : buildDirectory + "/" + tool)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let id = UUID().uuidString
-        let outputPath = directory + "/.\(tool)-\(id).out"
-        let errorPath = directory + "/.\(tool)-\(id).err"
+        let name = URL(fileURLWithPath: tool).lastPathComponent
+        let outputPath = directory + "/.\(name)-\(id).out"
+        let errorPath = directory + "/.\(name)-\(id).err"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))

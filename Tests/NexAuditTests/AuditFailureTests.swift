@@ -78,7 +78,7 @@ struct AuditFailureTests {
         #expect(log.failure?.code == .writeFailed)
         // No part of the failed batch stays, and the log still verifies.
         #expect(try size(of: segment) == durableSize)
-        #expect(try AuditVerifier.verify(directory: temp.path).isIntact)
+        #expect(try AuditVerifier.verify(directory: temp.path).foundNoProblem)
 
         // While failed: refused at once, nothing numbered, nothing written.
         #expect(log.append([event(5)]).isEmpty)
@@ -100,7 +100,7 @@ struct AuditFailureTests {
 
         #expect(health.withLock { $0 } == [.writeFailed, nil])
         let verification = try AuditVerifier.verify(directory: temp.path)
-        #expect(verification.isIntact)
+        #expect(verification.foundNoProblem)
         #expect(verification.recordCount == 5)
         let all = try records(in: temp.path)
         #expect(all.map(\.sequence) == [1, 2, 3, 4, 5])
@@ -137,7 +137,7 @@ struct AuditFailureTests {
         #expect(log.append([event(4)]) == [3])
         log.close()
         let verification = try AuditVerifier.verify(directory: temp.path)
-        #expect(verification.isIntact)
+        #expect(verification.foundNoProblem)
         #expect(try records(in: temp.path).compactMap { $0.integer("sub") } == [1, 2, 4])
     }
 
@@ -154,7 +154,7 @@ struct AuditFailureTests {
         #expect(awaitHealthy(log))
         #expect(try appendAndWait(log, [event(3)]).get() == [3])
         log.close()
-        #expect(try AuditVerifier.verify(directory: temp.path).isIntact)
+        #expect(try AuditVerifier.verify(directory: temp.path).foundNoProblem)
         let all = try records(in: temp.path)
         #expect(all.map(\.event) == ["subscribe", "repair", "subscribe"])
         #expect(all[1].segment == AuditSegments.fileName(firstSequence: 2))
@@ -182,7 +182,7 @@ struct AuditFailureTests {
         var options = AuditVerifier.Options()
         options.auditCertificate = signer.certificate
         let verification = try AuditVerifier.verify(directory: temp.path, options: options)
-        #expect(verification.isIntact)
+        #expect(verification.foundNoProblem)
         #expect(try records(in: temp.path).map(\.event) == ["subscribe", "repair", "checkpoint"])
     }
 
@@ -248,7 +248,7 @@ struct AuditFailureTests {
         log.close()
 
         let verification = try AuditVerifier.verify(directory: temp.path)
-        #expect(verification.isIntact)
+        #expect(verification.foundNoProblem)
         let all = try records(in: temp.path)
         #expect(all.map(\.sequence) == (1...UInt64(all.count)).map { Optional($0) })
         var inLog: [Int: UInt64] = [:]

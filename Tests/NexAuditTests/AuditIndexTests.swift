@@ -3,7 +3,7 @@ import Testing
 @testable import NexAudit
 
 /// The message index never hides a record and never traps: bad entries are skipped and reported,
-/// "not found" is confirmed by a scan, and an index for another log state is not used (D25).
+/// "not found" is confirmed by a scan, and an index for another log state is not used (D28).
 @Suite struct AuditIndexTests {
     private typealias Entries = [(key: UInt64, segment: UInt64, offset: UInt64)]
 

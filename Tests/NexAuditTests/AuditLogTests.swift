@@ -23,7 +23,7 @@ import Testing
         #expect(log.append([event(3)]) == [3])
         log.close()
         let verification = try AuditVerifier.verify(directory: directory)
-        #expect(verification.isIntact)
+        #expect(verification.foundNoProblem)
         #expect(verification.recordCount == 3)
         let attributes = try FileManager.default.attributesOfItem(atPath: directory)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
@@ -59,7 +59,7 @@ import Testing
         log.close()
         #expect(all.withLock { $0.sorted() } == Array(1...400))
         let verification = try AuditVerifier.verify(directory: temp.path)
-        #expect(verification.isIntact)
+        #expect(verification.foundNoProblem)
         #expect(verification.recordCount == 400)
     }
 
@@ -84,7 +84,7 @@ import Testing
         for index in 0..<100 { log.append([event(index)]) ; if index % 10 == 0 { log.flush() } }
         log.close()
         let verification = try AuditVerifier.verify(directory: temp.path)
-        #expect(verification.isIntact)
+        #expect(verification.foundNoProblem)
         #expect(verification.segmentCount > 2)
         #expect(verification.recordCount == 100)
     }
@@ -109,7 +109,7 @@ import Testing
         #expect(log.recovery.tornBytes == 26)
         log.close()
         let repaired = try AuditVerifier.verify(directory: temp.path)
-        #expect(repaired.isIntact)
+        #expect(repaired.foundNoProblem)
         var events: [String] = []
         try AuditReader(directory: temp.path).forEachRecord { record in
             events.append(record.event ?? "")
@@ -137,7 +137,7 @@ import Testing
         #expect(log.recovery.tornBytes == 0)
         log.close()
         let repaired = try AuditVerifier.verify(directory: temp.path)
-        #expect(repaired.isIntact)
+        #expect(repaired.foundNoProblem)
         #expect(repaired.recordCount == 3)
     }
 

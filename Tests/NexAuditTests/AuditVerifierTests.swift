@@ -48,7 +48,7 @@ import Testing
             bytes[offset] ^= 0x04
             try Data(bytes).write(to: URL(fileURLWithPath: segment))
             let result = try AuditVerifier.verify(directory: temp.path)
-            #expect(!result.isIntact, "flip at offset \(offset) went unnoticed")
+            #expect(!result.foundNoProblem, "flip at offset \(offset) went unnoticed")
         }
     }
 

@@ -61,7 +61,7 @@ import Testing
         var options = AuditVerifier.Options()
         options.auditCertificate = signer.certificate
         let result = try AuditVerifier.verify(directory: temp.path, options: options)
-        #expect(result.isIntact)
+        #expect(result.foundNoProblem)
         #expect(result.checkpointCount == 3)
         #expect(result.treeSize == 13)
     }
@@ -109,7 +109,7 @@ import Testing
         var options = AuditVerifier.Options()
         options.auditCertificate = signer.certificate
         let result = try AuditVerifier.verify(directory: temp.path, options: options)
-        #expect(result.isIntact)
+        #expect(result.foundNoProblem)
         #expect(result.segmentCount > 3)
         #expect(result.checkpointCount >= 8)
         #expect(result.lastCheckpoint?.treeSize == result.treeSize - 1)

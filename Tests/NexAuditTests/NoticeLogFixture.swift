@@ -12,7 +12,10 @@ struct NoticeLogFixture {
     let certificate: Certificate
     var messageIDs: [String] = []
     let refusedID = "0190a5b2-0000-7000-8000-00000000dead"
-    static let start: Int64 = 1_795_910_340_000  // 2026-11-28T23:59:00Z
+    /// A whole minute an hour from now: the log never stamps a record (checkpoints included)
+    /// earlier than the one before it, so checkpoints made between the fixture's records take the
+    /// fixture's times only if those are ahead of the clock.
+    static let start: Int64 = (Int64(Date().timeIntervalSince1970 * 1000) / 60_000 + 60) * 60_000
 
     var directory: String { temp.path }
 
@@ -21,7 +24,7 @@ struct NoticeLogFixture {
         signer = try AuditTestSupport.signer()
         let key = try PrivateKey.generate(.ecdsaP256SHA256)
         certificate = try CertificateIssuer.selfSigned(
-            CertificateProfile(subjectCommonName: "gs.fr.lyon", validity: Date().addingTimeInterval(-60)...Date().addingTimeInterval(3600)), key: key)
+            CertificateProfile(subjectCommonName: "gs.fr.lyon", validity: Date().addingTimeInterval(-60)...Date().addingTimeInterval(7200)), key: key)
         var configuration = AuditLog.Configuration(directory: temp.path)
         configuration.checkpointSigner = signer
         configuration.checkpointEveryRecords = 4

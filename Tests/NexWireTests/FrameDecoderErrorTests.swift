@@ -72,6 +72,22 @@ import Testing
         #expect(error?.reason == "subscribe: field \"filter\" is not valid UTF-8")
     }
 
+    /// A message id is one 16-byte field: a short one must say so, not "needs 8 bytes" (the size
+    /// of each half it is stored as).
+    @Test func aShortMessageIDNamesItsSixteenBytes() throws {
+        // ack: messageID (16) ‖ auditSequence (8) ‖ flags ‖ extensions — cut inside the id.
+        let error = try #require(firstError(Fixtures.rawFrame(type: FrameType.ack.rawValue, body: Array(repeating: 7, count: 10))))
+        #expect(error.code == .malformedFrame)
+        #expect(error.reason == "ack: body too short for field \"messageID\" (needs 16 bytes, 10 remain)")
+        // nack, with 12 of the 16 bytes: also one field, and still 16.
+        let nack = try #require(firstError(Fixtures.rawFrame(type: FrameType.nack.rawValue, body: Array(repeating: 7, count: 12))))
+        #expect(nack.reason.contains("\"messageID\" (needs 16 bytes, 12 remain)"))
+        // In an envelope: version 1, then 3 bytes of id.
+        let envelope = #expect(throws: WireError.self) { try SignedEnvelope(parsing: [1, 0xAA, 0xBB, 0xCC]) }
+        #expect(envelope?.code == .malformedEnvelope)
+        #expect(envelope?.reason.contains("\"messageID\" (needs 16 bytes, 3 remain)") == true)
+    }
+
     @Test func undefinedErrorCode() {
         let error = firstError(Fixtures.rawFrame(type: 0x7F, body: [0x03, 0xE7, 0, 0]))
         #expect(error?.code == .malformedFrame)

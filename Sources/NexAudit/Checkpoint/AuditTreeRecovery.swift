@@ -8,6 +8,9 @@ enum AuditTreeRecovery {
         var frontier = MerkleFrontier()
         var recordsSinceCheckpoint = 0
         var latest: SignedCheckpoint?
+        /// Whether the record ``latest`` came from is, by its parsed JSON, a plain `checkpoint`
+        /// (no `reason` or `detail`, which its signature does not cover).
+        var latestIsPlainCheckpoint = false
     }
 
     /// Reads the log in `directory` (after ``AuditRecovery`` repaired its tail).
@@ -50,6 +53,8 @@ enum AuditTreeRecovery {
             }
             resumed.frontier = frontier
             resumed.latest = checkpoint
+            resumed.latestIsPlainCheckpoint = record.event == "checkpoint" && record.members["reason"] == nil
+                && record.members["detail"] == nil
             resumed.frontier.append(leafHash: MerkleHash.leaf(data[range]))
             start = (index, range.upperBound + 1)
             break

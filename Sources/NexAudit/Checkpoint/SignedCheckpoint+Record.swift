@@ -6,13 +6,21 @@ extension SignedCheckpoint {
     /// `seq`, `prev`, `hash`): `time`, `event`, `size`, `root`, `cert`, `signature`, and the tree's
     /// `frontier` (its perfect-subtree roots, largest first) so that nexd can resume the tree at
     /// start-up from the last checkpoint instead of re-reading the whole log.
-    func recordMembers(frontier: MerkleFrontier) -> [UInt8] {
+    ///
+    /// A `note` (a crash seal's) adds `reason` and `detail` after `event`.
+    func recordMembers(frontier: MerkleFrontier, note: (reason: String, detail: String)? = nil) -> [UInt8] {
         var out: [UInt8] = []
         var first = true
         JSONText.appendKey("time", first: &first, to: &out)
         JSONText.appendString(Timestamp.format(millis: timeMillis), to: &out)
         JSONText.appendKey("event", first: &first, to: &out)
         JSONText.appendString("checkpoint", to: &out)
+        if let note {
+            JSONText.appendKey("reason", first: &first, to: &out)
+            JSONText.appendString(note.reason, to: &out)
+            JSONText.appendKey("detail", first: &first, to: &out)
+            JSONText.appendString(note.detail, to: &out)
+        }
         JSONText.appendKey("size", first: &first, to: &out)
         JSONText.appendInteger(treeSize, to: &out)
         JSONText.appendKey("root", first: &first, to: &out)

@@ -6,7 +6,7 @@ extension AuditIndex {
     /// `$NEX_AUDIT_INDEX_DIR` if set, else `$XDG_CACHE_HOME/nex/audit-index/<id>` (`~/.cache` when
     /// `XDG_CACHE_HOME` is unset), where `<id>` is the first 16 hex digits of SHA-256 of the audit
     /// directory's resolved path. Outside the audit directory on purpose: the host that writes the
-    /// log must not be able to write the index that answers for it (docs/DECISIONS.md D25).
+    /// log must not be able to write the index that answers for it (docs/DECISIONS.md D28).
     public static func defaultIndexDirectory(for directory: String) -> String {
         let environment = ProcessInfo.processInfo.environment
         if let explicit = environment["NEX_AUDIT_INDEX_DIR"], !explicit.isEmpty { return explicit }

@@ -10,7 +10,7 @@ import Glibc
 /// loses nothing.
 ///
 /// The index is kept where the auditor controls it, not in the host-writable audit directory
-/// (docs/DECISIONS.md D25): by default `$XDG_CACHE_HOME/nex/audit-index/<id of the audit
+/// (docs/DECISIONS.md D28): by default `$XDG_CACHE_HOME/nex/audit-index/<id of the audit
 /// directory>/`. Its `state.json` binds it to the log state it was built for (every indexed
 /// segment's size and the hash of its last indexed record, the sequence of the last one); an index
 /// whose log no longer has those records there is ignored and rebuilt.

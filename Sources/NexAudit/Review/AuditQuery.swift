@@ -3,6 +3,9 @@
 public struct AuditQuery: Sendable {
     /// Node ids: the record's `node`, or a recipient or withheld subscriber of a `route`.
     public var nodes: [String] = []
+    /// A node whose deliveries are wanted: `route` records naming it among the `recipients`, and
+    /// its own `receipt` records.
+    public var receivedBy: String?
     public var countries: [String] = []
     public var topic: TopicPattern?
     /// Notice kinds (`kind` member).
@@ -34,12 +37,26 @@ public struct AuditQuery: Sendable {
         if !countries.isEmpty, !countries.contains(record.string("country") ?? "") { return false }
         if let topic, !(record.string("topic").map(topic.matches) ?? false) { return false }
         if let messageID, record.string("msg") != messageID, !record.strings("received").contains(messageID) { return false }
-        if !nodes.isEmpty {
-            let involved = [record.string("node")].compactMap { $0 } + record.objects("recipients").compactMap { $0["node"] as? String }
-                + record.objects("withheld").compactMap { $0["node"] as? String }
-            if !involved.contains(where: nodes.contains) { return false }
+        if !nodes.isEmpty, !record.nodesNamed.contains(where: nodes.contains) { return false }
+        if let receivedBy {
+            switch record.event {
+            case "route": if !record.objects("recipients").contains(where: { $0["node"] as? String == receivedBy }) { return false }
+            case "receipt": if record.string("node") != receivedBy { return false }
+            default: return false
+            }
         }
         return true
+    }
+
+    /// Every node id the log in `directory` names (actors, recipients, withheld subscribers).
+    /// - Throws: ``AuditError`` when the log cannot be read.
+    public static func nodesNamed(directory: String) throws -> Set<String> {
+        var nodes: Set<String> = []
+        try AuditReader(directory: directory).forEachRecord { record in
+            nodes.formUnion(record.nodesNamed)
+            return true
+        }
+        return nodes
     }
 
     /// Calls `body` with each matching record in log order (`false` stops). With a message id the
@@ -64,6 +81,11 @@ public struct AuditQuery: Sendable {
 }
 
 extension AuditRecord {
+    /// The record's `node`, and the nodes of its `recipients` and `withheld` entries.
+    public var nodesNamed: [String] {
+        [string("node")].compactMap { $0 } + objects("recipients").compactMap { $0["node"] as? String }
+            + objects("withheld").compactMap { $0["node"] as? String }
+    }
     /// A string-array member (`received`).
     public func strings(_ key: String) -> [String] { members[key] as? [String] ?? [] }
     /// An array-of-objects member (`recipients`, `withheld`).

@@ -50,6 +50,7 @@ public final class NexDaemon: @unchecked Sendable {
         auditConfiguration.segmentMaximumBytes = configuration.audit.segmentMaximumBytes
         auditConfiguration.synchronizesWrites = configuration.audit.synchronizesWrites
         auditConfiguration.checkpointSigner = try Self.makeCheckpointSigner(configuration)
+        auditConfiguration.certificateAuthorities = settings.trustRoots
         auditConfiguration.checkpointEveryRecords = configuration.audit.checkpointEveryRecords
         auditConfiguration.checkpointInterval = configuration.audit.checkpointInterval
         auditConfiguration.recoveryRetryInterval = configuration.audit.recoveryRetryInterval
@@ -69,6 +70,11 @@ public final class NexDaemon: @unchecked Sendable {
         if !audit.recovery.tightenedPermissions.isEmpty {
             logger.warning("audit files were readable by group or others; restricted to the owner", metadata: [
                 "audit.changes": "\(audit.recovery.tightenedPermissions.map(\.description).joined(separator: "; "))",
+            ])
+        }
+        if let sealed = audit.sealedAfterCrash {
+            logger.warning("audit log: records a crashed run left were re-verified and sealed with a checkpoint", metadata: [
+                "audit.sealed": "\(sealed.first)…\(sealed.last)",
             ])
         }
         if audit.recovery.tornBytes > 0 {

@@ -87,6 +87,14 @@ extension Connection {
             return
         }
         let envelope = signed.envelope
+        // The all-zero id is what a NACK names when it cannot name the envelope: a notice carrying
+        // it could never be told apart from an unparseable one in the NACK, so it is refused here
+        // (not in the parser, which must still read envelopes already in the audit log).
+        guard envelope.messageID != .zero else {
+            refuse(signed, .malformedEnvelope,
+                   "message id \(MessageID.zero) is reserved (the id of a nack for an envelope that cannot be parsed); use a UUIDv7 or 16 random bytes")
+            return
+        }
         guard envelope.sender == identity.id else {
             refuse(signed, .senderMismatch, "envelope sender \"\(envelope.sender)\" is not this connection's identity \"\(identity.id)\"")
             return

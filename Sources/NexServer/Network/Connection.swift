@@ -184,11 +184,26 @@ final class Connection: @unchecked Sendable {
                 armWriteSource()
                 break readLoop
             case .closed:
-                close(reason: "peer closed the connection")
+                peerEnded("peer closed the connection", unfinished: "the peer closed the connection")
             case .failed(let error):
-                close(reason: "TLS read failed: \(error)")
+                peerEnded("TLS read failed: \(error)", unfinished: "the connection failed (TLS read: \(error))")
             }
         }
+    }
+
+    /// The peer's stream ended. Bytes still in the decoder are part of a frame that never came
+    /// (every complete frame was taken before reading on): recorded as `incomplete-frame`, as when
+    /// such a frame stops arriving (IdleWatch), rather than as a plain disconnect.
+    /// `reason` is the disconnect detail of a close between frames; `unfinished` starts the detail
+    /// of one inside a frame.
+    private func peerEnded(_ reason: String, unfinished: String) {
+        let buffered = decoder.bufferedByteCount
+        guard buffered > 0, !decoder.hasFailed else {
+            close(reason: reason)
+            return
+        }
+        close(reason: "incomplete-frame: \(unfinished) with \(buffered) bytes of an unfinished frame",
+              code: IdleWatch.Reason.incompleteFrame.rawValue)
     }
 
     private func processFrames() {

@@ -1,0 +1,115 @@
+import Foundation
+import NexCrypto
+
+/// Event-specific checks of the verification walk: originator certificates, accepted notices and
+/// checkpoints (docs/AUDIT.md §Verification).
+extension AuditVerifierWalk {
+    /// Checks what a record claims beyond its framing; returns the reason it fails, or `nil`.
+    mutating func checkContent(_ record: AuditRecord, fullChecks: Bool) -> String? {
+        switch record.event {
+        case "certificate":
+            return checkCertificate(record)
+        case "checkpoint":
+            return checkCheckpoint(record)
+        case "publish" where record.string("outcome") == "accepted" && fullChecks:
+            if let reason = checkOriginator(record) { return reason }
+            result.verifiedSignatures += 1
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// A stored originator certificate: its fingerprint, and — with CAs given — issued by one of
+    /// them, not a CA itself, for TLS clients (the certificates nexd accepts from nodes).
+    private mutating func checkCertificate(_ record: AuditRecord) -> String? {
+        guard let der = record.base64("certificate"), let certificate = try? Certificate(der: der) else {
+            return "stored certificate cannot be decoded"
+        }
+        guard certificate.fingerprint.hex == record.string("cert") else {
+            return "stored certificate does not match its fingerprint"
+        }
+        var issuer: Certificate?
+        if options.certificateAuthorities.isEmpty {
+            result.uncheckedCertificates += 1
+        } else {
+            let name = "originator certificate \(certificate.fingerprint.hex) (\(certificate.subjectDescription))"
+            issuer = certificate.issuer(among: options.certificateAuthorities)
+            guard issuer != nil else { return "\(name) is not issued by a given CA" }
+            guard !certificate.isCertificateAuthority else { return "\(name) is a CA certificate" }
+            guard certificate.extendedKeyUsage?.contains(.clientAuth) == true else {
+                return "\(name) lacks the clientAuth extended key usage"
+            }
+            result.verifiedCertificates += 1
+        }
+        certificates[certificate.fingerprint.hex] = StoredCertificate(certificate: certificate, issuer: issuer)
+        return nil
+    }
+
+    /// An accepted publish: the stored envelope and its signature, and the originator certificate
+    /// named for the node that sent it and valid (with its CA) when nexd accepted the notice.
+    private func checkOriginator(_ record: AuditRecord) -> String? {
+        if let reason = AuditVerifier.checkSignature(record, certificates: certificates.mapValues(\.certificate)) {
+            return reason
+        }
+        // checkSignature found the certificate.
+        let stored = certificates[record.string("cert") ?? ""]!
+        let certificate = stored.certificate
+        guard certificate.subjectCommonName == record.string("node") else {
+            return "originator certificate is issued to \(certificate.subjectCommonName ?? "no common name"), not to the sender \(record.string("node") ?? "?")"
+        }
+        guard let time = record.timeMillis else { return "record has no RFC 3339 time" }
+        for (what, held) in [("originator certificate", Optional(certificate)), ("its CA's certificate", stored.issuer)] {
+            guard let held else { continue }
+            guard Self.millis(held.notValidBefore) <= time, time <= Self.millis(held.notValidAfter) else {
+                return "\(what) was not valid when nexd accepted the notice (\(Timestamp.format(millis: time)); valid \(Timestamp.format(millis: Self.millis(held.notValidBefore)))…\(Timestamp.format(millis: Self.millis(held.notValidAfter))))"
+            }
+        }
+        return nil
+    }
+
+    static func millis(_ date: Date) -> Int64 {
+        Int64(date.timeIntervalSince1970.rounded(.down)) * 1000
+    }
+
+    /// A checkpoint record covers every record before it: its root must be the recomputed one, and
+    /// its signature must verify with a given audit certificate valid at the checkpoint's time.
+    private mutating func checkCheckpoint(_ record: AuditRecord) -> String? {
+        let checkpoint: SignedCheckpoint, stored: MerkleFrontier
+        do { (checkpoint, stored) = try SignedCheckpoint.fromRecord(record) } catch {
+            return "checkpoint record is malformed: \(error.message)"
+        }
+        let covered = expectedSequence - 1
+        guard checkpoint.treeSize == covered else {
+            return "checkpoint claims tree size \(checkpoint.treeSize) but covers the \(covered) records before it"
+        }
+        let knowsSigner = options.auditCertificates.contains { $0.fingerprint == checkpoint.certificateFingerprint }
+        if options.auditCertificates.isEmpty || (!knowsSigner && options.skipsCheckpointsOfOtherSigners) {
+            result.uncheckedCheckpointSignatures += 1
+        } else {
+            guard let signer = options.auditCertificates.first(where: { $0.fingerprint == checkpoint.certificateFingerprint }) else {
+                return "checkpoint names signing certificate \(checkpoint.certificateFingerprint.hex), not a given audit certificate: a forged checkpoint"
+            }
+            guard checkpoint.isValid(signedBy: signer) else {
+                return "checkpoint signature does not verify with the audit certificate: a forged checkpoint"
+            }
+            guard Self.millis(signer.notValidBefore) <= checkpoint.timeMillis, checkpoint.timeMillis <= Self.millis(signer.notValidAfter) else {
+                return "checkpoint signed outside the audit certificate's validity"
+            }
+        }
+        guard checkpoint.rootHash == frontier.root else {
+            return "checkpoint root does not match the tree of records 1…\(covered): \(suspects(upTo: covered)) (and the chain re-hashed)"
+        }
+        guard stored == frontier else { return "checkpoint's stored frontier does not match the tree" }
+        if let previous = result.lastCheckpoint, checkpoint.timeMillis < previous.timeMillis {
+            return "checkpoint time goes back before the previous checkpoint's"
+        }
+        // Both roots were recomputed from the same leaves, so this checkpoint is consistent with
+        // the previous one by construction.
+        result.lastCheckpoint = checkpoint
+        result.checkpointCount += 1
+        if knowsSigner { result.sealedThrough = max(result.sealedThrough, expectedSequence) }
+        if record.string("reason") == AuditFormat.sealedAfterCrashReason { result.crashSeals.append(expectedSequence) }
+        return nil
+    }
+}

@@ -1,0 +1,28 @@
+/// The values `event`, `reason` and `outcome` can take in a record, as docs/AUDIT.md lists them:
+/// what `nex audit query` accepts for `--event`, `--reason` and `--outcome`.
+public enum AuditVocabulary {
+    /// Every `event` (docs/AUDIT.md §Events): the event kinds plus `checkpoint`.
+    public static let events: [String] = AuditEvent.Kind.allCases.map(\.rawValue) + ["checkpoint"]
+
+    /// Every `outcome`.
+    public static let outcomes = ["accepted", "refused", "duplicate"]
+
+    /// Every `reason` (docs/AUDIT.md §Reason codes), and the reasons of `withheld` entries.
+    public static let reasons: [String] = [
+        "no-certificate", "unknown-ca", "certificate-expired", "certificate-not-yet-valid", "invalid-purpose",
+        "certificate-revoked", "crl-expired", "crl-not-yet-valid", "crl-unavailable", "crl-invalid", "protocol-version",
+        "bad-certificate", "peer-alert", "io", "tls-error", "closed-during-handshake", "handshake-timeout",
+        "handshake-evicted", "too-many-connections", "too-many-connections-for-node", "not-in-roster", "internal-error",
+        "audit-unavailable", "overloaded", "slow-consumer", "slow-consumer-dropped", "idle-timeout", "incomplete-frame",
+        "removed-from-roster", "roster-changed", "shutdown", "permission-revoked", "invalid-config", "audit-write-failed", "sealed-after-crash",
+        // publish refusals: the wire error of the nack
+        "malformed-envelope", "unsupported-version", "invalid-topic", "payload-too-large", "sender-mismatch",
+        "permission-denied", "unknown-kind", "invalid-notice", "unsupported-algorithm", "outside-replay-window",
+        "bad-signature", "replay",
+        // subscribe refusals and protocol errors
+        "invalid-filter", "duplicate-subscription", "too-many-subscriptions",
+        "malformed-frame", "frame-too-large", "unknown-frame-type", "protocol-violation",
+        // withheld entries of a route
+        "denied-node", "denied-country", "not-in-allowed", "subscriber-permission",
+    ]
+}

@@ -1,0 +1,128 @@
+import Foundation
+import NexCrypto
+import NexWire
+import Testing
+@testable import NexAudit
+
+/// The first nexd after a crash re-verifies the records the crashed run left after its last
+/// checkpoint and only then seals them (docs/AUDIT.md §Crash sealing).
+@Suite struct CrashSealTests {
+    /// A run that "crashes" (never closes) with `tail` records after its last checkpoint.
+    private func crashedRun(_ pki: AuditVerdictTestPKI, in directory: String, tail: [AuditEvent]) throws {
+        let log = try pki.openLog(directory)
+        log.append([AuditEvent(.start, timeMillis: Int64(Date().timeIntervalSince1970 * 1000))])
+        log.writeCheckpointNow()
+        log.append(tail)
+        log.simulateCrash()
+    }
+
+    @Test func theNextStartSealsWhatACrashedRunLeftWithACheckpointThatSaysSo() throws {
+        let pki = try AuditVerdictTestPKI()
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try crashedRun(pki, in: temp.path, tail: try AuditVerdictTestPKI.notice(from: "gs.fr.lyon", certificate: pki.node, key: pki.nodeKey, at: now))
+        #expect(try pki.verify(temp.path).verdict == .unsealed(first: 3, last: 4))
+
+        let reopened = try pki.openLog(temp.path)
+        #expect(reopened.sealedAfterCrash?.first == 3)
+        #expect(reopened.sealedAfterCrash?.last == 4)
+        reopened.flush()
+        let lines = try AuditTestSupport.lines(in: temp.path)
+        let seal = try #require(lines.last?.text)
+        #expect(seal.contains(#""event":"checkpoint","reason":"sealed-after-crash","detail":"covers records 3…4 written before a crash"#))
+        #expect(seal.contains(#""size":4,"#))
+        let result = try pki.verify(temp.path)
+        #expect(result.verdict == .intact)
+        #expect(result.crashSeals == [5])
+        reopened.close()
+    }
+
+    @Test func aCleanStopLeavesNothingToSeal() throws {
+        let pki = try AuditVerdictTestPKI()
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        try pki.writeCleanRun(temp.path)
+        let count = try AuditTestSupport.lines(in: temp.path).count
+        let reopened = try pki.openLog(temp.path)
+        reopened.flush()
+        #expect(reopened.sealedAfterCrash == nil)
+        #expect(try AuditTestSupport.lines(in: temp.path).count == count)
+        reopened.close()
+    }
+
+    @Test func aForgedTailIsNotSealedAndNexdDoesNotStart() throws {
+        let pki = try AuditVerdictTestPKI()
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        try crashedRun(pki, in: temp.path, tail: [AuditTestSupport.subscribeEvent(1)])
+        // While nexd was down, someone appended a notice "from gs.fr.lyon" with a self-made certificate.
+        let key = try PrivateKey.generate(.ecdsaP256SHA256)
+        let selfMade = try CertificateIssuer.selfSigned(
+            CertificateProfile(subjectCommonName: "gs.fr.lyon", validity: AuditVerdictTestPKI.validity, extendedKeyUsage: .clientAuth),
+            key: key)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try AuditVerdictTestPKI.appendChained(try AuditVerdictTestPKI.notice(from: "gs.fr.lyon", certificate: selfMade, key: key, at: now),
+                                              to: temp.path)
+        let count = try AuditTestSupport.lines(in: temp.path).count
+        #expect {
+            _ = try pki.openLog(temp.path)
+        } throws: { error in
+            guard let error = error as? AuditError else { return false }
+            return error.code == .corrupt && error.message.contains("refusing to seal") && error.message.contains("not issued by a given CA")
+        }
+        #expect(try AuditTestSupport.lines(in: temp.path).count == count)
+    }
+
+    @Test func aForgedNoticeBehindACheckpointOfAnotherKeyIsStillReverified() throws {
+        let pki = try AuditVerdictTestPKI()
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        try crashedRun(pki, in: temp.path, tail: [AuditTestSupport.subscribeEvent(1)])
+        // A notice whose payload was changed after signing (its digest recomputed to match)…
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var forged = try AuditVerdictTestPKI.notice(from: "gs.fr.lyon", certificate: pki.node, key: pki.nodeKey, at: now)
+        var wire = try #require(forged[1].envelope)
+        wire[wire.count - 80] ^= 0x01
+        forged[1].envelope = wire
+        if let parsed = try? SignedEnvelope(parsing: wire) { forged[1].signedDigest = SHA256.hash(parsed.bytesToSign).hex }
+        try AuditVerdictTestPKI.appendChained(forged, to: temp.path)
+        // …then a checkpoint with the right root, signed by a key nexd does not know.
+        var frontier = MerkleFrontier()
+        for line in try AuditTestSupport.lines(in: temp.path) { frontier.append(leafHash: MerkleHash.leaf(Array(line.text.utf8)[...])) }
+        let other = try AuditTestSupport.signer()
+        let checkpoint = try other.sign(size: frontier.size, root: frontier.root, timeMillis: now + 1)
+        try Self.appendRaw(checkpoint.recordMembers(frontier: frontier), to: temp.path)
+        #expect {
+            _ = try pki.openLog(temp.path)
+        } throws: { error in
+            (error as? AuditError)?.message.contains("refusing to seal") == true
+        }
+    }
+
+    @Test func aRecordDatedInTheFutureIsNotSealed() throws {
+        let pki = try AuditVerdictTestPKI()
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        try crashedRun(pki, in: temp.path, tail: [AuditTestSupport.subscribeEvent(1)])
+        let future = AuditEvent(.connect, timeMillis: Int64(Date().timeIntervalSince1970 * 1000) + 86_400_000, outcome: .accepted)
+        try AuditVerdictTestPKI.appendChained([future], to: temp.path)
+        #expect {
+            _ = try pki.openLog(temp.path)
+        } throws: { error in
+            (error as? AuditError)?.message.contains("later than now") == true
+        }
+    }
+
+    /// Appends one record with these members after the last one, chained (no key needed).
+    static func appendRaw(_ members: [UInt8], to directory: String) throws {
+        let lines = try AuditTestSupport.lines(in: directory)
+        let last = try #require(lines.last)
+        let previous = try #require(SHA256Digest(hex: String(last.text.suffix(66).prefix(64))))
+        let framed = AuditLine.make(sequence: UInt64(lines.count + 1), members: members, previous: previous)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/" + last.segment))
+        handle.seekToEndOfFile()
+        handle.write(Data(framed.line))
+        try handle.close()
+    }
+}

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Builds a corpus of tampered copies of a real audit log, as an attacker without any key would.
+
+    scripts/tamper_corpus.py SOURCE_AUDIT_DIR OUT_DIR
+
+SOURCE_AUDIT_DIR is a clean-stopped log (it ends with `stop` and its checkpoint) with at least one
+accepted publish. Each case is written to OUT_DIR/<name>/ (a copy of the audit directory, changed),
+and OUT_DIR/cases.json lists them: `name`, `description`, `expectedStatus` (the exit status of a
+verifier that implements docs/AUDIT.md §Verification) and `expectedNamed` (the first
+`record N` or `witness LABEL` in its verdict line, or null).
+
+The script never reads a private key: a forged notice is signed with a key it makes up, and a
+forged checkpoint carries junk for a signature. Re-chaining a changed log (new `seq`, `prev`,
+`hash`) needs no key, which is why checkpoints, witnesses and certificate chains exist.
+"""
+import base64, calendar, datetime, hashlib, json, os, re, shutil, struct, sys, time, uuid
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+SEGMENT = re.compile(r"^segment-(\d{12,})\.jsonl$")
+ENVELOPE_DOMAIN = b"NoticeExchange\x00v1\x00env"
+SUFFIX_LEN, PREV_LEN = 75, 74  # ,"hash":"<64 hex>"}   ,"prev":"<64 hex>"
+FORGED_NOTICE = json.dumps({
+    "kind": "red", "fictional": True,
+    "subject": {"family_name": "FORGED-FICTIVE", "forenames": "Nobody Example", "sex": "M",
+                "date_of_birth": "1970-01-01", "nationalities": ["fr"]},
+    "charges": ["A notice no General Secretariat issued (tamper corpus)"],
+}, separators=(",", ":")).encode()
+
+
+# --- Lines ----------------------------------------------------------------------------------------
+# A record line is {"seq":N,<body>,"prev":"<64 hex>","hash":"<64 hex>"}; edits keep every other byte.
+
+def body_of(line):
+    head = re.match(rb'\{"seq":\d+,', line)
+    return line[head.end():-(SUFFIX_LEN + PREV_LEN)]
+
+
+def make_line(seq, body, prev):
+    core = b'{"seq":%d,%s,"prev":"%s"}' % (seq, body, prev.encode())
+    return core[:-1] + b',"hash":"%s"}' % hashlib.sha256(core).hexdigest().encode()
+
+
+def rechain(bodies):
+    """Lines numbered from 1 with the chain recomputed: exactly what an attacker can do."""
+    lines, prev = [], "0" * 64
+    for seq, body in enumerate(bodies, 1):
+        line = make_line(seq, body, prev)
+        prev = line[-66:-2].decode()
+        lines.append(line)
+    return lines
+
+
+def millis(text):
+    t = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return calendar.timegm(t.utctimetuple()) * 1000 + t.microsecond // 1000
+
+
+def rfc3339(ms):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
+
+
+def with_time(body, text):
+    return re.sub(rb'"time":"[^"]*"', b'"time":"%s"' % text.encode(), body, count=1)
+
+
+def json_body(members):
+    """The body of a new record: members in the order given, compact, like nexd writes them."""
+    return json.dumps(members, separators=(",", ":"), ensure_ascii=False).encode()[1:-1]
+
+
+# --- Merkle tree (RFC 6962), for a checkpoint forged without the audit key -----------------------
+
+def tree_frontier(lines):
+    hashes = []
+    for size, line in enumerate(lines):
+        h = hashlib.sha256(b"\x00" + line).digest()
+        while size & 1:
+            h = hashlib.sha256(b"\x01" + hashes.pop() + h).digest()
+            size >>= 1
+        hashes.append(h)
+    root = hashes[-1] if hashes else hashlib.sha256(b"").digest()
+    for h in reversed(hashes[:-1]):
+        root = hashlib.sha256(b"\x01" + h + root).digest()
+    return root.hex(), [h.hex() for h in hashes]
+
+
+# --- Forgeries ------------------------------------------------------------------------------------
+
+def forged_certificate(node, issuer, not_before_ms):
+    """A fresh P-256 key and a certificate for it: self-signed unless `issuer` (a Name) is given,
+    in which case it claims that issuer (a same-subject fake CA) but is still signed by its own key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "NoticeExchange development (not for production)"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, node)])
+    start = datetime.datetime.utcfromtimestamp(not_before_ms // 1000) - datetime.timedelta(days=1)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer or name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(start)
+            .not_valid_after(start + datetime.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(key, hashes.SHA256()))
+    return key, cert
+
+
+def forged_envelope(key, sender, topic, kind, issued_ms):
+    """docs/PROTOCOL.md §3: body ‖ u16 signature length ‖ signature; no restrictions, ECDSA (1)."""
+    def str16(text):
+        data = text.encode()
+        return struct.pack(">H", len(data)) + data
+    msg = bytearray(struct.pack(">Q", issued_ms)[2:] + os.urandom(10))
+    msg[6], msg[8] = 0x70 | (msg[6] & 0x0F), 0x80 | (msg[8] & 0x3F)  # UUIDv7 version and variant
+    body = (b"\x01" + bytes(msg) + str16(sender) + str16(topic) + str16(kind) + struct.pack(">q", issued_ms)
+            + struct.pack(">HHHH", 0, 0, 0, 0) + b"\x01" + struct.pack(">I", len(FORGED_NOTICE)) + FORGED_NOTICE)
+    signature = key.sign(ENVELOPE_DOMAIN + body, ec.ECDSA(hashes.SHA256()))
+    return str(uuid.UUID(bytes=bytes(msg))), body, body + struct.pack(">H", len(signature)) + signature
+
+
+def forged_publish_pair(records, conn, issuer=None):
+    """A `certificate` record and an accepted Red Notice `publish` from gs.fr.lyon, signed with a
+    key the script made up, stamped with the last record's time (so time order holds)."""
+    stamp = records[-1]["time"]
+    ms = millis(stamp)
+    key, cert = forged_certificate("gs.fr.lyon", issuer, ms)
+    der = cert.public_bytes(serialization.Encoding.DER)
+    fp = hashlib.sha256(der).hexdigest()
+    msg, body, wire = forged_envelope(key, "gs.fr.lyon", "notice.red.rw", "red", ms)
+    certificate = json_body({"time": stamp, "event": "certificate", "detail": cert.subject.rfc4514_string(),
+                             "node": "gs.fr.lyon", "cert": fp, "certificate": base64.b64encode(der).decode()})
+    publish = json_body({"time": stamp, "event": "publish", "outcome": "accepted", "conn": conn, "node": "gs.fr.lyon",
+                         "country": "fr", "peer": "127.0.0.1:50123", "cert": fp, "msg": msg, "topic": "notice.red.rw",
+                         "kind": "red", "issuedAt": stamp,
+                         "digest": hashlib.sha256(ENVELOPE_DOMAIN + body).hexdigest(),
+                         "envelope": base64.b64encode(wire).decode()})
+    return [certificate, publish]
+
+
+# --- The source log and writing a case --------------------------------------------------------------
+
+class Source:
+    def __init__(self, directory):
+        self.directory = directory
+        names = sorted((int(m.group(1)), n) for n in os.listdir(directory) for m in [SEGMENT.match(n)] if m)
+        self.lines, self.segment_of = [], []
+        for index, (_, name) in enumerate(names):
+            with open(os.path.join(directory, name), "rb") as f:
+                data = f.read()
+            if data and not data.endswith(b"\n"):
+                sys.exit("tamper_corpus: %s has a torn tail; give a clean-stopped log" % name)
+            for line in data.split(b"\n")[:-1]:
+                self.lines.append(line)
+                self.segment_of.append(index)
+        self.records = [json.loads(line) for line in self.lines]
+        events = [r["event"] for r in self.records]
+        if events[-2:] != ["stop", "checkpoint"]:
+            sys.exit("tamper_corpus: the log does not end with a clean stop (stop, then its checkpoint)")
+        self.publishes = [r for r in self.records if r["event"] == "publish" and r.get("outcome") == "accepted"]
+        if not self.publishes:
+            sys.exit("tamper_corpus: the log has no accepted publish")
+
+    def bodies(self):
+        return [body_of(line) for line in self.lines]
+
+
+def write_case(out, name, source, lines, segment_of=None, checkpoint_json=True, torn=b""):
+    """Copies the source directory to OUT/name and replaces its segments with `lines`, grouped as
+    in the source (records past the source's end join the last segment), each segment named after
+    its first sequence."""
+    target = os.path.join(out, name)
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source.directory, target, symlinks=True)
+    for n in os.listdir(target):
+        if SEGMENT.match(n):
+            os.remove(os.path.join(target, n))
+    if not checkpoint_json and os.path.lexists(os.path.join(target, "checkpoint.json")):
+        os.remove(os.path.join(target, "checkpoint.json"))
+    segment_of = list(segment_of if segment_of is not None else source.segment_of)
+    segment_of += [segment_of[-1]] * (len(lines) - len(segment_of))
+    groups = {}
+    for seq, (line, segment) in enumerate(zip(lines, segment_of), 1):
+        groups.setdefault(segment, (seq, []))[1].append(line)
+    last = max(groups)
+    for segment, (first, group) in sorted(groups.items()):
+        with open(os.path.join(target, "segment-%012d.jsonl" % first), "wb") as f:
+            f.write(b"\n".join(group) + b"\n" + (torn if segment == last else b""))
+    os.chmod(target, 0o700)
+    return target
+
+
+def build(source, out):
+    lines, records, bodies = source.lines, source.records, source.bodies()
+    count = len(lines)
+    cases = []
+
+    def case(name, description, status, named, *args, **kwargs):
+        write_case(out, name, source, *args, **kwargs)
+        cases.append({"name": name, "description": description, "expectedStatus": status, "expectedNamed": named})
+
+    checkpoints = [r["seq"] for r in records if r["event"] == "checkpoint"]
+    crashed = lines[:-2]  # the final stop and its checkpoint gone: a crash-like tail
+    sealed_after_crash = max([s for s in checkpoints if s <= len(crashed)], default=0)
+    conns = [r["conn"] for r in records if type(r.get("conn")) is int]
+    fresh_conn = max(conns, default=0) + 1
+
+    case("base", "the copy, untouched", 0, None, lines)
+
+    dropped_conn = source.publishes[0]["conn"]
+    kept = [(b, s) for b, r, s in zip(bodies, records, source.segment_of)
+            if r["event"] != "checkpoint" and r.get("conn") != dropped_conn]
+    case("dropped-checkpoints",
+         "every checkpoint record and every record of connection %d (an accepted publish's) dropped, the rest "
+         "renumbered and re-chained, checkpoint.json deleted: nothing vouches for any record" % dropped_conn,
+         4, "record 1", rechain([b for b, _ in kept]), [s for _, s in kept], checkpoint_json=False)
+
+    case("junk-checkpoint-json", "checkpoint.json's signature replaced by random bytes of the same length",
+         1, "witness checkpoint.json", lines)
+    path = os.path.join(out, "junk-checkpoint-json", "checkpoint.json")
+    with open(path) as f:
+        witness = json.load(f)
+    witness["signature"] = base64.b64encode(os.urandom(len(base64.b64decode(witness["signature"])))).decode()
+    with open(path, "w") as f:
+        json.dump(witness, f, separators=(",", ":"))
+
+    case("forged-publish-after-stop",
+         "a certificate record (self-signed, CN=gs.fr.lyon, clientAuth) and an accepted Red Notice signed with its "
+         "key, chained after the final checkpoint of the clean stop",
+         1, "record %d" % (count + 1), rechain(bodies + forged_publish_pair(records, fresh_conn)))
+
+    case("forged-publish-after-crash",
+         "the final stop and its checkpoint removed, checkpoint.json deleted (a crash-like tail), then the same "
+         "forged certificate and publish chained on: only the certificate chain check catches it",
+         1, "record %d" % (len(crashed) + 1),
+         rechain(bodies[:-2] + forged_publish_pair(records[:-2], fresh_conn)), checkpoint_json=False)
+
+    issuer = x509.load_der_x509_certificate(base64.b64decode(
+        next(r for r in records if r["event"] == "certificate")["certificate"])).issuer
+    case("fake-ca-publish-after-crash",
+         "as forged-publish-after-crash, but the forged certificate names the real CA as its issuer (a "
+         "same-subject fake CA): only the CA's signature over the certificate catches it",
+         1, "record %d" % (len(crashed) + 1),
+         rechain(bodies[:-2] + forged_publish_pair(records[:-2], fresh_conn, issuer)), checkpoint_json=False)
+
+    connect = next(i for i, r in enumerate(records) if r["event"] == "connect")
+    case("record-after-clean-stop",
+         "a copy of record %d (connect), renumbered and stamped with the last time, chained after the final "
+         "checkpoint of the clean stop" % (connect + 1),
+         1, "record %d" % (count + 1), rechain(bodies + [with_time(bodies[connect], records[-1]["time"])]))
+
+    if os.path.exists(os.path.join(source.directory, "index", "messages.idx")):
+        case("corrupt-index", "index/messages.idx: the first entry's offset set to 2^63+5 (the index is not "
+             "part of the verified record)", 0, None, lines)
+        path = os.path.join(out, "corrupt-index", "index", "messages.idx")
+        with open(path, "r+b") as f:
+            if len(f.read()) >= 8 + 24:
+                f.seek(8 + 16)
+                f.write(struct.pack(">Q", 2**63 + 5))
+
+    back = next(i for i in range(count // 2, count) if records[i]["event"] != "checkpoint")
+    earlier = rfc3339(millis(records[back - 1]["time"]) - 1000)
+    case("time-goes-back",
+         "record %d's time set 1 s before its predecessor's (%s), the chain re-hashed from there on" % (back + 1, earlier),
+         1, "record %d" % (back + 1), rechain(bodies[:back] + [with_time(bodies[back], earlier)] + bodies[back + 1:]))
+
+    if sealed_after_crash < len(crashed):
+        case("crash-tail", "the final stop and its checkpoint removed, checkpoint.json deleted (as after a crash)",
+             4, "record %d" % (sealed_after_crash + 1), crashed, checkpoint_json=False)
+    else:  # a periodic checkpoint right before the stop still seals everything left
+        case("crash-tail", "the final stop and its checkpoint removed, checkpoint.json deleted (as after a crash); "
+             "the checkpoint before the stop still seals every record left", 0, None, crashed, checkpoint_json=False)
+
+    case("truncated", "the final stop and its checkpoint removed, checkpoint.json kept: a truncation at a "
+         "record boundary that the witness catches", 1, "witness checkpoint.json", crashed)
+
+    torn = lines[-1][:len(lines[-1]) // 2]
+    case("torn-tail", "half of a copy of the final record appended without a line end", 3,
+         "record %d" % (count + 1), lines, torn=torn)
+
+    # The first record after the last remaining checkpoint (0-based), else the last one before it:
+    # the format check names the record itself, before any checkpoint could.
+    victim = sealed_after_crash if sealed_after_crash < len(crashed) else len(crashed) - 2
+    future = bodies[victim] + b',"future":1'
+    case("unknown-member",
+         "crash-tail, then a member \"future\":1 added to record %d (the first unsealed one), chain re-hashed"
+         % (victim + 1), 2, "record %d" % (victim + 1),
+         rechain(bodies[:victim] + [future] + bodies[victim + 1:-2]), checkpoint_json=False)
+
+    if b'"format":2,' in bodies[0]:
+        start = bodies[0].replace(b'"format":2,', b'"format":3,', 1)
+    else:
+        start = bodies[0].replace(b'"event":"start"', b'"event":"start","format":3', 1)
+    case("format-3", "the first start record claims \"format\":3, chain re-hashed", 2, "record 1",
+         rechain([start] + bodies[1:]))
+    twice = bodies[0].replace(b'"event":"start"', b'"event":"start","event":"stop"', 1)
+    case("duplicate-member", "the first record names \"event\" twice (parsers disagree on which wins), chain "
+         "re-hashed", 1, "record 1", rechain([twice] + bodies[1:]))
+
+    flip = count // 2
+    flipped = bytearray(lines[flip])
+    flipped[12] ^= 0x01  # in the name of the "time" member
+    case("flipped-byte", "one byte of record %d flipped, nothing re-hashed" % (flip + 1), 1,
+         "record %d" % (flip + 1), lines[:flip] + [bytes(flipped)] + lines[flip + 1:])
+
+    target = next(i for i, r in enumerate(records) if r["event"] == "connect" and r.get("peer"))
+    rewritten = bodies[target].replace(b'"peer":"%s"' % records[target]["peer"].encode(), b'"peer":"198.51.100.7:4242"', 1)
+    covering = min(s for s in checkpoints if s > target + 1)
+    case("rehashed-rewrite",
+         "record %d's peer rewritten and the whole chain re-hashed: the checkpoint covering it (record %d) no "
+         "longer matches" % (target + 1, covering), 1, "record %d" % covering,
+         rechain(bodies[:target] + [rewritten] + bodies[target + 1:]))
+
+    root, frontier = tree_frontier(crashed)
+    signature = base64.b64encode(os.urandom(71)).decode()
+    checkpoint = json_body({"time": records[-3]["time"], "event": "checkpoint", "size": len(crashed), "root": root,
+                            "cert": records[-1]["cert"], "signature": signature, "frontier": frontier})
+    case("forged-checkpoint",
+         "crash-tail, then a checkpoint record with the right size, root and frontier and the real audit "
+         "certificate's fingerprint, but a junk signature", 1, "record %d" % (len(crashed) + 1),
+         rechain(bodies[:-2] + [checkpoint]), checkpoint_json=False)
+    return cases
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__.strip().splitlines()[2].strip())
+    source, out = Source(sys.argv[1]), sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    cases = build(source, out)
+    with open(os.path.join(out, "cases.json"), "w") as f:
+        json.dump(cases, f, indent=1)
+        f.write("\n")
+    print("wrote %d cases to %s" % (len(cases), out))
+
+
+if __name__ == "__main__":
+    main()
