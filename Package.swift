@@ -86,6 +86,7 @@ let package = Package(
         .executableTarget(name: "FuzzEnvelope", dependencies: ["NexWire", "FuzzSupport"], path: "Fuzz/FuzzEnvelope"),
         .executableTarget(name: "FuzzNotice", dependencies: ["NexNotices", "FuzzSupport"], path: "Fuzz/FuzzNotice"),
         .executableTarget(name: "FuzzConfig", dependencies: ["NexServer", "FuzzSupport"], path: "Fuzz/FuzzConfig"),
+        .executableTarget(name: "FuzzAuditRecord", dependencies: ["NexAudit", "NexCrypto", "FuzzSupport"], path: "Fuzz/FuzzAuditRecord"),
         .testTarget(name: "NexCryptoTests", dependencies: ["NexCrypto", "NexSync"]),
         .testTarget(name: "NexWireTests", dependencies: ["NexWire"]),
         .testTarget(name: "NexBrokerTests", dependencies: ["NexBroker", "NexNotices", "NexWire"]),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets under Fuzz/ (docs: Fuzz/README is this header).
 #
-#   scripts/fuzz.sh [SECONDS=300] [TARGET…]      TARGET: FuzzFrames FuzzEnvelope FuzzNotice FuzzConfig
+#   scripts/fuzz.sh [SECONDS=300] [TARGET…]      TARGET: FuzzFrames FuzzEnvelope FuzzNotice FuzzConfig FuzzAuditRecord
 #
 # Builds each target into .build-fuzz with libFuzzer + AddressSanitizer (-D FUZZING selects the
 # LLVMFuzzerTestOneInput entry point), then fuzzes it for SECONDS on a temporary copy of its seed
@@ -17,12 +17,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-300}
 if ! [[ $duration =~ ^[0-9]+$ ]]; then
-    echo "usage: scripts/fuzz.sh [SECONDS=300] [FuzzFrames|FuzzEnvelope|FuzzNotice|FuzzConfig …]" >&2
+    echo "usage: scripts/fuzz.sh [SECONDS=300] [FuzzFrames|FuzzEnvelope|FuzzNotice|FuzzConfig|FuzzAuditRecord …]" >&2
     exit 2
 fi
 shift $(( $# > 0 ? 1 : 0 ))
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(FuzzFrames FuzzEnvelope FuzzNotice FuzzConfig)
+[[ ${#targets[@]} -eq 0 ]] && targets=(FuzzFrames FuzzEnvelope FuzzNotice FuzzConfig FuzzAuditRecord)
 parallel=${FUZZ_PARALLEL:-1}
 scratch=.build-fuzz
 
@@ -32,6 +32,7 @@ corpus_name() {
         FuzzEnvelope) echo envelope ;;
         FuzzNotice) echo notice ;;
         FuzzConfig) echo config ;;
+        FuzzAuditRecord) echo audit ;;
         *) return 1 ;;
     esac
 }

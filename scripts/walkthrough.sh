@@ -17,6 +17,8 @@ mkdir -p "$W/Config"
 cp -r Config/examples "$W/Config/"
 sed 's/^  port: 7247 /  port: 0    /' Config/nexd.yaml > "$W/Config/nexd.yaml"
 cd "$W"
+# The message index of `nex audit trace` goes beside the log, not into the user's cache.
+export NEX_AUDIT_INDEX_DIR="$W/audit-index"
 
 "$BIN/nexd" 2> nexd.log & PIDS+=($!)
 for _ in $(seq 100); do grep -q 'nexd listening' nexd.log && break; sleep 0.1; done

@@ -7,7 +7,7 @@ struct AuditQueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "List the records that match every filter given.",
         discussion: """
-            With --msg the message index in <dir>/index is used (built or updated first); other filters scan the log. \
+            With --msg the message index is used (built or updated first; see --index-dir); other filters scan the log. \
             --received-by NODE answers "what did NODE receive?": the routes that delivered to it and its receipts; \
             a receipt's row shows the message ids it confirms and their topic. Text from the log is printed \
             with control characters escaped as \\u{HEX}; --json prints the stored lines.
@@ -16,6 +16,7 @@ struct AuditQueryCommand: ParsableCommand {
 
     @OptionGroup var directory: AuditDirectoryOptions
     @OptionGroup var filters: AuditFilterOptions
+    @OptionGroup var index: AuditIndexOptions
 
     @Option(name: .long, help: "Output: table (aligned, default), json (the stored JSON lines) or csv.")
     var format: AuditOutputFormat = .table
@@ -37,7 +38,7 @@ struct AuditQueryCommand: ParsableCommand {
         try filters.checkNames(directory: directory.dir)
         let chosen: AuditOutputFormat = json ? .json : csv ? .csv : format
         var records: [AuditRecord] = []
-        try filters.query.run(directory: directory.dir, usesIndex: !noIndex) { record in
+        try filters.query.run(directory: directory.dir, usesIndex: !noIndex, indexDirectory: index.indexDir, warn: AuditIndexOptions.warn) { record in
             records.append(record)
             return limit.map { records.count < $0 } ?? true
         }

@@ -7,10 +7,11 @@ struct AuditTraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
         abstract: "Chain of custody of one message: publisher, decision, recipients, withheld, receipts.",
-        discussion: "Uses the message index in <dir>/index (built or updated first)."
+        discussion: "Uses the message index (built or updated first; see --index-dir)."
     )
 
     @OptionGroup var directory: AuditDirectoryOptions
+    @OptionGroup var indexOptions: AuditIndexOptions
 
     @Argument(help: "Message id (UUID).")
     var messageID: String
@@ -26,8 +27,10 @@ struct AuditTraceCommand: ParsableCommand {
 
     func run() throws {
         let id = messageID.lowercased()
-        let index = AuditIndex(directory: directory.dir)
-        let records = try index.records(message: id)
+        let index = AuditIndex(directory: directory.dir, indexDirectory: indexOptions.indexDir)
+        let answer = try index.find(message: id)
+        answer.ignoredEntries.forEach(AuditIndexOptions.warn)
+        let records = answer.records
         guard !records.isEmpty else {
             print("no record names message \(id)")
             throw ExitCode(1)

@@ -21,7 +21,9 @@ import Testing
         var query = AuditQuery()
         configure(&query)
         var records: [AuditRecord] = []
-        try query.run(directory: fixture.directory, usesIndex: usesIndex) { records.append($0); return true }
+        try query.run(directory: fixture.directory, usesIndex: usesIndex, indexDirectory: fixture.directory + "/index") {
+            records.append($0); return true
+        }
         return records
     }
 
@@ -61,7 +63,7 @@ import Testing
         let fixture = try NoticeLogFixture()
         defer { fixture.temp.remove() }
         let id = fixture.messageIDs[0]
-        let index = AuditIndex(directory: fixture.directory)
+        let index = AuditIndex(directory: fixture.directory, indexDirectory: fixture.directory + "/index")
         let trace = AuditTrace(messageID: id, records: try index.records(message: id), certificate: index.certificateRecord(fingerprint:))
         #expect(trace.acceptance?.string("node") == "gs.fr.lyon")
         #expect(trace.acceptance?.string("cert") == fixture.certificate.fingerprint.hex)
@@ -91,7 +93,7 @@ import Testing
     @Test func theIndexUpdatesIncrementallyAndRebuildsWhenTheLogChanged() throws {
         let fixture = try NoticeLogFixture()
         defer { fixture.temp.remove() }
-        let index = AuditIndex(directory: fixture.directory)
+        let index = AuditIndex(directory: fixture.directory, indexDirectory: fixture.directory + "/index")
         let first = try index.update()
         #expect(first.rebuilt && first.added > 0)
         #expect(try index.update().added == 0)

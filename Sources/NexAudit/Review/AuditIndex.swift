@@ -5,14 +5,20 @@ import NexCrypto
 import Glibc
 #endif
 
-/// A lookup index by message id (and certificate fingerprint), derived from the log and kept in
-/// `<audit dir>/index/`. Never written by nexd: `nex audit index`, `query --msg` and `trace` build or
-/// update it on demand; deleting it loses nothing.
+/// A lookup index by message id (and certificate fingerprint), derived from the log. Never written
+/// by nexd: `nex audit index`, `query --msg` and `trace` build or update it on demand; deleting it
+/// loses nothing.
+///
+/// The index is kept where the auditor controls it, not in the host-writable audit directory
+/// (docs/DECISIONS.md D28): by default `$XDG_CACHE_HOME/nex/audit-index/<id of the audit
+/// directory>/`. Its `state.json` binds it to the log state it was built for (every indexed
+/// segment's size and the hash of its last indexed record, the sequence of the last one); an index
+/// whose log no longer has those records there is ignored and rebuilt.
 ///
 /// `messages.idx` is `"NEXIDX01"` then sorted 24-byte entries `u64 key ‖ u64 segment first sequence ‖
 /// u64 byte offset of the line`, key = the first 8 bytes (big-endian) of SHA-256 of `msg:<id>` or
-/// `cert:<fingerprint>`. `state.json` says how far the log is indexed, and the hash of that last
-/// record: if the log no longer has that record there, the index is rebuilt.
+/// `cert:<fingerprint>`. Every entry is bounds-checked when used (``find(message:)``), and every
+/// "not found" is confirmed by a scan of the log.
 public struct AuditIndex {
     struct Entry: Comparable {
         var key: UInt64
@@ -23,23 +29,20 @@ public struct AuditIndex {
         }
     }
 
-    struct State: Codable {
-        var version = 1
-        var segment: String
-        var offset: Int
-        var lineStart: Int
-        var hash: String
-    }
-
     static let magic = Array("NEXIDX01".utf8)
+    /// The audit directory (the log).
     public let directory: String
-    var indexDirectory: String { directory + "/index" }
+    /// Where the index files are kept.
+    public let indexDirectory: String
     var entriesPath: String { indexDirectory + "/messages.idx" }
     var statePath: String { indexDirectory + "/state.json" }
 
-    /// The index of the log in `directory`.
-    public init(directory: String) {
+    /// The index of the log in `directory`, kept in `indexDirectory` (default:
+    /// ``defaultIndexDirectory(for:)``). The index directory must not be writable by the host whose
+    /// log it indexes: an index that lies can hide records from a lookup.
+    public init(directory: String, indexDirectory: String? = nil) {
         self.directory = directory
+        self.indexDirectory = indexDirectory ?? Self.defaultIndexDirectory(for: directory)
     }
 
     /// The lookup key of a message id.
@@ -51,18 +54,18 @@ public struct AuditIndex {
     }
 
     /// Brings the index up to date with the log; returns how many entries were added and whether it
-    /// was rebuilt from scratch.
+    /// was rebuilt from scratch (no index yet, or one built for another log state).
     /// - Throws: ``AuditError`` when the log or the index directory cannot be read or written.
     @discardableResult
     public func update() throws(AuditError) -> (added: Int, rebuilt: Bool) {
         let segments = try AuditSegments.list(in: directory)
-        var state = loadState().flatMap { isCurrent($0, segments: segments) ? $0 : nil }
-        let rebuilt = state == nil
-        if let current = state, current.segment == segments.last, fileSize(directory + "/" + current.segment) == current.offset {
+        let previous = loadState().flatMap { $0.describesPrefix(of: self, segments: segments) ? $0 : nil }
+        var state = previous ?? State(marks: [], entryCount: 0)
+        if let last = state.marks.last, last.name == segments.last, fileSize(directory + "/" + last.name) == last.size {
             return (0, false)
         }
         var fresh: [Entry] = []
-        let startIndex = state.flatMap { segments.firstIndex(of: $0.segment) } ?? 0
+        let startIndex = state.marks.last.flatMap { segments.firstIndex(of: $0.name) } ?? 0
         for index in startIndex..<segments.count {
             let name = segments[index]
             guard let data = FileManager.default.contents(atPath: directory + "/" + name) else {
@@ -70,22 +73,31 @@ public struct AuditIndex {
             }
             let bytes = [UInt8](data)
             let first = AuditSegments.firstSequence(ofFileName: name) ?? 0
-            let from = (state?.segment == name) ? state!.offset : 0
-            LineScan.forEachLine(in: bytes, from: from) { range, torn in
-                guard !torn, range.count > 80 else { return false }
+            var mark = state.marks.last?.name == name ? state.marks.removeLast() : State.Mark(name: name, size: 0)
+            var last: Range<Int>?
+            // Every complete line is indexed, framed or not (the scan finds any line that decodes);
+            // only a torn final line waits for nexd to repair or finish it.
+            LineScan.forEachLine(in: bytes, from: mark.size) { range, torn in
+                guard !torn else { return false }
                 for key in Self.keys(of: bytes[range]) {
                     fresh.append(Entry(key: key, segment: first, offset: UInt64(range.lowerBound)))
                 }
-                let hash = String(decoding: bytes[(range.upperBound - 66)..<(range.upperBound - 2)], as: UTF8.self)
-                state = State(segment: name, offset: range.upperBound + 1, lineStart: range.lowerBound, hash: hash)
+                last = range
                 return true
             }
+            if let last {
+                mark = State.Mark(name: name, size: last.upperBound + 1, lastLineStart: last.lowerBound,
+                                  lastLineHash: SHA256.hash(bytes[last]).hex)
+                state.lastSequence = AuditVerifierWalk.leadingSequence(bytes[last]) ?? state.lastSequence
+            }
+            state.marks.append(mark)
         }
-        var entries = rebuilt ? [] : readEntries()
+        var entries = previous == nil ? [] : readEntries()
         entries.append(contentsOf: fresh)
         entries.sort()
+        state.entryCount = entries.count
         try write(entries, state: state)
-        return (fresh.count, rebuilt)
+        return (fresh.count, previous == nil)
     }
 
     /// The keys a record line is found under.
@@ -109,21 +121,17 @@ public struct AuditIndex {
         return keys
     }
 
-    private func loadState() -> State? {
+    func loadState() -> State? {
         guard let data = FileManager.default.contents(atPath: statePath) else { return nil }
         return try? JSONDecoder().decode(State.self, from: data)
     }
 
-    /// Whether the record the state names is still where it was, with the same hash.
-    private func isCurrent(_ state: State, segments: [String]) -> Bool {
-        guard state.version == 1, segments.contains(state.segment), FileManager.default.fileExists(atPath: entriesPath),
-              let line = readLine(segment: state.segment, offset: UInt64(state.lineStart)),
-              line.count == state.offset - 1 - state.lineStart
-        else { return false }
-        return String(decoding: line.suffix(66).prefix(64), as: UTF8.self) == state.hash
+    /// Forgets the log state the index was built for, so that the next update rebuilds it.
+    func invalidate() {
+        unlink(statePath)
     }
 
-    private func fileSize(_ path: String) -> Int {
+    func fileSize(_ path: String) -> Int {
         var info = stat()
         return stat(path, &info) == 0 ? Int(info.st_size) : -1
     }
@@ -140,7 +148,7 @@ public struct AuditIndex {
         bytes[at..<(at + 8)].reduce(0) { $0 << 8 | UInt64($1) }
     }
 
-    private func write(_ entries: [Entry], state: State?) throws(AuditError) {
+    private func write(_ entries: [Entry], state: State) throws(AuditError) {
         var bytes = Self.magic
         bytes.reserveCapacity(8 + entries.count * 24)
         for entry in entries {
@@ -148,15 +156,17 @@ public struct AuditIndex {
             SignedCheckpoint.appendBigEndian(entry.segment, to: &bytes)
             SignedCheckpoint.appendBigEndian(entry.offset, to: &bytes)
         }
+        var state = state
         do {
             try FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
+            // The state goes last: a crash in between leaves a state that does not match the entries.
+            invalidate()
             try Data(bytes).write(to: URL(fileURLWithPath: entriesPath), options: .atomic)
             chmod(entriesPath, 0o600)
-            if let state {
-                try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: statePath), options: .atomic)
-                chmod(statePath, 0o600)
-            }
+            state.entriesFile = State.FileIdentity(path: entriesPath)
+            try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: statePath), options: .atomic)
+            chmod(statePath, 0o600)
         } catch {
             throw AuditError(.unreadable, "cannot write the audit index in \(indexDirectory): \(error.localizedDescription); check its permissions")
         }

@@ -60,11 +60,16 @@ public struct AuditQuery: Sendable {
     }
 
     /// Calls `body` with each matching record in log order (`false` stops). With a message id the
-    /// index is used (updated first) unless `usesIndex` is false.
+    /// index in `indexDirectory` (default ``AuditIndex/defaultIndexDirectory(for:)``) is used,
+    /// updated first, unless `usesIndex` is false; `warn` receives a line for each index entry that
+    /// did not hold up (the answer then comes from a scan of the log).
     /// - Throws: ``AuditError`` when the log cannot be read.
-    public func run(directory: String, usesIndex: Bool = true, _ body: (AuditRecord) throws -> Bool) throws {
+    public func run(directory: String, usesIndex: Bool = true, indexDirectory: String? = nil,
+                    warn: (String) -> Void = { _ in }, _ body: (AuditRecord) throws -> Bool) throws {
         if let messageID, usesIndex {
-            for record in try AuditIndex(directory: directory).records(message: messageID) where matches(record) {
+            let answer = try AuditIndex(directory: directory, indexDirectory: indexDirectory).find(message: messageID)
+            answer.ignoredEntries.forEach(warn)
+            for record in answer.records where matches(record) {
                 guard try body(record) else { return }
             }
             return
