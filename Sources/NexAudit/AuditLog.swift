@@ -252,18 +252,17 @@ public final class AuditLog: @unchecked Sendable {
     /// flushes, then refuses further appends.
     public func close() {
         writeCheckpointNow()
-        flush()
-        pending.withLock { $0.closed = true }
-        queue.sync {
-            timer?.cancel()
-            timer = nil
-        }
-        directoryLock.release()
+        stopWriting()
     }
 
     /// Tests: stops as a crash would — no checkpoint, nothing more written — and releases the
     /// directory lock so that a "next nexd" can open the log.
     func simulateCrash() {
+        stopWriting()
+    }
+
+    /// Flushes, refuses further appends, stops the checkpoint timer and releases the directory.
+    private func stopWriting() {
         flush()
         pending.withLock { $0.closed = true }
         queue.sync {
