@@ -63,15 +63,23 @@ extension ExecutableTests {
     func bothVerifiersAgreeOnEveryTamperCorpusCase() throws {
         let python = try #require(Self.pythonWithCryptography)
         let workspace = try Workspace()
-        try makeCleanStoppedLog(in: workspace)
+        let redID = try makeCleanStoppedLog(in: workspace)
 
-        let index = try ProcessRunner.run("nex", ["audit", "index"], in: workspace.path)
+        // An index where older versions kept it, in the audit directory: the corpus corrupts it.
+        let index = try ProcessRunner.run("nex", ["audit", "index", "--index-dir", "var/audit/index"], in: workspace.path)
         #expect(index.status == 0, "\(index.standardError)")
         let corpus = try ProcessRunner.run(python, [Self.scripts + "/tamper_corpus.py", "var/audit", "corpus"], in: workspace.path)
         try #require(corpus.status == 0, "\(corpus.standardOutput)\n\(corpus.standardError)")
         let cases = try JSONDecoder().decode(
             [TamperCase].self, from: Data(contentsOf: URL(fileURLWithPath: workspace.path + "/corpus/cases.json")))
         #expect(cases.count >= 40)
+        #expect(cases.contains { $0.name == "corrupt-index" })
+        // The corrupt entry (an offset ≥ 2^63) neither traps nor hides a record from `query --msg`.
+        let lookup = try ProcessRunner.run(
+            "nex", ["audit", "query", "--msg", redID, "--json", "--dir", "corpus/corrupt-index", "--index-dir", "corpus/corrupt-index/index"],
+            in: workspace.path)
+        #expect(lookup.status == 0, "\(lookup.standardError)")
+        #expect(lookup.standardOutput.contains(#""event":"publish""#), "\(lookup.standardOutput)")
 
         let anchors = ["--ca", "Certs/dev/ca.pem", "--audit-cert", "Certs/dev/audit.pem"]
         var table = ["case                          expected                       swift                          python"]
@@ -96,7 +104,8 @@ extension ExecutableTests {
 
     /// nexd on port 0, one subscriber that stays connected, a few publishes from two nodes, then
     /// SIGTERM: a clean-stopped log with checkpoints, accepted publishes and several connections.
-    private func makeCleanStoppedLog(in workspace: Workspace) throws {
+    /// Returns the Red Notice's message id.
+    private func makeCleanStoppedLog(in workspace: Workspace) throws -> String {
         let (daemon, server) = try startDaemon(workspace)
         defer { _ = daemon.terminate() }
         let subscriber = try ProcessRunner.start(
@@ -116,5 +125,6 @@ extension ExecutableTests {
             in: workspace.path)
         #expect(red.status == 0, "\(red.standardError)")
         #expect(daemon.terminate() == 0, "\(daemon.errors())")
+        return try #require(red.standardOutput.split(separator: " ").dropFirst(2).first.map(String.init))
     }
 }
