@@ -60,6 +60,11 @@ enum ProcessRunner {
         process.executableURL = URL(fileURLWithPath: tool.hasPrefix("/") ? tool : buildDirectory + "/" + tool)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        // `nex audit index`, `query --msg` and `trace` keep their index in the workspace, not in
+        // the home directory of whoever runs the tests.
+        var environment = ProcessInfo.processInfo.environment
+        if environment["NEX_AUDIT_INDEX_DIR"] == nil { environment["NEX_AUDIT_INDEX_DIR"] = directory + "/.audit-index" }
+        process.environment = environment
         let id = UUID().uuidString
         let name = URL(fileURLWithPath: tool).lastPathComponent
         let outputPath = directory + "/.\(name)-\(id).out"
