@@ -358,6 +358,28 @@ def checkpoint_message(size, root_hex, millis):
     return CHECKPOINT_DOMAIN + struct.pack(">Q", size) + bytes.fromhex(root_hex) + struct.pack(">q", millis)
 
 
+CRASH_SEAL_DOMAIN = b"NoticeExchange\x00v1\x00crash-seal"
+CRASH_SEAL_DETAIL = "covers records %d\u2026%d written before a crash (no clean stop); re-verified by nexd at start-up"
+
+
+def crash_seal_message(size, root_hex, millis, first):
+    return (CRASH_SEAL_DOMAIN + struct.pack(">Q", size) + bytes.fromhex(root_hex) + struct.pack(">q", millis)
+            + struct.pack(">Q", first))
+
+
+def crash_seal_first(record, size):
+    """X of a crash seal's detail "covers records X…size …", or None for a plain checkpoint."""
+    reason, detail = record.get("reason"), record.get("detail")
+    if reason is None and detail is None:
+        return None
+    m = re.fullmatch(r"covers records ([0-9]+)\u2026([0-9]+) written before a crash \(no clean stop\); "
+                     r"re-verified by nexd at start-up", detail or "")
+    if reason != "sealed-after-crash" or not m or detail != CRASH_SEAL_DETAIL % (int(m.group(1)), size) \
+            or not 1 <= int(m.group(1)) <= size:
+        raise ValueError("a checkpoint carries reason and detail only as a crash seal: %r, %r" % (reason, detail))
+    return int(m.group(1))
+
+
 # --- Envelopes (docs/PROTOCOL.md §3) -----------------------------------------------------------
 
 def parse_envelope(wire):
@@ -452,6 +474,7 @@ class Walk:
         self.prev_time = self.last_checkpoint_time = None
         self.prev_event, self.clean_stop = None, None
         self.sealed_through = self.checkpoints = self.signatures = 0
+        self.crash_seals = []
         self.torn, self.torn_is_complete_record = None, False
 
     def run(self, directory, segments):
@@ -620,8 +643,11 @@ class Walk:
         if cert is None:
             raise Problem(where, "checkpoint names signing certificate %s, not a given audit certificate: a forged "
                           "checkpoint" % record.get("cert"))
+        first = crash_seal_first(record, size)
         signature = base64.b64decode(record["signature"], validate=True)
-        if not verify_signature(cert.public_key(), signature, checkpoint_message(size, record["root"], millis)):
+        message = (checkpoint_message(size, record["root"], millis) if first is None
+                   else crash_seal_message(size, record["root"], millis, first))
+        if not verify_signature(cert.public_key(), signature, message):
             raise Problem(where, "checkpoint signature does not verify with the audit certificate: a forged checkpoint")
         if record["root"] != self.frontier.root().hex():
             raise Problem(where, "checkpoint root does not match the tree of records 1..%d: a record since the "
@@ -632,6 +658,13 @@ class Walk:
             raise Problem(where, "checkpoint time goes back before the previous checkpoint's")
         if not is_valid_at(cert, millis):
             raise Problem(where, "checkpoint signed outside the audit certificate's validity")
+        if first is not None and first > self.sealed_through + 1:
+            raise Problem(where, "crash seal covers records %d\u2026%d, but records %d\u2026%d were not sealed before it"
+                          % (first, size, self.sealed_through + 1, first - 1))
+        if first is not None:
+            self.crash_seals.append((seq, first, size))
+            print("checkpoint record %d sealed records %d\u2026%d a crashed nexd left (reason sealed-after-crash): "
+                  "nexd re-verified them at its next start; no key vouched for them as they were written" % (seq, first, size))
         self.last_checkpoint_time = millis
         self.checkpoints += 1
         # It covers 1..seq-1. It vouches for itself only without `reason`/`detail`, which are not
@@ -693,15 +726,17 @@ def verify(args):
         return EXIT_UNSEALED, ("UNSEALED: %d records (record %d to record %d) are after the last checkpoint; only a "
                                "later checkpoint or a witness can vouch for them" % (count - a + 1, a, count))
     # No "record N" or "witness X" in this line: tools take the first of those as what a verdict names.
+    seals = ("; %d crash seal(s) (listed above): nexd re-verified those records at its next start, no key vouched "
+             "for them as they were written" % len(walk.crash_seals)) if walk.crash_seals else ""
     if args.no_signatures:
         return EXIT_INTACT, ("INTACT: %d records in %d segment(s), all sealed; %d checkpoint(s) and %d witness(es) "
                              "verified; notice signatures and originators were not re-verified (--no-signatures); "
                              "tree root %s" % (count, len(segments), walk.checkpoints, len(witnesses),
-                                               walk.frontier.root().hex()))
+                                               walk.frontier.root().hex()) + seals)
     return EXIT_INTACT, ("INTACT: %d records in %d segment(s), all sealed; %d checkpoint(s), %d notice signature(s) "
                          "and %d witness(es) verified; tree root %s" % (count, len(segments), walk.checkpoints,
                                                                         walk.signatures, len(witnesses),
-                                                                        walk.frontier.root().hex()))
+                                                                        walk.frontier.root().hex()) + seals)
 
 
 def main():

@@ -50,9 +50,9 @@ extension AuditLog {
         // Before the enqueue: from then on the writer queue moves lastSequence on.
         let last = lastSequence
         sealedAfterCrash = (sealed + 1, last)
-        let detail = "covers records \(sealed + 1)…\(last) written before a crash (no clean stop); re-verified by nexd at start-up"
+        let detail = SignedCheckpoint.crashSealDetail(from: sealed + 1, through: last)
         enqueue(PendingEntry(members: [], isCheckpoint: true,
-                             checkpointNote: (AuditFormat.sealedAfterCrashReason, detail)))
+                             checkpointNote: (AuditFormat.sealedAfterCrashReason, detail), sealedFrom: sealed + 1))
     }
 
     private func verify(_ options: AuditVerifier.Options) throws(AuditError) -> AuditVerification {

@@ -65,9 +65,11 @@ extension AuditLog {
                 // Placeholders are only queued when a signer is configured.
                 let signer = configuration.checkpointSigner!
                 let floor = timeText.isEmpty ? Int64.min : Timestamp.parse(String(decoding: timeText, as: UTF8.self)) ?? .min
-                let checkpoint = try signer.sign(size: newTree.size, root: newTree.root, timeMillis: max(Self.nowMillis(), floor))
+                let checkpoint = try signer.sign(size: newTree.size, root: newTree.root, timeMillis: max(Self.nowMillis(), floor),
+                                                 sealedFrom: entry.sealedFrom)
                 allMembers = [checkpoint.recordMembers(frontier: newTree, note: entry.checkpointNote)]
-                checkpoints.append(checkpoint)
+                // A crash seal is not handed out as a witness (its signature covers its label too).
+                if entry.sealedFrom == nil { checkpoints.append(checkpoint) }
                 sinceCheckpoint = 0
             } else {
                 sinceCheckpoint += entry.members.count

@@ -66,6 +66,8 @@ public final class AuditLog: @unchecked Sendable {
         var isCheckpoint = false
         /// For a checkpoint placeholder: a `reason` and `detail` for its record (a crash seal).
         var checkpointNote: (reason: String, detail: String)?
+        /// For a crash seal: the first record it seals (signed with the seal).
+        var sealedFrom: UInt64?
         var completion: Completion?
     }
 
@@ -142,7 +144,8 @@ public final class AuditLog: @unchecked Sendable {
         }
         tree = resumed.frontier
         recordsSinceCheckpoint = resumed.recordsSinceCheckpoint
-        published.withLock { $0.latest = resumed.latest }
+        // A crash seal is no witness (its signature covers its label too): nodes get the next plain one.
+        published.withLock { $0.latest = resumed.latest?.sealedFrom == nil ? resumed.latest : nil }
         lastSequence = recovery.lastSequence
         pending = Locked(Pending(nextSequence: recovery.lastSequence + 1))
         lastHash = recovery.lastHash

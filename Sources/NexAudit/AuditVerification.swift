@@ -81,6 +81,8 @@ public struct AuditVerification: Sendable {
     public var uncheckedCertificates = 0
     /// Checkpoint records that sealed records a crashed nexd left (reason `sealed-after-crash`).
     public var crashSeals: [UInt64] = []
+    /// The records each of ``crashSeals`` sealed (signed with the seal).
+    public var crashSealRanges: [ClosedRange<UInt64>] = []
     /// Witness checkpoints the log was found to extend (their labels).
     public var witnessesChecked: [String] = []
     /// The highest sequence vouched for by a verified checkpoint record (itself included) or a
@@ -88,6 +90,8 @@ public struct AuditVerification: Sendable {
     public var sealedThrough: UInt64 = 0
     /// Set when the anchors are missing or unusable (checked before the walk).
     public var anchorProblem: String?
+    /// Set when the directory holds no segment file (a wrong `--dir`, or every segment removed).
+    public var nothingToVerify: String?
     /// Set when the log has been tampered with (or damaged beyond a torn tail), or holds content of
     /// a newer format.
     public var problem: Problem?
@@ -118,6 +122,7 @@ public struct AuditVerification: Sendable {
     /// unchecked signatures or certificates, unsealed records; else intact.
     public var verdict: Verdict {
         if let anchorProblem { return .cannotVerify(anchorProblem) }
+        if let nothingToVerify, problem == nil { return .cannotVerify(nothingToVerify) }
         if let problem {
             return problem.kind == .tampered ? .tampered(problem) : .cannotVerify(problem.description)
         }

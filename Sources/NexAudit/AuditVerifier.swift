@@ -75,6 +75,10 @@ public enum AuditVerifier {
             walk.result.problem = .init(segment: stray, line: 0, sequence: 0, reason: AuditSegments.strayReason, file: stray)
             return walk.result
         }
+        if segments.isEmpty {
+            walk.result.nothingToVerify = "no segment files in \(directory): nothing to verify"
+            return walk.result
+        }
         walk.checkEmptyWitnesses()
         if walk.result.problem != nil { return walk.result }
         var lastLocation = (segment: segments.last ?? "", line: 0)

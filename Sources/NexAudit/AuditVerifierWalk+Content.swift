@@ -105,6 +105,11 @@ extension AuditVerifierWalk {
         if let previous = result.lastCheckpoint, checkpoint.timeMillis < previous.timeMillis {
             return "checkpoint time goes back before the previous checkpoint's"
         }
+        // A crash seal's signature covers the first record it seals: every record no checkpoint
+        // sealed before it must be in its range, so none escapes the label.
+        if let first = checkpoint.sealedFrom, knowsSigner, first > result.sealedThrough + 1 {
+            return "crash seal covers records \(first)…\(covered), but records \(result.sealedThrough + 1)…\(first - 1) were not sealed before it"
+        }
         // Both roots were recomputed from the same leaves, so this checkpoint is consistent with
         // the previous one by construction.
         result.lastCheckpoint = checkpoint
@@ -113,7 +118,10 @@ extension AuditVerifierWalk {
         // for the records it covers, not for itself; the next checkpoint seals it.
         let vouchesForItself = record.members["reason"] == nil && record.members["detail"] == nil
         if knowsSigner { result.sealedThrough = max(result.sealedThrough, vouchesForItself ? expectedSequence : covered) }
-        if record.string("reason") == AuditFormat.sealedAfterCrashReason { result.crashSeals.append(expectedSequence) }
+        if let first = checkpoint.sealedFrom {
+            result.crashSeals.append(expectedSequence)
+            result.crashSealRanges.append(first...covered)
+        }
         return nil
     }
 }

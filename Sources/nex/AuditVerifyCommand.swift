@@ -93,8 +93,8 @@ struct AuditVerifyCommand: ParsableCommand {
         } else {
             print("checkpoints: none")
         }
-        for seal in result.crashSeals {
-            print("checkpoint record \(seal) sealed records a crashed nexd left (reason sealed-after-crash)")
+        for (seal, range) in zip(result.crashSeals, result.crashSealRanges) {
+            print("checkpoint record \(seal) sealed records \(range.lowerBound)…\(range.upperBound) a crashed nexd left (reason sealed-after-crash): nexd re-verified them at its next start; no key vouched for them as they were written")
         }
         for label in result.witnessesChecked { print("witness \(label): the log extends it") }
         if FileManager.default.fileExists(atPath: dir + "/index") {

@@ -128,4 +128,53 @@ import Testing
         handle.write(Data(framed.line))
         try handle.close()
     }
+
+    /// A run that crashed, then a start that sealed its tail and crashed too: the seal is the last record.
+    private func sealedLog(_ pki: AuditVerdictTestPKI, in directory: String) throws {
+        try crashedRun(pki, in: directory, tail: [AuditTestSupport.subscribeEvent(1), AuditTestSupport.subscribeEvent(2)])
+        let reopened = try pki.openLog(directory)
+        reopened.simulateCrash()
+    }
+
+    @Test(arguments: ["strip the label", "shift the range"])
+    func aCrashSealsLabelIsSignedWithIt(change: String) throws {
+        let pki = try AuditVerdictTestPKI()
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        try sealedLog(pki, in: temp.path)
+        let sealed = try pki.verify(temp.path)
+        #expect(sealed.crashSealRanges == [3...4])
+        #expect(sealed.verdict == .unsealed(first: 5, last: 5))
+        var lines = try AuditTestSupport.lines(in: temp.path)
+        let last = lines.count - 1
+        if change == "strip the label" {
+            lines[last].text = lines[last].text.replacingOccurrences(
+                of: #","reason":"sealed-after-crash","detail":"[^"]*""#, with: "", options: .regularExpression)
+        } else {
+            lines[last].text = lines[last].text.replacingOccurrences(of: "covers records 3…4", with: "covers records 4…4")
+        }
+        try AuditTestSupport.writeRechained(lines, to: temp.path)
+        let problem = try #require(try pki.verify(temp.path).problem)
+        #expect(problem.sequence == 5)
+        #expect(problem.reason.contains("signature does not verify"), "\(problem)")
+        // nexd does not take the altered seal for its own checkpoint: it re-verifies and refuses.
+        #expect(throws: AuditError.self) { _ = try pki.openLog(temp.path) }
+        if let python = PythonVerifierTests.python {
+            let pem = temp.path + "-anchors"
+            try FileManager.default.createDirectory(atPath: pem, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: pem) }
+            try pki.ca.pemEncoded().write(toFile: pem + "/ca.pem", atomically: true, encoding: .utf8)
+            try pki.signer.certificate.pemEncoded().write(toFile: pem + "/audit.pem", atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [PythonVerifierTests.script, temp.path, "--ca", pem + "/ca.pem", "--audit-cert", pem + "/audit.pem"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 1, "\(output)")
+            #expect(output.contains("TAMPERED: record 5 "), "\(output)")
+        }
+    }
 }

@@ -16,13 +16,16 @@ public struct CheckpointSigner: Sendable {
 
     /// Signs the tree head (`size`, `root`) at `timeMillis`.
     /// - Throws: ``AuditError`` (`writeFailed`) when the key cannot sign.
-    public func sign(size: UInt64, root: SHA256Digest, timeMillis: Int64) throws(AuditError) -> SignedCheckpoint {
-        let message = SignedCheckpoint.signingBytes(treeSize: size, rootHash: root, timeMillis: timeMillis)
+    /// With `sealedFrom`, a crash seal of records `sealedFrom…size` (its own signing domain).
+    public func sign(size: UInt64, root: SHA256Digest, timeMillis: Int64, sealedFrom: UInt64? = nil) throws(AuditError) -> SignedCheckpoint {
+        let message = sealedFrom.map {
+            SignedCheckpoint.crashSealSigningBytes(treeSize: size, rootHash: root, timeMillis: timeMillis, sealedFrom: $0)
+        } ?? SignedCheckpoint.signingBytes(treeSize: size, rootHash: root, timeMillis: timeMillis)
         do {
             let signature = try key.signature(for: message)
             return SignedCheckpoint(
                 treeSize: size, rootHash: root, timeMillis: timeMillis,
-                certificateFingerprint: certificate.fingerprint, signature: signature)
+                certificateFingerprint: certificate.fingerprint, signature: signature, sealedFrom: sealedFrom)
         } catch {
             throw AuditError(.writeFailed, "cannot sign an audit checkpoint: \(error)")
         }

@@ -42,7 +42,12 @@ extension SignedCheckpoint {
     /// Reads a `checkpoint` record back: the checkpoint and the stored frontier.
     /// - Throws: ``AuditError`` (`malformed`) naming what is missing.
     static func fromRecord(_ record: AuditRecord) throws(AuditError) -> (SignedCheckpoint, MerkleFrontier) {
-        let checkpoint = try SignedCheckpoint(jsonObject: record.members)
+        var checkpoint = try SignedCheckpoint(jsonObject: record.members)
+        if let sealedFrom = try crashSealRange(record, size: checkpoint.treeSize) {
+            checkpoint = SignedCheckpoint(
+                treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, timeMillis: checkpoint.timeMillis,
+                certificateFingerprint: checkpoint.certificateFingerprint, signature: checkpoint.signature, sealedFrom: sealedFrom)
+        }
         guard let texts = record.members["frontier"] as? [String] else {
             throw AuditError(.malformed, "checkpoint record has no \"frontier\"")
         }
@@ -51,5 +56,30 @@ extension SignedCheckpoint {
             throw AuditError(.malformed, "checkpoint record's \"frontier\" does not fit its tree size \(checkpoint.treeSize)")
         }
         return (checkpoint, frontier)
+    }
+
+    /// The `detail` of a crash seal: `covers records X…Y written before a crash (no clean stop);
+    /// re-verified by nexd at start-up`, with Y its tree size.
+    static func crashSealDetail(from first: UInt64, through last: UInt64) -> String {
+        "covers records \(first)…\(last) written before a crash (no clean stop); re-verified by nexd at start-up"
+    }
+
+    /// X of a crash seal's `detail`, or `nil` for a plain checkpoint (no `reason`, no `detail`).
+    /// - Throws: ``AuditError`` (`malformed`) for another reason, a detail of another form, or a
+    ///   range that does not end at the checkpoint's tree size.
+    static func crashSealRange(_ record: AuditRecord, size: UInt64) throws(AuditError) -> UInt64? {
+        let reason = record.string("reason"), detail = record.string("detail")
+        if reason == nil, detail == nil { return nil }
+        guard reason == AuditFormat.sealedAfterCrashReason, let detail else {
+            throw AuditError(.malformed, "a checkpoint record carries reason \"\(reason ?? "")\" and detail only as a crash seal (reason \(AuditFormat.sealedAfterCrashReason))")
+        }
+        let prefix = "covers records "
+        guard detail.hasPrefix(prefix), let dots = detail.range(of: "…"),
+              let first = UInt64(detail[detail.index(detail.startIndex, offsetBy: prefix.count)..<dots.lowerBound]),
+              first >= 1, first <= size, detail == crashSealDetail(from: first, through: size)
+        else {
+            throw AuditError(.malformed, "crash seal detail \"\(detail)\" is not \"\(crashSealDetail(from: 1, through: size))\" with its first record")
+        }
+        return first
     }
 }

@@ -10,6 +10,9 @@ import NexCrypto
 public struct SignedCheckpoint: Sendable, Equatable {
     /// `"NoticeExchange" 0x00 "v1" 0x00 "checkpoint"` (28 bytes).
     public static let signingDomain: [UInt8] = Array("NoticeExchange\u{0}v1\u{0}checkpoint".utf8)
+    /// `"NoticeExchange" 0x00 "v1" 0x00 "crash-seal"` (28 bytes): a crash seal's signature covers its
+    /// label too, so a seal cannot pass for a plain checkpoint nor a plain one for a seal.
+    public static let crashSealSigningDomain: [UInt8] = Array("NoticeExchange\u{0}v1\u{0}crash-seal".utf8)
     /// Version byte of ``encoded()``.
     public static let encodingVersion: UInt8 = 1
 
@@ -21,11 +24,17 @@ public struct SignedCheckpoint: Sendable, Equatable {
     public let timeMillis: Int64
     /// SHA-256 of the audit certificate's DER: which key signed it.
     public let certificateFingerprint: SHA256Digest
-    /// The signature over ``signingBytes(treeSize:rootHash:timeMillis:)`` (DER ECDSA or Ed25519).
+    /// The signature over ``signingBytes`` (DER ECDSA or Ed25519).
     public let signature: [UInt8]
+    /// For a crash seal (a `checkpoint` record with reason `sealed-after-crash`): the first record it
+    /// seals, which its signature covers. `nil` for a plain checkpoint. Crash seals are never handed
+    /// out as witnesses.
+    public let sealedFrom: UInt64?
 
     /// Creates a checkpoint from its parts (no check; see ``isValid(signedBy:)``).
-    public init(treeSize: UInt64, rootHash: SHA256Digest, timeMillis: Int64, certificateFingerprint: SHA256Digest, signature: [UInt8]) {
+    public init(treeSize: UInt64, rootHash: SHA256Digest, timeMillis: Int64, certificateFingerprint: SHA256Digest, signature: [UInt8],
+                sealedFrom: UInt64? = nil) {
+        self.sealedFrom = sealedFrom
         self.treeSize = treeSize
         self.rootHash = rootHash
         self.timeMillis = timeMillis
@@ -43,9 +52,23 @@ public struct SignedCheckpoint: Sendable, Equatable {
         return bytes
     }
 
+    /// `crashSealSigningDomain ‖ u64 treeSize ‖ root (32) ‖ i64 timeMillis ‖ u64 sealedFrom`,
+    /// integers big-endian.
+    public static func crashSealSigningBytes(treeSize: UInt64, rootHash: SHA256Digest, timeMillis: Int64, sealedFrom: UInt64) -> [UInt8] {
+        var bytes = crashSealSigningDomain
+        appendBigEndian(treeSize, to: &bytes)
+        bytes.append(contentsOf: rootHash.bytes)
+        appendBigEndian(UInt64(bitPattern: timeMillis), to: &bytes)
+        appendBigEndian(sealedFrom, to: &bytes)
+        return bytes
+    }
+
     /// The bytes this checkpoint's signature covers.
     public var signingBytes: [UInt8] {
-        Self.signingBytes(treeSize: treeSize, rootHash: rootHash, timeMillis: timeMillis)
+        if let sealedFrom {
+            return Self.crashSealSigningBytes(treeSize: treeSize, rootHash: rootHash, timeMillis: timeMillis, sealedFrom: sealedFrom)
+        }
+        return Self.signingBytes(treeSize: treeSize, rootHash: rootHash, timeMillis: timeMillis)
     }
 
     /// Whether `certificate` is the one named and its key made ``signature``.
