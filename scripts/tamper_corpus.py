@@ -352,9 +352,15 @@ def non_canonical_cases(case, source, out, sealed_after_crash):
              **kwargs)
 
     note = b',"reason":"sealed-after-crash","detail":"covers records 1\xe2\x80\xa6%d written before a crash; attacker text"' % (count - 1)
-    final_checkpoint("checkpoint-note-added", "given a reason and detail (canonical, but not signed): it no longer "
-                     "vouches for itself", 4, lambda b: b.replace(b'"event":"checkpoint"', b'"event":"checkpoint"' + note, 1))
-    final_checkpoint("checkpoint-note-added-speed", "given a reason and detail, verified with --no-signatures", 4,
+    final_checkpoint("checkpoint-note-added", "given a crash seal's reason and a detail of another form (a "
+                     "checkpoint carries them only as a signed crash seal)", 1, lambda b: b.replace(b'"event":"checkpoint"', b'"event":"checkpoint"' + note, 1))
+    relabel = (b',"reason":"sealed-after-crash","detail":"covers records 1\xe2\x80\xa6%d written before a crash (no clean '
+               b'stop); re-verified by nexd at start-up"' % (count - 1))
+    final_checkpoint("checkpoint-relabelled", "relabelled as a crash seal in exactly a seal's form (a seal is signed "
+                     "in its own domain, over its label)", 1,
+                     lambda b: b.replace(b'"event":"checkpoint"', b'"event":"checkpoint"' + relabel, 1))
+    final_checkpoint("checkpoint-note-added-speed", "given a crash seal's reason and a detail of another form, "
+                     "verified with --no-signatures", 1,
                      lambda b: b.replace(b'"event":"checkpoint"', b'"event":"checkpoint"' + note, 1),
                      arguments=["--no-signatures"])
     final_checkpoint("checkpoint-extra-member", 'given "node":"gs.fr.lyon" (no member of a checkpoint record)', 1,

@@ -159,6 +159,9 @@ public final class AuditLog: @unchecked Sendable {
         fileDescriptor = fd
         self.segmentName = segmentName
         segmentBytes = Int(lseek(fd, 0, SEEK_END))
+        if segmentBytes == 0, AuditSegments.firstSequence(ofFileName: segmentName) != recovery.lastSequence + 1 {
+            throw AuditError(.corrupt, "the empty last segment \(segmentName) does not announce record \(recovery.lastSequence + 1), the next one; a file was added or renamed: remove it after checking with `nex audit verify`")
+        }
         if let signer = configuration.checkpointSigner, recovery.lastSequence > 0,
            !Self.endsWithOwnCheckpoint(resumed, signer: signer) {
             try sealAfterCrash()

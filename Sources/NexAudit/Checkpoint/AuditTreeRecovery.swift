@@ -55,6 +55,8 @@ enum AuditTreeRecovery {
             resumed.latest = checkpoint
             resumed.latestIsPlainCheckpoint = record.event == "checkpoint" && record.members["reason"] == nil
                 && record.members["detail"] == nil
+                && AuditFormat.canonicalFormProblem(data[range], members: record.members) == nil
+                && Self.linksToPreviousLine(data, range)
             resumed.frontier.append(leafHash: MerkleHash.leaf(data[range]))
             start = (index, range.upperBound + 1)
             break
@@ -72,5 +74,17 @@ enum AuditTreeRecovery {
             contents[index] = nil
         }
         return resumed
+    }
+
+    /// Whether the line at `range` names, as its `prev`, the hash of the line before it in the same
+    /// segment (false for a segment's first line: start-up then takes the careful path).
+    static func linksToPreviousLine(_ data: [UInt8], _ range: Range<Int>) -> Bool {
+        guard range.lowerBound >= 2 else { return false }
+        let previousEnd = range.lowerBound - 1  // the `\n` before this line
+        guard previousEnd >= 66 else { return false }
+        let previousHash = data[(previousEnd - 66)..<(previousEnd - 2)]
+        let prevStart = range.upperBound - AuditLine.hashSuffixLength - 74 + 9
+        guard prevStart >= range.lowerBound else { return false }
+        return data[prevStart..<(prevStart + 64)].elementsEqual(previousHash)
     }
 }
