@@ -9,8 +9,8 @@ import NexWire
 /// must not take nexd's word that it belongs to a node. The certificate counts only if, like
 /// nexd's own handshake check and `nex audit verify`:
 /// 1. its fingerprint is the delivery's,
-/// 2. it was issued directly by one of the subscriber's trust roots (its `--ca`; chains are one
-///    level, docs/SECURITY.md) and is not itself a CA,
+/// 2. it was issued directly by one of the self-signed CAs among the subscriber's trust roots
+///    (its `--ca`; chains are one level, docs/SECURITY.md) and is not itself a CA,
 /// 3. it and that CA were valid when nexd accepted the notice (the deliver frame's `receivedAt`),
 /// 4. it carries the clientAuth extended key usage,
 /// 5. its CN is the envelope's sender, which is the origin nexd names;
@@ -46,7 +46,9 @@ public enum DeliveryVerifier {
             return .init(.fingerprintMismatch, "nexd returned certificate \(certificate.fingerprint.hex), not the one the delivery names")
         }
         let name = "originator certificate \(certificate.subjectDescription)"
-        guard let issuer = certificate.issuer(among: trustRoots) else {
+        // Only self-signed CAs are anchors, as in nexd's tls.ca: an intermediate in the --ca file
+        // (say, nexd's own issuer) must not vouch for nodes.
+        guard let issuer = certificate.issuer(among: trustRoots.filter { $0.isIssued(by: $0) }) else {
             return .init(.untrustedCertificate, "\(name) is not issued by a trusted CA (issuer \(certificate.issuerDescription))")
         }
         guard !certificate.isCertificateAuthority else {

@@ -13,6 +13,7 @@ struct DeliveryVerifierTests {
         case expiredNowButValidAtAcceptance
         case anotherCA
         case fakeCAWithTheSameSubject
+        case issuedByAnIntermediateInTheTrustedFile
         case expiredAtAcceptance
         case notYetValidAtAcceptance
         case serverAuthOnly
@@ -31,7 +32,8 @@ struct DeliveryVerifierTests {
         var expected: DeliveryVerificationFailure.Code? {
             switch self {
             case .rightCertificate, .expiredNowButValidAtAcceptance: nil
-            case .anotherCA, .fakeCAWithTheSameSubject, .caCertificateItself: .untrustedCertificate
+            case .anotherCA, .fakeCAWithTheSameSubject, .caCertificateItself, .issuedByAnIntermediateInTheTrustedFile:
+                .untrustedCertificate
             case .expiredAtAcceptance, .notYetValidAtAcceptance: .notValidAtAcceptance
             case .serverAuthOnly, .noExtendedKeyUsage: .missingClientAuth
             case .commonNameOfAnotherNode, .originIsAnotherNode: .senderMismatch
@@ -54,12 +56,16 @@ struct DeliveryVerifierTests {
         var validity = (Self.now - 3600)...(Self.now + 86_400)
         var commonName = Self.sender
         var issuer = ca
+        var trustRoots = [ca.certificate]
         switch row {
         case .expiredNowButValidAtAcceptance:
             validity = (Self.now - 10 * 86_400)...(Self.now - 86_400)
             acceptedAt = Self.now - 2 * 86_400
         case .anotherCA: issuer = try Authority("Other Root")
         case .fakeCAWithTheSameSubject: issuer = try Authority("Test CA")
+        case .issuedByAnIntermediateInTheTrustedFile:
+            issuer = try Authority("Test Intermediate", issuedBy: ca)
+            trustRoots.append(issuer.certificate)
         case .expiredAtAcceptance: validity = (Self.now - 10 * 86_400)...(Self.now - 60)
         case .notYetValidAtAcceptance: validity = (Self.now + 60)...(Self.now + 86_400)
         case .serverAuthOnly: usage = .serverAuth
@@ -100,7 +106,7 @@ struct DeliveryVerifierTests {
             certificateFingerprint: row == .caCertificateItself ? ca.certificate.fingerprint.bytes : fingerprint,
             auditSequence: 7, envelope: row == .garbageEnvelope ? [0xff, 0, 1] : signed.wireBytes)
 
-        let outcome = DeliveryVerifier.verify(delivery, certificate: certificate, trustRoots: [ca.certificate])
+        let outcome = DeliveryVerifier.verify(delivery, certificate: certificate, trustRoots: trustRoots)
         switch (outcome, row.expected) {
         case (.verified(let verified), nil):
             #expect(verified == signed)
@@ -111,17 +117,21 @@ struct DeliveryVerifierTests {
         }
     }
 
-    /// A self-signed CA and its key.
+    /// A CA and its key: self-signed, or issued by `parent`.
     struct Authority {
         let key: PrivateKey
         let certificate: Certificate
 
-        init(_ name: String) throws {
+        init(_ name: String, issuedBy parent: Authority? = nil) throws {
             key = try PrivateKey.generate(.ecdsaP256SHA256)
-            certificate = try CertificateIssuer.selfSigned(
-                CertificateProfile(subjectCommonName: name, validity: (DeliveryVerifierTests.now - 30 * 86_400)...(DeliveryVerifierTests.now + 86_400),
-                                   isCertificateAuthority: true),
-                key: key)
+            let profile = CertificateProfile(
+                subjectCommonName: name, validity: (DeliveryVerifierTests.now - 30 * 86_400)...(DeliveryVerifierTests.now + 86_400),
+                isCertificateAuthority: true)
+            if let parent {
+                certificate = try CertificateIssuer.issue(profile, for: key.publicKey, issuer: parent.certificate, issuerKey: parent.key)
+            } else {
+                certificate = try CertificateIssuer.selfSigned(profile, key: key)
+            }
         }
     }
 }
