@@ -93,6 +93,7 @@ let package = Package(
         .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire", "NexSync"], exclude: ["Fixtures"]),
         .testTarget(name: "NexServerTests", dependencies: ["NexServer"]),
         .testTarget(name: "NexNoticesTests", dependencies: ["NexNotices"]),
+        .testTarget(name: "NexClientTests", dependencies: ["NexClient", "NexCrypto", "NexWire"]),
         .testTarget(
             name: "NexLoadTests",
             dependencies: [

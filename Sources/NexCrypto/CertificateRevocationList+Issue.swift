@@ -12,7 +12,9 @@ extension CertificateRevocationList {
     ///   - issuerKey: The CA's private key.
     ///   - revoked: The revoked certificates; serial numbers must be unique.
     ///   - thisUpdate: The issue date (second precision).
-    ///   - nextUpdate: When the next list is due; not before `thisUpdate`.
+    ///   - nextUpdate: When the next list is due; not before `thisUpdate`. `nil` omits it, which
+    ///     RFC 5280 §5.1.2.5 forbids a conforming CA: such a list never goes stale, and nexd refuses
+    ///     it (`tls.crl`). Only for testing that refusal.
     ///   - crlNumber: The list's sequence number; each new list of a CA should increase it.
     /// - Throws: `CryptoError.issuanceFailed` for a key that does not match `issuer`, bad dates, a
     ///   duplicate or malformed serial number, or an OpenSSL failure.
@@ -21,10 +23,10 @@ extension CertificateRevocationList {
         issuerKey: PrivateKey,
         revoked: [RevokedCertificate],
         thisUpdate: Date,
-        nextUpdate: Date,
+        nextUpdate: Date?,
         crlNumber: UInt64
     ) throws(CryptoError) -> CertificateRevocationList {
-        guard thisUpdate <= nextUpdate else {
+        guard thisUpdate <= nextUpdate ?? .distantFuture else {
             throw CryptoError(code: .issuanceFailed, message: "revocation list: nextUpdate is before thisUpdate")
         }
         let serials = revoked.map { RevokedCertificate.canonical($0.serialNumberHex) }
@@ -47,7 +49,9 @@ extension CertificateRevocationList {
         try check(X509_CRL_set_version(crl, Int(X509_CRL_VERSION_2)) == 1, "cannot set version")
         try check(X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer.x509)) == 1, "cannot set issuer name")
         try check(setTime(thisUpdate, { X509_CRL_set1_lastUpdate(crl, $0) }), "cannot set thisUpdate")
-        try check(setTime(nextUpdate, { X509_CRL_set1_nextUpdate(crl, $0) }), "cannot set nextUpdate")
+        if let nextUpdate {
+            try check(setTime(nextUpdate, { X509_CRL_set1_nextUpdate(crl, $0) }), "cannot set nextUpdate")
+        }
         for (entry, serial) in zip(revoked, serials) {
             try check(addRevoked(crl, serial: serial, date: entry.revocationDate), "cannot add serial \(serial)")
         }

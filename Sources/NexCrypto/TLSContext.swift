@@ -27,6 +27,9 @@ public final class TLSContext: @unchecked Sendable {
     /// OpenSSL's default client purpose check applies: a client certificate whose extended key usage
     /// lacks `clientAuth` is rejected (`.invalidPurpose`).
     ///
+    /// The client certificate must be issued directly by one of `trustRoots`: a client that sends
+    /// an intermediate to chain through is refused (`.unknownIssuer`).
+    ///
     /// With `revocationLists`, the client certificate (the leaf only: NoticeExchange CAs issue
     /// directly) must also be absent from its issuer's list (`X509_V_FLAG_CRL_CHECK`). Then every
     /// issuer needs a current list: a client of a CA without one is refused (`.crlUnavailable`), as is
@@ -60,6 +63,10 @@ public final class TLSContext: @unchecked Sendable {
             }
         }
         SSL_CTX_set_verify(context.context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
+        // Depth 0: no intermediate between the client certificate and a trust root. Chains are one
+        // level (docs/SECURITY.md §Certificate chains), which is what makes the leaf-only CRL check
+        // complete; a longer chain fails with CERT_CHAIN_TOO_LONG (`.unknownIssuer`).
+        SSL_CTX_set_verify_depth(context.context, 0)
         for root in trustRoots {
             // Names the acceptable CAs in the CertificateRequest.
             guard SSL_CTX_add_client_CA(context.context, root.x509) == 1 else {
@@ -95,12 +102,21 @@ public final class TLSContext: @unchecked Sendable {
                        trustRoots: trustRoots, serverName: nil)
     }
 
+    /// A client context that sends `chain` after its certificate: for tests that a server refuses
+    /// client chains longer than one level.
+    static func client(
+        certificate: Certificate, sendingChain chain: [Certificate], key: PrivateKey, trustRoots: [Certificate]
+    ) throws(CryptoError) -> TLSContext {
+        try makeClient(versions: .tls13 ... .tls13, certificate: certificate, chain: chain, key: key,
+                       trustRoots: trustRoots, serverName: nil)
+    }
+
     private static func makeClient(
-        versions: ClosedRange<TLSProtocolVersion>, certificate: Certificate?, key: PrivateKey?,
+        versions: ClosedRange<TLSProtocolVersion>, certificate: Certificate?, chain: [Certificate] = [], key: PrivateKey?,
         trustRoots: [Certificate], serverName: String?
     ) throws(CryptoError) -> TLSContext {
         let context = try make(
-            server: false, versions: versions, certificate: certificate, chain: [], key: key,
+            server: false, versions: versions, certificate: certificate, chain: chain, key: key,
             trustRoots: trustRoots, serverName: serverName)
         SSL_CTX_set_verify(context.context, SSL_VERIFY_PEER, nil)
         return context

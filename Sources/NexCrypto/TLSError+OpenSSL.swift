@@ -46,7 +46,9 @@ extension TLSError {
         case X509_V_ERR_CERT_NOT_YET_VALID: .certificateNotYetValid
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
              X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
-             X509_V_ERR_CERT_SIGNATURE_FAILURE, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+             X509_V_ERR_CERT_SIGNATURE_FAILURE, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+             // Issued by an intermediate, not directly by a configured CA (servers allow depth 0).
+             X509_V_ERR_CERT_CHAIN_TOO_LONG:
             .unknownIssuer
         case X509_V_ERR_INVALID_PURPOSE: .invalidPurpose
         case X509_V_ERR_CERT_REVOKED: .certificateRevoked

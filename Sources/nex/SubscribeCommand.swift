@@ -13,8 +13,10 @@ struct SubscribeCommand: ParsableCommand {
         discussion: """
             FILTER is a topic filter: `*` matches one token, `>` the rest (e.g. notice.>, hit.rw). \
             Each delivery shows the origin nexd asserts, the audit sequence and whether the signature \
-            verified with the originator certificate fetched from nexd by fingerprint. Receipts are \
-            sent for every delivery. Runs until Ctrl-C, --count deliveries, or --timeout idle seconds.
+            verified with the originator certificate fetched from nexd by fingerprint. That certificate \
+            counts only if the CA of --ca issued it, it was valid when nexd accepted the notice, it \
+            carries clientAuth and its CN is the sender; else the line says "signature NOT verified" \
+            and why. Receipts are sent for every delivery. Runs until Ctrl-C, --count deliveries, or --timeout idle seconds.
             """
     )
 
@@ -40,8 +42,10 @@ struct SubscribeCommand: ParsableCommand {
 
     func run() throws {
         let client: NexConnection
+        let credentials: NodeCredentials
         do {
-            client = try connection.connect(credentials: connection.credentials())
+            credentials = try connection.credentials()
+            client = try connection.connect(credentials: credentials)
         } catch let error as ValidationError {
             throw error
         } catch {
@@ -76,15 +80,10 @@ struct SubscribeCommand: ParsableCommand {
                 certificate = try client.fetchCertificate(fingerprint: delivery.certificateFingerprint)
                 if let certificate { certificates[delivery.certificateFingerprint] = certificate }
             }
+            // The CA this client trusts for nexd's certificate is the one that must have issued the
+            // originator's: nexd's word on whose certificate this is counts for nothing.
+            let verification = DeliveryVerifier.verify(delivery, certificate: certificate, trustRoots: credentials.trustRoots)
             let signed = try? SignedEnvelope(parsing: delivery.envelope)
-            let verification: String
-            if let signed, let certificate,
-               certificate.subjectCommonName == signed.envelope.sender, signed.envelope.sender == delivery.originNode,
-               NoticeSigner.isValid(signed, from: certificate) {
-                verification = "verified"
-            } else {
-                verification = "FAILED"
-            }
             try client.sendReceipt(through: delivery.deliverySequence)
             // Unbuffered, so each delivery shows at once even when output goes to a file or pipe.
             FileHandle.standardOutput.write(Data((describe(delivery, signed, verification: verification) + "\n").utf8))
@@ -122,22 +121,40 @@ struct SubscribeCommand: ParsableCommand {
         }
     }
 
-    private func describe(_ delivery: Deliver, _ signed: SignedEnvelope?, verification: String) -> String {
+    private func describe(_ delivery: Deliver, _ signed: SignedEnvelope?, verification: DeliveryVerification) -> String {
         let envelope = signed?.envelope
         let payload = envelope.map { String(decoding: $0.payload, as: UTF8.self) } ?? ""
         let received = Timestamp.format(millis: Int64(delivery.receivedAtMillis))
         if json {
             let issued = envelope.map { Timestamp.format(millis: $0.issuedAtMillis) } ?? ""
             let fingerprint = SHA256Digest(bytes: delivery.certificateFingerprint)?.hex ?? ""
-            return #"{"delivery":\#(delivery.deliverySequence),"subscriptions":\#(delivery.subscriptionIDs),"origin":\#(jsonString(delivery.originNode)),"msg":"\#(envelope?.messageID.description ?? "")","topic":\#(jsonString(envelope?.topic ?? "")),"kind":\#(jsonString(envelope?.kind ?? "")),"issuedAt":"\#(issued)","receivedAt":"\#(received)","auditSeq":\#(delivery.auditSequence),"cert":"\#(fingerprint)","signature":"\#(verification)","payload":\#(jsonString(payload))}"#
+            return #"{"delivery":\#(delivery.deliverySequence),"subscriptions":\#(delivery.subscriptionIDs),"origin":\#(jsonString(delivery.originNode)),"msg":"\#(envelope?.messageID.description ?? "")","topic":\#(jsonString(envelope?.topic ?? "")),"kind":\#(jsonString(envelope?.kind ?? "")),"issuedAt":"\#(issued)","receivedAt":"\#(received)","auditSeq":\#(delivery.auditSequence),"cert":"\#(fingerprint)",\#(jsonFields(verification)),"payload":\#(jsonString(payload))}"#
         }
         // Another node wrote all of this: control characters are shown escaped, never interpreted
         // (in the JSON document as \uXXXX, so it still reads as the same JSON).
         let inert = TerminalText.inert
         return """
             delivery \(delivery.deliverySequence) from \(inert(delivery.originNode)) · topic \(inert(envelope?.topic ?? "?")) · kind \(inert(envelope?.kind ?? "?"))
-              msg \(envelope?.messageID.description ?? "?") · audit-seq \(delivery.auditSequence) · received \(received) · signature \(verification)
+              msg \(envelope?.messageID.description ?? "?") · audit-seq \(delivery.auditSequence) · received \(received) · \(inert(text(verification)))
             \(payload.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + TerminalText.inertJSON(String($0)) }.joined(separator: "\n"))
             """
+    }
+
+    /// `signature verified`, or `signature NOT verified: <reason>`.
+    private func text(_ verification: DeliveryVerification) -> String {
+        switch verification {
+        case .verified: "signature verified"
+        case .notVerified(let failure): "signature NOT verified: \(failure.reason)"
+        }
+    }
+
+    /// `"signature":"verified"`, or `"signature":"not-verified","signatureProblem":CODE,"signatureReason":TEXT`.
+    private func jsonFields(_ verification: DeliveryVerification) -> String {
+        switch verification {
+        case .verified:
+            #""signature":"verified""#
+        case .notVerified(let failure):
+            #""signature":"not-verified","signatureProblem":"\#(failure.code.rawValue)","signatureReason":\#(jsonString(failure.reason))"#
+        }
     }
 }

@@ -38,13 +38,15 @@ final class TestPKI: @unchecked Sendable {
     var revocationListPath: String { directory + "/ca.crl.pem" }
     private var revocationListNumber: UInt64 = 0
 
-    /// Writes the CA's revocation list (``revocationListPath``) listing `revoked`.
-    func writeRevocationList(revoking revoked: [Certificate] = [], nextUpdate: Date? = nil) throws {
+    /// Writes the CA's revocation list (``revocationListPath``) listing `revoked`; `withoutNextUpdate`
+    /// omits the next-update date (a list nexd must refuse).
+    func writeRevocationList(revoking revoked: [Certificate] = [], nextUpdate: Date? = nil, withoutNextUpdate: Bool = false) throws {
         revocationListNumber += 1
         let list = try CertificateRevocationList.issue(
             issuer: ca, issuerKey: caKey,
             revoked: revoked.map { RevokedCertificate(serialNumberHex: $0.serialNumberHex, revocationDate: Date() - 60) },
-            thisUpdate: min(Date() - 60, (nextUpdate ?? .distantFuture) - 60), nextUpdate: nextUpdate ?? Date() + 86_400,
+            thisUpdate: min(Date() - 60, (nextUpdate ?? .distantFuture) - 60),
+            nextUpdate: withoutNextUpdate ? nil : nextUpdate ?? Date() + 86_400,
             crlNumber: revocationListNumber)
         try write(list.pemEncoded(), "ca.crl.pem")
     }
@@ -76,6 +78,16 @@ final class TestPKI: @unchecked Sendable {
         let (issuerCertificate, issuerKey) = issuer ?? (ca, caKey)
         let certificate = try CertificateIssuer.issue(profile, for: key.publicKey, issuer: issuerCertificate, issuerKey: issuerKey)
         return NodeCredentials(certificate: certificate, key: key, trustRoots: [ca])
+    }
+
+    /// An intermediate CA issued by this CA.
+    func intermediateCA(subject: String = "Test Intermediate") throws -> (Certificate, PrivateKey) {
+        let key = try PrivateKey.generate(.ecdsaP256SHA256)
+        let certificate = try CertificateIssuer.issue(
+            CertificateProfile(subjectCommonName: subject, notValidBefore: now - 3600, notValidAfter: now + 86_400,
+                               isCertificateAuthority: true),
+            for: key.publicKey, issuer: ca, issuerKey: caKey)
+        return (certificate, key)
     }
 
     /// A second, unrelated CA (optionally with the same subject as the real one).

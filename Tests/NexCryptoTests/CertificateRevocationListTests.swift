@@ -36,6 +36,16 @@ extension TestCA {
         #expect(parsed.isSigned(by: ca.certificate))
     }
 
+    /// A list without nextUpdate can be made (for nexd's refusal tests) and reads back as such.
+    @Test func aListWithoutNextUpdateReadsBackWithNone() throws {
+        let ca = try TestCA()
+        let list = try CertificateRevocationList.issue(
+            issuer: ca.certificate, issuerKey: ca.key, revoked: [], thisUpdate: Date() - 60, nextUpdate: nil, crlNumber: 1)
+        let parsed = try CertificateRevocationList(pem: list.pemEncoded())
+        #expect(parsed.nextUpdate == nil)
+        #expect(parsed.isSigned(by: ca.certificate))
+    }
+
     @Test func revokedEntriesReadBackAndAreFound() throws {
         let ca = try TestCA()
         let revokedLeaf = try ca.issueLeaf("revoked").certificate

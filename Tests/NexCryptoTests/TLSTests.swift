@@ -217,6 +217,40 @@ extension TLSIOResult {
         #expect(report == .complete)
     }
 
+    /// Chains are one level: a client certificate issued by an intermediate is refused even when
+    /// the client sends the intermediate and the root issued it; with or without revocation lists.
+    @Test(arguments: [false, true])
+    func clientChainsThroughAnIntermediateAreRefused(checkingRevocation: Bool) throws {
+        let root = try TestCA(name: "Chain Root")
+        let intermediateKey = try PrivateKey.generate(.ecdsaP256SHA256)
+        let now = Date()
+        let intermediate = try CertificateIssuer.issue(
+            CertificateProfile(subjectCommonName: "Chain Intermediate",
+                               validity: now.addingTimeInterval(-60)...now.addingTimeInterval(3600),
+                               isCertificateAuthority: true),
+            for: intermediateKey.publicKey, issuer: root.certificate, issuerKey: root.key)
+        let issuing = TestCA(key: intermediateKey, certificate: intermediate)
+        let server = try root.issueLeaf("nexd.chain", usage: [.serverAuth], dnsNames: ["nexd.chain"])
+        let lists = checkingRevocation ? [try root.revocationList(), try issuing.revocationList()] : []
+        let serverContext = try TLSContext.server(
+            certificate: server.certificate, key: server.key, trustRoots: [root.certificate], revocationLists: lists)
+        for (leaf, chain) in [(try issuing.issueLeaf("client.chain"), [intermediate]), (try root.issueLeaf("client.direct"), [])] {
+            let clientContext = try TLSContext.client(
+                certificate: leaf.certificate, sendingChain: chain, key: leaf.key, trustRoots: [root.certificate])
+            let report = try Loopback.run(serve: { fd -> TLSResult in
+                guard let session = try? TLSSession(context: serverContext, fileDescriptor: fd) else { return .closed }
+                return session.handshake()
+            }) { fd in
+                _ = try TLSSession(context: clientContext, fileDescriptor: fd).handshake()
+            }
+            if chain.isEmpty {
+                #expect(report == .complete)
+            } else {
+                #expect(report.failureReason == .unknownIssuer, "\(report)")
+            }
+        }
+    }
+
     @Test func mismatchedKeyAndCertificateAreRejected() throws {
         let fixture = try TLSFixture()
         let leaf = try fixture.ca.issueLeaf("client")

@@ -56,6 +56,7 @@ final class DaemonSettings: Sendable {
         guard let leaf = chain.first, !trustRoots.isEmpty else {
             throw DaemonError("no certificate found in \(files.certificate) or \(files.caCertificate) (\(source): tls)")
         }
+        try checkTrustAnchors(trustRoots, configuration)
         let revocationList = try loadRevocationList(configuration, trustRoots: trustRoots)
         if let running, let list = revocationList {
             try checkSuccession(of: list, after: running.revocationList, configuration)
@@ -81,8 +82,26 @@ final class DaemonSettings: Sendable {
                               revocationList: revocationList, trustRoots: trustRoots, generation: generation)
     }
 
-    /// The revocation list named by `tls.crl`, which must be signed by one of the CA certificates.
-    /// An expired list is loaded all the same: OpenSSL then refuses every handshake with
+    /// Every certificate of `tls.ca` becomes a trust anchor, so each must be a self-signed CA: an
+    /// intermediate there would be trusted on its own (cutting its issuer's revocation list out of
+    /// the check), and a leaf would be a CA for nothing. Node certificates are issued directly by a
+    /// root in `tls.ca` (chains are one level; docs/SECURITY.md), so the leaf is the only
+    /// certificate a revocation list has to cover.
+    private static func checkTrustAnchors(_ roots: [Certificate], _ configuration: DaemonConfiguration) throws(DaemonError) {
+        let path = configuration.tls.caCertificate
+        for (index, root) in roots.enumerated() {
+            let which = "certificate \(index + 1) of \(path) (\(root.subjectDescription))"
+            guard root.isCertificateAuthority else {
+                throw DaemonError("\(which) is not a CA certificate (\(configuration.sourcePath): tls.ca); tls.ca must hold only the self-signed CA certificates that issue node certificates")
+            }
+            guard root.isIssued(by: root) else {
+                throw DaemonError("\(which) is not self-signed (an intermediate CA, issued by \(root.issuerDescription)) (\(configuration.sourcePath): tls.ca); tls.ca must hold only root CAs, and node certificates must be issued directly by one of them")
+            }
+        }
+    }
+
+    /// The revocation list named by `tls.crl`, which must be signed by one of the CA certificates
+    /// and carry a next-update date. An expired list is loaded all the same: OpenSSL then refuses every handshake with
     /// `crl-expired`, which is the fail-closed behaviour wanted (and nexd says so loudly).
     private static func loadRevocationList(_ configuration: DaemonConfiguration,
                                            trustRoots: [Certificate]) throws(DaemonError) -> CertificateRevocationList? {
@@ -94,6 +113,12 @@ final class DaemonSettings: Sendable {
         }
         guard trustRoots.contains(where: { list.isSigned(by: $0) }) else {
             throw DaemonError("the revocation list \(path) is not signed by the CA in \(configuration.tls.caCertificate) (\(source): tls.crl)")
+        }
+        // RFC 5280 §5.1.2.5 makes nextUpdate mandatory for conforming CAs; without it OpenSSL never
+        // treats the list as stale, so a list that stopped being refreshed would go on vouching for
+        // revoked-since nodes for ever.
+        guard list.nextUpdate != nil else {
+            throw DaemonError("the revocation list \(path) has no next-update date, so it would never expire (\(source): tls.crl); re-sign it with `nex pki crl --refresh`, or have the CA set nextUpdate")
         }
         return list
     }

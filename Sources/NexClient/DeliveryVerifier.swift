@@ -1,0 +1,76 @@
+import Foundation
+import NexAudit
+import NexCrypto
+import NexWire
+
+/// Re-verifies a delivery end to end, trusting nothing nexd says about the originator's certificate.
+///
+/// nexd hands out the originator certificate by fingerprint (`certificateRequest`); a subscriber
+/// must not take nexd's word that it belongs to a node. The certificate counts only if, like
+/// nexd's own handshake check and `nex audit verify`:
+/// 1. its fingerprint is the delivery's,
+/// 2. it was issued directly by one of the self-signed CAs among the subscriber's trust roots
+///    (its `--ca`; chains are one level, docs/SECURITY.md) and is not itself a CA,
+/// 3. it and that CA were valid when nexd accepted the notice (the deliver frame's `receivedAt`),
+/// 4. it carries the clientAuth extended key usage,
+/// 5. its CN is the envelope's sender, which is the origin nexd names;
+///
+/// then the signature must verify with its key. Pure: no I/O, no clock.
+public enum DeliveryVerifier {
+    /// Verifies `delivery` with `certificate` (nexd's answer for its fingerprint, nil if none).
+    /// - Parameters:
+    ///   - delivery: The deliver frame as received.
+    ///   - certificate: The certificate nexd returned for `delivery.certificateFingerprint`.
+    ///   - trustRoots: The CAs the subscriber trusts (those it verifies nexd's TLS certificate with).
+    public static func verify(_ delivery: Deliver, certificate: Certificate?,
+                              trustRoots: [Certificate]) -> DeliveryVerification {
+        guard let signed = try? SignedEnvelope(parsing: delivery.envelope) else {
+            return .notVerified(.init(.malformedEnvelope, "the delivered envelope cannot be parsed"))
+        }
+        guard let certificate else {
+            return .notVerified(.init(.certificateUnavailable, "nexd returned no certificate for the originator fingerprint"))
+        }
+        if let failure = check(certificate, for: signed.envelope, in: delivery, trustRoots: trustRoots) {
+            return .notVerified(failure)
+        }
+        guard NoticeSigner.isValid(signed, from: certificate) else {
+            return .notVerified(.init(.badSignature, "the signature does not verify with the originator certificate"))
+        }
+        return .verified(signed)
+    }
+
+    /// The first check of the originator certificate that fails, or nil.
+    private static func check(_ certificate: Certificate, for envelope: Envelope, in delivery: Deliver,
+                              trustRoots: [Certificate]) -> DeliveryVerificationFailure? {
+        guard certificate.fingerprint.bytes == delivery.certificateFingerprint else {
+            return .init(.fingerprintMismatch, "nexd returned certificate \(certificate.fingerprint.hex), not the one the delivery names")
+        }
+        let name = "originator certificate \(certificate.subjectDescription)"
+        // Only self-signed CAs are anchors, as in nexd's tls.ca: an intermediate in the --ca file
+        // (say, nexd's own issuer) must not vouch for nodes.
+        guard let issuer = certificate.issuer(among: trustRoots.filter { $0.isIssued(by: $0) }) else {
+            return .init(.untrustedCertificate, "\(name) is not issued by a trusted CA (issuer \(certificate.issuerDescription))")
+        }
+        guard !certificate.isCertificateAuthority else {
+            return .init(.untrustedCertificate, "\(name) is a CA certificate, not a node's")
+        }
+        let acceptedAt = Date(timeIntervalSince1970: Double(delivery.receivedAtMillis) / 1000)
+        for (what, held) in [(name, certificate), ("its CA \(issuer.subjectDescription)", issuer)] where !held.isValid(at: acceptedAt) {
+            return .init(.notValidAtAcceptance, "\(what) was not valid when nexd accepted the notice (\(time(acceptedAt)); valid \(time(held.notValidBefore))…\(time(held.notValidAfter)))")
+        }
+        guard certificate.extendedKeyUsage?.contains(.clientAuth) == true else {
+            return .init(.missingClientAuth, "\(name) lacks the clientAuth extended key usage")
+        }
+        guard certificate.subjectCommonName == envelope.sender else {
+            return .init(.senderMismatch, "\(name) is issued to \(certificate.subjectCommonName ?? "no common name"), not to the sender \(envelope.sender)")
+        }
+        guard envelope.sender == delivery.originNode else {
+            return .init(.senderMismatch, "the envelope's sender \(envelope.sender) is not the origin nexd names (\(delivery.originNode))")
+        }
+        return nil
+    }
+
+    private static func time(_ date: Date) -> String {
+        Timestamp.format(millis: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+}
