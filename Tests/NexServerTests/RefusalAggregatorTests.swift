@@ -1,3 +1,4 @@
+import NexAudit
 import Testing
 @testable import NexServer
 
@@ -21,5 +22,21 @@ import Testing
     @Test(arguments: [("127.0.0.1:7247", "127.0.0.1"), ("[::1]:7247", "::1"), ("[fe80::1%eth0]:1", "fe80::1%eth0"), ("host", "host")])
     func sourceIsTheAddressWithoutThePort(peer: String, address: String) {
         #expect(RefusalAggregator.address(of: peer) == address)
+    }
+
+    @Test func refusedPublishesAndSubscribesAreCountedPerNodeEventAndReason() {
+        let aggregator = RefusalAggregator(individualLimit: 2)
+        let publishes = (0..<5).map { _ in aggregator.note(.publish, reason: "invalid-topic", node: "gs.fr.lyon") }
+        #expect(publishes == [.record, .record, .count(isFirstSuppressed: true), .count(isFirstSuppressed: false), .count(isFirstSuppressed: false)])
+        // The same reason on another event, another reason, another node: each its own budget.
+        #expect(aggregator.note(.subscribe, reason: "permission-denied", node: "gs.fr.lyon") == .record)
+        #expect(aggregator.note(.publish, reason: "permission-denied", node: "gs.fr.lyon") == .record)
+        #expect(aggregator.note(.publish, reason: "invalid-topic", node: "bcp.ke.busia") == .record)
+        // A node id never shares a budget with a connect refusal of the same text.
+        #expect(aggregator.note(reason: "invalid-topic", peer: "gs.fr.lyon") == .record)
+        let summary = aggregator.drainSuppressed()
+        #expect(summary.count == 1)
+        #expect(summary.first?.key == .init(event: .publish, reason: "invalid-topic", source: "gs.fr.lyon"))
+        #expect(summary.first?.suppressed == 3)
     }
 }

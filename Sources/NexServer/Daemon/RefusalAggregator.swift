@@ -1,14 +1,18 @@
+import NexAudit
 import NexSync
 
-/// Keeps a flood of unauthenticated refusals from filling the disk: per (reason, source address)
-/// and interval, the first `individualLimit` refusals are recorded one by one; the rest are only
-/// counted, and one summary record per key says how many there were.
+/// Keeps a flood of refusals from filling the disk: per (event, reason, source) and interval, the
+/// first `individualLimit` refusals are recorded one by one; the rest are only counted, and one
+/// summary record per key says how many there were (docs/AUDIT.md §Refusal records).
 ///
-/// Applies to refusals before a node is identified (TLS failures, handshake timeouts, connection
-/// caps): those are the ones an unauthenticated peer can trigger at will.
+/// Sources are peer addresses for refusals before a node is identified (TLS failures, handshake
+/// timeouts, connection caps), and node ids for refused publishes and subscribes: both are
+/// refusals a peer can trigger at will.
 final class RefusalAggregator: Sendable {
-    /// A refusal source: the stable reason and the peer's address without its port.
+    /// A refusal source: the event its summary is written as, the stable reason, and the peer's
+    /// address without its port or the node id.
     struct Key: Hashable, Sendable {
+        var event: AuditEvent.Kind = .connect
         var reason: String
         var source: String
     }
@@ -30,7 +34,15 @@ final class RefusalAggregator: Sendable {
 
     /// Counts a refusal of `reason` from `peer` (`ip:port` or `[ip]:port`).
     func note(reason: String, peer: String) -> Decision {
-        let key = Key(reason: reason, source: Self.address(of: peer))
+        note(Key(reason: reason, source: Self.address(of: peer)))
+    }
+
+    /// Counts a refused `event` (`publish`, `subscribe`) of `reason` from the identified `node`.
+    func note(_ event: AuditEvent.Kind, reason: String, node: String) -> Decision {
+        note(Key(event: event, reason: reason, source: node))
+    }
+
+    private func note(_ key: Key) -> Decision {
         let count = counts.withLock { counts -> Int in
             counts[key, default: 0] += 1
             return counts[key]!
@@ -47,7 +59,9 @@ final class RefusalAggregator: Sendable {
         }
         return snapshot.compactMap { key, count in
             count > individualLimit ? (key, count - individualLimit) : nil
-        }.sorted { ($0.key.source, $0.key.reason) < ($1.key.source, $1.key.reason) }
+        }.sorted {
+            ($0.key.source, $0.key.event.rawValue, $0.key.reason) < ($1.key.source, $1.key.event.rawValue, $1.key.reason)
+        }
     }
 
     /// `ip` from `ip:port` or `[ip]:port`.

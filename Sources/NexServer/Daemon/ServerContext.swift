@@ -24,7 +24,8 @@ final class ServerContext: Sendable {
     let nodeConnections = PerNodeCounter()
     /// Subscriptions per node over all its connections (limits.maxSubscriptionsPerNode).
     let nodeSubscriptions = PerNodeCounter()
-    /// Unauthenticated refusals recorded individually only up to a limit per source and interval.
+    /// Refusals recorded individually only up to a limit per source and interval: unauthenticated
+    /// ones per address, refused publishes and subscribes per node.
     let refusals: RefusalAggregator
     /// limits.publishRatePerNode / publishBurstPerNode.
     let publishRate: PublishRateLimiter
@@ -106,11 +107,18 @@ extension ServerContext {
     func recordRefusalSummaries() {
         let now = WallClock.nowMillis()
         let events = refusals.drainSuppressed().map { entry -> AuditEvent in
-            var event = AuditEvent(.connect, timeMillis: now, outcome: .refused)
-            event.reason = entry.key.reason
-            event.peer = entry.key.source
+            let key = entry.key
+            var event = AuditEvent(key.event, timeMillis: now, outcome: .refused)
+            event.reason = key.reason
             event.count = UInt64(entry.suppressed)
-            event.detail = "\(entry.suppressed) more refusals (\(entry.key.reason)) from \(entry.key.source) this interval, counted, not recorded one by one"
+            if key.event == .connect {
+                event.peer = key.source
+                event.detail = "\(entry.suppressed) more refusals (\(key.reason)) from \(key.source) this interval, counted, not recorded one by one"
+            } else {
+                // Refused publishes and subscribes of an identified node: the source is its id.
+                event.node = key.source
+                event.detail = "\(entry.suppressed) more refused \(key.event.rawValue)s (\(key.reason)) from node \(key.source) this interval, counted, not recorded one by one"
+            }
             return event
         }
         if !events.isEmpty { audit.append(events) }
