@@ -184,7 +184,18 @@ extension Connection {
     private func handleSubscribe(_ subscribe: Subscribe) {
         let subscriptionID = subscribe.subscriptionID
         func refuse(_ code: WireErrorCode, _ reason: String) {
-            auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .refused, reason: code.name, detail: reason)
+            // Past the per-node limit of the interval, refusals are only counted (a summary
+            // record says how many); the node is answered either way.
+            let node = identity?.id ?? RefusalAggregator.address(of: peer)
+            switch context.refusals.note(.subscribe, reason: code.name, node: node) {
+            case .record:
+                auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .refused, reason: code.name, detail: reason)
+            case .count(let isFirstSuppressed):
+                if isFirstSuppressed {
+                    logger.warning("refusal flood: further refused subscribes from this node are counted, not recorded one by one",
+                                   metadata: ["peer.node": "\(node)", "reason": "\(code.name)"])
+                }
+            }
             enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: code, reason: reason)))
         }
         if let failure = context.audit.failure {
@@ -266,6 +277,8 @@ extension Connection {
         event.filter = filter
         event.reason = reason
         event.detail = detail
+        // A refused filter and its detail are the peer's: bounded, so a refusal costs the log a fixed amount.
+        if outcome == .refused { event = event.boundedForRefusal() }
         let queue = self.queue
         context.audit.append([event]) { result in
             guard case .failure = result, let onFailure else { return }

@@ -212,13 +212,24 @@ final class Broker: @unchecked Sendable {
         var event = publishEvent(candidate, outcome: .refused)
         event.reason = error.code.name
         event.detail = error.reason
+        // The topic, kind and detail are the peer's: bounded, so a refusal costs the log a fixed amount.
+        event = event.boundedForRefusal()
         // Answered from the audit completion, like ACKs: completions run in append order, so a
         // connection's answers keep its publish order.
         let connection = candidate.connection
         let nack = Nack(messageID: candidate.messageID, code: error.code, reason: error.reason)
-        // A node hammering past its rate (or a full replay cache) would otherwise write one record
-        // per refused publish: past the per-source limit they are counted into a summary record.
-        if error.code == .overloaded, case .count = refusals.note(reason: error.code.name, peer: candidate.identity.id) {
+        // A node hammering past its rate (or a full replay cache, or sending refusable publishes)
+        // would otherwise write one record per refused publish: past the per-source limit they are
+        // counted into a summary record. `overloaded` keeps its older summary, a `connect` record.
+        let node = candidate.identity.id
+        let decision = error.code == .overloaded
+            ? refusals.note(reason: error.code.name, peer: node)
+            : refusals.note(.publish, reason: error.code.name, node: node)
+        if case .count(let isFirstSuppressed) = decision {
+            if isFirstSuppressed {
+                logger.warning("refusal flood: further refused publishes from this node are counted, not recorded one by one",
+                               metadata: ["peer.node": "\(node)", "reason": "\(error.code.name)"])
+            }
             audit.append([]) { _ in connection.send(.nack(nack)) }
             return
         }
