@@ -117,7 +117,7 @@ extension ServerContext {
             } else {
                 // Refused publishes and subscribes of an identified node: the source is its id.
                 event.node = key.source
-                event.detail = "\(entry.suppressed) more refused \(key.event.rawValue)s (\(key.reason)) from node \(key.source) this interval, counted, not recorded one by one"
+                event.detail = "\(entry.suppressed) more \(key.event.rawValue) refusals (\(key.reason)) from node \(key.source) this interval, counted, not recorded one by one"
             }
             return event
         }
