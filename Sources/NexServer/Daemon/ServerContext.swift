@@ -92,7 +92,8 @@ extension ServerContext {
     func recordRefusal(_ event: AuditEvent, peer: String, log: () -> Void) {
         switch refusals.note(reason: event.reason ?? "refused", peer: peer) {
         case .record:
-            audit.append([event])
+            // The detail may quote the peer (a TLS error, a certificate subject): bounded.
+            audit.append([event.boundedForRefusal()])
             log()
         case .count(let isFirstSuppressed):
             if isFirstSuppressed {

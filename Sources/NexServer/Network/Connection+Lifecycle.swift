@@ -170,7 +170,8 @@ extension Connection {
         event.node = identity?.id
         event.peer = peer
         event.reason = error.code.name
-        event.detail = error.reason
+        // The decoder's reason may quote the peer's bytes: bounded like every refusal's detail.
+        event.detail = RefusalBounds.bounded(error.reason)
         context.audit.append([event])
         logger.warning("protocol error; closing", metadata: ["reason": "\(error.code.name)", "detail": "\(LogSafe.text(error.reason))"])
         enqueue(.error(code: error.code, reason: error.reason))
