@@ -9,6 +9,27 @@ extension ExecutableTests {
         FileManager.default.contents(atPath: workspace.path + "/" + path)
     }
 
+    @Test func nexdRefusesAnOlderRevocationListAfterARestart() throws {
+        let workspace = try Workspace()
+        let (daemon, _) = try startDaemon(workspace)
+        #expect(daemon.errors().contains("created a development PKI: FOR DEVELOPMENT ONLY"), "\(daemon.errors())")
+        let first = try #require(fileContents(workspace, "Certs/dev/ca.crl.pem"))
+        let revoked = try ProcessRunner.run("nex", ["pki", "revoke", "gs.fr.lyon", "--reload"], in: workspace.path)
+        #expect(revoked.status == 0, "\(revoked.standardError)")
+        #expect(daemon.terminate() == 0)
+        let log = try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/var/audit").filter { $0.hasPrefix("segment-") }
+            .map { try String(contentsOfFile: workspace.path + "/var/audit/" + $0, encoding: .utf8) }.joined()
+        #expect(log.contains("revocation list #1 with 0 revoked\""), "the start record names the list nexd started with")
+
+        // The list nexd started with, put back (a restored backup): it would un-revoke gs.fr.lyon.
+        try first.write(to: URL(fileURLWithPath: workspace.path + "/Certs/dev/ca.crl.pem"))
+        let restarted = try ProcessRunner.run("nexd", [], in: workspace.path, timeout: 15)
+        #expect(restarted.status == 1)
+        #expect(restarted.standardError.contains("the revocation list Certs/dev/ca.crl.pem is number 1, older than number 2 that nexd has already used"),
+                "\(restarted.standardError)")
+        #expect(restarted.standardError.contains("var/audit/crl-floor"))
+    }
+
     @Test func nexdDoesNotRecreateALostRevocationList() throws {
         let workspace = try Workspace()
         #expect(try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path).status == 0)
