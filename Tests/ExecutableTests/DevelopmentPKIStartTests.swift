@@ -23,11 +23,13 @@ extension ExecutableTests {
 
         // The list nexd started with, put back (a restored backup): it would un-revoke gs.fr.lyon.
         try first.write(to: URL(fileURLWithPath: workspace.path + "/Certs/dev/ca.crl.pem"))
-        let restarted = try ProcessRunner.run("nexd", [], in: workspace.path, timeout: 15)
-        #expect(restarted.status == 1)
-        #expect(restarted.standardError.contains("the revocation list Certs/dev/ca.crl.pem is number 1, older than number 2 that nexd has already used"),
-                "\(restarted.standardError)")
-        #expect(restarted.standardError.contains("var/audit/crl-floor"))
+        for arguments in [["--check-config"], []] {
+            let restarted = try ProcessRunner.run("nexd", arguments, in: workspace.path, timeout: 15)
+            #expect(restarted.status == 1, "\(arguments)")
+            #expect(restarted.standardError.contains("the revocation list Certs/dev/ca.crl.pem is number 1, older than number 2 that nexd has already used"),
+                    "\(restarted.standardError)")
+            #expect(restarted.standardError.contains("var/audit/crl-floor"))
+        }
     }
 
     @Test func nexdDoesNotRecreateALostRevocationList() throws {

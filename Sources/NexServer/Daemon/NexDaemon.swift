@@ -136,10 +136,15 @@ public final class NexDaemon: @unchecked Sendable {
         }
     }
 
-    /// Loads the TLS files the way ``init(configuration:logger:)`` does (for `--check-config`).
+    /// Loads the TLS files the way ``init(configuration:logger:)`` does, and checks the revocation
+    /// list against the highest CRL number nexd has used (for `--check-config`).
     /// - Throws: ``DaemonError`` naming the file and key.
     public static func tlsContextCheck(_ configuration: DaemonConfiguration) throws(DaemonError) -> Bool {
-        _ = try DaemonSettings.make(configuration, generation: 0)
+        let settings = try DaemonSettings.make(configuration, generation: 0)
+        if let list = settings.revocationList, let authority = settings.revocationListAuthority {
+            try RevocationListFloor(auditDirectory: configuration.audit.directory)
+                .check(list, of: authority, listPath: configuration.tls.revocationList ?? "?", configPath: configuration.sourcePath)
+        }
         return true
     }
 
