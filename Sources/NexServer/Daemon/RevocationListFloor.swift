@@ -67,7 +67,7 @@ struct RevocationListFloor: Sendable {
         if let recorded = numbers[key], recorded >= number { return false }
         numbers[key] = number
         let lines = numbers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }
-        let text = "# highest CRL number nexd has used, per CA (SHA-256 of the CA certificate); see docs/DECISIONS.md\n"
+        let text = "# highest CRL number nexd has used, per CA (SHA-256 of the CA certificate); see docs/DECISIONS.md D29\n"
             + lines.joined()
         do { try DevelopmentPKI.writeAtomically(text, to: path, mode: 0o600) } catch {
             throw DaemonError("cannot record CRL number \(number) in \(path): \(error)")
