@@ -12,7 +12,8 @@ struct PKICRLCommand: ParsableCommand {
             Prints the list's issuer, CRL number, this and next update, and the revoked serial numbers.
             A list past its next update makes nexd refuse every client (crl-expired): --refresh re-signs \
             the same entries with a new next update (--days ahead) and the next CRL number, or publishes \
-            an empty list when there is none. Add --reload to ask the running nexd to re-read it (SIGHUP) \
+            an empty list, number 1, when there is none (right only for a CA that never revoked anything: \
+            nexd refuses a list older than one it has used, see <audit.directory>/crl-floor). Add --reload to ask the running nexd to re-read it (SIGHUP) \
             and wait for its verdict (exit status as for `nex pki revoke`).
             """
     )

@@ -20,7 +20,9 @@ struct PKICommand: ParsableCommand {
             abstract: "Create the development PKI for the config's roster. Existing files are kept.",
             discussion: """
                 Keys are unencrypted PEM, mode 0600, for development only; Certs/ ignores them in git. \
-                Also publishes an empty revocation list (ca.crl.pem) when the CA is new or the list is missing.
+                Also publishes an empty revocation list (ca.crl.pem) with a new CA. An existing CA is never \
+                replaced: half of one (ca.pem without ca.key, or the reverse), or one whose ca.crl.pem is \
+                gone, is an error, since making either anew would un-revoke certificates.
                 """
         )
 

@@ -10,7 +10,8 @@ struct Nexd: ParsableCommand {
         abstract: "NoticeExchange daemon: verifies, routes and audits signed notices over mutual TLS 1.3.",
         discussion: """
             Run from the repository root, nexd reads Config/nexd.yaml. With development.createMissingPKI \
-            set (the default config does), a missing development PKI is created under Certs/dev first.
+            set (the default config does), a missing development PKI is created under Certs/dev first, \
+            only when that directory is empty or absent; an existing CA is never replaced.
             Stop it with Ctrl-C (SIGINT) or SIGTERM: connections close and the audit log is synced.
             """,
         version: NexVersion.current

@@ -192,3 +192,30 @@ struct ReloadTests {
         #expect(late.count == 0, "notice.* publishes accepted after the reload denied them")
     }
 }
+
+extension ReloadTests {
+    /// The CRL number survives a restart (D29): after nexd used CA A's list number 2 and came back
+    /// with CA B, a reload back to A with A's list number 1 is refused — the running list (B's
+    /// number 1) alone would not stop it. (The second nexd gets its own audit log, with the first
+    /// one's `crl-floor` lines added: one log cannot change audit keys.)
+    @Test func aReloadBackToACAWithAnOlderListIsRefused() throws {
+        let first = try TestDaemon()
+        defer { first.remove() }
+        let firstList = try String(contentsOfFile: first.pki.revocationListPath, encoding: .utf8)
+        try first.pki.writeRevocationList()
+        guard case .applied = first.daemon.reload(to: first.configuration) else { Issue.record("refused"); return }
+        first.stop()
+
+        let otherPKI = try TestPKI(directory: first.root + "/other-pki")
+        try otherPKI.writeRevocationList()
+        let second = try TestDaemon(pki: otherPKI)
+        defer { second.remove() }
+        let floor = second.auditDirectory + "/crl-floor"
+        let recorded = try String(contentsOfFile: first.auditDirectory + "/crl-floor", encoding: .utf8)
+        try (String(contentsOfFile: floor, encoding: .utf8) + recorded).write(toFile: floor, atomically: true, encoding: .utf8)
+        try firstList.write(toFile: first.pki.revocationListPath, atomically: true, encoding: .utf8)
+        guard case .refused(let reason) = second.daemon.reload(to: first.configuration) else { Issue.record("applied"); return }
+        #expect(reason.contains("is number 1, older than number 2 that nexd has already used"), "\(reason)")
+        #expect(reason.contains("crl-floor"))
+    }
+}

@@ -22,7 +22,9 @@ public enum DaemonRunner {
     public static func run(configPath: String, checkOnly: Bool, logger: Logger) throws -> Outcome {
         let configuration = try DaemonConfiguration.load(path: configPath)
         if checkOnly {
-            if !missingTLSFiles(configuration).isEmpty, configuration.development.createMissingPKI {
+            let missing = missingTLSFiles(configuration)
+            try checkRevocationListIsNotLost(configuration, missing: missing)
+            if !missing.isEmpty, configuration.development.createMissingPKI {
                 return .checked("\(configPath): OK (\(configuration.roster.entries.count) roster nodes; the development PKI is missing and would be created in \(configuration.development.pkiDirectory) on start)")
             }
             _ = try NexDaemon.tlsContextCheck(configuration)
@@ -63,16 +65,33 @@ public enum DaemonRunner {
             .filter { access($0, F_OK) != 0 }
     }
 
-    /// Creates the development PKI when the TLS files are missing and the config allows it.
+    /// A CA without its revocation list is an error, whatever `createMissingPKI` says: a new empty
+    /// list would un-revoke every certificate revoked so far.
+    private static func checkRevocationListIsNotLost(_ configuration: DaemonConfiguration, missing: [String]) throws {
+        let tls = configuration.tls
+        guard let crl = tls.revocationList, missing.contains(crl), !missing.contains(tls.caCertificate) else { return }
+        let message = DevelopmentPKI.missingRevocationListMessage(
+            crlPath: crl, caPath: tls.caCertificate, pkiDirectory: (crl as NSString).deletingLastPathComponent)
+        throw DaemonError("\(message) (\(configuration.sourcePath): tls.crl)")
+    }
+
+    /// Creates the development PKI when the TLS files are missing and the config allows it, and
+    /// only in an empty directory: nexd never replaces a CA nor re-creates a lost revocation list.
     private static func prepareDevelopmentPKI(_ configuration: DaemonConfiguration, logger: Logger) throws {
         let missing = missingTLSFiles(configuration)
         guard !missing.isEmpty else { return }
+        try checkRevocationListIsNotLost(configuration, missing: missing)
         guard configuration.development.createMissingPKI else {
             throw DaemonError("TLS files missing: \(missing.joined(separator: ", ")) (\(configuration.sourcePath): tls). Create them, or run `nex pki init` for a development PKI")
         }
         let pki = DevelopmentPKI(directory: configuration.development.pkiDirectory)
-        let summary = try pki.create(nodeIDs: configuration.roster.entries.map(\.id))
-        logger.notice("created a development PKI (development.createMissingPKI is true)", metadata: [
+        let summary: DevelopmentPKI.Summary
+        do {
+            summary = try pki.createInEmptyDirectory(nodeIDs: configuration.roster.entries.map(\.id))
+        } catch let error as DaemonError {
+            throw DaemonError("TLS files missing: \(missing.joined(separator: ", ")) (\(configuration.sourcePath): tls); \(error.message)")
+        }
+        logger.notice("created a development PKI: FOR DEVELOPMENT ONLY, with unencrypted keys and a CA nothing else should trust (development.createMissingPKI is true)", metadata: [
             "pki.dir": "\(pki.directory)", "pki.files": "\(summary.writtenFiles.count)",
             "pki.nodes": "\(configuration.roster.entries.count)",
         ])

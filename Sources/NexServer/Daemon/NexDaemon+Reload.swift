@@ -40,6 +40,11 @@ extension NexDaemon {
         let settings: DaemonSettings
         do throws(DaemonError) {
             settings = try DaemonSettings.make(configuration, generation: old.generation + 1, replacing: old)
+            // The running list is checked already; this catches a CA switched back to with an old list.
+            if let list = settings.revocationList, let authority = settings.revocationListAuthority {
+                try revocationListFloor.check(list, of: authority, listPath: configuration.tls.revocationList ?? "?",
+                                              configPath: configuration.sourcePath)
+            }
         } catch {
             return refuseReload(error.message)
         }
@@ -69,6 +74,17 @@ extension NexDaemon {
             return broker.applyReload(settings, record: event)
         }
         context.logger.notice("configuration reloaded", metadata: ["reload.summary": "\(summary)"])
+        if let list = settings.revocationList, let authority = settings.revocationListAuthority {
+            do throws(DaemonError) {
+                try revocationListFloor.raise(to: list, of: authority)
+            } catch {
+                // The new list is in force all the same (revocations must not wait); only a restart
+                // would not know to refuse an older one.
+                context.logger.error("the CRL number in force could not be recorded; a restart would not refuse an older list", metadata: [
+                    "error": "\(error.message)",
+                ])
+            }
+        }
         if let failure = context.audit.failure {
             context.logger.error("the reload is in force but could not be recorded: the audit log cannot be written", metadata: [
                 "error": "\(failure.code.rawValue)",

@@ -36,6 +36,8 @@ public final class NexDaemon: @unchecked Sendable {
     let reloadQueue = DispatchQueue(label: "nex.reload")
     /// Checks the revocation list's next-update date hourly (listener queue).
     private var revocationListTimer: DispatchSourceTimer?
+    /// The highest CRL number put in force so far, kept in the audit directory across restarts.
+    let revocationListFloor: RevocationListFloor
 
     /// Loads the TLS identity, opens the audit log (repairing a torn tail) and rebuilds the replay
     /// cache. Does not listen yet.
@@ -45,6 +47,12 @@ public final class NexDaemon: @unchecked Sendable {
         // process with SIGPIPE (the write fails with EPIPE instead). Process-wide, and nexd's need.
         signal(SIGPIPE, SIG_IGN)
         let settings = try DaemonSettings.make(configuration, generation: 1)
+        // Before the audit log opens (and repairs anything): an older list than nexd has used stops it here.
+        let floor = RevocationListFloor(auditDirectory: configuration.audit.directory)
+        if let list = settings.revocationList, let authority = settings.revocationListAuthority {
+            try floor.check(list, of: authority, listPath: configuration.tls.revocationList ?? "?", configPath: configuration.sourcePath)
+        }
+        revocationListFloor = floor
         let now = WallClock.nowMillis()
         var auditConfiguration = AuditLog.Configuration(directory: configuration.audit.directory)
         auditConfiguration.segmentMaximumBytes = configuration.audit.segmentMaximumBytes
@@ -59,6 +67,10 @@ public final class NexDaemon: @unchecked Sendable {
             audit = try AuditLog(configuration: auditConfiguration, nowMillis: now)
         } catch {
             throw DaemonError("\(error.message) (\(configuration.sourcePath): audit.directory)")
+        }
+        // Written once the audit directory's lock is held: this nexd is the file's only writer.
+        if let list = settings.revocationList, let authority = settings.revocationListAuthority {
+            try floor.raise(to: list, of: authority)
         }
         audit.onHealthChange { failure in
             if let failure {
@@ -124,10 +136,15 @@ public final class NexDaemon: @unchecked Sendable {
         }
     }
 
-    /// Loads the TLS files the way ``init(configuration:logger:)`` does (for `--check-config`).
+    /// Loads the TLS files the way ``init(configuration:logger:)`` does, and checks the revocation
+    /// list against the highest CRL number nexd has used (for `--check-config`).
     /// - Throws: ``DaemonError`` naming the file and key.
     public static func tlsContextCheck(_ configuration: DaemonConfiguration) throws(DaemonError) -> Bool {
-        _ = try DaemonSettings.make(configuration, generation: 0)
+        let settings = try DaemonSettings.make(configuration, generation: 0)
+        if let list = settings.revocationList, let authority = settings.revocationListAuthority {
+            try RevocationListFloor(auditDirectory: configuration.audit.directory)
+                .check(list, of: authority, listPath: configuration.tls.revocationList ?? "?", configPath: configuration.sourcePath)
+        }
         return true
     }
 
@@ -147,7 +164,9 @@ public final class NexDaemon: @unchecked Sendable {
         let configuration = context.configuration
         let socket = try ListeningSocket.bind(host: configuration.listen.host, port: configuration.listen.port)
         var event = AuditEvent(.start, timeMillis: WallClock.nowMillis())
-        event.detail = "nexd \(NexVersion.current) listening on \(configuration.listen.host):\(socket.port), config \(configuration.sourcePath)"
+        let revocation = context.settings.revocationList.map { "revocation list #\($0.crlNumber.map(String.init) ?? "?") with \($0.revoked.count) revoked" }
+            ?? "no revocation list (tls.crl unset)"
+        event.detail = "nexd \(NexVersion.current) listening on \(configuration.listen.host):\(socket.port), config \(configuration.sourcePath), \(revocation)"
         context.audit.append([event])
         listenerQueue.sync {
             listener = socket

@@ -53,11 +53,15 @@ public struct DevelopmentPKI: Sendable {
 
     /// Creates the CA and server/audit identities when missing, then a certificate for every node
     /// that lacks one, and an empty revocation list (number 1, next update in
-    /// ``revocationListValidityDays`` days) when the CA is new or the list is missing. Existing files
-    /// are never overwritten.
-    /// - Throws: ``CryptoError`` on issuance failure, ``DaemonError`` when a file cannot be written.
+    /// ``revocationListValidityDays`` days) with a new CA. Existing files are never overwritten, and
+    /// an existing CA is never replaced nor its revocation list re-created: either would un-revoke
+    /// certificates, so half a CA (`ca.pem` without `ca.key` or the reverse) or a CA without its
+    /// `ca.crl.pem` is an error, raised before anything is written.
+    /// - Throws: ``CryptoError`` on issuance failure, ``DaemonError`` for half a CA, a missing list
+    ///   beside a CA, or a file that cannot be written.
     @discardableResult
     public func create(nodeIDs: [String], algorithm: SignatureAlgorithm = .ecdsaP256SHA256, validityDays: Int = 825) throws -> Summary {
+        try checkAuthorityIsWhole()
         var summary = Summary()
         try makeDirectory(directory)
         try makeDirectory(directory + "/nodes")
@@ -89,7 +93,7 @@ public struct DevelopmentPKI: Sendable {
             try write(key.pemEncoded(), to: keyPath, secret: true, summary: &summary)
             try write(certificate.pemEncoded(), to: certificatePath, secret: false, summary: &summary)
         }
-        if !FileManager.default.fileExists(atPath: crlPath) || summary.writtenFiles.contains(caCertificatePath) {
+        if summary.writtenFiles.contains(caCertificatePath) {
             let list = try signRevocationList(revoked: [], number: 1, validityDays: Self.revocationListValidityDays,
                                               authority: (caCertificate, caKey))
             try write(list.pemEncoded(), to: crlPath, secret: false, summary: &summary)
