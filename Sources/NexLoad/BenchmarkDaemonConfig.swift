@@ -18,6 +18,8 @@ public struct BenchmarkDaemonConfig: Sendable {
         public var maxConnections = 4096
         public var maxPendingHandshakes = 256
         public var replayWindowSeconds = 120
+        /// `limits.replayCacheEntries`; each publisher gets an equal share of it
+        /// (`limits.replayCacheEntriesPerNode`), since only publishers publish.
         public var replayCacheEntries = 2_000_000
         /// `limits.outboundBufferBytes`, the output nexd holds for one connection before its
         /// slow-consumer policy acts. Nil (the default): the key is not written, so nexd's own
@@ -62,6 +64,7 @@ public struct BenchmarkDaemonConfig: Sendable {
               maxPendingHandshakes: \(limits.maxPendingHandshakes)
               replayWindowSeconds: \(limits.replayWindowSeconds)
               replayCacheEntries: \(limits.replayCacheEntries)
+              replayCacheEntriesPerNode: \(max(1, limits.replayCacheEntries / max(1, publishers)))
               publishRatePerNode: 0\(overrides)
             # The shipped rules for these roles, reduced to what the benchmark uses.
             permissions:

@@ -47,12 +47,21 @@ import Testing
         #expect(configuration.limits.maximumSubscriptionsPerNode == 8)
     }
 
+    @Test func theReplayShareIsDerivedUnlessSet() throws {
+        let derived = try DaemonConfiguration.parse(yaml: "limits:\n  replayCacheEntries: 9000\n" + Self.roster, path: "t.yaml")
+        #expect(derived.limits.replayCacheEntriesPerNode == nil)
+        #expect(derived.limits.replayCacheShare(rosterSize: derived.roster.entries.count) == 9000 / derived.roster.entries.count)
+        let set = try DaemonConfiguration.parse(yaml: "limits:\n  replayCacheEntriesPerNode: 500\n" + Self.roster, path: "t.yaml")
+        #expect(set.limits.replayCacheShare(rosterSize: set.roster.entries.count) == 500)
+    }
+
     @Test(arguments: [
         ("listen:\n  hots: 1.2.3.4\n" + roster, "listen.hots", 2, "unknown key"),
         ("listen:\n  port: 70000\n" + roster, "listen.port", 2, "out of range"),
         ("listen:\n  port: seven\n" + roster, "listen.port", 2, "expected an integer"),
         ("audit:\n  fsync: maybe\n" + roster, "audit.fsync", 2, "expected true or false"),
         ("limits:\n  replayWindowSeconds: 0\n" + roster, "limits.replayWindowSeconds", 2, "out of range"),
+        ("limits:\n  replayCacheEntriesPerNode: -1\n" + roster, "limits.replayCacheEntriesPerNode", 2, "out of range"),
         ("limits:\n  slowConsumerPolicy: wait\n" + roster, "limits.slowConsumerPolicy", 2, "is not one of disconnect, drop"),
         ("limits:\n  idleTimeoutSeconds: -1\n" + roster, "limits.idleTimeoutSeconds", 2, "out of range"),
         ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  roles:\n    chief: {}\n", "permissions.roles.chief", 5, "is not a role"),

@@ -73,6 +73,9 @@ extension DaemonConfiguration {
             config.limits.replayWindow = .seconds(try limits.integer("replayWindowSeconds", default: 120, range: 1...86_400))
             config.limits.replayCacheEntries = try limits.integer(
                 "replayCacheEntries", default: config.limits.replayCacheEntries, range: 1000...100_000_000)
+            // 0 (the default) = derived from the roster at start-up.
+            let share = try limits.integer("replayCacheEntriesPerNode", default: 0, range: 0...100_000_000)
+            config.limits.replayCacheEntriesPerNode = share == 0 ? nil : share
             config.limits.outboundBufferBytes = try limits.integer(
                 "outboundBufferBytes", default: config.limits.outboundBufferBytes, range: 65_536...(1 << 32))
             config.limits.maximumConnections = try limits.integer(

@@ -43,10 +43,23 @@ public struct DaemonConfiguration: Sendable {
 
     /// Protocol and resource limits.
     public struct Limits: Sendable {
+        /// The replay-cache share of one node: `replayCacheEntriesPerNode` if set, else
+        /// `replayCacheEntries` ÷ `rosterSize` (at least 1), so that the shares of the roster nodes
+        /// together fit the cache and no node's flood can fill it for the others.
+        ///
+        /// A node whose share is full gets `overloaded`; its sustained rate is therefore bounded by
+        /// share ÷ (2 × replayWindow) publishes per second (docs/PROTOCOL.md §3).
+        public func replayCacheShare(rosterSize: Int) -> Int {
+            replayCacheEntriesPerNode ?? max(1, replayCacheEntries / max(1, rosterSize))
+        }
+
         public var maximumFrameSize = 65_536
         public var maximumSubscriptionsPerConnection = 256
         public var replayWindow = Duration.seconds(120)
         public var replayCacheEntries = 1_000_000
+        /// Message ids one node may have remembered at once (its share of the replay cache); nil =
+        /// `replayCacheEntries` ÷ the number of roster nodes at start-up (see ``replayCacheShare(rosterSize:)``).
+        public var replayCacheEntriesPerNode: Int? = nil
         public var outboundBufferBytes = 8 << 20
         public var maximumConnections = 4096
         /// Worker threads that verify signatures; 0 = one per core.

@@ -133,6 +133,7 @@ extension NexDaemon {
         keep("limits.verificationThreads", \.limits.verificationThreads)
         keep("limits.replayWindowSeconds", \.limits.replayWindow)
         keep("limits.replayCacheEntries", \.limits.replayCacheEntries)
+        keep("limits.replayCacheEntriesPerNode", \.limits.replayCacheEntriesPerNode)
         keep("limits.publishRatePerNode", \.limits.publishRatePerNode)
         keep("limits.publishBurstPerNode", \.limits.publishBurstPerNode)
         keep("limits.refusalsRecordedPerSource", \.limits.refusalsRecordedPerSource)

@@ -97,7 +97,9 @@ public final class NexDaemon: @unchecked Sendable {
         let refusals = RefusalAggregator(individualLimit: configuration.limits.refusalsRecordedPerSource)
         let broker = Broker(audit: audit, auditDirectory: configuration.audit.directory,
                             replayWindow: configuration.limits.replayWindow,
-                            replayCapacity: configuration.limits.replayCacheEntries, refusals: refusals, settings: settings,
+                            replayCapacity: configuration.limits.replayCacheEntries,
+                            replaySharePerNode: configuration.limits.replayCacheShare(rosterSize: configuration.roster.entries.count),
+                            refusals: refusals, settings: settings,
                             logger: logger)
         do {
             let restored = try broker.queue.sync {

@@ -29,14 +29,14 @@ final class Broker: @unchecked Sendable {
     /// The settings sessions are judged by (replaced here, on the broker queue, by a reload).
     private var settings: DaemonSettings
 
-    init(audit: AuditLog, auditDirectory: String, replayWindow: Duration, replayCapacity: Int,
+    init(audit: AuditLog, auditDirectory: String, replayWindow: Duration, replayCapacity: Int, replaySharePerNode: Int,
          refusals: RefusalAggregator, settings: DaemonSettings, logger: Logger) {
         self.audit = audit
         self.settings = settings
         self.refusals = refusals
         self.logger = logger
         self.replayWindowMillis = replayWindow.components.seconds * 1000
-        self.replay = ReplayCache(capacity: replayCapacity)
+        self.replay = ReplayCache(capacity: replayCapacity, sharePerNode: replaySharePerNode)
         self.certificates = CertificateStore(auditDirectory: auditDirectory)
     }
 
@@ -57,12 +57,12 @@ final class Broker: @unchecked Sendable {
                 guard record.event == "publish", record.string("outcome") == "accepted",
                       let idText = record.string("msg"), let id = MessageID(string: idText),
                       let digest = record.string("digest").flatMap(SHA256Digest.init(hex:)),
-                      let sequence = record.sequence,
+                      let sequence = record.sequence, let node = record.string("node"),
                       let issuedAt = record.string("issuedAt").flatMap(Timestamp.parse)
                 else { return true }
                 let expiry = issuedAt + 2 * replayWindowMillis
                 if expiry > nowMillis {
-                    replay.insert(id, entry: .init(signedDigest: digest, sequence: sequence, expiresAtMillis: expiry))
+                    replay.insert(id, entry: .init(signedDigest: digest, sequence: sequence, expiresAtMillis: expiry, node: node))
                     restored += 1
                 }
                 return true
@@ -195,9 +195,12 @@ final class Broker: @unchecked Sendable {
                 refuse(candidate, WireError(.internalError, "verified publish without an envelope"))
                 return
             }
-            switch replay.check(signed.envelope.messageID, digest: digest, nowMillis: now) {
+            switch replay.check(signed.envelope.messageID, digest: digest, node: candidate.identity.id, nowMillis: now) {
             case .replay:
                 refuse(candidate, WireError(.replay, "message id \(signed.envelope.messageID) was already accepted with different bytes"))
+            case .nodeShareFull:
+                refuse(candidate, WireError(.overloaded,
+                    "\(candidate.identity.id) has \(replay.sharePerNode) message ids inside the replay window (limits.replayCacheEntriesPerNode); retry later"))
             case .full:
                 refuse(candidate, WireError(.overloaded, "too many message ids inside the replay window; retry later"))
             case .retry(let original):
@@ -360,8 +363,8 @@ final class Broker: @unchecked Sendable {
         }
         let acceptedSequence = sequences[acceptedIndex]
         replay.insert(messageID, entry: .init(
-            signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + 2 * replayWindowMillis))
-        if replay.count % 1024 == 0 { replay.prune(nowMillis: nowMillis) }
+            signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + 2 * replayWindowMillis,
+            node: identity.id))
 
         logger.debug("publish accepted", metadata: [
             "peer.node": "\(identity.id)", "msg.id": "\(envelope.messageID)", "audit.seq": "\(acceptedSequence)",

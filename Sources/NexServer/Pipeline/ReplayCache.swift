@@ -7,15 +7,24 @@ import NexWire
 /// window check while `now ≤ issuedAt + window`, and the extra window covers the time between that
 /// check (on the connection queue) and this lookup (after verification), so a retry can never find
 /// its entry already pruned. Since an issued-at may lie up to one window ahead of nexd's clock, an
-/// entry lives at most three windows. Memory is bounded by `capacity` entries (~100 bytes each:
-/// id, digest, sequence, expiry and dictionary overhead); when full, new ids are refused
-/// (`overloaded`) rather than an unexpired id forgotten, so a replay can never slip through.
+/// entry lives at most three windows.
+///
+/// Memory is bounded twice: each node may have at most `sharePerNode` ids remembered, and the cache
+/// as a whole at most `capacity` (~100 bytes an entry: id, digest, sequence, node, expiry and
+/// dictionary and heap overhead). At either bound new ids are refused (`overloaded`) rather than an
+/// unexpired id forgotten, so a replay can never slip through; the share means one node's flood
+/// refuses that node only (docs/DECISIONS.md, D32).
+///
+/// Entries are pruned in expiry order (a min-heap), not insertion order: an id issued a window
+/// ahead of nexd's clock never holds back the pruning of ids that expire before it.
 struct ReplayCache {
     /// What is remembered about an accepted message.
     struct Entry {
         var signedDigest: SHA256Digest
         var sequence: UInt64
         var expiresAtMillis: Int64
+        /// The node that published it: its share is charged until the entry expires.
+        var node: String
     }
 
     /// What a new publish is, relative to what was seen.
@@ -25,57 +34,74 @@ struct ReplayCache {
         case retry(originalSequence: UInt64)
         /// Same id, other bytes.
         case replay
+        /// The publishing node already has `sharePerNode` ids inside the window.
+        case nodeShareFull
+        /// The cache as a whole holds `capacity` ids.
         case full
     }
 
     let capacity: Int
+    let sharePerNode: Int
     private var entries: [MessageID: Entry] = [:]
-    /// Insertion order, for pruning; entries are roughly in expiry order.
-    private var order: [MessageID] = []
-    private var orderStart = 0
+    /// Unexpired ids remembered per node (nodes with none are absent).
+    private var countByNode: [String: Int] = [:]
+    /// Every remembered id by expiry; may also hold stale items for removed ids (skipped when popped).
+    private var expiries = ExpiryHeap()
 
-    init(capacity: Int) {
+    init(capacity: Int, sharePerNode: Int) {
         self.capacity = capacity
+        self.sharePerNode = sharePerNode
     }
 
     var count: Int { entries.count }
 
-    /// Classifies a publish of `id` whose signed bytes hash to `digest`.
-    mutating func check(_ id: MessageID, digest: SHA256Digest, nowMillis: Int64) -> Verdict {
+    /// The ids `node` has remembered.
+    func count(of node: String) -> Int { countByNode[node, default: 0] }
+
+    /// Classifies a publish of `id` by `node` whose signed bytes hash to `digest`.
+    mutating func check(_ id: MessageID, digest: SHA256Digest, node: String, nowMillis: Int64) -> Verdict {
         if let entry = entries[id] {
             return entry.signedDigest == digest ? .retry(originalSequence: entry.sequence) : .replay
         }
-        if entries.count >= capacity {
-            prune(nowMillis: nowMillis)
-            if entries.count >= capacity { return .full }
-        }
+        prune(nowMillis: nowMillis)
+        if count(of: node) >= sharePerNode { return .nodeShareFull }
+        if entries.count >= capacity { return .full }
         return .new
     }
 
-    /// Remembers an accepted message.
+    /// Remembers an accepted message. Never refuses: the start-up rebuild restores every unexpired
+    /// id from the audit log whatever the bounds, so that none is forgotten.
     mutating func insert(_ id: MessageID, entry: Entry) {
-        if entries.updateValue(entry, forKey: id) == nil {
-            order.append(id)
-        }
+        if let previous = entries.updateValue(entry, forKey: id) { uncount(previous.node) }
+        countByNode[entry.node, default: 0] += 1
+        expiries.push(.init(expiresAtMillis: entry.expiresAtMillis, id: id))
     }
 
     /// Forgets `id` if it is remembered with `digest`: its acceptance was never durable (the audit
     /// log failed), so a retry must be accepted anew, not answered with a number the log lacks.
     mutating func remove(_ id: MessageID, digest: SHA256Digest) {
-        if entries[id]?.signedDigest == digest { entries[id] = nil }
+        guard let entry = entries[id], entry.signedDigest == digest else { return }
+        entries[id] = nil
+        uncount(entry.node)
+        // The heap item stays; rebuild once stale items outnumber live ones.
+        if expiries.count > 2 * entries.count + 1024 {
+            expiries = ExpiryHeap(entries.map { .init(expiresAtMillis: $0.value.expiresAtMillis, id: $0.key) })
+        }
     }
 
-    /// Forgets entries whose expiry has passed, from the oldest insertion on.
+    /// Forgets every entry whose expiry has passed, earliest expiry first.
     mutating func prune(nowMillis: Int64) {
-        while orderStart < order.count {
-            let id = order[orderStart]
-            if let entry = entries[id], entry.expiresAtMillis > nowMillis { break }
-            entries[id] = nil
-            orderStart += 1
+        while let earliest = expiries.peek(), earliest.expiresAtMillis <= nowMillis {
+            expiries.pop()
+            // Stale if the id was removed, or removed and accepted again with another expiry.
+            guard let entry = entries[earliest.id], entry.expiresAtMillis == earliest.expiresAtMillis else { continue }
+            entries[earliest.id] = nil
+            uncount(entry.node)
         }
-        if orderStart > 4096, orderStart * 2 > order.count {
-            order.removeFirst(orderStart)
-            orderStart = 0
-        }
+    }
+
+    private mutating func uncount(_ node: String) {
+        let remaining = countByNode[node, default: 0] - 1
+        countByNode[node] = remaining > 0 ? remaining : nil
     }
 }

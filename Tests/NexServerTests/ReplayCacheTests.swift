@@ -1,0 +1,99 @@
+import NexCrypto
+import NexWire
+import Testing
+@testable import NexServer
+
+@Suite struct ReplayCacheTests {
+    static func id(_ n: UInt64) -> MessageID { MessageID(high: 1, low: n) }
+    static func digest(_ byte: UInt8) -> SHA256Digest { SHA256Digest(bytes: [UInt8](repeating: byte, count: 32))! }
+
+    static func entry(_ byte: UInt8, expiresAt: Int64, node: String, sequence: UInt64 = 1) -> ReplayCache.Entry {
+        .init(signedDigest: digest(byte), sequence: sequence, expiresAtMillis: expiresAt, node: node)
+    }
+
+    /// An id issued a window ahead expires last; inserted first, it must not hold back the others.
+    @Test func anEntryIssuedAheadDoesNotBlockPruningOfEarlierExpiries() {
+        var cache = ReplayCache(capacity: 3, sharePerNode: 3)
+        cache.insert(Self.id(1), entry: Self.entry(1, expiresAt: 10_000, node: "gs.fr.lyon"))
+        cache.insert(Self.id(2), entry: Self.entry(2, expiresAt: 2_000, node: "gs.fr.lyon"))
+        cache.insert(Self.id(3), entry: Self.entry(3, expiresAt: 2_000, node: "gs.fr.lyon"))
+        #expect(cache.check(Self.id(4), digest: Self.digest(4), node: "gs.fr.lyon", nowMillis: 1_999) == .nodeShareFull)
+        #expect(cache.check(Self.id(4), digest: Self.digest(4), node: "gs.fr.lyon", nowMillis: 2_000) == .new)
+        #expect(cache.count == 1)
+        // The one issued ahead is still remembered until its own expiry.
+        #expect(cache.check(Self.id(1), digest: Self.digest(9), node: "gs.fr.lyon", nowMillis: 9_999) == .replay)
+        cache.prune(nowMillis: 10_000)
+        #expect(cache.count == 0 && cache.count(of: "gs.fr.lyon") == 0)
+    }
+
+    @Test func pruningFollowsExpiryWhateverTheInsertionOrder() {
+        var cache = ReplayCache(capacity: 1000, sharePerNode: 1000)
+        var expiries: [Int64] = []
+        for n in 0..<500 {
+            // A permutation-like spread: expiries far from insertion order.
+            let expiry = Int64(n * 7_919 % 10_000) + 1
+            expiries.append(expiry)
+            cache.insert(Self.id(UInt64(n)), entry: Self.entry(1, expiresAt: expiry, node: "n\(n % 3)"))
+        }
+        for now in stride(from: Int64(0), through: 10_000, by: 997) {
+            cache.prune(nowMillis: now)
+            #expect(cache.count == expiries.filter { $0 > now }.count)
+        }
+    }
+
+    /// One node at its share is refused; another node is not, and the flooder recovers as its ids expire.
+    @Test func aNodeAtItsShareIsRefusedAndOnlyThatNode() {
+        var cache = ReplayCache(capacity: 100, sharePerNode: 2)
+        cache.insert(Self.id(1), entry: Self.entry(1, expiresAt: 1_000, node: "bcp.rw.rusumo"))
+        cache.insert(Self.id(2), entry: Self.entry(2, expiresAt: 2_000, node: "bcp.rw.rusumo"))
+        #expect(cache.check(Self.id(3), digest: Self.digest(3), node: "bcp.rw.rusumo", nowMillis: 0) == .nodeShareFull)
+        #expect(cache.check(Self.id(3), digest: Self.digest(3), node: "ncb.rw.kigali", nowMillis: 0) == .new)
+        // A full share never hides a replay or a retry.
+        #expect(cache.check(Self.id(2), digest: Self.digest(9), node: "bcp.rw.rusumo", nowMillis: 0) == .replay)
+        #expect(cache.check(Self.id(2), digest: Self.digest(2), node: "bcp.rw.rusumo", nowMillis: 0) == .retry(originalSequence: 1))
+        #expect(cache.check(Self.id(2), digest: Self.digest(9), node: "ncb.rw.kigali", nowMillis: 0) == .replay)
+        #expect(cache.check(Self.id(3), digest: Self.digest(3), node: "bcp.rw.rusumo", nowMillis: 1_000) == .new)
+        #expect(cache.count(of: "bcp.rw.rusumo") == 1)
+    }
+
+    @Test func theTotalCapacityStillBoundsTheCache() {
+        var cache = ReplayCache(capacity: 2, sharePerNode: 2)
+        cache.insert(Self.id(1), entry: Self.entry(1, expiresAt: 1_000, node: "a"))
+        cache.insert(Self.id(2), entry: Self.entry(2, expiresAt: 1_000, node: "b"))
+        #expect(cache.check(Self.id(3), digest: Self.digest(3), node: "c", nowMillis: 0) == .full)
+    }
+
+    /// The start-up rebuild inserts whatever the log holds: over the share, nothing is forgotten.
+    @Test func insertsBeyondTheShareAreKeptAndStillRefuseReplays() {
+        var cache = ReplayCache(capacity: 1000, sharePerNode: 2)
+        for n in 1...5 { cache.insert(Self.id(UInt64(n)), entry: Self.entry(UInt8(n), expiresAt: 1_000, node: "a")) }
+        #expect(cache.count(of: "a") == 5)
+        for n in 1...5 {
+            #expect(cache.check(Self.id(UInt64(n)), digest: Self.digest(99), node: "a", nowMillis: 999) == .replay)
+        }
+        #expect(cache.check(Self.id(6), digest: Self.digest(6), node: "a", nowMillis: 999) == .nodeShareFull)
+    }
+
+    /// A removed acceptance frees its share; a later acceptance of the same id is pruned at its own expiry.
+    @Test func removeFreesTheShareAndAStaleHeapItemIsSkipped() {
+        var cache = ReplayCache(capacity: 10, sharePerNode: 1)
+        cache.insert(Self.id(1), entry: Self.entry(1, expiresAt: 1_000, node: "a"))
+        cache.remove(Self.id(1), digest: Self.digest(2))
+        #expect(cache.count(of: "a") == 1)
+        cache.remove(Self.id(1), digest: Self.digest(1))
+        #expect(cache.count(of: "a") == 0)
+        cache.insert(Self.id(1), entry: Self.entry(1, expiresAt: 5_000, node: "a"))
+        cache.prune(nowMillis: 1_000)
+        #expect(cache.check(Self.id(1), digest: Self.digest(9), node: "a", nowMillis: 1_000) == .replay)
+        cache.prune(nowMillis: 5_000)
+        #expect(cache.count == 0 && cache.count(of: "a") == 0)
+    }
+
+    @Test func theDefaultShareDividesTheCacheOverTheRoster() {
+        var limits = DaemonConfiguration.Limits()
+        #expect(limits.replayCacheShare(rosterSize: 17) == 58_823)
+        #expect(limits.replayCacheShare(rosterSize: 0) == 1_000_000)
+        limits.replayCacheEntriesPerNode = 5_000
+        #expect(limits.replayCacheShare(rosterSize: 17) == 5_000)
+    }
+}
