@@ -1,0 +1,84 @@
+import Foundation
+import NexClient
+import NexCrypto
+import NexServer
+import NexWire
+import Testing
+
+/// The replay cache is shared fairly: one node's flood fills only its own share.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct ReplayShareTests {
+    /// 30 entries over a roster of 5: each node's share is 6 (the derived default).
+    static func smallCache(_ configuration: inout DaemonConfiguration) {
+        configuration.limits.replayCacheEntries = 30
+        configuration.limits.publishRatePerNode = 0
+    }
+
+    /// Sends `count` notices from `credentials` back to back and returns the answers in order.
+    static func flood(_ connection: NexConnection, from credentials: NodeCredentials, count: Int) throws -> (answers: [String], accepted: [SignedEnvelope]) {
+        let notices = try (0..<count).map { _ in try signedNotice(from: credentials) }
+        try connection.sendRaw(notices.flatMap { FrameEncoder.encode(.publish(envelope: $0.wireBytes)) })
+        var answers: [String] = []
+        var accepted: [SignedEnvelope] = []
+        for notice in notices {
+            let answer = try connection.awaitFrame(timeout: .seconds(10)) { frame -> String? in
+                switch frame {
+                case .ack: "ack"
+                case .nack(let nack): nack.code.name
+                default: nil
+                }
+            }
+            if answer == "ack" { accepted.append(notice) }
+            answers.append(answer)
+        }
+        return (answers, accepted)
+    }
+
+    @Test func aFloodingNodeIsRefusedAndAnotherStillPublishes() throws {
+        let nexd = try TestDaemon(configure: Self.smallCache)
+        defer { nexd.remove() }
+        let (flooder, gs) = try nexd.connect(as: "gs.fr.lyon")
+        // More than the whole cache: before shares, this left every node `overloaded`.
+        let (answers, accepted) = try Self.flood(flooder, from: gs, count: 40)
+        #expect(answers == Array(repeating: "ack", count: 6) + Array(repeating: "overloaded", count: 34))
+
+        let border = try nexd.credentials("bcp.rw.rusumo")
+        let other = try nexd.connect(border)
+        guard case .accepted = try other.publish(try signedNotice(from: border, topic: "hit.ug", kind: "hit")) else {
+            Issue.record("another node was refused while one node flooded"); return
+        }
+        // A full share hides no replay: the flooder's accepted id with other bytes is still `replay`.
+        let replay = try signedNotice(from: gs, revision: 2, messageID: accepted[0].envelope.messageID)
+        guard case .refused(let nack) = try flooder.publish(replay) else { Issue.record("replay accepted"); return }
+        #expect(nack.code == .replay)
+        #expect(try nexd.awaitRecord {
+            $0.event == "publish" && $0.string("reason") == "overloaded"
+                && ($0.string("detail") ?? "").contains("limits.replayCacheEntriesPerNode")
+        } != nil)
+    }
+
+    /// The cache rebuilt from the audit log charges each id to its node again.
+    @Test func sharesAndReplaysSurviveARestart() throws {
+        let nexd = try TestDaemon(configure: Self.smallCache)
+        defer { nexd.remove() }
+        let gs = try nexd.credentials("gs.fr.lyon")
+        var flooder = try nexd.connect(gs)
+        let (_, accepted) = try Self.flood(flooder, from: gs, count: 8)
+        #expect(accepted.count == 6)
+        flooder.close()
+
+        try nexd.restart()
+        flooder = try nexd.connect(gs)
+        guard case .refused(let full) = try flooder.publish(try signedNotice(from: gs)) else {
+            Issue.record("the rebuilt cache forgot the flooder's share"); return
+        }
+        #expect(full.code == .overloaded)
+        let replay = try signedNotice(from: gs, revision: 2, messageID: accepted[5].envelope.messageID)
+        guard case .refused(let nack) = try flooder.publish(replay) else { Issue.record("replay accepted after restart"); return }
+        #expect(nack.code == .replay)
+        let border = try nexd.credentials("bcp.rw.rusumo")
+        guard case .accepted = try nexd.connect(border).publish(try signedNotice(from: border, topic: "hit.ug", kind: "hit")) else {
+            Issue.record("another node was refused after the restart"); return
+        }
+    }
+}
