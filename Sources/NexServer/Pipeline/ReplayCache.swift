@@ -10,10 +10,10 @@ import NexWire
 /// entry lives at most three windows.
 ///
 /// Memory is bounded twice: each node may have at most `sharePerNode` ids remembered, and the cache
-/// as a whole at most `capacity` (~100 bytes an entry: id, digest, sequence, node, expiry and
-/// dictionary and heap overhead). At either bound new ids are refused (`overloaded`) rather than an
-/// unexpired id forgotten, so a replay can never slip through; the share means one node's flood
-/// refuses that node only (docs/DECISIONS.md, D32).
+/// as a whole at most `capacity` (~155 bytes an entry, measured: id, digest, sequence, node,
+/// expiry, dictionary and heap overhead). At either bound new ids are refused (`overloaded`)
+/// rather than an unexpired id forgotten, so a replay can never slip through; the share means one
+/// node's flood refuses that node only (docs/DECISIONS.md, D32).
 ///
 /// Entries are pruned in expiry order (a min-heap), not insertion order: an id issued a window
 /// ahead of nexd's clock never holds back the pruning of ids that expire before it.
