@@ -5,7 +5,8 @@ import NexWire
 
 /// Re-verifies a delivery end to end, trusting nothing nexd says about the originator's certificate.
 ///
-/// nexd hands out the originator certificate by fingerprint (`certificateRequest`); a subscriber
+/// nexd hands out the originator certificate by fingerprint (`certificateRequest`, on the connection
+/// that received the delivery: nexd answers no other node's, docs/PROTOCOL.md §0x40); a subscriber
 /// must not take nexd's word that it belongs to a node. The certificate counts only if, like
 /// nexd's own handshake check and `nex audit verify`:
 /// 1. its fingerprint is the delivery's,

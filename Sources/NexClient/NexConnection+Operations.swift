@@ -52,7 +52,8 @@ extension NexConnection {
         try send(.receipt(throughDeliverySequence: sequence))
     }
 
-    /// Fetches a certificate nexd recorded, by fingerprint; nil when nexd does not know it.
+    /// Fetches a certificate by fingerprint: this node's own, or the originator's of a notice delivered
+    /// on this connection. Nil when nexd does not know it or will not give it to this node (any other).
     public func fetchCertificate(fingerprint: [UInt8], timeout: Duration = .seconds(10)) throws(ClientError) -> Certificate? {
         try send(.certificateRequest(fingerprint: fingerprint))
         let der = try awaitFrame(timeout: timeout) { frame -> [UInt8]? in

@@ -16,7 +16,7 @@ public struct Ack: Sendable, Equatable {
     public var auditSequence: UInt64
     /// The flags.
     public var flags: Flags
-    /// Extension fields (later: withheld-recipient count); unknown tags are kept.
+    /// Extension fields; unknown tags are kept. No tag is assigned (tag 1 is retired).
     public var extensions: [WireExtension]
 
     /// Whether this ack answers a retry with the original acceptance.

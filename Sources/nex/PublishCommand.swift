@@ -92,6 +92,7 @@ struct PublishCommand: ParsableCommand {
                 issuedAtMillis: WallClock.nowMillis(), allowedCountries: allowCountry, deniedCountries: denyCountry,
                 allowedNodes: allowNode, deniedNodes: denyNode, payload: payload), with: credentials.key)
         }
+        let isRestricted = !(allowCountry.isEmpty && denyCountry.isEmpty && allowNode.isEmpty && denyNode.isEmpty)
         let started = ContinuousClock.now
         var last: PublishOutcome?
         var sent = 0
@@ -116,10 +117,12 @@ struct PublishCommand: ParsableCommand {
         switch last {
         case .accepted(let ack):
             if json {
-                print(#"{"outcome":"accepted","msg":"\#(ack.messageID)","auditSeq":\#(ack.auditSequence),"duplicate":\#(ack.isDuplicate),"withheld":\#(ack.withheldCount)}"#)
+                print(#"{"outcome":"accepted","msg":"\#(ack.messageID)","auditSeq":\#(ack.auditSequence),"duplicate":\#(ack.isDuplicate),"restricted":\#(isRestricted)}"#)
             } else {
-                let withheld = ack.withheldCount == 0 ? "" : " · withheld from \(ack.withheldCount) matching subscriber\(ack.withheldCount == 1 ? "" : "s") by the restrictions"
-                print("accepted: msg \(ack.messageID) audit-seq \(ack.auditSequence)\(withheld)")
+                // The ACK does not say whom the restrictions kept out (that would tell the publisher
+                // who is connected, D33); the routing record in the audit log names them.
+                let restricted = isRestricted ? " · restricted: the audit log's routing record names any subscriber withheld" : ""
+                print("accepted: msg \(ack.messageID) audit-seq \(ack.auditSequence)\(restricted)")
             }
             if count > 1 {
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

@@ -357,12 +357,4 @@ extension Connection {
         event.receivedMessageIDs = received
         context.audit.append([event])
     }
-
-    private func handleCertificateRequest(_ fingerprint: [UInt8]) {
-        let broker = context.broker
-        broker.queue.async {
-            let der = SHA256Digest(bytes: fingerprint).flatMap { broker.certificateDER(for: $0) } ?? []
-            self.send(.certificateResponse(fingerprint: fingerprint, der: der))
-        }
-    }
 }

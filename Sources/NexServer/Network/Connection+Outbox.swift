@@ -1,3 +1,4 @@
+import NexCrypto
 import NexWire
 
 /// The cross-queue entry points: other queues post frames and deliveries into a locked outbox, and
@@ -104,6 +105,9 @@ extension Connection {
         let sequence = nextDeliverySequence
         nextDeliverySequence += 1
         unreceipted.append((sequence, message.messageID))
+        if let originator = SHA256Digest(bytes: message.certificateFingerprint) {
+            deliveredOriginators.insert(originator)
+        }
         enqueue(.deliver(Deliver(
             deliverySequence: sequence, subscriptionIDs: live, originNode: message.originNode,
             receivedAtMillis: UInt64(max(0, message.receivedAtMillis)), certificateFingerprint: message.certificateFingerprint,

@@ -68,6 +68,9 @@ final class Connection: @unchecked Sendable {
     /// Active subscriptions: id → filter (the broker holds the same, for routing).
     var subscriptions: [UInt32: TopicFilter] = [:]
     var nextDeliverySequence: UInt64 = 1
+    /// Fingerprints of the originator certificates of notices delivered on this connection: the
+    /// only certificates, with the node's own, that `certificateRequest` answers (D33).
+    var deliveredOriginators: Set<SHA256Digest> = []
     /// Deliveries not yet covered by a receipt: (delivery sequence, message id), in order.
     var unreceipted: [(sequence: UInt64, messageID: MessageID)] = []
     var unreceiptedStart = 0

@@ -325,10 +325,8 @@ final class Broker: @unchecked Sendable {
             route.withheld = withheld
         }
         events.append(route)
-        // The publisher learns how many *nodes* its own restrictions kept out; nothing about other
-        // nodes' permissions (subscriber-permission withholds are in the routing record only).
-        let withheldCount = UInt32(clamping: Set(withheld.filter { $0.reason != WithholdingReason.subscriberPermission.rawValue }.map(\.node)).count)
-
+        // The ACK says nothing of who was withheld, not even how many: a count of matching
+        // subscribers would tell a publisher whether a node it denies is connected (D33).
         let publisher = candidate.connection
         let messageID = envelope.messageID
         let fingerprint = certificate.fingerprint.bytes
@@ -342,7 +340,7 @@ final class Broker: @unchecked Sendable {
             case .success(let sequences):
                 if recordsCertificate { index.persist(certificate) }
                 let acceptedSequence = sequences[acceptedIndex]
-                publisher.send(.ack(Ack(messageID: messageID, auditSequence: acceptedSequence, withheldCount: withheldCount)))
+                publisher.send(.ack(Ack(messageID: messageID, auditSequence: acceptedSequence)))
                 let message = DeliveryMessage(
                     envelope: wireBytes, messageID: messageID, originNode: origin, receivedAtMillis: receivedAt,
                     certificateFingerprint: fingerprint, auditSequence: acceptedSequence)
