@@ -4,14 +4,14 @@ import NexCrypto
 import NexLoad
 import Testing
 
-/// The memory a control-frame flood can make a real nexd hold (D34): a spawned nexd (the built
+/// The memory a control-frame flood can make a real nexd hold (D-next): a spawned nexd (the built
 /// binary, its own process, so its VmRSS is nexd's alone) with the control-frame rate limit off,
 /// so only the bound on queued answers and `limits.outboundBufferBytes` hold. Flooders write
 /// ~30 MB of certificate requests (and pings) without reading, one connection after another as
 /// nexd closes each as a slow consumer, while another node publishes and is ACKed.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct ControlFrameMemoryTests {
-    /// The documented bound (docs/PROTOCOL.md §8): growth over idle during the flood.
+    /// The documented bound (docs/PROTOCOL.md §6.4): growth over idle during the flood.
     static let residentGrowthBound = 64 << 20
     static let floodBytes = 30 << 20
 
