@@ -43,13 +43,17 @@ extension Connection {
     /// reading resumes once fewer than half the limit wait.
     func controlFrameAnswered() {
         guard controlBudget.answerQueued(), isReadPaused else { return }
-        // After the drain in progress, not inside it.
-        queue.async {
-            guard self.state == .open, self.controlBudget.unanswered < max(1, self.controlBudget.maximumUnanswered / 2) else { return }
-            self.setReading(suspended: false, for: .unansweredControl)
-            if !self.isReadPaused {
-                self.processFrames()
-                self.drive()
+        // After the drain in progress, not inside it; and through another queue, so the
+        // connection queue empties and the other connections on its I/O queue get their turn
+        // first (a serial queue that keeps being fed is drained without yielding).
+        DispatchQueue.global().async {
+            self.queue.async {
+                guard self.state == .open, self.controlBudget.unanswered < max(1, self.controlBudget.maximumUnanswered / 2) else { return }
+                self.setReading(suspended: false, for: .unansweredControl)
+                if !self.isReadPaused {
+                    self.processFrames()
+                    self.drive()
+                }
             }
         }
     }
