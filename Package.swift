@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "NexServer", "NexClient", "NexCrypto", "NexWire", "NexAudit", "NexNotices",
+                "NexServer", "NexClient", "NexCrypto", "NexWire", "NexAudit", "NexNotices", "NexLoad",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -28,6 +28,9 @@ public struct BenchmarkDaemonConfig: Sendable {
         /// `limits.slowConsumerPolicy` (for example `drop`), for a nexd that has the key. Nil (the
         /// default): not written, so nexd's default policy applies.
         public var slowConsumerPolicy: String?
+        /// `limits.controlFramesPerSecondPerConnection` (0 turns the rate limit off). Nil (the
+        /// default): not written, so nexd's default applies.
+        public var controlFramesPerSecondPerConnection: Int?
 
         public init() {}
     }
@@ -46,6 +49,7 @@ public struct BenchmarkDaemonConfig: Sendable {
         let overrides = [
             limits.outboundBufferBytes.map { "outboundBufferBytes: \($0)" },
             limits.slowConsumerPolicy.map { "slowConsumerPolicy: \($0)" },
+            limits.controlFramesPerSecondPerConnection.map { "controlFramesPerSecondPerConnection: \($0)" },
         ].compactMap { $0 }.map { "\n  " + $0 }.joined()
         var yaml = """
             # nexd benchmark configuration, written by `nex load` (temporary; safe to delete).

@@ -11,8 +11,8 @@ import Glibc
 /// (answers no ping, may stop reading, may send a frame in pieces). Its socket's receive buffer can
 /// be made small before connecting, so a peer that stops reading fills nexd's outbound buffer fast.
 final class RawTLSClient {
-    private let fileDescriptor: Int32
-    private let session: TLSSession
+    let fileDescriptor: Int32
+    let session: TLSSession
     private var decoder = FrameDecoder(maximumFrameSize: 16 << 20)
     private var buffer = [UInt8](repeating: 0, count: 16 * 1024)
     private var isClosed = false

@@ -36,6 +36,8 @@ import Testing
         #expect(configuration.limits.slowConsumerPolicy == .disconnect)
         #expect(configuration.limits.idleTimeout == .seconds(60))
         #expect(configuration.limits.maximumSubscriptionsPerNode == 1024)
+        #expect(configuration.limits.controlFramesPerSecondPerConnection == 1000)
+        #expect(configuration.limits.maximumUnansweredControlFrames == 256)
         #expect(!configuration.development.createMissingPKI)
     }
 
@@ -45,6 +47,13 @@ import Testing
         #expect(configuration.limits.slowConsumerPolicy == .drop)
         #expect(configuration.limits.idleTimeout == .zero)
         #expect(configuration.limits.maximumSubscriptionsPerNode == 8)
+    }
+
+    @Test func theControlFrameLimitsParse() throws {
+        let yaml = "limits:\n  controlFramesPerSecondPerConnection: 0\n  maxUnansweredControlFramesPerConnection: 16\n" + Self.roster
+        let configuration = try DaemonConfiguration.parse(yaml: yaml, path: "t.yaml")
+        #expect(configuration.limits.controlFramesPerSecondPerConnection == 0)
+        #expect(configuration.limits.maximumUnansweredControlFrames == 16)
     }
 
     @Test func theReplayShareIsDerivedUnlessSet() throws {
@@ -64,6 +73,8 @@ import Testing
         ("limits:\n  replayCacheEntriesPerNode: -1\n" + roster, "limits.replayCacheEntriesPerNode", 2, "out of range"),
         ("limits:\n  slowConsumerPolicy: wait\n" + roster, "limits.slowConsumerPolicy", 2, "is not one of disconnect, drop"),
         ("limits:\n  idleTimeoutSeconds: -1\n" + roster, "limits.idleTimeoutSeconds", 2, "out of range"),
+        ("limits:\n  controlFramesPerSecondPerConnection: -1\n" + roster, "limits.controlFramesPerSecondPerConnection", 2, "out of range"),
+        ("limits:\n  maxUnansweredControlFramesPerConnection: 0\n" + roster, "limits.maxUnansweredControlFramesPerConnection", 2, "out of range"),
         ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  roles:\n    chief: {}\n", "permissions.roles.chief", 5, "is not a role"),
         ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  nodes:\n    ncb.xx.y: {}\n", "permissions.nodes.ncb.xx.y", 5, "not on the roster"),
         ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  roles:\n    gs: { publish: { allow: [a.>.b] } }\n", "permissions.roles.gs", nil, "not a valid topic filter"),

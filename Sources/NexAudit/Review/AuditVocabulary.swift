@@ -13,7 +13,8 @@ public enum AuditVocabulary {
         "certificate-revoked", "crl-expired", "crl-not-yet-valid", "crl-unavailable", "crl-invalid", "protocol-version",
         "bad-certificate", "peer-alert", "io", "tls-error", "closed-during-handshake", "handshake-timeout",
         "handshake-evicted", "too-many-connections", "too-many-connections-for-node", "not-in-roster", "internal-error",
-        "audit-unavailable", "overloaded", "slow-consumer", "slow-consumer-dropped", "idle-timeout", "incomplete-frame",
+        "audit-unavailable", "overloaded", "slow-consumer", "slow-consumer-dropped", "control-frame-rate", "idle-timeout",
+        "incomplete-frame",
         "removed-from-roster", "roster-changed", "shutdown", "permission-revoked", "invalid-config", "audit-write-failed", "sealed-after-crash",
         // publish refusals: the wire error of the nack
         "malformed-envelope", "unsupported-version", "invalid-topic", "payload-too-large", "sender-mismatch",

@@ -96,6 +96,10 @@ extension DaemonConfiguration {
             config.limits.handshakeTimeout = .seconds(try limits.integer("handshakeTimeoutSeconds", default: 10, range: 1...600))
             config.limits.maximumInFlightPublishes = try limits.integer(
                 "maxInFlightPublishesPerConnection", default: config.limits.maximumInFlightPublishes, range: 1...1_000_000)
+            config.limits.controlFramesPerSecondPerConnection = try limits.integer(
+                "controlFramesPerSecondPerConnection", default: config.limits.controlFramesPerSecondPerConnection, range: 0...10_000_000)
+            config.limits.maximumUnansweredControlFrames = try limits.integer(
+                "maxUnansweredControlFramesPerConnection", default: config.limits.maximumUnansweredControlFrames, range: 1...1_000_000)
             config.limits.maximumUnreceiptedDeliveries = try limits.integer(
                 "maxUnreceiptedDeliveries", default: config.limits.maximumUnreceiptedDeliveries, range: 16...10_000_000)
             config.limits.slowConsumerPolicy = try limits.choice(

@@ -80,6 +80,13 @@ public struct DaemonConfiguration: Sendable {
         public var handshakeTimeout = Duration.seconds(10)
         /// Publishes of one connection awaiting verification and routing before nexd stops reading it.
         public var maximumInFlightPublishes = 1024
+        /// Control frames (`certificateRequest`, `ping`, `subscribe`, `unsubscribe`) one connection
+        /// may send a second (token bucket holding one second's worth; 0 = no limit); past it the
+        /// connection is closed (`overloaded`, disconnect reason `control-frame-rate`).
+        public var controlFramesPerSecondPerConnection = 1000
+        /// Control frames of one connection whose answer is not yet queued for sending before nexd
+        /// stops reading it (it resumes below half).
+        public var maximumUnansweredControlFrames = 256
         /// Deliveries a subscriber may leave without a receipt before it is disconnected.
         public var maximumUnreceiptedDeliveries = 65_536
         /// What happens to a subscriber that cannot keep up (see ``SlowConsumerPolicy``).

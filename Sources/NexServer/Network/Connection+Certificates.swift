@@ -16,10 +16,12 @@ extension Connection {
     /// know the fingerprint or will not give it to this node, so a refusal says nothing about
     /// which certificates nexd holds.
     func handleCertificateRequest(_ fingerprint: [UInt8]) {
+        // Every path answers through the outbox: counted until the answer is in the output.
+        controlFrameAwaitsAnswer()
         // The decoder reads exactly 32 bytes, so `digest` is nil only for a frame built in process.
         guard let digest = SHA256Digest(bytes: fingerprint), mayFetchCertificate(digest) else {
-            logger.info("certificate request refused: neither the node's own nor an originator delivered to it",
-                        metadata: ["cert.fingerprint": "\(SHA256Digest(bytes: fingerprint)?.hex ?? "?")"])
+            logger.debug("certificate request refused: neither the node's own nor an originator delivered to it",
+                         metadata: ["cert.fingerprint": "\(SHA256Digest(bytes: fingerprint)?.hex ?? "?")"])
             send(.certificateResponse(fingerprint: fingerprint, der: []))
             return
         }

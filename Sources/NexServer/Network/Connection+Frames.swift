@@ -21,6 +21,7 @@ extension Connection {
             }
             return
         }
+        if frame.isControlFrame, !admitControlFrame(frame) { return }
         switch frame {
         case .publish(let envelope):
             handlePublish(envelope)
@@ -232,6 +233,7 @@ extension Connection {
             return
         }
         subscriptions[subscriptionID] = filter
+        controlFrameAwaitsAnswer()   // answered by the SUBACK below, or undoSubscription's SUBNACK
         auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .accepted, reason: nil, detail: nil) { [weak self] in
             self?.withdrawUnrecordedSubscription(subscriptionID, filter: filter)
         }
@@ -255,6 +257,7 @@ extension Connection {
             return
         }
         if let identity { context.nodeSubscriptions.release(identity.id) }
+        controlFrameAwaitsAnswer()   // answered by the UNSUBACK below
         auditSubscription(.unsubscribe, subscriptionID, filter: nil, outcome: .accepted, reason: nil, detail: nil)
         let broker = context.broker
         let connectionID = id
@@ -292,6 +295,7 @@ extension Connection {
     /// The broker refused a subscription this connection had admitted (a reload changed the rules
     /// in between): forget it, record why and answer with a SUBNACK instead of a SUBACK.
     private func undoSubscription(_ subscriptionID: UInt32, filter: TopicFilter, _ refusal: WireError) {
+        controlFrameAnswered()
         guard state == .open, subscriptions[subscriptionID] == filter else { return }
         withdrawSubscription(subscriptionID, filter: filter, code: refusal.code,
                              reason: refusal.code == .permissionDenied ? "permission-revoked" : refusal.code.name,

@@ -60,6 +60,7 @@ extension Connection {
             case .frame(let frame):
                 switch frame {
                 case .ack, .nack: publishAnswered()
+                case .certificateResponse, .suback, .unsuback: controlFrameAnswered()
                 default: break
                 }
                 guard state == .open || state == .closing else { continue }

@@ -24,6 +24,8 @@ final class Connection: @unchecked Sendable {
         case backpressure
         /// Too many publishes await their ACK or NACK (the audit log is behind).
         case unacknowledged
+        /// Too many control frames await their answer (`limits.maxUnansweredControlFramesPerConnection`).
+        case unansweredControl
         /// TLS needs the socket writable before it can read on.
         case awaitingWritable
         /// Draining output before closing: nothing more is read.
@@ -82,6 +84,8 @@ final class Connection: @unchecked Sendable {
     /// Publishes read from this connection not yet answered (ACK or NACK): reading pauses at
     /// `limits.maxInFlightPublishesPerConnection` and resumes below half of it.
     private var unansweredPublishes = 0
+    /// Rate and unanswered count of control frames (see Connection+ControlFrames.swift).
+    var controlBudget: ControlFrameBudget
     /// Why nexd ended this session (stable code, detail), when it closes after a final frame.
     var endReason: (code: String, detail: String)?
     /// Set when the connection is condemned as a slow consumer (the close follows on the queue).
@@ -107,6 +111,8 @@ final class Connection: @unchecked Sendable {
         self.queue = DispatchQueue(label: "nex.conn.\(id)", target: context.ioQueues[Int(id % UInt64(context.ioQueues.count))])
         self.session = try TLSSession(context: context.settings.tlsContext, fileDescriptor: fileDescriptor)
         self.decoder = FrameDecoder(maximumFrameSize: context.limits.maximumFrameSize)
+        self.controlBudget = ControlFrameBudget(ratePerSecond: context.limits.controlFramesPerSecondPerConnection,
+                                                maximumUnanswered: context.limits.maximumUnansweredControlFrames)
         var logger = context.logger
         logger[metadataKey: "conn.id"] = "\(id)"
         logger[metadataKey: "peer.addr"] = "\(peer)"
@@ -209,7 +215,7 @@ final class Connection: @unchecked Sendable {
               code: IdleWatch.Reason.incompleteFrame.rawValue)
     }
 
-    private func processFrames() {
+    func processFrames() {
         // Publishes found in this read are handed to the verification pool together (below).
         var completedFrames = 0
         defer {

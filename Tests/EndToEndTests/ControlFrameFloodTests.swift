@@ -1,0 +1,93 @@
+import Foundation
+import NexAudit
+import NexClient
+import NexServer
+import NexWire
+import Testing
+
+/// Control frames (`certificateRequest`, `ping`, `subscribe`, `unsubscribe`) are bounded per
+/// connection like publishes (D-next): a rate past which nexd closes the connection (`overloaded`,
+/// disconnect reason `control-frame-rate`), and a count of answers not yet queued past which it
+/// stops reading. One node's flood does not hold up another node's publish → ACK.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct ControlFrameFloodTests {
+    /// How long another node's publish → ACK may take during a flood (debug build, 2 shared cores).
+    static let acknowledgementBound = Duration.seconds(5)
+    /// The same for a publisher whose connection shares an I/O queue with a flooder (in process,
+    /// no fsync wait): ~4 ms measured here with the bound on queued answers, 3.9-4.5 s without it.
+    static let sharedQueueAcknowledgementBound = Duration.seconds(1)
+
+    /// Publishes `count` notices as `publisher` while the flood runs, returning the slowest publish → ACK.
+    private func slowestAcknowledgement(_ publisher: NexConnection, _ credentials: NodeCredentials, count: Int) throws -> Duration {
+        var slowest = Duration.zero
+        for _ in 0..<count {
+            let start = ContinuousClock.now
+            guard case .accepted = try publisher.publish(try signedNotice(from: credentials)) else {
+                Issue.record("publish refused during the flood")
+                return slowest
+            }
+            slowest = max(slowest, ContinuousClock.now - start)
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return slowest
+    }
+
+    @Test func aConnectionOverItsControlFrameRateIsClosedAndAuditedWhileOthersPublish() throws {
+        let nexd = try TestDaemon { $0.limits.controlFramesPerSecondPerConnection = 200 }
+        defer { nexd.remove() }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let flooder = try RawTLSClient(port: nexd.port, credentials: try nexd.credentials("bcp.rw.rusumo"), receiveBufferBytes: 4096)
+        let frames = RawTLSClient.controlFrames(10_000)
+        let flood = DispatchQueue(label: "flood")
+        let result = LockedBox<(written: Int, closed: Bool)?>(nil)
+        flood.async {
+            let outcome = flooder.flood(frames, total: 30 << 20, until: .now + .seconds(20))
+            result.update { $0 = outcome }
+        }
+        let slowest = try slowestAcknowledgement(publisher, gs, count: 10)
+        print("control-frame-rate flood: slowest publish → ACK of another node \(slowest)")
+        #expect(slowest < Self.acknowledgementBound)
+        let record = try #require(try nexd.awaitRecord(timeout: .seconds(10)) {
+            $0.event == "disconnect" && $0.string("reason") == "control-frame-rate"
+        })
+        #expect(record.string("node") == "bcp.rw.rusumo")
+        #expect(record.string("detail")?.contains("limits.controlFramesPerSecondPerConnection") == true)
+        flood.sync {}
+        let outcome = try #require(result.value)
+        #expect(outcome.closed, "nexd closed the flooding connection (\(outcome.written) bytes written)")
+        // Another connection of the same node is unaffected by the closed one's rate.
+        let (again, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        #expect(try again.subscribe("notice.>", id: 1) == .accepted)
+    }
+
+    /// One flooder per I/O queue (connections are spread over them by id), so the publisher's
+    /// connection shares a queue with one: a flooder read without pause would hold it up.
+    @Test func aFloodWithNoRateLimitPausesReadingAndOthersStillGetTheirACKs() throws {
+        let nexd = try TestDaemon {
+            $0.limits.controlFramesPerSecondPerConnection = 0
+            $0.limits.maximumUnansweredControlFrames = 64
+        }
+        defer { nexd.remove() }
+        let flooders = try (0..<ProcessInfo.processInfo.activeProcessorCount).map { _ in
+            try RawTLSClient(port: nexd.port, credentials: try nexd.credentials("bcp.rw.rusumo"), receiveBufferBytes: 4096)
+        }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let frames = RawTLSClient.controlFrames(20_000)
+        let flood = DispatchQueue(label: "flood", attributes: .concurrent)
+        for flooder in flooders {
+            flood.async { _ = flooder.flood(frames, total: 30 << 20, until: .now + .seconds(15)) }
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        let slowest = try slowestAcknowledgement(publisher, gs, count: 20)
+        print("unlimited-rate flood by \(flooders.count) connections: slowest publish → ACK of another node \(slowest)")
+        #expect(slowest < Self.sharedQueueAcknowledgementBound)
+        // The flooders never read: their answers fill the outbound buffer and they are slow consumers.
+        for _ in flooders {
+            let record = try #require(try nexd.awaitRecord(timeout: .seconds(20)) {
+                $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo"
+            })
+            #expect(record.string("reason") == "slow-consumer")
+        }
+        flood.sync(flags: .barrier) {}
+    }
+}
