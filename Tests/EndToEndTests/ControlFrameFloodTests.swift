@@ -6,7 +6,7 @@ import NexWire
 import Testing
 
 /// Control frames (`certificateRequest`, `ping`, `subscribe`, `unsubscribe`) are bounded per
-/// connection like publishes (D-next): a rate past which nexd closes the connection (`overloaded`,
+/// connection like publishes (D34): a rate past which nexd closes the connection (`overloaded`,
 /// disconnect reason `control-frame-rate`), and a count of answers not yet queued past which it
 /// stops reading. One node's flood does not hold up another node's publish → ACK.
 @Suite(.serialized, .timeLimit(.minutes(2)))

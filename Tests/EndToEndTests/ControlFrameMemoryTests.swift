@@ -4,7 +4,7 @@ import NexCrypto
 import NexLoad
 import Testing
 
-/// The memory a control-frame flood can make a real nexd hold (D-next): a spawned nexd (the built
+/// The memory a control-frame flood can make a real nexd hold (D34): a spawned nexd (the built
 /// binary, its own process, so its VmRSS is nexd's alone) with the control-frame rate limit off,
 /// so only the bound on queued answers and `limits.outboundBufferBytes` hold. Flooders write
 /// ~30 MB of certificate requests (and pings) without reading, one connection after another as

@@ -5,7 +5,7 @@ import NexWire
 /// Bounds on control frames (connection queue): `certificateRequest`, `ping`, `subscribe` and
 /// `unsubscribe` cost nexd work and an answer but, unlike publishes, no ACK the peer waits for.
 ///
-/// Two bounds, as for publishes (docs/PROTOCOL.md §6.4, D-next):
+/// Two bounds, as for publishes (docs/PROTOCOL.md §6.4, D34):
 /// - rate: at most `limits.controlFramesPerSecondPerConnection` a second (a token bucket holding
 ///   one second's worth); past it nexd sends `error overloaded` and closes, recorded as a
 ///   disconnect with reason `control-frame-rate`.
