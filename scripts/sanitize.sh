@@ -31,7 +31,7 @@ for sanitizer in "${runs[@]}"; do
     log="$scratch/sanitize-test.log"
     echo "== swift test --sanitize=$sanitizer --scratch-path $scratch (log: $log)"
     start=$(date +%s)
-    env "${env[@]}" SWIFT_BACKTRACE=enable=no swift test --sanitize="$sanitizer" --scratch-path "$scratch" >"$log" 2>&1
+    env "${env[@]}" NEX_SANITIZER="$sanitizer" SWIFT_BACKTRACE=enable=no swift test --sanitize="$sanitizer" --scratch-path "$scratch" >"$log" 2>&1
     rc=$?
     elapsed=$(( $(date +%s) - start ))
     if [[ $rc -eq 0 ]]; then

@@ -15,7 +15,12 @@ struct ControlFrameMemoryTests {
     static let residentGrowthBound = 64 << 20
     static let floodBytes = 30 << 20
 
-    @Test func aSpawnedNexdStaysWithin64MiBOverIdleDuringA30MBCertificateRequestFlood() throws {
+    /// AddressSanitizer's quarantine and shadow memory make RSS meaningless as a bound
+    /// (scripts/sanitize.sh sets NEX_SANITIZER); the ASan run still checks the flood for memory errors
+    /// through the other control-frame tests.
+    @Test(.disabled(if: ProcessInfo.processInfo.environment["NEX_SANITIZER"] == "address",
+                    "RSS under AddressSanitizer includes its quarantine"))
+    func aSpawnedNexdStaysWithin64MiBOverIdleDuringA30MBCertificateRequestFlood() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-flood-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var limits = BenchmarkDaemonConfig.Limits()
