@@ -91,3 +91,29 @@ struct ControlFrameFloodTests {
         flood.sync(flags: .barrier) {}
     }
 }
+
+/// Frames that cost nexd only a read — `pong`, and a `receipt` confirming nothing new — take a
+/// control-frame token too: a stream of them is closed like any control-frame flood (review of
+/// issue 11: two connections streaming pongs held a third node's handshake for 7 s).
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct IdleFrameFloodTests {
+    @Test(arguments: ["pong", "receipt"])
+    func aStreamOfIdleFramesIsClosedAsAControlFrameFlood(kind: String) throws {
+        let nexd = try TestDaemon { $0.limits.controlFramesPerSecondPerConnection = 200 }
+        defer { nexd.remove() }
+        let flooder = try RawTLSClient(port: nexd.port, credentials: try nexd.credentials("bcp.rw.rusumo"), receiveBufferBytes: 4096)
+        var frames: [UInt8] = []
+        for index in 0..<10_000 {
+            FrameEncoder.encode(kind == "pong" ? .pong(nonce: UInt64(index)) : .receipt(throughDeliverySequence: 0), into: &frames)
+        }
+        let outcome = flooder.flood(frames, total: 4 << 20, until: .now + .seconds(15))
+        #expect(outcome.closed, "nexd closed the connection after \(outcome.written) bytes")
+        let record = try #require(try nexd.awaitRecord(timeout: .seconds(10)) {
+            $0.event == "disconnect" && $0.string("reason") == "control-frame-rate"
+        })
+        #expect(record.string("detail")?.contains("last was \(kind)") == true, "\(record.string("detail") ?? "")")
+        // A node that stays within the rate keeps its connection.
+        let (other, _) = try nexd.connect(as: "gs.fr.lyon")
+        #expect(try other.subscribe("request.>", id: 1) == .accepted)
+    }
+}

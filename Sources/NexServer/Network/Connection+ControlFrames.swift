@@ -18,12 +18,28 @@ extension Connection {
     /// The stable reason of the disconnect record when a connection goes over its control-frame rate.
     static let controlFrameRateReason = "control-frame-rate"
 
+    /// Frames that cost nexd a read and nothing else, so nothing else would bound them: a `pong`
+    /// (a node answers nexd's idle pings, rarely) and a `receipt` that confirms no delivery not
+    /// confirmed already. They take a control-frame token too, so a stream of them cannot hold
+    /// this connection's I/O queue (D34).
+    func isIdleFrame(_ frame: Frame) -> Bool {
+        switch frame {
+        case .pong:
+            return true
+        case .receipt(let through):
+            return !(unreceiptedStart < unreceipted.count && unreceipted[unreceiptedStart].sequence <= through)
+        default:
+            return false
+        }
+    }
+
     /// Takes a token for `frame`; past the rate, ends the session (error frame, audited) and
     /// returns false.
     func admitControlFrame(_ frame: Frame) -> Bool {
         if controlBudget.admit(nowNanos: DispatchTime.now().uptimeNanoseconds) { return true }
         let rate = controlBudget.ratePerSecond
-        let detail = "more than \(rate) control frames a second (certificateRequest, ping, subscribe, unsubscribe; "
+        let detail = "more than \(rate) control frames a second (certificateRequest, ping, subscribe, unsubscribe, "
+            + "pong, a receipt that confirms nothing new; "
             + "limits.controlFramesPerSecondPerConnection); last was \(frame.type)"
         endReason = (Self.controlFrameRateReason, detail)
         logger.warning("control frame rate exceeded; closing", metadata: ["frame.type": "\(frame.type)", "limit": "\(rate)"])

@@ -21,7 +21,7 @@ extension Connection {
             }
             return
         }
-        if frame.isControlFrame, !admitControlFrame(frame) { return }
+        if frame.isControlFrame || isIdleFrame(frame), !admitControlFrame(frame) { return }
         switch frame {
         case .publish(let envelope):
             handlePublish(envelope)
