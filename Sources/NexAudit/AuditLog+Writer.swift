@@ -132,6 +132,8 @@ extension AuditLog {
         let time = members[start..<(start + width)]
         if !floor.isEmpty, time.lexicographicallyPrecedes(floor) {
             members.replaceSubrange(start..<(start + width), with: floor)
+        } else if floor.count == width {
+            floor.replaceSubrange(0..<width, with: time)  // in place: no allocation per record
         } else {
             floor = Array(time)
         }

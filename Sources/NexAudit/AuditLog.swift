@@ -101,14 +101,10 @@ public final class AuditLog: @unchecked Sendable {
     var segmentBytes: Int
     var lastSequence: UInt64
     var lastHash: SHA256Digest
-    /// The time of the last record written: no record is stamped earlier (times never go back,
-    /// even when the clock does or an event was stamped before one appended ahead of it).
-    var lastTimeMillis: Int64 {
-        get { lastTimeText.isEmpty ? .min : Timestamp.parse(String(decoding: lastTimeText, as: UTF8.self)) ?? .min }
-        set { lastTimeText = newValue == .min ? [] : Array(Timestamp.format(millis: newValue).utf8) }
-    }
-    /// ``lastTimeMillis`` as its 24 bytes of RFC 3339 text (empty for an empty log): fixed-width
-    /// text compares in time order, so the hot path never parses a time.
+    /// The time of the last record written, as its 24 bytes of RFC 3339 text (empty for an empty
+    /// log): no record is stamped earlier (times never go back, even when the clock does or an event
+    /// was stamped before one appended ahead of it). Fixed-width text compares in time order, so the
+    /// hot path never parses a time.
     var lastTimeText: [UInt8] = []
     var tree: MerkleFrontier
     /// Records (other than checkpoints) written since the last checkpoint.

@@ -89,20 +89,25 @@ struct AuditVerdictTestPKI {
 
     /// Appends `events` after the last record with a correct chain (as someone without any key can).
     static func appendChained(_ events: [AuditEvent], to directory: String) throws {
+        try appendChained(members: events.map { $0.encodedMembers() }, to: directory)
+    }
+
+    /// Appends records with these members (as `AuditEvent.encodedMembers()` or a checkpoint's
+    /// record members make them) after the last one, chained.
+    static func appendChained(members records: [[UInt8]], to directory: String) throws {
         let lines = try AuditTestSupport.lines(in: directory)
         let last = try require(lines.last)
         let sequence = UInt64(lines.count)
-        let previous = SHA256Digest(hex: String(last.text.suffix(66).prefix(64)))!
-        var hash = previous
-        var text = ""
-        for (offset, event) in events.enumerated() {
-            let framed = AuditLine.make(sequence: sequence + 1 + UInt64(offset), members: event.encodedMembers(), previous: hash)
+        var hash = try require(SHA256Digest(hex: String(last.text.suffix(66).prefix(64))))
+        var text: [UInt8] = []
+        for (offset, members) in records.enumerated() {
+            let framed = AuditLine.make(sequence: sequence + 1 + UInt64(offset), members: members, previous: hash)
             hash = framed.hash
-            text += String(decoding: framed.line, as: UTF8.self)
+            text += framed.line
         }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/" + last.segment))
         handle.seekToEndOfFile()
-        handle.write(Data(text.utf8))
+        handle.write(Data(text))
         try handle.close()
     }
 }

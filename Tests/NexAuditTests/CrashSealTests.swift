@@ -95,7 +95,7 @@ import Testing
         for line in try AuditTestSupport.lines(in: temp.path) { frontier.append(leafHash: MerkleHash.leaf(Array(line.text.utf8)[...])) }
         let other = try AuditTestSupport.signer()
         let checkpoint = try other.sign(size: frontier.size, root: frontier.root, timeMillis: now + 1)
-        try Self.appendRaw(checkpoint.recordMembers(frontier: frontier), to: temp.path)
+        try AuditVerdictTestPKI.appendChained(members: [checkpoint.recordMembers(frontier: frontier)], to: temp.path)
         #expect {
             _ = try pki.openLog(temp.path)
         } throws: { error in
@@ -117,17 +117,6 @@ import Testing
         }
     }
 
-    /// Appends one record with these members after the last one, chained (no key needed).
-    static func appendRaw(_ members: [UInt8], to directory: String) throws {
-        let lines = try AuditTestSupport.lines(in: directory)
-        let last = try #require(lines.last)
-        let previous = try #require(SHA256Digest(hex: String(last.text.suffix(66).prefix(64))))
-        let framed = AuditLine.make(sequence: UInt64(lines.count + 1), members: members, previous: previous)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/" + last.segment))
-        handle.seekToEndOfFile()
-        handle.write(Data(framed.line))
-        try handle.close()
-    }
 
     /// A run that crashed, then a start that sealed its tail and crashed too: the seal is the last record.
     private func sealedLog(_ pki: AuditVerdictTestPKI, in directory: String) throws {
