@@ -11,6 +11,8 @@ import Testing
         #expect(configuration.listen.host == "127.0.0.1")
         #expect(configuration.listen.port == 7247)
         #expect(configuration.limits.replayWindow == .seconds(120))
+        #expect(configuration.limits.failedVerificationsPerSecondPerNode == 5)
+        #expect(configuration.limits.failedVerificationsBurstPerNode == 50)
         #expect(configuration.permissions.roles["gs"]?.publish.allow == ["notice.>", "alert.>"])
         #expect(configuration.permissions.nodes["rb.ke.nairobi"]?.subscribe.allow == ["hit.>"])
         #expect(configuration.development.createMissingPKI)

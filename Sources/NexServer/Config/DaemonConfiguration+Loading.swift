@@ -89,6 +89,10 @@ extension DaemonConfiguration {
                 "publishRatePerNode", default: config.limits.publishRatePerNode, range: 0...10_000_000)
             config.limits.publishBurstPerNode = try limits.integer(
                 "publishBurstPerNode", default: config.limits.publishBurstPerNode, range: 1...100_000_000)
+            config.limits.failedVerificationsPerSecondPerNode = try limits.integer(
+                "failedVerificationsPerSecondPerNode", default: config.limits.failedVerificationsPerSecondPerNode, range: 0...1_000_000)
+            config.limits.failedVerificationsBurstPerNode = try limits.integer(
+                "failedVerificationsBurstPerNode", default: config.limits.failedVerificationsBurstPerNode, range: 1...1_000_000)
             config.limits.maximumConnectionsPerNode = try limits.integer(
                 "maxConnectionsPerNode", default: config.limits.maximumConnectionsPerNode, range: 1...1_000_000)
             config.limits.maximumPendingHandshakes = try limits.integer(

@@ -72,6 +72,11 @@ public struct DaemonConfiguration: Sendable {
         /// limit) and the burst it may save up.
         public var publishRatePerNode = 20_000
         public var publishBurstPerNode = 40_000
+        /// Signature checks that may fail per second for one node (token bucket over all its
+        /// connections; 0 = no limit) and the burst it may save up. While a node's budget is spent
+        /// its publishes are refused (`overloaded`) before their signature is checked.
+        public var failedVerificationsPerSecondPerNode = 5
+        public var failedVerificationsBurstPerNode = 50
         /// Open connections one node may hold at once.
         public var maximumConnectionsPerNode = 16
         /// Connections still in their TLS handshake; at the cap the oldest is evicted to admit a new one.

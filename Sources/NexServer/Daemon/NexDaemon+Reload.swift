@@ -136,6 +136,8 @@ extension NexDaemon {
         keep("limits.replayCacheEntriesPerNode", \.limits.replayCacheEntriesPerNode)
         keep("limits.publishRatePerNode", \.limits.publishRatePerNode)
         keep("limits.publishBurstPerNode", \.limits.publishBurstPerNode)
+        keep("limits.failedVerificationsPerSecondPerNode", \.limits.failedVerificationsPerSecondPerNode)
+        keep("limits.failedVerificationsBurstPerNode", \.limits.failedVerificationsBurstPerNode)
         keep("limits.refusalsRecordedPerSource", \.limits.refusalsRecordedPerSource)
         keep("limits.refusalIntervalSeconds", \.limits.refusalInterval)
         return (configuration, differing)

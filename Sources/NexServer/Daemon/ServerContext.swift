@@ -29,6 +29,8 @@ final class ServerContext: Sendable {
     let refusals: RefusalAggregator
     /// limits.publishRatePerNode / publishBurstPerNode.
     let publishRate: PublishRateLimiter
+    /// limits.failedVerificationsPerSecondPerNode / failedVerificationsBurstPerNode.
+    let failedVerifications: FailedVerificationBudget
     /// Serial queues that connection queues target (about one per core), so a connect storm does not
     /// make libdispatch spawn a thread per connection.
     let ioQueues: [DispatchQueue]
@@ -42,6 +44,8 @@ final class ServerContext: Sendable {
         self.refusals = refusals
         self.publishRate = PublishRateLimiter(ratePerSecond: configuration.limits.publishRatePerNode,
                                               burst: configuration.limits.publishBurstPerNode)
+        self.failedVerifications = FailedVerificationBudget(ratePerSecond: configuration.limits.failedVerificationsPerSecondPerNode,
+                                                            burst: configuration.limits.failedVerificationsBurstPerNode)
         let cores = max(1, System.coreCount)
         let verifiers = configuration.limits.verificationThreads == 0 ? cores : configuration.limits.verificationThreads
         self.verificationQueues = (0..<verifiers).map { DispatchQueue(label: "nex.verify.\($0)", qos: .userInitiated) }

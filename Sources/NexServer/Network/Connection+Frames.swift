@@ -143,7 +143,21 @@ extension Connection {
                    "issued-at \(Timestamp.format(millis: envelope.issuedAtMillis)) is more than \(windowMillis / 1000) s from nexd's clock \(Timestamp.format(millis: now))")
             return
         }
+        // A node whose signatures keep failing has spent its budget: refused unverified, here and
+        // (for publishes already queued) again just before the check, so the bound holds.
+        let failures = context.failedVerifications
+        let spentBudget = WireError(.overloaded,
+            "\(identity.id) has failed too many signature checks (limits.failedVerificationsPerSecondPerNode \(context.limits.failedVerificationsPerSecondPerNode)/s, burst \(context.limits.failedVerificationsBurstPerNode)); its publishes are refused unverified until the budget refills")
+        guard failures.allowsVerification(of: identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
+            refuse(signed, spentBudget.code, spentBudget.reason)
+            return
+        }
         pendingVerifications.append {
+            guard failures.allowsVerification(of: identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
+                finish(PublishCandidate(connection: self, identity: identity, envelope: signed, topic: topic, wireBytes: bytes,
+                                        receivedAtMillis: now, outcome: .refused(spentBudget)))
+                return
+            }
             // One pass over domain ‖ body gives the digest the replay cache needs; ECDSA verifies
             // that digest directly, so the message is hashed once (Ed25519 signs the message).
             let hasher = SHA256Hasher()
@@ -157,6 +171,7 @@ extension Connection {
             if isValid {
                 outcome = .verified(signedDigest: digest)
             } else {
+                failures.chargeFailure(of: identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds)
                 outcome = .refused(WireError(.badSignature, "signature does not verify with the certificate of \(identity.id)"))
             }
             finish(PublishCandidate(connection: self, identity: identity, envelope: signed, topic: topic, wireBytes: bytes,
