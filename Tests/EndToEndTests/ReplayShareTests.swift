@@ -57,6 +57,23 @@ struct ReplayShareTests {
         } != nil)
     }
 
+    /// A reload that grows the roster divides the cache anew (the per-node key unset), so the old
+    /// nodes together cannot keep the newcomers' room.
+    @Test func aReloadThatGrowsTheRosterRedividesTheCache() throws {
+        let nexd = try TestDaemon { configuration in
+            Self.smallCache(&configuration)
+            configuration.roster = Roster(TestDaemon.roster.filter { $0.id != "bcp.ke.busia" })   // 30 ÷ 4: 7 each
+        }
+        defer { nexd.remove() }
+        var grown = nexd.configuration
+        grown.roster = Roster(TestDaemon.roster)   // 30 ÷ 5: 6 each
+        guard case .applied(let summary) = nexd.daemon.reload(to: grown) else { Issue.record("reload refused"); return }
+        #expect(summary.contains("replay cache share 7 → 6 ids per node"), "\(summary)")
+        let (flooder, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let (answers, _) = try Self.flood(flooder, from: gs, count: 8)
+        #expect(answers == Array(repeating: "ack", count: 6) + Array(repeating: "overloaded", count: 2))
+    }
+
     /// The cache rebuilt from the audit log charges each id to its node again.
     @Test func sharesAndReplaysSurviveARestart() throws {
         let nexd = try TestDaemon(configure: Self.smallCache)

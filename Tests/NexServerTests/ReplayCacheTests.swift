@@ -56,6 +56,25 @@ import Testing
         #expect(cache.count(of: "bcp.rw.rusumo") == 1)
     }
 
+    /// A reload re-divides the cache: a lowered share refuses new ids of a node above it until its
+    /// ids expire, and forgets none of them; a raised share admits new ids at once.
+    @Test func aChangedShareForgetsNothing() {
+        var cache = ReplayCache(capacity: 100, sharePerNode: 3)
+        for n in 1...3 { cache.insert(Self.id(UInt64(n)), entry: Self.entry(UInt8(n), expiresAt: Int64(n) * 1_000, node: "a")) }
+        cache.sharePerNode = 1
+        #expect(cache.check(Self.id(4), digest: Self.digest(4), node: "a", nowMillis: 0) == .nodeShareFull)
+        #expect(cache.check(Self.id(4), digest: Self.digest(4), node: "b", nowMillis: 0) == .new)
+        for n in 1...3 {
+            #expect(cache.check(Self.id(UInt64(n)), digest: Self.digest(99), node: "a", nowMillis: 0) == .replay)
+        }
+        // Two of its three ids expired: one is left, still at the new share of 1.
+        #expect(cache.check(Self.id(4), digest: Self.digest(4), node: "a", nowMillis: 2_000) == .nodeShareFull)
+        #expect(cache.check(Self.id(4), digest: Self.digest(4), node: "a", nowMillis: 3_000) == .new)
+        cache.sharePerNode = 3
+        for n in 5...6 { cache.insert(Self.id(UInt64(n)), entry: Self.entry(UInt8(n), expiresAt: 9_000, node: "a")) }
+        #expect(cache.check(Self.id(7), digest: Self.digest(7), node: "a", nowMillis: 3_000) == .new)
+    }
+
     @Test func theTotalCapacityStillBoundsTheCache() {
         var cache = ReplayCache(capacity: 2, sharePerNode: 2)
         cache.insert(Self.id(1), entry: Self.entry(1, expiresAt: 1_000, node: "a"))

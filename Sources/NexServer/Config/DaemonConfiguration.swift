@@ -58,7 +58,7 @@ public struct DaemonConfiguration: Sendable {
         public var replayWindow = Duration.seconds(120)
         public var replayCacheEntries = 1_000_000
         /// Message ids one node may have remembered at once (its share of the replay cache); nil =
-        /// `replayCacheEntries` ÷ the number of roster nodes at start-up (see ``replayCacheShare(rosterSize:)``).
+        /// `replayCacheEntries` ÷ the number of roster nodes, divided again at each reload (see ``replayCacheShare(rosterSize:)``).
         public var replayCacheEntriesPerNode: Int? = nil
         public var outboundBufferBytes = 8 << 20
         public var maximumConnections = 4096

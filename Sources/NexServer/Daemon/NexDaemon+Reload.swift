@@ -52,6 +52,11 @@ extension NexDaemon {
         let newIDs = Set(configuration.roster.entries.map { $0.id })
         var parts = ["generation \(settings.generation) from \(configuration.sourcePath)",
                      "roster \(newIDs.count) nodes (+\(newIDs.subtracting(oldIDs).count) −\(oldIDs.subtracting(newIDs).count))"]
+        let oldShare = old.configuration.limits.replayCacheShare(rosterSize: old.configuration.roster.entries.count)
+        let newShare = configuration.limits.replayCacheShare(rosterSize: configuration.roster.entries.count)
+        if newShare != oldShare {
+            parts.append("replay cache share \(oldShare) → \(newShare) ids per node")
+        }
         if let list = settings.revocationList {
             parts.append("revocation list #\(list.crlNumber.map(String.init) ?? "?") with \(list.revoked.count) revoked, next update \(Timestamp.format(millis: Int64(list.nextUpdate?.timeIntervalSince1970 ?? 0) * 1000))")
         } else {

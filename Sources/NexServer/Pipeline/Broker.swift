@@ -122,6 +122,8 @@ final class Broker: @unchecked Sendable {
     func applyReload(_ new: DaemonSettings, record: AuditEvent) -> [UInt64: ReloadVerdict] {
         dispatchPrecondition(condition: .onQueue(queue))
         settings = new
+        // The replay cache is divided anew over the new roster (unless the share is set).
+        replay.sharePerNode = new.configuration.limits.replayCacheShare(rosterSize: new.configuration.roster.entries.count)
         audit.append([record])
         var verdicts: [UInt64: ReloadVerdict] = [:]
         for (connectionID, registered) in connections {
@@ -156,6 +158,12 @@ final class Broker: @unchecked Sendable {
             }
         }
         return withdrawn
+    }
+
+    /// Ids one node may have in the replay cache now (its share; a reload may re-divide it).
+    var replaySharePerNode: Int {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return replay.sharePerNode
     }
 
     func certificateDER(for fingerprint: SHA256Digest) -> [UInt8]? {

@@ -41,7 +41,10 @@ struct ReplayCache {
     }
 
     let capacity: Int
-    let sharePerNode: Int
+    /// Ids one node may have remembered. A reload that changes the roster re-divides the cache
+    /// (when `limits.replayCacheEntriesPerNode` is unset): a lower share refuses new ids of a node
+    /// above it until enough of its ids expire; no remembered id is ever forgotten for it.
+    var sharePerNode: Int
     private var entries: [MessageID: Entry] = [:]
     /// Unexpired ids remembered per node (nodes with none are absent).
     private var countByNode: [String: Int] = [:]
