@@ -32,8 +32,14 @@ public struct DeliveryVerificationFailure: Sendable, Equatable, CustomStringConv
         case untrustedCertificate = "untrusted-certificate"
         /// The certificate, or its CA, was not valid when nexd accepted the notice.
         case notValidAtAcceptance = "not-valid-at-acceptance"
+        /// The envelope's signed `issuedAt` lies outside the certificate's validity: it was signed
+        /// when the certificate was not (yet, or any longer) valid.
+        case notValidAtSigning = "not-valid-at-signing"
         /// The certificate lacks the clientAuth extended key usage nexd requires of nodes.
         case missingClientAuth = "missing-client-auth"
+        /// The certificate's key usage extension is present without `digitalSignature`: its key
+        /// may not sign notices.
+        case keyUsageForbidsSigning = "key-usage-forbids-signing"
         /// The certificate's CN is not the envelope's sender, or the sender is not the origin nexd names.
         case senderMismatch = "sender-mismatch"
         /// The signature does not verify with the certificate's key.

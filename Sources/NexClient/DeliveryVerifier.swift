@@ -13,7 +13,9 @@ import NexWire
 /// 2. it was issued directly by one of the self-signed CAs among the subscriber's trust roots
 ///    (its `--ca`; chains are one level, docs/SECURITY.md) and is not itself a CA,
 /// 3. it and that CA were valid when nexd accepted the notice (the deliver frame's `receivedAt`),
-/// 4. it carries the clientAuth extended key usage,
+///    and it was valid at the envelope's signed `issuedAt`,
+/// 4. it carries the clientAuth extended key usage, and its key usage (if present) allows
+///    `digitalSignature`,
 /// 5. its CN is the envelope's sender, which is the origin nexd names;
 ///
 /// then the signature must verify with its key. Pure: no I/O, no clock.
@@ -59,8 +61,17 @@ public enum DeliveryVerifier {
         for (what, held) in [(name, certificate), ("its CA \(issuer.subjectDescription)", issuer)] where !held.isValid(at: acceptedAt) {
             return .init(.notValidAtAcceptance, "\(what) was not valid when nexd accepted the notice (\(time(acceptedAt)); valid \(time(held.notValidBefore))…\(time(held.notValidAfter)))")
         }
+        // The time the originator signed at: nexd checked it lies within its replay window of
+        // acceptance, but not that the certificate was valid then.
+        let signedAt = Date(timeIntervalSince1970: Double(envelope.issuedAtMillis) / 1000)
+        guard certificate.isValid(at: signedAt) else {
+            return .init(.notValidAtSigning, "\(name) was not valid when the notice was signed (issued-at \(time(signedAt)); valid \(time(certificate.notValidBefore))…\(time(certificate.notValidAfter)))")
+        }
         guard certificate.extendedKeyUsage?.contains(.clientAuth) == true else {
             return .init(.missingClientAuth, "\(name) lacks the clientAuth extended key usage")
+        }
+        guard certificate.keyUsageAllowsDigitalSignature else {
+            return .init(.keyUsageForbidsSigning, "\(name) has a key usage without digitalSignature: its key may not sign notices")
         }
         guard certificate.subjectCommonName == envelope.sender else {
             return .init(.senderMismatch, "\(name) is issued to \(certificate.subjectCommonName ?? "no common name"), not to the sender \(envelope.sender)")

@@ -55,6 +55,13 @@ extension Certificate {
         return ExtendedKeyUsage(openSSLFlags: X509_get_extended_key_usage(x509))
     }
 
+    /// Whether the key may sign (RFC 5280 §4.2.1.3): true when the key usage extension is absent or
+    /// lists `digitalSignature`.
+    public var keyUsageAllowsDigitalSignature: Bool {
+        guard X509_get_extension_flags(x509) & UInt32(EXFLAG_KUSAGE) != 0 else { return true }
+        return X509_get_key_usage(x509) & UInt32(KU_DIGITAL_SIGNATURE) != 0
+    }
+
     /// Whether basic constraints mark this certificate as a CA (`CA:TRUE`).
     public var isCertificateAuthority: Bool {
         X509_get_extension_flags(x509) & UInt32(EXFLAG_CA) != 0

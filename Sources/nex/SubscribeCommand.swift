@@ -14,8 +14,9 @@ struct SubscribeCommand: ParsableCommand {
             FILTER is a topic filter: `*` matches one token, `>` the rest (e.g. notice.>, hit.rw). \
             Each delivery shows the origin nexd asserts, the audit sequence and whether the signature \
             verified with the originator certificate fetched from nexd by fingerprint. That certificate \
-            counts only if the CA of --ca issued it, it was valid when nexd accepted the notice, it \
-            carries clientAuth and its CN is the sender; else the line says "signature NOT verified" \
+            counts only if the CA of --ca issued it, it was valid when nexd accepted the notice and when \
+            the notice was signed (its issued-at), it carries clientAuth, its key usage (if any) allows \
+            digitalSignature and its CN is the sender; else the line says "signature NOT verified" \
             and why. Receipts are sent for every delivery. Runs until Ctrl-C, --count deliveries, or --timeout idle seconds.
             """
     )

@@ -16,6 +16,9 @@ struct DeliveryVerifierTests {
         case issuedByAnIntermediateInTheTrustedFile
         case expiredAtAcceptance
         case notYetValidAtAcceptance
+        case signedBeforeTheCertificateWasValid
+        case signedAfterTheCertificateExpired
+        case keyUsageWithoutDigitalSignature
         case serverAuthOnly
         case noExtendedKeyUsage
         case commonNameOfAnotherNode
@@ -35,6 +38,8 @@ struct DeliveryVerifierTests {
             case .anotherCA, .fakeCAWithTheSameSubject, .caCertificateItself, .issuedByAnIntermediateInTheTrustedFile:
                 .untrustedCertificate
             case .expiredAtAcceptance, .notYetValidAtAcceptance: .notValidAtAcceptance
+            case .signedBeforeTheCertificateWasValid, .signedAfterTheCertificateExpired: .notValidAtSigning
+            case .keyUsageWithoutDigitalSignature: .keyUsageForbidsSigning
             case .serverAuthOnly, .noExtendedKeyUsage: .missingClientAuth
             case .commonNameOfAnotherNode, .originIsAnotherNode: .senderMismatch
             case .anotherCertificateThanTheFingerprint: .fingerprintMismatch
@@ -56,6 +61,8 @@ struct DeliveryVerifierTests {
         var validity = (Self.now - 3600)...(Self.now + 86_400)
         var commonName = Self.sender
         var issuer = ca
+        // When the originator signed, relative to acceptance (nexd allows a replay window either way).
+        var signedBeforeAcceptance: Int64 = 10
         var trustRoots = [ca.certificate]
         switch row {
         case .expiredNowButValidAtAcceptance:
@@ -68,6 +75,12 @@ struct DeliveryVerifierTests {
             trustRoots.append(issuer.certificate)
         case .expiredAtAcceptance: validity = (Self.now - 10 * 86_400)...(Self.now - 60)
         case .notYetValidAtAcceptance: validity = (Self.now + 60)...(Self.now + 86_400)
+        case .signedBeforeTheCertificateWasValid:
+            validity = (Self.now - 30)...(Self.now + 86_400)
+            signedBeforeAcceptance = 90_000
+        case .signedAfterTheCertificateExpired:
+            validity = (Self.now - 3600)...(Self.now + 30)
+            signedBeforeAcceptance = -90_000
         case .serverAuthOnly: usage = .serverAuth
         case .noExtendedKeyUsage: usage = nil
         case .commonNameOfAnotherNode: commonName = "bcp.ke.busia"
@@ -77,11 +90,15 @@ struct DeliveryVerifierTests {
         var certificate: Certificate? = try CertificateIssuer.issue(
             CertificateProfile(subjectCommonName: commonName, validity: validity, extendedKeyUsage: usage),
             for: key.publicKey, issuer: issuer.certificate, issuerKey: issuer.key)
+        if row == .keyUsageWithoutDigitalSignature {
+            certificate = try Self.issueWithKeyAgreementOnly(commonName, key: key, issuer: ca)
+            acceptedAt = Date() + 5   // openssl starts the validity at its own clock
+        }
         let fingerprint = certificate!.fingerprint.bytes
 
         let envelope = Envelope(
             messageID: .random(), sender: Self.sender, topic: "notice.red.fr", kind: "red",
-            issuedAtMillis: Int64(acceptedAt.timeIntervalSince1970 * 1000) - 10,
+            issuedAtMillis: Int64(acceptedAt.timeIntervalSince1970 * 1000) - signedBeforeAcceptance,
             allowedCountries: [], deniedCountries: [], allowedNodes: [], deniedNodes: [],
             signatureAlgorithm: key.algorithm.rawValue, payload: Array(#"{"a":1}"#.utf8))
         var signed = try NoticeSigner.sign(envelope, with: key)
@@ -115,6 +132,35 @@ struct DeliveryVerifierTests {
         default:
             Issue.record("expected \(row.expected.map(\.rawValue) ?? "verified"), got \(outcome)")
         }
+    }
+
+    /// A node certificate whose key usage is `keyAgreement` only (with clientAuth, so OpenSSL's TLS
+    /// client purpose check, and so nexd's handshake, accepts it), made with the `openssl` tool:
+    /// ``CertificateIssuer`` always writes `digitalSignature`.
+    static func issueWithKeyAgreementOnly(_ commonName: String, key: PrivateKey, issuer: Authority) throws -> Certificate {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-ku-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        try key.pemEncoded().write(toFile: path("node.key"), atomically: true, encoding: .utf8)
+        try issuer.key.pemEncoded().write(toFile: path("ca.key"), atomically: true, encoding: .utf8)
+        try issuer.certificate.pemEncoded().write(toFile: path("ca.pem"), atomically: true, encoding: .utf8)
+        try "basicConstraints=CA:FALSE\nkeyUsage=critical,keyAgreement\nextendedKeyUsage=clientAuth\n"
+            .write(toFile: path("ext.cnf"), atomically: true, encoding: .utf8)
+        func openssl(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["openssl"] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            try #require(process.terminationStatus == 0, "openssl \(arguments.first ?? "") failed")
+        }
+        try openssl(["req", "-new", "-key", path("node.key"), "-subj", "/CN=\(commonName)", "-out", path("node.csr")])
+        try openssl(["x509", "-req", "-in", path("node.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+                     "-set_serial", "7", "-days", "1", "-extfile", path("ext.cnf"), "-out", path("node.pem")])
+        return try Certificate(pem: Array(try String(contentsOfFile: path("node.pem"), encoding: .utf8).utf8))
     }
 
     /// A CA and its key: self-signed, or issued by `parent`.
