@@ -50,3 +50,15 @@ import Testing
         #expect(bounded.node == "gs.fr.lyon")
     }
 }
+
+@Suite struct RefusalNodeBoundsTests {
+    /// A `connect` refusal names the node by the peer certificate's CN, which OpenSSL does not
+    /// limit when it parses a certificate: cut like the other peer strings.
+    @Test func aLongCommonNameIsCut() {
+        var event = AuditEvent(.connect, timeMillis: 0, outcome: .refused)
+        event.node = String(repeating: "n", count: 10_000)
+        let bounded = event.boundedForRefusal()
+        #expect((bounded.node ?? "").utf8.count < 300)
+        #expect(bounded.node?.hasSuffix("bytes)") == true)
+    }
+}

@@ -45,10 +45,12 @@ enum RefusalBounds {
 }
 
 extension AuditEvent {
-    /// This refusal record with every peer-supplied string (`topic`, `kind`, `filter`, `detail`)
-    /// cut to ``RefusalBounds/maximumRecordedBytes``.
+    /// This refusal record with every peer-supplied string (`topic`, `kind`, `filter`, `detail`,
+    /// and `node`, which a `connect` refusal takes from the peer certificate's CN) cut to
+    /// ``RefusalBounds/maximumRecordedBytes``.
     func boundedForRefusal() -> AuditEvent {
         var event = self
+        event.node = event.node.map { RefusalBounds.bounded($0) }
         event.topic = event.topic.map { RefusalBounds.bounded($0) }
         event.noticeKind = event.noticeKind.map { RefusalBounds.bounded($0) }
         event.filter = event.filter.map { RefusalBounds.bounded($0) }
