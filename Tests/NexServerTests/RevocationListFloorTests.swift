@@ -75,6 +75,31 @@ import Testing
         }
     }
 
+    /// Issue 11: a lost list re-created from number 1 without the old revocations is refused once
+    /// its number reaches the floor, because it omits a serial the recorded list revoked.
+    @Test func aListStartedAnewWithoutTheRevocationsIsRefused() throws {
+        let scratch = try Scratch()
+        let (pki, floor) = (scratch.pki, scratch.floor)
+        let ca = try pki.loadCACertificate()
+        let revoked = try pki.revoke(nodeID: "gs.fr.lyon")
+        try floor.raise(to: try pki.loadRevocationList(), of: ca)
+        try FileManager.default.removeItem(atPath: pki.crlPath)
+        try FileManager.default.removeItem(atPath: pki.issuedListPath)
+        let restarted = try pki.refreshCRL(startingNewList: true)
+        #expect(restarted.crlNumber == 1 && restarted.revoked.isEmpty)
+        let caughtUp = try pki.refreshCRL()
+        #expect(caughtUp.crlNumber == 2)
+        let error = #expect(throws: DaemonError.self) {
+            try floor.check(caughtUp, of: ca, listPath: pki.crlPath, configPath: "nexd.yaml")
+        }
+        #expect(error?.message.hasPrefix("the revocation list \(pki.crlPath) (number 2) omits serial \(revoked.serialNumberHex), revoked in list number 2 that nexd has already used (nexd.yaml: tls.crl; recorded in \(floor.path))") == true,
+                "\(String(describing: error))")
+        #expect(try !floor.raise(to: try pki.loadRevocationList(), of: ca), "nothing new: the recorded serial stays")
+        // Revoked again, the new list is accepted.
+        try pki.revoke(serialNumberHex: revoked.serialNumberHex)
+        try floor.check(try pki.loadRevocationList(), of: ca, listPath: pki.crlPath, configPath: "nexd.yaml")
+    }
+
     /// Issue 11: the floor is the CA key's, so a CA certificate renewed with the same key keeps it.
     @Test func aRenewedCACertificateKeepsTheFloor() throws {
         let scratch = try Scratch()
