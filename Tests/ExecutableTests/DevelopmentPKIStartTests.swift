@@ -63,6 +63,23 @@ extension ExecutableTests {
         #expect(restarted.standardError.contains("var/audit/crl-floor"))
     }
 
+    /// A crl-floor line from before D37 that names no certificate of tls.ca is kept and named in a
+    /// warning at start; the CA's own line is written under its key.
+    @Test func nexdKeepsAndNamesAnOldFloorLineOfNoTrustedCA() throws {
+        let workspace = try Workspace()
+        let (first, _) = try startDaemon(workspace)
+        #expect(first.terminate() == 0)
+        let floor = workspace.path + "/var/audit/crl-floor"
+        let stranger = String(repeating: "ab", count: 32)
+        try (String(contentsOfFile: floor, encoding: .utf8) + "\(stranger) 9\n").write(toFile: floor, atomically: true, encoding: .utf8)
+        let (second, _) = try startDaemon(workspace)
+        #expect(second.terminate() == 0)
+        #expect(second.errors().contains("crl-floor has lines keyed by a CA certificate fingerprint that no certificate of tls.ca has"), "\(second.errors())")
+        #expect(second.errors().contains(stranger))
+        let text = try String(contentsOfFile: floor, encoding: .utf8)
+        #expect(text.contains("\nspki:") && text.contains("\n\(stranger) 9\n"), "\(text)")
+    }
+
     @Test func nexdDoesNotRecreateALostRevocationList() throws {
         let workspace = try Workspace()
         #expect(try ProcessRunner.run("nex", ["pki", "init"], in: workspace.path).status == 0)
