@@ -11,10 +11,14 @@ struct PKICRLCommand: ParsableCommand {
         discussion: """
             Prints the list's issuer, CRL number, this and next update, and the revoked serial numbers.
             A list past its next update makes nexd refuse every client (crl-expired): --refresh re-signs \
-            the same entries with a new next update (--days ahead) and the next CRL number, or publishes \
-            an empty list, number 1, when there is none (right only for a CA that never revoked anything: \
-            nexd refuses a list older than one it has used, see <audit.directory>/crl-floor). Add --reload to ask the running nexd to re-read it (SIGHUP) \
-            and wait for its verdict (exit status as for `nex pki revoke`).
+            the same entries with a new next update (--days ahead) and the next CRL number. A CA here \
+            publishes a list from its start, so a missing ca.crl.pem is a lost one: --refresh refuses \
+            to start a new list unless --start-new-list is given (put the newest list back from a backup \
+            first). With it, the new list carries on from ca.crl.issued, the record of the newest list \
+            (its number + 1 and its revocations), or, with no record either, starts at number 1 empty: \
+            then revoke again what was revoked, since nexd refuses a list older than, or missing a \
+            revocation of, the one it has used (<audit.directory>/crl-floor). Add --reload to ask the \
+            running nexd to re-read it (SIGHUP) and wait for its verdict (exit status as for `nex pki revoke`).
             """
     )
 
@@ -22,6 +26,9 @@ struct PKICRLCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Re-sign the list with new dates and the next CRL number.")
     var refresh = false
+
+    @Flag(name: .long, help: "With --refresh: when ca.crl.pem is lost, start a new list (from the record ca.crl.issued if present) instead of refusing.")
+    var startNewList = false
 
     @Option(name: .long, help: "With --refresh: days until the next update.")
     var days: Int = DevelopmentPKI.revocationListValidityDays
@@ -33,13 +40,16 @@ struct PKICRLCommand: ParsableCommand {
         guard refresh || !reload.reload else {
             throw ValidationError("--reload goes with --refresh (showing the list changes nothing to reload)")
         }
+        guard refresh || !startNewList else {
+            throw ValidationError("--start-new-list goes with --refresh: `nex pki crl --refresh --start-new-list`")
+        }
     }
 
     func run() throws {
         let pki = directory.files
         if refresh {
             let target = try reload.prepare(crlPath: pki.crlPath)
-            let list = try pki.refreshCRL(validityDays: days)
+            let list = try pki.refreshCRL(validityDays: days, startingNewList: startNewList)
             print("re-signed \(pki.crlPath): number \(list.crlNumber.map(String.init) ?? "?"), next update \(list.nextUpdate?.pkiText ?? "none")")
             try reload.reload(target)
             return

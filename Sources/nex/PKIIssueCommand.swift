@@ -12,7 +12,8 @@ struct PKIIssueCommand: ParsableCommand {
             so the old key stops working once nexd reloads (run `nex pki crl --refresh --reload`, or \
             restart nexd); one already revoked or expired is left as it is. Also adds a node that is \
             not on the roster. The key is unencrypted PEM, mode 0600; the node must be on nexd's \
-            roster to connect.
+            roster to connect. A lost ca.crl.pem is not started anew here: restore it, or see \
+            `nex pki crl --help` (--start-new-list).
             """
     )
 

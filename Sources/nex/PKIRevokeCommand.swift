@@ -13,7 +13,9 @@ struct PKIRevokeCommand: ParsableCommand {
             is replaced atomically, under a lock (ca.crl.pem.lock) so that concurrent runs all land. \
             nexd refuses the certificate (certificate-revoked) once it has read the new list: pass \
             --reload to ask the running nexd to re-read it now (SIGHUP) and wait for its verdict, or \
-            restart nexd. With --reload, nothing is written unless the config's tls.crl is this list.
+            restart nexd. With --reload, nothing is written unless the config's tls.crl is this list. \
+            A missing ca.crl.pem beside the CA is a lost list: revoke refuses to start a new one unless \
+            --start-new-list is given (see `nex pki crl --help`).
             Exit status: 0 done (and, with --reload, nexd accepted the reload); 2 refused before \
             writing; 3 written but nexd not signalled or its verdict unknown; 4 written but nexd \
             refused the reload. To let a node back in, give it a new certificate with `nex pki issue NODE`.
@@ -27,6 +29,9 @@ struct PKIRevokeCommand: ParsableCommand {
     var serial: String?
 
     @OptionGroup var directory: PKIDirectoryOptions
+
+    @Flag(name: .long, help: "When ca.crl.pem is lost, start a new list (from the record ca.crl.issued if present) instead of refusing.")
+    var startNewList = false
 
     @Option(name: .long, help: "Days until the new list's next update.")
     var days: Int = DevelopmentPKI.revocationListValidityDays
@@ -45,10 +50,10 @@ struct PKIRevokeCommand: ParsableCommand {
         let target = try reload.prepare(crlPath: pki.crlPath)
         if let node {
             let certificate = try pki.loadNodeCertificate(node)
-            let entry = try pki.revoke(nodeID: node, validityDays: days)
+            let entry = try pki.revoke(nodeID: node, validityDays: days, startingNewList: startNewList)
             print("revoked \(certificate.subjectCommonName ?? node) (serial \(entry.serialNumberHex))")
         } else if let serial {
-            let entry = try pki.revoke(serialNumberHex: serial, validityDays: days)
+            let entry = try pki.revoke(serialNumberHex: serial, validityDays: days, startingNewList: startNewList)
             let known = (try? pki.list())?.first { $0.serialNumberHex == entry.serialNumberHex }
             print("revoked serial \(entry.serialNumberHex) (\(known.map { "\($0.commonName), \($0.path)" } ?? "no certificate file here has it"))")
         }

@@ -125,6 +125,24 @@ struct RevocationTests {
         #expect(throws: ClientError.self) { _ = try nexd.connect(busia).subscribe("notice.>", id: 1) }
     }
 
+    /// Issue 11: a newer list that lacks a revocation of the list in force (a lost list started
+    /// anew) is refused at reload, naming the serial; the node stays refused.
+    @Test func aReloadRefusesANewerListThatOmitsARevocation() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let busia = try nexd.credentials("bcp.ke.busia")
+        try nexd.pki.writeRevocationList(revoking: [busia.certificate])                      // number 2
+        guard case .applied = nexd.daemon.reload(to: nexd.configuration) else { Issue.record("refused"); return }
+        try nexd.pki.writeRevocationList()                                                   // number 3, empty
+        guard case .refused(let reason) = nexd.daemon.reload(to: nexd.configuration) else {
+            Issue.record("a list without busia's revocation was applied")
+            return
+        }
+        #expect(reason.contains("(number 3) omits serial \(busia.certificate.serialNumberHex), revoked in list number 2"), "\(reason)")
+        #expect(reason.contains("crl-floor"))
+        #expect(throws: ClientError.self) { _ = try nexd.connect(busia).subscribe("notice.>", id: 1) }
+    }
+
     @Test func aReloadRefusesAnExpiredRevocationList() throws {
         let nexd = try TestDaemon()
         defer { nexd.remove() }

@@ -45,7 +45,7 @@ import Testing
 
         let error = #expect(throws: DaemonError.self) { try pki.create(nodeIDs: ["gs.fr.lyon", "bcp.rw.rusumo"]) }
         #expect(error?.message.hasPrefix("no revocation list at \(pki.crlPath), though the CA \(pki.caCertificatePath) exists") == true)
-        #expect(error?.message.contains("`nex pki crl --refresh --pki \(pki.directory)`") == true)
+        #expect(error?.message.contains("`nex pki crl --refresh --start-new-list --pki \(pki.directory)`") == true)
         #expect(!FileManager.default.fileExists(atPath: pki.crlPath))
         #expect(!FileManager.default.fileExists(atPath: pki.nodeCertificatePath("bcp.rw.rusumo")))
     }

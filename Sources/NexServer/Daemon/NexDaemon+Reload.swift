@@ -81,7 +81,7 @@ extension NexDaemon {
         context.logger.notice("configuration reloaded", metadata: ["reload.summary": "\(summary)"])
         if let list = settings.revocationList, let authority = settings.revocationListAuthority {
             do throws(DaemonError) {
-                try revocationListFloor.raise(to: list, of: authority)
+                try revocationListFloor.raise(to: list, of: authority, trustRoots: settings.trustRoots)
             } catch {
                 // The new list is in force all the same (revocations must not wait); only a restart
                 // would not know to refuse an older one.

@@ -36,7 +36,8 @@ public final class NexDaemon: @unchecked Sendable {
     let reloadQueue = DispatchQueue(label: "nex.reload")
     /// Checks the revocation list's next-update date hourly (listener queue).
     private var revocationListTimer: DispatchSourceTimer?
-    /// The highest CRL number put in force so far, kept in the audit directory across restarts.
+    /// The highest CRL number put in force so far per CA, and the serials it revoked, kept in the
+    /// audit directory across restarts.
     let revocationListFloor: RevocationListFloor
 
     /// Loads the TLS identity, opens the audit log (repairing a torn tail) and rebuilds the replay
@@ -70,7 +71,13 @@ public final class NexDaemon: @unchecked Sendable {
         }
         // Written once the audit directory's lock is held: this nexd is the file's only writer.
         if let list = settings.revocationList, let authority = settings.revocationListAuthority {
-            try floor.raise(to: list, of: authority)
+            try floor.raise(to: list, of: authority, trustRoots: settings.trustRoots)
+        }
+        let unmatched = try floor.unmatchedLegacyKeys(trustRoots: settings.trustRoots)
+        if !unmatched.isEmpty {
+            logger.warning("crl-floor has lines keyed by a CA certificate fingerprint that no certificate of tls.ca has; they are kept but hold no CA to its floor", metadata: [
+                "crlFloor.path": "\(floor.path)", "crlFloor.unmatched": "\(unmatched.joined(separator: ", "))",
+            ])
         }
         audit.onHealthChange { failure in
             if let failure {

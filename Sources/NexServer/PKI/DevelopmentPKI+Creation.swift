@@ -32,6 +32,6 @@ extension DevelopmentPKI {
 
     /// Why a missing revocation list beside an existing CA is not re-created, and what to do.
     public static func missingRevocationListMessage(crlPath: String, caPath: String, pkiDirectory: String) -> String {
-        "no revocation list at \(crlPath), though the CA \(caPath) exists: an empty list would un-revoke every revoked certificate, so none is made. Put the newest list back from a backup; if this CA never revoked anything, `nex pki crl --refresh --pki \(pkiDirectory)` publishes an empty one"
+        "no revocation list at \(crlPath), though the CA \(caPath) exists: an empty list would un-revoke every revoked certificate, so none is made. Put the newest list back from a backup; only if it is lost for good, `nex pki crl --refresh --start-new-list --pki \(pkiDirectory)` re-publishes what the PKI recorded of it (ca.crl.issued)"
     }
 }

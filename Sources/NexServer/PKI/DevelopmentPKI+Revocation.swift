@@ -6,18 +6,23 @@ extension DevelopmentPKI {
     /// revocation list, keeping the entries already there, and re-signs the list with the next CRL
     /// number, valid for `validityDays` days. The list is replaced atomically (mode 0644) under
     /// ``crlLockPath``, so concurrent revocations all land and nexd picks them up on its next reload.
+    /// - Parameter startingNewList: Whether a lost `ca.crl.pem` may be started anew (from the record
+    ///   of the newest list, ``nextListBasis(authority:startingNewList:)``); without it, that is an error.
     /// - Returns: The new entry.
     /// - Throws: ``DaemonError`` for an unknown node, a certificate already revoked, a certificate of
-    ///   another CA or a missing CA key; ``CryptoError`` when a file cannot be read or signing fails.
+    ///   another CA, a missing CA key or a lost list; ``CryptoError`` when a file cannot be read or
+    ///   signing fails.
     @discardableResult
-    public func revoke(nodeID: String, validityDays: Int = revocationListValidityDays) throws -> RevokedCertificate {
+    public func revoke(nodeID: String, validityDays: Int = revocationListValidityDays,
+                       startingNewList: Bool = false) throws -> RevokedCertificate {
         let certificate = try loadNodeCertificate(nodeID)
         let authority = try loadAuthority()
         guard certificate.isSigned(by: authority.certificate) else {
             throw DaemonError("\(nodeCertificatePath(nodeID)) was not issued by the CA in \(caCertificatePath); nothing to revoke here")
         }
         let entry = RevokedCertificate(certificate, revocationDate: Date())
-        guard try appendToRevocationList(entry, validityDays: validityDays, authority: authority) else {
+        guard try appendToRevocationList(entry, validityDays: validityDays, authority: authority,
+                                         startingNewList: startingNewList) else {
             throw DaemonError("the certificate of \(nodeID) (serial \(entry.serialNumberHex)) is already revoked in \(crlPath); issue a new one with `nex pki issue \(nodeID)`")
         }
         return entry
@@ -27,12 +32,16 @@ extension DevelopmentPKI {
     /// here (an old certificate replaced by ``issue(nodeID:algorithm:validityDays:)``, one handed out
     /// and lost). The development CA keeps no register of what it issued, so any serial is accepted
     /// except the CA's own.
-    /// - Parameter serialNumberHex: Hexadecimal, in any case, with or without `:` separators or `0x`.
+    /// - Parameters:
+    ///   - serialNumberHex: Hexadecimal, in any case, with or without `:` separators or `0x`.
+    ///   - startingNewList: As for ``revoke(nodeID:validityDays:startingNewList:)``.
     /// - Returns: The new entry, with the serial in its canonical spelling.
     /// - Throws: ``DaemonError`` for a serial that is not hexadecimal, the CA's serial, one already
-    ///   revoked or a missing CA key; ``CryptoError`` when a file cannot be read or signing fails.
+    ///   revoked, a missing CA key or a lost list; ``CryptoError`` when a file cannot be read or
+    ///   signing fails.
     @discardableResult
-    public func revoke(serialNumberHex: String, validityDays: Int = revocationListValidityDays) throws -> RevokedCertificate {
+    public func revoke(serialNumberHex: String, validityDays: Int = revocationListValidityDays,
+                       startingNewList: Bool = false) throws -> RevokedCertificate {
         let entry = RevokedCertificate(serialNumberHex: serialNumberHex, revocationDate: Date())
         let digits = entry.serialNumberHex.drop { $0 == "-" }
         guard !serialNumberHex.isEmpty, digits.allSatisfy(\.isHexDigit) else {
@@ -42,27 +51,31 @@ extension DevelopmentPKI {
         guard entry.serialNumberHex != authority.certificate.serialNumberHex else {
             throw DaemonError("serial \(entry.serialNumberHex) is the CA's own certificate (\(caCertificatePath)); a CA cannot revoke itself: create a new PKI instead")
         }
-        guard try appendToRevocationList(entry, validityDays: validityDays, authority: authority) else {
+        guard try appendToRevocationList(entry, validityDays: validityDays, authority: authority,
+                                         startingNewList: startingNewList) else {
             throw DaemonError("serial \(entry.serialNumberHex) is already revoked in \(crlPath)")
         }
         return entry
     }
 
-    /// Re-signs the revocation list with the same entries, a new `thisUpdate`, a `nextUpdate`
-    /// `validityDays` days ahead and the next CRL number; writes an empty list (number 1) if there
-    /// is none. Run it before `nextUpdate` passes: nexd refuses every client once its list has expired.
+    /// Re-signs the revocation list with the same entries (and any the record of the newest list
+    /// has that it lacks), a new `thisUpdate`, a `nextUpdate` `validityDays` days ahead and the next
+    /// CRL number. Run it before `nextUpdate` passes: nexd refuses every client once its list has expired.
+    /// - Parameter startingNewList: Whether a lost `ca.crl.pem` may be started anew: from the record
+    ///   of the newest list when there is one, else empty at number 1. Without it, a lost list is an
+    ///   error saying what was lost.
     /// - Returns: The new list.
-    /// - Throws: ``DaemonError`` for a missing CA key or a list of another CA; ``CryptoError`` when a
-    ///   file cannot be read or signing fails.
+    /// - Throws: ``DaemonError`` for a missing CA key, a list of another CA or a lost list;
+    ///   ``CryptoError`` when a file cannot be read or signing fails.
     @discardableResult
-    public func refreshCRL(validityDays: Int = revocationListValidityDays) throws -> CertificateRevocationList {
+    public func refreshCRL(validityDays: Int = revocationListValidityDays,
+                           startingNewList: Bool = false) throws -> CertificateRevocationList {
         let authority = try loadAuthority()
         return try withRevocationListLock {
-            let current = try loadRevocationListIfPresent()
+            let basis = try nextListBasis(authority: authority, startingNewList: startingNewList)
             let list = try signRevocationList(
-                revoked: current?.revoked ?? [], number: Self.nextNumber(after: current), validityDays: validityDays,
-                authority: authority)
-            try Self.writeAtomically(list.pemEncoded(), to: crlPath, mode: 0o644)
+                revoked: basis.revoked, number: basis.number, validityDays: validityDays, authority: authority)
+            try publish(list, authority: authority)
             return list
         }
     }

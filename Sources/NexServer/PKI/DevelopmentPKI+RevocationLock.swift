@@ -31,25 +31,23 @@ extension DevelopmentPKI {
         return try body()
     }
 
-    /// Adds `entry` to the list under the lock: re-reads the current list, and unless the serial is
-    /// already on it, re-signs it with the entry added, the next CRL number and a next update
-    /// `validityDays` days ahead, and replaces the file atomically.
+    /// Adds `entry` to the list under the lock: re-reads the current list (and the record of the
+    /// newest one, ``nextListBasis(authority:startingNewList:)``), and unless the serial is already
+    /// on it, re-signs it with the entry added, the next CRL number and a next update `validityDays`
+    /// days ahead, and replaces the file atomically.
     /// - Returns: `false` when the serial was already revoked (nothing written).
-    func appendToRevocationList(_ entry: RevokedCertificate, validityDays: Int, authority: Authority) throws -> Bool {
+    /// - Throws: ``DaemonError`` when the list is lost and `startingNewList` is false.
+    func appendToRevocationList(_ entry: RevokedCertificate, validityDays: Int, authority: Authority,
+                                startingNewList: Bool = false) throws -> Bool {
         try withRevocationListLock {
-            let current = try loadRevocationListIfPresent()
-            if let current, current.isRevoked(serialNumberHex: entry.serialNumberHex) { return false }
+            let basis = try nextListBasis(authority: authority, startingNewList: startingNewList)
+            if basis.isListed(entry.serialNumberHex) { return false }
+            let isNew = !basis.revoked.contains { $0.serialNumberHex == entry.serialNumberHex }
             let list = try signRevocationList(
-                revoked: (current?.revoked ?? []) + [entry], number: Self.nextNumber(after: current),
-                validityDays: validityDays, authority: authority)
-            try Self.writeAtomically(list.pemEncoded(), to: crlPath, mode: 0o644)
+                revoked: basis.revoked + (isNew ? [entry] : []), number: basis.number, validityDays: validityDays,
+                authority: authority)
+            try publish(list, authority: authority)
             return true
         }
-    }
-
-    static func nextNumber(after list: CertificateRevocationList?) -> UInt64 {
-        guard let list else { return 1 }
-        // A list without a number (made elsewhere) restarts at 1; the maximum stays put rather than wrap.
-        return (list.crlNumber ?? 0) == .max ? .max : (list.crlNumber ?? 0) + 1
     }
 }

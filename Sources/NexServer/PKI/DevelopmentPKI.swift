@@ -7,7 +7,8 @@ import NexCrypto
 /// Layout (every path relative to ``directory``):
 /// `ca.pem` `ca.key` · `nexd.pem` `nexd.key` (serverAuth; SAN localhost, 127.0.0.1, ::1) ·
 /// `audit.pem` `audit.key` (signs audit checkpoints) · `nodes/<id>.pem` `nodes/<id>.key` (clientAuth) ·
-/// `ca.crl.pem` (the CA's revocation list, published even when empty).
+/// `ca.crl.pem` (the CA's revocation list, published even when empty) · `ca.crl.issued` (what the
+/// newest list held, to re-publish a lost one: ``IssuedList``).
 /// For development and tests only: a real deployment uses its own CA.
 ///
 /// Revocation and re-issue: ``revoke(nodeID:validityDays:)``, ``issue(nodeID:algorithm:validityDays:)``,
@@ -97,6 +98,7 @@ public struct DevelopmentPKI: Sendable {
             let list = try signRevocationList(revoked: [], number: 1, validityDays: Self.revocationListValidityDays,
                                               authority: (caCertificate, caKey))
             try write(list.pemEncoded(), to: crlPath, secret: false, summary: &summary)
+            try write(IssuedList(list, authority: caCertificate).text, to: issuedListPath, secret: false, summary: &summary)
         }
         if !FileManager.default.fileExists(atPath: serverCertificatePath) {
             try issue("nexd", usage: .serverAuth, dns: ["localhost"], ips: ["127.0.0.1", "::1"],
