@@ -29,6 +29,8 @@ final class ServerContext: Sendable {
     let refusals: RefusalAggregator
     /// limits.publishRatePerNode / publishBurstPerNode.
     let publishRate: PublishRateLimiter
+    /// limits.subscribesPerSecondPerNode (burst: limits.maxSubscriptionsPerNode); read at each subscribe.
+    let subscribeRate = SubscribeRateLimiter()
     /// Serial queues that connection queues target (about one per core), so a connect storm does not
     /// make libdispatch spawn a thread per connection.
     let ioQueues: [DispatchQueue]
