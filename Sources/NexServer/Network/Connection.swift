@@ -58,6 +58,8 @@ final class Connection: @unchecked Sendable {
     /// Why reading is suspended; the read source is suspended exactly while this is non-empty.
     private var readSuspensions: Set<ReadSuspension> = []
     var isReadPaused: Bool { !readSuspensions.isEmpty }
+    /// Whether reading is suspended for `reason` (perhaps among others).
+    func isReadSuspended(for reason: ReadSuspension) -> Bool { readSuspensions.contains(reason) }
     private var cancelledSources = 0
     var state = State.handshaking
     var decoder: FrameDecoder
@@ -105,12 +107,9 @@ final class Connection: @unchecked Sendable {
     /// Runs once the socket is closed (the daemon counts live connections). Set before ``start()``.
     var onClosed: (@Sendable () -> Void)?
     private static let readChunk = 16 * 1024
-    /// Most bytes read from TLS, and most frames handled, before the connection yields its I/O
-    /// queue (D36). Counted since it last found nothing to read or last yielded.
-    static let readBudgetBytes = 256 * 1024
-    static let readBudgetFrames = 256
-    private var bytesSinceYield = 0
-    private var framesSinceYield = 0
+    /// Bytes read and frames handled this turn; the connection yields its I/O queue past either
+    /// limit (Connection+ReadBudget.swift).
+    var readBudget = ReadBudget()
 
     init(id: UInt64, fileDescriptor: Int32, peer: String, context: ServerContext) throws(CryptoError) {
         self.id = id
@@ -188,7 +187,7 @@ final class Connection: @unchecked Sendable {
     private func readAvailable() {
         var buffer = [UInt8](repeating: 0, count: Self.readChunk)
         readLoop: while state == .open, !isReadPaused {
-            guard bytesSinceYield < Self.readBudgetBytes else {
+            guard readBudget.allowsRead else {
                 yieldReading()
                 break readLoop
             }
@@ -196,13 +195,12 @@ final class Connection: @unchecked Sendable {
             switch result {
             case .bytes(let count):
                 noteReceived()
-                bytesSinceYield += count
+                readBudget.noteRead(count)
                 buffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 processFrames()
             case .wantRead:
                 // Nothing more to read: the connection gives up its queue anyway.
-                bytesSinceYield = 0
-                framesSinceYield = 0
+                readBudget.renew()
                 break readLoop
             case .wantWrite:
                 // The level-triggered read source would spin until the socket drains.
@@ -241,14 +239,14 @@ final class Connection: @unchecked Sendable {
         }
         while state == .open, !isReadPaused {
             // A TLS record may hold hundreds of small frames: the budget is checked per frame too.
-            guard framesSinceYield < Self.readBudgetFrames else {
+            guard readBudget.allowsFrame else {
                 yieldReading()
                 return
             }
             do {
                 guard let frame = try decoder.next() else { return }
                 completedFrames += 1
-                framesSinceYield += 1
+                readBudget.noteFrame()
                 handle(frame)
             } catch {
                 protocolError(error)
@@ -299,27 +297,6 @@ final class Connection: @unchecked Sendable {
         if suspended { readSuspensions.insert(reason) } else { readSuspensions.remove(reason) }
         if !wasPaused, isReadPaused { readSource.suspend() }
         if wasPaused, !isReadPaused { readSource.resume() }
-    }
-
-    /// The read budget of this wakeup is spent (D36): stops reading (the level-triggered read source
-    /// would fire again at once) and resumes through another queue, so the connection queue empties
-    /// and the other connections on its I/O queue get their turn first. Frames still buffered in the
-    /// decoder, and bytes still inside TLS, are handled on resumption, before reading on.
-    private func yieldReading() {
-        guard !readSuspensions.contains(.readBudget) else { return }
-        setReading(suspended: true, for: .readBudget)
-        DispatchQueue.global().async {
-            self.queue.async {
-                guard self.state == .open, self.readSuspensions.contains(.readBudget) else { return }
-                self.bytesSinceYield = 0
-                self.framesSinceYield = 0
-                self.setReading(suspended: false, for: .readBudget)
-                if !self.isReadPaused {
-                    self.processFrames()
-                    self.drive()
-                }
-            }
-        }
     }
 
     /// Stops reading while too many of this connection's publishes await verification and routing;
