@@ -91,5 +91,17 @@ struct SubscribeChurnTests {
         #expect(refused.allSatisfy { $0.string("reason") == "overloaded" })
         #expect(refused.filter { $0.integer("count") == nil }.count <= limits.refusalsRecordedPerSource)
         #expect(refused.first?.string("detail")?.contains("limits.subscribesPerSecondPerNode") == true)
+        // The node itself is told: a SUBNACK overloaded naming the key, once its few refilled tokens are spent.
+        let (late, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        var answer = SubscribeOutcome.accepted
+        for id in UInt32(1)...50 where answer == .accepted {
+            answer = try late.subscribe("notice.red.\(id)", id: id)
+        }
+        guard case .refused(let nack) = answer else {
+            Issue.record("50 subscribes in a row were accepted")
+            return
+        }
+        #expect(nack.code == .overloaded)
+        #expect(nack.reason.contains("limits.subscribesPerSecondPerNode"))
     }
 }
