@@ -116,7 +116,7 @@ struct RefusalFloodTests {
     }
 
     /// Bytes of every file under `directory`.
-    private static func size(of directory: String) throws -> Int {
+    static func size(of directory: String) throws -> Int {
         let url = URL(fileURLWithPath: directory)
         guard let enumerator = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey]) else {
             return 0

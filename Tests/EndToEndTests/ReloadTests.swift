@@ -125,10 +125,12 @@ struct ReloadTests {
         loaded.listen.port = 9000
         loaded.limits.replayWindow = .seconds(30)
         loaded.limits.maximumFrameSize = 4096
+        loaded.limits.subscribesPerSecondPerNode = 1
         let (effective, differing) = NexDaemon.keepingStartupSettings(of: running, in: loaded)
         #expect(effective.listen.port == 7247)
         #expect(effective.limits.replayWindow == .seconds(120))
         #expect(effective.limits.maximumFrameSize == 4096)   // applies to new connections
+        #expect(effective.limits.subscribesPerSecondPerNode == 1)   // applies at the next subscribe
         #expect(differing == ["listen", "limits.replayWindowSeconds"])
     }
 

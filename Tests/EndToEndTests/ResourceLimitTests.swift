@@ -119,7 +119,12 @@ struct ResourceLimitTests {
     }
 
     @Test func aNodeCannotExceedItsSubscriptionLimitAcrossConnections() throws {
-        let nexd = try TestDaemon { $0.limits.maximumSubscriptionsPerNode = 3 }
+        let nexd = try TestDaemon {
+            $0.limits.maximumSubscriptionsPerNode = 3
+            // The subscribe rate's burst is maxSubscriptionsPerNode (3 here): off, so the
+            // re-subscribes below test the cap alone (the rate: SubscribeChurnTests).
+            $0.limits.subscribesPerSecondPerNode = 0
+        }
         defer { nexd.remove() }
         let credentials = try nexd.credentials("bcp.rw.rusumo")
         let first = try nexd.connect(credentials)

@@ -40,6 +40,7 @@ import Testing
         #expect(configuration.limits.maximumSubscriptionsPerNode == 1024)
         #expect(configuration.limits.controlFramesPerSecondPerConnection == 1000)
         #expect(configuration.limits.maximumUnansweredControlFrames == 256)
+        #expect(configuration.limits.subscribesPerSecondPerNode == 10)
         #expect(!configuration.development.createMissingPKI)
     }
 
@@ -56,6 +57,11 @@ import Testing
         let configuration = try DaemonConfiguration.parse(yaml: yaml, path: "t.yaml")
         #expect(configuration.limits.controlFramesPerSecondPerConnection == 0)
         #expect(configuration.limits.maximumUnansweredControlFrames == 16)
+    }
+
+    @Test func theSubscribeRateParses() throws {
+        let configuration = try DaemonConfiguration.parse(yaml: "limits:\n  subscribesPerSecondPerNode: 0\n" + Self.roster, path: "t.yaml")
+        #expect(configuration.limits.subscribesPerSecondPerNode == 0)
     }
 
     @Test func theReplayShareIsDerivedUnlessSet() throws {
@@ -77,6 +83,7 @@ import Testing
         ("limits:\n  idleTimeoutSeconds: -1\n" + roster, "limits.idleTimeoutSeconds", 2, "out of range"),
         ("limits:\n  controlFramesPerSecondPerConnection: -1\n" + roster, "limits.controlFramesPerSecondPerConnection", 2, "out of range"),
         ("limits:\n  maxUnansweredControlFramesPerConnection: 0\n" + roster, "limits.maxUnansweredControlFramesPerConnection", 2, "out of range"),
+        ("limits:\n  subscribesPerSecondPerNode: -1\n" + roster, "limits.subscribesPerSecondPerNode", 2, "out of range"),
         ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  roles:\n    chief: {}\n", "permissions.roles.chief", 5, "is not a role"),
         ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  nodes:\n    ncb.xx.y: {}\n", "permissions.nodes.ncb.xx.y", 5, "not on the roster"),
         ("roster:\n  - { id: gs.fr.lyon, role: gs, country: fr }\npermissions:\n  roles:\n    gs: { publish: { allow: [a.>.b] } }\n", "permissions.roles.gs", nil, "not a valid topic filter"),

@@ -111,6 +111,8 @@ extension DaemonConfiguration {
             config.limits.idleTimeout = .seconds(try limits.integer("idleTimeoutSeconds", default: 60, range: 0...86_400))
             config.limits.maximumSubscriptionsPerNode = try limits.integer(
                 "maxSubscriptionsPerNode", default: config.limits.maximumSubscriptionsPerNode, range: 1...1_000_000)
+            config.limits.subscribesPerSecondPerNode = try limits.integer(
+                "subscribesPerSecondPerNode", default: config.limits.subscribesPerSecondPerNode, range: 0...1_000_000)
             try limits.rejectUnknownKeys()
         }
         if var development = try top.mapping("development") {

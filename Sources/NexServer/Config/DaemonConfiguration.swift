@@ -101,6 +101,10 @@ public struct DaemonConfiguration: Sendable {
         public var idleTimeout = Duration.seconds(60)
         /// Subscriptions one node may hold over all its connections.
         public var maximumSubscriptionsPerNode = 1024
+        /// Subscribes one node may have accepted a second over all its connections (token bucket,
+        /// burst `maximumSubscriptionsPerNode`; 0 = no limit); past it a subscribe gets SUBNACK
+        /// `overloaded`. Bounds the audit records subscription churn writes (D35).
+        public var subscribesPerSecondPerNode = 10
     }
 
     /// What nexd does with a subscriber whose outbound buffer is over `limits.outboundBufferBytes`

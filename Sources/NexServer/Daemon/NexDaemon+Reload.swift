@@ -145,6 +145,8 @@ extension NexDaemon {
         keep("limits.failedVerificationsBurstPerNode", \.limits.failedVerificationsBurstPerNode)
         keep("limits.refusalsRecordedPerSource", \.limits.refusalsRecordedPerSource)
         keep("limits.refusalIntervalSeconds", \.limits.refusalInterval)
+        // Reloadable on purpose (not kept): limits.subscribesPerSecondPerNode and its burst
+        // limits.maxSubscriptionsPerNode are read at each subscribe (SubscribeRateLimiter).
         return (configuration, differing)
     }
 

@@ -31,6 +31,8 @@ final class ServerContext: Sendable {
     let publishRate: PublishRateLimiter
     /// limits.failedVerificationsPerSecondPerNode / failedVerificationsBurstPerNode.
     let failedVerifications: FailedVerificationBudget
+    /// limits.subscribesPerSecondPerNode (burst: limits.maxSubscriptionsPerNode); read at each subscribe.
+    let subscribeRate = SubscribeRateLimiter()
     /// Serial queues that connection queues target (about one per core), so a connect storm does not
     /// make libdispatch spawn a thread per connection.
     let ioQueues: [DispatchQueue]

@@ -247,6 +247,16 @@ extension Connection {
             refuse(.tooManySubscriptions, "at most \(perNode) subscriptions per node over all its connections (limits.maxSubscriptionsPerNode)")
             return
         }
+        // Each accepted subscribe (and the unsubscribe it allows) is an audit record: the node's
+        // rate bounds what churn can add to the log (D35). Unsubscribes are never refused.
+        let rate = context.limits.subscribesPerSecondPerNode
+        guard context.subscribeRate.admit(identity.id, ratePerSecond: rate, burst: perNode,
+                                          nowNanos: DispatchTime.now().uptimeNanoseconds) else {
+            context.nodeSubscriptions.release(identity.id)
+            refuse(.overloaded, "\(identity.id) is over its subscribe rate (limits.subscribesPerSecondPerNode \(rate)/s, "
+                   + "burst \(perNode)); retry later")
+            return
+        }
         subscriptions[subscriptionID] = filter
         controlFrameAwaitsAnswer()   // answered by the SUBACK below, or undoSubscription's SUBNACK
         auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .accepted, reason: nil, detail: nil) { [weak self] in

@@ -30,6 +30,9 @@ final class Connection: @unchecked Sendable {
         case awaitingWritable
         /// Draining output before closing: nothing more is read.
         case closing
+        /// This wakeup's read budget is spent: reading resumes after a hop off the connection's
+        /// I/O queue, so the other connections on it run first (D36).
+        case readBudget
     }
 
     enum State {
@@ -55,6 +58,8 @@ final class Connection: @unchecked Sendable {
     /// Why reading is suspended; the read source is suspended exactly while this is non-empty.
     private var readSuspensions: Set<ReadSuspension> = []
     var isReadPaused: Bool { !readSuspensions.isEmpty }
+    /// Whether reading is suspended for `reason` (perhaps among others).
+    func isReadSuspended(for reason: ReadSuspension) -> Bool { readSuspensions.contains(reason) }
     private var cancelledSources = 0
     var state = State.handshaking
     var decoder: FrameDecoder
@@ -102,6 +107,9 @@ final class Connection: @unchecked Sendable {
     /// Runs once the socket is closed (the daemon counts live connections). Set before ``start()``.
     var onClosed: (@Sendable () -> Void)?
     private static let readChunk = 16 * 1024
+    /// Bytes read and frames handled this turn; the connection yields its I/O queue past either
+    /// limit (Connection+ReadBudget.swift).
+    var readBudget = ReadBudget()
 
     init(id: UInt64, fileDescriptor: Int32, peer: String, context: ServerContext) throws(CryptoError) {
         self.id = id
@@ -179,13 +187,20 @@ final class Connection: @unchecked Sendable {
     private func readAvailable() {
         var buffer = [UInt8](repeating: 0, count: Self.readChunk)
         readLoop: while state == .open, !isReadPaused {
+            guard readBudget.allowsRead else {
+                yieldReading()
+                break readLoop
+            }
             let result = buffer.withUnsafeMutableBytes { session.read(into: $0) }
             switch result {
             case .bytes(let count):
                 noteReceived()
+                readBudget.noteRead(count)
                 buffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 processFrames()
             case .wantRead:
+                // Nothing more to read: the connection gives up its queue anyway.
+                readBudget.renew()
                 break readLoop
             case .wantWrite:
                 // The level-triggered read source would spin until the socket drains.
@@ -223,9 +238,15 @@ final class Connection: @unchecked Sendable {
             noteDecoded(completedFrames: completedFrames)
         }
         while state == .open, !isReadPaused {
+            // A TLS record may hold hundreds of small frames: the budget is checked per frame too.
+            guard readBudget.allowsFrame else {
+                yieldReading()
+                return
+            }
             do {
                 guard let frame = try decoder.next() else { return }
                 completedFrames += 1
+                readBudget.noteFrame()
                 handle(frame)
             } catch {
                 protocolError(error)
