@@ -19,3 +19,36 @@ import Testing
         #expect((0..<1000).allSatisfy { _ in limiter.admit("x", nowNanos: 0) })
     }
 }
+
+@Suite struct TokenBucketTests {
+    /// Callers read the clock before taking the bucket's lock, so times can arrive out of order:
+    /// an earlier time must refill nothing (an unsigned difference used to wrap round and refill
+    /// the bucket in full, letting a node on several connections past its rate).
+    @Test func aTimeEarlierThanTheLastRefillsNothing() {
+        let start: UInt64 = 5_000_000_000
+        var bucket = TokenBucket(capacity: 3, nowNanos: start)
+        var taken: [Bool] = []
+        for _ in 0..<4 { taken.append(bucket.take()) }
+        #expect(taken == [true, true, true, false])
+        bucket.refill(rate: 10, capacity: 3, nowNanos: start - 1)
+        #expect(bucket.tokens < 1)
+        // Later times still refill from the latest time seen.
+        bucket.refill(rate: 10, capacity: 3, nowNanos: start + 100_000_000)
+        let first = bucket.take(), second = bucket.take()
+        #expect(first && !second)
+    }
+
+    @Test func everyLimiterIgnoresATimeThatGoesBack() {
+        let start: UInt64 = 5_000_000_000
+        let publishes = PublishRateLimiter(ratePerSecond: 10, burst: 2)
+        #expect([publishes.admit("n", nowNanos: start), publishes.admit("n", nowNanos: start)] == [true, true])
+        #expect(!publishes.admit("n", nowNanos: start - 1))
+        let subscribes = SubscribeRateLimiter()
+        #expect([1, 2].map { _ in subscribes.admit("n", ratePerSecond: 10, burst: 2, nowNanos: start) } == [true, true])
+        #expect(!subscribes.admit("n", ratePerSecond: 10, burst: 2, nowNanos: start - 1))
+        let failures = FailedVerificationBudget(ratePerSecond: 10, burst: 2)
+        failures.chargeFailure(of: "n", nowNanos: start)
+        failures.chargeFailure(of: "n", nowNanos: start)
+        #expect(!failures.allowsVerification(of: "n", nowNanos: start - 1))
+    }
+}

@@ -6,14 +6,9 @@ import NexSync
 /// checked, so the verification CPU one node's bad signatures cost is bounded by the budget, not by
 /// its publish rate. A correct node never fails a check, so it never notices the budget.
 final class FailedVerificationBudget: Sendable {
-    private struct Bucket {
-        var tokens: Double
-        var updatedNanos: UInt64
-    }
-
     private let rate: Double
     private let burst: Double
-    private let buckets = Locked<[String: Bucket]>([:])
+    private let buckets = Locked<[String: TokenBucket]>([:])
 
     /// `rate` 0 disables the budget.
     init(ratePerSecond rate: Int, burst: Int) {
@@ -27,7 +22,7 @@ final class FailedVerificationBudget: Sendable {
         guard rate > 0 else { return true }
         return buckets.withLock { buckets in
             guard var bucket = buckets[node] else { return true }
-            refill(&bucket, nowNanos: nowNanos)
+            bucket.refill(rate: rate, capacity: burst, nowNanos: nowNanos)
             buckets[node] = bucket
             return bucket.tokens >= 1
         }
@@ -37,17 +32,11 @@ final class FailedVerificationBudget: Sendable {
     func chargeFailure(of node: String, nowNanos: UInt64) {
         guard rate > 0 else { return }
         buckets.withLock { buckets in
-            var bucket = buckets[node] ?? Bucket(tokens: burst, updatedNanos: nowNanos)
-            refill(&bucket, nowNanos: nowNanos)
-            bucket.tokens = max(0, bucket.tokens - 1)
+            var bucket = buckets[node] ?? TokenBucket(capacity: burst, nowNanos: nowNanos)
+            bucket.refill(rate: rate, capacity: burst, nowNanos: nowNanos)
+            bucket.drain()
             // One bucket per authenticated node that ever failed a check: bounded by the roster.
             buckets[node] = bucket
         }
-    }
-
-    private func refill(_ bucket: inout Bucket, nowNanos: UInt64) {
-        let elapsed = Double(nowNanos &- bucket.updatedNanos) / 1e9
-        bucket.tokens = min(burst, bucket.tokens + max(0, elapsed) * rate)
-        bucket.updatedNanos = nowNanos
     }
 }

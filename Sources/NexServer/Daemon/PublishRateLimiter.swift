@@ -3,14 +3,9 @@ import NexSync
 /// Per-node publish rate limit: a token bucket per node id, shared by all of a node's connections.
 /// `rate` tokens per second refill up to `burst`; a publish takes one.
 final class PublishRateLimiter: Sendable {
-    private struct Bucket {
-        var tokens: Double
-        var updatedNanos: UInt64
-    }
-
     private let rate: Double
     private let burst: Double
-    private let buckets = Locked<[String: Bucket]>([:])
+    private let buckets = Locked<[String: TokenBucket]>([:])
 
     /// `rate` 0 disables the limit.
     init(ratePerSecond rate: Int, burst: Int) {
@@ -22,12 +17,9 @@ final class PublishRateLimiter: Sendable {
     func admit(_ node: String, nowNanos: UInt64) -> Bool {
         guard rate > 0 else { return true }
         return buckets.withLock { buckets in
-            var bucket = buckets[node] ?? Bucket(tokens: burst, updatedNanos: nowNanos)
-            let elapsed = Double(nowNanos &- bucket.updatedNanos) / 1e9
-            bucket.tokens = min(burst, bucket.tokens + max(0, elapsed) * rate)
-            bucket.updatedNanos = nowNanos
-            let admitted = bucket.tokens >= 1
-            if admitted { bucket.tokens -= 1 }
+            var bucket = buckets[node] ?? TokenBucket(capacity: burst, nowNanos: nowNanos)
+            bucket.refill(rate: rate, capacity: burst, nowNanos: nowNanos)
+            let admitted = bucket.take()
             buckets[node] = bucket
             return admitted
         }

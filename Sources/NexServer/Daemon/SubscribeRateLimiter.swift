@@ -5,12 +5,7 @@ import NexSync
 /// passed at each call, so a reload takes effect at the next subscribe (a bucket keeps its tokens,
 /// capped at the new burst).
 final class SubscribeRateLimiter: Sendable {
-    private struct Bucket {
-        var tokens: Double
-        var updatedNanos: UInt64
-    }
-
-    private let buckets = Locked<[String: Bucket]>([:])
+    private let buckets = Locked<[String: TokenBucket]>([:])
 
     /// Whether `node` may have one more subscribe accepted now (taking a token): `rate` tokens a
     /// second refill up to `burst`. Always true when `rate` is 0 (no limit).
@@ -18,12 +13,9 @@ final class SubscribeRateLimiter: Sendable {
         guard rate > 0 else { return true }
         let capacity = Double(max(burst, 1))
         return buckets.withLock { buckets in
-            var bucket = buckets[node] ?? Bucket(tokens: capacity, updatedNanos: nowNanos)
-            let elapsed = Double(nowNanos &- bucket.updatedNanos) / 1e9
-            bucket.tokens = min(capacity, bucket.tokens + max(0, elapsed) * Double(rate))
-            bucket.updatedNanos = nowNanos
-            let admitted = bucket.tokens >= 1
-            if admitted { bucket.tokens -= 1 }
+            var bucket = buckets[node] ?? TokenBucket(capacity: capacity, nowNanos: nowNanos)
+            bucket.refill(rate: Double(rate), capacity: capacity, nowNanos: nowNanos)
+            let admitted = bucket.take()
             buckets[node] = bucket
             return admitted
         }
