@@ -76,8 +76,10 @@ struct AuditFailureTests {
         }
         #expect(error.code == .writeFailed)
         #expect(log.failure?.code == .writeFailed)
-        // No part of the failed batch stays, and the log still verifies.
-        #expect(try size(of: segment) == durableSize)
+        // No part of the failed batch stays, and the log still verifies. (Measured on the writer
+        // queue: a recovery retry there, failing under the same fault, writes part of its repair
+        // record before cutting it off again, and a size read in between would see it.)
+        #expect(try log.queue.sync { try size(of: segment) } == durableSize)
         #expect(try AuditVerifier.verify(directory: temp.path).foundNoProblem)
 
         // While failed: refused at once, nothing numbered, nothing written.
@@ -89,7 +91,7 @@ struct AuditFailureTests {
         #expect(refusal.code == .writeFailed)
         Thread.sleep(forTimeInterval: 0.1)  // a few retries, all failing
         #expect(log.failure != nil)
-        #expect(try size(of: segment) == durableSize)
+        #expect(try log.queue.sync { try size(of: segment) } == durableSize)
 
         log.injectFault(nil)
         #expect(awaitHealthy(log))
