@@ -66,6 +66,10 @@ struct ControlFrameFloodTests {
         let nexd = try TestDaemon {
             $0.limits.controlFramesPerSecondPerConnection = 0
             $0.limits.maximumUnansweredControlFrames = 64
+            // The flooders never read: with a small outbound buffer they are found slow consumers
+            // within the flood even when nexd runs slowly (sanitizers, a loaded machine), where 8 MiB
+            // of answers took longer than the flood lasts.
+            $0.limits.outboundBufferBytes = 1 << 20
         }
         defer { nexd.remove() }
         let flooders = try (0..<ProcessInfo.processInfo.activeProcessorCount).map { _ in
