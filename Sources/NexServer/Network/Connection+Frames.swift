@@ -80,7 +80,7 @@ extension Connection {
         }
         // The rules in force now: a reload may have changed them before this connection's identity
         // was re-evaluated.
-        let permissions = identity.map { context.settings.permissions[$0.id] ?? .denyAll }
+        let permissions = identity.map { context.settings.permissions(of: $0.id) }
         if case .denied(let reason) = permissions?.allowsSubscribe(to: filter) ?? .denied("not identified") {
             refuse(.permissionDenied, "\(identity?.id ?? "?") (\(identity?.role.rawValue ?? "?")): \(reason)")
             return
