@@ -54,7 +54,7 @@ extension Broker {
             allowedCountries: envelope.allowedCountries, deniedCountries: envelope.deniedCountries,
             allowedNodes: envelope.allowedNodes, deniedNodes: envelope.deniedNodes)
         let decision = RoutingDecision.route(verified.topic, from: verified.identity.id, restrictions: restrictions,
-                                             in: subscriptions, subscriber: subscriberFacts)
+                                             in: subscriptions) { self.subscribers[$0] }
         let messageID = envelope.messageID
         let digest = verified.digest
         let acceptedSequence = commit.accept(

@@ -20,10 +20,12 @@ extension Broker {
         for (connectionID, identity) in sessions {
             if let end = new.sessionEnd(for: identity) {
                 sessions[connectionID] = nil
+                subscribers[connectionID] = nil
                 subscriptions.removeAll(subscriber: connectionID)
                 verdicts[connectionID] = .end(end)
                 continue
             }
+            subscribers[connectionID] = facts(of: identity)
             verdicts[connectionID] = .keep(new, withdrawn: withdrawDisallowedSubscriptions(of: connectionID))
         }
         return verdicts
@@ -34,8 +36,7 @@ extension Broker {
     /// newer reload must not bring back older, looser rules). Returns what was removed, and why.
     func withdrawDisallowedSubscriptions(of connectionID: UInt64) -> [WithdrawnSubscription] {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let identity = sessions[connectionID] else { return [] }
-        let permissions = settings.permissions(of: identity.id)
+        guard let permissions = subscribers[connectionID]?.permissions else { return [] }
         var withdrawn: [WithdrawnSubscription] = []
         for (subscriptionID, filter) in subscriptions.subscriptions(of: connectionID).sorted(by: { $0.key < $1.key }) {
             if case .denied(let reason) = permissions.allowsSubscribe(to: filter) {

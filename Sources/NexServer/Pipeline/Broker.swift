@@ -20,9 +20,12 @@ final class Broker: @unchecked Sendable {
     var replay: ReplayCache
     var certificates: CertificateStore
     var subscriptions = SubscriptionTable<UInt64>()
-    /// Registered sessions by connection id: the identity each was accepted with (its permissions
-    /// are read from ``settings``, so a reload changes them for every session at one point).
+    /// Registered sessions by connection id: the identity each was accepted with.
     var sessions: [UInt64: NodeIdentity] = [:]
+    /// What routing knows of each registered session: its node, country and permissions under
+    /// ``settings``. Derived, never edited: made at registration and made anew from the new
+    /// settings at the point of the queue where a reload changes them.
+    var subscribers: [UInt64: SubscriberFacts] = [:]
     /// The settings sessions are judged by (replaced here, on the broker queue, by a reload).
     var settings: DaemonSettings
     /// Records decisions, answers and delivers.
@@ -51,12 +54,14 @@ final class Broker: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         if settings.sessionEnd(for: identity) != nil { return settings }
         sessions[connectionID] = identity
+        subscribers[connectionID] = facts(of: identity)
         return nil
     }
 
     func unregister(_ connectionID: UInt64) {
         dispatchPrecondition(condition: .onQueue(queue))
         sessions[connectionID] = nil
+        subscribers[connectionID] = nil
         subscriptions.removeAll(subscriber: connectionID)
     }
 
@@ -64,10 +69,10 @@ final class Broker: @unchecked Sendable {
     /// between the connection's check and this point); nil when added, else why not.
     func subscribe(_ connectionID: UInt64, subscriptionID: UInt32, filter: TopicFilter) -> WireError? {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let identity = sessions[connectionID] else {
+        guard let identity = sessions[connectionID], let subscriber = subscribers[connectionID] else {
             return WireError(.permissionDenied, "the session is not admitted (ended by a reload)")
         }
-        if case .denied(let reason) = settings.permissions(of: identity.id).allowsSubscribe(to: filter) {
+        if case .denied(let reason) = subscriber.permissions.allowsSubscribe(to: filter) {
             return WireError(.permissionDenied, "\(identity.id) (\(identity.role.rawValue)): \(reason)")
         }
         guard subscriptions.insert(filter, subscriber: connectionID, subscriptionID: subscriptionID) else {
@@ -81,11 +86,9 @@ final class Broker: @unchecked Sendable {
         return subscriptions.remove(subscriber: connectionID, subscriptionID: subscriptionID)
     }
 
-    /// What routing knows of a registered subscriber: its node, country, and permissions under the
-    /// settings in force.
-    func subscriberFacts(_ connectionID: UInt64) -> SubscriberFacts? {
-        guard let identity = sessions[connectionID] else { return nil }
-        return SubscriberFacts(node: identity.id, country: identity.country, permissions: settings.permissions(of: identity.id))
+    /// What routing knows of a session of `identity` under the settings in force.
+    func facts(of identity: NodeIdentity) -> SubscriberFacts {
+        SubscriberFacts(node: identity.id, country: identity.country, permissions: settings.permissions(of: identity.id))
     }
 
     /// Ids one node may have in the replay cache now (its share; a reload may re-divide it).
