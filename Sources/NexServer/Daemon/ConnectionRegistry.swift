@@ -1,6 +1,10 @@
+import NexBroker
 import NexSync
+import NexWire
 
-/// Every live connection, handshaking or open: for shutdown and checkpoint broadcasts.
+/// Every live connection, handshaking or open, by id: for shutdown, reloads, checkpoint
+/// broadcasts, and the commit stage's answers and deliveries (which name connections by id, so
+/// the broker and the pipeline hold no connection). A connection leaves once its socket is closed.
 final class ConnectionRegistry: Sendable {
     private let connections = Locked<[UInt64: Connection]>([:])
 
@@ -15,5 +19,23 @@ final class ConnectionRegistry: Sendable {
     /// A snapshot of the live connections.
     var all: [Connection] {
         connections.withLock { Array($0.values) }
+    }
+
+    /// Sends `frame` on connection `id` (from any queue); nothing if it has closed.
+    func send(_ frame: Frame, to id: UInt64) {
+        connections.withLock { $0[id] }?.send(frame)
+    }
+
+    /// Sends a publish's answer to its connection, then the notice to each recipient (from the
+    /// audit completion): one lookup for the lot, the answer first.
+    func answerAndDeliver(_ answer: Frame, to publisher: UInt64, _ message: DeliveryMessage,
+                          to recipients: [RoutingDecision.Recipient]) {
+        let (origin, targets) = connections.withLock { connections in
+            (connections[publisher], recipients.map { (connections[$0.connection], $0.subscriptionIDs) })
+        }
+        origin?.send(answer)
+        for case let (connection?, subscriptionIDs) in targets {
+            connection.deliver(message, subscriptionIDs: subscriptionIDs)
+        }
     }
 }

@@ -7,11 +7,15 @@ import NexWire
 /// as one value: the configuration, the TLS context made from its CA, certificate, key and
 /// revocation list, and every roster node's compiled permissions.
 ///
-/// Immutable; connections read the current one when they need it (``ServerContext/settings``).
+/// Immutable. One instance is one generation: the broker judges by the one in force on its queue,
+/// each connection holds the one of its generation (`Connection.settings`, taken at the handshake
+/// and when a reload re-evaluates it), and other paths read the current one
+/// (``ServerContext/settings``, behind a lock: not for per-publish paths).
 final class DaemonSettings: Sendable {
     let configuration: DaemonConfiguration
     let tlsContext: TLSContext
-    /// Compiled permissions of every roster node (validated when the config was loaded).
+    /// Compiled permissions of every roster node (validated when the config was loaded): the one
+    /// copy of this generation's permissions, read by every path (``permissions(of:)``).
     let permissions: [String: NodePermissions]
     /// The revocation list the TLS context checks, if `tls.crl` is set.
     let revocationList: CertificateRevocationList?
@@ -121,6 +125,12 @@ final class DaemonSettings: Sendable {
             throw DaemonError("the revocation list \(path) has no next-update date, so it would never expire (\(source): tls.crl); re-sign it with `nex pki crl --refresh`, or have the CA set nextUpdate")
         }
         return list
+    }
+
+    /// What `node` may publish and subscribe to under these settings (nothing when it is not on
+    /// the roster).
+    func permissions(of node: String) -> NodePermissions {
+        permissions[node] ?? .denyAll
     }
 
     /// Why a session of `identity` may not go on under these settings (revoked certificate, off the

@@ -31,7 +31,7 @@ public final class NexDaemon: @unchecked Sendable {
     /// Listener-queue state: whether the accept source is suspended after EMFILE.
     private var isAcceptPaused = false
     /// Every live connection, handshaking or open (for shutdown, reloads and checkpoint broadcasts).
-    private let registry = ConnectionRegistry()
+    private let registry: ConnectionRegistry
     /// Serialises reloads.
     let reloadQueue = DispatchQueue(label: "nex.reload")
     /// Checks the revocation list's next-update date hourly (listener queue).
@@ -101,12 +101,14 @@ public final class NexDaemon: @unchecked Sendable {
                 "audit.tornBytes": "\(audit.recovery.tornBytes)",
             ])
         }
+        let registry = ConnectionRegistry()
+        self.registry = registry
         let refusals = RefusalAggregator(individualLimit: configuration.limits.refusalsRecordedPerSource)
         let broker = Broker(audit: audit, auditDirectory: configuration.audit.directory,
                             replayWindow: configuration.limits.replayWindow,
                             replayCapacity: configuration.limits.replayCacheEntries,
                             replaySharePerNode: configuration.limits.replayCacheShare(rosterSize: configuration.roster.entries.count),
-                            refusals: refusals, settings: settings,
+                            refusals: refusals, settings: settings, connections: registry,
                             logger: logger)
         do {
             let restored = try broker.queue.sync {
@@ -118,7 +120,6 @@ public final class NexDaemon: @unchecked Sendable {
         }
         context = ServerContext(settings: settings, audit: audit, broker: broker, refusals: refusals, logger: logger)
         // Every new checkpoint goes to every connected node, which may keep it as a witness.
-        let registry = self.registry
         audit.onCheckpoint { checkpoint in
             let encoded = checkpoint.encoded()
             for connection in registry.all { connection.pushCheckpoint(encoded) }

@@ -4,7 +4,8 @@ import NexBroker
 import NexNotices
 
 /// A connected node as nexd knows it after the handshake: who (certificate CN, on the roster),
-/// which certificate, and from where.
+/// which certificate, and from where. Its permissions are not part of it: they belong to a
+/// settings generation (``DaemonSettings/permissions(of:)``), which a reload replaces.
 public struct NodeIdentity: Sendable {
     /// Roster id = certificate subject CN.
     public var id: String
@@ -14,19 +15,16 @@ public struct NodeIdentity: Sendable {
     public var certificate: Certificate
     /// `ip:port` of the peer.
     public var peer: String
-    /// What the node may publish and subscribe to (its role's rules plus its own).
-    public var permissions: NodePermissions
     /// The certificate's serial number as revocation lists spell it (computed once: it is checked
     /// on every publish).
     public let revocationSerial: String
 
-    public init(id: String, role: NodeRole, country: String, certificate: Certificate, peer: String, permissions: NodePermissions) {
+    public init(id: String, role: NodeRole, country: String, certificate: Certificate, peer: String) {
         self.id = id
         self.role = role
         self.country = country
         self.certificate = certificate
         self.peer = peer
-        self.permissions = permissions
         self.revocationSerial = RevokedCertificate(certificate, revocationDate: .distantPast).serialNumberHex
     }
 }

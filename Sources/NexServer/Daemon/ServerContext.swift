@@ -57,13 +57,15 @@ final class ServerContext: Sendable {
 
 extension ServerContext {
     /// The settings in force now (a reload may replace them at any moment: read once per decision).
+    /// Takes a process-wide lock: per-publish and per-delivery paths read their connection's
+    /// generation (`Connection.settings`) instead.
     var settings: DaemonSettings { currentSettings.withLock { $0 } }
 
     /// The configuration in force now. Limits fixed at start-up (queues, rate limiter) keep their
     /// start-up values; see ``NexDaemon/reload()``.
     var configuration: DaemonConfiguration { settings.configuration }
 
-    /// The limits in force now (cheap: a struct of numbers).
+    /// The limits in force now (a struct of numbers, behind the settings lock).
     var limits: DaemonConfiguration.Limits { settings.configuration.limits }
 
     /// Installs reloaded settings; returns the previous ones.

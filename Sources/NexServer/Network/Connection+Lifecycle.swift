@@ -46,9 +46,10 @@ extension Connection {
                                  detail: "\(entry.id) already has \(perNode) connections (limits.maxConnectionsPerNode)", certificate: certificate)
             return
         }
-        let identity = NodeIdentity(id: entry.id, role: entry.role, country: entry.country, certificate: certificate, peer: peer,
-                                    permissions: settings.permissions[entry.id] ?? .denyAll)
+        let identity = NodeIdentity(id: entry.id, role: entry.role, country: entry.country, certificate: certificate, peer: peer)
         self.identity = identity
+        // The session's generation: the settings it was admitted by (a reload since re-evaluates it).
+        self.settings = settings
         setNodeID(entry.id)
         logger[metadataKey: "peer.node"] = "\(entry.id)"
         state = .open
@@ -67,7 +68,11 @@ extension Connection {
         }
         logger.notice("node connected", metadata: ["peer.cert": "\(certificate.fingerprint.hex.prefix(16))"])
         let broker = context.broker
-        broker.queue.async { broker.register(self, identity: identity) }
+        let connectionID = id
+        broker.queue.async {
+            // Judged again by the broker's settings: a reload since the check above ends it here.
+            if let ending = broker.register(connectionID, identity: identity) { self.reevaluate(under: ending) }
+        }
         let limits = context.limits
         enqueue(.welcome(Welcome(
             protocolVersion: WireLimits.protocolVersion, nodeID: entry.id, role: entry.role.rawValue, country: entry.country,

@@ -87,13 +87,13 @@ extension Connection {
             return
         }
         if isOverDeliveryLimits {
-            switch context.limits.slowConsumerPolicy {
+            switch limits.slowConsumerPolicy {
             case .drop:
                 dropDelivery(message.messageID)
                 return
             case .disconnect:
-                if pendingOutputBytes <= context.limits.outboundBufferBytes {
-                    let limit = context.limits.maximumUnreceiptedDeliveries
+                if pendingOutputBytes <= limits.outboundBufferBytes {
+                    let limit = limits.maximumUnreceiptedDeliveries
                     abandonSlowConsumer("slow-consumer: more than \(limit) deliveries without a receipt (limits.maxUnreceiptedDeliveries)")
                     missedAfterAbandon.append(message.messageID)
                     return

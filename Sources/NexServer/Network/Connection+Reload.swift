@@ -13,8 +13,8 @@ extension Connection {
             switch verdict {
             case .end(let end):
                 self.disconnectAfterReload(end)
-            case .keep(let identity, let withdrawn):
-                self.identity = identity
+            case .keep(let settings, let withdrawn):
+                self.adopt(settings)
                 if !withdrawn.isEmpty { self.withdrawSubscriptions(withdrawn) }
             }
         }
@@ -26,26 +26,30 @@ extension Connection {
     }
 
     private func applyReloadedSettings(_ settings: DaemonSettings) {
-        // A connection still in its handshake reads the new settings when it completes.
-        guard state == .open, var identity else { return }
+        adopt(settings)
+        // A connection still in its handshake is judged when it completes.
+        guard state == .open, let identity else { return }
         if let end = settings.sessionEnd(for: identity) {
             disconnectAfterReload(end)
             return
         }
-        identity.permissions = settings.permissions[identity.id] ?? .denyAll
-        self.identity = identity
         let broker = context.broker
-        let updated = identity
+        let connectionID = id
         broker.queue.async {
-            let withdrawn = broker.applyPermissions(self.id, identity: updated)
+            let withdrawn = broker.withdrawDisallowedSubscriptions(of: connectionID)
             if !withdrawn.isEmpty { self.queue.async { self.withdrawSubscriptions(withdrawn) } }
         }
+    }
+
+    /// Takes `settings` as this connection's generation, unless it already has a newer one.
+    private func adopt(_ settings: DaemonSettings) {
+        if settings.generation > self.settings.generation { self.settings = settings }
     }
 
     /// The broker already removed these subscriptions: forget them here (only if the id still
     /// names the same filter — the node may have re-used it meanwhile), record why and tell the
     /// node with a SUBNACK for the subscription id (docs/PROTOCOL.md). Connection queue.
-    private func withdrawSubscriptions(_ withdrawn: [(id: UInt32, filter: TopicFilter, reason: String)]) {
+    private func withdrawSubscriptions(_ withdrawn: [WithdrawnSubscription]) {
         for subscription in withdrawn {
             guard state == .open, subscriptions[subscription.id] == subscription.filter else { continue }
             withdrawSubscription(subscription.id, filter: subscription.filter, code: .permissionDenied,

@@ -19,8 +19,7 @@ extension Connection {
 
     /// Whether a new delivery would go over either limit.
     var isOverDeliveryLimits: Bool {
-        let limits = context.limits
-        return pendingOutputBytes > limits.outboundBufferBytes
+        pendingOutputBytes > limits.outboundBufferBytes
             || unreceipted.count - unreceiptedStart >= limits.maximumUnreceiptedDeliveries
     }
 

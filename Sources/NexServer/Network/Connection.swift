@@ -47,6 +47,12 @@ final class Connection: @unchecked Sendable {
     let queue: DispatchQueue
     let peer: String
     let context: ServerContext
+    /// The settings of this connection's generation: read by its per-publish and per-delivery
+    /// paths without a lock. Replaced when a reload re-evaluates the session
+    /// (Connection+Reload.swift) and when the handshake completes.
+    var settings: DaemonSettings
+    /// The limits of ``settings``.
+    var limits: DaemonConfiguration.Limits { settings.configuration.limits }
     var logger: Logger
     private let fileDescriptor: Int32
     let session: TLSSession
@@ -117,10 +123,12 @@ final class Connection: @unchecked Sendable {
         self.peer = peer
         self.context = context
         self.queue = DispatchQueue(label: "nex.conn.\(id)", target: context.ioQueues[Int(id % UInt64(context.ioQueues.count))])
-        self.session = try TLSSession(context: context.settings.tlsContext, fileDescriptor: fileDescriptor)
-        self.decoder = FrameDecoder(maximumFrameSize: context.limits.maximumFrameSize)
-        self.controlBudget = ControlFrameBudget(ratePerSecond: context.limits.controlFramesPerSecondPerConnection,
-                                                maximumUnanswered: context.limits.maximumUnansweredControlFrames)
+        let settings = context.settings
+        self.settings = settings
+        self.session = try TLSSession(context: settings.tlsContext, fileDescriptor: fileDescriptor)
+        self.decoder = FrameDecoder(maximumFrameSize: settings.configuration.limits.maximumFrameSize)
+        self.controlBudget = ControlFrameBudget(ratePerSecond: settings.configuration.limits.controlFramesPerSecondPerConnection,
+                                                maximumUnanswered: settings.configuration.limits.maximumUnansweredControlFrames)
         var logger = context.logger
         logger[metadataKey: "conn.id"] = "\(id)"
         logger[metadataKey: "peer.addr"] = "\(peer)"
@@ -278,7 +286,6 @@ final class Connection: @unchecked Sendable {
     /// node's own answers can go past it, and it is disconnected at twice the limit.
     func enqueue(_ frame: Frame) {
         FrameEncoder.encode(frame, into: &output)
-        let limits = context.limits
         let limit = limits.slowConsumerPolicy == .drop ? 2 * limits.outboundBufferBytes : limits.outboundBufferBytes
         guard pendingOutputBytes > limit, state == .open else { return }
         // Judge by what the socket will not take, not by one burst queued between two flushes.
@@ -324,7 +331,7 @@ final class Connection: @unchecked Sendable {
     /// peer cannot queue publishes without end behind a slow disk.
     func publishTaken() {
         unansweredPublishes += 1
-        if unansweredPublishes >= context.limits.maximumInFlightPublishes, state == .open {
+        if unansweredPublishes >= limits.maximumInFlightPublishes, state == .open {
             setReading(suspended: true, for: .unacknowledged)
         }
     }
@@ -334,7 +341,7 @@ final class Connection: @unchecked Sendable {
     func publishAnswered() {
         unansweredPublishes -= 1
         guard readSuspensions.contains(.unacknowledged),
-              unansweredPublishes < max(1, context.limits.maximumInFlightPublishes / 2) else { return }
+              unansweredPublishes < max(1, limits.maximumInFlightPublishes / 2) else { return }
         // After the drain in progress, not inside it.
         queue.async {
             guard self.state == .open, self.readSuspensions.contains(.unacknowledged) else { return }

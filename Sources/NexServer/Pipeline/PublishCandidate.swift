@@ -1,27 +1,39 @@
 import NexBroker
-import NexCrypto
 import NexWire
 
-/// A publish on its way from a connection to the broker: either checked and verified, or refused
-/// with a stable code. Crosses from the verification pool to the broker queue.
+/// A publish on its way from a connection to the broker, in the connection's order: verified, or
+/// refused with a stable code. Crosses from the verification pool to the broker queue. Names its
+/// connection by id: answers and deliveries go through the ``ConnectionRegistry``.
 struct PublishCandidate: Sendable {
-    /// The outcome of the connection's checks and the signature verification.
+    /// What admission and verification made of the publish.
     enum Outcome: Sendable {
-        /// Signature valid, sender is the TLS identity, topic and kind valid, issued-at in window.
-        case verified(signedDigest: SHA256Digest)
-        case refused(WireError)
+        case verified(VerifiedPublish)
+        case refused(PublishRefusal)
     }
 
-    let connection: Connection
+    /// The connection the publish came in on.
+    let connectionID: UInt64
+    /// The node that sent it.
     let identity: NodeIdentity
-    /// Nil when the envelope could not be parsed.
-    let envelope: SignedEnvelope?
-    /// The validated topic (nil when refused before it was validated).
-    var topic: Topic? = nil
-    /// The envelope's bytes exactly as received (nil when refused before parsing succeeded).
-    var wireBytes: [UInt8]? = nil
+    /// nexd's clock when the frame was read (Unix milliseconds).
     let receivedAtMillis: Int64
-    var outcome: Outcome
+    let outcome: Outcome
+
+    /// The parsed envelope (nil when it could not be parsed).
+    var envelope: SignedEnvelope? {
+        switch outcome {
+        case .verified(let verified): verified.signed
+        case .refused(let refusal): refusal.envelope
+        }
+    }
+
+    /// The validated topic, when the publish got as far as verification.
+    var topic: Topic? {
+        switch outcome {
+        case .verified(let verified): verified.topic
+        case .refused(let refusal): refusal.topic
+        }
+    }
 
     /// The message id to answer with (zero when unparsable).
     var messageID: MessageID { envelope?.envelope.messageID ?? .zero }

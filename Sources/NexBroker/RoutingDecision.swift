@@ -1,0 +1,114 @@
+/// Who receives one accepted notice, who is withheld from it and why: decided from the
+/// subscription table and what the broker knows of each subscriber, with no I/O.
+///
+/// Rules, per matching subscriber (in ascending connection id): the subscriber's own permissions
+/// must allow delivery of the topic (a deny rule inside a wider subscription withholds it); then
+/// the originator's restrictions apply, except to the originator's own node, whose notices are
+/// never hidden from itself. The daemon turns a decision into the routing audit record and the
+/// deliveries.
+public struct RoutingDecision: Sendable, Equatable {
+    /// One subscriber connection that receives the notice.
+    public struct Recipient: Sendable, Equatable {
+        /// The connection the delivery leaves on.
+        public let connection: UInt64
+        /// The subscriber's node id.
+        public let node: String
+        /// Its matching subscription ids, ascending.
+        public let subscriptionIDs: [UInt32]
+
+        /// Creates a recipient entry.
+        public init(connection: UInt64, node: String, subscriptionIDs: [UInt32]) {
+            self.connection = connection
+            self.node = node
+            self.subscriptionIDs = subscriptionIDs
+        }
+    }
+
+    /// One matching subscriber connection that does not receive the notice, and why.
+    public struct Withheld: Sendable, Equatable {
+        public let connection: UInt64
+        public let node: String
+        public let reason: WithholdingReason
+
+        /// Creates a withheld entry.
+        public init(connection: UInt64, node: String, reason: WithholdingReason) {
+            self.connection = connection
+            self.node = node
+            self.reason = reason
+        }
+    }
+
+    /// Receivers, in ascending connection id.
+    public let recipients: [Recipient]
+    /// Matching subscribers withheld from, in ascending connection id.
+    public let withheld: [Withheld]
+    /// The originator's restrictions the decision applied.
+    public let restrictions: DisseminationRestrictions
+
+    /// Whether the originator restricted who may receive the notice.
+    public var hasRestrictions: Bool { !restrictions.isUnrestricted }
+
+    /// Creates a decision from its parts (tests; the broker uses ``route(_:from:restrictions:in:subscriber:)``).
+    public init(recipients: [Recipient], withheld: [Withheld], restrictions: DisseminationRestrictions) {
+        self.recipients = recipients
+        self.withheld = withheld
+        self.restrictions = restrictions
+    }
+
+    /// Routes a notice on `topic` from node `originator` under `restrictions` to the subscriptions
+    /// of `table` that match it; `subscriber` tells what is known of a matching connection (one
+    /// with none — being unregistered — is skipped).
+    public static func route(_ topic: Topic, from originator: String, restrictions: DisseminationRestrictions,
+                             in table: SubscriptionTable<UInt64>,
+                             subscriber facts: (UInt64) -> SubscriberFacts?) -> RoutingDecision {
+        var recipients: [Recipient] = []
+        var withheld: [Withheld] = []
+        for (connection, subscriptionIDs) in table.matches(for: topic).sorted(by: { $0.key < $1.key }) {
+            guard let subscriber = facts(connection) else { continue }
+            if let reason = subscriber.withholdingReason(for: topic, from: originator, restrictions: restrictions) {
+                withheld.append(Withheld(connection: connection, node: subscriber.node, reason: reason))
+            } else {
+                recipients.append(Recipient(connection: connection, node: subscriber.node, subscriptionIDs: subscriptionIDs))
+            }
+        }
+        return RoutingDecision(recipients: recipients, withheld: withheld, restrictions: restrictions)
+    }
+}
+
+/// What routing needs to know of one subscriber connection.
+public struct SubscriberFacts: Sendable, Equatable {
+    /// The subscriber's node id.
+    public let node: String
+    /// Its country (lowercase ISO 3166 alpha-2), for country restrictions.
+    public let country: String
+    /// Its permissions under the settings in force.
+    public let permissions: NodePermissions
+
+    /// Creates subscriber facts.
+    public init(node: String, country: String, permissions: NodePermissions) {
+        self.node = node
+        self.country = country
+        self.permissions = permissions
+    }
+
+    /// Why this subscriber may not receive a notice on `topic` from `originator`, or nil.
+    public func withholdingReason(for topic: Topic, from originator: String,
+                                  restrictions: DisseminationRestrictions) -> WithholdingReason? {
+        if !permissions.allowsDelivery(of: topic) { return .subscriberPermission }
+        // The originator's restrictions never hide its own notice from itself.
+        if node == originator { return nil }
+        return restrictions.withholdingReason(node: node, country: country)
+    }
+}
+
+extension DisseminationRestrictions {
+    /// `allow-countries=ug,ke deny-countries=tz allow-nodes=… deny-nodes=…` (only the lists given,
+    /// each sorted): the form the routing audit record keeps.
+    public var recordDescription: String {
+        [("allow-countries", allowedCountries), ("deny-countries", deniedCountries),
+         ("allow-nodes", allowedNodes), ("deny-nodes", deniedNodes)]
+            .filter { !$0.1.isEmpty }
+            .map { "\($0.0)=\($0.1.sorted().joined(separator: ","))" }
+            .joined(separator: " ")
+    }
+}

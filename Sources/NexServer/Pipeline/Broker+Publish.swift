@@ -1,0 +1,83 @@
+import Dispatch
+import NexAudit
+import NexBroker
+import NexCrypto
+import NexWire
+
+/// A publish at the broker (broker queue, in each connection's order): judged again by the
+/// settings in force here, checked against the replay cache, routed, then committed.
+extension Broker {
+    func handle(_ candidate: PublishCandidate) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        // Judged by the settings in force here: a publish of a node revoked or removed by a reload,
+        // still in the pipeline when the reload was recorded, is refused, never accepted after it.
+        if let end = settings.sessionEnd(for: candidate.identity) {
+            commit.refuse(candidate, WireError(end.code, "\(end.reason): \(end.detail)"))
+            return
+        }
+        if let topic = candidate.topic, case .denied(let reason) = settings.permissions(of: candidate.identity.id).allowsPublish(to: topic) {
+            commit.refuse(candidate, WireError(.permissionDenied, "\(candidate.identity.id) (\(candidate.identity.role.rawValue)): \(reason)"))
+            return
+        }
+        switch candidate.outcome {
+        case .refused(let refusal):
+            commit.refuse(candidate, refusal.error)
+        case .verified(let verified):
+            handle(verified, candidate: candidate, nowMillis: WallClock.nowMillis())
+        }
+    }
+
+    private func handle(_ verified: VerifiedPublish, candidate: PublishCandidate, nowMillis now: Int64) {
+        let messageID = verified.envelope.messageID
+        let node = verified.identity.id
+        switch replay.check(messageID, digest: verified.digest, node: node, nowMillis: now) {
+        case .replay:
+            commit.refuse(candidate, WireError(.replay, "message id \(messageID) was already accepted with different bytes"))
+        case .nodeShareFull:
+            commit.refuse(candidate, WireError(.overloaded,
+                "\(node) has \(replay.sharePerNode) message ids inside the replay window (limits.replayCacheEntriesPerNode); retry later"))
+        case .full:
+            commit.refuse(candidate, WireError(.overloaded, "too many message ids inside the replay window; retry later"))
+        case .retry(let original):
+            commit.answerRetry(verified, connection: candidate.connectionID, originalSequence: original)
+        case .new:
+            accept(verified, connection: candidate.connectionID, nowMillis: now)
+        }
+    }
+
+    private func accept(_ verified: VerifiedPublish, connection: UInt64, nowMillis: Int64) {
+        let envelope = verified.envelope
+        let certificate = verified.identity.certificate
+        let recordsCertificate = !certificates.contains(certificate.fingerprint)
+        if recordsCertificate { certificates.insert(certificate) }
+        let restrictions = DisseminationRestrictions(
+            allowedCountries: envelope.allowedCountries, deniedCountries: envelope.deniedCountries,
+            allowedNodes: envelope.allowedNodes, deniedNodes: envelope.deniedNodes)
+        let decision = RoutingDecision.route(verified.topic, from: verified.identity.id, restrictions: restrictions,
+                                             in: subscriptions) { self.subscribers[$0] }
+        let messageID = envelope.messageID
+        let digest = verified.digest
+        let acceptedSequence = commit.accept(
+            verified, connection: connection, decision: decision, recordsCertificate: recordsCertificate, nowMillis: nowMillis
+        ) {
+            // Hopped before the NACK goes out, so the publisher's retry reaches the broker after it.
+            self.queue.async { self.forgetAcceptance(of: messageID, digest: digest, certificate: recordsCertificate ? certificate : nil) }
+        }
+        guard let acceptedSequence else {
+            // Refused at once (the log has failed): nothing of this batch will be in the log.
+            if recordsCertificate { certificates.forget(certificate.fingerprint) }
+            return
+        }
+        replay.insert(messageID, entry: .init(
+            signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + 2 * replayWindowMillis,
+            node: verified.identity.id))
+    }
+
+    /// An acceptance whose audit batch failed: the log (which recovers) will never hold it, so the
+    /// replay cache must not answer a retry with its number, and its certificate record is missing.
+    private func forgetAcceptance(of messageID: MessageID, digest: SHA256Digest, certificate: Certificate?) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        replay.remove(messageID, digest: digest)
+        if let certificate { certificates.forget(certificate.fingerprint) }
+    }
+}

@@ -1,0 +1,120 @@
+import Logging
+import NexAudit
+import NexBroker
+import NexWire
+
+/// The last stage of a publish: appends its audit records and, from the audit completion (once
+/// they are durable), answers the node and delivers the notice. Connections are reached by id
+/// through the ``ConnectionRegistry``; a connection closed meanwhile is skipped.
+///
+/// Called on the broker queue, in each connection's publish order; completions run on the audit
+/// writer queue in append order, so a connection's answers keep its publish order.
+struct PublishCommit: Sendable {
+    let audit: AuditLog
+    let connections: ConnectionRegistry
+    /// Counts refusals past the per-source limit instead of recording each.
+    let refusals: RefusalAggregator
+    /// Where a certificate recorded for the first time is cached once its record is durable.
+    let certificateFiles: CertificateFiles
+    let logger: Logger
+
+    /// Records a refusal (or, past the node's limit for the interval, only counts it) and NACKs it.
+    func refuse(_ candidate: PublishCandidate, _ error: WireError) {
+        let nack = Frame.nack(Nack(messageID: candidate.messageID, code: error.code, reason: error.reason))
+        let connection = candidate.connectionID
+        let connections = self.connections
+        // A node hammering past its rate (or a full replay cache, or sending refusable publishes)
+        // would otherwise write one record per refused publish: past the per-source limit they are
+        // counted into a summary record. `overloaded` keeps its older summary, a `connect` record.
+        let node = candidate.identity.id
+        let decision = error.code == .overloaded
+            ? refusals.note(reason: error.code.name, peer: node)
+            : refusals.note(.publish, reason: error.code.name, node: node)
+        if case .count(let isFirstSuppressed) = decision {
+            if isFirstSuppressed {
+                logger.warning("refusal flood: further refused publishes from this node are counted, not recorded one by one",
+                               metadata: ["peer.node": "\(node)", "reason": "\(error.code.name)"])
+            }
+            audit.append([]) { _ in connections.send(nack, to: connection) }
+            return
+        }
+        logger.info("publish refused", metadata: [
+            "peer.node": "\(node)", "msg.id": "\(candidate.messageID)", "reason": "\(error.code.name)",
+        ])
+        audit.append([.publishRefused(candidate, code: error.code, detail: error.reason)]) { _ in
+            connections.send(nack, to: connection)
+        }
+    }
+
+    /// A byte-identical re-send: recorded, then answered with the original ACK once that record is
+    /// durable (which implies the original, written earlier, is durable too). Nothing is delivered.
+    func answerRetry(_ verified: VerifiedPublish, connection: UInt64, originalSequence: UInt64) {
+        let id = verified.envelope.messageID
+        let connections = self.connections
+        audit.append([.publishDuplicate(verified, connection: connection, originalSequence: originalSequence)]) { result in
+            switch result {
+            case .success:
+                connections.send(.ack(Ack(messageID: id, auditSequence: originalSequence, flags: .duplicate)), to: connection)
+            case .failure(let error):
+                connections.send(.nack(Nack(messageID: id, code: .auditUnavailable, reason: "audit log unavailable: \(error.code.rawValue)")),
+                                 to: connection)
+            }
+        }
+    }
+
+    /// Appends an acceptance as one batch — the certificate on first use, the acceptance with the
+    /// signed envelope, the routing decision — and, once durable, caches the certificate, ACKs and
+    /// delivers. The ACK says nothing of who was withheld, not even how many: a count of matching
+    /// subscribers would tell a publisher whether a node it denies is connected (D33).
+    ///
+    /// Returns the acceptance's sequence number, or nil when the log refused the batch at once
+    /// (it has failed: nothing of it will be in the log). `onFailure` runs on the audit writer
+    /// queue, before the NACK, when the batch could not be made durable.
+    func accept(_ verified: VerifiedPublish, connection: UInt64, decision: RoutingDecision, recordsCertificate: Bool,
+                nowMillis: Int64, onFailure: @escaping @Sendable () -> Void) -> UInt64? {
+        var events: [AuditEvent] = []
+        if recordsCertificate { events.append(.certificateFirstSeen(verified.identity, atMillis: nowMillis)) }
+        events.append(.publishAccepted(verified, connection: connection))
+        events.append(.route(decision, of: verified, atMillis: nowMillis))
+        let acceptedIndex = events.count - 2
+        let messageID = verified.envelope.messageID
+        let connections = self.connections
+        let files = certificateFiles
+        let sequences = audit.append(events) { result in
+            switch result {
+            case .success(let sequences):
+                if recordsCertificate { files.persist(verified.identity.certificate) }
+                let acceptedSequence = sequences[acceptedIndex]
+                let message = DeliveryMessage(
+                    envelope: verified.wireBytes, messageID: messageID, originNode: verified.identity.id,
+                    receivedAtMillis: verified.receivedAtMillis,
+                    certificateFingerprint: verified.identity.certificate.fingerprint.bytes, auditSequence: acceptedSequence)
+                connections.answerAndDeliver(.ack(Ack(messageID: messageID, auditSequence: acceptedSequence)), to: connection,
+                                             message, to: decision.recipients)
+            case .failure(let error):
+                onFailure()
+                connections.send(.nack(Nack(messageID: messageID, code: .auditUnavailable,
+                                            reason: "audit log unavailable (\(error.code.rawValue)); the notice was not accepted")),
+                                 to: connection)
+            }
+        }
+        guard sequences.count == events.count else { return nil }
+        let acceptedSequence = sequences[acceptedIndex]
+        logger.debug("publish accepted", metadata: [
+            "peer.node": "\(verified.identity.id)", "msg.id": "\(messageID)", "audit.seq": "\(acceptedSequence)",
+            "recipients": "\(decision.recipients.count)",
+        ])
+        return acceptedSequence
+    }
+}
+
+/// What every recipient of one accepted notice is sent (the per-connection parts are added by the
+/// connection: its delivery number and its matching subscription ids).
+struct DeliveryMessage: Sendable {
+    let envelope: [UInt8]
+    let messageID: MessageID
+    let originNode: String
+    let receivedAtMillis: Int64
+    let certificateFingerprint: [UInt8]
+    let auditSequence: UInt64
+}

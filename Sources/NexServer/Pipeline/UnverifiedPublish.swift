@@ -1,0 +1,19 @@
+import NexBroker
+import NexNotices
+import NexWire
+
+/// A publish that passed admission: parsed, sent by the connection's node, on a valid topic the
+/// node may publish to, of a known kind that fits the topic, with well-formed restrictions and a
+/// valid notice, an algorithm matching the node's key, issued inside the replay window. Its
+/// signature is not checked yet: only ``SignatureVerification`` turns it into a ``VerifiedPublish``.
+struct UnverifiedPublish: Sendable {
+    let signed: SignedEnvelope
+    let topic: Topic
+    let kind: NoticeKind
+    /// The envelope's bytes exactly as received (parsing proved they are body ‖ signature).
+    let wireBytes: [UInt8]
+    /// nexd's clock when the frame was read (Unix milliseconds).
+    let receivedAtMillis: Int64
+
+    var envelope: Envelope { signed.envelope }
+}
