@@ -7,44 +7,43 @@ import NexWire
 
 /// What an open connection does with each frame from its node (connection queue).
 extension Connection {
+    /// A frame came out of the decoder: the session machine judges it (hello, admission of
+    /// control frames, the receipt bound, frames only nexd sends) and says what to do.
     func handle(_ frame: Frame) {
-        guard hasReceivedHello else {
-            if case .hello(let hello) = frame {
-                guard hello.protocolVersion == WireLimits.protocolVersion else {
-                    protocolError(WireError(.unsupportedVersion, "protocol version \(hello.protocolVersion) is not supported; this nexd speaks version \(WireLimits.protocolVersion)"))
-                    return
-                }
-                hasReceivedHello = true
-                acceptsCheckpoints = hello.acceptsCheckpoints
-            } else {
-                protocolError(WireError(.protocolViolation, "the first frame must be hello"))
+        perform(session.frameDecoded(frame, deliveries: deliveries.summary, nowNanos: DispatchTime.now().uptimeNanoseconds))
+    }
+
+    /// Performs the session machine's actions, in order (connection queue).
+    func perform(_ actions: [SessionAction]) {
+        for action in actions {
+            switch action {
+            case .admit:
+                admitIdentifiedNode()
+            case .recordRefusal(let refusal, let detail):
+                recordRefusal(refusal, detail: detail)
+            case .recordHandshakeEnd(let end):
+                recordHandshakeEnd(end)
+            case .recordProtocolError(let error):
+                recordProtocolError(error)
+            case .noteControlFrameRateExceeded(let type, let limit):
+                logger.warning("control frame rate exceeded; closing", metadata: ["frame.type": "\(type)", "limit": "\(limit)"])
+            case .send(let frame):
+                enqueue(frame)
+            case .publish(let envelope):
+                handlePublish(envelope)
+            case .subscribe(let subscribe):
+                handleSubscribe(subscribe)
+            case .unsubscribe(let subscriptionID):
+                handleUnsubscribe(subscriptionID)
+            case .recordReceipts(let through):
+                recordReceipts(upTo: through)
+            case .answerCertificateRequest(let fingerprint):
+                handleCertificateRequest(fingerprint)
+            case .closeAfterFlush:
+                closeAfterFlush()
+            case .closeNow(let reason, let code):
+                close(reason: reason, code: code)
             }
-            return
-        }
-        if frame.isControlFrame || isIdleFrame(frame), !admitControlFrame(frame) { return }
-        switch frame {
-        case .publish(let envelope):
-            handlePublish(envelope)
-        case .subscribe(let subscribe):
-            handleSubscribe(subscribe)
-        case .unsubscribe(let subscriptionID):
-            handleUnsubscribe(subscriptionID)
-        case .receipt(let through):
-            guard through < nextDeliverySequence else {
-                protocolError(WireError(.protocolViolation, "receipt for delivery \(through) but only \(nextDeliverySequence - 1) were sent"))
-                return
-            }
-            recordReceipts(upTo: through)
-        case .certificateRequest(let fingerprint):
-            handleCertificateRequest(fingerprint)
-        case .ping(let nonce):
-            enqueue(.pong(nonce: nonce))
-        case .hello:
-            protocolError(WireError(.protocolViolation, "hello was already received"))
-        case .pong:
-            break
-        case .welcome, .ack, .nack, .suback, .subnack, .unsuback, .deliver, .certificateResponse, .error, .checkpoint:
-            protocolError(WireError(.protocolViolation, "\(frame.type) frames are sent by nexd, not to it"))
         }
     }
 
@@ -321,7 +320,7 @@ extension Connection {
     /// in between): forget it, record why and answer with a SUBNACK instead of a SUBACK.
     private func undoSubscription(_ subscriptionID: UInt32, filter: TopicFilter, _ refusal: WireError) {
         controlFrameAnswered()
-        guard state == .open, subscriptions[subscriptionID] == filter else { return }
+        guard session.isEstablished, subscriptions[subscriptionID] == filter else { return }
         withdrawSubscription(subscriptionID, filter: filter, code: refusal.code,
                              reason: refusal.code == .permissionDenied ? "permission-revoked" : refusal.code.name,
                              detail: "refused by the rules in force: \(refusal.reason)")
@@ -350,7 +349,7 @@ extension Connection {
     /// Fail closed: a subscription whose record could not be made durable is removed again (the
     /// node gets a SUBNACK `audit-unavailable` for it, even after its SUBACK).
     private func withdrawUnrecordedSubscription(_ subscriptionID: UInt32, filter: TopicFilter) {
-        guard state == .open, subscriptions[subscriptionID] == filter else { return }
+        guard session.isEstablished, subscriptions[subscriptionID] == filter else { return }
         subscriptions[subscriptionID] = nil
         if let identity { context.nodeSubscriptions.release(identity.id) }
         logger.warning("subscription withdrawn: its record could not be written", metadata: ["sub.id": "\(subscriptionID)"])
@@ -369,15 +368,7 @@ extension Connection {
 
     /// Records one audit entry for every delivery up to `through` not yet receipted.
     func recordReceipts(upTo through: UInt64) {
-        var received: [String] = []
-        while unreceiptedStart < unreceipted.count, unreceipted[unreceiptedStart].sequence <= through {
-            received.append(unreceipted[unreceiptedStart].messageID.description)
-            unreceiptedStart += 1
-        }
-        if unreceiptedStart > 1024, unreceiptedStart * 2 > unreceipted.count {
-            unreceipted.removeFirst(unreceiptedStart)
-            unreceiptedStart = 0
-        }
+        let received = deliveries.receipt(through: through).map(\.description)
         guard !received.isEmpty else { return }
         var event = AuditEvent(.receipt, timeMillis: WallClock.nowMillis())
         event.connection = id

@@ -35,7 +35,7 @@ extension Connection {
 
     private func checkIdle() {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard state == .open, idleWatch != nil else { return }
+        guard session.isEstablished, idleWatch != nil else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         // While nexd does not read (backpressure), the peer's silence is nexd's doing.
         if isReadPaused { idleWatch?.readingPaused(at: now) }
