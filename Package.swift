@@ -93,6 +93,7 @@ let package = Package(
         .testTarget(name: "NexWireTests", dependencies: ["NexWire"]),
         .testTarget(name: "NexBrokerTests", dependencies: ["NexBroker", "NexNotices", "NexWire"]),
         .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire", "NexSync"], exclude: ["Fixtures"]),
+        .testTarget(name: "NexTransportTests", dependencies: ["NexTransport", "NexCrypto"]),
         .testTarget(name: "NexServerTests", dependencies: ["NexServer", "NexTransport"]),
         .testTarget(name: "NexNoticesTests", dependencies: ["NexNotices"]),
         .testTarget(name: "NexClientTests", dependencies: ["NexClient", "NexCrypto", "NexWire"]),
