@@ -39,6 +39,12 @@ extension Connection {
                 recordReceipts(upTo: through)
             case .answerCertificateRequest(let fingerprint):
                 handleCertificateRequest(fingerprint)
+            case .scheduleIdleCheck(let deadline):
+                scheduleIdleCheck(atNanos: deadline)
+            case .pingQuietNode(let nonce):
+                pingQuietNode(nonce: nonce)
+            case .closeIdle(let reason):
+                closeIdle(reason)
             case .closeAfterFlush:
                 closeAfterFlush()
             case .closeNow(let reason, let code):

@@ -68,8 +68,6 @@ final class Connection: @unchecked Sendable {
     var droppedDeliveries = MissedDeliveries()
     var isDroppingDeliveries = false
     var isDropRecordScheduled = false
-    /// Pings quiet nodes and closes silent ones, once identified (see Connection+Liveness.swift).
-    var idleWatch: IdleWatch?
     /// Runs once the socket is closed (the daemon counts live connections). Set before ``start()``.
     var onClosed: (@Sendable () -> Void)?
     private static let readChunk = 16 * 1024

@@ -29,6 +29,12 @@ enum SessionAction: Sendable, Equatable {
     case answerCertificateRequest([UInt8])
     /// Stop reading, send what is queued, then close.
     case closeAfterFlush
+    /// Check idleness again at this monotonic time.
+    case scheduleIdleCheck(atNanos: UInt64)
+    /// The node has been quiet for half the idle timeout: send it a ping.
+    case pingQuietNode(nonce: UInt64)
+    /// The node stayed silent, or left a frame unfinished, for the whole idle timeout: close it.
+    case closeIdle(IdleWatch.Reason)
     /// Close now; `reason` is the disconnect detail (nil: closed by nexd), `code` its stable reason.
     case closeNow(reason: String?, code: String?)
 }

@@ -37,6 +37,8 @@ struct SessionMachine: Sendable {
     private(set) var acceptsCheckpoints = false
     /// Rate and unanswered count of control frames (D34).
     var controlBudget: ControlFrameBudget
+    /// Pings quiet nodes and closes silent ones, once admitted (SessionMachine+Idle.swift).
+    var idleWatch: IdleWatch?
 
     init(controlBudget: ControlFrameBudget) {
         self.controlBudget = controlBudget
