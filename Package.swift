@@ -30,10 +30,12 @@ let package = Package(
         .target(name: "NexSync"),
         .target(name: "NexBroker", dependencies: ["NexWire"]),
         .target(name: "NexAudit", dependencies: ["NexCrypto", "NexWire", "NexSync"]),
+        // TLS over a non-blocking socket driven by Dispatch sources: nexd's connections and the load tool's (D42).
+        .target(name: "NexTransport", dependencies: ["NexCrypto", "NexWire"]),
         .target(
             name: "NexServer",
             dependencies: [
-                "NexCrypto", "NexWire", "NexNotices", "NexBroker", "NexAudit", "NexSync",
+                "NexCrypto", "NexWire", "NexNotices", "NexBroker", "NexAudit", "NexSync", "NexTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -51,7 +53,7 @@ let package = Package(
         .target(
             name: "NexLoad",
             dependencies: [
-                "NexClient", "NexCrypto", "NexWire", "NexNotices", "NexServer", "NexSync",
+                "NexClient", "NexCrypto", "NexWire", "NexNotices", "NexServer", "NexSync", "NexTransport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
@@ -91,7 +93,8 @@ let package = Package(
         .testTarget(name: "NexWireTests", dependencies: ["NexWire"]),
         .testTarget(name: "NexBrokerTests", dependencies: ["NexBroker", "NexNotices", "NexWire"]),
         .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire", "NexSync"], exclude: ["Fixtures"]),
-        .testTarget(name: "NexServerTests", dependencies: ["NexServer"]),
+        .testTarget(name: "NexTransportTests", dependencies: ["NexTransport", "NexCrypto"]),
+        .testTarget(name: "NexServerTests", dependencies: ["NexServer", "NexTransport"]),
         .testTarget(name: "NexNoticesTests", dependencies: ["NexNotices"]),
         .testTarget(name: "NexClientTests", dependencies: ["NexClient", "NexCrypto", "NexWire"]),
         .testTarget(

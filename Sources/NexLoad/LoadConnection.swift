@@ -1,38 +1,37 @@
 import Dispatch
 import NexCrypto
+import NexTransport
 import NexWire
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One node's mTLS connection to nexd over a non-blocking socket, driven by Dispatch read/write
-/// sources on its lane's queue (mirrors nexd's `Connection` on the client side).
+/// One node's mTLS connection to nexd: a ``Transport`` (TLS over a non-blocking socket, Dispatch
+/// sources on its lane's queue, shared with nexd's `Connection`) and the client's side of the
+/// session.
 ///
 /// Confined to `lane.queue`. Life cycle: non-blocking `connect` → TLS handshake → `hello` →
 /// `welcome` (only then is the connection accepted: TLS 1.3 shows a refused certificate on the
-/// first read) → frames. The write source is armed only while output is pending (it is
-/// level-triggered). The socket is closed and the session released only after both sources'
-/// cancel handlers ran. Frames reach ``onFrame`` as a type byte and a body that is valid only
-/// during the call, so deliveries are accounted for without copying or decoding them.
+/// first read) → frames. Frames reach ``onFrame`` as a type byte and a body that is valid only
+/// during the call, so deliveries are accounted for without copying or decoding them. Reads
+/// have no budget per wakeup: a lane serves only the load tool's own connections.
 final class LoadConnection: @unchecked Sendable {
     enum State { case connecting, handshaking, awaitingWelcome, open, closed }
 
+    /// Why the load tool stops reading a connection.
+    enum ReadSuspension: TransportReadSuspension {
+        case awaitingWritable
+        case readBudget
+        /// ``pauseReading()``: a stalled subscriber.
+        case paused
+    }
+
     let lane: EventLane
     private(set) var state = State.connecting
-    private let fileDescriptor: Int32
-    private let session: TLSSession
-    private var readSource: DispatchSourceRead?
-    private var writeSource: DispatchSourceWrite?
-    private var isWriteArmed = false
-    private var hasActivatedWrite = false
-    /// The read source is suspended by ``pauseReading()``.
-    private(set) var isReadPaused = false
-    private var cancelledSources = 0
+    private let transport: Transport<ReadSuspension>
     private var input: [UInt8] = []
     private var inputOffset = 0
-    private var output: [UInt8] = []
-    private var outputOffset = 0
     private let clientName: String
 
     /// The welcome arrived: the connection is accepted.
@@ -68,71 +67,52 @@ final class LoadConnection: @unchecked Sendable {
             Glibc.close(fd)
             throw LoadError("cannot connect: \(message) (is nexd running?)")
         }
-        fileDescriptor = fd
+        let session: TLSSession
         do {
             session = try TLSSession(context: context, fileDescriptor: fd)
         } catch {
             Glibc.close(fd)
             throw LoadError("cannot create a TLS session: \(error)")
         }
+        transport = Transport(fileDescriptor: fd, session: session, queue: lane.queue, readBudget: nil)
     }
 
     /// Creates the sources and starts connecting (call on any queue; work happens on the lane).
     func start() {
-        lane.queue.async { self.startOnLane() }
-    }
-
-    private func startOnLane() {
-        let read = DispatchSource.makeReadSource(fileDescriptor: fileDescriptor, queue: lane.queue)
-        let write = DispatchSource.makeWriteSource(fileDescriptor: fileDescriptor, queue: lane.queue)
-        read.setEventHandler { [unowned self] in self.drive() }
-        write.setEventHandler { [unowned self] in self.drive() }
-        read.setCancelHandler { self.sourceCancelled() }
-        write.setCancelHandler { self.sourceCancelled() }
-        readSource = read
-        writeSource = write
-        read.activate()
-        // The connect completes when the socket becomes writable.
-        armWrite()
+        lane.queue.async {
+            // The transport holds the connection until its socket is closed.
+            self.transport.start(onReady: { self.drive() }, onReadingResumed: { self.drive() }, onClosed: {})
+            // The connect completes when the socket becomes writable.
+            self.transport.awaitWritable()
+        }
     }
 
     // MARK: - Sending (lane queue)
 
     /// Appends a frame's bytes to the output; call ``flush()`` to send.
     func append(_ bytes: UnsafeRawBufferPointer) {
-        output.append(contentsOf: bytes)
+        transport.append(bytes)
     }
 
     /// Appends an encoded frame to the output; call ``flush()`` to send.
     func append(_ frame: Frame) {
-        FrameEncoder.encode(frame, into: &output)
+        transport.append(frame)
     }
 
     /// Bytes waiting to be written.
-    var pendingOutputBytes: Int { output.count - outputOffset }
+    var pendingOutputBytes: Int { transport.pendingOutputBytes }
 
     /// Writes pending output until done or the socket is full.
     func flush() {
         guard state == .open || state == .awaitingWelcome else { return }
-        while outputOffset < output.count {
-            let result = output.withUnsafeBytes { session.write(UnsafeRawBufferPointer(rebasing: $0[outputOffset...])) }
-            switch result {
-            case .bytes(let count):
-                outputOffset += count
-            case .wantWrite, .wantRead:
-                armWrite()
-                return
-            case .closed:
-                close("nexd closed the connection")
-                return
-            case .failed(let error):
-                close("TLS write failed: \(error)")
-                return
-            }
+        switch transport.flush() {
+        case .done, .waiting:
+            break
+        case .closed:
+            close("nexd closed the connection")
+        case .failed(let error):
+            close("TLS write failed: \(error)")
         }
-        output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
-        outputOffset = 0
-        disarmWrite()
     }
 
     // MARK: - Driving (lane queue)
@@ -144,7 +124,7 @@ final class LoadConnection: @unchecked Sendable {
         case .connecting:
             var error: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(fileDescriptor, SOL_SOCKET, SO_ERROR, &error, &length)
+            getsockopt(transport.fileDescriptor, SOL_SOCKET, SO_ERROR, &error, &length)
             if error != 0 {
                 close("cannot connect: \(String(cString: strerror(error)))")
                 return
@@ -152,16 +132,14 @@ final class LoadConnection: @unchecked Sendable {
             state = .handshaking
             drive()
         case .handshaking:
-            switch session.handshake() {
+            switch transport.driveHandshake() {
             case .complete:
                 state = .awaitingWelcome
                 append(.hello(Hello(protocolVersion: WireLimits.protocolVersion, clientName: clientName, extensions: [])))
                 flush()
                 readAvailable()
-            case .wantRead:
-                disarmWrite()
-            case .wantWrite:
-                armWrite()
+            case .inProgress:
+                break
             case .closed:
                 close("nexd closed the connection during the TLS handshake")
             case .failed(let error):
@@ -174,44 +152,41 @@ final class LoadConnection: @unchecked Sendable {
     }
 
     private func readAvailable() {
-        while state == .open || state == .awaitingWelcome, !isReadPaused {
-            let result = session.read(into: lane.scratch)
-            switch result {
-            case .bytes(let count):
-                if inputOffset == input.count {
-                    // Nothing buffered: parse straight from the scratch buffer, keep only a tail.
-                    input.removeAll(keepingCapacity: true)
-                    inputOffset = 0
-                    let used = parseFrames(UnsafeRawBufferPointer(rebasing: lane.scratch[0..<count]))
-                    if used < count { input.append(contentsOf: UnsafeRawBufferPointer(rebasing: lane.scratch[used..<count])) }
-                } else {
-                    input.append(contentsOf: UnsafeRawBufferPointer(rebasing: lane.scratch[0..<count]))
-                    let used = input.withUnsafeBytes { parseFrames(UnsafeRawBufferPointer(rebasing: $0[inputOffset...])) }
-                    inputOffset += used
-                    if inputOffset == input.count {
-                        input.removeAll(keepingCapacity: input.capacity <= 1 << 20)
-                        inputOffset = 0
-                    } else if inputOffset >= 64 * 1024 {
-                        input.removeSubrange(0..<inputOffset)
-                        inputOffset = 0
-                    }
-                }
-            case .wantRead:
-                if state == .open { onReadDrained?() }
-                return
-            case .wantWrite:
-                armWrite()
-                return
-            case .closed:
-                close("nexd closed the connection")
-                return
-            case .failed(let error):
-                close("TLS read failed: \(error)")
-                return
-            }
+        guard state == .open || state == .awaitingWelcome else { return }
+        let end = transport.readAvailable(into: lane.scratch) { chunk in consume(chunk) }
+        switch end {
+        case .drained:
+            if state == .open { onReadDrained?() }
+        case .suspended:
+            break
+        case .closed:
+            close("nexd closed the connection")
+        case .failed(let error):
+            close("TLS read failed: \(error)")
         }
     }
 
+    /// Parses what was read, keeping an unfinished frame's bytes for the next read.
+    private func consume(_ chunk: UnsafeRawBufferPointer) {
+        if inputOffset == input.count {
+            // Nothing buffered: parse straight from the read buffer, keep only a tail.
+            input.removeAll(keepingCapacity: true)
+            inputOffset = 0
+            let used = parseFrames(chunk)
+            if used < chunk.count { input.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[used...])) }
+        } else {
+            input.append(contentsOf: chunk)
+            let used = input.withUnsafeBytes { parseFrames(UnsafeRawBufferPointer(rebasing: $0[inputOffset...])) }
+            inputOffset += used
+            if inputOffset == input.count {
+                input.removeAll(keepingCapacity: input.capacity <= 1 << 20)
+                inputOffset = 0
+            } else if inputOffset >= 64 * 1024 {
+                input.removeSubrange(0..<inputOffset)
+                inputOffset = 0
+            }
+        }
+    }
     /// Hands every complete frame in `bytes` to the handlers; returns the bytes consumed.
     private func parseFrames(_ bytes: UnsafeRawBufferPointer) -> Int {
         var offset = 0
@@ -259,36 +234,24 @@ final class LoadConnection: @unchecked Sendable {
         onFrame?(type, body)
     }
 
-    // MARK: - Sources
+    // MARK: - Reading and closing (lane queue)
+
+    /// Whether ``pauseReading()`` holds.
+    var isReadPaused: Bool { transport.isReadSuspended(for: .paused) }
 
     /// Stops reading from the socket: what nexd sends piles up in the kernel's buffers, then in
     /// nexd's own (a stalled subscriber). Call on the lane queue.
     func pauseReading() {
-        guard !isReadPaused, state != .closed, let readSource else { return }
-        isReadPaused = true
-        readSource.suspend()
+        guard state != .closed else { return }
+        transport.setReading(suspended: true, for: .paused)
     }
 
     /// Reads again after ``pauseReading()``, starting with whatever is buffered. Call on the lane queue.
     func resumeReading() {
-        guard isReadPaused, state != .closed, let readSource else { return }
-        isReadPaused = false
-        readSource.resume()
+        guard isReadPaused, state != .closed else { return }
+        transport.setReading(suspended: false, for: .paused)
         // The source is level-triggered, but read what is there now rather than wait for the next event.
         readAvailable()
-    }
-
-    private func armWrite() {
-        guard !isWriteArmed, let writeSource else { return }
-        isWriteArmed = true
-        if hasActivatedWrite { writeSource.resume() } else { writeSource.activate() }
-        hasActivatedWrite = true
-    }
-
-    private func disarmWrite() {
-        guard isWriteArmed, let writeSource else { return }
-        isWriteArmed = false
-        writeSource.suspend()
     }
 
     /// Closes the connection (close_notify best effort, then the sources, then the socket).
@@ -296,35 +259,12 @@ final class LoadConnection: @unchecked Sendable {
         guard state != .closed else { return }
         let wasOpen = state == .open
         state = .closed
-        if wasOpen { _ = session.shutdown() }
-        // A suspended source runs its cancel handler only once resumed.
-        if isReadPaused {
-            isReadPaused = false
-            readSource?.resume()
-        }
-        readSource?.cancel()
-        if let writeSource {
-            // A suspended or never-activated source must be resumed before it is cancelled.
-            if !isWriteArmed { if hasActivatedWrite { writeSource.resume() } else { writeSource.activate() } }
-            isWriteArmed = true
-            hasActivatedWrite = true
-            writeSource.cancel()
-        }
-        if readSource == nil { Glibc.close(fileDescriptor) }
+        transport.close(shutdownTLS: wasOpen)
         onClose?(reason ?? "closed by the load tool")
         onOpen = nil
         onFrame = nil
         onReadDrained = nil
         onClose = nil
-    }
-
-    private func sourceCancelled() {
-        cancelledSources += 1
-        if cancelledSources == 2 {
-            Glibc.close(fileDescriptor)
-            readSource = nil
-            writeSource = nil
-        }
     }
 }
 

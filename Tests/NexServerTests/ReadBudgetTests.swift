@@ -1,5 +1,6 @@
 import Testing
 @testable import NexServer
+import NexTransport
 
 @Suite struct ReadBudgetUnitTests {
     @Test func eitherLimitEndsTheTurnAndRenewalStartsAnother() {

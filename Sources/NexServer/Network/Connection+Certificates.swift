@@ -9,7 +9,7 @@ extension Connection {
     /// originator's of a notice delivered on this connection (a `deliver` names it).
     func mayFetchCertificate(_ fingerprint: SHA256Digest) -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
-        return identity?.certificate.fingerprint == fingerprint || deliveredOriginators.contains(fingerprint)
+        return identity?.certificate.fingerprint == fingerprint || deliveries.deliveredOriginators.contains(fingerprint)
     }
 
     /// Answers with the certificate, or with an empty `der` — the same answer whether nexd does not

@@ -15,42 +15,10 @@ import NexWire
 ///   (a peer that does not read them is a slow consumer), so one peer's flood holds a bounded
 ///   amount of memory however fast it writes.
 extension Connection {
-    /// The stable reason of the disconnect record when a connection goes over its control-frame rate.
-    static let controlFrameRateReason = "control-frame-rate"
-
-    /// Frames that cost nexd a read and nothing else, so nothing else would bound them: a `pong`
-    /// (a node answers nexd's idle pings, rarely) and a `receipt` that confirms no delivery not
-    /// confirmed already. They take a control-frame token too, so a stream of them cannot hold
-    /// this connection's I/O queue (D34).
-    func isIdleFrame(_ frame: Frame) -> Bool {
-        switch frame {
-        case .pong:
-            return true
-        case .receipt(let through):
-            return !(unreceiptedStart < unreceipted.count && unreceipted[unreceiptedStart].sequence <= through)
-        default:
-            return false
-        }
-    }
-
-    /// Takes a token for `frame`; past the rate, ends the session (error frame, audited) and
-    /// returns false.
-    func admitControlFrame(_ frame: Frame) -> Bool {
-        if controlBudget.admit(nowNanos: DispatchTime.now().uptimeNanoseconds) { return true }
-        let rate = controlBudget.ratePerSecond
-        let detail = "more than \(rate) control frames a second (certificateRequest, ping, subscribe, unsubscribe, "
-            + "pong, a receipt that confirms nothing new; "
-            + "limits.controlFramesPerSecondPerConnection); last was \(frame.type)"
-        endReason = (Self.controlFrameRateReason, detail)
-        logger.warning("control frame rate exceeded; closing", metadata: ["frame.type": "\(frame.type)", "limit": "\(rate)"])
-        enqueue(.error(code: .overloaded, reason: detail))
-        closeAfterFlush()
-        return false
-    }
-
     /// A control frame's answer now waits off the connection queue; reading pauses at the limit.
+    /// (Admission by rate is the session machine's: ``SessionMachine/frameDecoded(_:deliveries:nowNanos:)``.)
     func controlFrameAwaitsAnswer() {
-        if controlBudget.answerPending(), state == .open {
+        if session.controlBudget.answerPending(), session.isEstablished {
             setReading(suspended: true, for: .unansweredControl)
         }
     }
@@ -58,17 +26,14 @@ extension Connection {
     /// A control frame's answer reached the output (connection queue, while draining the outbox);
     /// reading resumes once fewer than half the limit wait.
     func controlFrameAnswered() {
-        guard controlBudget.answerQueued(), isReadPaused else { return }
+        guard session.controlBudget.answerQueued(), isReadPaused else { return }
         // After the drain in progress, not inside it; and through another queue, so the
         // connection queue empties and the other connections on its I/O queue get their turn
         // first (a serial queue that keeps being fed is drained without yielding).
         DispatchQueue.global().async {
             self.queue.async {
-                guard self.state == .open, self.controlBudget.unanswered < max(1, self.controlBudget.maximumUnanswered / 2) else { return }
-                self.setReading(suspended: false, for: .unansweredControl)
-                if !self.isReadPaused {
-                    self.processFrames()
-                    self.drive()
+                self.resumeReading(after: .unansweredControl) {
+                    self.session.controlBudget.unanswered < max(1, self.session.controlBudget.maximumUnanswered / 2)
                 }
             }
         }

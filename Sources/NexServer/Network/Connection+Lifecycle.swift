@@ -7,60 +7,55 @@ import NexWire
 /// Handshake outcome, identity checks, refusals and the end of a connection (connection queue).
 extension Connection {
     /// The TLS handshake succeeded (the CA verified the chain and validity): now the identity checks
-    /// that OpenSSL does not make — clientAuth usage present, CN on the roster.
-    func handshakeCompleted() {
+    /// that OpenSSL does not make — clientAuth usage present, CN on the roster. Admits the node
+    /// (its per-node connection count, ``identity``) when they pass.
+    func checkIdentity() -> IdentityCheck {
         endPendingHandshake()
-        guard let certificate = session.peerCertificate else {
-            refuseAfterHandshake(.noCertificate, detail: "no client certificate after handshake", certificate: nil)
-            return
+        guard let certificate = transport.session.peerCertificate else {
+            return .refused(.noCertificate, detail: "no client certificate after handshake")
         }
         guard let usage = certificate.extendedKeyUsage, usage.contains(.clientAuth) else {
-            refuseAfterHandshake(.invalidPurpose,
-                                 detail: "client certificate \(certificate.subjectDescription) lacks the clientAuth extended key usage",
-                                 certificate: certificate)
-            return
+            return .refused(.invalidPurpose,
+                            detail: "client certificate \(certificate.subjectDescription) lacks the clientAuth extended key usage")
         }
         let settings = context.settings
         if settings.isRevoked(certificate) {
             // The TLS context checked the list it was made with; a reload since may have added this one.
-            refuseAfterHandshake(.certificateRevoked,
-                                 detail: "certificate \(certificate.subjectDescription) (serial \(certificate.serialNumberHex)) is revoked",
-                                 certificate: certificate)
-            return
+            return .refused(.certificateRevoked,
+                            detail: "certificate \(certificate.subjectDescription) (serial \(certificate.serialNumberHex)) is revoked")
         }
         guard let cn = certificate.subjectCommonName, let entry = settings.configuration.roster.entry(for: cn) else {
-            refuseAfterHandshake(.notInRoster,
-                                 detail: "certificate subject \(certificate.subjectDescription) is not on the roster",
-                                 certificate: certificate)
-            return
+            return .refused(.notInRoster, detail: "certificate subject \(certificate.subjectDescription) is not on the roster")
         }
         if let failure = context.audit.failure {
             // Fail closed: nothing may happen that the log cannot record.
-            refuseAfterHandshake(.auditUnavailable, detail: "the audit log cannot be written (\(failure.code.rawValue)); nexd refuses new connections",
-                                 certificate: certificate)
-            return
+            return .refused(.auditUnavailable,
+                            detail: "the audit log cannot be written (\(failure.code.rawValue)); nexd refuses new connections")
         }
         let perNode = context.limits.maximumConnectionsPerNode
         guard context.nodeConnections.admit(entry.id, limit: perNode) else {
-            refuseAfterHandshake(.tooManyConnectionsForNode,
-                                 detail: "\(entry.id) already has \(perNode) connections (limits.maxConnectionsPerNode)", certificate: certificate)
-            return
+            return .refused(.tooManyConnectionsForNode,
+                            detail: "\(entry.id) already has \(perNode) connections (limits.maxConnectionsPerNode)")
         }
-        let identity = NodeIdentity(id: entry.id, role: entry.role, country: entry.country, certificate: certificate, peer: peer)
-        self.identity = identity
+        identity = NodeIdentity(id: entry.id, role: entry.role, country: entry.country, certificate: certificate, peer: peer)
         // The session's generation: the settings it was admitted by (a reload since re-evaluates it).
         self.settings = settings
-        setNodeID(entry.id)
-        logger[metadataKey: "peer.node"] = "\(entry.id)"
-        state = .open
+        return .accepted
+    }
+
+    /// The node passed the identity checks: its connect record, the broker's registration, welcome.
+    func admitIdentifiedNode() {
+        guard let identity else { return }
+        let certificate = identity.certificate
+        logger[metadataKey: "peer.node"] = "\(identity.id)"
         var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .accepted)
         event.connection = id
-        event.node = entry.id
-        event.role = entry.role.rawValue
-        event.country = entry.country
+        event.node = identity.id
+        event.role = identity.role.rawValue
+        event.country = identity.country
         event.peer = peer
         event.certificateFingerprint = certificate.fingerprint.hex
-        event.detail = session.protocolVersion
+        event.detail = transport.session.protocolVersion
         // Fail closed: a session whose connect record cannot be made durable does not go on.
         context.audit.append([event]) { [weak self] result in
             guard case .failure = result, let self else { return }
@@ -73,9 +68,8 @@ extension Connection {
             // Judged again by the broker's settings: a reload since the check above ends it here.
             if let ending = broker.register(connectionID, identity: identity) { self.reevaluate(under: ending) }
         }
-        let limits = context.limits
         enqueue(.welcome(Welcome(
-            protocolVersion: WireLimits.protocolVersion, nodeID: entry.id, role: entry.role.rawValue, country: entry.country,
+            protocolVersion: WireLimits.protocolVersion, nodeID: identity.id, role: identity.role.rawValue, country: identity.country,
             maximumFrameSize: UInt32(limits.maximumFrameSize),
             maximumSubscriptions: UInt16(clamping: limits.maximumSubscriptionsPerConnection),
             replayWindowSeconds: UInt32(limits.replayWindow.components.seconds),
@@ -86,24 +80,17 @@ extension Connection {
 
     /// The connect record of this session failed to reach the disk (the log failed meanwhile).
     private func endUnrecordedSession() {
-        guard state == .open else { return }
-        endReason = ("audit-unavailable", "the connect record could not be written; session ended")
+        guard session.isEstablished else { return }
         logger.warning("session ended: its connect record could not be written")
-        enqueue(.error(code: .auditUnavailable, reason: "the audit log cannot be written; reconnect later"))
-        closeAfterFlush()
+        perform(session.end(SessionEnding(code: "audit-unavailable", detail: "the connect record could not be written; session ended",
+                                       errorCode: .auditUnavailable, errorReason: "the audit log cannot be written; reconnect later")))
     }
 
-    /// Reasons a connection is refused (stable codes, in the audit record and the log).
-    enum Refusal: String {
-        case noCertificate = "no-certificate"
-        case invalidPurpose = "invalid-purpose"
-        case notInRoster = "not-in-roster"
-        case auditUnavailable = "audit-unavailable"
-        case tooManyConnectionsForNode = "too-many-connections-for-node"
-        case certificateRevoked = "certificate-revoked"
-    }
-
-    private func refuseAfterHandshake(_ refusal: Refusal, detail: String, certificate: Certificate?) {
+    /// Records a peer refused after the handshake. Counted past the per-source limit like
+    /// refusals before identification: a node with a valid certificate but no place on the roster
+    /// could otherwise flood the log.
+    func recordRefusal(_ refusal: SessionRefusal, detail: String) {
+        let certificate = transport.session.peerCertificate
         var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
         event.connection = id
         event.reason = refusal.rawValue
@@ -111,65 +98,49 @@ extension Connection {
         event.peer = peer
         event.node = certificate?.subjectCommonName
         event.certificateFingerprint = certificate?.fingerprint.hex
-        // Counted past the per-source limit like refusals before identification: a node with a
-        // valid certificate but no place on the roster could otherwise flood the log.
         context.recordRefusal(event, peer: peer) {
             logger.warning("connection refused", metadata: ["reason": "\(refusal.rawValue)", "detail": "\(LogSafe.text(detail))"])
         }
-        let code: WireErrorCode = switch refusal {
-        case .notInRoster: .notInRoster
-        case .auditUnavailable: .auditUnavailable
-        case .tooManyConnectionsForNode: .overloaded
-        case .noCertificate, .invalidPurpose, .certificateRevoked: .permissionDenied
-        }
-        state = .open
-        enqueue(.error(code: code, reason: detail))
-        closeAfterFlush()
     }
 
-    /// The peer closed the connection before the handshake ended (a port scan, or a client that
-    /// gave up): recorded like any other refusal.
-    func handshakeAbandoned() {
+    /// Records a session that ended before its node was identified and said hello, like any
+    /// other refusal: the peer gave up (a port scan), TLS failed (wrong CA, expired, no
+    /// certificate, old protocol version…), time ran out, or a newer connection evicted it.
+    func recordHandshakeEnd(_ end: HandshakeEnd) {
         var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
         event.connection = id
-        event.reason = "closed-during-handshake"
-        event.detail = "the peer closed the connection before the TLS handshake ended"
         event.peer = peer
-        context.recordRefusal(event, peer: peer) { logger.info("peer closed during the TLS handshake") }
-        close(reason: nil)
-    }
-
-    /// The TLS handshake failed: wrong CA, expired, no certificate, old protocol version…
-    func handshakeFailed(_ error: TLSError) {
-        var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
-        event.connection = id
-        event.reason = error.reason.rawValue
-        event.detail = error.message
-        event.peer = peer
-        if let certificate = session.peerCertificate {
-            event.node = certificate.subjectCommonName
-            event.certificateFingerprint = certificate.fingerprint.hex
+        switch end {
+        case .abandoned:
+            event.reason = "closed-during-handshake"
+            event.detail = "the peer closed the connection before the TLS handshake ended"
+            context.recordRefusal(event, peer: peer) { logger.info("peer closed during the TLS handshake") }
+        case .failed(let error):
+            event.reason = error.reason.rawValue
+            event.detail = error.message
+            if let certificate = transport.session.peerCertificate {
+                event.node = certificate.subjectCommonName
+                event.certificateFingerprint = certificate.fingerprint.hex
+            }
+            context.recordRefusal(event, peer: peer) {
+                logger.warning("TLS handshake refused", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(LogSafe.text(error.message))"])
+            }
+        case .timedOut:
+            event.reason = "handshake-timeout"
+            event.detail = "no TLS handshake and hello within \(context.limits.handshakeTimeout)"
+            event.node = identity?.id
+            context.recordRefusal(event, peer: peer) { logger.warning("connection timed out before hello") }
+        case .evicted:
+            event.reason = "handshake-evicted"
+            event.detail = "the oldest of limits.maxPendingHandshakes (\(context.limits.maximumPendingHandshakes)) "
+                + "pending handshakes, evicted to admit a new connection"
+            context.recordRefusal(event, peer: peer) { logger.info("pending handshake evicted to admit a new connection") }
         }
-        context.recordRefusal(event, peer: peer) {
-            logger.warning("TLS handshake refused", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(LogSafe.text(error.message))"])
-        }
-        close(reason: nil)
     }
 
-    /// The peer did not finish the handshake and send hello within `limits.handshakeTimeoutSeconds`.
-    func handshakeTimedOut() {
-        var event = AuditEvent(.connect, timeMillis: WallClock.nowMillis(), outcome: .refused)
-        event.connection = id
-        event.reason = "handshake-timeout"
-        event.detail = "no TLS handshake and hello within \(context.limits.handshakeTimeout)"
-        event.peer = peer
-        event.node = identity?.id
-        context.recordRefusal(event, peer: peer) { logger.warning("connection timed out before hello") }
-        close(reason: "no TLS handshake and hello in time", code: "handshake-timeout")
-    }
-
-    /// A frame that cannot be decoded: error frame with the stable code, audit, then close.
-    func protocolError(_ error: WireError) {
+    /// A frame that cannot be decoded or breaks the protocol: audited and logged (the machine
+    /// sends the error frame with the stable code and closes).
+    func recordProtocolError(_ error: WireError) {
         var event = AuditEvent(.protocolError, timeMillis: WallClock.nowMillis(), outcome: .refused)
         event.connection = id
         event.node = identity?.id
@@ -179,13 +150,11 @@ extension Connection {
         event.detail = RefusalBounds.bounded(error.reason)
         context.audit.append([event])
         logger.warning("protocol error; closing", metadata: ["reason": "\(error.code.name)", "detail": "\(LogSafe.text(error.reason))"])
-        enqueue(.error(code: error.code, reason: error.reason))
-        closeAfterFlush()
     }
 
     /// Bookkeeping once an accepted connection has closed. A slow consumer's record lists the
     /// message ids it missed.
-    func connectionEnded(reason: String, code: String?) {
+    func connectionEnded(reason: String, code: String?, endReason: (code: String, detail: String)?) {
         if let identity {
             context.nodeConnections.release(identity.id)
             context.nodeSubscriptions.release(identity.id, amount: subscriptions.count)
@@ -201,9 +170,9 @@ extension Connection {
             event.reason = endReason.code
             event.detail = endReason.detail
         }
-        if unreceiptedStart < unreceipted.count {
-            event.deliverySequence = unreceipted[unreceiptedStart].sequence
-            event.detail = (event.detail ?? reason) + "; \(unreceipted.count - unreceiptedStart) deliveries not receipted from delivery \(unreceipted[unreceiptedStart].sequence)"
+        if let first = deliveries.firstUnreceipted {
+            event.deliverySequence = first.sequence
+            event.detail = (event.detail ?? reason) + "; \(deliveries.unreceiptedCount) deliveries not receipted from delivery \(first.sequence)"
         }
         if code == SlowConsumerReason.disconnected {
             let missed = missedDeliveries()

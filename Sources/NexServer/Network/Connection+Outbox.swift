@@ -63,14 +63,14 @@ extension Connection {
                 case .certificateResponse, .suback, .unsuback: controlFrameAnswered()
                 default: break
                 }
-                guard state == .open || state == .closing else { continue }
+                guard session.isEstablished || session.isClosing else { continue }
                 enqueue(frame)
             case .delivery(let message, let subscriptionIDs):
-                guard state == .open else { continue }
+                guard session.isEstablished else { continue }
                 enqueueDelivery(message, subscriptionIDs: subscriptionIDs)
             case .checkpoint(let encoded):
                 // Never to a refused or closing peer: the tree size says how busy the log is.
-                guard state == .open, identity != nil, hasReceivedHello, acceptsCheckpoints else { continue }
+                guard session.receivesCheckpoints else { continue }
                 enqueue(.checkpoint(bytes: encoded))
             }
         }
@@ -103,12 +103,7 @@ extension Connection {
         } else {
             deliveriesResumed()
         }
-        let sequence = nextDeliverySequence
-        nextDeliverySequence += 1
-        unreceipted.append((sequence, message.messageID))
-        if let originator = SHA256Digest(bytes: message.certificateFingerprint) {
-            deliveredOriginators.insert(originator)
-        }
+        let sequence = deliveries.deliver(message.messageID, originator: SHA256Digest(bytes: message.certificateFingerprint))
         enqueue(.deliver(Deliver(
             deliverySequence: sequence, subscriptionIDs: live, originNode: message.originNode,
             receivedAtMillis: UInt64(max(0, message.receivedAtMillis)), certificateFingerprint: message.certificateFingerprint,

@@ -1,3 +1,4 @@
+import Dispatch
 import NexAudit
 import NexBroker
 import NexWire
@@ -9,7 +10,7 @@ extension Connection {
     /// Applies the broker's verdict on this session after a reload (from any queue).
     func apply(_ verdict: ReloadVerdict) {
         queue.async {
-            guard self.state == .open, self.identity != nil else { return }
+            guard self.session.isEstablished, self.identity != nil else { return }
             switch verdict {
             case .end(let end):
                 self.disconnectAfterReload(end)
@@ -28,7 +29,7 @@ extension Connection {
     private func applyReloadedSettings(_ settings: DaemonSettings) {
         adopt(settings)
         // A connection still in its handshake is judged when it completes.
-        guard state == .open, let identity else { return }
+        guard session.isEstablished, let identity else { return }
         if let end = settings.sessionEnd(for: identity) {
             disconnectAfterReload(end)
             return
@@ -51,7 +52,7 @@ extension Connection {
     /// node with a SUBNACK for the subscription id (docs/PROTOCOL.md). Connection queue.
     private func withdrawSubscriptions(_ withdrawn: [WithdrawnSubscription]) {
         for subscription in withdrawn {
-            guard state == .open, subscriptions[subscription.id] == subscription.filter else { continue }
+            guard session.isEstablished, subscriptions[subscription.id] == subscription.filter else { continue }
             withdrawSubscription(subscription.id, filter: subscription.filter, code: .permissionDenied,
                                  reason: "permission-revoked", detail: "withdrawn after a reload: \(subscription.reason)")
         }
@@ -60,9 +61,7 @@ extension Connection {
 
     private func disconnectAfterReload(_ end: SessionEnd) {
         logger.warning("node disconnected after reload", metadata: ["reason": "\(end.reason)"])
-        endReason = (end.reason, end.detail)
-        enqueue(.error(code: end.code, reason: end.detail))
-        closeAfterFlush()
+        perform(session.end(SessionEnding(afterReload: end)))
     }
 }
 
@@ -71,12 +70,15 @@ extension Connection {
     /// Tells an identified node that nexd is stopping (error frame `shutting-down`), then closes
     /// once that frame has left. Connections still in their handshake are simply closed.
     func sayGoodbye() {
-        guard state == .open, identity != nil else { return }
-        endReason = ("shutdown", "nexd is stopping")
-        enqueue(.error(code: .shuttingDown, reason: "nexd is shutting down; reconnect later"))
-        closeAfterFlush()
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard identity != nil else { return }
+        perform(session.end(SessionEnding(code: "shutdown", detail: "nexd is stopping",
+                                       errorCode: .shuttingDown, errorReason: "nexd is shutting down; reconnect later")))
     }
 
     /// Whether a goodbye frame is still waiting for the socket.
-    var hasPendingGoodbye: Bool { state == .closing }
+    var hasPendingGoodbye: Bool {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return session.isClosing
+    }
 }

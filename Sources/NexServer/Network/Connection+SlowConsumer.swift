@@ -20,14 +20,14 @@ extension Connection {
     /// Whether a new delivery would go over either limit.
     var isOverDeliveryLimits: Bool {
         pendingOutputBytes > limits.outboundBufferBytes
-            || unreceipted.count - unreceiptedStart >= limits.maximumUnreceiptedDeliveries
+            || deliveries.unreceiptedCount >= limits.maximumUnreceiptedDeliveries
     }
 
     /// Condemns the connection (`disconnect` policy, or output past twice the limit under `drop`):
     /// it closes on its next turn of the queue. Until then deliveries are no longer queued but noted
     /// as missed, so the disconnect record lists every one (the rest of an outbox batch included).
     func abandonSlowConsumer(_ detail: String) {
-        guard state == .open, slowConsumerDetail == nil else { return }
+        guard session.isEstablished, slowConsumerDetail == nil else { return }
         slowConsumerDetail = detail
         logger.warning("slow consumer disconnected", metadata: ["pending.bytes": "\(pendingOutputBytes)"])
         queue.async { self.close(reason: detail, code: SlowConsumerReason.disconnected) }
@@ -37,7 +37,7 @@ extension Connection {
     /// without a receipt, condemned after the decision, or still in the outbox. For the disconnect record.
     func missedDeliveries() -> MissedDeliveries {
         var missed = MissedDeliveries()
-        for entry in unreceipted[unreceiptedStart...] { missed.note(entry.messageID) }
+        for messageID in deliveries.unreceiptedMessageIDs { missed.note(messageID) }
         for messageID in missedAfterAbandon { missed.note(messageID) }
         for case .delivery(let message, _) in outbox.withLock({ $0.items }) { missed.note(message.messageID) }
         return missed
