@@ -40,6 +40,7 @@ extension Connection {
                                  certificate: certificate)
             return
         }
+        if let detail = context.connectRate.refusal(for: entry.id) { refuseAfterHandshake(.connectRate, detail: detail, certificate: certificate); return }
         let perNode = context.limits.maximumConnectionsPerNode
         guard context.nodeConnections.admit(entry.id, limit: perNode) else {
             refuseAfterHandshake(.tooManyConnectionsForNode,
@@ -95,6 +96,7 @@ extension Connection {
         case notInRoster = "not-in-roster"
         case auditUnavailable = "audit-unavailable"
         case tooManyConnectionsForNode = "too-many-connections-for-node"
+        case connectRate = "connect-rate"
         case certificateRevoked = "certificate-revoked"
     }
 
@@ -114,7 +116,7 @@ extension Connection {
         let code: WireErrorCode = switch refusal {
         case .notInRoster: .notInRoster
         case .auditUnavailable: .auditUnavailable
-        case .tooManyConnectionsForNode: .overloaded
+        case .tooManyConnectionsForNode, .connectRate: .overloaded
         case .noCertificate, .invalidPurpose, .certificateRevoked: .permissionDenied
         }
         state = .open

@@ -12,6 +12,7 @@ extension Connection {
     func handlePublish(_ bytes: [UInt8]) {
         guard let identity else { return }
         publishTaken()   // every publish is answered exactly once, by an ACK or a NACK
+        publishBytesTaken(bytes.count)
         let ticket = sequencer.takeTicket()
         let now = WallClock.nowMillis()
         let broker = context.broker
@@ -102,17 +103,18 @@ extension Connection {
                    "issued-at \(Timestamp.format(millis: envelope.issuedAtMillis)) is more than \(windowMillis / 1000) s from nexd's clock \(Timestamp.format(millis: now))")
             return
         }
+        if let spent = context.broker.duplicates.refusal(for: identity.id) { refuse(signed, spent.code, spent.reason); return }
         // A node whose signatures keep failing has spent its budget: refused unverified, here and
         // (for publishes already queued) again just before the check, so the bound holds.
         let failures = context.failedVerifications
         let spentBudget = WireError(.overloaded,
             "\(identity.id) has failed too many signature checks (limits.failedVerificationsPerSecondPerNode \(context.limits.failedVerificationsPerSecondPerNode)/s, burst \(context.limits.failedVerificationsBurstPerNode)); its publishes are refused unverified until the budget refills")
-        guard failures.allowsVerification(of: identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
+        guard failures.allows(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
             refuse(signed, spentBudget.code, spentBudget.reason)
             return
         }
         pendingVerifications.append {
-            guard failures.allowsVerification(of: identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
+            guard failures.allows(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
                 finish(PublishCandidate(connection: self, identity: identity, envelope: signed, topic: topic, wireBytes: bytes,
                                         receivedAtMillis: now, outcome: .refused(spentBudget)))
                 return
@@ -130,7 +132,7 @@ extension Connection {
             if isValid {
                 outcome = .verified(signedDigest: digest)
             } else {
-                failures.chargeFailure(of: identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds)
+                failures.charge(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds)
                 outcome = .refused(WireError(.badSignature, "signature does not verify with the certificate of \(identity.id)"))
             }
             finish(PublishCandidate(connection: self, identity: identity, envelope: signed, topic: topic, wireBytes: bytes,

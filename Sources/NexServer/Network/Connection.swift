@@ -24,6 +24,8 @@ final class Connection: @unchecked Sendable {
         case backpressure
         /// Too many publishes await their ACK or NACK (the audit log is behind).
         case unacknowledged
+        /// Too many bytes of publishes await their ACK or NACK (`limits.maxInFlightPublishBytesPerConnection`).
+        case unansweredBytes
         /// Too many control frames await their answer (`limits.maxUnansweredControlFramesPerConnection`).
         case unansweredControl
         /// TLS needs the socket writable before it can read on.
@@ -89,6 +91,8 @@ final class Connection: @unchecked Sendable {
     /// Publishes read from this connection not yet answered (ACK or NACK): reading pauses at
     /// `limits.maxInFlightPublishesPerConnection` and resumes below half of it.
     private var unansweredPublishes = 0
+    /// Their bytes: reading pauses at `limits.maxInFlightPublishBytesPerConnection` (Connection+PublishBytes.swift).
+    var inFlightPublishBytes = InFlightPublishBytes()
     /// Rate and unanswered count of control frames (see Connection+ControlFrames.swift).
     var controlBudget: ControlFrameBudget
     /// Why nexd ended this session (stable code, detail), when it closes after a final frame.

@@ -28,6 +28,8 @@ final class Broker: @unchecked Sendable {
     private let refusals: RefusalAggregator
     /// The settings sessions are judged by (replaced here, on the broker queue, by a reload).
     private var settings: DaemonSettings
+    /// Re-sends answered with the original ACK, charged per node here; checked before verification.
+    let duplicates: DuplicateBudget
 
     init(audit: AuditLog, auditDirectory: String, replayWindow: Duration, replayCapacity: Int, replaySharePerNode: Int,
          refusals: RefusalAggregator, settings: DaemonSettings, logger: Logger) {
@@ -35,8 +37,11 @@ final class Broker: @unchecked Sendable {
         self.settings = settings
         self.refusals = refusals
         self.logger = logger
+        self.duplicates = DuplicateBudget(ratePerSecond: settings.configuration.limits.duplicatesPerSecondPerNode,
+                                          burst: settings.configuration.limits.duplicatesBurstPerNode)
         self.replayWindowMillis = replayWindow.components.seconds * 1000
-        self.replay = ReplayCache(capacity: replayCapacity, sharePerNode: replaySharePerNode)
+        self.replay = ReplayCache(capacity: replayCapacity, sharePerNode: replaySharePerNode,
+                                  rosterSize: settings.configuration.roster.entries.count)
         self.certificates = CertificateStore(auditDirectory: auditDirectory)
     }
 
@@ -124,6 +129,7 @@ final class Broker: @unchecked Sendable {
         settings = new
         // The replay cache is divided anew over the new roster (unless the share is set).
         replay.sharePerNode = new.configuration.limits.replayCacheShare(rosterSize: new.configuration.roster.entries.count)
+        replay.rosterSize = new.configuration.roster.entries.count
         audit.append([record])
         var verdicts: [UInt64: ReloadVerdict] = [:]
         for (connectionID, registered) in connections {
@@ -212,6 +218,7 @@ final class Broker: @unchecked Sendable {
             case .full:
                 refuse(candidate, WireError(.overloaded, "too many message ids inside the replay window; retry later"))
             case .retry(let original):
+                if let spent = duplicates.charge(candidate.identity.id) { refuse(candidate, spent); return }
                 answerRetry(candidate, digest: digest, originalSequence: original)
             case .new:
                 accept(candidate, signed: signed, digest: digest, nowMillis: now)
