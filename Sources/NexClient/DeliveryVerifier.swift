@@ -82,7 +82,10 @@ public enum DeliveryVerifier {
         return nil
     }
 
+    /// The times come from the delivery and the envelope (peer data, up to 2^63 − 1 ms, which a
+    /// Double rounds up past Int64): clamped, never trapped on.
     private static func time(_ date: Date) -> String {
-        Timestamp.format(millis: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        let millis = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        return Timestamp.format(millis: Int64(exactly: millis) ?? (millis < 0 ? .min : .max))
     }
 }

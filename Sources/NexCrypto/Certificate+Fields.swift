@@ -56,9 +56,13 @@ extension Certificate {
     }
 
     /// Whether the key may sign (RFC 5280 §4.2.1.3): true when the key usage extension is absent or
-    /// lists `digitalSignature`.
+    /// lists `digitalSignature`. False for a certificate with an extension OpenSSL could not decode
+    /// (EXFLAG_INVALID): a malformed key usage sets that flag, not EXFLAG_KUSAGE, and must not read
+    /// as "absent".
     public var keyUsageAllowsDigitalSignature: Bool {
-        guard X509_get_extension_flags(x509) & UInt32(EXFLAG_KUSAGE) != 0 else { return true }
+        let flags = X509_get_extension_flags(x509)
+        guard flags & UInt32(EXFLAG_INVALID) == 0 else { return false }
+        guard flags & UInt32(EXFLAG_KUSAGE) != 0 else { return true }
         return X509_get_key_usage(x509) & UInt32(KU_DIGITAL_SIGNATURE) != 0
     }
 

@@ -74,6 +74,39 @@ struct ReplayShareTests {
         #expect(answers == Array(repeating: "ack", count: 6) + Array(repeating: "overloaded", count: 2))
     }
 
+    /// D39: after the reload that grows the roster, the old nodes' ids (7 each, over their new
+    /// share of 6) keep the cache of 30 full for up to two windows; the newcomer, under its share,
+    /// is still admitted (a full cache refuses only nodes at their fair part).
+    @Test func aNewcomerGetsItsShareWhileTheOldNodesIdsFillTheCache() throws {
+        let nexd = try TestDaemon { configuration in
+            Self.smallCache(&configuration)
+            configuration.roster = Roster(TestDaemon.roster.filter { $0.id != "bcp.ke.busia" })   // 30 ÷ 4: 7 each
+        }
+        defer { nexd.remove() }
+        for node in ["gs.fr.lyon", "ncb.rw.kigali", "ncb.ug.kampala", "bcp.rw.rusumo"] {
+            let (connection, credentials) = try nexd.connect(as: node)
+            let notices = try (0..<7).map { _ in
+                node.hasPrefix("bcp.") ? try signedNotice(from: credentials, topic: "hit.ug", kind: "hit") : try signedNotice(from: credentials)
+            }
+            for notice in notices {
+                guard case .accepted = try connection.publish(notice) else { Issue.record("\(node) was refused within its share"); return }
+            }
+            connection.close()
+        }
+        var grown = nexd.configuration
+        grown.roster = Roster(TestDaemon.roster)   // 30 ÷ 5: 6 each
+        guard case .applied = nexd.daemon.reload(to: grown) else { Issue.record("reload refused"); return }
+        let (newcomer, busia) = try nexd.connect(as: "bcp.ke.busia")
+        var answers: [String] = []
+        for _ in 0..<6 {
+            switch try newcomer.publish(try signedNotice(from: busia, topic: "hit.ug", kind: "hit")) {
+            case .accepted: answers.append("ack")
+            case .refused(let nack): answers.append("\(nack.code.name): \(nack.reason)")
+            }
+        }
+        #expect(answers == Array(repeating: "ack", count: 6))
+    }
+
     /// The cache rebuilt from the audit log charges each id to its node again.
     @Test func sharesAndReplaysSurviveARestart() throws {
         let nexd = try TestDaemon(configure: Self.smallCache)

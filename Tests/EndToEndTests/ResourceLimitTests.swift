@@ -186,6 +186,30 @@ struct ResourceLimitTests {
         guard case .accepted = try publisher.publish(try signedNotice(from: gs)) else { Issue.record("refused"); return }
     }
 
+    /// With the smallest byte limit on unanswered publishes (64 KiB) and publishes of ~20 KiB,
+    /// reading pauses and resumes over a pipelined burst; every publish is answered once, in
+    /// order, and another node is served meanwhile.
+    @Test func aBurstOfLargePublishesOverTheByteLimitIsAnsweredInFull() throws {
+        let nexd = try TestDaemon { $0.limits.maximumInFlightPublishBytes = 65_536 }
+        defer { nexd.remove() }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let notices = try (0..<120).map { _ in try signedNotice(from: gs, padding: 20_000) }
+        try publisher.sendRaw(notices.flatMap { FrameEncoder.encode(.publish(envelope: $0.wireBytes)) })
+        let border = try nexd.credentials("bcp.rw.rusumo")
+        guard case .accepted = try nexd.connect(border).publish(try signedNotice(from: border, topic: "hit.ug", kind: "hit")) else {
+            Issue.record("another node was refused during the burst"); return
+        }
+        var acked: [MessageID] = []
+        while acked.count < notices.count {
+            switch try publisher.nextFrame(timeout: .seconds(10)) {
+            case .ack(let ack): acked.append(ack.messageID)
+            case .nack(let nack): Issue.record("refused: \(nack.reason)"); return
+            default: break
+            }
+        }
+        #expect(acked == notices.map(\.envelope.messageID))
+    }
+
     /// With a tiny limit on unanswered publishes, reading pauses and resumes many times over a
     /// pipelined burst; every publish is still answered once, and every one delivered.
     @Test func aPipelinedBurstOverTheUnansweredLimitIsAnsweredInFull() throws {

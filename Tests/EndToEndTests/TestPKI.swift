@@ -51,6 +51,26 @@ final class TestPKI: @unchecked Sendable {
         try write(list.pemEncoded(), "ca.crl.pem")
     }
 
+    /// Writes `ca.crl.pem` without a CRL number (a v1 list, as `openssl ca -gencrl` writes one
+    /// when no `crlnumber` file is configured; ``CertificateRevocationList`` always numbers).
+    func writeRevocationListWithoutNumber() throws {
+        let work = directory + "/openssl-ca"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try caKey.pemEncoded().write(toFile: work + "/ca.key", atomically: true, encoding: .utf8)
+        try "".write(toFile: work + "/index.txt", atomically: true, encoding: .utf8)
+        try "[ca]\ndefault_ca = d\n[d]\ndatabase = \(work)/index.txt\ndefault_md = sha256\ndefault_crl_days = 1\n"
+            .write(toFile: work + "/ca.cnf", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "ca", "-gencrl", "-config", work + "/ca.cnf", "-keyfile", work + "/ca.key",
+                             "-cert", caPath, "-out", directory + "/ca.crl.pem"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
     var auditCertificatePath: String { directory + "/audit.pem" }
     var auditKeyPath: String { directory + "/audit.key" }
 

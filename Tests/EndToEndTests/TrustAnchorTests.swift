@@ -86,4 +86,43 @@ struct TrustAnchorTests {
         // The running list (with a next update) stays in force.
         #expect(try nexd.connect(busia).subscribe("notice.>", id: 1) == .accepted)
     }
+
+    /// RFC 5280 §5.2.3: without a CRL number neither a reload nor the crl-floor can order lists.
+    @Test func aRevocationListWithoutANumberIsRefused() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        try nexd.pki.writeRevocationListWithoutNumber()
+        let (reload, start) = try Self.refusals(of: nexd.configuration, by: nexd)
+        for reason in [reload, start] {
+            #expect(reason.contains("tls.crl"), "\(reason)")
+            #expect(reason.contains("no CRL number"), "\(reason)")
+        }
+    }
+
+    /// A crl-floor that records revoked serials of a CA of tls.ca: nexd does not start without
+    /// tls.crl (which would let those certificates connect again).
+    @Test func startingWithoutTheListWhileTheFloorRecordsRevocationsIsRefused() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let busia = try nexd.credentials("bcp.ke.busia")
+        try nexd.pki.writeRevocationList(revoking: [busia.certificate])
+        guard case .applied = nexd.daemon.reload(to: nexd.configuration) else { Issue.record("reload refused"); return }
+        nexd.stop()
+        var unset = nexd.configuration
+        unset.tls.revocationList = nil
+        do {
+            _ = try NexDaemon(configuration: unset, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            Issue.record("nexd started without tls.crl while crl-floor records a revocation")
+        } catch {
+            #expect(error.message.contains("tls.crl is not set"), "\(error.message)")
+            #expect(error.message.contains("crl-floor"), "\(error.message)")
+        }
+        // A floor with no revoked serial (the list revoked nothing) does not stop a start without it.
+        let fresh = try TestDaemon()
+        defer { fresh.remove() }
+        fresh.stop()
+        var freshUnset = fresh.configuration
+        freshUnset.tls.revocationList = nil
+        try NexDaemon(configuration: freshUnset, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })).stop()
+    }
 }

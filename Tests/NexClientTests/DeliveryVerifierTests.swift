@@ -137,7 +137,8 @@ struct DeliveryVerifierTests {
     /// A node certificate whose key usage is `keyAgreement` only (with clientAuth, so OpenSSL's TLS
     /// client purpose check, and so nexd's handshake, accepts it), made with the `openssl` tool:
     /// ``CertificateIssuer`` always writes `digitalSignature`.
-    static func issueWithKeyAgreementOnly(_ commonName: String, key: PrivateKey, issuer: Authority) throws -> Certificate {
+    static func issueWithKeyAgreementOnly(_ commonName: String, key: PrivateKey, issuer: Authority,
+                                          keyUsage: String = "keyUsage=critical,keyAgreement") throws -> Certificate {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-ku-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -145,7 +146,7 @@ struct DeliveryVerifierTests {
         try key.pemEncoded().write(toFile: path("node.key"), atomically: true, encoding: .utf8)
         try issuer.key.pemEncoded().write(toFile: path("ca.key"), atomically: true, encoding: .utf8)
         try issuer.certificate.pemEncoded().write(toFile: path("ca.pem"), atomically: true, encoding: .utf8)
-        try "basicConstraints=CA:FALSE\nkeyUsage=critical,keyAgreement\nextendedKeyUsage=clientAuth\n"
+        try "basicConstraints=CA:FALSE\n\(keyUsage)\nextendedKeyUsage=clientAuth\n"
             .write(toFile: path("ext.cnf"), atomically: true, encoding: .utf8)
         func openssl(_ arguments: [String]) throws {
             let process = Process()
@@ -161,6 +162,43 @@ struct DeliveryVerifierTests {
         try openssl(["x509", "-req", "-in", path("node.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
                      "-set_serial", "7", "-days", "1", "-extfile", path("ext.cnf"), "-out", path("node.pem")])
         return try Certificate(pem: Array(try String(contentsOfFile: path("node.pem"), encoding: .utf8).utf8))
+    }
+
+    /// A key usage extension OpenSSL cannot decode (a NULL where the BIT STRING belongs) sets
+    /// EXFLAG_INVALID, not EXFLAG_KUSAGE: it must not pass as "no key usage, any use allowed".
+    @Test func aMalformedKeyUsageDoesNotAllowSigning() throws {
+        let ca = try Authority("Test CA")
+        let key = try PrivateKey.generate(.ecdsaP256SHA256)
+        let malformed = try Self.issueWithKeyAgreementOnly(Self.sender, key: key, issuer: ca, keyUsage: "2.5.29.15=DER:0500")
+        #expect(!malformed.keyUsageAllowsDigitalSignature)
+        let wellFormed = try CertificateIssuer.issue(
+            CertificateProfile(subjectCommonName: Self.sender, validity: (Self.now - 60)...(Self.now + 60), extendedKeyUsage: .clientAuth),
+            for: key.publicKey, issuer: ca.certificate, issuerKey: ca.key)
+        #expect(wellFormed.keyUsageAllowsDigitalSignature)
+    }
+
+    /// Times from the peer near Int64.max (a Double rounds 2^63 − 1 up to 2^63) are clamped when
+    /// the failure is described, not trapped on.
+    @Test func timesNearTheEndOfInt64DoNotTrap() throws {
+        let ca = try Authority("Test CA")
+        let key = try PrivateKey.generate(.ecdsaP256SHA256)
+        let certificate = try CertificateIssuer.issue(
+            CertificateProfile(subjectCommonName: Self.sender, validity: (Self.now - 60)...(Self.now + 60), extendedKeyUsage: .clientAuth),
+            for: key.publicKey, issuer: ca.certificate, issuerKey: ca.key)
+        let envelope = Envelope(
+            messageID: .random(), sender: Self.sender, topic: "notice.red.fr", kind: "red", issuedAtMillis: .max,
+            allowedCountries: [], deniedCountries: [], allowedNodes: [], deniedNodes: [],
+            signatureAlgorithm: key.algorithm.rawValue, payload: Array(#"{"a":1}"#.utf8))
+        let signed = try NoticeSigner.sign(envelope, with: key)
+        for receivedAt in [UInt64(Int64.max), UInt64(Self.now.timeIntervalSince1970 * 1000)] {
+            let delivery = Deliver(
+                deliverySequence: 1, subscriptionIDs: [1], originNode: Self.sender, receivedAtMillis: receivedAt,
+                certificateFingerprint: certificate.fingerprint.bytes, auditSequence: 7, envelope: signed.wireBytes)
+            guard case .notVerified(let failure) = DeliveryVerifier.verify(delivery, certificate: certificate, trustRoots: [ca.certificate]) else {
+                Issue.record("a notice signed at the end of time was verified"); continue
+            }
+            #expect([.notValidAtAcceptance, .notValidAtSigning].contains(failure.code), "\(failure.reason)")
+        }
     }
 
     /// A CA and its key: self-signed, or issued by `parent`.

@@ -13,6 +13,11 @@ import Testing
         #expect(configuration.limits.replayWindow == .seconds(120))
         #expect(configuration.limits.failedVerificationsPerSecondPerNode == 5)
         #expect(configuration.limits.failedVerificationsBurstPerNode == 50)
+        #expect(configuration.limits.duplicatesPerSecondPerNode == 10)
+        #expect(configuration.limits.duplicatesBurstPerNode == 2048)
+        #expect(configuration.limits.connectsPerSecondPerNode == 2)
+        #expect(configuration.limits.connectsBurstPerNode == 32)
+        #expect(configuration.limits.maximumInFlightPublishBytes == 8 << 20)
         #expect(configuration.permissions.roles["gs"]?.publish.allow == ["notice.>", "alert.>"])
         #expect(configuration.permissions.nodes["rb.ke.nairobi"]?.subscribe.allow == ["hit.>"])
         #expect(configuration.development.createMissingPKI)
@@ -62,6 +67,21 @@ import Testing
     @Test func theSubscribeRateParses() throws {
         let configuration = try DaemonConfiguration.parse(yaml: "limits:\n  subscribesPerSecondPerNode: 0\n" + Self.roster, path: "t.yaml")
         #expect(configuration.limits.subscribesPerSecondPerNode == 0)
+    }
+
+    /// The issue 11 review's keys (D46-D48) parse; the rates take 0 (off).
+    @Test func theDuplicateConnectAndInFlightByteLimitsParse() throws {
+        let yaml = "limits:\n  duplicatesPerSecondPerNode: 0\n  duplicatesBurstPerNode: 7\n  connectsPerSecondPerNode: 0\n"
+            + "  connectsBurstPerNode: 3\n  maxInFlightPublishBytesPerConnection: 65536\n" + Self.roster
+        let configuration = try DaemonConfiguration.parse(yaml: yaml, path: "t.yaml")
+        #expect(configuration.limits.duplicatesPerSecondPerNode == 0)
+        #expect(configuration.limits.duplicatesBurstPerNode == 7)
+        #expect(configuration.limits.connectsPerSecondPerNode == 0)
+        #expect(configuration.limits.connectsBurstPerNode == 3)
+        #expect(configuration.limits.maximumInFlightPublishBytes == 65_536)
+        #expect(throws: ConfigurationError.self) {
+            try DaemonConfiguration.parse(yaml: "limits:\n  maxInFlightPublishBytesPerConnection: 1000\n" + Self.roster, path: "t.yaml")
+        }
     }
 
     @Test func theReplayShareIsDerivedUnlessSet() throws {

@@ -46,9 +46,9 @@ import Testing
         let subscribes = SubscribeRateLimiter()
         #expect([1, 2].map { _ in subscribes.admit("n", ratePerSecond: 10, burst: 2, nowNanos: start) } == [true, true])
         #expect(!subscribes.admit("n", ratePerSecond: 10, burst: 2, nowNanos: start - 1))
-        let failures = FailedVerificationBudget(ratePerSecond: 10, burst: 2)
-        failures.chargeFailure(of: "n", nowNanos: start)
-        failures.chargeFailure(of: "n", nowNanos: start)
-        #expect(!failures.allowsVerification(of: "n", nowNanos: start - 1))
+        let failures = PerNodeBudget(ratePerSecond: 10, burst: 2)
+        failures.charge("n", nowNanos: start)
+        failures.charge("n", nowNanos: start)
+        #expect(!failures.allows("n", nowNanos: start - 1))
     }
 }

@@ -75,11 +75,57 @@ import Testing
         #expect(cache.check(Self.id(7), digest: Self.digest(7), node: "a", nowMillis: 3_000) == .new)
     }
 
+    /// Past the capacity only nodes under their fair part are admitted, and past twice the
+    /// capacity nobody is.
     @Test func theTotalCapacityStillBoundsTheCache() {
-        var cache = ReplayCache(capacity: 2, sharePerNode: 2)
+        var cache = ReplayCache(capacity: 2, sharePerNode: 2, rosterSize: 2)
         cache.insert(Self.id(1), entry: Self.entry(1, expiresAt: 1_000, node: "a"))
         cache.insert(Self.id(2), entry: Self.entry(2, expiresAt: 1_000, node: "b"))
-        #expect(cache.check(Self.id(3), digest: Self.digest(3), node: "c", nowMillis: 0) == .full)
+        #expect(cache.check(Self.id(3), digest: Self.digest(3), node: "a", nowMillis: 0) == .full)
+        cache.insert(Self.id(3), entry: Self.entry(3, expiresAt: 1_000, node: "c"))
+        cache.insert(Self.id(4), entry: Self.entry(4, expiresAt: 1_000, node: "d"))
+        #expect(cache.check(Self.id(5), digest: Self.digest(5), node: "e", nowMillis: 0) == .full)
+    }
+
+    /// A full cache refuses a node at its fair part (capacity ÷ roster nodes), admits one under
+    /// it, and refuses every node at twice the capacity.
+    @Test func aFullCacheRefusesOnlyNodesAtTheirFairPartUpToTwiceTheCapacity() {
+        var cache = ReplayCache(capacity: 4, sharePerNode: 4, rosterSize: 2)   // fair part 2
+        for n in 1...3 { cache.insert(Self.id(UInt64(n)), entry: Self.entry(UInt8(n), expiresAt: 1_000, node: "a")) }
+        cache.insert(Self.id(4), entry: Self.entry(4, expiresAt: 1_000, node: "b"))
+        #expect(cache.check(Self.id(10), digest: Self.digest(10), node: "a", nowMillis: 0) == .full)
+        #expect(cache.check(Self.id(10), digest: Self.digest(10), node: "b", nowMillis: 0) == .new)
+        cache.insert(Self.id(5), entry: Self.entry(5, expiresAt: 1_000, node: "b"))
+        #expect(cache.check(Self.id(11), digest: Self.digest(11), node: "b", nowMillis: 0) == .full)
+        // Other nodes under their part fill it to the ceiling: then nobody is admitted.
+        for n in 6...8 { cache.insert(Self.id(UInt64(n)), entry: Self.entry(UInt8(n), expiresAt: 1_000, node: "node\(n)")) }
+        #expect(cache.count == 8)
+        #expect(cache.check(Self.id(12), digest: Self.digest(12), node: "c", nowMillis: 0) == .full)
+    }
+
+    /// D39: a reload grows the roster from 4 to 5 (cache 30: shares 7 → 6). The old nodes' 28 ids
+    /// keep the cache full for up to two windows; the newcomer, under its share, is still admitted.
+    @Test func aNewcomerUnderItsShareIsAdmittedWhileOldIdsKeepTheCacheFull() {
+        var cache = ReplayCache(capacity: 30, sharePerNode: 7, rosterSize: 4)
+        var next: UInt64 = 1
+        for node in ["a", "b", "c", "d"] {
+            for _ in 0..<7 {
+                cache.insert(Self.id(next), entry: Self.entry(UInt8(next), expiresAt: 1_000, node: node))
+                next += 1
+            }
+        }
+        cache.sharePerNode = 6
+        cache.rosterSize = 5
+        var verdicts: [ReplayCache.Verdict] = []
+        for _ in 0..<7 {
+            let verdict = cache.check(Self.id(next), digest: Self.digest(UInt8(next)), node: "e", nowMillis: 0)
+            verdicts.append(verdict)
+            if verdict == .new { cache.insert(Self.id(next), entry: Self.entry(UInt8(next), expiresAt: 1_000, node: "e")) }
+            next += 1
+        }
+        #expect(verdicts == Array(repeating: .new, count: 6) + [.nodeShareFull])
+        #expect(cache.check(Self.id(next), digest: Self.digest(1), node: "a", nowMillis: 0) == .nodeShareFull)
+        #expect(cache.count == 34)
     }
 
     /// The start-up rebuild inserts whatever the log holds: over the share, nothing is forgotten.

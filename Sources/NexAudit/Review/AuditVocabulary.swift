@@ -12,7 +12,7 @@ public enum AuditVocabulary {
         "no-certificate", "unknown-ca", "certificate-expired", "certificate-not-yet-valid", "invalid-purpose",
         "certificate-revoked", "crl-expired", "crl-not-yet-valid", "crl-unavailable", "crl-invalid", "protocol-version",
         "bad-certificate", "peer-alert", "io", "tls-error", "closed-during-handshake", "handshake-timeout",
-        "handshake-evicted", "too-many-connections", "too-many-connections-for-node", "not-in-roster", "internal-error",
+        "handshake-evicted", "too-many-connections", "too-many-connections-for-node", "connect-rate", "not-in-roster", "internal-error",
         "audit-unavailable", "overloaded", "slow-consumer", "slow-consumer-dropped", "control-frame-rate", "idle-timeout",
         "incomplete-frame",
         "removed-from-roster", "roster-changed", "shutdown", "permission-revoked", "invalid-config", "audit-write-failed", "sealed-after-crash",

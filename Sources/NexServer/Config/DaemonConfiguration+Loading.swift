@@ -93,6 +93,14 @@ extension DaemonConfiguration {
                 "failedVerificationsPerSecondPerNode", default: config.limits.failedVerificationsPerSecondPerNode, range: 0...1_000_000)
             config.limits.failedVerificationsBurstPerNode = try limits.integer(
                 "failedVerificationsBurstPerNode", default: config.limits.failedVerificationsBurstPerNode, range: 1...1_000_000)
+            config.limits.duplicatesPerSecondPerNode = try limits.integer(
+                "duplicatesPerSecondPerNode", default: config.limits.duplicatesPerSecondPerNode, range: 0...1_000_000)
+            config.limits.duplicatesBurstPerNode = try limits.integer(
+                "duplicatesBurstPerNode", default: config.limits.duplicatesBurstPerNode, range: 1...10_000_000)
+            config.limits.connectsPerSecondPerNode = try limits.integer(
+                "connectsPerSecondPerNode", default: config.limits.connectsPerSecondPerNode, range: 0...1_000_000)
+            config.limits.connectsBurstPerNode = try limits.integer(
+                "connectsBurstPerNode", default: config.limits.connectsBurstPerNode, range: 1...1_000_000)
             config.limits.maximumConnectionsPerNode = try limits.integer(
                 "maxConnectionsPerNode", default: config.limits.maximumConnectionsPerNode, range: 1...1_000_000)
             config.limits.maximumPendingHandshakes = try limits.integer(
@@ -100,6 +108,8 @@ extension DaemonConfiguration {
             config.limits.handshakeTimeout = .seconds(try limits.integer("handshakeTimeoutSeconds", default: 10, range: 1...600))
             config.limits.maximumInFlightPublishes = try limits.integer(
                 "maxInFlightPublishesPerConnection", default: config.limits.maximumInFlightPublishes, range: 1...1_000_000)
+            config.limits.maximumInFlightPublishBytes = try limits.integer(
+                "maxInFlightPublishBytesPerConnection", default: config.limits.maximumInFlightPublishBytes, range: 65_536...(1 << 32))
             config.limits.controlFramesPerSecondPerConnection = try limits.integer(
                 "controlFramesPerSecondPerConnection", default: config.limits.controlFramesPerSecondPerConnection, range: 0...10_000_000)
             config.limits.maximumUnansweredControlFrames = try limits.integer(

@@ -77,6 +77,17 @@ public struct DaemonConfiguration: Sendable {
         /// its publishes are refused (`overloaded`) before their signature is checked.
         public var failedVerificationsPerSecondPerNode = 5
         public var failedVerificationsBurstPerNode = 50
+        /// Byte-identical re-sends (answered with the original ACK, one `duplicate` record each)
+        /// one node may make a second (budget over all its connections; 0 = no limit) and the burst
+        /// it may save up (a reconnecting publisher re-sends what was unanswered). While a node's
+        /// budget is spent its publishes are refused (`overloaded`) before their signature is checked.
+        public var duplicatesPerSecondPerNode = 10
+        public var duplicatesBurstPerNode = 2048
+        /// Connections one node may have accepted a second (token bucket over all its connections;
+        /// 0 = no limit) and the burst; past it a connection is refused after the handshake
+        /// (`overloaded`, reason `connect-rate`). Bounds the connect and disconnect records churn writes.
+        public var connectsPerSecondPerNode = 2
+        public var connectsBurstPerNode = 32
         /// Open connections one node may hold at once.
         public var maximumConnectionsPerNode = 16
         /// Connections still in their TLS handshake; at the cap the oldest is evicted to admit a new one.
@@ -85,6 +96,9 @@ public struct DaemonConfiguration: Sendable {
         public var handshakeTimeout = Duration.seconds(10)
         /// Publishes of one connection awaiting verification and routing before nexd stops reading it.
         public var maximumInFlightPublishes = 1024
+        /// Bytes of those publishes (their envelopes) before nexd stops reading the connection (it
+        /// resumes below half): bounds one node's verification backlog to maxConnectionsPerNode × this.
+        public var maximumInFlightPublishBytes = 8 << 20
         /// Control frames (`certificateRequest`, `ping`, `subscribe`, `unsubscribe`) one connection
         /// may send a second (token bucket holding one second's worth; 0 = no limit); past it the
         /// connection is closed (`overloaded`, disconnect reason `control-frame-rate`).

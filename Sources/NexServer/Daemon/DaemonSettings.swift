@@ -105,7 +105,7 @@ final class DaemonSettings: Sendable {
     }
 
     /// The revocation list named by `tls.crl`, which must be signed by one of the CA certificates
-    /// and carry a next-update date. An expired list is loaded all the same: OpenSSL then refuses every handshake with
+    /// and carry a next-update date and a CRL number. An expired list is loaded all the same: OpenSSL then refuses every handshake with
     /// `crl-expired`, which is the fail-closed behaviour wanted (and nexd says so loudly).
     private static func loadRevocationList(_ configuration: DaemonConfiguration,
                                            trustRoots: [Certificate]) throws(DaemonError) -> CertificateRevocationList? {
@@ -123,6 +123,11 @@ final class DaemonSettings: Sendable {
         // revoked-since nodes for ever.
         guard list.nextUpdate != nil else {
             throw DaemonError("the revocation list \(path) has no next-update date, so it would never expire (\(source): tls.crl); re-sign it with `nex pki crl --refresh`, or have the CA set nextUpdate")
+        }
+        // RFC 5280 §5.2.3 makes the CRL number mandatory: without it neither a reload nor the
+        // crl-floor (D37) can tell an older list from a newer one.
+        guard list.crlNumber != nil else {
+            throw DaemonError("the revocation list \(path) has no CRL number, so nexd cannot tell it from an older list (\(source): tls.crl); re-sign it with `nex pki crl --refresh`, or have the CA set the CRL number extension")
         }
         return list
     }

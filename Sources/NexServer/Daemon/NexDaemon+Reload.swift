@@ -143,6 +143,10 @@ extension NexDaemon {
         keep("limits.publishBurstPerNode", \.limits.publishBurstPerNode)
         keep("limits.failedVerificationsPerSecondPerNode", \.limits.failedVerificationsPerSecondPerNode)
         keep("limits.failedVerificationsBurstPerNode", \.limits.failedVerificationsBurstPerNode)
+        keep("limits.duplicatesPerSecondPerNode", \.limits.duplicatesPerSecondPerNode)
+        keep("limits.duplicatesBurstPerNode", \.limits.duplicatesBurstPerNode)
+        keep("limits.connectsPerSecondPerNode", \.limits.connectsPerSecondPerNode)
+        keep("limits.connectsBurstPerNode", \.limits.connectsBurstPerNode)
         keep("limits.refusalsRecordedPerSource", \.limits.refusalsRecordedPerSource)
         keep("limits.refusalIntervalSeconds", \.limits.refusalInterval)
         // Reloadable on purpose (not kept): limits.subscribesPerSecondPerNode and its burst

@@ -53,6 +53,7 @@ public final class NexDaemon: @unchecked Sendable {
         if let list = settings.revocationList, let authority = settings.revocationListAuthority {
             try floor.check(list, of: authority, listPath: configuration.tls.revocationList ?? "?", configPath: configuration.sourcePath)
         }
+        if settings.revocationList == nil { try floor.checkListNotUnset(trustRoots: settings.trustRoots, configPath: configuration.sourcePath) }
         revocationListFloor = floor
         let now = WallClock.nowMillis()
         var auditConfiguration = AuditLog.Configuration(directory: configuration.audit.directory)

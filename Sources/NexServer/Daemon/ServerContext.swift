@@ -30,7 +30,9 @@ final class ServerContext: Sendable {
     /// limits.publishRatePerNode / publishBurstPerNode.
     let publishRate: PublishRateLimiter
     /// limits.failedVerificationsPerSecondPerNode / failedVerificationsBurstPerNode.
-    let failedVerifications: FailedVerificationBudget
+    let failedVerifications: PerNodeBudget
+    /// limits.connectsPerSecondPerNode / connectsBurstPerNode.
+    let connectRate: ConnectRateLimit
     /// limits.subscribesPerSecondPerNode (burst: limits.maxSubscriptionsPerNode); read at each subscribe.
     let subscribeRate = SubscribeRateLimiter()
     /// Serial queues that connection queues target (about one per core), so a connect storm does not
@@ -46,8 +48,10 @@ final class ServerContext: Sendable {
         self.refusals = refusals
         self.publishRate = PublishRateLimiter(ratePerSecond: configuration.limits.publishRatePerNode,
                                               burst: configuration.limits.publishBurstPerNode)
-        self.failedVerifications = FailedVerificationBudget(ratePerSecond: configuration.limits.failedVerificationsPerSecondPerNode,
-                                                            burst: configuration.limits.failedVerificationsBurstPerNode)
+        self.failedVerifications = PerNodeBudget(ratePerSecond: configuration.limits.failedVerificationsPerSecondPerNode,
+                                                 burst: configuration.limits.failedVerificationsBurstPerNode)
+        self.connectRate = ConnectRateLimit(ratePerSecond: configuration.limits.connectsPerSecondPerNode,
+                                            burst: configuration.limits.connectsBurstPerNode)
         let cores = max(1, System.coreCount)
         let verifiers = configuration.limits.verificationThreads == 0 ? cores : configuration.limits.verificationThreads
         self.verificationQueues = (0..<verifiers).map { DispatchQueue(label: "nex.verify.\($0)", qos: .userInitiated) }

@@ -32,8 +32,9 @@ struct TokenBucket: Sendable {
         return true
     }
 
-    /// Takes one token, or leaves the bucket empty (never below zero).
-    mutating func drain() {
-        tokens = max(0, tokens - 1)
+    /// Takes one token even if there is none, down to `floor` (≤ 0): a cost already paid is owed,
+    /// and refills repay the debt before the bucket allows anything again.
+    mutating func charge(floor: Double) {
+        tokens = max(floor, tokens - 1)
     }
 }

@@ -32,6 +32,7 @@ extension Connection {
             return .refused(.auditUnavailable,
                             detail: "the audit log cannot be written (\(failure.code.rawValue)); nexd refuses new connections")
         }
+        if let detail = context.connectRate.refusal(for: entry.id) { return .refused(.connectRate, detail: detail) }
         let perNode = context.limits.maximumConnectionsPerNode
         guard context.nodeConnections.admit(entry.id, limit: perNode) else {
             return .refused(.tooManyConnectionsForNode,

@@ -59,7 +59,7 @@ extension Connection {
             switch item {
             case .frame(let frame):
                 switch frame {
-                case .ack, .nack: publishAnswered()
+                case .ack, .nack: publishAnswered(); publishBytesAnswered()
                 case .certificateResponse, .suback, .unsuback: controlFrameAnswered()
                 default: break
                 }

@@ -9,6 +9,7 @@ extension Connection {
     func handlePublish(_ bytes: [UInt8]) {
         guard let identity else { return }
         publishTaken()   // every publish is answered exactly once, by an ACK or a NACK
+        publishBytesTaken(bytes.count)
         let ticket = sequencer.takeTicket()
         let now = WallClock.nowMillis()
         // This connection's generation: no lock, no copy of the settings per publish.
@@ -45,16 +46,21 @@ extension Connection {
             finish(.refused(refusal))
             return
         }
+        // A node that keeps re-sending notices already accepted has spent its duplicate budget (D46).
+        if let spent = context.broker.duplicates.refusal(for: identity.id) {
+            finish(.refused(PublishRefusal(spent, envelope: unverified.signed)))
+            return
+        }
         // A node whose signatures keep failing has spent its budget: refused unverified, here and
         // (for publishes already queued) again just before the check, so the bound holds.
         let failures = context.failedVerifications
-        guard failures.allowsVerification(of: identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
+        guard failures.allows(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
             finish(.refused(PublishRefusal(failures.spentRefusal(of: identity.id, limits: limits), envelope: unverified.signed)))
             return
         }
         let verification = SignatureVerification(identity: identity)
         pendingVerifications.append {
-            guard failures.allowsVerification(of: identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
+            guard failures.allows(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
                 finish(.refused(PublishRefusal(failures.spentRefusal(of: identity.id, limits: limits),
                                                envelope: unverified.signed, topic: unverified.topic)))
                 return
@@ -63,14 +69,14 @@ extension Connection {
             case .success(let verified):
                 finish(.verified(verified))
             case .failure(let error):
-                failures.chargeFailure(of: identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds)
+                failures.charge(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds)
                 finish(.refused(PublishRefusal(error, envelope: unverified.signed, topic: unverified.topic)))
             }
         }
     }
 }
 
-extension FailedVerificationBudget {
+extension PerNodeBudget {
     /// The `overloaded` refusal of a node that has spent its budget.
     func spentRefusal(of node: String, limits: DaemonConfiguration.Limits) -> WireError {
         WireError(.overloaded,

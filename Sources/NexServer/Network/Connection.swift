@@ -23,6 +23,8 @@ final class Connection: @unchecked Sendable {
         case backpressure
         /// Too many publishes await their ACK or NACK (the audit log is behind).
         case unacknowledged
+        /// Too many bytes of publishes await their ACK or NACK (`limits.maxInFlightPublishBytesPerConnection`).
+        case unansweredBytes
         /// Too many control frames await their answer (`limits.maxUnansweredControlFramesPerConnection`).
         case unansweredControl
         /// TLS needs the socket writable before it can read on.
@@ -65,6 +67,8 @@ final class Connection: @unchecked Sendable {
     /// Publishes read from this connection not yet answered (ACK or NACK): reading pauses at
     /// `limits.maxInFlightPublishesPerConnection` and resumes below half of it.
     var unansweredPublishes = 0
+    /// Their bytes: reading pauses at `limits.maxInFlightPublishBytesPerConnection` (Connection+PublishBytes.swift).
+    var inFlightPublishBytes = InFlightPublishBytes()
     /// Set when the connection is condemned as a slow consumer (the close follows on the queue).
     var slowConsumerDetail: String?
     /// Deliveries routed after the connection was condemned: missed, listed in its disconnect record.

@@ -39,6 +39,10 @@ extension Broker {
         case .full:
             commit.refuse(candidate, WireError(.overloaded, "too many message ids inside the replay window; retry later"))
         case .retry(let original):
+            if let spent = duplicates.charge(node) {
+                commit.refuse(candidate, spent)
+                return
+            }
             commit.answerRetry(verified, connection: candidate.connectionID, originalSequence: original)
         case .new:
             accept(verified, connection: candidate.connectionID, nowMillis: now)

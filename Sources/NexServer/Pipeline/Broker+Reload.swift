@@ -15,6 +15,7 @@ extension Broker {
         settings = new
         // The replay cache is divided anew over the new roster (unless the share is set).
         replay.sharePerNode = new.configuration.limits.replayCacheShare(rosterSize: new.configuration.roster.entries.count)
+        replay.rosterSize = new.configuration.roster.entries.count
         audit.append([record])
         var verdicts: [UInt64: ReloadVerdict] = [:]
         for (connectionID, identity) in sessions {

@@ -32,13 +32,18 @@ final class Broker: @unchecked Sendable {
     let commit: PublishCommit
     /// Reload records are appended at exactly the point of the queue where the settings change.
     let audit: AuditLog
+    /// Re-sends answered with the original ACK, charged per node here; checked before verification (D46).
+    let duplicates: DuplicateBudget
 
     init(audit: AuditLog, auditDirectory: String, replayWindow: Duration, replayCapacity: Int, replaySharePerNode: Int,
          refusals: RefusalAggregator, settings: DaemonSettings, connections: ConnectionRegistry, logger: Logger) {
         self.audit = audit
         self.settings = settings
         self.replayWindowMillis = replayWindow.components.seconds * 1000
-        self.replay = ReplayCache(capacity: replayCapacity, sharePerNode: replaySharePerNode)
+        self.replay = ReplayCache(capacity: replayCapacity, sharePerNode: replaySharePerNode,
+                                  rosterSize: settings.configuration.roster.entries.count)
+        self.duplicates = DuplicateBudget(ratePerSecond: settings.configuration.limits.duplicatesPerSecondPerNode,
+                                          burst: settings.configuration.limits.duplicatesBurstPerNode)
         let certificates = CertificateStore(auditDirectory: auditDirectory)
         self.certificates = certificates
         self.commit = PublishCommit(audit: audit, connections: connections, refusals: refusals,

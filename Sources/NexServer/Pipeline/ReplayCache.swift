@@ -10,10 +10,16 @@ import NexWire
 /// entry lives at most three windows.
 ///
 /// Memory is bounded twice: each node may have at most `sharePerNode` ids remembered, and the cache
-/// as a whole at most `capacity` (~155 bytes an entry, measured: id, digest, sequence, node,
-/// expiry, dictionary and heap overhead). At either bound new ids are refused (`overloaded`)
-/// rather than an unexpired id forgotten, so a replay can never slip through; the share means one
-/// node's flood refuses that node only (docs/DECISIONS.md, D32).
+/// as a whole `capacity` (~155 bytes an entry, measured: id, digest, sequence, node, expiry,
+/// dictionary and heap overhead). At either bound new ids are refused (`overloaded`) rather than
+/// an unexpired id forgotten, so a replay can never slip through; the share means one node's flood
+/// refuses that node only (docs/DECISIONS.md, D32).
+///
+/// A full cache refuses only nodes at or above their fair part (`capacity` ÷ roster nodes): after
+/// a reload grows the roster, ids the old nodes hold over their new, smaller shares keep the cache
+/// full until they expire (up to two windows), and a newcomer under its share must not be refused
+/// for them (D39). A node under its fair part is admitted past `capacity` up to a hard ceiling of
+/// 2 × `capacity` entries (~310 MB at the default 1,000,000).
 ///
 /// Entries are pruned in expiry order (a min-heap), not insertion order: an id issued a window
 /// ahead of nexd's clock never holds back the pruning of ids that expire before it.
@@ -36,7 +42,8 @@ struct ReplayCache {
         case replay
         /// The publishing node already has `sharePerNode` ids inside the window.
         case nodeShareFull
-        /// The cache as a whole holds `capacity` ids.
+        /// The cache as a whole holds `capacity` ids and the node has its fair part, or it holds
+        /// 2 × `capacity` ids.
         case full
     }
 
@@ -45,16 +52,22 @@ struct ReplayCache {
     /// (when `limits.replayCacheEntriesPerNode` is unset): a lower share refuses new ids of a node
     /// above it until enough of its ids expire; no remembered id is ever forgotten for it.
     var sharePerNode: Int
+    /// Nodes on the roster: a full cache still admits a node under `capacity` ÷ this (set again by a reload).
+    var rosterSize: Int
     private var entries: [MessageID: Entry] = [:]
     /// Unexpired ids remembered per node (nodes with none are absent).
     private var countByNode: [String: Int] = [:]
     /// Every remembered id by expiry; may also hold stale items for removed ids (skipped when popped).
     private var expiries = ExpiryHeap()
 
-    init(capacity: Int, sharePerNode: Int) {
+    init(capacity: Int, sharePerNode: Int, rosterSize: Int = 1) {
         self.capacity = capacity
         self.sharePerNode = sharePerNode
+        self.rosterSize = rosterSize
     }
+
+    /// A node's fair part of the whole cache: under it, a full cache still admits the node.
+    var fairPart: Int { max(1, capacity / max(1, rosterSize)) }
 
     var count: Int { entries.count }
 
@@ -68,7 +81,7 @@ struct ReplayCache {
         }
         prune(nowMillis: nowMillis)
         if count(of: node) >= sharePerNode { return .nodeShareFull }
-        if entries.count >= capacity { return .full }
+        if entries.count >= capacity, count(of: node) >= fairPart || entries.count >= 2 * capacity { return .full }
         return .new
     }
 

@@ -9,6 +9,7 @@ enum SessionRefusal: String, Sendable, Equatable {
     case notInRoster = "not-in-roster"
     case auditUnavailable = "audit-unavailable"
     case tooManyConnectionsForNode = "too-many-connections-for-node"
+    case connectRate = "connect-rate"
     case certificateRevoked = "certificate-revoked"
 
     /// The code of the error frame the peer receives.
@@ -16,7 +17,7 @@ enum SessionRefusal: String, Sendable, Equatable {
         switch self {
         case .notInRoster: .notInRoster
         case .auditUnavailable: .auditUnavailable
-        case .tooManyConnectionsForNode: .overloaded
+        case .tooManyConnectionsForNode, .connectRate: .overloaded
         case .noCertificate, .invalidPurpose, .certificateRevoked: .permissionDenied
         }
     }
