@@ -1,5 +1,5 @@
 import Foundation
-import NexServer
+import NexConfig
 
 #if canImport(Glibc)
 import Glibc

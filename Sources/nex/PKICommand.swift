@@ -1,6 +1,7 @@
 import ArgumentParser
+import NexConfig
 import NexCrypto
-import NexServer
+import NexPKI
 
 /// `nex pki`: the development PKI.
 struct PKICommand: ParsableCommand {

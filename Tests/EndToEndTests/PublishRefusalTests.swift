@@ -3,6 +3,7 @@ import NexAudit
 import NexClient
 import NexCrypto
 import NexServer
+import NexSync
 import NexWire
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import NexAudit
 import NexBroker
 import NexClient
+import NexConfig
 import NexServer
 import NexWire
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import NexAudit
 import NexClient
+import NexConfig
 import NexServer
 import NexWire
 import Testing

@@ -3,9 +3,11 @@ import Logging
 import NexAudit
 import NexBroker
 import NexClient
+import NexConfig
 import NexCrypto
 import NexNotices
 import NexServer
+import NexSync
 import NexWire
 
 /// One nexd running in process on 127.0.0.1 with an ephemeral port, its own PKI and audit

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NexClient
+import NexConfig
 import NexCrypto
 import NexServer
 import Testing

@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
 import Logging
+import NexConfig
+import NexPKI
 import NexSync
 
 #if canImport(Glibc)
@@ -88,7 +90,7 @@ public enum DaemonRunner {
         let summary: DevelopmentPKI.Summary
         do {
             summary = try pki.createInEmptyDirectory(nodeIDs: configuration.roster.entries.map(\.id))
-        } catch let error as DaemonError {
+        } catch let error as PKIError {
             throw DaemonError("TLS files missing: \(missing.joined(separator: ", ")) (\(configuration.sourcePath): tls); \(error.message)")
         }
         logger.notice("created a development PKI: FOR DEVELOPMENT ONLY, with unencrypted keys and a CA nothing else should trust (development.createMissingPKI is true)", metadata: [

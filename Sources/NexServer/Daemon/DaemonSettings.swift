@@ -1,5 +1,6 @@
 import Foundation
 import NexBroker
+import NexConfig
 import NexCrypto
 import NexWire
 

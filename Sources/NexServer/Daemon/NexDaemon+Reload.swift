@@ -1,5 +1,6 @@
 import Foundation
 import NexAudit
+import NexConfig
 import NexCrypto
 
 /// Reload (SIGHUP): config, roster, permissions, CA, server certificate and revocation list are

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import NexAudit
+import NexConfig
 import NexCrypto
 import NexWire
 import Synchronization

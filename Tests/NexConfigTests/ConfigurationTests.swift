@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import NexServer
+@testable import NexConfig
 
 @Suite struct ConfigurationTests {
     /// The repository root, found from this file's path (tests may run from any directory).

@@ -7,6 +7,9 @@ import NexBroker
 public struct DaemonConfiguration: Sendable {
     /// Where the daemon listens.
     public struct Listen: Sendable, Equatable {
+        /// Every value at its default.
+        public init() {}
+
         /// Default `127.0.0.1`.
         public var host = "127.0.0.1"
         /// Default 7247; 0 picks an ephemeral port (tests).
@@ -15,6 +18,9 @@ public struct DaemonConfiguration: Sendable {
 
     /// The daemon's TLS identity and the CA that issues node certificates.
     public struct TLSFiles: Sendable {
+        /// Every value at its default.
+        public init() {}
+
         public var caCertificate = "Certs/dev/ca.pem"
         public var certificate = "Certs/dev/nexd.pem"
         public var privateKey = "Certs/dev/nexd.key"
@@ -28,6 +34,9 @@ public struct DaemonConfiguration: Sendable {
 
     /// The audit log.
     public struct Audit: Sendable, Equatable {
+        /// Every value at its default.
+        public init() {}
+
         public var directory = "var/audit"
         public var segmentMaximumBytes = 64 << 20
         public var synchronizesWrites = true
@@ -43,6 +52,9 @@ public struct DaemonConfiguration: Sendable {
 
     /// Protocol and resource limits.
     public struct Limits: Sendable {
+        /// Every value at its default.
+        public init() {}
+
         /// The replay-cache share of one node: `replayCacheEntriesPerNode` if set, else
         /// `replayCacheEntries` ÷ `rosterSize` (at least 1), so that the shares of the roster nodes
         /// together fit the cache and no node's flood can fill it for the others.
@@ -123,6 +135,9 @@ public struct DaemonConfiguration: Sendable {
 
     /// Development conveniences; a production config leaves `createMissingPKI` false.
     public struct Development: Sendable, Equatable {
+        /// Every value at its default.
+        public init() {}
+
         /// Directory of the development PKI (`nex pki init` writes it).
         public var pkiDirectory = "Certs/dev"
         /// When true and the TLS files are missing, nexd creates a development PKI and says so.
