@@ -37,88 +37,13 @@ extension DaemonConfiguration {
         var top = try YAMLMapping(file: path, path: "", node: root)
         var config = DaemonConfiguration(sourcePath: path, roster: Roster([]))
 
-        if var listen = try top.mapping("listen") {
-            config.listen.host = try listen.string("host", default: config.listen.host)
-            config.listen.port = UInt16(try listen.integer("port", default: Int(config.listen.port), range: 0...65_535))
-            try listen.rejectUnknownKeys()
-        }
-        if var tls = try top.mapping("tls") {
-            config.tls.caCertificate = try tls.string("ca", default: config.tls.caCertificate)
-            config.tls.certificate = try tls.string("certificate", default: config.tls.certificate)
-            config.tls.privateKey = try tls.string("key", default: config.tls.privateKey)
-            let crl = try tls.string("crl", default: "")
-            config.tls.revocationList = crl.isEmpty ? nil : crl
-            config.tls.revocationListWarning = .seconds(86_400 * (try tls.integer("crlWarnDays", default: 7, range: 0...3650)))
-            try tls.rejectUnknownKeys()
-        }
-        if var audit = try top.mapping("audit") {
-            config.audit.directory = try audit.string("directory", default: config.audit.directory)
-            config.audit.segmentMaximumBytes = try audit.integer(
-                "segmentMaxBytes", default: config.audit.segmentMaximumBytes, range: 4096...(1 << 34))
-            config.audit.synchronizesWrites = try audit.boolean("fsync", default: config.audit.synchronizesWrites)
-            config.audit.signingKey = try audit.string("key", default: config.audit.signingKey ?? "")
-            config.audit.signingCertificate = try audit.string("certificate", default: config.audit.signingCertificate ?? "")
-            config.audit.checkpointEveryRecords = try audit.integer(
-                "checkpointEveryRecords", default: config.audit.checkpointEveryRecords, range: 1...10_000_000)
-            config.audit.checkpointInterval = .seconds(try audit.integer("checkpointIntervalSeconds", default: 10, range: 1...86_400))
-            config.audit.recoveryRetryInterval = .milliseconds(
-                try audit.integer("recoveryRetryMilliseconds", default: 1000, range: 10...3_600_000))
-            try audit.rejectUnknownKeys()
-        }
-        if var limits = try top.mapping("limits") {
-            config.limits.maximumFrameSize = try limits.integer(
-                "maxFrameBytes", default: config.limits.maximumFrameSize, range: 1024...(16 << 20))
-            config.limits.maximumSubscriptionsPerConnection = try limits.integer(
-                "maxSubscriptionsPerConnection", default: config.limits.maximumSubscriptionsPerConnection, range: 1...65_535)
-            config.limits.replayWindow = .seconds(try limits.integer("replayWindowSeconds", default: 120, range: 1...86_400))
-            config.limits.replayCacheEntries = try limits.integer(
-                "replayCacheEntries", default: config.limits.replayCacheEntries, range: 1000...100_000_000)
-            // 0 (the default) = derived from the roster at start-up.
-            let share = try limits.integer("replayCacheEntriesPerNode", default: 0, range: 0...100_000_000)
-            config.limits.replayCacheEntriesPerNode = share == 0 ? nil : share
-            config.limits.outboundBufferBytes = try limits.integer(
-                "outboundBufferBytes", default: config.limits.outboundBufferBytes, range: 65_536...(1 << 32))
-            config.limits.maximumConnections = try limits.integer(
-                "maxConnections", default: config.limits.maximumConnections, range: 1...1_000_000)
-            config.limits.verificationThreads = try limits.integer(
-                "verificationThreads", default: config.limits.verificationThreads, range: 0...256)
-            config.limits.refusalsRecordedPerSource = try limits.integer(
-                "refusalsRecordedPerSource", default: config.limits.refusalsRecordedPerSource, range: 1...1_000_000)
-            config.limits.refusalInterval = .seconds(try limits.integer("refusalIntervalSeconds", default: 10, range: 1...3600))
-            config.limits.publishRatePerNode = try limits.integer(
-                "publishRatePerNode", default: config.limits.publishRatePerNode, range: 0...10_000_000)
-            config.limits.publishBurstPerNode = try limits.integer(
-                "publishBurstPerNode", default: config.limits.publishBurstPerNode, range: 1...100_000_000)
-            config.limits.failedVerificationsPerSecondPerNode = try limits.integer(
-                "failedVerificationsPerSecondPerNode", default: config.limits.failedVerificationsPerSecondPerNode, range: 0...1_000_000)
-            config.limits.failedVerificationsBurstPerNode = try limits.integer(
-                "failedVerificationsBurstPerNode", default: config.limits.failedVerificationsBurstPerNode, range: 1...1_000_000)
-            config.limits.maximumConnectionsPerNode = try limits.integer(
-                "maxConnectionsPerNode", default: config.limits.maximumConnectionsPerNode, range: 1...1_000_000)
-            config.limits.maximumPendingHandshakes = try limits.integer(
-                "maxPendingHandshakes", default: config.limits.maximumPendingHandshakes, range: 1...1_000_000)
-            config.limits.handshakeTimeout = .seconds(try limits.integer("handshakeTimeoutSeconds", default: 10, range: 1...600))
-            config.limits.maximumInFlightPublishes = try limits.integer(
-                "maxInFlightPublishesPerConnection", default: config.limits.maximumInFlightPublishes, range: 1...1_000_000)
-            config.limits.controlFramesPerSecondPerConnection = try limits.integer(
-                "controlFramesPerSecondPerConnection", default: config.limits.controlFramesPerSecondPerConnection, range: 0...10_000_000)
-            config.limits.maximumUnansweredControlFrames = try limits.integer(
-                "maxUnansweredControlFramesPerConnection", default: config.limits.maximumUnansweredControlFrames, range: 1...1_000_000)
-            config.limits.maximumUnreceiptedDeliveries = try limits.integer(
-                "maxUnreceiptedDeliveries", default: config.limits.maximumUnreceiptedDeliveries, range: 16...10_000_000)
-            config.limits.slowConsumerPolicy = try limits.choice(
-                "slowConsumerPolicy", default: config.limits.slowConsumerPolicy)
-            config.limits.idleTimeout = .seconds(try limits.integer("idleTimeoutSeconds", default: 60, range: 0...86_400))
-            config.limits.maximumSubscriptionsPerNode = try limits.integer(
-                "maxSubscriptionsPerNode", default: config.limits.maximumSubscriptionsPerNode, range: 1...1_000_000)
-            config.limits.subscribesPerSecondPerNode = try limits.integer(
-                "subscribesPerSecondPerNode", default: config.limits.subscribesPerSecondPerNode, range: 0...1_000_000)
-            try limits.rejectUnknownKeys()
-        }
-        if var development = try top.mapping("development") {
-            config.development.pkiDirectory = try development.string("pki", default: config.development.pkiDirectory)
-            config.development.createMissingPKI = try development.boolean("createMissingPKI", default: false)
-            try development.rejectUnknownKeys()
+        // Every scalar key through the table: its default when absent, its range, its error text.
+        for section in ConfigKeyTable.sections {
+            guard var mapping = try top.mapping(section) else { continue }
+            for key in ConfigKeyTable.all where key.section == section {
+                try key.read(from: &mapping, into: &config)
+            }
+            try mapping.rejectUnknownKeys()
         }
         config.roster = try parseRoster(top.value("roster"), file: path)
         guard var permissions = try top.mapping("permissions") else {
@@ -170,7 +95,11 @@ extension DaemonConfiguration {
             do {
                 _ = try policy.permissions(node: entry.id, role: entry.role.rawValue, country: entry.country)
             } catch {
-                let source = policy.nodes[entry.id] != nil ? "permissions.nodes.\(entry.id) or permissions.roles.\(entry.role.rawValue)" : "permissions.roles.\(entry.role.rawValue)"
+                // Name the one mapping at fault: the node's own rules unless its role's fail alone.
+                var roleOnly = policy
+                roleOnly.nodes[entry.id] = nil
+                let roleFails = (try? roleOnly.permissions(node: entry.id, role: entry.role.rawValue, country: entry.country)) == nil
+                let source = roleFails ? "permissions.roles.\(entry.role.rawValue)" : "permissions.nodes.\(entry.id)"
                 throw ConfigurationError(file: file, key: source, message: "a pattern is not a valid topic filter for node \(entry.id): \(error.reason)")
             }
         }

@@ -37,7 +37,9 @@ extension NexDaemon {
     /// Reload queue.
     private func apply(_ loaded: DaemonConfiguration) -> ReloadOutcome {
         let old = context.settings
-        let (configuration, needRestart) = Self.keepingStartupSettings(of: old.configuration, in: loaded)
+        let plan = ConfigReload(running: old.configuration, loaded: loaded)
+        let configuration = plan.effective
+        let needRestart = plan.keptUntilRestart
         let settings: DaemonSettings
         do throws(DaemonError) {
             settings = try DaemonSettings.make(configuration, generation: old.generation + 1, replacing: old)
@@ -62,6 +64,9 @@ extension NexDaemon {
             parts.append("revocation list #\(list.crlNumber.map(String.init) ?? "?") with \(list.revoked.count) revoked, next update \(Timestamp.format(millis: Int64(list.nextUpdate?.timeIntervalSince1970 ?? 0) * 1000))")
         } else {
             parts.append("no revocation list (tls.crl unset)")
+        }
+        if !plan.appliedToNewConnections.isEmpty {
+            parts.append("applied to connections opened from now on: \(plan.appliedToNewConnections.joined(separator: ", "))")
         }
         if !needRestart.isEmpty {
             parts.append("unchanged until a restart: \(needRestart.joined(separator: ", "))")
@@ -122,33 +127,14 @@ extension NexDaemon {
         return .refused(reason)
     }
 
-    /// Settings fixed when nexd starts (the listener, the audit log, the verification pool, the
-    /// replay cache and the rate limiter are built from them): the new config keeps the running
-    /// values, and the keys that differ are named.
+    /// The restart-only keys of ``ConfigKeyTable`` (the listener, the audit log, the verification
+    /// pool, the replay cache and the rate limiters are built from them at start-up): the new config
+    /// keeps their running values, and the keys that differ are named (a section whose keys are all
+    /// restart-only as a whole). See ``ConfigReload``.
     public static func keepingStartupSettings(of running: DaemonConfiguration,
                                        in loaded: DaemonConfiguration) -> (DaemonConfiguration, [String]) {
-        var configuration = loaded
-        var differing: [String] = []
-        func keep<Value: Equatable>(_ key: String, _ path: WritableKeyPath<DaemonConfiguration, Value>) {
-            if configuration[keyPath: path] != running[keyPath: path] { differing.append(key) }
-            configuration[keyPath: path] = running[keyPath: path]
-        }
-        keep("listen", \.listen)
-        keep("audit", \.audit)
-        keep("development", \.development)
-        keep("limits.verificationThreads", \.limits.verificationThreads)
-        keep("limits.replayWindowSeconds", \.limits.replayWindow)
-        keep("limits.replayCacheEntries", \.limits.replayCacheEntries)
-        keep("limits.replayCacheEntriesPerNode", \.limits.replayCacheEntriesPerNode)
-        keep("limits.publishRatePerNode", \.limits.publishRatePerNode)
-        keep("limits.publishBurstPerNode", \.limits.publishBurstPerNode)
-        keep("limits.failedVerificationsPerSecondPerNode", \.limits.failedVerificationsPerSecondPerNode)
-        keep("limits.failedVerificationsBurstPerNode", \.limits.failedVerificationsBurstPerNode)
-        keep("limits.refusalsRecordedPerSource", \.limits.refusalsRecordedPerSource)
-        keep("limits.refusalIntervalSeconds", \.limits.refusalInterval)
-        // Reloadable on purpose (not kept): limits.subscribesPerSecondPerNode and its burst
-        // limits.maxSubscriptionsPerNode are read at each subscribe (SubscribeRateLimiter).
-        return (configuration, differing)
+        let plan = ConfigReload(running: running, loaded: loaded)
+        return (plan.effective, plan.keptUntilRestart)
     }
 
     /// Warns when the revocation list is about to expire, and shouts once it has: every handshake
