@@ -4,7 +4,8 @@ import PackageDescription
 /// NoticeExchange: a secure notice-exchange daemon (`nexd`) and its CLI (`nex`).
 ///
 /// Module boundaries follow docs/DECISIONS.md: pure modules (NexWire, NexNotices, NexBroker) hold
-/// most logic; NexCrypto is the only importer of the system OpenSSL.
+/// most logic; NexCrypto is the only importer of the system OpenSSL. The CLI and the tools read nexd's
+/// configuration (NexConfig) and development PKI (NexPKI) without linking the daemon (NexServer).
 let package = Package(
     name: "NoticeExchange",
     platforms: [.macOS(.v15)],
@@ -32,19 +33,25 @@ let package = Package(
         .target(name: "NexAudit", dependencies: ["NexCrypto", "NexWire", "NexSync"]),
         // TLS over a non-blocking socket driven by Dispatch sources: nexd's connections and the load tool's (D42).
         .target(name: "NexTransport", dependencies: ["NexCrypto", "NexWire"]),
+        // nexd's configuration: the key table, YAML loading, the roster (no daemon, no I/O but reading the file).
+        .target(
+            name: "NexConfig",
+            dependencies: ["NexBroker", "NexNotices", .product(name: "Yams", package: "Yams")]
+        ),
+        // The development PKI behind `nex pki` and nexd's first run: CA, issuance, revocation, listing.
+        .target(name: "NexPKI", dependencies: ["NexCrypto"]),
         .target(
             name: "NexServer",
             dependencies: [
-                "NexCrypto", "NexWire", "NexNotices", "NexBroker", "NexAudit", "NexSync", "NexTransport",
+                "NexConfig", "NexPKI", "NexCrypto", "NexWire", "NexNotices", "NexBroker", "NexAudit", "NexSync", "NexTransport",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(name: "NexClient", dependencies: ["NexCrypto", "NexWire", "NexAudit"]),
         .executableTarget(
             name: "nexd",
             dependencies: [
-                "NexServer",
+                "NexServer", "NexConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -53,14 +60,14 @@ let package = Package(
         .target(
             name: "NexLoad",
             dependencies: [
-                "NexClient", "NexCrypto", "NexWire", "NexNotices", "NexServer", "NexSync", "NexTransport",
+                "NexClient", "NexConfig", "NexPKI", "NexCrypto", "NexWire", "NexNotices", "NexSync", "NexTransport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .executableTarget(
             name: "nex",
             dependencies: [
-                "NexClient", "NexServer", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexLoad",
+                "NexClient", "NexConfig", "NexPKI", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexLoad", "NexSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -76,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "CrashTest",
             dependencies: [
-                "NexLoad", "NexClient", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexServer", "NexSync",
+                "NexLoad", "NexClient", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexPKI", "NexSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/CrashTest"
@@ -87,20 +94,22 @@ let package = Package(
         .executableTarget(name: "FuzzFrames", dependencies: ["NexWire", "FuzzSupport"], path: "Fuzz/FuzzFrames"),
         .executableTarget(name: "FuzzEnvelope", dependencies: ["NexWire", "FuzzSupport"], path: "Fuzz/FuzzEnvelope"),
         .executableTarget(name: "FuzzNotice", dependencies: ["NexNotices", "FuzzSupport"], path: "Fuzz/FuzzNotice"),
-        .executableTarget(name: "FuzzConfig", dependencies: ["NexServer", "FuzzSupport"], path: "Fuzz/FuzzConfig"),
+        .executableTarget(name: "FuzzConfig", dependencies: ["NexConfig", "FuzzSupport"], path: "Fuzz/FuzzConfig"),
         .executableTarget(name: "FuzzAuditRecord", dependencies: ["NexAudit", "NexCrypto", "FuzzSupport"], path: "Fuzz/FuzzAuditRecord"),
         .testTarget(name: "NexCryptoTests", dependencies: ["NexCrypto", "NexSync"]),
         .testTarget(name: "NexWireTests", dependencies: ["NexWire"]),
         .testTarget(name: "NexBrokerTests", dependencies: ["NexBroker", "NexNotices", "NexWire"]),
         .testTarget(name: "NexAuditTests", dependencies: ["NexAudit", "NexCrypto", "NexWire", "NexSync"], exclude: ["Fixtures"]),
         .testTarget(name: "NexTransportTests", dependencies: ["NexTransport", "NexCrypto"]),
-        .testTarget(name: "NexServerTests", dependencies: ["NexServer", "NexTransport"]),
+        .testTarget(name: "NexServerTests", dependencies: ["NexServer", "NexConfig", "NexPKI", "NexCrypto", "NexTransport"]),
+        .testTarget(name: "NexConfigTests", dependencies: ["NexConfig"]),
+        .testTarget(name: "NexPKITests", dependencies: ["NexPKI", "NexCrypto"]),
         .testTarget(name: "NexNoticesTests", dependencies: ["NexNotices"]),
         .testTarget(name: "NexClientTests", dependencies: ["NexClient", "NexCrypto", "NexWire"]),
         .testTarget(
             name: "NexLoadTests",
             dependencies: [
-                "NexLoad", "NexServer", "NexCrypto", "NexWire", "NexNotices", "NexSync",
+                "NexLoad", "NexServer", "NexConfig", "NexCrypto", "NexWire", "NexNotices", "NexSync",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -112,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "NexServer", "NexClient", "NexCrypto", "NexWire", "NexAudit", "NexNotices", "NexLoad",
+                "NexServer", "NexConfig", "NexPKI", "NexClient", "NexCrypto", "NexWire", "NexAudit", "NexNotices", "NexLoad", "NexSync",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -4,7 +4,7 @@ import NexClient
 import NexCrypto
 import NexLoad
 import NexNotices
-import NexServer
+import NexPKI
 
 /// One crash-test run: a temporary PKI, config and audit directory; publishers on their own
 /// threads; nexd started, killed with SIGKILL at a random moment and started again `kills` times,

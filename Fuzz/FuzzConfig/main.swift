@@ -5,7 +5,7 @@
 //
 // Built with `-Xswiftc -D -Xswiftc FUZZING` (scripts/fuzz.sh) it defines LLVMFuzzerTestOneInput.
 // Seeds: Config/nexd.yaml and variants in Fuzz/corpus/config.
-import NexServer
+import NexConfig
 
 func check(_ bytes: [UInt8]) {
     _ = try? DaemonConfiguration.parse(yaml: String(decoding: bytes, as: UTF8.self), path: "fuzz.yaml")

@@ -1,5 +1,5 @@
 import Foundation
-import NexServer
+import NexPKI
 
 /// A temporary nexd setup for a benchmark: development PKI (CA, server, audit key), a config
 /// file with the benchmark roster and permissions, and an audit directory, all under one

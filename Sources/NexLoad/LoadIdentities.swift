@@ -1,7 +1,8 @@
 import Foundation
 import NexClient
+import NexConfig
 import NexCrypto
-import NexServer
+import NexPKI
 
 /// The node ids a load run uses, and their roster roles: publishers are General Secretariat
 /// nodes (`gs`, may publish `notice.>`), subscribers and stalled subscribers NCBs (`ncb`, may

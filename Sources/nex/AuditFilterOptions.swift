@@ -1,7 +1,8 @@
 import ArgumentParser
 import NexAudit
+import NexConfig
 import NexNotices
-import NexServer
+import NexSync
 
 /// Record filters shared by `query`, `tail` and `stats`.
 ///

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import NexAudit
 import NexClient
+import NexConfig
 import NexCrypto
-import NexServer
+import NexPKI
 
 /// Options every node client shares: which node, which credentials, which server.
 struct ConnectionOptions: ParsableArguments {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import NexServer
+import NexConfig
 
 /// `nex`: the NoticeExchange command-line tool.
 @main

@@ -1,5 +1,5 @@
 import Foundation
-import NexServer
+import NexConfig
 
 #if canImport(Glibc)
 import Glibc
@@ -49,7 +49,7 @@ enum NexdReload {
         }
         let here = FileManager.default.currentDirectoryPath
         let written = canonicalPath(crlPath, relativeTo: here)
-        guard let configured = configuration.tls.revocationList else {
+        guard let configured = configuration.tls.crl else {
             throw Failure(description: "\(configPath) sets no tls.crl, so nexd does not check revocation and reloading would not apply \(crlPath) (\(written)): set `tls.crl: \(crlPath)` in the config, or pass the --config of the nexd that uses this list")
         }
         let read = canonicalPath(configured, relativeTo: nexdDirectory ?? here)

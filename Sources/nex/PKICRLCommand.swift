@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NexCrypto
-import NexServer
+import NexPKI
 
 /// `nex pki crl`: show or re-sign the CA's revocation list.
 struct PKICRLCommand: ParsableCommand {

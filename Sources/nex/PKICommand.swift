@@ -1,6 +1,7 @@
 import ArgumentParser
+import NexConfig
 import NexCrypto
-import NexServer
+import NexPKI
 
 /// `nex pki`: the development PKI.
 struct PKICommand: ParsableCommand {
@@ -46,7 +47,7 @@ struct PKICommand: ParsableCommand {
 
         func run() throws {
             let configuration = try DaemonConfiguration.load(path: config)
-            let pki = DevelopmentPKI(directory: directory ?? configuration.development.pkiDirectory)
+            let pki = DevelopmentPKI(directory: directory ?? configuration.development.pki)
             let ids = configuration.roster.entries.map(\.id) + extraNode
             let summary = try pki.create(nodeIDs: ids, algorithm: algorithm == "ed25519" ? .ed25519 : .ecdsaP256SHA256)
             print("development PKI in \(pki.directory): wrote \(summary.writtenFiles.count) files, kept \(summary.keptNodes.count) existing node certificates")

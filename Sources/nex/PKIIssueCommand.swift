@@ -1,5 +1,4 @@
 import ArgumentParser
-import NexServer
 
 /// `nex pki issue NODE`: a new client certificate for a node.
 struct PKIIssueCommand: ParsableCommand {

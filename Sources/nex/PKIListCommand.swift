@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import NexServer
 
 /// `nex pki list`: the certificates of a PKI directory and their status.
 struct PKIListCommand: ParsableCommand {

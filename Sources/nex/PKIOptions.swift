@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
+import NexConfig
 import NexCrypto
-import NexServer
+import NexPKI
 
 /// `--pki`, shared by the `nex pki` subcommands that work on an existing PKI directory.
 struct PKIDirectoryOptions: ParsableArguments {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import NexServer
+import NexPKI
 
 /// `nex pki revoke NODE` / `nex pki revoke --serial HEX`: put a certificate on the CA's revocation list.
 struct PKIRevokeCommand: ParsableCommand {

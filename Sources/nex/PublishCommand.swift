@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import NexClient
+import NexConfig
 import NexNotices
-import NexServer
+import NexSync
 import NexWire
 
 /// `nex publish`: sign a notice document as a node and publish it.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import NexConfig
 import NexServer
 
 /// `nexd`: the NoticeExchange daemon.

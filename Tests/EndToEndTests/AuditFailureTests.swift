@@ -24,7 +24,7 @@ struct AuditFailureTests {
     }
 
     @Test func nexdRefusesWhatItCannotAuditAndRecoversWhenTheDiskDoes() throws {
-        let nexd = try TestDaemon { $0.audit.recoveryRetryInterval = .milliseconds(50) }
+        let nexd = try TestDaemon { $0.audit.recoveryRetry = .milliseconds(50) }
         defer { nexd.remove() }
         let (subscriber, _) = try nexd.connect(as: "bcp.rw.rusumo")
         #expect(try subscriber.subscribe("notice.>", id: 1) == .accepted)
@@ -98,7 +98,7 @@ struct AuditFailureTests {
     /// A connect or subscribe admitted just before the disk failed (its record in the failed batch)
     /// does not survive: the session ends, or the subscription is withdrawn, with audit-unavailable.
     @Test func aSessionOrSubscriptionWhoseRecordFailedIsUndone() throws {
-        let nexd = try TestDaemon { $0.audit.recoveryRetryInterval = .seconds(30) }
+        let nexd = try TestDaemon { $0.audit.recoveryRetry = .seconds(30) }
         defer { nexd.remove() }
         let (subscriber, _) = try nexd.connect(as: "bcp.rw.rusumo")
         nexd.daemon.auditLog.flush()   // its connect record is durable
@@ -116,7 +116,7 @@ struct AuditFailureTests {
     }
 
     @Test func aSessionWhoseConnectRecordFailedIsEnded() throws {
-        let nexd = try TestDaemon { $0.audit.recoveryRetryInterval = .seconds(30) }
+        let nexd = try TestDaemon { $0.audit.recoveryRetry = .seconds(30) }
         defer { nexd.remove() }
         nexd.daemon.auditLog.injectFault(.failWrites(errno: EIO))
         // Admitted (no write has failed yet), then ended once its connect record fails.

@@ -41,8 +41,8 @@ struct CertificateMatrixTests {
         // A list past its nextUpdate must be in force from the start: a reload refuses to install one.
         try pki.writeRevocationList(nextUpdate: testCase == .expiredRevocationList ? Date() - 60 : nil)
         let nexd = try TestDaemon(root: root, pki: pki) {
-            if testCase == .tooManyConnectionsForNode { $0.limits.maximumConnectionsPerNode = 1 }
-            if testCase == .tooManyConnections { $0.limits.maximumConnections = 1 }
+            if testCase == .tooManyConnectionsForNode { $0.limits.maxConnectionsPerNode = 1 }
+            if testCase == .tooManyConnections { $0.limits.maxConnections = 1 }
         }
         defer { nexd.remove() }
         let now = Date()

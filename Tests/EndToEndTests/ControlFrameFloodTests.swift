@@ -65,7 +65,7 @@ struct ControlFrameFloodTests {
     @Test func aFloodWithNoRateLimitPausesReadingAndOthersStillGetTheirACKs() throws {
         let nexd = try TestDaemon {
             $0.limits.controlFramesPerSecondPerConnection = 0
-            $0.limits.maximumUnansweredControlFrames = 64
+            $0.limits.maxUnansweredControlFramesPerConnection = 64
             // The flooders never read: with a small outbound buffer they are found slow consumers
             // within the flood even when nexd runs slowly (sanitizers, a loaded machine), where 8 MiB
             // of answers took longer than the flood lasts.

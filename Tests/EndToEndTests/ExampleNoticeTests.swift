@@ -1,7 +1,9 @@
 import Foundation
 import NexClient
+import NexConfig
 import NexNotices
 import NexServer
+import NexSync
 import NexWire
 import Testing
 

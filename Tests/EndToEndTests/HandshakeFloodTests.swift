@@ -14,7 +14,7 @@ import Glibc
 struct HandshakeFloodTests {
     @Test func aValidNodeGetsInDuringAFloodOfStalledConnections() throws {
         let nexd = try TestDaemon { configuration in
-            configuration.limits.maximumPendingHandshakes = 50
+            configuration.limits.maxPendingHandshakes = 50
             configuration.limits.refusalsRecordedPerSource = 20
             // One interval for the whole test: the summary is written at stop.
             configuration.limits.refusalInterval = .seconds(600)

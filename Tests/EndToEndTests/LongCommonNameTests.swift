@@ -65,8 +65,8 @@ V2teA3KoSDun0w3o5vBSRROLOmeIajek6DjOAi15mpyCGVPTZJaILoFG
         try Self.caPEM.write(toFile: caPath, atomically: true, encoding: .utf8)
         // Only the fixture CA is trusted for nodes, and a revocation list would have to be its own.
         let nexd = try TestDaemon(root: root, pki: pki) {
-            $0.tls.caCertificate = caPath
-            $0.tls.revocationList = nil
+            $0.tls.ca = caPath
+            $0.tls.crl = nil
         }
         defer { nexd.remove() }
         let certificate = try Certificate(pem: Array(Self.certificatePEM.utf8))

@@ -1,5 +1,6 @@
 import NexClient
 import NexServer
+import NexSync
 import NexWire
 import Testing
 

@@ -3,6 +3,7 @@ import NexAudit
 import NexClient
 import NexCrypto
 import NexServer
+import NexSync
 import NexWire
 import Testing
 
@@ -103,7 +104,7 @@ struct PublishRefusalTests {
     }
 
     @Test func aPublisherOverItsInFlightLimitIsPausedNotDropped() throws {
-        let nexd = try TestDaemon { $0.limits.maximumInFlightPublishes = 2 }
+        let nexd = try TestDaemon { $0.limits.maxInFlightPublishesPerConnection = 2 }
         defer { nexd.remove() }
         let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
         let notices = try (0..<200).map { _ in try signedNotice(from: gs) }

@@ -2,6 +2,7 @@ import Foundation
 import NexAudit
 import NexBroker
 import NexClient
+import NexConfig
 import NexServer
 import NexWire
 import Testing
@@ -104,7 +105,7 @@ struct ReloadTests {
         #expect(reason.contains("nexd.yaml"))
         // A config that parses but names a missing CA file is refused too.
         var missingCA = nexd.configuration
-        missingCA.tls.caCertificate = root + "/no-such-ca.pem"
+        missingCA.tls.ca = root + "/no-such-ca.pem"
         guard case .refused(let caReason) = nexd.daemon.reload(to: missingCA) else { Issue.record("applied"); return }
         #expect(caReason.contains("tls.ca"))
 
@@ -124,12 +125,12 @@ struct ReloadTests {
         var loaded = running
         loaded.listen.port = 9000
         loaded.limits.replayWindow = .seconds(30)
-        loaded.limits.maximumFrameSize = 4096
+        loaded.limits.maxFrameBytes = 4096
         loaded.limits.subscribesPerSecondPerNode = 1
         let (effective, differing) = NexDaemon.keepingStartupSettings(of: running, in: loaded)
         #expect(effective.listen.port == 7247)
         #expect(effective.limits.replayWindow == .seconds(120))
-        #expect(effective.limits.maximumFrameSize == 4096)   // applies to new connections
+        #expect(effective.limits.maxFrameBytes == 4096)   // applies to new connections
         #expect(effective.limits.subscribesPerSecondPerNode == 1)   // applies at the next subscribe
         #expect(differing == ["listen", "limits.replayWindowSeconds"])
     }
@@ -158,7 +159,7 @@ struct ReloadTests {
         let nexd = try TestDaemon()
         defer { nexd.remove() }
         var configuration = nexd.configuration
-        configuration.tls.revocationList = nil
+        configuration.tls.crl = nil
         guard case .refused(let reason) = nexd.daemon.reload(to: configuration) else { Issue.record("applied"); return }
         #expect(reason.contains("tls.crl"))
     }

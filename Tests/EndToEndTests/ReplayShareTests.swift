@@ -1,5 +1,6 @@
 import Foundation
 import NexClient
+import NexConfig
 import NexCrypto
 import NexServer
 import NexWire

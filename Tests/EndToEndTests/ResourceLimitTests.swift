@@ -92,7 +92,7 @@ struct ResourceLimitTests {
     }
 
     @Test func oneNodeCannotHoldMoreThanItsConnectionLimit() throws {
-        let nexd = try TestDaemon { $0.limits.maximumConnectionsPerNode = 2 }
+        let nexd = try TestDaemon { $0.limits.maxConnectionsPerNode = 2 }
         defer { nexd.remove() }
         let credentials = try nexd.credentials("bcp.rw.rusumo")
         let first = try nexd.connect(credentials)
@@ -120,7 +120,7 @@ struct ResourceLimitTests {
 
     @Test func aNodeCannotExceedItsSubscriptionLimitAcrossConnections() throws {
         let nexd = try TestDaemon {
-            $0.limits.maximumSubscriptionsPerNode = 3
+            $0.limits.maxSubscriptionsPerNode = 3
             // The subscribe rate's burst is maxSubscriptionsPerNode (3 here): off, so the
             // re-subscribes below test the cap alone (the rate: SubscribeChurnTests).
             $0.limits.subscribesPerSecondPerNode = 0
@@ -164,7 +164,7 @@ struct ResourceLimitTests {
     }
 
     @Test func aSubscriberThatNeverSendsReceiptsIsDisconnectedAndAudited() throws {
-        let nexd = try TestDaemon { $0.limits.maximumUnreceiptedDeliveries = 16 }
+        let nexd = try TestDaemon { $0.limits.maxUnreceiptedDeliveries = 16 }
         defer { nexd.remove() }
         let (subscriber, _) = try nexd.connect(as: "bcp.rw.rusumo")
         _ = try subscriber.subscribe("notice.>", id: 1)
@@ -190,7 +190,7 @@ struct ResourceLimitTests {
     /// reading pauses and resumes over a pipelined burst; every publish is answered once, in
     /// order, and another node is served meanwhile.
     @Test func aBurstOfLargePublishesOverTheByteLimitIsAnsweredInFull() throws {
-        let nexd = try TestDaemon { $0.limits.maximumInFlightPublishBytes = 65_536 }
+        let nexd = try TestDaemon { $0.limits.maxInFlightPublishBytesPerConnection = 65_536 }
         defer { nexd.remove() }
         let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
         let notices = try (0..<120).map { _ in try signedNotice(from: gs, padding: 20_000) }
@@ -213,7 +213,7 @@ struct ResourceLimitTests {
     /// With a tiny limit on unanswered publishes, reading pauses and resumes many times over a
     /// pipelined burst; every publish is still answered once, and every one delivered.
     @Test func aPipelinedBurstOverTheUnansweredLimitIsAnsweredInFull() throws {
-        let nexd = try TestDaemon { $0.limits.maximumInFlightPublishes = 2 }
+        let nexd = try TestDaemon { $0.limits.maxInFlightPublishesPerConnection = 2 }
         defer { nexd.remove() }
         let (subscriber, _) = try nexd.connect(as: "bcp.rw.rusumo")
         #expect(try subscriber.subscribe("notice.>", id: 1) == .accepted)

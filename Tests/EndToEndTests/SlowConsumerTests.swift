@@ -1,6 +1,7 @@
 import Foundation
 import NexAudit
 import NexClient
+import NexConfig
 import NexServer
 import NexWire
 import Testing
@@ -34,7 +35,7 @@ struct SlowConsumerTests {
     @Test func aDisconnectRecordOfMoreThan1000MissedIDsContinuesUntilEveryIDIsListed() throws {
         let run = try StalledSubscriberRun(policy: .disconnect, notices: 1300, padding: 0) { limits in
             // Only the unreceipted limit trips: small notices, an outbound buffer they never fill.
-            limits.maximumUnreceiptedDeliveries = 1200
+            limits.maxUnreceiptedDeliveries = 1200
             limits.outboundBufferBytes = 64 << 20
         }
         defer { run.nexd.remove() }
@@ -105,7 +106,7 @@ private struct StalledSubscriberRun {
             configuration.limits.slowConsumerPolicy = policy
             configuration.limits.outboundBufferBytes = 64 * 1024
             configuration.limits.refusalInterval = .seconds(1)
-            configuration.audit.synchronizesWrites = false
+            configuration.audit.fsync = false
             // The stalled node sends nothing: under a sanitizer this run may outlast the idle timeout.
             configuration.limits.idleTimeout = .zero
             configure(&configuration.limits)

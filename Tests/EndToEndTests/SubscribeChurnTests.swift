@@ -29,7 +29,7 @@ struct SubscribeChurnTests {
 
     @Test func oneNodesChurnGrowsTheLogByAtMostItsSubscribeRate() throws {
         let nexd = try TestDaemon {
-            $0.limits.maximumSubscriptionsPerNode = 256
+            $0.limits.maxSubscriptionsPerNode = 256
             $0.limits.subscribesPerSecondPerNode = 10
         }
         defer { nexd.remove() }
@@ -77,7 +77,7 @@ struct SubscribeChurnTests {
         let unsubscribed = records.filter { $0.event == "unsubscribe" && $0.string("outcome") == "accepted" }.count
         let refused = records.filter { $0.event == "subscribe" && $0.string("outcome") == "refused" }
         let overloaded = refused.filter { $0.string("reason") == "overloaded" }.count
-        let allowed = limits.maximumSubscriptionsPerNode + Int(Double(limits.subscribesPerSecondPerNode) * elapsed) + 1
+        let allowed = limits.maxSubscriptionsPerNode + Int(Double(limits.subscribesPerSecondPerNode) * elapsed) + 1
         // Each accepted subscribe allows one accepted unsubscribe; refusals past
         // refusalsRecordedPerSource are only counted.
         let bound = (2 * allowed + limits.refusalsRecordedPerSource) * Self.bytesPerRecord + Self.slack

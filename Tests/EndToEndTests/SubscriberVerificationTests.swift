@@ -16,8 +16,8 @@ struct SubscriberVerificationTests {
         let bundle = pki.directory + "/two-roots.pem"
         try (pki.ca.pemEncoded() + other.0.pemEncoded()).write(toFile: bundle, atomically: true, encoding: .utf8)
         let nexd = try TestDaemon(root: root, pki: pki) { configuration in
-            configuration.tls.caCertificate = bundle
-            configuration.tls.revocationList = nil
+            configuration.tls.ca = bundle
+            configuration.tls.crl = nil
         }
         defer { nexd.remove() }
 

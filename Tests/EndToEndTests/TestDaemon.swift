@@ -3,9 +3,11 @@ import Logging
 import NexAudit
 import NexBroker
 import NexClient
+import NexConfig
 import NexCrypto
 import NexNotices
 import NexServer
+import NexSync
 import NexWire
 
 /// One nexd running in process on 127.0.0.1 with an ephemeral port, its own PKI and audit
@@ -45,14 +47,14 @@ final class TestDaemon: @unchecked Sendable {
         var configuration = DaemonConfiguration(sourcePath: "test.yaml", roster: Roster(Self.roster))
         configuration.permissions = Self.unrestricted
         configuration.listen.port = 0
-        configuration.tls.caCertificate = pki.caPath
+        configuration.tls.ca = pki.caPath
         configuration.tls.certificate = pki.serverCertificatePath
-        configuration.tls.privateKey = pki.serverKeyPath
+        configuration.tls.key = pki.serverKeyPath
         configuration.audit.directory = root + "/audit"
-        configuration.audit.signingKey = pki.auditKeyPath
-        configuration.audit.signingCertificate = pki.auditCertificatePath
+        configuration.audit.key = pki.auditKeyPath
+        configuration.audit.certificate = pki.auditCertificatePath
         if existingPKI == nil { try pki.writeRevocationList() }
-        configuration.tls.revocationList = pki.revocationListPath
+        configuration.tls.crl = pki.revocationListPath
         configure(&configuration)
         self.configuration = configuration
         daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))

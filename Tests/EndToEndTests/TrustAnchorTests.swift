@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NexClient
+import NexConfig
 import NexCrypto
 import NexServer
 import Testing
@@ -39,7 +40,7 @@ struct TrustAnchorTests {
         defer { nexd.remove() }
         let (intermediate, _) = try nexd.pki.intermediateCA()
         var configuration = nexd.configuration
-        configuration.tls.caCertificate = try Self.writeCAFile([nexd.pki.ca, intermediate], in: nexd, name: "ca-and-intermediate.pem")
+        configuration.tls.ca = try Self.writeCAFile([nexd.pki.ca, intermediate], in: nexd, name: "ca-and-intermediate.pem")
         let (reload, start) = try Self.refusals(of: configuration, by: nexd)
         for reason in [reload, start] {
             #expect(reason.contains("tls.ca"), "\(reason)")
@@ -54,7 +55,7 @@ struct TrustAnchorTests {
         defer { nexd.remove() }
         let leaf = try nexd.credentials("gs.fr.lyon").certificate
         var configuration = nexd.configuration
-        configuration.tls.caCertificate = try Self.writeCAFile([nexd.pki.ca, leaf], in: nexd, name: "ca-and-leaf.pem")
+        configuration.tls.ca = try Self.writeCAFile([nexd.pki.ca, leaf], in: nexd, name: "ca-and-leaf.pem")
         let (reload, start) = try Self.refusals(of: configuration, by: nexd)
         for reason in [reload, start] {
             #expect(reason.contains("tls.ca"), "\(reason)")
@@ -68,7 +69,7 @@ struct TrustAnchorTests {
         defer { nexd.remove() }
         let (other, _) = try nexd.pki.otherCA()
         var configuration = nexd.configuration
-        configuration.tls.caCertificate = try Self.writeCAFile([nexd.pki.ca, other], in: nexd, name: "two-roots.pem")
+        configuration.tls.ca = try Self.writeCAFile([nexd.pki.ca, other], in: nexd, name: "two-roots.pem")
         guard case .applied = nexd.daemon.reload(to: configuration) else { Issue.record("refused"); return }
         #expect(try nexd.connect(as: "gs.fr.lyon").0.subscribe("notice.>", id: 1) == .accepted)
     }
@@ -109,7 +110,7 @@ struct TrustAnchorTests {
         guard case .applied = nexd.daemon.reload(to: nexd.configuration) else { Issue.record("reload refused"); return }
         nexd.stop()
         var unset = nexd.configuration
-        unset.tls.revocationList = nil
+        unset.tls.crl = nil
         do {
             _ = try NexDaemon(configuration: unset, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
             Issue.record("nexd started without tls.crl while crl-floor records a revocation")
@@ -122,7 +123,7 @@ struct TrustAnchorTests {
         defer { fresh.remove() }
         fresh.stop()
         var freshUnset = fresh.configuration
-        freshUnset.tls.revocationList = nil
+        freshUnset.tls.crl = nil
         try NexDaemon(configuration: freshUnset, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })).stop()
     }
 }

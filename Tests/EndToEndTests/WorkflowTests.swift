@@ -2,8 +2,10 @@ import Foundation
 import NexAudit
 import NexBroker
 import NexClient
+import NexConfig
 import NexNotices
 import NexServer
+import NexSync
 import NexWire
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NexConfig
 import NexServer
 import Testing
 @testable import NexLoad

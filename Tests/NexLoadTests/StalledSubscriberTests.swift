@@ -1,4 +1,5 @@
 import Foundation
+import NexConfig
 import NexServer
 import NexWire
 import Testing

@@ -1,3 +1,4 @@
+import NexConfig
 import NexCrypto
 import NexWire
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import NexCrypto
+import NexPKI
 import Testing
 @testable import NexServer
 

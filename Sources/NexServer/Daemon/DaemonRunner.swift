@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
 import Logging
+import NexConfig
+import NexPKI
 import NexSync
 
 #if canImport(Glibc)
@@ -25,7 +27,7 @@ public enum DaemonRunner {
             let missing = missingTLSFiles(configuration)
             try checkRevocationListIsNotLost(configuration, missing: missing)
             if !missing.isEmpty, configuration.development.createMissingPKI {
-                return .checked("\(configPath): OK (\(configuration.roster.entries.count) roster nodes; the development PKI is missing and would be created in \(configuration.development.pkiDirectory) on start)")
+                return .checked("\(configPath): OK (\(configuration.roster.entries.count) roster nodes; the development PKI is missing and would be created in \(configuration.development.pki) on start)")
             }
             _ = try NexDaemon.tlsContextCheck(configuration)
             return .checked("\(configPath): OK (\(configuration.roster.entries.count) roster nodes, listen \(configuration.listen.host):\(configuration.listen.port), audit \(configuration.audit.directory))")
@@ -60,8 +62,8 @@ public enum DaemonRunner {
     }
 
     private static func missingTLSFiles(_ configuration: DaemonConfiguration) -> [String] {
-        ([configuration.tls.caCertificate, configuration.tls.certificate, configuration.tls.privateKey]
-            + (configuration.tls.revocationList.map { [$0] } ?? []))
+        ([configuration.tls.ca, configuration.tls.certificate, configuration.tls.key]
+            + (configuration.tls.crl.map { [$0] } ?? []))
             .filter { access($0, F_OK) != 0 }
     }
 
@@ -69,9 +71,9 @@ public enum DaemonRunner {
     /// list would un-revoke every certificate revoked so far.
     private static func checkRevocationListIsNotLost(_ configuration: DaemonConfiguration, missing: [String]) throws {
         let tls = configuration.tls
-        guard let crl = tls.revocationList, missing.contains(crl), !missing.contains(tls.caCertificate) else { return }
+        guard let crl = tls.crl, missing.contains(crl), !missing.contains(tls.ca) else { return }
         let message = DevelopmentPKI.missingRevocationListMessage(
-            crlPath: crl, caPath: tls.caCertificate, pkiDirectory: (crl as NSString).deletingLastPathComponent)
+            crlPath: crl, caPath: tls.ca, pkiDirectory: (crl as NSString).deletingLastPathComponent)
         throw DaemonError("\(message) (\(configuration.sourcePath): tls.crl)")
     }
 
@@ -84,11 +86,11 @@ public enum DaemonRunner {
         guard configuration.development.createMissingPKI else {
             throw DaemonError("TLS files missing: \(missing.joined(separator: ", ")) (\(configuration.sourcePath): tls). Create them, or run `nex pki init` for a development PKI")
         }
-        let pki = DevelopmentPKI(directory: configuration.development.pkiDirectory)
+        let pki = DevelopmentPKI(directory: configuration.development.pki)
         let summary: DevelopmentPKI.Summary
         do {
             summary = try pki.createInEmptyDirectory(nodeIDs: configuration.roster.entries.map(\.id))
-        } catch let error as DaemonError {
+        } catch let error as PKIError {
             throw DaemonError("TLS files missing: \(missing.joined(separator: ", ")) (\(configuration.sourcePath): tls); \(error.message)")
         }
         logger.notice("created a development PKI: FOR DEVELOPMENT ONLY, with unencrypted keys and a CA nothing else should trust (development.createMissingPKI is true)", metadata: [
@@ -112,10 +114,10 @@ public enum DaemonRunner {
             _ = getrlimit(resource, &limit)
         }
         // Descriptors beyond the connections: listener, audit segment, directory syncs, stdio.
-        let needed = rlim_t(configuration.limits.maximumConnections + 64)
+        let needed = rlim_t(configuration.limits.maxConnections + 64)
         if limit.rlim_cur < needed {
             logger.warning("open-file limit is below limits.maxConnections; connections will be refused earlier", metadata: [
-                "rlimit.nofile": "\(limit.rlim_cur)", "limits.maxConnections": "\(configuration.limits.maximumConnections)",
+                "rlimit.nofile": "\(limit.rlim_cur)", "limits.maxConnections": "\(configuration.limits.maxConnections)",
             ])
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import NexBroker
+import NexConfig
 import NexCrypto
 import NexWire
 
@@ -48,17 +49,17 @@ final class DaemonSettings: Sendable {
         let trustRoots: [Certificate]
         let chain: [Certificate]
         let key: PrivateKey
-        do { trustRoots = try Certificate.certificates(pemFile: files.caCertificate) } catch {
-            throw DaemonError("cannot load the CA certificate \(files.caCertificate) (\(source): tls.ca): \(error.message)")
+        do { trustRoots = try Certificate.certificates(pemFile: files.ca) } catch {
+            throw DaemonError("cannot load the CA certificate \(files.ca) (\(source): tls.ca): \(error.message)")
         }
         do { chain = try Certificate.certificates(pemFile: files.certificate) } catch {
             throw DaemonError("cannot load the server certificate \(files.certificate) (\(source): tls.certificate): \(error.message)")
         }
-        do { key = try PrivateKey(pemFile: files.privateKey) } catch {
-            throw DaemonError("cannot load the server key \(files.privateKey) (\(source): tls.key): \(error.message)")
+        do { key = try PrivateKey(pemFile: files.key) } catch {
+            throw DaemonError("cannot load the server key \(files.key) (\(source): tls.key): \(error.message)")
         }
         guard let leaf = chain.first, !trustRoots.isEmpty else {
-            throw DaemonError("no certificate found in \(files.certificate) or \(files.caCertificate) (\(source): tls)")
+            throw DaemonError("no certificate found in \(files.certificate) or \(files.ca) (\(source): tls)")
         }
         try checkTrustAnchors(trustRoots, configuration)
         let revocationList = try loadRevocationList(configuration, trustRoots: trustRoots)
@@ -72,7 +73,7 @@ final class DaemonSettings: Sendable {
             tlsContext = try TLSContext.server(certificate: leaf, chain: Array(chain.dropFirst()), key: key, trustRoots: trustRoots,
                                                revocationLists: revocationList.map { [$0] } ?? [])
         } catch {
-            throw DaemonError("cannot set up TLS from \(files.certificate) and \(files.privateKey) (\(source): tls): \(error.message)")
+            throw DaemonError("cannot set up TLS from \(files.certificate) and \(files.key) (\(source): tls): \(error.message)")
         }
         var permissions: [String: NodePermissions] = [:]
         for entry in configuration.roster.entries {
@@ -92,7 +93,7 @@ final class DaemonSettings: Sendable {
     /// root in `tls.ca` (chains are one level; docs/SECURITY.md), so the leaf is the only
     /// certificate a revocation list has to cover.
     private static func checkTrustAnchors(_ roots: [Certificate], _ configuration: DaemonConfiguration) throws(DaemonError) {
-        let path = configuration.tls.caCertificate
+        let path = configuration.tls.ca
         for (index, root) in roots.enumerated() {
             let which = "certificate \(index + 1) of \(path) (\(root.subjectDescription))"
             guard root.isCertificateAuthority else {
@@ -109,14 +110,14 @@ final class DaemonSettings: Sendable {
     /// `crl-expired`, which is the fail-closed behaviour wanted (and nexd says so loudly).
     private static func loadRevocationList(_ configuration: DaemonConfiguration,
                                            trustRoots: [Certificate]) throws(DaemonError) -> CertificateRevocationList? {
-        guard let path = configuration.tls.revocationList else { return nil }
+        guard let path = configuration.tls.crl else { return nil }
         let source = configuration.sourcePath
         let list: CertificateRevocationList
         do { list = try CertificateRevocationList(pemFile: path) } catch {
             throw DaemonError("cannot load the revocation list \(path) (\(source): tls.crl): \(error.message). `nex pki crl --refresh` writes a fresh one")
         }
         guard trustRoots.contains(where: { list.isSigned(by: $0) }) else {
-            throw DaemonError("the revocation list \(path) is not signed by the CA in \(configuration.tls.caCertificate) (\(source): tls.crl)")
+            throw DaemonError("the revocation list \(path) is not signed by the CA in \(configuration.tls.ca) (\(source): tls.crl)")
         }
         // RFC 5280 §5.1.2.5 makes nextUpdate mandatory for conforming CAs; without it OpenSSL never
         // treats the list as stale, so a list that stopped being refreshed would go on vouching for
@@ -159,7 +160,7 @@ final class DaemonSettings: Sendable {
     /// would refuse every node; the running list stays instead and nexd says why).
     private static func checkSuccession(of list: CertificateRevocationList, after running: CertificateRevocationList?,
                                         _ configuration: DaemonConfiguration) throws(DaemonError) {
-        let path = configuration.tls.revocationList ?? "?"
+        let path = configuration.tls.crl ?? "?"
         if let nextUpdate = list.nextUpdate, nextUpdate < Date() {
             throw DaemonError("the revocation list \(path) expired at \(nextUpdate) (\(configuration.sourcePath): tls.crl); re-sign it with `nex pki crl --refresh`")
         }

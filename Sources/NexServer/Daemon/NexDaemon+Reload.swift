@@ -1,5 +1,6 @@
 import Foundation
 import NexAudit
+import NexConfig
 import NexCrypto
 
 /// Reload (SIGHUP): config, roster, permissions, CA, server certificate and revocation list are
@@ -36,13 +37,15 @@ extension NexDaemon {
     /// Reload queue.
     private func apply(_ loaded: DaemonConfiguration) -> ReloadOutcome {
         let old = context.settings
-        let (configuration, needRestart) = Self.keepingStartupSettings(of: old.configuration, in: loaded)
+        let plan = ConfigReload(running: old.configuration, loaded: loaded)
+        let configuration = plan.effective
+        let needRestart = plan.keptUntilRestart
         let settings: DaemonSettings
         do throws(DaemonError) {
             settings = try DaemonSettings.make(configuration, generation: old.generation + 1, replacing: old)
             // The running list is checked already; this catches a CA switched back to with an old list.
             if let list = settings.revocationList, let authority = settings.revocationListAuthority {
-                try revocationListFloor.check(list, of: authority, listPath: configuration.tls.revocationList ?? "?",
+                try revocationListFloor.check(list, of: authority, listPath: configuration.tls.crl ?? "?",
                                               configPath: configuration.sourcePath)
             }
         } catch {
@@ -61,6 +64,9 @@ extension NexDaemon {
             parts.append("revocation list #\(list.crlNumber.map(String.init) ?? "?") with \(list.revoked.count) revoked, next update \(Timestamp.format(millis: Int64(list.nextUpdate?.timeIntervalSince1970 ?? 0) * 1000))")
         } else {
             parts.append("no revocation list (tls.crl unset)")
+        }
+        if !plan.appliedToNewConnections.isEmpty {
+            parts.append("applied to connections opened from now on: \(plan.appliedToNewConnections.joined(separator: ", "))")
         }
         if !needRestart.isEmpty {
             parts.append("unchanged until a restart: \(needRestart.joined(separator: ", "))")
@@ -121,37 +127,14 @@ extension NexDaemon {
         return .refused(reason)
     }
 
-    /// Settings fixed when nexd starts (the listener, the audit log, the verification pool, the
-    /// replay cache and the rate limiter are built from them): the new config keeps the running
-    /// values, and the keys that differ are named.
+    /// The restart-only keys of ``ConfigKeyTable`` (the listener, the audit log, the verification
+    /// pool, the replay cache and the rate limiters are built from them at start-up): the new config
+    /// keeps their running values, and the keys that differ are named (a section whose keys are all
+    /// restart-only as a whole). See ``ConfigReload``.
     public static func keepingStartupSettings(of running: DaemonConfiguration,
                                        in loaded: DaemonConfiguration) -> (DaemonConfiguration, [String]) {
-        var configuration = loaded
-        var differing: [String] = []
-        func keep<Value: Equatable>(_ key: String, _ path: WritableKeyPath<DaemonConfiguration, Value>) {
-            if configuration[keyPath: path] != running[keyPath: path] { differing.append(key) }
-            configuration[keyPath: path] = running[keyPath: path]
-        }
-        keep("listen", \.listen)
-        keep("audit", \.audit)
-        keep("development", \.development)
-        keep("limits.verificationThreads", \.limits.verificationThreads)
-        keep("limits.replayWindowSeconds", \.limits.replayWindow)
-        keep("limits.replayCacheEntries", \.limits.replayCacheEntries)
-        keep("limits.replayCacheEntriesPerNode", \.limits.replayCacheEntriesPerNode)
-        keep("limits.publishRatePerNode", \.limits.publishRatePerNode)
-        keep("limits.publishBurstPerNode", \.limits.publishBurstPerNode)
-        keep("limits.failedVerificationsPerSecondPerNode", \.limits.failedVerificationsPerSecondPerNode)
-        keep("limits.failedVerificationsBurstPerNode", \.limits.failedVerificationsBurstPerNode)
-        keep("limits.duplicatesPerSecondPerNode", \.limits.duplicatesPerSecondPerNode)
-        keep("limits.duplicatesBurstPerNode", \.limits.duplicatesBurstPerNode)
-        keep("limits.connectsPerSecondPerNode", \.limits.connectsPerSecondPerNode)
-        keep("limits.connectsBurstPerNode", \.limits.connectsBurstPerNode)
-        keep("limits.refusalsRecordedPerSource", \.limits.refusalsRecordedPerSource)
-        keep("limits.refusalIntervalSeconds", \.limits.refusalInterval)
-        // Reloadable on purpose (not kept): limits.subscribesPerSecondPerNode and its burst
-        // limits.maxSubscriptionsPerNode are read at each subscribe (SubscribeRateLimiter).
-        return (configuration, differing)
+        let plan = ConfigReload(running: running, loaded: loaded)
+        return (plan.effective, plan.keptUntilRestart)
     }
 
     /// Warns when the revocation list is about to expire, and shouts once it has: every handshake
@@ -161,12 +144,12 @@ extension NexDaemon {
         guard let list = settings.revocationList else { return }
         guard let nextUpdate = list.nextUpdate else { return }
         let remaining = nextUpdate.timeIntervalSinceNow
-        let path = settings.configuration.tls.revocationList ?? "?"
+        let path = settings.configuration.tls.crl ?? "?"
         if remaining <= 0 {
             context.logger.critical("the revocation list has expired: every TLS handshake is refused (crl-expired) until it is re-signed (`nex pki crl --refresh --reload`)", metadata: [
                 "crl.path": "\(path)", "crl.nextUpdate": "\(nextUpdate)",
             ])
-        } else if remaining < Double(settings.configuration.tls.revocationListWarning.components.seconds) {
+        } else if remaining < Double(settings.configuration.tls.crlWarn.components.seconds) {
             context.logger.warning("the revocation list expires soon; re-sign it (`nex pki crl --refresh --reload`) or every handshake will be refused", metadata: [
                 "crl.path": "\(path)", "crl.nextUpdate": "\(nextUpdate)", "crl.hoursLeft": "\(Int(remaining / 3600))",
             ])

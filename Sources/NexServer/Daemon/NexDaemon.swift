@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import NexAudit
+import NexConfig
 import NexCrypto
 import NexWire
 import Synchronization
@@ -51,19 +52,19 @@ public final class NexDaemon: @unchecked Sendable {
         // Before the audit log opens (and repairs anything): an older list than nexd has used stops it here.
         let floor = RevocationListFloor(auditDirectory: configuration.audit.directory)
         if let list = settings.revocationList, let authority = settings.revocationListAuthority {
-            try floor.check(list, of: authority, listPath: configuration.tls.revocationList ?? "?", configPath: configuration.sourcePath)
+            try floor.check(list, of: authority, listPath: configuration.tls.crl ?? "?", configPath: configuration.sourcePath)
         }
         if settings.revocationList == nil { try floor.checkListNotUnset(trustRoots: settings.trustRoots, configPath: configuration.sourcePath) }
         revocationListFloor = floor
         let now = WallClock.nowMillis()
         var auditConfiguration = AuditLog.Configuration(directory: configuration.audit.directory)
-        auditConfiguration.segmentMaximumBytes = configuration.audit.segmentMaximumBytes
-        auditConfiguration.synchronizesWrites = configuration.audit.synchronizesWrites
+        auditConfiguration.segmentMaximumBytes = configuration.audit.segmentMaxBytes
+        auditConfiguration.synchronizesWrites = configuration.audit.fsync
         auditConfiguration.checkpointSigner = try Self.makeCheckpointSigner(configuration)
         auditConfiguration.certificateAuthorities = settings.trustRoots
         auditConfiguration.checkpointEveryRecords = configuration.audit.checkpointEveryRecords
         auditConfiguration.checkpointInterval = configuration.audit.checkpointInterval
-        auditConfiguration.recoveryRetryInterval = configuration.audit.recoveryRetryInterval
+        auditConfiguration.recoveryRetryInterval = configuration.audit.recoveryRetry
         let audit: AuditLog
         do {
             audit = try AuditLog(configuration: auditConfiguration, nowMillis: now)
@@ -128,7 +129,7 @@ public final class NexDaemon: @unchecked Sendable {
     }
 
     private static func makeCheckpointSigner(_ configuration: DaemonConfiguration) throws(DaemonError) -> CheckpointSigner? {
-        guard let keyPath = configuration.audit.signingKey, let certificatePath = configuration.audit.signingCertificate else {
+        guard let keyPath = configuration.audit.key, let certificatePath = configuration.audit.certificate else {
             return nil
         }
         do {
@@ -154,7 +155,7 @@ public final class NexDaemon: @unchecked Sendable {
         let settings = try DaemonSettings.make(configuration, generation: 0)
         if let list = settings.revocationList, let authority = settings.revocationListAuthority {
             try RevocationListFloor(auditDirectory: configuration.audit.directory)
-                .check(list, of: authority, listPath: configuration.tls.revocationList ?? "?", configPath: configuration.sourcePath)
+                .check(list, of: authority, listPath: configuration.tls.crl ?? "?", configPath: configuration.sourcePath)
         }
         return true
     }
@@ -232,8 +233,8 @@ public final class NexDaemon: @unchecked Sendable {
             let id = nextConnectionID.add(1, ordering: .relaxed).oldValue
             let limits = context.limits
             let refusal: (String, String)? =
-                if liveConnections.load(ordering: .relaxed) >= limits.maximumConnections {
-                    ("too-many-connections", "limits.maxConnections (\(limits.maximumConnections)) reached")
+                if liveConnections.load(ordering: .relaxed) >= limits.maxConnections {
+                    ("too-many-connections", "limits.maxConnections (\(limits.maxConnections)) reached")
                 } else {
                     nil
                 }
@@ -254,7 +255,7 @@ public final class NexDaemon: @unchecked Sendable {
                 liveConnections.add(1, ordering: .relaxed)
                 // At the cap the oldest pending handshake makes room: stalled peers cannot lock
                 // out a node whose handshake would take milliseconds.
-                while context.pendingHandshakes.count >= limits.maximumPendingHandshakes,
+                while context.pendingHandshakes.count >= limits.maxPendingHandshakes,
                       let oldest = context.pendingHandshakes.removeOldest() {
                     oldest.element.evictPendingHandshake()
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import NexConfig
 import NexCrypto
 import NexBroker
 import NexNotices

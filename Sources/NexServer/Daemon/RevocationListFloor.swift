@@ -1,5 +1,6 @@
 import Foundation
 import NexCrypto
+import NexPKI
 
 /// What nexd has put in force from each CA's revocation lists, kept across restarts in
 /// `<audit.directory>/crl-floor` so that neither a restart nor a reload takes a list that would

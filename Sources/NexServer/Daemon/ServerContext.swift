@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import NexAudit
 import NexBroker
+import NexConfig
 import NexCrypto
 import NexSync
 import Synchronization

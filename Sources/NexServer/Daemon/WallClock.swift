@@ -1,13 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import NexSync
 
-/// Unix wall-clock time in milliseconds (CLOCK_REALTIME): envelope issued-at and audit times.
-public enum WallClock {
-    /// Milliseconds since 1970-01-01T00:00:00Z.
-    public static func nowMillis() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
-}
+/// The daemon's files name the clock unqualified without importing NexSync each (it moved there so
+/// that `nex` reads the same clock without linking the daemon).
+typealias WallClock = NexSync.WallClock

@@ -42,7 +42,7 @@ extension Connection {
     /// peer cannot queue publishes without end behind a slow disk.
     func publishTaken() {
         unansweredPublishes += 1
-        if unansweredPublishes >= limits.maximumInFlightPublishes, session.isEstablished {
+        if unansweredPublishes >= limits.maxInFlightPublishesPerConnection, session.isEstablished {
             setReading(suspended: true, for: .unacknowledged)
         }
     }
@@ -52,7 +52,7 @@ extension Connection {
     func publishAnswered() {
         unansweredPublishes -= 1
         guard transport.isReadSuspended(for: .unacknowledged),
-              unansweredPublishes < max(1, limits.maximumInFlightPublishes / 2) else { return }
+              unansweredPublishes < max(1, limits.maxInFlightPublishesPerConnection / 2) else { return }
         // After the drain in progress, not inside it.
         queue.async { self.resumeReading(after: .unacknowledged) }
     }

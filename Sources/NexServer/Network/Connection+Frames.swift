@@ -1,6 +1,7 @@
 import Dispatch
 import NexAudit
 import NexBroker
+import NexConfig
 import NexCrypto
 import NexNotices
 import NexWire

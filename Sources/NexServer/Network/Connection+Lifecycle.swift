@@ -33,7 +33,7 @@ extension Connection {
                             detail: "the audit log cannot be written (\(failure.code.rawValue)); nexd refuses new connections")
         }
         if let detail = context.connectRate.refusal(for: entry.id) { return .refused(.connectRate, detail: detail) }
-        let perNode = context.limits.maximumConnectionsPerNode
+        let perNode = context.limits.maxConnectionsPerNode
         guard context.nodeConnections.admit(entry.id, limit: perNode) else {
             return .refused(.tooManyConnectionsForNode,
                             detail: "\(entry.id) already has \(perNode) connections (limits.maxConnectionsPerNode)")
@@ -71,8 +71,8 @@ extension Connection {
         }
         enqueue(.welcome(Welcome(
             protocolVersion: WireLimits.protocolVersion, nodeID: identity.id, role: identity.role.rawValue, country: identity.country,
-            maximumFrameSize: UInt32(limits.maximumFrameSize),
-            maximumSubscriptions: UInt16(clamping: limits.maximumSubscriptionsPerConnection),
+            maximumFrameSize: UInt32(limits.maxFrameBytes),
+            maximumSubscriptions: UInt16(clamping: limits.maxSubscriptionsPerConnection),
             replayWindowSeconds: UInt32(limits.replayWindow.components.seconds),
             serverTimeMillis: UInt64(WallClock.nowMillis()),
             extensions: context.audit.latestCheckpoint.map { [WireExtension(tag: Welcome.checkpointTag, value: $0.encoded())] } ?? [])))
@@ -133,7 +133,7 @@ extension Connection {
             context.recordRefusal(event, peer: peer) { logger.warning("connection timed out before hello") }
         case .evicted:
             event.reason = "handshake-evicted"
-            event.detail = "the oldest of limits.maxPendingHandshakes (\(context.limits.maximumPendingHandshakes)) "
+            event.detail = "the oldest of limits.maxPendingHandshakes (\(context.limits.maxPendingHandshakes)) "
                 + "pending handshakes, evicted to admit a new connection"
             context.recordRefusal(event, peer: peer) { logger.info("pending handshake evicted to admit a new connection") }
         }

@@ -93,7 +93,7 @@ extension Connection {
                 return
             case .disconnect:
                 if pendingOutputBytes <= limits.outboundBufferBytes {
-                    let limit = limits.maximumUnreceiptedDeliveries
+                    let limit = limits.maxUnreceiptedDeliveries
                     abandonSlowConsumer("slow-consumer: more than \(limit) deliveries without a receipt (limits.maxUnreceiptedDeliveries)")
                     missedAfterAbandon.append(message.messageID)
                     return

@@ -1,4 +1,5 @@
 import Dispatch
+import NexConfig
 import NexWire
 
 /// What an open connection does with a publish frame (connection queue). The stages, in order:
@@ -27,7 +28,7 @@ extension Connection {
         }
         // Backpressure: a peer may not queue more than the limit for verification; reading pauses
         // until half of them are through.
-        let limit = UInt64(limits.maximumInFlightPublishes)
+        let limit = UInt64(limits.maxInFlightPublishesPerConnection)
         if sequencer.inFlight >= limit, sequencer.requestResume(below: max(1, limit / 2)) {
             pauseReading()
         }

@@ -20,7 +20,7 @@ extension Connection {
     /// Whether a new delivery would go over either limit.
     var isOverDeliveryLimits: Bool {
         pendingOutputBytes > limits.outboundBufferBytes
-            || deliveries.unreceiptedCount >= limits.maximumUnreceiptedDeliveries
+            || deliveries.unreceiptedCount >= limits.maxUnreceiptedDeliveries
     }
 
     /// Condemns the connection (`disconnect` policy, or output past twice the limit under `drop`):

@@ -48,13 +48,13 @@ extension Connection {
             refuse(.duplicateSubscription, "subscription id \(subscriptionID) is already in use on this connection")
             return
         }
-        let limit = context.limits.maximumSubscriptionsPerConnection
+        let limit = context.limits.maxSubscriptionsPerConnection
         guard subscriptions.count < limit else {
             refuse(.tooManySubscriptions, "at most \(limit) subscriptions per connection")
             return
         }
         // Across all the node's connections, so more connections do not mean more subscriptions.
-        let perNode = context.limits.maximumSubscriptionsPerNode
+        let perNode = context.limits.maxSubscriptionsPerNode
         guard let identity, context.nodeSubscriptions.admit(identity.id, limit: perNode) else {
             refuse(.tooManySubscriptions, "at most \(perNode) subscriptions per node over all its connections (limits.maxSubscriptionsPerNode)")
             return

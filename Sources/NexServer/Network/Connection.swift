@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import NexAudit
 import NexBroker
+import NexConfig
 import NexCrypto
 import NexTransport
 import NexWire
@@ -95,10 +96,10 @@ final class Connection: @unchecked Sendable {
         let tls = try TLSSession(context: settings.tlsContext, fileDescriptor: fileDescriptor)
         self.transport = Transport(fileDescriptor: fileDescriptor, session: tls, queue: queue)
         let limits = settings.configuration.limits
-        self.decoder = FrameDecoder(maximumFrameSize: limits.maximumFrameSize)
+        self.decoder = FrameDecoder(maximumFrameSize: limits.maxFrameBytes)
         self.session = SessionMachine(controlBudget: ControlFrameBudget(
             ratePerSecond: limits.controlFramesPerSecondPerConnection,
-            maximumUnanswered: limits.maximumUnansweredControlFrames))
+            maximumUnanswered: limits.maxUnansweredControlFramesPerConnection))
         var logger = context.logger
         logger[metadataKey: "conn.id"] = "\(id)"
         logger[metadataKey: "peer.addr"] = "\(peer)"

@@ -1,5 +1,6 @@
 import NexAudit
 import NexBroker
+import NexConfig
 import NexCrypto
 import NexNotices
 import NexWire

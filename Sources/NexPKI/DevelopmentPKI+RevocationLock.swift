@@ -16,16 +16,16 @@ extension DevelopmentPKI {
     ///
     /// The lock is advisory and tied to this open file description: another open of the file, in
     /// this process or another, waits; closing the descriptor releases it. The lock file stays.
-    /// - Throws: ``DaemonError`` when the lock file cannot be opened or locked; whatever `body` throws.
+    /// - Throws: ``PKIError`` when the lock file cannot be opened or locked; whatever `body` throws.
     func withRevocationListLock<Result>(_ body: () throws -> Result) throws -> Result {
         let fd = open(crlLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw DaemonError("cannot open the revocation list's lock file \(crlLockPath): \(String(cString: strerror(errno)))")
+            throw PKIError("cannot open the revocation list's lock file \(crlLockPath): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else {
-                throw DaemonError("cannot lock \(crlLockPath): \(String(cString: strerror(errno)))")
+                throw PKIError("cannot lock \(crlLockPath): \(String(cString: strerror(errno)))")
             }
         }
         return try body()
@@ -36,7 +36,7 @@ extension DevelopmentPKI {
     /// on it, re-signs it with the entry added, the next CRL number and a next update `validityDays`
     /// days ahead, and replaces the file atomically.
     /// - Returns: `false` when the serial was already revoked (nothing written).
-    /// - Throws: ``DaemonError`` when the list is lost and `startingNewList` is false.
+    /// - Throws: ``PKIError`` when the list is lost and `startingNewList` is false.
     func appendToRevocationList(_ entry: RevokedCertificate, validityDays: Int, authority: Authority,
                                 startingNewList: Bool = false) throws -> Bool {
         try withRevocationListLock {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import NexServer
+@testable import NexPKI
 
 /// What `nex pki init` and nexd's `development.createMissingPKI` may create: never a CA over an
 /// existing one, never a revocation list over a lost one, and nexd only in an empty directory.
@@ -26,7 +26,7 @@ import Testing
         try FileManager.default.removeItem(atPath: pki.serverKeyPath)
         try FileManager.default.removeItem(atPath: pki.serverCertificatePath)
 
-        let error = #expect(throws: DaemonError.self) { try pki.create(nodeIDs: ["gs.fr.lyon", "bcp.rw.rusumo"]) }
+        let error = #expect(throws: PKIError.self) { try pki.create(nodeIDs: ["gs.fr.lyon", "bcp.rw.rusumo"]) }
         #expect(error?.message.hasPrefix("\(pki.directory)/\(lost) is missing while \(kept) exists") == true, "\(String(describing: error))")
         #expect(contents(kept) == before)
         #expect(!FileManager.default.fileExists(atPath: pki.directory + "/" + lost))
@@ -43,7 +43,7 @@ import Testing
         try pki.revoke(nodeID: "gs.fr.lyon")
         try FileManager.default.removeItem(atPath: pki.crlPath)
 
-        let error = #expect(throws: DaemonError.self) { try pki.create(nodeIDs: ["gs.fr.lyon", "bcp.rw.rusumo"]) }
+        let error = #expect(throws: PKIError.self) { try pki.create(nodeIDs: ["gs.fr.lyon", "bcp.rw.rusumo"]) }
         #expect(error?.message.hasPrefix("no revocation list at \(pki.crlPath), though the CA \(pki.caCertificatePath) exists") == true)
         #expect(error?.message.contains("`nex pki crl --refresh --start-new-list --pki \(pki.directory)`") == true)
         #expect(!FileManager.default.fileExists(atPath: pki.crlPath))
@@ -66,7 +66,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: used.directory) }
         try FileManager.default.createDirectory(atPath: used.nodesDirectory, withIntermediateDirectories: true)
         try "stray".write(toFile: used.directory + "/audit.pem", atomically: true, encoding: .utf8)
-        let error = #expect(throws: DaemonError.self) { try used.createInEmptyDirectory(nodeIDs: ["gs.fr.lyon"]) }
+        let error = #expect(throws: PKIError.self) { try used.createInEmptyDirectory(nodeIDs: ["gs.fr.lyon"]) }
         #expect(error?.message.hasPrefix("a development PKI is created only in an empty directory, and \(used.directory) holds audit.pem, nodes:") == true,
                 "\(String(describing: error))")
         #expect(!FileManager.default.fileExists(atPath: used.caCertificatePath))

@@ -2,7 +2,7 @@
 public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file that was read.
     public var file: String
-    /// The dotted key path (`limits.maximumFrameSize`, `roster[3].country`), empty for the whole file.
+    /// The dotted key path in the config file (`limits.maxFrameBytes`, `roster[3].country`), empty for the whole file.
     public var key: String
     /// 1-based line, when the parser knows it.
     public var line: Int?

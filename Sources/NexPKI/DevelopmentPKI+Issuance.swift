@@ -32,7 +32,7 @@ extension DevelopmentPKI {
     /// certificate is made before anything is written; then the old one is revoked, then the key
     /// and certificate files are replaced.
     /// - Returns: The new certificate and what became of the old one.
-    /// - Throws: ``DaemonError`` for an invalid node id, an unreadable current certificate or a
+    /// - Throws: ``PKIError`` for an invalid node id, an unreadable current certificate or a
     ///   missing CA key; ``CryptoError`` when issuance fails.
     @discardableResult
     public func issue(nodeID: String, algorithm: SignatureAlgorithm = .ecdsaP256SHA256, validityDays: Int = 825) throws -> Issuance {

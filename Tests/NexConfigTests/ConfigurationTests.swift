@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import NexServer
+@testable import NexConfig
 
 @Suite struct ConfigurationTests {
     /// The repository root, found from this file's path (tests may run from any directory).
@@ -17,7 +17,7 @@ import Testing
         #expect(configuration.limits.duplicatesBurstPerNode == 2048)
         #expect(configuration.limits.connectsPerSecondPerNode == 2)
         #expect(configuration.limits.connectsBurstPerNode == 32)
-        #expect(configuration.limits.maximumInFlightPublishBytes == 8 << 20)
+        #expect(configuration.limits.maxInFlightPublishBytesPerConnection == 8 << 20)
         #expect(configuration.permissions.roles["gs"]?.publish.allow == ["notice.>", "alert.>"])
         #expect(configuration.permissions.nodes["rb.ke.nairobi"]?.subscribe.allow == ["hit.>"])
         #expect(configuration.development.createMissingPKI)
@@ -39,12 +39,12 @@ import Testing
     @Test func defaultsApplyWhenSectionsAreOmitted() throws {
         let configuration = try DaemonConfiguration.parse(yaml: Self.roster, path: "t.yaml")
         #expect(configuration.audit.directory == "var/audit")
-        #expect(configuration.limits.maximumFrameSize == 65_536)
+        #expect(configuration.limits.maxFrameBytes == 65_536)
         #expect(configuration.limits.slowConsumerPolicy == .disconnect)
         #expect(configuration.limits.idleTimeout == .seconds(60))
-        #expect(configuration.limits.maximumSubscriptionsPerNode == 1024)
+        #expect(configuration.limits.maxSubscriptionsPerNode == 1024)
         #expect(configuration.limits.controlFramesPerSecondPerConnection == 1000)
-        #expect(configuration.limits.maximumUnansweredControlFrames == 256)
+        #expect(configuration.limits.maxUnansweredControlFramesPerConnection == 256)
         #expect(configuration.limits.subscribesPerSecondPerNode == 10)
         #expect(!configuration.development.createMissingPKI)
     }
@@ -54,14 +54,14 @@ import Testing
         let configuration = try DaemonConfiguration.parse(yaml: yaml, path: "t.yaml")
         #expect(configuration.limits.slowConsumerPolicy == .drop)
         #expect(configuration.limits.idleTimeout == .zero)
-        #expect(configuration.limits.maximumSubscriptionsPerNode == 8)
+        #expect(configuration.limits.maxSubscriptionsPerNode == 8)
     }
 
     @Test func theControlFrameLimitsParse() throws {
         let yaml = "limits:\n  controlFramesPerSecondPerConnection: 0\n  maxUnansweredControlFramesPerConnection: 16\n" + Self.roster
         let configuration = try DaemonConfiguration.parse(yaml: yaml, path: "t.yaml")
         #expect(configuration.limits.controlFramesPerSecondPerConnection == 0)
-        #expect(configuration.limits.maximumUnansweredControlFrames == 16)
+        #expect(configuration.limits.maxUnansweredControlFramesPerConnection == 16)
     }
 
     @Test func theSubscribeRateParses() throws {
@@ -78,7 +78,7 @@ import Testing
         #expect(configuration.limits.duplicatesBurstPerNode == 7)
         #expect(configuration.limits.connectsPerSecondPerNode == 0)
         #expect(configuration.limits.connectsBurstPerNode == 3)
-        #expect(configuration.limits.maximumInFlightPublishBytes == 65_536)
+        #expect(configuration.limits.maxInFlightPublishBytesPerConnection == 65_536)
         #expect(throws: ConfigurationError.self) {
             try DaemonConfiguration.parse(yaml: "limits:\n  maxInFlightPublishBytesPerConnection: 1000\n" + Self.roster, path: "t.yaml")
         }

@@ -2,7 +2,7 @@ import Foundation
 import NexCrypto
 import Synchronization
 import Testing
-@testable import NexServer
+@testable import NexPKI
 
 /// The development PKI's revocation list and the operations behind `nex pki revoke|issue|list|crl`,
 /// each on its own temporary directory.
@@ -52,7 +52,7 @@ import Testing
         #expect(try mode(pki.crlPath) == 0o644)
         #expect(try FileManager.default.contentsOfDirectory(atPath: pki.directory).allSatisfy { !$0.contains(".tmp-") })
 
-        let again = #expect(throws: DaemonError.self) { try pki.revoke(nodeID: "gs.fr.lyon") }
+        let again = #expect(throws: PKIError.self) { try pki.revoke(nodeID: "gs.fr.lyon") }
         #expect(again?.message.contains("already revoked") == true)
         #expect(try pki.loadRevocationList().crlNumber == 3)
     }
@@ -60,14 +60,14 @@ import Testing
     @Test func unknownNodesAndMissingCAKeyAreExplained() throws {
         let scratch = try Scratch()
         let pki = scratch.pki
-        let unknown = #expect(throws: DaemonError.self) { try pki.revoke(nodeID: "rb.ke.nairobi") }
+        let unknown = #expect(throws: PKIError.self) { try pki.revoke(nodeID: "rb.ke.nairobi") }
         #expect(unknown?.message == "no certificate for rb.ke.nairobi in \(pki.nodesDirectory) (known: bcp.rw.rusumo, gs.fr.lyon)")
-        #expect(throws: DaemonError.self) { try pki.revoke(nodeID: "../ca") }
+        #expect(throws: PKIError.self) { try pki.revoke(nodeID: "../ca") }
         try FileManager.default.removeItem(atPath: pki.caKeyPath)
-        let keyless = #expect(throws: DaemonError.self) { try pki.revoke(nodeID: "gs.fr.lyon") }
+        let keyless = #expect(throws: PKIError.self) { try pki.revoke(nodeID: "gs.fr.lyon") }
         #expect(keyless?.message.hasPrefix("no CA key at \(pki.caKeyPath)") == true)
-        #expect(throws: DaemonError.self) { try pki.refreshCRL() }
-        #expect(throws: DaemonError.self) { try pki.issue(nodeID: "gs.fr.lyon") }
+        #expect(throws: PKIError.self) { try pki.refreshCRL() }
+        #expect(throws: PKIError.self) { try pki.issue(nodeID: "gs.fr.lyon") }
     }
 
     @Test(arguments: SignatureAlgorithm.allCases)
@@ -119,7 +119,7 @@ import Testing
         let nextUpdate = try #require(refreshed.nextUpdate)
         #expect(abs(nextUpdate.timeIntervalSince(refreshed.thisUpdate) - 7 * 86_400) < 1)
         #expect(try pki.loadRevocationList().derBytes == refreshed.derBytes)
-        #expect(throws: DaemonError.self) { try pki.refreshCRL(validityDays: 0) }
+        #expect(throws: PKIError.self) { try pki.refreshCRL(validityDays: 0) }
     }
 
     @Test func aListFromAnotherCAIsRefused() throws {
@@ -127,8 +127,8 @@ import Testing
         let other = try Scratch(nodes: [])
         try FileManager.default.removeItem(atPath: scratch.pki.crlPath)
         try FileManager.default.copyItem(atPath: other.pki.crlPath, toPath: scratch.pki.crlPath)
-        #expect(throws: DaemonError.self) { try scratch.pki.loadRevocationList() }
-        #expect(throws: DaemonError.self) { try scratch.pki.revoke(nodeID: "gs.fr.lyon") }
+        #expect(throws: PKIError.self) { try scratch.pki.loadRevocationList() }
+        #expect(throws: PKIError.self) { try scratch.pki.revoke(nodeID: "gs.fr.lyon") }
     }
 
     @Test func reissuingAValidCertificateRevokesItFirst() throws {
@@ -177,13 +177,13 @@ import Testing
         let entry = try pki.revoke(serialNumberHex: "0x0A:BC")
         #expect(entry.serialNumberHex == "0abc")
         #expect(try pki.loadRevocationList().isRevoked(serialNumberHex: "0abc"))
-        let again = #expect(throws: DaemonError.self) { try pki.revoke(serialNumberHex: "ABC") }
+        let again = #expect(throws: PKIError.self) { try pki.revoke(serialNumberHex: "ABC") }
         #expect(again?.message.contains("already revoked") == true)
         let ca = try pki.loadCACertificate().serialNumberHex
-        let own = #expect(throws: DaemonError.self) { try pki.revoke(serialNumberHex: ca) }
+        let own = #expect(throws: PKIError.self) { try pki.revoke(serialNumberHex: ca) }
         #expect(own?.message.contains("the CA's own certificate") == true)
-        #expect(throws: DaemonError.self) { try pki.revoke(serialNumberHex: "gs.fr.lyon") }
-        #expect(throws: DaemonError.self) { try pki.revoke(serialNumberHex: "") }
+        #expect(throws: PKIError.self) { try pki.revoke(serialNumberHex: "gs.fr.lyon") }
+        #expect(throws: PKIError.self) { try pki.revoke(serialNumberHex: "") }
         #expect(try pki.loadRevocationList().revoked.map(\.serialNumberHex) == ["0abc"])
     }
 

@@ -9,7 +9,7 @@ extension DevelopmentPKI {
     /// - Parameter startingNewList: Whether a lost `ca.crl.pem` may be started anew (from the record
     ///   of the newest list, ``nextListBasis(authority:startingNewList:)``); without it, that is an error.
     /// - Returns: The new entry.
-    /// - Throws: ``DaemonError`` for an unknown node, a certificate already revoked, a certificate of
+    /// - Throws: ``PKIError`` for an unknown node, a certificate already revoked, a certificate of
     ///   another CA, a missing CA key or a lost list; ``CryptoError`` when a file cannot be read or
     ///   signing fails.
     @discardableResult
@@ -18,12 +18,12 @@ extension DevelopmentPKI {
         let certificate = try loadNodeCertificate(nodeID)
         let authority = try loadAuthority()
         guard certificate.isSigned(by: authority.certificate) else {
-            throw DaemonError("\(nodeCertificatePath(nodeID)) was not issued by the CA in \(caCertificatePath); nothing to revoke here")
+            throw PKIError("\(nodeCertificatePath(nodeID)) was not issued by the CA in \(caCertificatePath); nothing to revoke here")
         }
         let entry = RevokedCertificate(certificate, revocationDate: Date())
         guard try appendToRevocationList(entry, validityDays: validityDays, authority: authority,
                                          startingNewList: startingNewList) else {
-            throw DaemonError("the certificate of \(nodeID) (serial \(entry.serialNumberHex)) is already revoked in \(crlPath); issue a new one with `nex pki issue \(nodeID)`")
+            throw PKIError("the certificate of \(nodeID) (serial \(entry.serialNumberHex)) is already revoked in \(crlPath); issue a new one with `nex pki issue \(nodeID)`")
         }
         return entry
     }
@@ -36,7 +36,7 @@ extension DevelopmentPKI {
     ///   - serialNumberHex: Hexadecimal, in any case, with or without `:` separators or `0x`.
     ///   - startingNewList: As for ``revoke(nodeID:validityDays:startingNewList:)``.
     /// - Returns: The new entry, with the serial in its canonical spelling.
-    /// - Throws: ``DaemonError`` for a serial that is not hexadecimal, the CA's serial, one already
+    /// - Throws: ``PKIError`` for a serial that is not hexadecimal, the CA's serial, one already
     ///   revoked, a missing CA key or a lost list; ``CryptoError`` when a file cannot be read or
     ///   signing fails.
     @discardableResult
@@ -45,15 +45,15 @@ extension DevelopmentPKI {
         let entry = RevokedCertificate(serialNumberHex: serialNumberHex, revocationDate: Date())
         let digits = entry.serialNumberHex.drop { $0 == "-" }
         guard !serialNumberHex.isEmpty, digits.allSatisfy(\.isHexDigit) else {
-            throw DaemonError("\"\(serialNumberHex)\" is not a serial number: give it in hexadecimal as `nex pki list` shows it, e.g. 4f:1a or 4F1A")
+            throw PKIError("\"\(serialNumberHex)\" is not a serial number: give it in hexadecimal as `nex pki list` shows it, e.g. 4f:1a or 4F1A")
         }
         let authority = try loadAuthority()
         guard entry.serialNumberHex != authority.certificate.serialNumberHex else {
-            throw DaemonError("serial \(entry.serialNumberHex) is the CA's own certificate (\(caCertificatePath)); a CA cannot revoke itself: create a new PKI instead")
+            throw PKIError("serial \(entry.serialNumberHex) is the CA's own certificate (\(caCertificatePath)); a CA cannot revoke itself: create a new PKI instead")
         }
         guard try appendToRevocationList(entry, validityDays: validityDays, authority: authority,
                                          startingNewList: startingNewList) else {
-            throw DaemonError("serial \(entry.serialNumberHex) is already revoked in \(crlPath)")
+            throw PKIError("serial \(entry.serialNumberHex) is already revoked in \(crlPath)")
         }
         return entry
     }
@@ -65,7 +65,7 @@ extension DevelopmentPKI {
     ///   of the newest list when there is one, else empty at number 1. Without it, a lost list is an
     ///   error saying what was lost.
     /// - Returns: The new list.
-    /// - Throws: ``DaemonError`` for a missing CA key, a list of another CA or a lost list;
+    /// - Throws: ``PKIError`` for a missing CA key, a list of another CA or a lost list;
     ///   ``CryptoError`` when a file cannot be read or signing fails.
     @discardableResult
     public func refreshCRL(validityDays: Int = revocationListValidityDays,
@@ -87,16 +87,16 @@ extension DevelopmentPKI {
     }
 
     /// Node `nodeID`'s certificate.
-    /// - Throws: ``DaemonError`` naming the known nodes when there is none.
+    /// - Throws: ``PKIError`` naming the known nodes when there is none.
     public func loadNodeCertificate(_ nodeID: String) throws -> Certificate {
         try Self.checkNodeID(nodeID)
         let path = nodeCertificatePath(nodeID)
         guard FileManager.default.fileExists(atPath: path) else {
             let known = nodeIDs()
-            throw DaemonError("no certificate for \(nodeID) in \(nodesDirectory) (known: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+            throw PKIError("no certificate for \(nodeID) in \(nodesDirectory) (known: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
         }
         guard let certificate = try Certificate.certificates(pemFile: path).first else {
-            throw DaemonError("\(path) holds no certificate")
+            throw PKIError("\(path) holds no certificate")
         }
         return certificate
     }
@@ -104,7 +104,7 @@ extension DevelopmentPKI {
     /// Refuses ids that would name a file outside `nodes/`.
     static func checkNodeID(_ nodeID: String) throws {
         guard !nodeID.isEmpty, !nodeID.contains("/"), !nodeID.hasPrefix("."), !nodeID.contains("\0") else {
-            throw DaemonError("invalid node id \"\(nodeID)\": use the roster id, e.g. bcp.rw.rusumo")
+            throw PKIError("invalid node id \"\(nodeID)\": use the roster id, e.g. bcp.rw.rusumo")
         }
     }
 }

@@ -58,7 +58,7 @@ public struct DevelopmentPKI: Sendable {
     /// an existing CA is never replaced nor its revocation list re-created: either would un-revoke
     /// certificates, so half a CA (`ca.pem` without `ca.key` or the reverse) or a CA without its
     /// `ca.crl.pem` is an error, raised before anything is written.
-    /// - Throws: ``CryptoError`` on issuance failure, ``DaemonError`` for half a CA, a missing list
+    /// - Throws: ``CryptoError`` on issuance failure, ``PKIError`` for half a CA, a missing list
     ///   beside a CA, or a file that cannot be written.
     @discardableResult
     public func create(nodeIDs: [String], algorithm: SignatureAlgorithm = .ecdsaP256SHA256, validityDays: Int = 825) throws -> Summary {
@@ -74,7 +74,7 @@ public struct DevelopmentPKI: Sendable {
         if FileManager.default.fileExists(atPath: caCertificatePath), FileManager.default.fileExists(atPath: caKeyPath) {
             caKey = try PrivateKey(pemFile: caKeyPath)
             guard let loaded = try Certificate.certificates(pemFile: caCertificatePath).first else {
-                throw DaemonError("\(caCertificatePath) holds no certificate")
+                throw PKIError("\(caCertificatePath) holds no certificate")
             }
             caCertificate = loaded
         } else {

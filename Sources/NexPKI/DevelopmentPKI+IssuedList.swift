@@ -40,7 +40,7 @@ extension DevelopmentPKI {
         }
 
         /// Parses ``text``; `path` names the file in the error.
-        /// - Throws: ``DaemonError`` naming the line that is not understood.
+        /// - Throws: ``PKIError`` naming the line that is not understood.
         init(text: String, path: String) throws {
             var key: String?
             var number: UInt64?
@@ -56,11 +56,11 @@ extension DevelopmentPKI {
                 case ("revoked", 3) where Self.date(fields[2]) != nil:
                     revoked.append(RevokedCertificate(serialNumberHex: String(fields[1]), revocationDate: Self.date(fields[2])!))
                 default:
-                    throw DaemonError("\(path):\(index + 1) is not understood (`ca spki:<hex>`, `number <n>` or `revoked <serial> <date>`); restore it from a backup")
+                    throw PKIError("\(path):\(index + 1) is not understood (`ca spki:<hex>`, `number <n>` or `revoked <serial> <date>`); restore it from a backup")
                 }
             }
             guard let key, let number else {
-                throw DaemonError("\(path) lacks its `ca` or `number` line; restore it from a backup")
+                throw PKIError("\(path) lacks its `ca` or `number` line; restore it from a backup")
             }
             self.init(authorityKey: key, number: number, revoked: revoked)
         }
@@ -108,12 +108,12 @@ extension DevelopmentPKI {
     /// A CA of this PKI has published a list since it was made, so a missing `ca.crl.pem` is a lost
     /// list: unless `startingNewList`, that is an error saying what was lost; with it, the new list
     /// carries on from the record (or starts at number 1, empty, when there is none).
-    /// - Throws: ``DaemonError`` for a lost list without `startingNewList`, or an unreadable record.
+    /// - Throws: ``PKIError`` for a lost list without `startingNewList`, or an unreadable record.
     func nextListBasis(authority: Authority, startingNewList: Bool) throws -> ListBasis {
         let current = try loadRevocationListIfPresent()
         let record = try loadIssuedList(of: authority.certificate)
         if current == nil, !startingNewList {
-            throw DaemonError(lostListMessage(record: record))
+            throw PKIError(lostListMessage(record: record))
         }
         var revoked = current?.revoked ?? []
         let known = Set(revoked.map(\.serialNumberHex))

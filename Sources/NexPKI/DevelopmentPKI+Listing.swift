@@ -35,7 +35,7 @@ extension DevelopmentPKI {
     /// Every certificate in the directory: the CA, nexd, the audit identity, then the nodes by id,
     /// each with its status against the clock and the CA's revocation list (none revoked if there
     /// is no list yet).
-    /// - Throws: ``DaemonError`` when there is no CA or the list is not the CA's; ``CryptoError``
+    /// - Throws: ``PKIError`` when there is no CA or the list is not the CA's; ``CryptoError``
     ///   when a file cannot be read.
     public func list() throws -> [Entry] {
         let ca = try loadCACertificate()

@@ -1,7 +1,7 @@
 import Foundation
 import NexCrypto
 import Testing
-@testable import NexServer
+@testable import NexPKI
 
 /// A lost `ca.crl.pem` beside a CA that has published lists is not started anew by `refresh`,
 /// `revoke` or `issue` unless asked (`--start-new-list`), and then carries on from `ca.crl.issued`
@@ -28,13 +28,13 @@ import Testing
         let scratch = try Scratch()
         let pki = scratch.pki
         try FileManager.default.removeItem(atPath: pki.crlPath)
-        let refused = #expect(throws: DaemonError.self) { try pki.refreshCRL() }
+        let refused = #expect(throws: PKIError.self) { try pki.refreshCRL() }
         #expect(refused?.message.hasPrefix("no revocation list at \(pki.crlPath), though the CA \(pki.caCertificatePath) has published one: it was lost, and the newest list this CA signed was number 2 with 1 revoked (recorded in \(pki.issuedListPath))") == true,
                 "\(String(describing: refused))")
         #expect(refused?.message.contains("pass --start-new-list (`nex pki crl --refresh --start-new-list --pki \(pki.directory)`) to sign number 3 with the 1 recorded revocations") == true)
-        #expect(throws: DaemonError.self) { try pki.revoke(nodeID: "bcp.rw.rusumo") }
-        #expect(throws: DaemonError.self) { try pki.revoke(serialNumberHex: "4f1a") }
-        #expect(throws: DaemonError.self) { try pki.issue(nodeID: "bcp.rw.rusumo") }
+        #expect(throws: PKIError.self) { try pki.revoke(nodeID: "bcp.rw.rusumo") }
+        #expect(throws: PKIError.self) { try pki.revoke(serialNumberHex: "4f1a") }
+        #expect(throws: PKIError.self) { try pki.issue(nodeID: "bcp.rw.rusumo") }
         #expect(!FileManager.default.fileExists(atPath: pki.crlPath))
 
         let restarted = try pki.refreshCRL(startingNewList: true)
@@ -48,7 +48,7 @@ import Testing
         let pki = scratch.pki
         try FileManager.default.removeItem(atPath: pki.crlPath)
         try FileManager.default.removeItem(atPath: pki.issuedListPath)
-        let refused = #expect(throws: DaemonError.self) { try pki.revoke(nodeID: "bcp.rw.rusumo") }
+        let refused = #expect(throws: PKIError.self) { try pki.revoke(nodeID: "bcp.rw.rusumo") }
         #expect(refused?.message.contains("no record of it is left (\(pki.issuedListPath) is gone too), so a new list would start at number 1 with no revocations") == true,
                 "\(String(describing: refused))")
         let entry = try pki.revoke(nodeID: "bcp.rw.rusumo", startingNewList: true)

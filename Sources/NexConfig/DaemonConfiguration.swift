@@ -1,48 +1,61 @@
 import NexBroker
 
-/// Everything `nexd` reads from its config file. Every key, its type, default and whether it can be
-/// reloaded is documented in the annotated default, Config/nexd.yaml.
+/// Everything `nexd` reads from its config file. Every scalar key, its type, range, default and what
+/// a reload does with it is declared once in ``ConfigKeyTable`` (the initial values below come from
+/// there) and annotated in place in the default config, Config/nexd.yaml.
 ///
 /// Relative paths are relative to the working directory (the README runs from the repository root).
 public struct DaemonConfiguration: Sendable {
     /// Where the daemon listens.
     public struct Listen: Sendable, Equatable {
-        /// Default `127.0.0.1`.
-        public var host = "127.0.0.1"
-        /// Default 7247; 0 picks an ephemeral port (tests).
-        public var port: UInt16 = 7247
+        /// Every value at its default (``ConfigKeyTable``).
+        public init() {}
+
+        /// Address to bind.
+        public var host: String = ConfigKeyTable.Listen.host.defaultValue
+        /// 0 picks an ephemeral port (tests).
+        public var port: UInt16 = ConfigKeyTable.Listen.port.defaultValue
     }
 
     /// The daemon's TLS identity and the CA that issues node certificates.
     public struct TLSFiles: Sendable {
-        public var caCertificate = "Certs/dev/ca.pem"
-        public var certificate = "Certs/dev/nexd.pem"
-        public var privateKey = "Certs/dev/nexd.key"
+        /// Every value at its default (``ConfigKeyTable``).
+        public init() {}
+
+        public var ca: String = ConfigKeyTable.TLS.ca.defaultValue
+        public var certificate: String = ConfigKeyTable.TLS.certificate.defaultValue
+        public var key: String = ConfigKeyTable.TLS.key.defaultValue
         /// The CA's certificate revocation list (PEM), checked on every handshake and re-read on
         /// reload; `nil` = revocation is not checked (nexd warns). A list past its next-update
         /// date refuses every handshake (`crl-expired`).
-        public var revocationList: String?
-        /// nexd warns once the revocation list expires within this long. Default 7 days.
-        public var revocationListWarning = Duration.seconds(7 * 86_400)
+        public var crl: String? = ConfigKeyTable.TLS.crl.defaultValue
+        /// nexd warns once the revocation list expires within this long.
+        public var crlWarn: Duration = ConfigKeyTable.TLS.crlWarnDays.defaultValue
     }
 
     /// The audit log.
     public struct Audit: Sendable, Equatable {
-        public var directory = "var/audit"
-        public var segmentMaximumBytes = 64 << 20
-        public var synchronizesWrites = true
+        /// Every value at its default (``ConfigKeyTable``).
+        public init() {}
+
+        public var directory: String = ConfigKeyTable.Audit.directory.defaultValue
+        public var segmentMaxBytes: Int = ConfigKeyTable.Audit.segmentMaxBytes.defaultValue
+        public var fsync: Bool = ConfigKeyTable.Audit.fsync.defaultValue
         /// The key and certificate that sign checkpoints; nil = no checkpoints (tests only).
-        public var signingKey: String? = "Certs/dev/audit.key"
-        public var signingCertificate: String? = "Certs/dev/audit.pem"
+        public var key: String? = ConfigKeyTable.Audit.key.defaultValue
+        public var certificate: String? = ConfigKeyTable.Audit.certificate.defaultValue
         /// A checkpoint is written after this many records, or this long, whichever comes first.
-        public var checkpointEveryRecords = 1000
-        public var checkpointInterval = Duration.seconds(10)
+        public var checkpointEveryRecords: Int = ConfigKeyTable.Audit.checkpointEveryRecords.defaultValue
+        public var checkpointInterval: Duration = ConfigKeyTable.Audit.checkpointIntervalSeconds.defaultValue
         /// While the log cannot be written, how often nexd tries to record the repair and resume.
-        public var recoveryRetryInterval = Duration.milliseconds(1000)
+        public var recoveryRetry: Duration = ConfigKeyTable.Audit.recoveryRetryMilliseconds.defaultValue
     }
 
     /// Protocol and resource limits.
     public struct Limits: Sendable {
+        /// Every value at its default (``ConfigKeyTable``).
+        public init() {}
+
         /// The replay-cache share of one node: `replayCacheEntriesPerNode` if set, else
         /// `replayCacheEntries` ÷ `rosterSize` (at least 1), so that the shares of the roster nodes
         /// together fit the cache and no node's flood can fill it for the others.
@@ -53,72 +66,72 @@ public struct DaemonConfiguration: Sendable {
             replayCacheEntriesPerNode ?? max(1, replayCacheEntries / max(1, rosterSize))
         }
 
-        public var maximumFrameSize = 65_536
-        public var maximumSubscriptionsPerConnection = 256
-        public var replayWindow = Duration.seconds(120)
-        public var replayCacheEntries = 1_000_000
+        public var maxFrameBytes: Int = ConfigKeyTable.Limits.maxFrameBytes.defaultValue
+        public var maxSubscriptionsPerConnection: Int = ConfigKeyTable.Limits.maxSubscriptionsPerConnection.defaultValue
+        public var replayWindow: Duration = ConfigKeyTable.Limits.replayWindowSeconds.defaultValue
+        public var replayCacheEntries: Int = ConfigKeyTable.Limits.replayCacheEntries.defaultValue
         /// Message ids one node may have remembered at once (its share of the replay cache); nil =
         /// `replayCacheEntries` ÷ the number of roster nodes, divided again at each reload (see ``replayCacheShare(rosterSize:)``).
-        public var replayCacheEntriesPerNode: Int? = nil
-        public var outboundBufferBytes = 8 << 20
-        public var maximumConnections = 4096
+        public var replayCacheEntriesPerNode: Int? = ConfigKeyTable.Limits.replayCacheEntriesPerNode.defaultValue
+        public var outboundBufferBytes: Int = ConfigKeyTable.Limits.outboundBufferBytes.defaultValue
+        public var maxConnections: Int = ConfigKeyTable.Limits.maxConnections.defaultValue
         /// Worker threads that verify signatures; 0 = one per core.
-        public var verificationThreads = 0
+        public var verificationThreads: Int = ConfigKeyTable.Limits.verificationThreads.defaultValue
         /// Unauthenticated refusals recorded one by one per source address and interval; the rest
         /// are counted into one summary record per interval.
-        public var refusalsRecordedPerSource = 20
-        public var refusalInterval = Duration.seconds(10)
+        public var refusalsRecordedPerSource: Int = ConfigKeyTable.Limits.refusalsRecordedPerSource.defaultValue
+        public var refusalInterval: Duration = ConfigKeyTable.Limits.refusalIntervalSeconds.defaultValue
         /// Publishes per second one node may make (token bucket over all its connections; 0 = no
         /// limit) and the burst it may save up.
-        public var publishRatePerNode = 20_000
-        public var publishBurstPerNode = 40_000
+        public var publishRatePerNode: Int = ConfigKeyTable.Limits.publishRatePerNode.defaultValue
+        public var publishBurstPerNode: Int = ConfigKeyTable.Limits.publishBurstPerNode.defaultValue
         /// Signature checks that may fail per second for one node (token bucket over all its
         /// connections; 0 = no limit) and the burst it may save up. While a node's budget is spent
         /// its publishes are refused (`overloaded`) before their signature is checked.
-        public var failedVerificationsPerSecondPerNode = 5
-        public var failedVerificationsBurstPerNode = 50
+        public var failedVerificationsPerSecondPerNode: Int = ConfigKeyTable.Limits.failedVerificationsPerSecondPerNode.defaultValue
+        public var failedVerificationsBurstPerNode: Int = ConfigKeyTable.Limits.failedVerificationsBurstPerNode.defaultValue
         /// Byte-identical re-sends (answered with the original ACK, one `duplicate` record each)
         /// one node may make a second (budget over all its connections; 0 = no limit) and the burst
         /// it may save up (a reconnecting publisher re-sends what was unanswered). While a node's
         /// budget is spent its publishes are refused (`overloaded`) before their signature is checked.
-        public var duplicatesPerSecondPerNode = 10
-        public var duplicatesBurstPerNode = 2048
+        public var duplicatesPerSecondPerNode: Int = ConfigKeyTable.Limits.duplicatesPerSecondPerNode.defaultValue
+        public var duplicatesBurstPerNode: Int = ConfigKeyTable.Limits.duplicatesBurstPerNode.defaultValue
         /// Connections one node may have accepted a second (token bucket over all its connections;
         /// 0 = no limit) and the burst; past it a connection is refused after the handshake
         /// (`overloaded`, reason `connect-rate`). Bounds the connect and disconnect records churn writes.
-        public var connectsPerSecondPerNode = 2
-        public var connectsBurstPerNode = 32
+        public var connectsPerSecondPerNode: Int = ConfigKeyTable.Limits.connectsPerSecondPerNode.defaultValue
+        public var connectsBurstPerNode: Int = ConfigKeyTable.Limits.connectsBurstPerNode.defaultValue
         /// Open connections one node may hold at once.
-        public var maximumConnectionsPerNode = 16
+        public var maxConnectionsPerNode: Int = ConfigKeyTable.Limits.maxConnectionsPerNode.defaultValue
         /// Connections still in their TLS handshake; at the cap the oldest is evicted to admit a new one.
-        public var maximumPendingHandshakes = 256
+        public var maxPendingHandshakes: Int = ConfigKeyTable.Limits.maxPendingHandshakes.defaultValue
         /// A connection must finish the TLS handshake and send hello within this time.
-        public var handshakeTimeout = Duration.seconds(10)
+        public var handshakeTimeout: Duration = ConfigKeyTable.Limits.handshakeTimeoutSeconds.defaultValue
         /// Publishes of one connection awaiting verification and routing before nexd stops reading it.
-        public var maximumInFlightPublishes = 1024
+        public var maxInFlightPublishesPerConnection: Int = ConfigKeyTable.Limits.maxInFlightPublishesPerConnection.defaultValue
         /// Bytes of those publishes (their envelopes) before nexd stops reading the connection (it
         /// resumes below half): bounds one node's verification backlog to maxConnectionsPerNode × this.
-        public var maximumInFlightPublishBytes = 8 << 20
+        public var maxInFlightPublishBytesPerConnection: Int = ConfigKeyTable.Limits.maxInFlightPublishBytesPerConnection.defaultValue
         /// Control frames (`certificateRequest`, `ping`, `subscribe`, `unsubscribe`) one connection
         /// may send a second (token bucket holding one second's worth; 0 = no limit); past it the
         /// connection is closed (`overloaded`, disconnect reason `control-frame-rate`).
-        public var controlFramesPerSecondPerConnection = 1000
+        public var controlFramesPerSecondPerConnection: Int = ConfigKeyTable.Limits.controlFramesPerSecondPerConnection.defaultValue
         /// Control frames of one connection whose answer is not yet queued for sending before nexd
         /// stops reading it (it resumes below half).
-        public var maximumUnansweredControlFrames = 256
+        public var maxUnansweredControlFramesPerConnection: Int = ConfigKeyTable.Limits.maxUnansweredControlFramesPerConnection.defaultValue
         /// Deliveries a subscriber may leave without a receipt before it is disconnected.
-        public var maximumUnreceiptedDeliveries = 65_536
+        public var maxUnreceiptedDeliveries: Int = ConfigKeyTable.Limits.maxUnreceiptedDeliveries.defaultValue
         /// What happens to a subscriber that cannot keep up (see ``SlowConsumerPolicy``).
-        public var slowConsumerPolicy = SlowConsumerPolicy.disconnect
+        public var slowConsumerPolicy: SlowConsumerPolicy = ConfigKeyTable.Limits.slowConsumerPolicy.defaultValue
         /// An identified connection from which nothing arrives for half this time is pinged; if
         /// still nothing arrives by this time it is closed. `.zero` turns the check off.
-        public var idleTimeout = Duration.seconds(60)
+        public var idleTimeout: Duration = ConfigKeyTable.Limits.idleTimeoutSeconds.defaultValue
         /// Subscriptions one node may hold over all its connections.
-        public var maximumSubscriptionsPerNode = 1024
+        public var maxSubscriptionsPerNode: Int = ConfigKeyTable.Limits.maxSubscriptionsPerNode.defaultValue
         /// Subscribes one node may have accepted a second over all its connections (token bucket,
-        /// burst `maximumSubscriptionsPerNode`; 0 = no limit); past it a subscribe gets SUBNACK
+        /// burst `maxSubscriptionsPerNode`; 0 = no limit); past it a subscribe gets SUBNACK
         /// `overloaded`. Bounds the audit records subscription churn writes (D35).
-        public var subscribesPerSecondPerNode = 10
+        public var subscribesPerSecondPerNode: Int = ConfigKeyTable.Limits.subscribesPerSecondPerNode.defaultValue
     }
 
     /// What nexd does with a subscriber whose outbound buffer is over `limits.outboundBufferBytes`
@@ -137,10 +150,13 @@ public struct DaemonConfiguration: Sendable {
 
     /// Development conveniences; a production config leaves `createMissingPKI` false.
     public struct Development: Sendable, Equatable {
+        /// Every value at its default (``ConfigKeyTable``).
+        public init() {}
+
         /// Directory of the development PKI (`nex pki init` writes it).
-        public var pkiDirectory = "Certs/dev"
+        public var pki: String = ConfigKeyTable.Development.pki.defaultValue
         /// When true and the TLS files are missing, nexd creates a development PKI and says so.
-        public var createMissingPKI = false
+        public var createMissingPKI: Bool = ConfigKeyTable.Development.createMissingPKI.defaultValue
     }
 
     /// The file this configuration came from (for messages).
