@@ -40,7 +40,7 @@ extension ConfigKeyTable {
         static let connectsBurstPerNode = ConfigKey("limits.connectsBurstPerNode", \.limits.connectsBurstPerNode, .integer(1...1_000_000),
                                                     default: 32, .restartOnly, "The connect burst one node may save up.")
         static let maxConnectionsPerNode = ConfigKey("limits.maxConnectionsPerNode", \.limits.maxConnectionsPerNode, .integer(1...1_000_000),
-                                                     default: 16, .live, "Open connections one node may hold; checked at its hello.")
+                                                     default: 16, .live, "Open connections one node may hold; checked when its TLS handshake completes.")
         static let maxPendingHandshakes = ConfigKey("limits.maxPendingHandshakes", \.limits.maxPendingHandshakes, .integer(1...1_000_000),
                                                     default: 256, .live, "Connections still in their handshake; at the cap the oldest is evicted.")
         static let handshakeTimeoutSeconds = ConfigKey("limits.handshakeTimeoutSeconds", \.limits.handshakeTimeout, .duration(.seconds, 1...600),
@@ -58,7 +58,7 @@ extension ConfigKeyTable {
         static let slowConsumerPolicy = ConfigKey("limits.slowConsumerPolicy", \.limits.slowConsumerPolicy, .choice,
                                                   default: DaemonConfiguration.SlowConsumerPolicy.disconnect, .live, "What happens to a subscriber that cannot keep up.")
         static let idleTimeoutSeconds = ConfigKey("limits.idleTimeoutSeconds", \.limits.idleTimeout, .duration(.seconds, 0...86_400),
-                                                  default: .seconds(60), .newConnections, "Silence after which a node is pinged (half) and closed; 0 = off (fixed at its hello).")
+                                                  default: .seconds(60), .newConnections, "Silence after which a node is pinged (half) and closed; 0 = off (fixed when its TLS handshake completes).")
         static let maxSubscriptionsPerNode = ConfigKey("limits.maxSubscriptionsPerNode", \.limits.maxSubscriptionsPerNode, .integer(1...1_000_000),
                                                        default: 1024, .live, "Subscriptions one node may hold over all its connections.")
         static let subscribesPerSecondPerNode = ConfigKey("limits.subscribesPerSecondPerNode", \.limits.subscribesPerSecondPerNode, .integer(0...1_000_000),

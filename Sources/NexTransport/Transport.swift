@@ -33,7 +33,7 @@ public final class Transport<Suspension: TransportReadSuspension>: @unchecked Se
 
     var readSource: DispatchSourceRead?
     private var writeSource: DispatchSourceWrite?
-    private var isWriteSourceArmed = false
+    private(set) var isWriteSourceArmed = false
     private var hasActivatedWrite = false
     private var cancelledSources = 0
     /// Why reading is suspended; the read source is suspended exactly while this is non-empty.
@@ -147,7 +147,9 @@ public final class Transport<Suspension: TransportReadSuspension>: @unchecked Se
         }
         output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
         outputOffset = 0
-        disarmWriteSource()
+        // A read that waits for the socket to be writable keeps the write source armed: it is what
+        // wakes that read (a TLS read can need a write, e.g. to answer a key update).
+        if !isReadSuspended(for: .awaitingWritable) { disarmWriteSource() }
         return .done
     }
 

@@ -38,7 +38,8 @@ public enum ReadEnd: Sendable, Equatable {
 
 /// What ``Transport/flush()`` achieved.
 public enum FlushEnd: Sendable, Equatable {
-    /// All output was written (the write source is disarmed), or the transport is closed.
+    /// All output was written (the write source is disarmed, unless a read waits for the socket to
+    /// be writable), or the transport is closed.
     case done
     /// The socket is full: the write source is armed and the rest follows when it fires.
     case waiting

@@ -85,8 +85,11 @@ struct ControlFrameFloodTests {
         let slowest = try slowestAcknowledgement(publisher, gs, count: 20)
         print("unlimited-rate flood by \(flooders.count) connections: slowest publish → ACK of another node \(slowest)")
         #expect(slowest < Self.sharedQueueAcknowledgementBound)
-        // The flooders never read: their answers fill the outbound buffer and they are slow consumers.
-        for _ in flooders {
+        // The flooders never read: their answers fill the kernel's send buffer and then the outbound
+        // buffer, and they are slow consumers. Under a sanitizer nexd handles too few frames in the
+        // 15 s flood to get there (several MB of answers); the ACK bound above is still checked.
+        let isSanitized = ProcessInfo.processInfo.environment["NEX_SANITIZER"] != nil
+        for _ in flooders where !isSanitized {
             let record = try #require(try nexd.awaitRecord(timeout: .seconds(20)) {
                 $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo"
             })

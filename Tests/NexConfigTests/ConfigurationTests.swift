@@ -64,12 +64,21 @@ import Testing
         #expect(configuration.limits.maxUnansweredControlFramesPerConnection == 16)
     }
 
+    /// A blank audit key or certificate is refused when the config loads, so nexd never runs
+    /// without signed checkpoints because of an empty value (checked in the review of issue 12).
+    @Test(arguments: ["key", "certificate"])
+    func aBlankAuditKeyOrCertificateIsRefused(key: String) throws {
+        #expect(throws: ConfigurationError.self) {
+            try DaemonConfiguration.parse(yaml: "audit:\n  \(key): \"\"\n" + Self.roster, path: "t.yaml")
+        }
+    }
+
     @Test func theSubscribeRateParses() throws {
         let configuration = try DaemonConfiguration.parse(yaml: "limits:\n  subscribesPerSecondPerNode: 0\n" + Self.roster, path: "t.yaml")
         #expect(configuration.limits.subscribesPerSecondPerNode == 0)
     }
 
-    /// The issue 11 review's keys (D46-D48) parse; the rates take 0 (off).
+    /// The issue 11 review's keys (D45-D47) parse; the rates take 0 (off).
     @Test func theDuplicateConnectAndInFlightByteLimitsParse() throws {
         let yaml = "limits:\n  duplicatesPerSecondPerNode: 0\n  duplicatesBurstPerNode: 7\n  connectsPerSecondPerNode: 0\n"
             + "  connectsBurstPerNode: 3\n  maxInFlightPublishBytesPerConnection: 65536\n" + Self.roster

@@ -1,5 +1,5 @@
 import Glibc
-import NexTransport
+@testable import NexTransport
 import Testing
 
 /// The transport over a real socket pair and TLS 1.3: handshake, bytes both ways, suspensions,
@@ -29,6 +29,23 @@ import Testing
             #expect(!endpoint.transport.isReadPaused)
         }
         #expect(pair.server.wait { $0.received == [1, 2, 3] })
+    }
+
+    /// A TLS read that needs the socket writable suspends reading and arms the write source to be
+    /// woken; a flush with nothing to send must not disarm it, or the read would wait for ever
+    /// (review of issue 12: the old Connection had the same flaw).
+    @Test func aReadWaitingForTheSocketToBeWritableKeepsTheWriteSourceArmed() throws {
+        let pair = try TransportPair()
+        #expect(pair.connect())
+        pair.server.read { endpoint in
+            endpoint.transport.setReading(suspended: true, for: .awaitingWritable)
+            endpoint.transport.armWriteSource()
+            #expect(endpoint.transport.flush() == .done)
+            #expect(endpoint.transport.isWriteSourceArmed)
+            endpoint.transport.setReading(suspended: false, for: .awaitingWritable)
+            #expect(endpoint.transport.flush() == .done)
+            #expect(!endpoint.transport.isWriteSourceArmed)
+        }
     }
 
     @Test func pastTheReadBudgetReadingYieldsAndResumesWithNothingLost() throws {

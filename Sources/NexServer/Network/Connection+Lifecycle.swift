@@ -71,7 +71,7 @@ extension Connection {
         }
         enqueue(.welcome(Welcome(
             protocolVersion: WireLimits.protocolVersion, nodeID: identity.id, role: identity.role.rawValue, country: identity.country,
-            maximumFrameSize: UInt32(limits.maxFrameBytes),
+            maximumFrameSize: UInt32(decoder.maximumFrameSize),   // what this connection enforces (fixed at accept)
             maximumSubscriptions: UInt16(clamping: limits.maxSubscriptionsPerConnection),
             replayWindowSeconds: UInt32(limits.replayWindow.components.seconds),
             serverTimeMillis: UInt64(WallClock.nowMillis()),

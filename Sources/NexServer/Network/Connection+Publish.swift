@@ -47,7 +47,7 @@ extension Connection {
             finish(.refused(refusal))
             return
         }
-        // A node that keeps re-sending notices already accepted has spent its duplicate budget (D46).
+        // A node that keeps re-sending notices already accepted has spent its duplicate budget (D45).
         if let spent = context.broker.duplicates.refusal(for: identity.id) {
             finish(.refused(PublishRefusal(spent, envelope: unverified.signed)))
             return

@@ -32,7 +32,7 @@ final class Broker: @unchecked Sendable {
     let commit: PublishCommit
     /// Reload records are appended at exactly the point of the queue where the settings change.
     let audit: AuditLog
-    /// Re-sends answered with the original ACK, charged per node here; checked before verification (D46).
+    /// Re-sends answered with the original ACK, charged per node here; checked before verification (D45).
     let duplicates: DuplicateBudget
 
     init(audit: AuditLog, auditDirectory: String, replayWindow: Duration, replayCapacity: Int, replaySharePerNode: Int,
