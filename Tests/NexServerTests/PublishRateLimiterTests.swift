@@ -3,20 +3,20 @@ import Testing
 
 @Suite struct PublishRateLimiterTests {
     @Test func aBurstIsAdmittedThenTheRateRefills() {
-        let limiter = PublishRateLimiter(ratePerSecond: 10, burst: 3)
+        let limiter = PerNodeBudget(ratePerSecond: 10, burst: 3)
         let start: UInt64 = 1_000_000_000
-        #expect((0..<5).map { _ in limiter.admit("gs.fr.lyon", nowNanos: start) } == [true, true, true, false, false])
+        #expect((0..<5).map { _ in limiter.take("gs.fr.lyon", nowNanos: start) } == [true, true, true, false, false])
         // 100 ms later one token has come back; another node has its own bucket.
-        #expect(limiter.admit("gs.fr.lyon", nowNanos: start + 100_000_000))
-        #expect(!limiter.admit("gs.fr.lyon", nowNanos: start + 100_000_000))
-        #expect(limiter.admit("ncb.rw.kigali", nowNanos: start))
+        #expect(limiter.take("gs.fr.lyon", nowNanos: start + 100_000_000))
+        #expect(!limiter.take("gs.fr.lyon", nowNanos: start + 100_000_000))
+        #expect(limiter.take("ncb.rw.kigali", nowNanos: start))
         // Long idle refills only up to the burst.
-        #expect((0..<4).map { _ in limiter.admit("gs.fr.lyon", nowNanos: start + 60_000_000_000) } == [true, true, true, false])
+        #expect((0..<4).map { _ in limiter.take("gs.fr.lyon", nowNanos: start + 60_000_000_000) } == [true, true, true, false])
     }
 
     @Test func rateZeroMeansNoLimit() {
-        let limiter = PublishRateLimiter(ratePerSecond: 0, burst: 1)
-        #expect((0..<1000).allSatisfy { _ in limiter.admit("x", nowNanos: 0) })
+        let limiter = PerNodeBudget(ratePerSecond: 0, burst: 1)
+        #expect((0..<1000).allSatisfy { _ in limiter.take("x", nowNanos: 0) })
     }
 }
 
@@ -40,9 +40,9 @@ import Testing
 
     @Test func everyLimiterIgnoresATimeThatGoesBack() {
         let start: UInt64 = 5_000_000_000
-        let publishes = PublishRateLimiter(ratePerSecond: 10, burst: 2)
-        #expect([publishes.admit("n", nowNanos: start), publishes.admit("n", nowNanos: start)] == [true, true])
-        #expect(!publishes.admit("n", nowNanos: start - 1))
+        let publishes = PerNodeBudget(ratePerSecond: 10, burst: 2)
+        #expect([publishes.take("n", nowNanos: start), publishes.take("n", nowNanos: start)] == [true, true])
+        #expect(!publishes.take("n", nowNanos: start - 1))
         let subscribes = SubscribeRateLimiter()
         #expect([1, 2].map { _ in subscribes.admit("n", ratePerSecond: 10, burst: 2, nowNanos: start) } == [true, true])
         #expect(!subscribes.admit("n", ratePerSecond: 10, burst: 2, nowNanos: start - 1))

@@ -11,14 +11,15 @@ import NexSync
 ///   balance down to −burst: the overdraft is repaid before the node is allowed again, and the
 ///   sustained bound is the rate, not the rate plus one per thread per refill. ``spend(_:nowNanos:)``
 ///   charges and tells whether the balance held a token, for a cost that may still be declined.
-/// - **take before** (connects, limits.connectsPerSecondPerNode): ``take(_:nowNanos:)``.
+/// - **take before** (publishes, limits.publishRatePerNode; connects, limits.connectsPerSecondPerNode):
+///   ``take(_:nowNanos:)``.
 ///
 /// A correct node rarely spends anything, so it never notices the budget.
 final class PerNodeBudget: Sendable {
     private let rate: Double
     private let burst: Double
-    /// One bucket per authenticated node that ever spent: bounded by the roster.
-    private let buckets = Locked<[String: TokenBucket]>([:])
+    /// One bucket per authenticated node that used the budget: bounded by the roster.
+    private let buckets = PerNodeBuckets()
 
     /// `rate` 0 disables the budget.
     init(ratePerSecond rate: Int, burst: Int) {
@@ -30,12 +31,7 @@ final class PerNodeBudget: Sendable {
     /// true when the budget is off. Takes nothing.
     func allows(_ node: String, nowNanos: UInt64) -> Bool {
         guard rate > 0 else { return true }
-        return buckets.withLock { buckets in
-            guard var bucket = buckets[node] else { return true }
-            bucket.refill(rate: rate, capacity: burst, nowNanos: nowNanos)
-            buckets[node] = bucket
-            return bucket.tokens >= 1
-        }
+        return update(node, nowNanos: nowNanos) { $0.tokens >= 1 }
     }
 
     /// Charges `node` one (the balance may go negative, down to −burst).
@@ -67,9 +63,21 @@ final class PerNodeBudget: Sendable {
     }
 
     private func update<Result>(_ node: String, nowNanos: UInt64, _ body: (inout TokenBucket) -> Result) -> Result {
+        buckets.update(node, rate: rate, capacity: burst, nowNanos: nowNanos, body)
+    }
+}
+
+/// A token bucket per node id under one lock: what the per-node limits share (``PerNodeBudget``,
+/// ``SubscribeRateLimiter``). A node's bucket starts full and is refilled before each use.
+final class PerNodeBuckets: Sendable {
+    private let buckets = Locked<[String: TokenBucket]>([:])
+
+    /// Refills `node`'s bucket (`rate` tokens a second up to `capacity`), then runs `body` on it.
+    func update<Result>(_ node: String, rate: Double, capacity: Double, nowNanos: UInt64,
+                        _ body: (inout TokenBucket) -> Result) -> Result {
         buckets.withLock { buckets in
-            var bucket = buckets[node] ?? TokenBucket(capacity: burst, nowNanos: nowNanos)
-            bucket.refill(rate: rate, capacity: burst, nowNanos: nowNanos)
+            var bucket = buckets[node] ?? TokenBucket(capacity: capacity, nowNanos: nowNanos)
+            bucket.refill(rate: rate, capacity: capacity, nowNanos: nowNanos)
             let result = body(&bucket)
             buckets[node] = bucket
             return result

@@ -29,7 +29,7 @@ final class ServerContext: Sendable {
     /// ones per address, refused publishes and subscribes per node.
     let refusals: RefusalAggregator
     /// limits.publishRatePerNode / publishBurstPerNode.
-    let publishRate: PublishRateLimiter
+    let publishRate: PerNodeBudget
     /// limits.failedVerificationsPerSecondPerNode / failedVerificationsBurstPerNode.
     let failedVerifications: PerNodeBudget
     /// limits.connectsPerSecondPerNode / connectsBurstPerNode.
@@ -47,8 +47,8 @@ final class ServerContext: Sendable {
         self.broker = broker
         self.logger = logger
         self.refusals = refusals
-        self.publishRate = PublishRateLimiter(ratePerSecond: configuration.limits.publishRatePerNode,
-                                              burst: configuration.limits.publishBurstPerNode)
+        self.publishRate = PerNodeBudget(ratePerSecond: configuration.limits.publishRatePerNode,
+                                         burst: configuration.limits.publishBurstPerNode)
         self.failedVerifications = PerNodeBudget(ratePerSecond: configuration.limits.failedVerificationsPerSecondPerNode,
                                                  burst: configuration.limits.failedVerificationsBurstPerNode)
         self.connectRate = ConnectRateLimit(ratePerSecond: configuration.limits.connectsPerSecondPerNode,

@@ -33,7 +33,7 @@ extension Connection {
             pauseReading()
         }
         // The node's publish rate (shared by its connections).
-        guard context.publishRate.admit(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
+        guard context.publishRate.take(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
             finish(.refused(PublishRefusal(.overloaded,
                 "\(identity.id) is over its publish rate (limits.publishRatePerNode \(limits.publishRatePerNode)/s); retry later",
                 envelope: try? SignedEnvelope(parsing: bytes))))
