@@ -1,7 +1,8 @@
 import Foundation
 
 /// The result of one load run: counts, rates and latency percentiles. Codable: `--json` writes
-/// exactly this document.
+/// exactly this document. Every count, rate and latency of the run covers the measured phase
+/// only: warm-up notices enter none of them.
 public struct LoadReport: Codable, Sendable, Equatable {
     /// How the run was shaped.
     public struct Shape: Codable, Sendable, Equatable {
@@ -86,9 +87,9 @@ public struct LoadReport: Codable, Sendable, Equatable {
         /// Distinct measured notices it received: before the stall, and what was still buffered
         /// (kernel and nexd) when it read again at the end.
         public var received: Int
-        /// Deliveries read before it stopped reading.
+        /// Measured deliveries read before it stopped reading.
         public var deliveriesBeforeStall: Int
-        /// Every delivery it read, the end-of-run drain included.
+        /// Every measured delivery it read (duplicates included), the end-of-run drain included.
         public var deliveries: Int
 
         /// A stalled subscriber's outcome from its values.

@@ -49,7 +49,7 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Closed loop: publishes awaiting their ACK per publisher.") var window = 64
     @Option(help: "Measured notices per publisher (closed loop with --duration: the pre-signed budget).") var count: Int?
     @Option(help: "Seconds to run: open loop sends rate × duration; closed loop stops sending after it.") var duration: Double?
-    @Option(help: "Warm-up notices per publisher, delivered before the measured phase.") var warmup = 200
+    @Option(help: "Warm-up notices per publisher, delivered before the measured phase (they enter no figure).") var warmup = 200
     @Flag(help: "Subscribers re-verify every signature with the originator's certificate.") var verify = false
     @Option(help: "nexd address as IPv4:PORT (ignored with --spawn).") var server = "127.0.0.1:7247"
     @Option(help: "Development PKI holding nodes/<benchmark id>.pem and .key (ignored with --spawn).") var pki = "Certs/dev"
