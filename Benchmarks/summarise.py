@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarise one Benchmarks/run session as a Markdown table: medians of the repeated runs,
-targets and ratios. Usage: summarise.py RESULTS_DIR [S3,S7] (the second argument, when given and
-not empty, limits the table to those scenarios)."""
+targets and ratios, and each run's load average and CPU steal. Usage: summarise.py RESULTS_DIR
+[S3,S7] (the second argument, when given and not empty, limits the table to those scenarios)."""
 import glob, json, os, statistics, sys
 
 d = sys.argv[1]
@@ -82,15 +82,48 @@ s2 = med("S2", lambda r: r["noticesPerSecond"])
 s3 = med("S3", lambda r: r["deliveriesPerSecond"])
 s4 = med("S4", lambda r: r["deliveriesPerSecond"])
 s7 = med("S7", lambda r: r["deliveriesPerSecond"])
-s5p50 = med("S5", lambda r: r["publishToDeliver"]["p50"])
-s5p99 = med("S5", lambda r: r["publishToDeliver"]["p99"])
-s5max = med("S5", lambda r: r["publishToDeliver"]["max"])
+def tail(name):
+    """Median publish→deliver p50, p99, p99.9 and max (ms) of a scenario's runs."""
+    return [med(name, lambda r, k=k: r["publishToDeliver"][k]) for k in ("p50", "p99", "p999", "max")]
+
+def disk(name):
+    """The sustained disk probe's p50, p99, p99.9 and max (ms) from run `name` (DISK or DISKT)."""
+    return [med(name, lambda r, k=k: (r.get("diskProbe") or {}).get(k)) for k in ("p50Millis", "p99Millis", "p999Millis", "maxMillis")]
+
+def ms4(values):
+    return " / ".join(fmt(v, 2) for v in values)
+
+def disk_text(name):
+    rs = [r.get("diskProbe") for r in reports(name) if r.get("diskProbe")]
+    if not rs:
+        return "disk probe not run"
+    p = rs[0]
+    return (f"disk probe ({p['filesystem']}, {p['seconds']:g} s, {p['samples']:,} × {p['bytes'] // 1024} KiB + fdatasync) p50 / p99 / p99.9 / max "
+            f"{ms4(disk(name))} ms")
+
+s5 = tail("S5")
+s5t = tail("S5T")
+s5h = tail("S5H")
+d5 = disk("DISK")
+d5t = disk("DISKT")
 s5rate = med("S5", lambda r: r["deliveriesPerSecond"])
-f50 = med("S5", lambda r: (r.get("fsync") or {}).get("medianMillis"))
-f99 = med("S5", lambda r: (r.get("fsync") or {}).get("p99Millis"))
+s5seconds = med("S5", lambda r: r["shape"]["countPerPublisher"] / r["shape"]["ratePerPublisher"]
+                if (r.get("shape") or {}).get("ratePerPublisher") else None)
 s6rss = med("S6", lambda r: (r.get("idle") or {}).get("nexdRSSMB"))
 s6rate = med("S6", lambda r: (r.get("idle") or {}).get("connectionsPerSecond"))
 s6conn = med("S6", lambda r: (r.get("idle") or {}).get("connected"))
+
+def machine(name):
+    """Each run's 1-minute load average before it and CPU steal during it, in run order."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(d, f"machine-{name}.*.json"))):
+        try:
+            m = json.load(open(path))
+        except Exception:
+            continue
+        steal = m.get("stealPercent")
+        out.append(f"{m.get('load1', 'n/a')} / {'n/a' if steal is None else f'{steal:.1f}%'}")
+    return ", ".join(out) or "n/a"
 
 def cpu(name):
     n = med(name, lambda r: (r.get("cpu") or {}).get("nexd"))
@@ -107,8 +140,8 @@ else:
     print(f"Mosquitto (mutual TLS, same payload): QoS 1 1→1 {fmt(q1)} msg/s, QoS 0 1→10 {fmt(q0)} deliveries/s"
           + ("" if q1 or q0 else " — not measured (install mosquitto mosquitto-clients)"))
 print()
-print("| scenario | measure (median of runs) | value | target | ratio | verdict | lost/dup per run | CPU (of one core) |")
-print("|---|---|---|---|---|---|---|---|")
+print("| scenario | measure (median of runs) | value | target | ratio | verdict | lost/dup per run | CPU (of one core) | load / steal per run |")
+print("|---|---|---|---|---|---|---|---|---|")
 def s12(name, value):
     ok = None
     if value is not None and verify2:
@@ -116,22 +149,37 @@ def s12(name, value):
     return ok
 if shown("S1"):
     print(f"| S1 1→1 closed loop | notices/s | {fmt(s1)} | ≥0.7× verify-2core, ≥1.1× mqtt QoS1, 0 lost/dup | "
-          f"{ratio(s1, verify2)} verify, {ratio(s1, q1)} mqtt | {verdict(s12('S1', s1))} | {losses('S1')} | {cpu('S1')} |")
+          f"{ratio(s1, verify2)} verify, {ratio(s1, q1)} mqtt | {verdict(s12('S1', s1))} | {losses('S1')} | {cpu('S1')} | {machine('S1')} |")
 if shown("S2"):
     print(f"| S2 10→10 pairs | notices/s | {fmt(s2)} | ≥0.7× verify-2core, ≥1.1× mqtt QoS1, 0 lost/dup | "
-          f"{ratio(s2, verify2)} verify, {ratio(s2, q1)} mqtt | {verdict(s12('S2', s2))} | {losses('S2')} | {cpu('S2')} |")
+          f"{ratio(s2, verify2)} verify, {ratio(s2, q1)} mqtt | {verdict(s12('S2', s2))} | {losses('S2')} | {cpu('S2')} | {machine('S2')} |")
 if shown("S3"):
     print(f"| S3 1→10 one topic | deliveries/s | {fmt(s3)} | ≥1.5× mqtt QoS0 1→10 | {ratio(s3, q0)} | "
-          f"{verdict(None if s3 is None or q0 is None else s3 >= 1.5 * q0)} | {losses('S3')} | {cpu('S3')} |")
+          f"{verdict(None if s3 is None or q0 is None else s3 >= 1.5 * q0)} | {losses('S3')} | {cpu('S3')} | {machine('S3')} |")
 if shown("S4"):
     print(f"| S4 1→100 one topic | deliveries/s | {fmt(s4)} | ≥ S3 | {ratio(s4, s3)} S3 | "
-          f"{verdict(None if s4 is None or s3 is None else s4 >= s3)} | {losses('S4')} | {cpu('S4')} |")
+          f"{verdict(None if s4 is None or s3 is None else s4 >= s3)} | {losses('S4')} | {cpu('S4')} | {machine('S4')} |")
+def within_disk(values, probe):
+    """S5 on disk: p99.9 and max no worse than the disk probe's p99.9 and max plus 5 ms."""
+    if None in (values[2], values[3], probe[2], probe[3]):
+        return None
+    return values[2] <= probe[2] + 5 and values[3] <= probe[3] + 5
+
 if shown("S5"):
-    print(f"| S5 open loop at ½ S1, 30 s | publish→deliver p50 / p99 / max (ms) | {fmt(s5p50, 2)} / {fmt(s5p99, 2)} / {fmt(s5max, 2)} | p99 ≤ 10 ms | "
-          f"fsync 2 KiB median {fmt(f50, 2)} ms, p99 {fmt(f99, 2)} ms | {verdict(None if s5p99 is None else s5p99 <= 10)} | {losses('S5')} | {cpu('S5')} |")
+    print(f"| S5 open loop at ½ S1, {fmt(s5seconds)} s | publish→deliver p50 / p99 / p99.9 / max (ms) | {ms4(s5)} | "
+          f"p99.9 ≤ disk p99.9 + 5 ms, max ≤ disk max + 5 ms | {disk_text('DISK')} | {verdict(within_disk(s5, d5))} | "
+          f"{losses('S5')} | {cpu('S5')} | {machine('S5')} (probe {machine('DISK')}) |")
+if shown("S5T"):
+    ok = None if None in s5t else s5t[1] <= 5 and s5t[2] <= 10 and s5t[3] <= 25
+    print(f"| S5T S5, audit directory on tmpfs (TMPDIR=/dev/shm) | publish→deliver p50 / p99 / p99.9 / max (ms) | {ms4(s5t)} | "
+          f"p99 ≤ 5, p99.9 ≤ 10, max ≤ 25 ms | {disk_text('DISKT')} | {verdict(ok)} | {losses('S5T')} | {cpu('S5T')} | "
+          f"{machine('S5T')} (probe {machine('DISKT')}) |")
+if shown("S5H"):
+    print(f"| S5H S5 with a CPU hog on one core | publish→deliver p50 / p99 / p99.9 / max (ms) | {ms4(s5h)} | none (reported) | "
+          f"{ratio(s5h[2], s5[2])} S5's p99.9 | — | {losses('S5H')} | {cpu('S5H')} | {machine('S5H')} |")
 if shown("S6"):
     print(f"| S6 5,000 idle nodes | nexd VmRSS (MB) · connections/s | {fmt(s6rss, 1)} · {fmt(s6rate)} ({fmt(s6conn)} connected) | RSS ≤ 250 MB | "
-          f"{fmt(s6rss / s6conn * 1000 if s6rss and s6conn else None, 1)} KB per connection | {verdict(None if s6rss is None else s6rss <= 250)} | — | — |")
+          f"{fmt(s6rss / s6conn * 1000 if s6rss and s6conn else None, 1)} KB per connection | {verdict(None if s6rss is None else s6rss <= 250)} | — | — | {machine('S6')} |")
 
 def stalled_fates(name):
     """What became of the stalled subscribers, over the runs: closed by nexd or still connected."""
@@ -153,7 +201,12 @@ def stalled_fates(name):
 if shown("S7"):
     print(f"| S7 1→10 one topic + 1 stalled subscriber | deliveries/s of the 10 | {fmt(s7)} | ≥0.9× S3 (same session) | "
           f"{ratio(s7, s3)} S3; {stalled_fates('S7')} | {verdict(None if s7 is None or s3 is None else s7 >= 0.9 * s3)} | "
-          f"{losses('S7')} | {cpu('S7')} |")
-if s5rate is not None:
+          f"{losses('S7')} | {cpu('S7')} | {machine('S7')} |")
+rates = [(n, med(n, lambda r: r["deliveriesPerSecond"])) for n in ("S5", "S5T", "S5H")]
+rates = [(n, v) for n, v in rates if v is not None and shown(n)]
+if rates:
     print()
-    print(f"S5 delivered {fmt(s5rate)} deliveries/s (offered: half of S1's median).")
+    print("Delivered (offered: half of S1's median): " + ", ".join(f"{n} {fmt(v)}/s" for n, v in rates) + ".")
+print()
+print("Load / steal: the 1-minute load average from /proc/loadavg just before each run, and the CPU "
+      "steal during it (the `cpu` line's steal jiffies as a share of all jiffies, /proc/stat).")

@@ -2,6 +2,10 @@ import NexWire
 
 /// What one subscriber received, by message id: first receptions, duplicates and messages that
 /// do not belong to the run. Pure and confined to its owner (the subscriber's queue).
+///
+/// Invariant: ``deliveries`` and ``duplicated`` count measured-phase messages only, so every
+/// figure made from them (rates, lost, duplicated) covers the measured phase; warm-up deliveries
+/// are tallied apart (``warmUpDeliveries``, ``warmUpDuplicated``) and enter no figure.
 public struct DeliveryTally: Sendable {
     /// The run whose tags are counted.
     public let runTag: UInt16
@@ -9,12 +13,16 @@ public struct DeliveryTally: Sendable {
     public private(set) var received: [Int: SequenceSet] = [:]
     /// Distinct warm-up sequences received, per publisher index.
     public private(set) var receivedWarmUp: [Int: SequenceSet] = [:]
-    /// Deliveries of a message already received (measured or warm-up).
+    /// Deliveries of a measured message already received.
     public private(set) var duplicated = 0
+    /// Deliveries of a warm-up message already received.
+    public private(set) var warmUpDuplicated = 0
     /// Deliveries whose id carries no tag of this run.
     public private(set) var foreign = 0
-    /// Every delivery counted, duplicates included.
+    /// Deliveries of measured messages, duplicates included (what the rates count).
     public private(set) var deliveries = 0
+    /// Deliveries of warm-up messages, duplicates included (in no figure).
+    public private(set) var warmUpDeliveries = 0
 
     /// An empty tally for run `runTag`.
     public init(runTag: UInt16) {
@@ -29,25 +37,34 @@ public struct DeliveryTally: Sendable {
         case duplicate(MessageTag)
         /// Not a message of this run.
         case foreign
+
+        /// Whether the delivery was of a measured-phase message of the run.
+        public var isMeasured: Bool {
+            switch self {
+            case .first(let tag), .duplicate(let tag): tag.isMeasured
+            case .foreign: false
+            }
+        }
     }
 
-    /// Counts one delivery of `id`.
+    /// Counts one delivery of `id`, in its phase's counts.
     @discardableResult
     public mutating func record(_ id: MessageID) -> Outcome {
-        deliveries += 1
         guard let tag = MessageTag(id, runTag: runTag) else {
             foreign += 1
             return .foreign
         }
         let isNew: Bool
         if tag.isMeasured {
+            deliveries += 1
             isNew = received[tag.publisher, default: SequenceSet()].insert(tag.sequence)
+            if !isNew { duplicated += 1 }
         } else {
+            warmUpDeliveries += 1
             isNew = receivedWarmUp[tag.publisher, default: SequenceSet()].insert(tag.sequence)
+            if !isNew { warmUpDuplicated += 1 }
         }
-        if isNew { return .first(tag) }
-        duplicated += 1
-        return .duplicate(tag)
+        return isNew ? .first(tag) : .duplicate(tag)
     }
 
     /// Distinct measured messages received from `publisher`.
@@ -63,7 +80,7 @@ public struct LossAccounting: Sendable, Equatable {
     public var delivered = 0
     /// Expected messages that never arrived.
     public var lost = 0
-    /// Repeated deliveries of a message to the same subscriber.
+    /// Repeated deliveries of a measured message to the same subscriber.
     public var duplicated = 0
     /// Deliveries of messages never acknowledged to their publisher, or not of this run.
     public var unexpected = 0

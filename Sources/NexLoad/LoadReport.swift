@@ -1,7 +1,8 @@
 import Foundation
 
 /// The result of one load run: counts, rates and latency percentiles. Codable: `--json` writes
-/// exactly this document.
+/// exactly this document. Every count, rate and latency of the run covers the measured phase
+/// only: warm-up notices enter none of them.
 public struct LoadReport: Codable, Sendable, Equatable {
     /// How the run was shaped.
     public struct Shape: Codable, Sendable, Equatable {
@@ -86,9 +87,9 @@ public struct LoadReport: Codable, Sendable, Equatable {
         /// Distinct measured notices it received: before the stall, and what was still buffered
         /// (kernel and nexd) when it read again at the end.
         public var received: Int
-        /// Deliveries read before it stopped reading.
+        /// Measured deliveries read before it stopped reading.
         public var deliveriesBeforeStall: Int
-        /// Every delivery it read, the end-of-run drain included.
+        /// Every measured delivery it read (duplicates included), the end-of-run drain included.
         public var deliveries: Int
 
         /// A stalled subscriber's outcome from its values.
@@ -130,6 +131,8 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var publishToDeliver: LatencySummary
     public var cpu: CPUSplit?
     public var fsync: FsyncProbe?
+    /// The sustained disk probe (`--disk-probe SECONDS`), when it ran.
+    public var diskProbe: DiskProbeResult?
     public var idle: IdleConnections?
     /// The stalled subscribers, when the run had any (nil otherwise).
     public var stalledSubscribers: [StalledSubscriber]?
@@ -163,7 +166,7 @@ public struct LoadReport: Codable, Sendable, Equatable {
         default: shape.pacing
         }
         if shape.publishers == 0 {
-            lines.append("nex load: idle connections only")
+            lines.append(shape.pacing == "none" ? "nex load: no load, probes only" : "nex load: idle connections only")
         } else {
             let stalled = stalledSubscribers.map { " + \($0.count) stalled" } ?? ""
             lines.append("nex load: \(shape.publishers) publisher(s) → \(shape.subscribers) subscriber(s)\(stalled), layout \(shape.layout), "
@@ -199,6 +202,9 @@ public struct LoadReport: Codable, Sendable, Equatable {
         if let fsync {
             row("fsync (2 KiB)", String(format: "median %.3f ms, p99 %.3f ms, max %.3f ms (%d samples)",
                                         fsync.medianMillis, fsync.p99Millis, fsync.maxMillis, fsync.samples))
+        }
+        if let diskProbe {
+            row("disk probe", diskProbe.text)
         }
         if let idle {
             row("idle connections", "\(idle.connected) connected, \(idle.failed) failed, \(Self.number(idle.connectionsPerSecond)) opened/s")

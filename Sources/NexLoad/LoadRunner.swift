@@ -247,17 +247,8 @@ public struct LoadRunner: Sendable {
         report.unexpected = accounting.unexpected
         report.publishToAck = ackLatency.summary
         report.publishToDeliver = deliverLatency.summary
-        if firstSend != .max, lastAnswer > firstSend { report.publishSpanSeconds = Double(lastAnswer - firstSend) / 1e9 }
-        if firstReceive != .max, lastReceive > firstReceive {
-            report.receiveSpanSeconds = Double(lastReceive - firstReceive) / 1e9
-            let deliveries = tallies.reduce(0) { $0 + $1.deliveries }
-            report.deliveriesPerSecond = Double(max(0, deliveries - receivingSubscribers)) / report.receiveSpanSeconds
-            let perNotice = report.acked > 0 ? Double(report.expected) / Double(report.acked) : 1
-            report.noticesPerSecond = report.deliveriesPerSecond / max(perNotice, 1e-9)
-        } else if report.publishSpanSeconds > 0 {
-            report.noticesPerSecond = Double(report.acked) / report.publishSpanSeconds
-        }
-        report.payloadMBPerSecond = report.deliveriesPerSecond * Double(payload.count) / 1e6
+        report.setRates(tallies: tallies, receivingSubscribers: receivingSubscribers, firstReceive: firstReceive,
+                        lastReceive: lastReceive, firstSend: firstSend, lastAnswer: lastAnswer, payloadBytes: payload.count)
         if badSignatures > 0 { report.notes.append("\(badSignatures) deliveries failed signature re-verification") }
         if malformed > 0 { report.notes.append("\(malformed) deliveries could not be parsed") }
         for failure in failedDuringRun.prefix(5) { report.notes.append("connection ended during the run: \(failure)") }

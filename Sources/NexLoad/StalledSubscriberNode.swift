@@ -32,7 +32,7 @@ final class StalledSubscriberNode: @unchecked Sendable {
     private var pendingSubscriptions = 0
 
     private(set) var tally: DeliveryTally
-    /// Deliveries read before the stall (the subscribe handshake can overlap the first ones).
+    /// Measured deliveries read before the stall (the subscribe handshake can overlap the first ones).
     private(set) var deliveriesBeforeStall = 0
     private(set) var fate = Fate.stalled
     /// Monotonic time of the last frame read while draining.
@@ -93,10 +93,10 @@ final class StalledSubscriberNode: @unchecked Sendable {
             guard body.count >= offset + 2 else { return }
             offset += 2 + Int(UInt16(body[offset]) << 8 | UInt16(body[offset + 1])) + 8 + 32 + 8
             guard body.count >= offset + 4 + 17 else { return }
-            tally.record(MessageTag.messageID(at: body, offset: offset + 4 + 1))
+            let outcome = tally.record(MessageTag.messageID(at: body, offset: offset + 4 + 1))
             if isDraining {
                 lastActivity = MonotonicClock.nanoseconds()
-            } else {
+            } else if outcome.isMeasured {
                 deliveriesBeforeStall += 1
             }
         case FrameType.suback.rawValue:

@@ -4,7 +4,8 @@ import NexCrypto
 import NexWire
 
 /// One subscribing node: subscribes to its topics, tallies deliveries by message id, records
-/// publish→deliver latency and sends cumulative receipts in batches.
+/// publish→deliver latency and sends cumulative receipts in batches. Latency and the receive
+/// span (``firstReceive``, ``lastReceive``) are of measured notices only, like the tally's counts.
 ///
 /// Confined to `connection.lane.queue`. A delivery is parsed only as far as the delivery
 /// sequence and the envelope's message id (docs/PROTOCOL.md §2 `deliver`, §3 body: u8 version,
@@ -30,8 +31,6 @@ final class SubscriberNode: @unchecked Sendable {
     private var receiptedThrough: UInt64 = 0
     private var pendingSubscriptions = 0
     private var timer: DispatchSourceTimer?
-    /// Latency is recorded only once the measured phase started (warm-up latencies are skipped).
-    var isMeasuring = false
 
     init(index: Int, connection: LoadConnection, counters: LoadCounters, topics: [String], sendTimes: [SendTimes],
          runTag: UInt16, receiptEvery: Int, receiptIntervalMillis: Int, certificates: [String: Certificate]?) {

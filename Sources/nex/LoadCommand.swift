@@ -23,6 +23,8 @@ struct LoadCommand: ParsableCommand {
             --stalled-subscribers K adds K subscribers that subscribe like the others, then never read again: \
             nexd's slow-consumer policy must keep everyone else at full speed. They are left out of every figure; \
             the report says whether nexd closed them or they were still connected at the end.
+            --disk-probe SECONDS measures the disk's flush tail as nexd's audit writer meets it (12 KiB appends, each \
+            followed by fdatasync, paced at ~1 kHz), after the run; --publishers 0 --disk-probe 10 runs it alone. \
             With --spawn, nex load starts its own nexd (the nexd next to nex) with a temporary PKI, a benchmark \
             roster and permissions, fsync on, and stops it at the end. Without it, nexd must already run with \
             the benchmark roster: `nex load --write-config DIR` writes one (run `nexd --config DIR/nexd.yaml`, \
@@ -32,6 +34,7 @@ struct LoadCommand: ParsableCommand {
               nex load --spawn --publishers 1 --subscribers 100 --layout shared --count 2000
               nex load --spawn --rate 2000 --duration 30 --fsync-probe
               nex load --spawn --idle 5000
+              nex load --publishers 0 --disk-probe 10
               nex load --spawn --publishers 1 --subscribers 10 --layout shared --stalled-subscribers 1
             """
     )
@@ -49,7 +52,7 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Closed loop: publishes awaiting their ACK per publisher.") var window = 64
     @Option(help: "Measured notices per publisher (closed loop with --duration: the pre-signed budget).") var count: Int?
     @Option(help: "Seconds to run: open loop sends rate × duration; closed loop stops sending after it.") var duration: Double?
-    @Option(help: "Warm-up notices per publisher, delivered before the measured phase.") var warmup = 200
+    @Option(help: "Warm-up notices per publisher, delivered before the measured phase (they enter no figure).") var warmup = 200
     @Flag(help: "Subscribers re-verify every signature with the originator's certificate.") var verify = false
     @Option(help: "nexd address as IPv4:PORT (ignored with --spawn).") var server = "127.0.0.1:7247"
     @Option(help: "Development PKI holding nodes/<benchmark id>.pem and .key (ignored with --spawn).") var pki = "Certs/dev"
@@ -57,6 +60,10 @@ struct LoadCommand: ParsableCommand {
     var spawn = false
     @Option(help: "Open this many idle node connections and report nexd's memory and the connection rate.") var idle = 0
     @Flag(help: "Measure write+fdatasync latency of 2 KiB in the run's temporary directory.") var fsyncProbe = false
+    @Option(help: ArgumentHelp(
+        "Sustained disk probe: for SECONDS, ~1,000 times a second, append 12 KiB and fdatasync, in the run's temporary directory (under TMPDIR, where --spawn puts nexd's audit directory); reports p50, p99, p99.9 and max. With --publishers 0 it runs alone.",
+        valueName: "seconds"))
+    var diskProbe: Double?
     @Option(help: "Write the report as JSON to this file ('-' for standard output).") var json: String?
     @Option(help: "Event lanes (serial queues shared by the client connections).") var lanes = 2
     @Option(help: "Write a benchmark nexd config, PKI and node credentials to this directory, then exit.")
@@ -68,7 +75,8 @@ struct LoadCommand: ParsableCommand {
 
     func validate() throws {
         guard NoticeKind(rawValue: kind) != nil else { throw ValidationError("--kind \(kind) is not a notice kind; try red") }
-        if let problem = loadConfiguration().problem, idle == 0 || publishers > 0 { throw ValidationError(problem) }
+        if let problem = loadConfiguration().problem, (idle == 0 && diskProbe == nil) || publishers > 0 { throw ValidationError(problem) }
+        if let diskProbe, !(diskProbe > 0 && diskProbe <= 300) { throw ValidationError("--disk-probe takes seconds, more than 0 and at most 300") }
         if let rate, let duration, rate * duration < 1 { throw ValidationError("--rate × --duration must be at least one notice") }
         if count == nil, duration == nil, rate != nil { throw ValidationError("with --rate give --duration or --count") }
         if idle < 0 { throw ValidationError("--idle must not be negative") }

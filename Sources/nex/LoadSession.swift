@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// One `nex load` invocation: optionally spawns nexd, runs the load and/or idle measurement and
-/// the fsync probe, and cleans up.
+/// the fsync and disk probes, and cleans up.
 struct LoadSession {
     let command: LoadCommand
 
@@ -23,7 +23,7 @@ struct LoadSession {
         let loads = command.publishers > 0 && (command.idle == 0 || command.count != nil || command.duration != nil)
         var daemon: SpawnedDaemon?
         var setup: BenchmarkDaemonConfig?
-        if command.spawn {
+        if command.spawn, loads || command.idle > 0 {
             var limits = BenchmarkDaemonConfig.Limits()
             limits.maxConnections = max(4096, command.idle + command.publishers + command.subscribers + command.stalledSubscribers + 256)
             limits.maxPendingHandshakes = max(256, min(limits.maxConnections, 2048))
@@ -73,7 +73,8 @@ struct LoadSession {
             }
         } else {
             report = LoadReport(shape: LoadReport.Shape(
-                publishers: 0, subscribers: 0, layout: "none", kind: command.kind, payloadBytes: 0, pacing: "idle", window: nil,
+                publishers: 0, subscribers: 0, layout: "none", kind: command.kind, payloadBytes: 0,
+                pacing: command.idle > 0 ? "idle" : "none", window: nil,
                 ratePerPublisher: nil, countPerPublisher: 0, warmUpPerPublisher: 0, verifiesSignatures: false))
         }
         if command.idle > 0 {
@@ -94,6 +95,10 @@ struct LoadSession {
         }
         if command.fsyncProbe {
             report.fsync = try FsyncProbe.measure(directory: temporary)
+        }
+        if let seconds = command.diskProbe {
+            say(String(format: "disk probe: %g s of 12 KiB appends + fdatasync at ~1 kHz in ", seconds) + temporary)
+            report.diskProbe = try SustainedDiskProbe(seconds: seconds).run(directory: temporary)
         }
         return report
     }

@@ -30,10 +30,42 @@ struct DeliveryTallyTests {
         #expect(tally.record(id(0, 1)) == .duplicate(MessageTag(publisher: 0, isMeasured: true, sequence: 1)))
         #expect(tally.record(id(0, 1, measured: false)) == .first(MessageTag(publisher: 0, isMeasured: false, sequence: 1)))
         #expect(tally.record(MessageID(high: 0, low: 0)) == .foreign)
-        #expect(tally.deliveries == 4)
+        #expect(tally.record(id(0, 1, measured: false)) == .duplicate(MessageTag(publisher: 0, isMeasured: false, sequence: 1)))
+        #expect(tally.deliveries == 2)
         #expect(tally.duplicated == 1)
+        #expect(tally.warmUpDeliveries == 2)
+        #expect(tally.warmUpDuplicated == 1)
         #expect(tally.foreign == 1)
         #expect(tally.receivedCount(from: 0) == 1)
+    }
+
+    @Test("warm-up deliveries enter no rate, count or duplicate figure: 1,000 warm-up then 900 measured over 3 s is 300/s")
+    func warmUpExcluded() {
+        // `nex load --rate 300 --duration 3 --warmup 1000` reported 633/s: the warm-up's 1,000
+        // deliveries were counted over the measured phase's 3 s span.
+        var tally = DeliveryTally(runTag: runTag)
+        for sequence in 0..<1000 { tally.record(id(0, sequence, measured: false)) }
+        tally.record(id(0, 999, measured: false))  // a repeated warm-up delivery
+        for sequence in 0..<900 { tally.record(id(0, sequence)) }
+        #expect(tally.deliveries == 900)
+        #expect(tally.duplicated == 0)
+
+        var acknowledged = SequenceSet()
+        for sequence in 0..<900 { acknowledged.insert(sequence) }
+        let accounting = LossAccounting(acknowledged: [acknowledged], tallies: [tally], follows: [[0]])
+        #expect(accounting == LossAccounting.expected(expected: 900, delivered: 900))
+
+        var report = LoadReport(shape: .init(publishers: 1, subscribers: 1, layout: "pairs", kind: "red", payloadBytes: 1000,
+                                             pacing: "open-loop", window: nil, ratePerPublisher: 300, countPerPublisher: 900,
+                                             warmUpPerPublisher: 1000, verifiesSignatures: false))
+        report.acked = 900
+        report.expected = accounting.expected
+        let second: UInt64 = 1_000_000_000
+        report.setRates(tallies: [tally], receivingSubscribers: 1, firstReceive: 10 * second, lastReceive: 10 * second + 2_997_000_000,
+                        firstSend: 10 * second, lastAnswer: 13 * second, payloadBytes: 1000)
+        #expect(abs(report.deliveriesPerSecond - 300) < 0.5, "\(report.deliveriesPerSecond)")
+        #expect(abs(report.noticesPerSecond - 300) < 0.5, "\(report.noticesPerSecond)")
+        #expect(abs(report.payloadMBPerSecond - 0.3) < 0.001)
     }
 
     @Test("a clean run: nothing lost, nothing duplicated")

@@ -19,6 +19,8 @@ struct LoadReportTests {
         report.payloadMBPerSecond = 24.7
         report.publishToAck = LatencySummary(count: 998, p50: 1.5, p90: 2.5, p99: 4.25, p999: 6, max: 7.125)
         report.fsync = LoadReport.FsyncProbe(samples: 200, bytes: 2048, medianMillis: 0.9, p99Millis: 2.1, maxMillis: 3)
+        report.diskProbe = DiskProbeResult(directory: "/tmp/x", filesystem: "ext4", seconds: 10, targetRate: 1000, bytes: 12_288,
+                                           latency: LatencySummary(count: 9_990, p50: 0.3, p90: 0.5, p99: 1.25, p999: 31.5, max: 120))
         return report
     }
 
@@ -27,7 +29,8 @@ struct LoadReportTests {
         let text = sample().table
         for needle in ["closed loop, window 64 per publisher", "sent", "acked", "nacked                2 (bad-signature 2)", "delivered",
                        "expected", "lost", "duplicated", "notices/s             12346", "deliveries/s", "payload MB/s",
-                       "publish→ack", "publish→deliver", "4.250", "fsync"] {
+                       "publish→ack", "publish→deliver", "4.250", "fsync",
+                       "disk probe            p50 0.300, p99 1.250, p99.9 31.500, max 120.000 ms (9990 samples of 12288 B in 10.0 s"] {
             #expect(text.contains(needle), "missing \(needle)")
         }
     }
@@ -42,6 +45,11 @@ struct LoadReportTests {
         #expect(object?["noticesPerSecond"] as? Double == 12_345.6)
         #expect((object?["publishToAck"] as? [String: Any])?["p99"] as? Double == 4.25)
         #expect((object?["shape"] as? [String: Any])?["window"] as? Int == 64)
+        #expect((object?["publishToDeliver"] as? [String: Any])?["p999"] != nil)
+        let disk = object?["diskProbe"] as? [String: Any]
+        #expect(disk?["p999Millis"] as? Double == 31.5)
+        #expect(disk?["maxMillis"] as? Double == 120)
+        #expect(disk?["samples"] as? Int == 9_990)
     }
 
     @Test("padded documents have the requested size and stay valid", arguments: [NoticeKind.red, .orange, .unSpecial])

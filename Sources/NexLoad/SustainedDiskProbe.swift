@@ -1,0 +1,103 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The disk's flush tail, measured the way nexd's audit writer meets it: for ``seconds``, about
+/// ``rate`` times a second, append ``bytes`` bytes to one file and `fdatasync` it; each sample's
+/// latency is that write + sync.
+///
+/// Paced, not back-to-back: sample `i + 1` is due one interval after sample `i` was due, and a
+/// sample that ran late is followed at once by the next (never by a burst of the missed ones), so
+/// the disk sees a steady ~1 kHz of small syncs as under S5 rather than a saturating loop. The
+/// quick ``FsyncProbe`` (200 back-to-back samples) hides the rare slow flushes this one reports.
+/// Runs on the calling thread; the file grows by `rate × seconds × bytes` (120 MiB for 10 s) and
+/// is removed at the end.
+public struct SustainedDiskProbe: Sendable, Equatable {
+    /// How long to probe.
+    public var seconds: Double
+    /// Samples per second asked for.
+    public var rate: Double
+    /// Bytes appended per sample: about an audit batch at S5's rates (acceptance, route and
+    /// receipt records of a few notices).
+    public var bytes: Int
+
+    /// A probe of `seconds` at `rate` samples per second, `bytes` per append.
+    public init(seconds: Double, rate: Double = 1000, bytes: Int = 12 * 1024) {
+        self.seconds = seconds
+        self.rate = rate
+        self.bytes = bytes
+    }
+
+    /// When the sample after one due at `due` (monotonic nanoseconds) that finished at
+    /// `finished` is due: one interval after `due`, or at once if that time has passed.
+    public func nextDue(after due: UInt64, finishedAt finished: UInt64) -> UInt64 {
+        max(due + UInt64(1e9 / rate), finished)
+    }
+
+    /// Runs the probe in `directory` (a temporary file is created there and removed).
+    /// - Throws: ``LoadError`` when the file cannot be created, the filesystem lacks room for it,
+    ///   or a write or sync fails.
+    public func run(directory: String) throws(LoadError) -> DiskProbeResult {
+        precondition(seconds > 0 && rate > 0 && bytes > 0, "a probe needs a positive duration, rate and size")
+        let needed = Int(rate * seconds) * bytes
+        if let free = Self.freeBytes(directory), free < needed + (64 << 20) {
+            throw LoadError("the disk probe needs \(needed >> 20) MiB free in \(directory) (plus 64 MiB to spare); \(free >> 20) MiB are: use a shorter --disk-probe")
+        }
+        let path = directory + "/disk-probe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw LoadError("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        let block = [UInt8](repeating: 0x5A, count: bytes)
+        var latency = LatencyHistogram()
+        let start = MonotonicClock.nanoseconds()
+        let end = start + UInt64(seconds * 1e9)
+        var due = start
+        while due < end {
+            Self.sleep(until: due)
+            let before = MonotonicClock.nanoseconds()
+            let written = block.withUnsafeBytes { write(fd, $0.baseAddress, bytes) }
+            guard written == bytes, fdatasync(fd) == 0 else {
+                throw LoadError("write+fdatasync failed in \(directory): \(String(cString: strerror(errno)))")
+            }
+            let after = MonotonicClock.nanoseconds()
+            latency.record(nanoseconds: after - before)
+            due = nextDue(after: due, finishedAt: after)
+        }
+        return DiskProbeResult(directory: directory, filesystem: Self.filesystem(directory), seconds: seconds, targetRate: rate,
+                               bytes: bytes, latency: latency.summary)
+    }
+
+    private static func sleep(until deadline: UInt64) {
+        var time = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &time, nil) == EINTR {}
+    }
+
+    private static func freeBytes(_ directory: String) -> Int? {
+        var info = statvfs()
+        guard statvfs(directory, &info) == 0 else { return nil }
+        return Int(info.f_bavail) * Int(info.f_frsize)
+    }
+
+    /// The filesystem type of `directory` (`ext4`, `tmpfs`…): that of the longest mount point in
+    /// `/proc/self/mounts` containing it; "unknown" when it cannot be told.
+    static func filesystem(_ directory: String) -> String {
+        guard let resolved = realpath(directory, nil) else { return "unknown" }
+        let path = String(cString: resolved)
+        free(resolved)
+        guard let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return "unknown" }
+        var best: (length: Int, type: String)?
+        for line in mounts.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 3 else { continue }
+            let mountPoint = fields[1].replacingOccurrences(of: "\\040", with: " ")
+            let contains = mountPoint == "/" || path == mountPoint || path.hasPrefix(mountPoint + "/")
+            if contains, mountPoint.count >= best?.length ?? 0 { best = (mountPoint.count, String(fields[2])) }
+        }
+        return best?.type ?? "unknown"
+    }
+}
