@@ -3,9 +3,9 @@ import NexWire
 
 /// One shard of the replay cache: the remembered ids whose seeded hash selects it, and their expiries.
 ///
-/// Small by construction (the cache has a shard per ~256 ids of its capacity, and a publisher cannot
-/// aim ids at one shard because the hash is seeded at random per process), so growing its dictionary
-/// or its heap copies a few hundred entries, never the whole cache (D49). Confined to the broker
+/// Small by construction (the cache has a shard per ~1,024 ids of its capacity, and a publisher
+/// cannot aim ids at one shard because the hash is seeded at random per process), so growing its
+/// dictionary or its heap copies a few thousand entries at most, never the whole cache (D49). Confined to the broker
 /// queue (a part of `ReplayCache`).
 struct ReplayShard {
     /// Stale heap items (of removed ids) a shard tolerates beyond its live ones before rebuilding its heap.
