@@ -10,8 +10,9 @@ import NexWire
 /// entry lives at most three windows.
 ///
 /// Memory is bounded twice: each node may have at most `sharePerNode` ids remembered, and the cache
-/// as a whole `capacity` (~155 bytes an entry, measured: id, digest, sequence, node, expiry,
-/// dictionary and heap overhead). At either bound new ids are refused (`overloaded`) rather than
+/// as a whole `capacity` (~225–230 bytes an entry, measured in release with its own digest per
+/// entry as in nexd: id, digest and its array, sequence, node, expiry, dictionary and heap
+/// overhead; D49). At either bound new ids are refused (`overloaded`) rather than
 /// an unexpired id forgotten, so a replay can never slip through; the share means one node's flood
 /// refuses that node only (docs/DECISIONS.md, D32).
 ///
@@ -19,10 +20,17 @@ import NexWire
 /// a reload grows the roster, ids the old nodes hold over their new, smaller shares keep the cache
 /// full until they expire (up to two windows), and a newcomer under its share must not be refused
 /// for them (D39). A node under its fair part is admitted past `capacity` up to a hard ceiling of
-/// 2 × `capacity` entries (~310 MB at the default 1,000,000).
+/// 2 × `capacity` entries (~460 MB at the default 1,000,000).
 ///
-/// Entries are pruned in expiry order (a min-heap), not insertion order: an id issued a window
-/// ahead of nexd's clock never holds back the pruning of ids that expire before it.
+/// The ids live in shards (about one per `idsPerShard` ids of capacity: 1,024 at the default),
+/// chosen by a hash of the id seeded at random per process; each shard is a small dictionary with
+/// its own min-heap of expiries, and a tournament tree of the shards' earliest expiries says which
+/// shard to prune next. So no insert rehashes or copies more than one shard (≤ ~2,000 entries,
+/// ≤ 0.15 ms in release), where one dictionary of the whole cache stalled the broker queue for
+/// 130 ms at 393,216 ids and ~300 ms at 786,432 (D49).
+///
+/// Entries are pruned in expiry order across the shards, not insertion order: an id issued a
+/// window ahead of nexd's clock never holds back the pruning of ids that expire before it.
 struct ReplayCache {
     /// What is remembered about an accepted message.
     struct Entry {
