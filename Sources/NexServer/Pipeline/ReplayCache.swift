@@ -101,9 +101,11 @@ struct ReplayCache {
     /// A node's fair part of the whole cache: under it, a full cache still admits the node.
     var fairPart: Int { max(1, capacity / max(1, rosterSize)) }
 
+    /// The number of shards (a power of two, fixed at init).
     var shardCount: Int { shards.count }
 
-    /// The ids each shard holds, in shard order (the largest is what a shard's rehash copies at most).
+    /// The ids each shard holds, in shard order (the largest is what a shard's rehash copies at
+    /// most). O(shards): for tests and diagnostics, not the publish path.
     var shardSizes: [Int] { shards.map(\.count) }
 
     /// The ids `node` has remembered.
