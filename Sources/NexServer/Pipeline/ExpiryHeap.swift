@@ -1,6 +1,6 @@
 import NexWire
 
-/// A binary min-heap of message ids by expiry: the replay cache's pruning order.
+/// A binary min-heap of message ids by expiry: one replay-cache shard's pruning order (small: D49).
 struct ExpiryHeap {
     struct Item {
         var expiresAtMillis: Int64

@@ -10,8 +10,9 @@ import NexWire
 /// entry lives at most three windows.
 ///
 /// Memory is bounded twice: each node may have at most `sharePerNode` ids remembered, and the cache
-/// as a whole `capacity` (~155 bytes an entry, measured: id, digest, sequence, node, expiry,
-/// dictionary and heap overhead). At either bound new ids are refused (`overloaded`) rather than
+/// as a whole `capacity` (~225–230 bytes an entry, measured in release with its own digest per
+/// entry as in nexd: id, digest and its array, sequence, node, expiry, dictionary and heap
+/// overhead; D49). At either bound new ids are refused (`overloaded`) rather than
 /// an unexpired id forgotten, so a replay can never slip through; the share means one node's flood
 /// refuses that node only (docs/DECISIONS.md, D32).
 ///
@@ -19,10 +20,17 @@ import NexWire
 /// a reload grows the roster, ids the old nodes hold over their new, smaller shares keep the cache
 /// full until they expire (up to two windows), and a newcomer under its share must not be refused
 /// for them (D39). A node under its fair part is admitted past `capacity` up to a hard ceiling of
-/// 2 × `capacity` entries (~310 MB at the default 1,000,000).
+/// 2 × `capacity` entries (~460 MB at the default 1,000,000).
 ///
-/// Entries are pruned in expiry order (a min-heap), not insertion order: an id issued a window
-/// ahead of nexd's clock never holds back the pruning of ids that expire before it.
+/// The ids live in shards (about one per `idsPerShard` ids of capacity: 1,024 at the default),
+/// chosen by a hash of the id seeded at random per process; each shard is a small dictionary with
+/// its own min-heap of expiries, and a tournament tree of the shards' earliest expiries says which
+/// shard to prune next. So no insert rehashes or copies more than one shard (≤ ~2,000 entries,
+/// ≤ 0.15 ms in release), where one dictionary of the whole cache stalled the broker queue for
+/// 130 ms at 393,216 ids and ~300 ms at 786,432 (D49).
+///
+/// Entries are pruned in expiry order across the shards, not insertion order: an id issued a
+/// window ahead of nexd's clock never holds back the pruning of ids that expire before it.
 struct ReplayCache {
     /// What is remembered about an accepted message.
     struct Entry {
@@ -47,6 +55,15 @@ struct ReplayCache {
         case full
     }
 
+    /// Ids of capacity per shard: a shard holds ~1,024 ids at `capacity` (~2,048 at the 2 ×
+    /// `capacity` ceiling), so its rehash copies at most a few thousand entries (≤ 0.15 ms measured
+    /// in release, D49). Fewer, larger shards would touch fewer cache lines per publish; more,
+    /// smaller ones would make the rehash shorter still.
+    static let idsPerShard = 1_024
+    /// Shards at least (so small caches are sharded too) and at most (the tree and the array of
+    /// shards stay ≤ 2 MiB even at the largest configurable capacity, 100,000,000).
+    static let shardCountRange = 64...65_536
+
     let capacity: Int
     /// Ids one node may have remembered. A reload that changes the roster re-divides the cache
     /// (when `limits.replayCacheEntriesPerNode` is unset): a lower share refuses new ids of a node
@@ -54,70 +71,94 @@ struct ReplayCache {
     var sharePerNode: Int
     /// Nodes on the roster: a full cache still admits a node under `capacity` ÷ this (set again by a reload).
     var rosterSize: Int
-    private var entries: [MessageID: Entry] = [:]
-    /// Unexpired ids remembered per node (nodes with none are absent).
-    private var countByNode: [String: Int] = [:]
-    /// Every remembered id by expiry; may also hold stale items for removed ids (skipped when popped).
-    private var expiries = ExpiryHeap()
+    /// The remembered ids, each in the shard its seeded hash selects (`shardCount` of them, a power of two).
+    private var shards: [ReplayShard]
+    /// Each shard's earliest expiry: which shard to prune next.
+    private var earliestExpiries: EarliestExpiryTree
+    /// Unexpired ids remembered per node.
+    private var nodes = ReplayNodeCounts()
+    /// The ids remembered, over all shards.
+    private(set) var count = 0
 
-    init(capacity: Int, sharePerNode: Int, rosterSize: Int = 1) {
+    /// A cache of `capacity` ids divided into `shardCount` shards (by default about one per
+    /// `idsPerShard` ids of capacity; must be a power of two).
+    init(capacity: Int, sharePerNode: Int, rosterSize: Int = 1, shardCount: Int? = nil) {
         self.capacity = capacity
         self.sharePerNode = sharePerNode
         self.rosterSize = rosterSize
+        let shardCount = shardCount ?? Self.shardCount(forCapacity: capacity)
+        shards = Array(repeating: ReplayShard(), count: shardCount)
+        earliestExpiries = EarliestExpiryTree(leafCount: shardCount)
+    }
+
+    /// The default number of shards for `capacity`: `capacity` ÷ `idsPerShard`, rounded up to a
+    /// power of two and kept inside `shardCountRange`.
+    static func shardCount(forCapacity capacity: Int) -> Int {
+        let wanted = min(max(capacity / idsPerShard, shardCountRange.lowerBound), shardCountRange.upperBound)
+        return 1 << (Int.bitWidth - (wanted - 1).leadingZeroBitCount)
     }
 
     /// A node's fair part of the whole cache: under it, a full cache still admits the node.
     var fairPart: Int { max(1, capacity / max(1, rosterSize)) }
 
-    var count: Int { entries.count }
+    /// The number of shards (a power of two, fixed at init).
+    var shardCount: Int { shards.count }
+
+    /// The ids each shard holds, in shard order (the largest is what a shard's rehash copies at
+    /// most). O(shards): for tests and diagnostics, not the publish path.
+    var shardSizes: [Int] { shards.map(\.count) }
 
     /// The ids `node` has remembered.
-    func count(of node: String) -> Int { countByNode[node, default: 0] }
+    func count(of node: String) -> Int { nodes[node] }
+
+    /// The shard that holds `id` if it is remembered: chosen by `Hasher`, which is seeded at random
+    /// for each process, so a publisher choosing its ids cannot pile them into one shard.
+    func shardIndex(of id: MessageID) -> Int {
+        var hasher = Hasher()
+        hasher.combine(id)
+        return hasher.finalize() & (shards.count - 1)
+    }
 
     /// Classifies a publish of `id` by `node` whose signed bytes hash to `digest`.
     mutating func check(_ id: MessageID, digest: SHA256Digest, node: String, nowMillis: Int64) -> Verdict {
-        if let entry = entries[id] {
+        if let entry = shards[shardIndex(of: id)][id] {
             return entry.signedDigest == digest ? .retry(originalSequence: entry.sequence) : .replay
         }
         prune(nowMillis: nowMillis)
         if count(of: node) >= sharePerNode { return .nodeShareFull }
-        if entries.count >= capacity, count(of: node) >= fairPart || entries.count >= 2 * capacity { return .full }
+        if count >= capacity, count(of: node) >= fairPart || count >= 2 * capacity { return .full }
         return .new
     }
 
     /// Remembers an accepted message. Never refuses: the start-up rebuild restores every unexpired
     /// id from the audit log whatever the bounds, so that none is forgotten.
     mutating func insert(_ id: MessageID, entry: Entry) {
-        if let previous = entries.updateValue(entry, forKey: id) { uncount(previous.node) }
-        countByNode[entry.node, default: 0] += 1
-        expiries.push(.init(expiresAtMillis: entry.expiresAtMillis, id: id))
+        let index = shardIndex(of: id)
+        if let previous = shards[index].insert(id, entry: entry) {
+            nodes.release(previous.node)
+        } else {
+            count += 1
+        }
+        nodes.charge(entry.node)
+        earliestExpiries.set(index, to: shards[index].earliestExpiry)
     }
 
     /// Forgets `id` if it is remembered with `digest`: its acceptance was never durable (the audit
     /// log failed), so a retry must be accepted anew, not answered with a number the log lacks.
     mutating func remove(_ id: MessageID, digest: SHA256Digest) {
-        guard let entry = entries[id], entry.signedDigest == digest else { return }
-        entries[id] = nil
-        uncount(entry.node)
-        // The heap item stays; rebuild once stale items outnumber live ones.
-        if expiries.count > 2 * entries.count + 1024 {
-            expiries = ExpiryHeap(entries.map { .init(expiresAtMillis: $0.value.expiresAtMillis, id: $0.key) })
-        }
+        let index = shardIndex(of: id)
+        guard let entry = shards[index].remove(id, digest: digest) else { return }
+        nodes.release(entry.node)
+        count -= 1
+        earliestExpiries.set(index, to: shards[index].earliestExpiry)
     }
 
-    /// Forgets every entry whose expiry has passed, earliest expiry first.
+    /// Forgets every entry whose expiry has passed: shard by shard, the shard with the earliest
+    /// expiry first, so an id that expires late never holds back one that expires earlier.
     mutating func prune(nowMillis: Int64) {
-        while let earliest = expiries.peek(), earliest.expiresAtMillis <= nowMillis {
-            expiries.pop()
-            // Stale if the id was removed, or removed and accepted again with another expiry.
-            guard let entry = entries[earliest.id], entry.expiresAtMillis == earliest.expiresAtMillis else { continue }
-            entries[earliest.id] = nil
-            uncount(entry.node)
+        while let index = earliestExpiries.leaf(expiringBy: nowMillis) {
+            count -= shards[index].prune(nowMillis: nowMillis, releasingFrom: &nodes)
+            earliestExpiries.set(index, to: shards[index].earliestExpiry)
         }
-    }
-
-    private mutating func uncount(_ node: String) {
-        let remaining = countByNode[node, default: 0] - 1
-        countByNode[node] = remaining > 0 ? remaining : nil
     }
 }
