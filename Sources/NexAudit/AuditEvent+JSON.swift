@@ -47,16 +47,16 @@ extension AuditEvent {
             out.append(UInt8(ascii: "["))
             for (index, recipient) in recipients.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: Array(#"{"node":"#.utf8))
+                JSONText.appendRaw(#"{"node":"#, to: &out)
                 JSONText.appendString(recipient.node, to: &out)
-                out.append(contentsOf: Array(#","conn":"#.utf8))
+                JSONText.appendRaw(#","conn":"#, to: &out)
                 JSONText.appendInteger(recipient.connection, to: &out)
-                out.append(contentsOf: Array(#","subs":["#.utf8))
+                JSONText.appendRaw(#","subs":["#, to: &out)
                 for (subIndex, id) in recipient.subscriptions.enumerated() {
                     if subIndex > 0 { out.append(UInt8(ascii: ",")) }
                     JSONText.appendInteger(id, to: &out)
                 }
-                out.append(contentsOf: [UInt8(ascii: "]"), UInt8(ascii: "}")])
+                JSONText.appendRaw("]}", to: &out)
             }
             out.append(UInt8(ascii: "]"))
         }
@@ -65,11 +65,11 @@ extension AuditEvent {
             out.append(UInt8(ascii: "["))
             for (index, entry) in withheld.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: Array(#"{"node":"#.utf8))
+                JSONText.appendRaw(#"{"node":"#, to: &out)
                 JSONText.appendString(entry.node, to: &out)
-                out.append(contentsOf: Array(#","conn":"#.utf8))
+                JSONText.appendRaw(#","conn":"#, to: &out)
                 JSONText.appendInteger(entry.connection, to: &out)
-                out.append(contentsOf: Array(#","reason":"#.utf8))
+                JSONText.appendRaw(#","reason":"#, to: &out)
                 JSONText.appendString(entry.reason, to: &out)
                 out.append(UInt8(ascii: "}"))
             }

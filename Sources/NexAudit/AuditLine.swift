@@ -17,18 +17,18 @@ public enum AuditLine {
     public static func make(sequence: UInt64, members: [UInt8], previous: SHA256Digest) -> (line: [UInt8], hash: SHA256Digest) {
         var core: [UInt8] = []
         core.reserveCapacity(members.count + 120 + hashSuffixLength)
-        core.append(contentsOf: Array(#"{"seq":"#.utf8))
+        JSONText.appendRaw(#"{"seq":"#, to: &core)
         JSONText.appendInteger(sequence, to: &core)
         core.append(UInt8(ascii: ","))
         core.append(contentsOf: members)
-        core.append(contentsOf: Array(#","prev":""#.utf8))
+        JSONText.appendRaw(#","prev":""#, to: &core)
         JSONText.appendHex(previous.bytes, to: &core)
-        core.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "}")])
+        JSONText.appendRaw(#""}"#, to: &core)
         let hash = SHA256.hash(core)
         core.removeLast()
         core.append(contentsOf: hashSuffixPrefix)
         JSONText.appendHex(hash.bytes, to: &core)
-        core.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "}"), UInt8(ascii: "\n")])
+        JSONText.appendRaw("\"}\n", to: &core)
         return (core, hash)
     }
 

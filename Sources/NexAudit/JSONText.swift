@@ -4,14 +4,18 @@ enum JSONText {
 
     /// Appends `value` as a JSON string literal (quotes and escapes included).
     static func appendString(_ value: String, to out: inout [UInt8]) {
-        let utf8 = value.utf8
-        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            // The common case (ids, topics, times): copy in one go.
+        // The common case (ids, topics, times): nothing to escape, copied in one go. Native strings
+        // (small ones too) are contiguous UTF-8, so the scan runs over a plain buffer.
+        let copied = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return false
+            }
             out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: utf8)
+            out.append(contentsOf: bytes)
             out.append(UInt8(ascii: "\""))
-            return
+            return true
         }
+        if copied == true { return }
         out.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {
@@ -30,9 +34,59 @@ enum JSONText {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Appends a decimal integer.
+    /// Appends a decimal integer (the same text as `String(value)`).
     static func appendInteger<I: BinaryInteger>(_ value: I, to out: inout [UInt8]) {
-        out.append(contentsOf: String(value).utf8)
+        if let unsigned = UInt64(exactly: value) {
+            appendDecimal(unsigned, to: &out)
+        } else if let signed = Int64(exactly: value) {
+            out.append(UInt8(ascii: "-"))
+            appendDecimal(signed.magnitude, to: &out)
+        } else {
+            out.append(contentsOf: String(value).utf8)
+        }
+    }
+
+    /// Appends the decimal digits of `value` without building a `String` (an allocation per number).
+    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        if value < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        // UInt64.max has 20 digits; written backwards into a stack buffer, then copied.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var rest = value
+            var index = digits.count
+            repeat {
+                index -= 1
+                digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[index...]))
+        }
+    }
+
+    /// Appends the bytes of `text` as they are (no quotes, no escaping): for fixed JSON punctuation.
+    static func appendRaw(_ text: StaticString, to out: inout [UInt8]) {
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    /// Appends lowercase hex of `bytes` (no quotes).
+    static func appendHex(_ bytes: [UInt8], to out: inout [UInt8]) {
+        let start = out.count
+        // Grow once, then write through a pointer.
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: bytes.count * 2))
+        out.withUnsafeMutableBufferPointer { output in
+            bytes.withUnsafeBufferPointer { input in
+                hexDigits.withUnsafeBufferPointer { digits in
+                    var write = start
+                    for byte in input {
+                        output[write] = digits[Int(byte >> 4)]
+                        output[write + 1] = digits[Int(byte & 0x0F)]
+                        write += 2
+                    }
+                }
+            }
+        }
     }
 
     /// Appends lowercase hex of `bytes` (no quotes).
@@ -44,6 +98,10 @@ enum JSONText {
     }
 
     private static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    /// The two base64 characters of every 12-bit value, the first in the low byte.
+    private static let base64Pairs: [UInt16] = (0..<4096).map {
+        UInt16(base64Alphabet[$0 >> 6]) | UInt16(base64Alphabet[$0 & 63]) << 8
+    }
 
     /// Appends `bytes` as a quoted standard base64 string (RFC 4648, with padding). Base64 needs no
     /// JSON escaping, so this writes straight into `out` (the envelope of every accepted notice
@@ -58,14 +116,16 @@ enum JSONText {
                 base64Alphabet.withUnsafeBufferPointer { alphabet in
                     var write = start + 1
                     var index = 0
-                    while index + 3 <= input.count {
-                        let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-                        output[write] = alphabet[Int(chunk >> 18)]
-                        output[write + 1] = alphabet[Int(chunk >> 12 & 63)]
-                        output[write + 2] = alphabet[Int(chunk >> 6 & 63)]
-                        output[write + 3] = alphabet[Int(chunk & 63)]
-                        write += 4
-                        index += 3
+                    base64Pairs.withUnsafeBufferPointer { pairs in
+                        let base = UnsafeMutableRawPointer(output.baseAddress!)
+                        // Two table reads and two 16-bit stores per 3 input bytes.
+                        while index + 3 <= input.count {
+                            let chunk = Int(input[index]) << 16 | Int(input[index + 1]) << 8 | Int(input[index + 2])
+                            base.storeBytes(of: pairs[chunk >> 12].littleEndian, toByteOffset: write, as: UInt16.self)
+                            base.storeBytes(of: pairs[chunk & 0xFFF].littleEndian, toByteOffset: write + 2, as: UInt16.self)
+                            write += 4
+                            index += 3
+                        }
                     }
                     let rest = input.count - index
                     if rest > 0 {
@@ -86,6 +146,7 @@ enum JSONText {
         first = false
         out.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ":"))
     }
 }

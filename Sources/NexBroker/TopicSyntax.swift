@@ -14,7 +14,9 @@ enum TopicSyntax {
     static func tokens(of string: String, isFilter: Bool) throws(TopicError) -> [Substring] {
         let noun = isFilter ? "filter" : "publish topic"
         let code: WireErrorCode = isFilter ? .invalidFilter : .invalidTopic
-        let quoted = "\"\(string.count > 80 ? String(string.prefix(80)) + "…" : string)\""
+        // Only error messages quote the text: built on a throw, not per publish (`count` walks the
+        // whole string's characters).
+        var quoted: String { "\"\(string.count > 80 ? String(string.prefix(80)) + "…" : string)\"" }
         guard !string.isEmpty else { throw TopicError(code, "\(noun) is empty") }
         guard string.utf8.count <= maximumLength else {
             throw TopicError(code, "\(noun) \(quoted) is \(string.utf8.count) bytes; the limit is \(maximumLength)")

@@ -4,12 +4,23 @@ enum Hex {
 
     /// `bytes` as lowercase hexadecimal digits, two per byte.
     static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(alphabet[Int(byte >> 4)])
-            out.append(alphabet[Int(byte & 0x0f)])
+        bytes.withContiguousStorageIfAvailable(encode(contiguous:))
+            ?? Array(bytes).withUnsafeBufferPointer(encode(contiguous:))
+    }
+
+    /// Writes the digits straight into the string's storage: one allocation, no per-byte append
+    /// (fingerprints and digests are encoded for several audit records per notice).
+    private static func encode(contiguous bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            alphabet.withUnsafeBufferPointer { digits in
+                var write = 0
+                for byte in bytes {
+                    out[write] = digits[Int(byte >> 4)]
+                    out[write + 1] = digits[Int(byte & 0x0f)]
+                    write += 2
+                }
+                return write
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -10,6 +10,11 @@ enum OpenSSLErrorQueue {
         ERR_clear_error()
     }
 
+    /// Whether this thread's queue holds no error.
+    static var isEmpty: Bool {
+        ERR_peek_error() == 0
+    }
+
     /// Removes every queued error on this thread and returns their texts, joined by "; ".
     static func drain() -> String {
         var texts: [String] = []

@@ -70,23 +70,31 @@ public final class PublicKey: @unchecked Sendable, Hashable {
     /// Whether `signature` (ECDSA, DER) is valid for a message whose SHA-256 is `digest`. Lets a
     /// caller that needs the digest anyway hash the message once. Ed25519 signs messages, not
     /// digests: it returns false for Ed25519 keys. Thread-safe.
+    ///
+    /// Nothing reads OpenSSL's error queue here, so it is cleared only after a failure (which leaves
+    /// errors on this thread's queue): the hot path, a valid signature, makes no `ERR_clear_error`
+    /// call (each one looks up the thread's error state).
     public func isValidSignature(_ signature: [UInt8], forSHA256Digest digest: SHA256Digest) -> Bool {
         guard algorithm == .ecdsaP256SHA256, !signature.isEmpty, digest.bytes.count == 32 else { return false }
-        OpenSSLErrorQueue.clear()
-        defer { OpenSSLErrorQueue.clear() }
         let context: OpaquePointer?
         if let digestVerifyTemplate {
             context = EVP_PKEY_CTX_dup(digestVerifyTemplate)
         } else {
             context = Self.makeDigestVerifyTemplate(key)
         }
-        guard let context else { return false }
+        guard let context else {
+            OpenSSLErrorQueue.clear()
+            return false
+        }
         defer { EVP_PKEY_CTX_free(context) }
-        return signature.withUnsafeBufferPointer { signatureBuffer in
+        let isValid = signature.withUnsafeBufferPointer { signatureBuffer in
             digest.bytes.withUnsafeBufferPointer { digestBuffer in
                 EVP_PKEY_verify(context, signatureBuffer.baseAddress, signatureBuffer.count, digestBuffer.baseAddress, 32) == 1
             }
         }
+        // A rejected signature leaves errors on this thread's queue; do not leak them to the next caller.
+        if !isValid { OpenSSLErrorQueue.clear() }
+        return isValid
     }
 
     /// SHA-256 of ``subjectPublicKeyInfo``: a stable identifier for the key.

@@ -2,13 +2,13 @@ internal import COpenSSL
 
 /// One-shot SHA-256 ([FIPS 180-4](https://csrc.nist.gov/pubs/fips/180-4/upd1/final)).
 ///
-/// Safe to call from any thread. For hashing data in pieces use ``SHA256Hasher``.
+/// Safe to call from any thread. For hashing data in pieces use ``SHA256Hasher``. Like it, this does
+/// not clear OpenSSL's error queue first: only an out-of-memory trap reads it.
 public enum SHA256 {
     /// The SHA-256 digest of `bytes`.
     public static func hash(_ bytes: UnsafeRawBufferPointer) -> SHA256Digest {
         var out = [UInt8](repeating: 0, count: SHA256Digest.byteCount)
         var length: UInt32 = 0
-        OpenSSLErrorQueue.clear()
         let status = out.withUnsafeMutableBufferPointer { digest in
             // EVP_Digest accepts a NULL pointer with length 0 (the empty message).
             EVP_Digest(bytes.baseAddress, bytes.count, digest.baseAddress, &length, Digests.sha256.md, nil)

@@ -4,6 +4,10 @@ internal import COpenSSL
 ///
 /// Not thread-safe: confine an instance to one thread or queue. ``finalize()`` returns the digest and
 /// resets the hasher, so an instance can be reused.
+///
+/// SHA-256 fails only when memory runs out, and then traps: the error queue is drained into the
+/// trap's message but not cleared before each call (a clear per update costs more than the update
+/// of a short input; the audit writer and the verification pool hash several times per notice).
 public final class SHA256Hasher {
     /// The owned `EVP_MD_CTX`.
     private let context: OpaquePointer
@@ -22,7 +26,6 @@ public final class SHA256Hasher {
     /// Appends `bytes` to the message.
     public func update(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }
-        OpenSSLErrorQueue.clear()
         let status = EVP_DigestUpdate(context, bytes.baseAddress, bytes.count)
         precondition(status == 1, "SHA-256 update failed: \(OpenSSLErrorQueue.drain())")
     }
@@ -41,7 +44,6 @@ public final class SHA256Hasher {
     public func finalize() -> SHA256Digest {
         var out = [UInt8](repeating: 0, count: SHA256Digest.byteCount)
         var length: UInt32 = 0
-        OpenSSLErrorQueue.clear()
         let status = EVP_DigestFinal_ex(context, &out, &length)
         precondition(status == 1 && length == 32, "SHA-256 final failed: \(OpenSSLErrorQueue.drain())")
         reset()
@@ -49,7 +51,6 @@ public final class SHA256Hasher {
     }
 
     private func reset() {
-        OpenSSLErrorQueue.clear()
         let status = EVP_DigestInit_ex(context, Digests.sha256.md, nil)
         precondition(status == 1, "SHA-256 init failed: \(OpenSSLErrorQueue.drain())")
     }

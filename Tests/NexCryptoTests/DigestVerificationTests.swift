@@ -22,6 +22,27 @@ import Testing
         #expect(!other.publicKey.isValidSignature(signature, forSHA256Digest: digest))
     }
 
+    /// The digest path clears OpenSSL's error queue only after a failure: a rejected signature
+    /// leaves nothing behind for the thread's next caller, and neither does hashing.
+    @Test func rejectedDigestVerificationLeavesNoQueuedError() throws {
+        let key = try PrivateKey.generate(.ecdsaP256SHA256)
+        let message = Array("queue".utf8)
+        var signature = try key.signature(for: message)
+        let digest = SHA256.hash(message)
+        #expect(key.publicKey.isValidSignature(signature, forSHA256Digest: digest))
+        #expect(OpenSSLErrorQueue.isEmpty)
+        signature[signature.count - 1] ^= 1
+        #expect(!key.publicKey.isValidSignature(signature, forSHA256Digest: digest))
+        #expect(OpenSSLErrorQueue.isEmpty)
+        // Not DER at all: the parser's errors are cleared too.
+        #expect(!key.publicKey.isValidSignature([0x30, 0x01, 0xFF], forSHA256Digest: digest))
+        #expect(OpenSSLErrorQueue.isEmpty)
+        let hasher = SHA256Hasher()
+        hasher.update(message)
+        #expect(hasher.finalize() == digest)
+        #expect(OpenSSLErrorQueue.isEmpty)
+    }
+
     @Test func ed25519KeysRefuseDigestVerification() throws {
         let key = try PrivateKey.generate(.ed25519)
         let message = Array("m".utf8)

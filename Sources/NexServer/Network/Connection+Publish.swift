@@ -16,15 +16,13 @@ extension Connection {
         // This connection's generation: no lock, no copy of the settings per publish.
         let settings = self.settings
         let limits = settings.configuration.limits
-        let broker = context.broker
-        let sequencer = self.sequencer
         let connectionID = id
-        @Sendable func finish(_ outcome: PublishCandidate.Outcome) {
-            let candidate = PublishCandidate(connectionID: connectionID, identity: identity, receivedAtMillis: now, outcome: outcome)
-            let resume = sequencer.complete(ticket, with: candidate) { ready in
-                broker.queue.async { for candidate in ready { broker.handle(candidate) } }
-            }
-            if resume { self.resumeReading() }
+        @Sendable func candidate(_ outcome: PublishCandidate.Outcome) -> PublishCandidate {
+            PublishCandidate(connectionID: connectionID, identity: identity, receivedAtMillis: now, outcome: outcome)
+        }
+        /// Answered before verification: completed at once.
+        func finish(_ outcome: PublishCandidate.Outcome) {
+            completePublishes([(ticket, candidate(outcome))])
         }
         // Backpressure: a peer may not queue more than the limit for verification; reading pauses
         // until half of them are through.
@@ -60,20 +58,38 @@ extension Connection {
             return
         }
         let verification = SignatureVerification(identity: identity)
-        pendingVerifications.append {
+        pendingVerifications.append(PendingVerification(ticket: ticket) {
             guard failures.allows(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
-                finish(.refused(PublishRefusal(failures.spentRefusal(of: identity.id, limits: limits),
-                                               envelope: unverified.signed, topic: unverified.topic)))
-                return
+                return candidate(.refused(PublishRefusal(failures.spentRefusal(of: identity.id, limits: limits),
+                                                         envelope: unverified.signed, topic: unverified.topic)))
             }
             switch verification.verify(unverified) {
             case .success(let verified):
-                finish(.verified(verified))
+                return candidate(.verified(verified))
             case .failure(let error):
                 failures.charge(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds)
-                finish(.refused(PublishRefusal(error, envelope: unverified.signed, topic: unverified.topic)))
+                return candidate(.refused(PublishRefusal(error, envelope: unverified.signed, topic: unverified.topic)))
             }
+        })
+    }
+
+    /// Hands finished publishes to the sequencer (any queue), which releases every one now in
+    /// ticket order to the broker as one hop; resumes reading when the sequencer says so.
+    func completePublishes(_ finished: [(ticket: UInt64, candidate: PublishCandidate)]) {
+        let broker = context.broker
+        let resume = sequencer.complete(finished) { ready in
+            broker.queue.async { for candidate in ready { broker.handle(candidate) } }
         }
+        if resume { resumeReading() }
+    }
+}
+
+extension Connection {
+    /// A publish waiting for the verification pool: its ticket, and the check (the failed-check
+    /// budget, then the signature), which returns what goes to the broker.
+    struct PendingVerification: Sendable {
+        let ticket: UInt64
+        let check: @Sendable () -> PublishCandidate
     }
 }
 

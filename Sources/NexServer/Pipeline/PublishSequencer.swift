@@ -43,12 +43,13 @@ final class PublishSequencer: Sendable {
         }
     }
 
-    /// Records `candidate` for `ticket` and releases every candidate now in order, as one batch.
+    /// Records each finished candidate for its ticket and releases every candidate now in order,
+    /// as one batch (one lock and at most one `release` for the lot).
     /// Returns true when a paused connection should resume reading.
     @discardableResult
-    func complete(_ ticket: UInt64, with candidate: PublishCandidate, release: ([PublishCandidate]) -> Void) -> Bool {
+    func complete(_ finished: [(ticket: UInt64, candidate: PublishCandidate)], release: ([PublishCandidate]) -> Void) -> Bool {
         state.withLock { state in
-            state.completed[ticket] = candidate
+            for (ticket, candidate) in finished { state.completed[ticket] = candidate }
             var ready: [PublishCandidate] = []
             while let next = state.completed.removeValue(forKey: state.nextRelease) {
                 ready.append(next)
