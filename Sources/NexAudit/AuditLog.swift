@@ -175,7 +175,11 @@ public final class AuditLog: @unchecked Sendable {
         nextSegment.start()
         if let signer = configuration.checkpointSigner, recovery.lastSequence > 0,
            !Self.endsWithOwnCheckpoint(resumed, signer: signer) {
-            try sealAfterCrash()
+            do throws(AuditError) { try sealAfterCrash() } catch {
+                // No prepared file may appear in a directory this log did not open.
+                nextSegment.stop(removingFile: true)
+                throw error
+            }
         }
         if recovery.tornBytes > 0 || recovery.restoredLineEnds > 0 {
             var event = AuditEvent(.repair, timeMillis: nowMillis)
