@@ -13,8 +13,10 @@ import Glibc
 /// Callers on any queue ``append(_:completion:)`` events; one writer queue numbers them, links them,
 /// writes every pending record and fsyncs once per batch, then runs the batch's completions. While a
 /// batch is being synced the next one accumulates, so throughput grows with load instead of
-/// collapsing to one fsync per record. The writer queue is the one queue that blocks on disk, by
-/// design; completions must only hop to other queues.
+/// collapsing to one fsync per record. The writer queue blocks on disk by design, but only in
+/// `write` and the batch's `fdatasync`; everything else that waits for the disk (the next segment,
+/// a full segment's fsync, directory fsyncs, `checkpoint.json`) runs on the audit files queue,
+/// which the writer does not wait for (D48). Completions must only hop to other queues.
 ///
 /// The writer keeps only the tree's frontier (``MerkleFrontier``): per record one leaf hash and,
 /// amortised, one node hash. With a ``Configuration/checkpointSigner`` it appends a signed
