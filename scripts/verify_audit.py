@@ -28,6 +28,7 @@ FORMAT_VERSION = 2
 CHECKPOINT_DOMAIN = b"NoticeExchange\x00v1\x00checkpoint"
 ENVELOPE_DOMAIN = b"NoticeExchange\x00v1\x00env"
 SEGMENT = re.compile(r"segment-([0-9]{12,})\.jsonl")  # and exactly "segment-%012d.jsonl" % its number
+PREPARED_SEGMENT = "next-segment.jsonl"  # docs/AUDIT.md §Files
 SUFFIX_LEN = 75  # ,"hash":"<64 hex>"}
 TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3})Z")
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -708,6 +709,18 @@ def verify(args):
                           "ASCII digits>.jsonl, as nexd names them): a file was added or renamed")
         segments.append((int(m.group(1)), name))
     segments.sort()
+    # nexd's prepared next segment: empty while it runs (or a second name of the last segment for a
+    # moment after a rotation); after a crash before the segment's own name was durable it holds
+    # that segment's records, and is read last (its name announces nothing).
+    prepared = os.path.join(args.dir, PREPARED_SEGMENT)
+    if os.path.lexists(prepared):
+        status = os.lstat(prepared)
+        if not stat.S_ISREG(status.st_mode):
+            raise Problem("file " + PREPARED_SEGMENT, "is not a regular file")
+        last = os.lstat(os.path.join(args.dir, segments[-1][1])) if segments else None
+        same_file = last is not None and (last.st_ino, last.st_dev) == (status.st_ino, status.st_dev)
+        if status.st_size > 0 and not same_file:  # a second name of the last segment is read once
+            segments.append((None, PREPARED_SEGMENT))
     if not segments:
         raise Problem("", "no segment files in %s: nothing to verify" % args.dir, "CANNOT VERIFY")
     walk = Walk(cas, audit_certs, witnesses, not args.no_signatures)

@@ -24,6 +24,8 @@ struct CrashRun {
         var seed: UInt64
         var keepsDirectory: Bool
         var timeoutSeconds: Double
+        /// nexd's `audit.segmentMaxBytes`; nil: nexd's default.
+        var segmentMaxBytes: Int?
     }
 
     let settings: Settings
@@ -44,6 +46,7 @@ struct CrashRun {
         var limits = BenchmarkDaemonConfig.Limits()
         limits.fsync = true
         limits.replayWindowSeconds = 3600
+        limits.segmentMaxBytes = settings.segmentMaxBytes
         let setup = try BenchmarkDaemonConfig.create(directory: directory, publishers: settings.publishers, subscribers: 0,
                                                      idle: 0, limits: limits)
         var keeps = settings.keepsDirectory

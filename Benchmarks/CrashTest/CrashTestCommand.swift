@@ -36,6 +36,9 @@ struct CrashTestCommand: ParsableCommand {
         """)
     var rate: Double?
 
+    @Option(name: .long, help: "nexd's audit.segmentMaxBytes (4096 or more; small values make nexd rotate segments under the kills). Default: nexd's.")
+    var segmentMaxBytes: Int?
+
     @Option(name: .long, help: "Already-ACKed messages each publisher re-sends after every restart (they must get their original ACK).")
     var probes = 8
 
@@ -72,6 +75,7 @@ struct CrashTestCommand: ParsableCommand {
         guard minKillDelay >= 0, maxKillDelay >= minKillDelay else {
             throw ValidationError("give 0 ≤ --min-kill-delay ≤ --max-kill-delay (milliseconds)")
         }
+        guard segmentMaxBytes ?? 4096 >= 4096 else { throw ValidationError("--segment-max-bytes must be at least 4096") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive (seconds)") }
         if let nexd, !FileManager.default.isExecutableFile(atPath: nexd) {
             throw ValidationError("no executable nexd at \(nexd); build it with `swift build -c release --product nexd`")
@@ -86,7 +90,7 @@ struct CrashTestCommand: ParsableCommand {
         let settings = CrashRun.Settings(
             kills: kills, messages: messages, publishers: publishers, window: inFlight, rate: rate, probes: probes,
             payloadBytes: payload, killDelayMillis: minKillDelay...maxKillDelay, nexd: nexd ?? SpawnedDaemon.siblingExecutable(),
-            seed: seed, keepsDirectory: keep, timeoutSeconds: timeout)
+            seed: seed, keepsDirectory: keep, timeoutSeconds: timeout, segmentMaxBytes: segmentMaxBytes)
         var run = CrashRun(settings: settings)
         run.log = { line in FileHandle.standardError.write(Data("CrashTest: \(line)\n".utf8)) }
         var report = try run.run()

@@ -56,14 +56,13 @@ extension AuditLog {
         }
     }
 
-    /// Writer queue: fsyncs (`fdatasync` unless `full`) the current segment, or fails as the
-    /// injected fault says.
-    func syncSegment(full: Bool = false) throws(AuditError) {
+    /// Writer queue: `fdatasync`s the current segment, or fails as the injected fault says. The
+    /// writer never runs a full `fsync` (D48: a full segment is synced on the files queue).
+    func syncSegment() throws(AuditError) {
         if case .failSync(let code) = injectedFault.withLock({ $0 }) {
             throw AuditError(.writeFailed, "fsync of the audit log failed: \(String(cString: strerror(code)))")
         }
-        let result = full ? fsync(fileDescriptor) : fdatasync(fileDescriptor)
-        guard result == 0 else {
+        guard fdatasync(fileDescriptor) == 0 else {
             throw AuditError(.writeFailed, "fsync of the audit log failed: \(String(cString: strerror(errno)))")
         }
     }

@@ -44,14 +44,16 @@ extension AuditLog {
         }
     }
 
-    /// Writer queue: a durable checkpoint becomes the latest; the sidecar file and handlers learn it.
+    /// Writer queue: a durable checkpoint becomes the latest; the handlers learn it, and the files
+    /// queue writes it to `checkpoint.json` (coalesced, at most once per
+    /// ``Configuration/checkpointFileInterval``).
     func publish(_ checkpoint: SignedCheckpoint) {
         lastCheckpointUptime = .now
         let handlers = published.withLock { state in
             state.latest = checkpoint
             return state.handlers
         }
-        AuditCheckpointFile.write(checkpoint, directory: configuration.directory)
+        checkpointFile.offer(checkpoint)
         for handler in handlers { handler(checkpoint) }
     }
 

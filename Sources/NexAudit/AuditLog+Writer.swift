@@ -88,7 +88,7 @@ extension AuditLog {
             sequences.append(numbers)
         }
         if !buffer.isEmpty {
-            try rotateIfNeeded(nextSequence: lastSequence + 1)
+            rotateIfNeeded(nextSequence: lastSequence + 1)
             try writeAll(buffer)
             if configuration.synchronizesWrites { try syncSegment() }
         }
@@ -101,26 +101,29 @@ extension AuditLog {
         return (sequences, checkpoints)
     }
 
-    /// Starts a new segment once the current one is full. If the new file cannot be created (for
-    /// example, out of descriptors for a moment) the batch goes to the current segment and rotation
-    /// is tried again with the next batch: a full segment is no reason to fail closed.
-    private func rotateIfNeeded(nextSequence: UInt64) throws(AuditError) {
-        guard segmentBytes >= configuration.segmentMaximumBytes else { return }
-        let path = configuration.directory + "/" + AuditSegments.fileName(firstSequence: nextSequence)
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        do throws(AuditError) {
-            try syncSegment(full: true)
-        } catch {
-            Glibc.close(fd)
-            unlink(path)
-            throw error
+    /// Starts a new segment once the current one is full: takes the file the files queue prepared
+    /// (created and its directory entry synced ahead), links it under the segment's name and writes
+    /// on; the old segment's fsync and close, the directory fsync for the new name and the removal
+    /// of the prepared name run on the files queue (``AuditNextSegment``, D48). No sync here: the
+    /// batch's fdatasync makes its records durable, and a crash before the new name is durable
+    /// leaves them under the prepared name, which start-up and the verifiers read. If no file could be prepared or renamed, the batch goes to
+    /// the current segment and rotation is tried again with the next batch: a full segment is no
+    /// reason to fail closed.
+    private func rotateIfNeeded(nextSequence: UInt64) {
+        guard segmentBytes >= configuration.segmentMaximumBytes, let fd = nextSegment.take() else { return }
+        let name = AuditSegments.fileName(firstSequence: nextSequence)
+        // The new name as a second link (`link` never replaces: a segment of that name was put
+        // there by someone else); the files queue removes the prepared name once the new one is
+        // durable, so a crash leaves the file under one name or both, never neither.
+        guard link(nextSegment.path, configuration.directory + "/" + name) == 0 else {
+            nextSegment.giveBack(fd)
+            return
         }
-        Glibc.close(fileDescriptor)
+        let old = fileDescriptor
         fileDescriptor = fd
-        segmentName = AuditSegments.fileName(firstSequence: nextSequence)
+        segmentName = name
         segmentBytes = 0
-        AuditRecovery.syncDirectory(configuration.directory)
+        nextSegment.retire(old)
     }
 
     /// Keeps record times in order: `members` (which begin `"time":"<24 bytes>"`) is re-stamped with

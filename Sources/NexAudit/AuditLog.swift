@@ -13,8 +13,10 @@ import Glibc
 /// Callers on any queue ``append(_:completion:)`` events; one writer queue numbers them, links them,
 /// writes every pending record and fsyncs once per batch, then runs the batch's completions. While a
 /// batch is being synced the next one accumulates, so throughput grows with load instead of
-/// collapsing to one fsync per record. The writer queue is the one queue that blocks on disk, by
-/// design; completions must only hop to other queues.
+/// collapsing to one fsync per record. The writer queue blocks on disk by design, but only in
+/// `write` and the batch's `fdatasync`; everything else that waits for the disk (the next segment,
+/// a full segment's fsync, directory fsyncs, `checkpoint.json`) runs on the audit files queue,
+/// which the writer does not wait for (D48). Completions must only hop to other queues.
 ///
 /// The writer keeps only the tree's frontier (``MerkleFrontier``): per record one leaf hash and,
 /// amortised, one node hash. With a ``Configuration/checkpointSigner`` it appends a signed
@@ -50,6 +52,9 @@ public final class AuditLog: @unchecked Sendable {
         /// While the log has failed closed, how often the writer tries to record the repair and
         /// resume. Default 1 s.
         public var recoveryRetryInterval: Duration = .seconds(1)
+        /// `checkpoint.json` is rewritten at most this often (the newest checkpoint; the first at
+        /// once, and at a clean stop). Default 1 s (D48).
+        public var checkpointFileInterval: Duration = .seconds(1)
 
         /// Creates a configuration for `directory` with the defaults.
         public init(directory: String) {
@@ -87,6 +92,13 @@ public final class AuditLog: @unchecked Sendable {
 
     let configuration: Configuration
     let queue = DispatchQueue(label: "nex.audit.writer")
+    /// The audit files queue: what the writer must not wait for — preparing the next segment,
+    /// syncing and closing a full one, the directory fsyncs, `checkpoint.json` (D48).
+    let filesQueue = DispatchQueue(label: "nex.audit.files")
+    /// The prepared next segment (files queue; the writer takes it at rotation).
+    let nextSegment: AuditNextSegment
+    /// Writes `checkpoint.json` on the files queue.
+    let checkpointFile: AuditCheckpointFileWriter
     let pending: Locked<Pending>
     let published = Locked<(latest: SignedCheckpoint?, handlers: [@Sendable (SignedCheckpoint) -> Void])>((nil, []))
     let healthHandlers = Locked<[@Sendable (AuditError?) -> Void]>([])
@@ -134,6 +146,9 @@ public final class AuditLog: @unchecked Sendable {
         directoryLock = try AuditDirectoryLock(directory: configuration.directory)
         let recovery = try AuditRecovery.recover(directory: configuration.directory)
         self.recovery = recovery
+        nextSegment = AuditNextSegment(directory: configuration.directory, queue: filesQueue)
+        checkpointFile = AuditCheckpointFileWriter(directory: configuration.directory, queue: filesQueue,
+                                                   interval: configuration.checkpointFileInterval)
         let resumed = try AuditTreeRecovery.resume(directory: configuration.directory)
         guard resumed.frontier.size == recovery.lastSequence else {
             throw AuditError(.corrupt, "the audit log's tree covers \(resumed.frontier.size) records but its last sequence is \(recovery.lastSequence); run `nex audit verify`")
@@ -158,14 +173,20 @@ public final class AuditLog: @unchecked Sendable {
         if segmentBytes == 0, AuditSegments.firstSequence(ofFileName: segmentName) != recovery.lastSequence + 1 {
             throw AuditError(.corrupt, "the empty last segment \(segmentName) does not announce record \(recovery.lastSequence + 1), the next one; a file was added or renamed: remove it after checking with `nex audit verify`")
         }
+        // Before anything is appended: the first rotation finds the preparation queued.
+        nextSegment.start()
         if let signer = configuration.checkpointSigner, recovery.lastSequence > 0,
            !Self.endsWithOwnCheckpoint(resumed, signer: signer) {
-            try sealAfterCrash()
+            do throws(AuditError) { try sealAfterCrash() } catch {
+                // No prepared file may appear in a directory this log did not open.
+                nextSegment.stop(removingFile: true)
+                throw error
+            }
         }
         if recovery.tornBytes > 0 || recovery.restoredLineEnds > 0 {
             var event = AuditEvent(.repair, timeMillis: nowMillis)
             event.detail = recovery.tornBytes > 0
-                ? "cut a torn final record of \(recovery.tornBytes) bytes from \(segmentName)"
+                ? "cut a torn final record of \(recovery.tornBytes) bytes from \(recovery.tornSegment ?? segmentName)"
                 : "restored the missing line end of the final record in \(segmentName)"
             append([event])
         }
@@ -254,23 +275,28 @@ public final class AuditLog: @unchecked Sendable {
     /// flushes, then refuses further appends.
     public func close() {
         writeCheckpointNow()
-        stopWriting()
+        stopWriting(clean: true)
     }
 
-    /// Tests: stops as a crash would — no checkpoint, nothing more written — and releases the
-    /// directory lock so that a "next nexd" can open the log.
+    /// Tests: stops as a crash would — no checkpoint, nothing more written (not even a pending
+    /// `checkpoint.json`; the prepared next segment stays) — and releases the directory lock so
+    /// that a "next nexd" can open the log.
     func simulateCrash() {
-        stopWriting()
+        stopWriting(clean: false)
     }
 
-    /// Flushes, refuses further appends, stops the checkpoint timer and releases the directory.
-    private func stopWriting() {
+    /// Flushes, refuses further appends, stops the checkpoint timer, finishes the files queue's
+    /// work (a clean stop writes the newest checkpoint to `checkpoint.json` and removes the unused
+    /// prepared segment) and releases the directory.
+    private func stopWriting(clean: Bool) {
         flush()
         pending.withLock { $0.closed = true }
         queue.sync {
             timer?.cancel()
             timer = nil
         }
+        checkpointFile.finish(writing: clean)
+        nextSegment.stop(removingFile: clean)
         directoryLock.release()
     }
 

@@ -25,7 +25,7 @@ public struct AuditPermissionChange: Sendable, Equatable, CustomStringConvertibl
 /// restored with `cp -r` under a permissive umask) are tightened when the log is opened.
 enum AuditPermissions {
     /// Removes group and other bits from `directory`, its `certificates/` and `index/`
-    /// subdirectories, its segments, `checkpoint.json` and `nexd.lock`. Symbolic links are left
+    /// subdirectories, its segments (and `next-segment.jsonl`), `checkpoint.json` and `nexd.lock`. Symbolic links are left
     /// alone (a mode change would follow them out of the directory). Returns what was changed.
     /// - Throws: ``AuditError/Code/unreadable`` when a mode cannot be read or changed.
     static func tighten(directory: String) throws(AuditError) -> [AuditPermissionChange] {
@@ -40,7 +40,7 @@ enum AuditPermissions {
 
     /// The entries nexd and `nex audit` create in an audit directory.
     private static func isOwnedEntry(_ name: String) -> Bool {
-        ["certificates", "index", "checkpoint.json", "nexd.lock"].contains(name)
+        ["certificates", "index", "checkpoint.json", "nexd.lock", AuditSegments.preparedName].contains(name)
             || (name.hasPrefix("segment-") && name.hasSuffix(".jsonl"))
     }
 

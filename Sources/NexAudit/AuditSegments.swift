@@ -9,6 +9,12 @@ public enum AuditSegments {
     /// What every segment file name starts with.
     public static let namePrefix = "segment-"
 
+    /// The segment nexd prepared for its next rotation (``AuditNextSegment``): empty while nexd
+    /// runs; after a crash it may hold the records of the last segment, whose rename was not yet
+    /// durable. Start-up names it by its first record; verifiers read it, when not empty, as the
+    /// last segment (docs/AUDIT.md §Files).
+    public static let preparedName = "next-segment.jsonl"
+
     /// The file name of the segment whose first record is `firstSequence`.
     public static func fileName(firstSequence: UInt64) -> String {
         let digits = String(firstSequence)

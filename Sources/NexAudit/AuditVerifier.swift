@@ -2,6 +2,10 @@ import Foundation
 import NexCrypto
 import NexWire
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Walks the whole log and checks it: every record's own hash, the chain links, the sequence, the
 /// time order, the format, the Merkle tree against every signed checkpoint, witness checkpoints,
 /// every stored originator certificate against the given CAs and (unless turned off) every stored
@@ -69,12 +73,24 @@ public enum AuditVerifier {
             }
         }
         let reader = AuditReader(directory: directory)
-        let (segments, strays) = try AuditSegments.scan(in: directory)
-        walk.result.segmentCount = segments.count
+        var (segments, strays) = try AuditSegments.scan(in: directory)
         if let stray = strays.first {
+            walk.result.segmentCount = segments.count
             walk.result.problem = .init(segment: stray, line: 0, sequence: 0, reason: AuditSegments.strayReason, file: stray)
             return walk.result
         }
+        // The prepared next segment, when it holds records (a crash before its rename was durable),
+        // is the last segment; its name announces no sequence (docs/AUDIT.md §Files).
+        switch preparedSegmentState(directory: directory, lastSegment: segments.last) {
+        case .absentOrEmpty: break
+        case .holdsRecords: segments.append(AuditSegments.preparedName)
+        case .notARegularFile:
+            let name = AuditSegments.preparedName
+            walk.result.segmentCount = segments.count
+            walk.result.problem = .init(segment: name, line: 0, sequence: 0, reason: "is not a regular file", file: name)
+            return walk.result
+        }
+        walk.result.segmentCount = segments.count
         if segments.isEmpty {
             walk.result.nothingToVerify = "no segment files in \(directory): nothing to verify"
             return walk.result
@@ -90,6 +106,24 @@ public enum AuditVerifier {
             walk.finish(after: lastLocation)
         }
         return walk.result
+    }
+
+    enum PreparedSegmentState { case absentOrEmpty, holdsRecords, notARegularFile }
+
+    /// What `next-segment.jsonl` is: absent, empty or a second name of the last segment (ignored:
+    /// nexd removes the prepared name once the segment's own name is durable), a regular file with
+    /// bytes (read as the last segment), or something else of that name (TAMPERED).
+    static func preparedSegmentState(directory: String, lastSegment: String?) -> PreparedSegmentState {
+        var status = stat()
+        guard lstat(directory + "/" + AuditSegments.preparedName, &status) == 0 else { return .absentOrEmpty }
+        guard status.st_mode & S_IFMT == S_IFREG else { return .notARegularFile }
+        guard status.st_size > 0 else { return .absentOrEmpty }
+        var last = stat()
+        if let lastSegment, lstat(directory + "/" + lastSegment, &last) == 0,
+           last.st_ino == status.st_ino, last.st_dev == status.st_dev {
+            return .absentOrEmpty
+        }
+        return .holdsRecords
     }
 
     /// Why the anchors cannot be used, or `nil`: at least one CA and one audit certificate; each

@@ -170,7 +170,8 @@ struct AuditVerifierWalk {
         guard shape.previousHash.elementsEqual(previousHashHex) else {
             return problem(line, "link to the previous record does not match its hash: a record before it was altered, removed or reordered")
         }
-        if line.number == 1, AuditSegments.firstSequence(ofFileName: line.segment) != sequence {
+        if line.number == 1, line.segment != AuditSegments.preparedName,
+           AuditSegments.firstSequence(ofFileName: line.segment) != sequence {
             return problem(line, "segment name announces another first sequence: segments were renamed or removed")
         }
         if let unknown = AuditFormat.unknownContent(event: shape.event, members: nil) {

@@ -31,6 +31,8 @@ public struct BenchmarkDaemonConfig: Sendable {
         /// `limits.controlFramesPerSecondPerConnection` (0 turns the rate limit off). Nil (the
         /// default): not written, so nexd's default applies.
         public var controlFramesPerSecondPerConnection: Int?
+        /// `audit.segmentMaxBytes`. Nil (the default): not written, so nexd's default applies.
+        public var segmentMaxBytes: Int?
 
         public init() {}
     }
@@ -60,7 +62,7 @@ public struct BenchmarkDaemonConfig: Sendable {
               key: \(pki.serverKeyPath)
             audit:
               directory: \(setup.auditDirectory)
-              fsync: \(limits.fsync)
+              fsync: \(limits.fsync)\(limits.segmentMaxBytes.map { "\n  segmentMaxBytes: \($0)" } ?? "")
               key: \(pki.auditKeyPath)
               certificate: \(pki.auditCertificatePath)
             limits:

@@ -75,6 +75,8 @@ import Testing
             return error.code == .corrupt && error.message.contains("refusing to seal") && error.message.contains("not issued by a given CA")
         }
         #expect(try AuditTestSupport.lines(in: temp.path).count == count)
+        // The crashed run's prepared segment was removed at start-up, and the refused start left none.
+        #expect(!FileManager.default.fileExists(atPath: temp.path + "/" + AuditSegments.preparedName))
     }
 
     @Test func aForgedNoticeBehindACheckpointOfAnotherKeyIsStillReverified() throws {
