@@ -5,13 +5,19 @@ import Glibc
 #endif
 
 /// The disk's flush tail, measured the way nexd's audit writer meets it: for ``seconds``, about
-/// ``rate`` times a second, append ``bytes`` bytes to one file and `fdatasync` it; each sample's
-/// latency is that write + sync.
+/// ``rate`` times a second, append ``bytes`` bytes to one file and `fdatasync` it.
 ///
-/// Paced, not back-to-back: sample `i + 1` is due one interval after sample `i` was due, and a
-/// sample that ran late is followed at once by the next (never by a burst of the missed ones), so
-/// the disk sees a steady ~1 kHz of small syncs as under S5 rather than a saturating loop. The
-/// quick ``FsyncProbe`` (200 back-to-back samples) hides the rare slow flushes this one reports.
+/// Two figures come out. **Service time**: each write + sync. **Waiting time**, the one to compare
+/// with an open-loop latency such as S5's: arrivals are due every `1 / rate` seconds whatever the
+/// disk does; a sync serves every arrival due before it began (group commit, as the audit writer
+/// serves the records queued while it synced), and each waits from its due time to the end of the
+/// sync that served it. One 150 ms flush is one slow service sample but ~150 slow arrivals, as it
+/// is ~600 slow notices at 4,000/s: the service time alone understates the tail a writer meets.
+///
+/// Paced, not back-to-back: after a sync, the next starts at the next arrival's due time, or at
+/// once if arrivals are already waiting (one sync for all of them, never a burst of catch-up
+/// syncs), so the disk sees a steady ~1 kHz of small syncs as under S5 rather than a saturating
+/// loop. The quick ``FsyncProbe`` (200 back-to-back samples) hides the rare slow flushes this one reports.
 /// Runs on the calling thread; the file grows by `rate × seconds × bytes` (120 MiB for 10 s) and
 /// is removed at the end.
 public struct SustainedDiskProbe: Sendable, Equatable {
@@ -30,10 +36,18 @@ public struct SustainedDiskProbe: Sendable, Equatable {
         self.bytes = bytes
     }
 
-    /// When the sample after one due at `due` (monotonic nanoseconds) that finished at
-    /// `finished` is due: one interval after `due`, or at once if that time has passed.
-    public func nextDue(after due: UInt64, finishedAt finished: UInt64) -> UInt64 {
-        max(due + UInt64(1e9 / rate), finished)
+    /// The arrivals a sync that began at `began` serves, from the first unserved one due at `due`
+    /// (monotonic nanoseconds): every arrival due at or before `began` (at least the first, before
+    /// `end`), and the due time of the first arrival left for the next sync.
+    public func arrivals(from due: UInt64, servedBySyncStartedAt began: UInt64, before end: UInt64) -> (served: [UInt64], next: UInt64) {
+        let interval = UInt64(1e9 / rate)
+        var served = [due]
+        var next = due + interval
+        while next <= began && next < end {
+            served.append(next)
+            next += interval
+        }
+        return (served, next)
     }
 
     /// Runs the probe in `directory` (a temporary file is created there and removed).
@@ -53,7 +67,8 @@ public struct SustainedDiskProbe: Sendable, Equatable {
             unlink(path)
         }
         let block = [UInt8](repeating: 0x5A, count: bytes)
-        var latency = LatencyHistogram()
+        var service = LatencyHistogram()
+        var waiting = LatencyHistogram()
         let start = MonotonicClock.nanoseconds()
         let end = start + UInt64(seconds * 1e9)
         var due = start
@@ -65,11 +80,13 @@ public struct SustainedDiskProbe: Sendable, Equatable {
                 throw LoadError("write+fdatasync failed in \(directory): \(String(cString: strerror(errno)))")
             }
             let after = MonotonicClock.nanoseconds()
-            latency.record(nanoseconds: after - before)
-            due = nextDue(after: due, finishedAt: after)
+            service.record(nanoseconds: after - before)
+            let (served, next) = arrivals(from: due, servedBySyncStartedAt: before, before: end)
+            for arrival in served { waiting.record(nanoseconds: after - arrival) }
+            due = next
         }
         return DiskProbeResult(directory: directory, filesystem: Self.filesystem(directory), seconds: seconds, targetRate: rate,
-                               bytes: bytes, latency: latency.summary)
+                               bytes: bytes, latency: service.summary, waiting: waiting.summary)
     }
 
     private static func sleep(until deadline: UInt64) {

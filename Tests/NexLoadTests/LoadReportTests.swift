@@ -20,7 +20,8 @@ struct LoadReportTests {
         report.publishToAck = LatencySummary(count: 998, p50: 1.5, p90: 2.5, p99: 4.25, p999: 6, max: 7.125)
         report.fsync = LoadReport.FsyncProbe(samples: 200, bytes: 2048, medianMillis: 0.9, p99Millis: 2.1, maxMillis: 3)
         report.diskProbe = DiskProbeResult(directory: "/tmp/x", filesystem: "ext4", seconds: 10, targetRate: 1000, bytes: 12_288,
-                                           latency: LatencySummary(count: 9_990, p50: 0.3, p90: 0.5, p99: 1.25, p999: 31.5, max: 120))
+                                           latency: LatencySummary(count: 9_990, p50: 0.3, p90: 0.5, p99: 1.25, p999: 31.5, max: 120),
+                                           waiting: LatencySummary(count: 10_000, p50: 0.4, p90: 0.7, p99: 60.5, p999: 118, max: 121))
         return report
     }
 
@@ -30,7 +31,7 @@ struct LoadReportTests {
         for needle in ["closed loop, window 64 per publisher", "sent", "acked", "nacked                2 (bad-signature 2)", "delivered",
                        "expected", "lost", "duplicated", "notices/s             12346", "deliveries/s", "payload MB/s",
                        "publish→ack", "publish→deliver", "4.250", "fsync",
-                       "disk probe            p50 0.300, p99 1.250, p99.9 31.500, max 120.000 ms (9990 samples of 12288 B in 10.0 s"] {
+                       "disk probe            waiting p50 0.400, p99 60.500, p99.9 118.000, max 121.000 ms (10000 arrivals); write+fdatasync p50 0.300, p99 1.250, p99.9 31.500, max 120.000 ms (9990 syncs of 12288 B in 10.0 s"] {
             #expect(text.contains(needle), "missing \(needle)")
         }
     }
@@ -50,6 +51,9 @@ struct LoadReportTests {
         #expect(disk?["p999Millis"] as? Double == 31.5)
         #expect(disk?["maxMillis"] as? Double == 120)
         #expect(disk?["samples"] as? Int == 9_990)
+        #expect(disk?["waitP999Millis"] as? Double == 118)
+        #expect(disk?["waitMaxMillis"] as? Double == 121)
+        #expect(disk?["arrivals"] as? Int == 10_000)
     }
 
     @Test("padded documents have the requested size and stay valid", arguments: [NoticeKind.red, .orange, .unSpecial])

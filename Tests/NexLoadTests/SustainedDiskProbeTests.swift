@@ -4,12 +4,25 @@ import Testing
 
 @Suite("Sustained disk probe")
 struct SustainedDiskProbeTests {
-    @Test("samples are paced one interval apart; a late one is followed at once, never by a burst")
+    @Test("a sync on time serves one arrival; the next is due one interval later")
     func pacing() {
         let probe = SustainedDiskProbe(seconds: 1, rate: 1000)
-        #expect(probe.nextDue(after: 5_000_000, finishedAt: 5_300_000) == 6_000_000)
-        // A 150 ms sync: the next sample starts when it ends, not 150 samples at once.
-        #expect(probe.nextDue(after: 5_000_000, finishedAt: 155_000_000) == 155_000_000)
+        let (served, next) = probe.arrivals(from: 5_000_000, servedBySyncStartedAt: 5_000_100, before: 1_000_000_000)
+        #expect(served == [5_000_000])
+        #expect(next == 6_000_000)
+    }
+
+    @Test("after a 150 ms sync, one sync serves the 150 arrivals that waited, each charged from its own due time")
+    func groupCommitAfterASlowSync() {
+        let probe = SustainedDiskProbe(seconds: 1, rate: 1000)
+        // The sync due at 5 ms ran 5.0 → 155.0 ms; the next began at once, at 155.2 ms.
+        let (served, next) = probe.arrivals(from: 6_000_000, servedBySyncStartedAt: 155_200_000, before: 1_000_000_000)
+        #expect(served.count == 150)
+        #expect(served.first == 6_000_000 && served.last == 155_000_000)
+        #expect(next == 156_000_000)
+        // Arrivals stop at the end of the run.
+        let (cut, _) = probe.arrivals(from: 6_000_000, servedBySyncStartedAt: 155_200_000, before: 10_000_000)
+        #expect(cut == [6_000_000, 7_000_000, 8_000_000, 9_000_000])
     }
 
     @Test("a short run appends and syncs at the asked pace, reports ordered percentiles and removes its file")
@@ -26,6 +39,11 @@ struct SustainedDiskProbeTests {
         #expect(!result.filesystem.isEmpty)
         #expect(result.p50Millis > 0)
         #expect(result.p50Millis <= result.p99Millis && result.p99Millis <= result.p999Millis && result.p999Millis <= result.maxMillis)
+        // Every arrival of the run is served and waits at least its sync's service time.
+        #expect(result.arrivals >= result.samples && result.arrivals <= 301, "\(result.arrivals) arrivals")
+        #expect(result.waitP50Millis > 0)
+        #expect(result.waitMaxMillis >= result.maxMillis * 0.99)
+        #expect(result.waitP50Millis <= result.waitP99Millis && result.waitP99Millis <= result.waitP999Millis && result.waitP999Millis <= result.waitMaxMillis)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
     }
 
