@@ -174,11 +174,15 @@ public struct AuditRecovery: Sendable {
         }
     }
 
-    /// fsyncs a directory so a new segment's name is durable.
-    static func syncDirectory(_ directory: String) {
+    /// fsyncs a directory so a new segment's name is durable. Returns the errno of the failed
+    /// `open` or `fsync`, or `nil` when the directory was synced: callers must not remove a name
+    /// whose replacement is not durable (``AuditNextSegment``).
+    @discardableResult
+    static func syncDirectory(_ directory: String) -> Int32? {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
+        guard fd >= 0 else { return errno }
+        let failure = fsync(fd) == 0 ? nil : errno
         close(fd)
+        return failure
     }
 }
