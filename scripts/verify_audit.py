@@ -710,8 +710,9 @@ def verify(args):
         segments.append((int(m.group(1)), name))
     segments.sort()
     # nexd's prepared next segment: empty while it runs (or a second name of the last segment for a
-    # moment after a rotation); after a crash before the segment's own name was durable it holds
-    # that segment's records, and is read last (its name announces nothing).
+    # moment after a rotation, or while nexd cannot sync the directory); after a crash before the
+    # segment's own name was durable it holds that segment's records, and is read last (its name
+    # announces nothing).
     prepared = os.path.join(args.dir, PREPARED_SEGMENT)
     if os.path.lexists(prepared):
         status = os.lstat(prepared)

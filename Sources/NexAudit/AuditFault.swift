@@ -14,14 +14,21 @@ public enum AuditFault: Sendable, Equatable {
     case failAfterPartialWrite(bytes: Int, errno: Int32)
     /// Writes succeed, every fsync fails with `errno`.
     case failSync(errno: Int32)
+    /// The audit files queue's directory fsyncs fail with `errno` (after a switch to the prepared
+    /// segment, and after creating the next one): the writer's own writes and syncs succeed.
+    case failDirectorySync(errno: Int32)
+    /// Creating the next `next-segment.jsonl` fails with `errno` (EEXIST, EMFILE, ENOSPC, …).
+    case failSegmentCreation(errno: Int32)
 }
 
 extension AuditLog {
     /// **Test hook.** Makes the writer fail its writes or fsyncs as `fault` says, from its next
     /// write on, until cleared with `nil`. Safe from any queue.
     ///
-    /// The log reacts as to a real failure: it fails closed, cuts the file back to the last
-    /// durable offset and retries every ``Configuration/recoveryRetryInterval``.
+    /// The log reacts as to a real failure: a failed write or fsync fails it closed, cuts the file
+    /// back to the last durable offset and retries every ``Configuration/recoveryRetryInterval``;
+    /// a failed directory fsync or segment creation on the files queue keeps the writer in its
+    /// segment (and keeps a prepared name that is not yet redundant) and retries as often.
     public func injectFault(_ fault: AuditFault?) {
         injectedFault.withLock { $0 = fault }
     }
@@ -37,7 +44,7 @@ extension AuditLog {
         case .failAfterPartialWrite(let bytes, let code):
             limit = min(max(bytes, 0), buffer.count)
             injectedErrno = code
-        case .failSync, nil:
+        case .failSync, .failDirectorySync, .failSegmentCreation, nil:
             break
         }
         var offset = 0

@@ -62,10 +62,26 @@ extension AuditLog {
         return (size - segmentBytes, true)
     }
 
-    private func scheduleRecoveryAttempt() {
-        let interval = configuration.recoveryRetryInterval
+    /// Calls `handler` when a rotation step on the audit files queue fails — the directory fsync
+    /// that makes a new segment's name durable, creating the next segment, the full segment's
+    /// fsync — or the writer cannot link the next segment, with what failed (once per kind), and
+    /// with `nil` once a next segment is prepared again. The log stays writable meanwhile (no
+    /// acknowledged record depends on these steps, D48): the writer stays in its segment, which
+    /// grows past ``Configuration/segmentMaximumBytes``, and the step is retried every
+    /// ``Configuration/recoveryRetryInterval``. Runs on the files or the writer queue; it must not
+    /// block.
+    public func onRotationProblem(_ handler: @escaping @Sendable (String?) -> Void) {
+        nextSegment.onProblem(handler)
+    }
+
+    /// A `Duration` as a Dispatch interval, at least 1 ms.
+    static func dispatchInterval(_ interval: Duration) -> DispatchTimeInterval {
         let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
-        queue.asyncAfter(deadline: .now() + .nanoseconds(max(nanoseconds, 1_000_000))) { [weak self] in
+        return .nanoseconds(max(nanoseconds, 1_000_000))
+    }
+
+    private func scheduleRecoveryAttempt() {
+        queue.asyncAfter(deadline: .now() + Self.dispatchInterval(configuration.recoveryRetryInterval)) { [weak self] in
             self?.attemptRecovery()
         }
     }

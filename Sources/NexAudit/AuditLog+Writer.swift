@@ -106,9 +106,10 @@ extension AuditLog {
     /// on; the old segment's fsync and close, the directory fsync for the new name and the removal
     /// of the prepared name run on the files queue (``AuditNextSegment``, D48). No sync here: the
     /// batch's fdatasync makes its records durable, and a crash before the new name is durable
-    /// leaves them under the prepared name, which start-up and the verifiers read. If no file could be prepared or renamed, the batch goes to
-    /// the current segment and rotation is tried again with the next batch: a full segment is no
-    /// reason to fail closed.
+    /// leaves them under the prepared name, which start-up and the verifiers read. If no file is
+    /// prepared (a failed step is being retried) or it could not be linked, the batch goes to the
+    /// current segment and rotation is tried again with a later batch (a failed link after the
+    /// retry interval): a full segment is no reason to fail closed, nor to wait.
     private func rotateIfNeeded(nextSequence: UInt64) {
         guard segmentBytes >= configuration.segmentMaximumBytes, let fd = nextSegment.take() else { return }
         let name = AuditSegments.fileName(firstSequence: nextSequence)
@@ -116,7 +117,7 @@ extension AuditLog {
         // there by someone else); the files queue removes the prepared name once the new one is
         // durable, so a crash leaves the file under one name or both, never neither.
         guard link(nextSegment.path, configuration.directory + "/" + name) == 0 else {
-            nextSegment.giveBack(fd)
+            nextSegment.giveBack(fd, linking: name, failedWith: errno)
             return
         }
         let old = fileDescriptor

@@ -50,7 +50,8 @@ public final class AuditLog: @unchecked Sendable {
         /// written. Default 10 s.
         public var checkpointInterval: Duration = .seconds(10)
         /// While the log has failed closed, how often the writer tries to record the repair and
-        /// resume. Default 1 s.
+        /// resume; also how often a failed rotation step (directory fsync, creating or linking the
+        /// next segment) is tried again. Default 1 s.
         public var recoveryRetryInterval: Duration = .seconds(1)
         /// `checkpoint.json` is rewritten at most this often (the newest checkpoint; the first at
         /// once, and at a clean stop). Default 1 s (D48).
@@ -146,7 +147,9 @@ public final class AuditLog: @unchecked Sendable {
         directoryLock = try AuditDirectoryLock(directory: configuration.directory)
         let recovery = try AuditRecovery.recover(directory: configuration.directory)
         self.recovery = recovery
-        nextSegment = AuditNextSegment(directory: configuration.directory, queue: filesQueue)
+        nextSegment = AuditNextSegment(directory: configuration.directory, queue: filesQueue,
+                                       retryInterval: AuditLog.dispatchInterval(configuration.recoveryRetryInterval),
+                                       fault: injectedFault)
         checkpointFile = AuditCheckpointFileWriter(directory: configuration.directory, queue: filesQueue,
                                                    interval: configuration.checkpointFileInterval)
         let resumed = try AuditTreeRecovery.resume(directory: configuration.directory)

@@ -18,9 +18,15 @@ public struct AuditReader {
         self.directory = directory
     }
 
-    /// Segment names in order.
+    /// Segment names in order, then `next-segment.jsonl` when it holds records under that name only
+    /// (a crash before nexd made the segment's own name durable; start-up names it), as the
+    /// verifiers read it (docs/AUDIT.md §Files).
     public func segments() throws(AuditError) -> [String] {
-        try AuditSegments.list(in: directory)
+        var names = try AuditSegments.list(in: directory)
+        if case .holdsRecords = AuditVerifier.preparedSegmentState(directory: directory, lastSegment: names.last) {
+            names.append(AuditSegments.preparedName)
+        }
+        return names
     }
 
     /// Calls `body` for each line of the given segments in order; `body` returns false to stop.

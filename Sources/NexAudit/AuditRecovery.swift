@@ -58,48 +58,6 @@ public struct AuditRecovery: Sendable {
         return recovery
     }
 
-    /// What a run left under the prepared name (``AuditSegments/preparedName``, D48): an empty file
-    /// is removed; a file whose first line is a complete record (a crash after the writer switched
-    /// to it, before the rename was durable) is renamed to the segment name that record's sequence
-    /// makes; a file holding only a torn first record is removed, and its bytes returned as torn.
-    /// - Throws: ``AuditError/Code/corrupt`` when the entry is not a regular file, its first line
-    ///   does not match its own hash, or a different segment already has its name.
-    static func adoptPreparedSegment(directory: String) throws(AuditError) -> Int {
-        let path = directory + "/" + AuditSegments.preparedName
-        var status = stat()
-        guard lstat(path, &status) == 0 else { return 0 }
-        guard status.st_mode & S_IFMT == S_IFREG else {
-            throw AuditError(.corrupt, "\(path) is not a regular file; move it out of the audit directory after an auditor has looked at it")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw AuditError(.unreadable, "cannot read \(path)")
-        }
-        let bytes = [UInt8](data)
-        let lineEnd = bytes.firstIndex(of: UInt8(ascii: "\n"))
-        var torn = 0
-        if let (core, stored) = AuditLine.split(bytes[..<(lineEnd ?? bytes.count)]), SHA256.hash(core) == stored,
-           let sequence = leadingSequence(of: core) {
-            let target = directory + "/" + AuditSegments.fileName(firstSequence: sequence)
-            var existing = stat()
-            if lstat(target, &existing) == 0 {
-                // Both names for one file (a rename half done on a file system without a journal).
-                guard existing.st_ino == status.st_ino, existing.st_dev == status.st_dev else {
-                    throw AuditError(.corrupt, "\(path) holds record \(sequence) but \(target) exists too; run `nex audit verify` and investigate before starting nexd")
-                }
-                unlink(path)
-            } else if rename(path, target) != 0 {
-                throw AuditError(.unreadable, "cannot name \(path) \(target): \(String(cString: strerror(errno)))")
-            }
-        } else if lineEnd != nil {
-            throw AuditError(.corrupt, "the first record of \(path) does not match its own hash; run `nex audit verify` before starting nexd")
-        } else {
-            torn = bytes.count  // empty, or nothing but a torn first record
-            unlink(path)
-        }
-        syncDirectory(directory)
-        return torn
-    }
-
     private static func findTail(directory: String) throws(AuditError) -> AuditRecovery {
         let segments = try AuditSegments.list(in: directory)
         var tornBytes = 0
@@ -174,11 +132,15 @@ public struct AuditRecovery: Sendable {
         }
     }
 
-    /// fsyncs a directory so a new segment's name is durable.
-    static func syncDirectory(_ directory: String) {
+    /// fsyncs a directory so a new segment's name is durable. Returns the errno of the failed
+    /// `open` or `fsync`, or `nil` when the directory was synced: callers must not remove a name
+    /// whose replacement is not durable (``AuditNextSegment``).
+    @discardableResult
+    static func syncDirectory(_ directory: String) -> Int32? {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
+        guard fd >= 0 else { return errno }
+        let failure = fsync(fd) == 0 ? nil : errno
         close(fd)
+        return failure
     }
 }

@@ -10,7 +10,7 @@ public enum AuditSegments {
     public static let namePrefix = "segment-"
 
     /// The segment nexd prepared for its next rotation (``AuditNextSegment``): empty while nexd
-    /// runs; after a crash it may hold the records of the last segment, whose rename was not yet
+    /// runs; after a crash it may hold the records of the last segment, whose own name was not yet
     /// durable. Start-up names it by its first record; verifiers read it, when not empty, as the
     /// last segment (docs/AUDIT.md §Files).
     public static let preparedName = "next-segment.jsonl"

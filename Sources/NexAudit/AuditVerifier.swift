@@ -79,7 +79,7 @@ public enum AuditVerifier {
             walk.result.problem = .init(segment: stray, line: 0, sequence: 0, reason: AuditSegments.strayReason, file: stray)
             return walk.result
         }
-        // The prepared next segment, when it holds records (a crash before its rename was durable),
+        // The prepared next segment, when it holds records (a crash before its new name was durable),
         // is the last segment; its name announces no sequence (docs/AUDIT.md §Files).
         switch preparedSegmentState(directory: directory, lastSegment: segments.last) {
         case .absentOrEmpty: break

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NexCrypto
+import NexSync
 import Testing
 @testable import NexAudit
 
@@ -44,6 +45,28 @@ import Testing
         writer.finish(writing: true)
         #expect(writer.writeCount == 2)
         #expect(try AuditCheckpointFile.read(directory: temp.path) == all[4])
+    }
+
+    /// An offer made while a (slow) write runs waits an interval after that write's start: it
+    /// does not fire a second write at once behind the first.
+    @Test func anOfferDuringAWriteWaitsForTheInterval() throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let all = try checkpoints(2)
+        let queue = DispatchQueue(label: "test.audit.files")
+        let box = Locked<AuditCheckpointFileWriter?>(nil)
+        let writer = AuditCheckpointFileWriter(directory: temp.path, queue: queue, interval: .seconds(3600)) { checkpoint, directory in
+            if checkpoint == all[0] { box.withLock { $0 }?.offer(all[1]) }  // offered during the first write
+            AuditCheckpointFile.write(checkpoint, directory: directory)
+        }
+        box.withLock { $0 = writer }
+        writer.offer(all[0])
+        #expect(eventually { writer.writeCount == 1 })
+        usleep(200_000)
+        #expect(writer.writeCount == 1, "the second write waits for the interval")
+        writer.finish(writing: true)
+        #expect(try AuditCheckpointFile.read(directory: temp.path) == all[1])
+        box.withLock { $0 = nil }
     }
 
     @Test func aStopWithoutWritingLeavesTheFileAsItWas() throws {

@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 /// Rotation without syncs on the writer queue (D48): the next segment is prepared on the audit
-/// files queue, the writer only renames it; a crash before the rename is durable leaves the records
+/// files queue, the writer only links it; a crash before the new name is durable leaves the records
 /// under the prepared name, which start-up names and both verifiers read.
 @Suite struct AuditRotationTests {
     private func event(_ index: Int) -> AuditEvent { AuditTestSupport.subscribeEvent(index) }
@@ -58,7 +58,7 @@ import Glibc
         return result.withLock { $0 }
     }
 
-    @Test func aRotationRenamesThePreparedSegmentAndTheNextOneIsPrepared() throws {
+    @Test func aRotationLinksThePreparedSegmentAndTheNextOneIsPrepared() throws {
         let temp = try TemporaryDirectory()
         defer { temp.remove() }
         let log = try AuditLog(configuration: configuration(temp.path), nowMillis: 0)
@@ -129,7 +129,7 @@ import Glibc
         #expect(verification.recordCount == 3)
     }
 
-    /// A crash after the writer switched to the prepared file, before the rename was durable.
+    /// A crash after the writer switched to the prepared file, before its new name was durable.
     private func crashWithRecordsInThePreparedSegment(_ directory: String, signer: CheckpointSigner? = nil) throws {
         var configuration = configuration(directory)
         configuration.checkpointSigner = signer

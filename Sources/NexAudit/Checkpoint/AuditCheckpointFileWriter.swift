@@ -26,11 +26,15 @@ final class AuditCheckpointFileWriter: @unchecked Sendable {
     let directory: String
     let queue: DispatchQueue
     let interval: DispatchTimeInterval
+    /// Writes a checkpoint to the file (``AuditCheckpointFile/write(_:directory:)``; tests slow it).
+    private let writeFile: @Sendable (SignedCheckpoint, String) -> Void
     private let state = Locked(State())
 
-    init(directory: String, queue: DispatchQueue, interval: Duration) {
+    init(directory: String, queue: DispatchQueue, interval: Duration,
+         writeFile: @escaping @Sendable (SignedCheckpoint, String) -> Void = { AuditCheckpointFile.write($0, directory: $1) }) {
         self.directory = directory
         self.queue = queue
+        self.writeFile = writeFile
         let components = interval.components
         self.interval = .nanoseconds(Int(components.seconds) * 1_000_000_000 + Int(components.attoseconds / 1_000_000_000))
     }
@@ -60,13 +64,15 @@ final class AuditCheckpointFileWriter: @unchecked Sendable {
             state.writeScheduled = false
             guard !state.stopped, let newest = state.newest else { return nil }
             if let written = state.writtenSize, written >= newest.treeSize { return nil }
+            // Stamped before the write: an offer made while a slow rename runs is scheduled an
+            // interval after this write's start, not at once behind it.
+            state.lastWrite = .now()
             return newest
         }
         guard let pending else { return }
-        AuditCheckpointFile.write(pending, directory: directory)
+        writeFile(pending, directory)
         state.withLock { state in
             state.writtenSize = pending.treeSize
-            state.lastWrite = .now()
             state.writes += 1
         }
     }

@@ -14,6 +14,12 @@ extension AuditIndex {
         let marks = loadState()?.marks ?? []
         var found = lookup(Self.key(message: id), marks: marks)
         found.records.removeAll { !$0.names(message: id) }
+        // The index covers named segments only: records under the prepared name alone (after a
+        // crash, before nexd named the segment) are scanned; they come after every indexed one.
+        let segments = try AuditReader(directory: directory).segments()
+        if segments.last == AuditSegments.preparedName, found.ignoredEntries.isEmpty, !found.records.isEmpty {
+            found.records += try scan(for: id, in: [AuditSegments.preparedName]) { $0.names(message: id) }
+        }
         guard !found.ignoredEntries.isEmpty || found.records.isEmpty else { return found }
         let scanned = try scan(message: id)
         if found.ignoredEntries.isEmpty, !scanned.isEmpty {

@@ -12,12 +12,16 @@ extension AuditIndex {
         try scan(for: id) { $0.names(message: id) }
     }
 
-    /// Records whose line contains `"<text>"` (quoted) and that pass `isMatch`, in log order. Only
-    /// lines holding the quoted text are decoded; a torn final line is skipped, as the reader does.
-    func scan(for text: String, where isMatch: (AuditRecord) -> Bool) throws(AuditError) -> [AuditRecord] {
+    /// Records whose line contains `"<text>"` (quoted) and that pass `isMatch`, in log order, in
+    /// `segments` (default: every segment ``AuditReader/segments()`` reads, the prepared one with
+    /// records too). Only lines holding the quoted text are decoded; a torn final line is skipped,
+    /// as the reader does.
+    func scan(for text: String, in segments: [String]? = nil, where isMatch: (AuditRecord) -> Bool) throws(AuditError) -> [AuditRecord] {
         let needle = Array(("\"" + text + "\"").utf8)
         var records: [AuditRecord] = []
-        for name in try AuditSegments.list(in: directory) {
+        var names = segments ?? []
+        if segments == nil { names = try AuditReader(directory: directory).segments() }
+        for name in names {
             guard let data = FileManager.default.contents(atPath: directory + "/" + name) else {
                 throw AuditError(.unreadable, "cannot read audit segment \(directory)/\(name)")
             }

@@ -88,6 +88,14 @@ public final class NexDaemon: @unchecked Sendable {
                 logger.notice("audit log writable again; repair recorded")
             }
         }
+        audit.onRotationProblem { problem in
+            if let problem {
+                logger.warning("audit segment rotation failed; the log stays writable and the current segment grows until a retry succeeds",
+                               metadata: ["detail": "\(problem)"])
+            } else {
+                logger.notice("audit segment rotation works again")
+            }
+        }
         if !audit.recovery.tightenedPermissions.isEmpty {
             logger.warning("audit files were readable by group or others; restricted to the owner", metadata: [
                 "audit.changes": "\(audit.recovery.tightenedPermissions.map(\.description).joined(separator: "; "))",

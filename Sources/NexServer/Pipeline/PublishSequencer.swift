@@ -32,7 +32,7 @@ final class PublishSequencer: Sendable {
         state.withLock { $0.inFlight }
     }
 
-    /// Asks to be told (by ``complete(_:with:release:)`` returning true) once fewer than `threshold`
+    /// Asks to be told (by ``complete(_:release:)`` returning true) once fewer than `threshold`
     /// publishes are in flight. Returns false, asking nothing, when that is already the case: the
     /// caller then need not pause.
     func requestResume(below threshold: UInt64) -> Bool {
