@@ -5,7 +5,13 @@ import Testing
 /// The transport over a real socket pair and TLS 1.3: handshake, bytes both ways, suspensions,
 /// the read budget's yield, and the close (the descriptor only after both sources are cancelled).
 @Suite struct TransportTests {
-    static func isOpen(_ fd: Int32) -> Bool { fcntl(fd, F_GETFD) != -1 }
+    /// The inode behind `fd`, nil when it is closed. Tests run in parallel in one process, so a
+    /// closed descriptor's number can be reused at once by another test's socket: compare what
+    /// the number refers to, not whether it is open (a ThreadSanitizer run saw fd 6 reused).
+    static func fileIdentity(_ fd: Int32) -> ino_t? {
+        var status = stat()
+        return fstat(fd, &status) == 0 ? status.st_ino : nil
+    }
 
     @Test func bytesCrossBothWaysAfterTheHandshake() throws {
         let pair = try TransportPair()
@@ -88,10 +94,11 @@ import Testing
         let pair = try TransportPair()
         #expect(pair.connect())
         let fd = pair.server.transport.fileDescriptor
+        let socket = try #require(Self.fileIdentity(fd))
         pair.server.read { $0.transport.setReading(suspended: true, for: .paused) }
         pair.server.read { $0.transport.close() }
         #expect(pair.server.wait { $0.closedCount == 1 })
-        #expect(!Self.isOpen(fd))
+        #expect(Self.fileIdentity(fd) != socket, "the socket is closed (its number may already serve another test's socket)")
         // The peer sees the end of the stream.
         #expect(pair.client.wait { $0.readEnds.last == .closed })
         pair.server.read { $0.transport.close() }
@@ -101,8 +108,9 @@ import Testing
     @Test func aTransportClosedBeforeItStartedClosesItsSocketAtOnce() throws {
         let pair = try TransportPair()
         let fd = pair.server.transport.fileDescriptor
+        let socket = try #require(Self.fileIdentity(fd))
         pair.server.read { $0.transport.close(shutdownTLS: false) }
-        #expect(!Self.isOpen(fd))
+        #expect(Self.fileIdentity(fd) != socket)
         pair.server.start()
         #expect(pair.server.read { $0.closedCount } == 1)
     }
