@@ -26,6 +26,8 @@ public final class NexConnection {
     public private(set) var latestCheckpoint: [UInt8]?
     /// Called with each (unverified) checkpoint nexd pushes; checkpoint frames are not queued as frames.
     public var onCheckpoint: (([UInt8]) -> Void)?
+    /// The capabilities in effect on this connection: asked for in hello and offered in welcome (D52).
+    public private(set) var capabilities: Set<String> = []
 
     /// Connects, completes the TLS handshake, says hello and waits for the welcome.
     ///
@@ -33,8 +35,10 @@ public final class NexConnection {
     /// counts as accepted only once the welcome arrives.
     /// - Throws: ``ClientError`` (`.tlsRefused` with the alert, `.refused` with nexd's code, …).
     /// - Parameter acceptsCheckpoints: ask nexd to push new audit checkpoints (`hello` extension 1).
+    /// - Parameter capabilities: the capabilities this client will use (`hello` extension 2, e.g.
+    ///   ``Capability/inbox``); those nexd also offers are in effect (``capabilities``).
     public init(host: String, port: UInt16, context: TLSContext, clientName: String = "nex", timeout: Duration = .seconds(10),
-                acceptsCheckpoints: Bool = true) throws(ClientError) {
+                acceptsCheckpoints: Bool = true, capabilities asked: [String] = []) throws(ClientError) {
         // A closed peer must fail the write (EPIPE), not kill the process.
         signal(SIGPIPE, SIG_IGN)
         fileDescriptor = try Self.connectSocket(host: host, port: port)
@@ -58,12 +62,14 @@ public final class NexConnection {
         }
         do throws(ClientError) {
             try send(.hello(Hello(protocolVersion: WireLimits.protocolVersion, clientName: clientName,
-                                  extensions: acceptsCheckpoints ? [Hello.acceptsCheckpointsExtension] : [])))
+                                  extensions: (acceptsCheckpoints ? [Hello.acceptsCheckpointsExtension] : [])
+                                    + (asked.isEmpty ? [] : [Hello.capabilitiesExtension(asked)]))))
             let first = try readFrame(timeout: timeout)
             guard case .welcome(let welcome) = first else {
                 throw ClientError(.protocolError, "expected welcome, got \(first)")
             }
             self.welcome = welcome
+            capabilities = Set(asked).intersection(welcome.capabilities)
             latestCheckpoint = welcome.checkpoint
         } catch {
             close()

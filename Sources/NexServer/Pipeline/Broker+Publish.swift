@@ -59,10 +59,14 @@ extension Broker {
             allowedNodes: envelope.allowedNodes, deniedNodes: envelope.deniedNodes)
         let decision = RoutingDecision.route(verified.topic, from: verified.identity.id, restrictions: restrictions,
                                              in: subscriptions) { self.subscribers[$0] }
+        let inboxRouting = InboxRouting.route(decision, topic: verified.topic, from: verified.identity.id, book: inboxes) {
+            self.facts(ofNode: $0)
+        }
         let messageID = envelope.messageID
         let digest = verified.digest
         let acceptedSequence = commit.accept(
-            verified, connection: connection, decision: decision, recordsCertificate: recordsCertificate, nowMillis: nowMillis
+            verified, connection: connection, decision: decision, inboxes: inboxRouting, recordsCertificate: recordsCertificate,
+            nowMillis: nowMillis
         ) {
             // Hopped before the NACK goes out, so the publisher's retry reaches the broker after it.
             self.queue.async { self.forgetAcceptance(of: messageID, digest: digest, certificate: recordsCertificate ? certificate : nil) }
@@ -72,6 +76,7 @@ extension Broker {
             if recordsCertificate { certificates.forget(certificate.fingerprint) }
             return
         }
+        keep(DeliveryMessage(verified, auditSequence: acceptedSequence), in: inboxRouting, acceptedAtMillis: nowMillis)
         replay.insert(messageID, entry: .init(
             signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + 2 * replayWindowMillis,
             node: verified.identity.id))

@@ -1,0 +1,250 @@
+import NexBroker
+
+/// One node's named inbox (capability `inbox.1`, D52, D54).
+struct InboxKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The node that owns the inbox.
+    let node: String
+    /// Its name within the node (the filter, unless the node named it).
+    let name: String
+
+    static func < (a: InboxKey, b: InboxKey) -> Bool { (a.node, a.name) < (b.node, b.name) }
+    var description: String { "\(node)/\(name)" }
+}
+
+/// A notice kept in an inbox until the node receipts it: the acceptance record's sequence and what
+/// a delivery of it carries.
+struct InboxEntry: Sendable {
+    let message: DeliveryMessage
+    /// When nexd accepted it (Unix ms): its age counts from here.
+    let acceptedAtMillis: Int64
+    /// The acceptance record's audit sequence: entries are kept, and delivered, in its order.
+    var sequence: UInt64 { message.auditSequence }
+    /// What the entry counts against `limits.inboxBytesPerNode`: the envelope's size.
+    var bytes: Int { message.envelope.count }
+}
+
+/// The bounds of each node's inboxes, over all of them (config keys `limits.inbox…`).
+struct InboxLimits: Sendable, Equatable {
+    var messagesPerNode: Int
+    var bytesPerNode: Int
+    var maxAgeMillis: Int64
+    var inboxesPerNode: Int
+}
+
+/// Every durable inbox, as a value (no I/O, no clock, no queue): which inboxes exist and with which
+/// filter, the entries each keeps (in acceptance order) until the node receipts them, which
+/// connection each is attached to, and the bounds. The broker owns one on its queue; the audit log
+/// is the durable copy (route, subscribe and inbox records), from which start-up rebuilds it.
+struct InboxBook: Sendable {
+    /// Where a durable subscription is attached.
+    struct Attachment: Sendable, Equatable {
+        let connection: UInt64
+        let subscriptionID: UInt32
+    }
+
+    /// One inbox's state.
+    struct Inbox: Sendable {
+        let filter: TopicFilter
+        /// Kept entries, oldest first, from `start` (compacted now and then).
+        fileprivate(set) var entries: [InboxEntry] = []
+        fileprivate var start = 0
+        fileprivate(set) var attachment: Attachment?
+        /// Dropped since the node last attached, and why (the bounds, in the order first hit).
+        fileprivate(set) var expiredSinceAttach: UInt32 = 0
+        fileprivate(set) var expiredWhy: [String] = []
+
+        /// The entries waiting, oldest first.
+        var waiting: ArraySlice<InboxEntry> { entries[start...] }
+        var waitingCount: Int { entries.count - start }
+    }
+
+    /// Entries dropped by a bound, to be recorded (`inbox expired`) in one append.
+    struct Expiry: Sendable, Equatable {
+        let key: InboxKey
+        let messageIDs: [String]
+        /// The bound: `limits.inboxMessagesPerNode`, `limits.inboxBytesPerNode` or `limits.inboxMaxAgeSeconds`.
+        let bound: String
+    }
+
+    /// The outcome of defining (or finding) an inbox.
+    enum Definition: Equatable {
+        case created
+        case existing
+        /// The inbox exists with another filter: its filter is fixed by its first durable subscription.
+        case filterMismatch(existing: String)
+        /// The node already has `limits.inboxesPerNode` inboxes.
+        case tooMany(limit: Int)
+    }
+
+    private(set) var inboxes: [InboxKey: Inbox] = [:]
+    private var table = SubscriptionTable<InboxKey>()
+    private var perNode: [String: (messages: Int, bytes: Int)] = [:]
+    var limits: InboxLimits
+
+    init(limits: InboxLimits) {
+        self.limits = limits
+    }
+
+    // MARK: - Definitions and attachments
+
+    /// Defines inbox `key` with `filter`, or finds it (its filter must be the same).
+    mutating func define(_ key: InboxKey, filter: TopicFilter) -> Definition {
+        if let inbox = inboxes[key] {
+            return inbox.filter == filter ? .existing : .filterMismatch(existing: inbox.filter.description)
+        }
+        let owned = inboxes.keys.lazy.filter { $0.node == key.node }.count
+        guard owned < limits.inboxesPerNode else { return .tooMany(limit: limits.inboxesPerNode) }
+        inboxes[key] = Inbox(filter: filter)
+        _ = table.insert(filter, subscriber: key, subscriptionID: 0)
+        return .created
+    }
+
+    /// Attaches `key` to a connection's durable subscription: returns the attachment it replaced
+    /// (another connection of the node; that one must be told) and the entries waiting, oldest
+    /// first, which the new attachment is sent before any new traffic. Resets the expiry count.
+    mutating func attach(_ key: InboxKey, to attachment: Attachment) -> (replaced: Attachment?, backlog: [InboxEntry], expired: UInt32, why: [String])? {
+        guard var inbox = inboxes[key] else { return nil }
+        let replaced = inbox.attachment == attachment ? nil : inbox.attachment
+        let result = (replaced, Array(inbox.waiting), inbox.expiredSinceAttach, inbox.expiredWhy)
+        inbox.attachment = attachment
+        inbox.expiredSinceAttach = 0
+        inbox.expiredWhy = []
+        inboxes[key] = inbox
+        return result
+    }
+
+    /// Detaches `key` if it is attached to `connection` (an unsubscribe, or the connection closed).
+    mutating func detach(_ key: InboxKey, from connection: UInt64) {
+        guard inboxes[key]?.attachment?.connection == connection else { return }
+        inboxes[key]?.attachment = nil
+    }
+
+    /// Detaches every inbox attached to `connection`.
+    mutating func detachAll(from connection: UInt64) {
+        for (key, inbox) in inboxes where inbox.attachment?.connection == connection {
+            inboxes[key]?.attachment = nil
+        }
+    }
+
+    /// The inboxes attached to `connection`, by subscription id.
+    func attached(to connection: UInt64) -> [UInt32: InboxKey] {
+        var found: [UInt32: InboxKey] = [:]
+        for (key, inbox) in inboxes {
+            if let attachment = inbox.attachment, attachment.connection == connection { found[attachment.subscriptionID] = key }
+        }
+        return found
+    }
+
+    // MARK: - Entries
+
+    /// The inboxes whose filter matches `topic`, in key order.
+    func matching(_ topic: Topic) -> [InboxKey] {
+        table.matches(for: topic).keys.sorted()
+    }
+
+    /// Keeps `entry` in `key` (its sequence above every kept one).
+    mutating func append(_ entry: InboxEntry, to key: InboxKey) {
+        guard inboxes[key] != nil else { return }
+        inboxes[key]!.entries.append(entry)
+        perNode[key.node, default: (0, 0)].messages += 1
+        perNode[key.node, default: (0, 0)].bytes += entry.bytes
+    }
+
+    /// The node received every entry of `key` up to `through` (its cursor): they are forgotten.
+    /// Returns how many were.
+    @discardableResult
+    mutating func receipted(_ key: InboxKey, through: UInt64) -> Int {
+        guard var inbox = inboxes[key] else { return 0 }
+        var removed = 0
+        while inbox.start < inbox.entries.count, inbox.entries[inbox.start].sequence <= through {
+            account(removing: inbox.entries[inbox.start], of: key.node)
+            inbox.start += 1
+            removed += 1
+        }
+        compact(&inbox)
+        inboxes[key] = inbox
+        return removed
+    }
+
+    /// Forgets the entries of `key` with these message ids (an `expired` record read at start-up).
+    mutating func remove(_ messageIDs: Set<String>, from key: InboxKey) {
+        guard !messageIDs.isEmpty, var inbox = inboxes[key] else { return }
+        var kept: [InboxEntry] = []
+        for entry in inbox.waiting {
+            if messageIDs.contains(entry.message.messageID.description) {
+                account(removing: entry, of: key.node)
+            } else {
+                kept.append(entry)
+            }
+        }
+        inbox.entries = kept
+        inbox.start = 0
+        inboxes[key] = inbox
+    }
+
+    /// Drops the node's oldest entries (over all its inboxes) until it is within its count and
+    /// byte bounds; returns what was dropped.
+    mutating func enforceBounds(of node: String) -> [Expiry] {
+        var dropped: [InboxKey: [String]] = [:]
+        var bound: [InboxKey: String] = [:]
+        while let usage = perNode[node], usage.messages > limits.messagesPerNode || usage.bytes > limits.bytesPerNode {
+            let reason = usage.messages > limits.messagesPerNode ? "limits.inboxMessagesPerNode" : "limits.inboxBytesPerNode"
+            guard let key = oldestInbox(of: node) else { break }
+            let entry = dropOldest(key, why: reason)
+            dropped[key, default: []].append(entry.message.messageID.description)
+            if bound[key] == nil { bound[key] = reason }
+        }
+        return dropped.keys.sorted().map { Expiry(key: $0, messageIDs: dropped[$0]!, bound: bound[$0]!) }
+    }
+
+    /// Drops every entry accepted before `nowMillis − limits.maxAgeMillis`; returns what was dropped.
+    mutating func expireByAge(nowMillis: Int64) -> [Expiry] {
+        let oldest = nowMillis - limits.maxAgeMillis
+        var expiries: [Expiry] = []
+        for key in inboxes.keys.sorted() {
+            var ids: [String] = []
+            while let first = inboxes[key]!.waiting.first, first.acceptedAtMillis < oldest {
+                ids.append(dropOldest(key, why: "limits.inboxMaxAgeSeconds").message.messageID.description)
+            }
+            if !ids.isEmpty { expiries.append(Expiry(key: key, messageIDs: ids, bound: "limits.inboxMaxAgeSeconds")) }
+        }
+        return expiries
+    }
+
+    /// Entries waiting for `node`, per inbox.
+    func usage(of node: String) -> (messages: Int, bytes: Int) {
+        perNode[node] ?? (0, 0)
+    }
+
+    private func oldestInbox(of node: String) -> InboxKey? {
+        inboxes.filter { $0.key.node == node && $0.value.waitingCount > 0 }
+            .min { $0.value.waiting.first!.sequence < $1.value.waiting.first!.sequence }?.key
+    }
+
+    private mutating func dropOldest(_ key: InboxKey, why: String) -> InboxEntry {
+        var inbox = inboxes[key]!
+        let entry = inbox.entries[inbox.start]
+        inbox.start += 1
+        inbox.expiredSinceAttach &+= 1
+        if !inbox.expiredWhy.contains(why) { inbox.expiredWhy.append(why) }
+        account(removing: entry, of: key.node)
+        compact(&inbox)
+        inboxes[key] = inbox
+        return entry
+    }
+
+    private mutating func account(removing entry: InboxEntry, of node: String) {
+        perNode[node, default: (0, 0)].messages -= 1
+        perNode[node, default: (0, 0)].bytes -= entry.bytes
+    }
+
+    private func compact(_ inbox: inout Inbox) {
+        if inbox.start == inbox.entries.count {
+            inbox.entries.removeAll(keepingCapacity: inbox.entries.count < 4096)
+            inbox.start = 0
+        } else if inbox.start > 1024, inbox.start * 2 > inbox.entries.count {
+            inbox.entries.removeFirst(inbox.start)
+            inbox.start = 0
+        }
+    }
+}
