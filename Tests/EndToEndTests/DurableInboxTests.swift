@@ -81,6 +81,9 @@ struct DurableInboxTests {
         let redelivered = try #require(records.first { $0.event == "inbox" && $0.string("reason") == "redelivered" })
         #expect(redelivered.string("node") == "bcp.ke.busia")
         #expect(redelivered.members["count"] as? Int == 3)
+        // Format 3 (queued, inbox records, recipient inboxes) verifies, by both verifiers' rules.
+        let verification = try AuditVerifier.verify(directory: nexd.auditDirectory)
+        #expect(verification.foundNoProblem)
     }
 
     @Test func whatWaitsSurvivesARestartOfNexd() throws {
@@ -108,6 +111,13 @@ struct DurableInboxTests {
         }
         #expect(status.waiting == 4)
         #expect(try receive(4, on: again, subscription: 2) == waiting)
+        let lastSequence = try #require(try nexd.auditRecords().last { $0.event == "publish" && $0.string("msg") == waiting[3].description }?.sequence)
+        #expect(try nexd.awaitRecord {
+            $0.event == "inbox" && $0.string("reason") == "receipted" && $0.string("inbox") == "watchlist" && $0.integer("through") == Int64(lastSequence)
+        } != nil)
+        again.close()
+        nexd.stop()
+        #expect(try AuditVerifier.verify(directory: nexd.auditDirectory).foundNoProblem)
     }
 
     @Test func anInboxOverItsBoundDropsTheOldestRecordsThemAndTellsTheNode() throws {
