@@ -78,7 +78,7 @@ import Testing
         book.append(entry(2, at: 900), to: a)
         let expired = book.expireByAge(nowMillis: 1500)
         #expect(expired.map(\.bound) == ["limits.inboxMaxAgeSeconds"])
-        #expect(book.inboxes[a]?.waiting.map(\.sequence) == [2])
+        #expect(book.inboxes[a].map { Array($0.waitingSequences) } == [2])
     }
 
     @Test func aReceiptMovesEachInboxCursorToTheNewestEntryItCovers() {
@@ -92,5 +92,20 @@ import Testing
         #expect(cursors.map(\.cursor) == [12, 12])
         #expect(deliveries.receipt(through: 4).map(\.cursor) == [20])
         #expect(deliveries.receipt(through: 9).isEmpty)
+    }
+
+    @Test func anEntryKeptByTwoNodesStaysUntilBothHaveIt() throws {
+        var book = InboxBook(limits: Self.limits)
+        let busia = InboxKey(node: "bcp.ke.busia", name: "a"), malaba = InboxKey(node: "bcp.ke.malaba", name: "a")
+        _ = book.define(busia, filter: try filter("notice.>"))
+        _ = book.define(malaba, filter: try filter("notice.>"))
+        let shared = entry(7)
+        book.append(shared, to: busia)
+        book.append(shared, to: malaba)
+        #expect(book.receipted(busia, through: 7) == 1)
+        #expect(book.usage(of: "bcp.ke.busia").messages == 0)
+        let attached = book.attach(malaba, to: .init(connection: 3, subscriptionID: 1))
+        let backlog = try #require(attached).backlog
+        #expect(backlog.map(\.message.messageID) == [shared.message.messageID])
     }
 }

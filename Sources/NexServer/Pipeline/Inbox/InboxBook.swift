@@ -11,8 +11,8 @@ struct InboxKey: Hashable, Sendable, Comparable, CustomStringConvertible {
     var description: String { "\(node)/\(name)" }
 }
 
-/// A notice kept in an inbox until the node receipts it: the acceptance record's sequence and what
-/// a delivery of it carries.
+/// A notice kept in inboxes until their nodes receipt it: the acceptance record's sequence and what
+/// a delivery of it carries (stored once however many inboxes keep it).
 struct InboxEntry: Sendable {
     let message: DeliveryMessage
     /// When nexd accepted it (Unix ms): its age counts from here.
@@ -42,20 +42,21 @@ struct InboxBook: Sendable {
         let subscriptionID: UInt32
     }
 
-    /// One inbox's state.
+    /// One inbox's state: the acceptance sequences of its entries (the entries themselves are
+    /// stored once for every inbox that keeps them: a notice for 1,000 posts is one envelope).
     struct Inbox: Sendable {
         let filter: TopicFilter
-        /// Kept entries, oldest first, from `start` (compacted now and then).
-        fileprivate(set) var entries: [InboxEntry] = []
+        /// Kept entries' sequences, oldest first, from `start` (compacted now and then).
+        fileprivate var sequences: [UInt64] = []
         fileprivate var start = 0
         fileprivate(set) var attachment: Attachment?
         /// Dropped since the node last attached, and why (the bounds, in the order first hit).
         fileprivate(set) var expiredSinceAttach: UInt32 = 0
         fileprivate(set) var expiredWhy: [String] = []
 
-        /// The entries waiting, oldest first.
-        var waiting: ArraySlice<InboxEntry> { entries[start...] }
-        var waitingCount: Int { entries.count - start }
+        /// The sequences of the entries waiting, oldest first.
+        var waitingSequences: ArraySlice<UInt64> { sequences[start...] }
+        var waitingCount: Int { sequences.count - start }
     }
 
     /// Entries dropped by a bound, to be recorded (`inbox expired`) in one append.
@@ -77,6 +78,8 @@ struct InboxBook: Sendable {
     }
 
     private(set) var inboxes: [InboxKey: Inbox] = [:]
+    /// Every kept entry once, by acceptance sequence, with how many inboxes keep it.
+    private var stored: [UInt64: (entry: InboxEntry, references: Int)] = [:]
     private var table = SubscriptionTable<InboxKey>()
     private var perNode: [String: (messages: Int, bytes: Int)] = [:]
     var limits: InboxLimits
@@ -105,7 +108,7 @@ struct InboxBook: Sendable {
     mutating func attach(_ key: InboxKey, to attachment: Attachment) -> (replaced: Attachment?, backlog: [InboxEntry], expired: UInt32, why: [String])? {
         guard var inbox = inboxes[key] else { return nil }
         let replaced = inbox.attachment == attachment ? nil : inbox.attachment
-        let result = (replaced, Array(inbox.waiting), inbox.expiredSinceAttach, inbox.expiredWhy)
+        let result = (replaced, waiting(inbox), inbox.expiredSinceAttach, inbox.expiredWhy)
         inbox.attachment = attachment
         inbox.expiredSinceAttach = 0
         inbox.expiredWhy = []
@@ -145,7 +148,8 @@ struct InboxBook: Sendable {
     /// Keeps `entry` in `key` (its sequence above every kept one).
     mutating func append(_ entry: InboxEntry, to key: InboxKey) {
         guard inboxes[key] != nil else { return }
-        inboxes[key]!.entries.append(entry)
+        inboxes[key]!.sequences.append(entry.sequence)
+        stored[entry.sequence, default: (entry, 0)].references += 1
         perNode[key.node, default: (0, 0)].messages += 1
         perNode[key.node, default: (0, 0)].bytes += entry.bytes
     }
@@ -156,8 +160,8 @@ struct InboxBook: Sendable {
     mutating func receipted(_ key: InboxKey, through: UInt64) -> Int {
         guard var inbox = inboxes[key] else { return 0 }
         var removed = 0
-        while inbox.start < inbox.entries.count, inbox.entries[inbox.start].sequence <= through {
-            account(removing: inbox.entries[inbox.start], of: key.node)
+        while inbox.start < inbox.sequences.count, inbox.sequences[inbox.start] <= through {
+            release(inbox.sequences[inbox.start], of: key.node)
             inbox.start += 1
             removed += 1
         }
@@ -169,15 +173,15 @@ struct InboxBook: Sendable {
     /// Forgets the entries of `key` with these message ids (an `expired` record read at start-up).
     mutating func remove(_ messageIDs: Set<String>, from key: InboxKey) {
         guard !messageIDs.isEmpty, var inbox = inboxes[key] else { return }
-        var kept: [InboxEntry] = []
-        for entry in inbox.waiting {
-            if messageIDs.contains(entry.message.messageID.description) {
-                account(removing: entry, of: key.node)
+        var kept: [UInt64] = []
+        for sequence in inbox.waitingSequences {
+            if let entry = stored[sequence]?.entry, messageIDs.contains(entry.message.messageID.description) {
+                release(sequence, of: key.node)
             } else {
-                kept.append(entry)
+                kept.append(sequence)
             }
         }
-        inbox.entries = kept
+        inbox.sequences = kept
         inbox.start = 0
         inboxes[key] = inbox
     }
@@ -203,7 +207,7 @@ struct InboxBook: Sendable {
         var expiries: [Expiry] = []
         for key in inboxes.keys.sorted() {
             var ids: [String] = []
-            while let first = inboxes[key]!.waiting.first, first.acceptedAtMillis < oldest {
+            while let first = inboxes[key]!.waitingSequences.first, let entry = stored[first]?.entry, entry.acceptedAtMillis < oldest {
                 ids.append(dropOldest(key, why: "limits.inboxMaxAgeSeconds").message.messageID.description)
             }
             if !ids.isEmpty { expiries.append(Expiry(key: key, messageIDs: ids, bound: "limits.inboxMaxAgeSeconds")) }
@@ -218,32 +222,42 @@ struct InboxBook: Sendable {
 
     private func oldestInbox(of node: String) -> InboxKey? {
         inboxes.filter { $0.key.node == node && $0.value.waitingCount > 0 }
-            .min { $0.value.waiting.first!.sequence < $1.value.waiting.first!.sequence }?.key
+            .min { $0.value.waitingSequences.first! < $1.value.waitingSequences.first! }?.key
     }
 
     private mutating func dropOldest(_ key: InboxKey, why: String) -> InboxEntry {
         var inbox = inboxes[key]!
-        let entry = inbox.entries[inbox.start]
+        let sequence = inbox.sequences[inbox.start]
+        let entry = stored[sequence]!.entry
         inbox.start += 1
         inbox.expiredSinceAttach &+= 1
         if !inbox.expiredWhy.contains(why) { inbox.expiredWhy.append(why) }
-        account(removing: entry, of: key.node)
+        release(sequence, of: key.node)
         compact(&inbox)
         inboxes[key] = inbox
         return entry
     }
 
-    private mutating func account(removing entry: InboxEntry, of node: String) {
+    /// The entries waiting in `inbox`, oldest first.
+    func waiting(_ inbox: Inbox) -> [InboxEntry] {
+        inbox.waitingSequences.compactMap { stored[$0]?.entry }
+    }
+
+    /// One inbox of `node` no longer keeps entry `sequence`: its bounds are freed, and the entry
+    /// is forgotten once no inbox keeps it.
+    private mutating func release(_ sequence: UInt64, of node: String) {
+        guard let kept = stored[sequence] else { return }
         perNode[node, default: (0, 0)].messages -= 1
-        perNode[node, default: (0, 0)].bytes -= entry.bytes
+        perNode[node, default: (0, 0)].bytes -= kept.entry.bytes
+        if kept.references <= 1 { stored[sequence] = nil } else { stored[sequence]!.references -= 1 }
     }
 
     private func compact(_ inbox: inout Inbox) {
-        if inbox.start == inbox.entries.count {
-            inbox.entries.removeAll(keepingCapacity: inbox.entries.count < 4096)
+        if inbox.start == inbox.sequences.count {
+            inbox.sequences.removeAll(keepingCapacity: inbox.sequences.count < 4096)
             inbox.start = 0
-        } else if inbox.start > 1024, inbox.start * 2 > inbox.entries.count {
-            inbox.entries.removeFirst(inbox.start)
+        } else if inbox.start > 1024, inbox.start * 2 > inbox.sequences.count {
+            inbox.sequences.removeFirst(inbox.start)
             inbox.start = 0
         }
     }
