@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NexAudit
 import NexClient
 import NexCrypto
 import NexWire
@@ -80,11 +81,12 @@ extension SubscribeCommand {
         }
     }
 
-    /// Connects as the node and subscribes to FILTER with id 1: the session every run starts with.
+    /// Connects as the node and subscribes to FILTER with id 1 (with --durable, attached to the
+    /// node's inbox): the session every run starts with.
     func openSession(credentials: NodeCredentials, keeper: WitnessKeeper?) -> Result<NexConnection, SessionEnd> {
         let client: NexConnection
         do {
-            client = try connection.connect(credentials: credentials)
+            client = try connection.connect(credentials: credentials, capabilities: durable ? [Capability.inbox] : [])
         } catch {
             return .failure(.cannotConnect(error))
         }
@@ -93,7 +95,15 @@ extension SubscribeCommand {
             client.onCheckpoint = { keeper.offer($0) }
         }
         do {
-            if case .refused(let nack) = try client.subscribe(filter, id: 1) {
+            if durable {
+                switch try client.subscribeDurable(filter, id: 1, inbox: inbox ?? "") {
+                case .refused(let nack):
+                    client.close()
+                    return .failure(.subscriptionRefused(nack))
+                case .accepted(let status):
+                    describe(status, node: client.welcome.nodeID)
+                }
+            } else if case .refused(let nack) = try client.subscribe(filter, id: 1) {
                 client.close()
                 return .failure(.subscriptionRefused(nack))
             }
@@ -101,10 +111,19 @@ extension SubscribeCommand {
             client.close()
             return .failure(.lost(error, subscribed: false))
         }
-        if !json {
+        if !json, !durable {
             FileHandle.standardError.write(Data("subscribed to \(filter) as \(client.welcome.nodeID) (\(client.welcome.role), \(client.welcome.country))\n".utf8))
         }
         return .success(client)
+    }
+
+    /// The inbox status nexd sent with the SUBACK: what waited (delivered next), and what its
+    /// bounds dropped since the node last attached (always said, on standard error).
+    private func describe(_ status: InboxStatus, node: String) {
+        let inert = TerminalText.inert
+        var line = "attached to inbox \(inert(status.inbox)) of \(node) (durable, \(filter)): \(status.waiting) waiting"
+        if status.expired > 0 { line += "; \(status.expired) dropped while away: \(inert(status.why))" }
+        if !json || status.expired > 0 { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 
     /// Opens a session and prints its deliveries until --count, --timeout or the session's end.

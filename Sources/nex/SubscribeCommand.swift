@@ -53,6 +53,12 @@ struct SubscribeCommand: ParsableCommand {
     @Option(name: .long, help: "Audit certificate that verifies checkpoints (default: <pki>/audit.pem).")
     var auditCert: String?
 
+    @Flag(name: .long, help: "Subscribe durably: nexd keeps matching notices in the node's inbox while it is away and delivers them, oldest first, when it attaches again (across nexd restarts).")
+    var durable = false
+
+    @Option(name: .long, help: "With --durable: the inbox's name (default: the filter). One inbox keeps one filter.")
+    var inbox: String?
+
     @Flag(name: .long, help: "Exit when the connection is lost instead of reconnecting.")
     var noReconnect = false
 
@@ -65,6 +71,12 @@ struct SubscribeCommand: ParsableCommand {
         }
         if noReconnect, maxRetryDelay != nil {
             throw ValidationError("--max-retry-delay has no effect with --no-reconnect: drop one of them")
+        }
+        if let inbox {
+            guard durable else { throw ValidationError("--inbox names a durable inbox: add --durable") }
+            guard (1...128).contains(inbox.utf8.count), inbox.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw ValidationError("--inbox must be 1–128 printable ASCII characters without spaces, for example --inbox watchlist")
+            }
         }
     }
 
