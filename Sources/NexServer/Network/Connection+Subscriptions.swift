@@ -103,6 +103,7 @@ extension Connection {
     /// Forgets a subscription, records it and answers with an UNSUBACK once the broker no longer
     /// routes it (a SUBNACK when the id is unknown).
     func handleUnsubscribe(_ subscriptionID: UInt32) {
+        durableInboxes[subscriptionID] = nil   // a durable one detaches its inbox at the broker
         guard subscriptions.removeValue(forKey: subscriptionID) != nil else {
             enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: .unknownSubscription,
                                            reason: "no subscription \(subscriptionID) on this connection")))
@@ -160,6 +161,7 @@ extension Connection {
     /// unasked SUBNACK for an active id means "withdrawn", docs/PROTOCOL.md). Connection queue.
     func withdrawSubscription(_ subscriptionID: UInt32, filter: TopicFilter, code: WireErrorCode, reason: String, detail: String) {
         subscriptions[subscriptionID] = nil
+        durableInboxes[subscriptionID] = nil
         if let identity { context.nodeSubscriptions.release(identity.id) }
         var event = AuditEvent(.unsubscribe, timeMillis: WallClock.nowMillis(), outcome: .refused)
         event.connection = id

@@ -82,6 +82,10 @@ struct InboxBook: Sendable {
     private var stored: [UInt64: (entry: InboxEntry, references: Int)] = [:]
     private var table = SubscriptionTable<InboxKey>()
     private var perNode: [String: (messages: Int, bytes: Int)] = [:]
+    /// Each node's inboxes (at most `limits.inboxesPerNode`), so a node's bounds never scan them all.
+    private var keysByNode: [String: [InboxKey]] = [:]
+    /// Attached inboxes by connection and subscription id (the inverse of each inbox's attachment).
+    private var byConnection: [UInt64: [UInt32: InboxKey]] = [:]
     var limits: InboxLimits
 
     init(limits: InboxLimits) {
@@ -95,9 +99,9 @@ struct InboxBook: Sendable {
         if let inbox = inboxes[key] {
             return inbox.filter == filter ? .existing : .filterMismatch(existing: inbox.filter.description)
         }
-        let owned = inboxes.keys.lazy.filter { $0.node == key.node }.count
-        guard owned < limits.inboxesPerNode else { return .tooMany(limit: limits.inboxesPerNode) }
+        guard keysByNode[key.node, default: []].count < limits.inboxesPerNode else { return .tooMany(limit: limits.inboxesPerNode) }
         inboxes[key] = Inbox(filter: filter)
+        keysByNode[key.node, default: []].append(key)
         _ = table.insert(filter, subscriber: key, subscriptionID: 0)
         return .created
     }
@@ -109,33 +113,31 @@ struct InboxBook: Sendable {
         guard var inbox = inboxes[key] else { return nil }
         let replaced = inbox.attachment == attachment ? nil : inbox.attachment
         let result = (replaced, waiting(inbox), inbox.expiredSinceAttach, inbox.expiredWhy)
+        if let previous = inbox.attachment { byConnection[previous.connection]?[previous.subscriptionID] = nil }
         inbox.attachment = attachment
         inbox.expiredSinceAttach = 0
         inbox.expiredWhy = []
         inboxes[key] = inbox
+        byConnection[attachment.connection, default: [:]][attachment.subscriptionID] = key
         return result
     }
 
     /// Detaches `key` if it is attached to `connection` (an unsubscribe, or the connection closed).
     mutating func detach(_ key: InboxKey, from connection: UInt64) {
-        guard inboxes[key]?.attachment?.connection == connection else { return }
+        guard let attachment = inboxes[key]?.attachment, attachment.connection == connection else { return }
         inboxes[key]?.attachment = nil
+        byConnection[connection]?[attachment.subscriptionID] = nil
+        if byConnection[connection]?.isEmpty == true { byConnection[connection] = nil }
     }
 
     /// Detaches every inbox attached to `connection`.
     mutating func detachAll(from connection: UInt64) {
-        for (key, inbox) in inboxes where inbox.attachment?.connection == connection {
-            inboxes[key]?.attachment = nil
-        }
+        for key in (byConnection.removeValue(forKey: connection) ?? [:]).values { inboxes[key]?.attachment = nil }
     }
 
     /// The inboxes attached to `connection`, by subscription id.
     func attached(to connection: UInt64) -> [UInt32: InboxKey] {
-        var found: [UInt32: InboxKey] = [:]
-        for (key, inbox) in inboxes {
-            if let attachment = inbox.attachment, attachment.connection == connection { found[attachment.subscriptionID] = key }
-        }
-        return found
+        byConnection[connection] ?? [:]
     }
 
     // MARK: - Entries
@@ -221,8 +223,8 @@ struct InboxBook: Sendable {
     }
 
     private func oldestInbox(of node: String) -> InboxKey? {
-        inboxes.filter { $0.key.node == node && $0.value.waitingCount > 0 }
-            .min { $0.value.waitingSequences.first! < $1.value.waitingSequences.first! }?.key
+        (keysByNode[node] ?? []).compactMap { key in inboxes[key]?.waitingSequences.first.map { (key, $0) } }
+            .min { $0.1 < $1.1 }?.0
     }
 
     private mutating func dropOldest(_ key: InboxKey, why: String) -> InboxEntry {
