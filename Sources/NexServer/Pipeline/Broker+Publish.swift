@@ -69,7 +69,11 @@ extension Broker {
             nowMillis: nowMillis
         ) {
             // Hopped before the NACK goes out, so the publisher's retry reaches the broker after it.
-            self.queue.async { self.forgetAcceptance(of: messageID, digest: digest, certificate: recordsCertificate ? certificate : nil) }
+            self.queue.async {
+                self.forgetAcceptance(of: messageID, digest: digest, certificate: recordsCertificate ? certificate : nil)
+                // Never durable, never ACKed: no inbox may deliver it.
+                for key in inboxRouting.targets { self.inboxes.remove([messageID.description], from: key) }
+            }
         }
         guard let acceptedSequence else {
             // Refused at once (the log has failed): nothing of this batch will be in the log.
