@@ -145,6 +145,41 @@ import Testing
         #expect((speedStatus == 2) == (content == "inbox event"), "\(speedOutput)")
     }
 
+    /// Logs of formats 1 and 2 (format 1: a start record without `format`) still verify INTACT.
+    @Test(arguments: [1, 2])
+    func olderFormatsStillVerify(format: Int) throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let pki = try ContractPKI()
+        let directory = temp.path + "/audit"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = AuditLog.Configuration(directory: directory)
+        configuration.checkpointSigner = pki.signer
+        let log = try AuditLog(configuration: configuration, nowMillis: ContractPKI.nowMillis())
+        var start = AuditEvent(.start, timeMillis: ContractPKI.nowMillis())
+        start.format = format == 1 ? nil : format
+        var subscribe = InboxLogFixture.subscribe(connection: 1, waiting: 0)
+        subscribe.inbox = nil
+        subscribe.count = nil
+        var route = AuditEvent(.route, timeMillis: ContractPKI.nowMillis())
+        route.messageID = "8f6f2a9e-1c2b-4d3e-9f00-000000000001"
+        route.recipients = [.init(node: InboxLogFixture.node, connection: 1, subscriptions: [1])]
+        route.withheld = [.init(node: "ncb.tz.dodoma", connection: 3, reason: "denied-country")]
+        log.append([start, subscribe, route])
+        log.close()
+        let first = try #require(try AuditTestSupport.lines(in: directory).first)
+        #expect(first.text.contains(#""format":"#) == (format != 1))
+
+        var options = AuditVerifier.Options()
+        options.certificateAuthorities = [pki.authority]
+        options.auditCertificate = pki.signer.certificate
+        let result = try AuditVerifier.verify(directory: directory, options: options)
+        #expect(result.verdict == .intact, "\(String(describing: result.problem))")
+        guard PythonVerifierTests.python != nil else { return }
+        let (status, output) = try PythonVerifierTests.run([directory] + (try pki.anchorArguments(writingTo: temp.path)))
+        #expect(status == 0, "\(output)")
+    }
+
     @Test func aFormatTwoRunAfterAFormatThreeRunIsHeldToFormatTwo() throws {
         let later = ContractPKI.nowMillis() + 1000
         var start3 = AuditEvent(.start, timeMillis: 0)
