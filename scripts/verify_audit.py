@@ -11,7 +11,8 @@ verdict line. Exit status:
 
     0  INTACT:        every record verified and sealed by a checkpoint or a witness
     1  TAMPERED:      the first bad record (or witness) is named
-    2  CANNOT VERIFY: anchors missing or unusable, or a format this verifier does not know
+    2  CANNOT VERIFY: anchors missing or unusable, or a format this verifier does not know (or newer
+                  than the run's start record declares)
     3  TORN TAIL:     only the last line is incomplete (a crash while writing)
     4  UNSEALED:      everything verified, but the newest records are after the last checkpoint
 """
