@@ -11,7 +11,8 @@ verdict line. Exit status:
 
     0  INTACT:        every record verified and sealed by a checkpoint or a witness
     1  TAMPERED:      the first bad record (or witness) is named
-    2  CANNOT VERIFY: anchors missing or unusable, or a format this verifier does not know
+    2  CANNOT VERIFY: anchors missing or unusable, or a format this verifier does not know (or newer
+                  than the run's start record declares)
     3  TORN TAIL:     only the last line is incomplete (a crash while writing)
     4  UNSEALED:      everything verified, but the newest records are after the last checkpoint
 """
@@ -215,7 +216,9 @@ def encode_entry(item, shape):
 
 
 def later_content(event, record, run_format):
-    """Why a record holds content newer than its run's declared format, or None."""
+    """Why a record holds content newer than its run's declared format, and its verdict, or None: a
+    later event or top-level member is CANNOT VERIFY (as to a verifier of the run's format), a later
+    nested form TAMPERED (that verifier's canonical form refuses it)."""
     if run_format >= FORMAT_VERSION:
         return None
 
@@ -223,16 +226,17 @@ def later_content(event, record, run_format):
         return ("%s is audit format %d content, but this run's start record declares format %d: a format-%d "
                 "nexd cannot have written it" % (what, fmt, run_format, run_format))
     if EVENTS_INTRODUCED.get(event, 0) > run_format:
-        return problem('event "%s"' % event, EVENTS_INTRODUCED[event])
+        return problem('event "%s"' % event, EVENTS_INTRODUCED[event]), "CANNOT VERIFY"
     if record is None:
         return None
     for member in sorted(MEMBERS_INTRODUCED):
         if member in record and MEMBERS_INTRODUCED[member] > run_format:
-            return problem('member "%s"' % member, MEMBERS_INTRODUCED[member])
+            return problem('member "%s"' % member, MEMBERS_INTRODUCED[member]), "CANNOT VERIFY"
     if run_format < 3:
         for entry in list(record.get("recipients") or []) + list(record.get("withheld") or []):
             if isinstance(entry, dict) and ("inboxes" in entry or "inbox" in entry):
-                return problem('an inbox in a "recipients" or "withheld" entry', 3)
+                return ("record is not in canonical form (%s)" % problem('an inbox in a "recipients" or "withheld" entry', 3),
+                        "TAMPERED")
     return None
 
 
@@ -608,7 +612,7 @@ class Walk:
                 self.run_format = fmt if fmt is not None else 1
         later = later_content(event, record, self.run_format)
         if later:
-            raise Problem(where, later, "CANNOT VERIFY")
+            raise Problem(where, later[0], later[1])
         try:
             self.check_record(record, event, head.group(2).decode(), where, seq)
         except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as error:

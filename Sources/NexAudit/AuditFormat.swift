@@ -53,26 +53,27 @@ public enum AuditFormat {
     }
 
     /// Why a record holds content newer than the format its run declares (the `format` of the last
-    /// `start` record, 1 when it has none), or `nil`: an event or member a later format added, or
-    /// (format 3) an `inboxes` list in a `recipients` entry or a `withheld` entry naming an inbox.
-    /// A run cannot write what its format does not have, so such a record is CANNOT VERIFY, as it
-    /// would be to a verifier of the run's format (docs/AUDIT.md §Versioning).
-    static func laterContent(event: String, members: [String: Any]?, runFormat: Int) -> String? {
+    /// `start` record, 1 when it has none), or `nil`. An event or top-level member a later format
+    /// added is CANNOT VERIFY (`isTampering` false), as it is to a verifier of the run's format; a
+    /// nested form a later format added (`inboxes` in a `recipients` entry, `inbox` in a `withheld`
+    /// entry) is TAMPERED, as that verifier's canonical-form check makes it. Either way a nexd of
+    /// that format cannot have written it (docs/AUDIT.md §Versioning).
+    static func laterContent(event: String, members: [String: Any]?, runFormat: Int) -> (reason: String, isTampering: Bool)? {
         guard runFormat < version else { return nil }
         func problem(_ what: String, _ format: Int) -> String {
             "\(what) is audit format \(format) content, but this run's start record declares format \(runFormat): "
                 + "a format-\(runFormat) nexd cannot have written it"
         }
-        if let format = eventsIntroduced[event], format > runFormat { return problem("event \"\(event)\"", format) }
+        if let format = eventsIntroduced[event], format > runFormat { return (problem("event \"\(event)\"", format), false) }
         guard let members else { return nil }
         if let (member, format) = membersIntroduced.sorted(by: { $0.key < $1.key })
             .first(where: { members[$0.key] != nil && $0.value > runFormat }) {
-            return problem("member \"\(member)\"", format)
+            return (problem("member \"\(member)\"", format), false)
         }
         if runFormat < 3 {
             let entries = (members["recipients"] as? [Any] ?? []) + (members["withheld"] as? [Any] ?? [])
             if entries.contains(where: { ($0 as? [String: Any]).map { $0["inboxes"] != nil || $0["inbox"] != nil } ?? false }) {
-                return problem("an inbox in a \"recipients\" or \"withheld\" entry", 3)
+                return ("record is not in canonical form (" + problem("an inbox in a \"recipients\" or \"withheld\" entry", 3) + ")", true)
             }
         }
         return nil

@@ -206,7 +206,7 @@ struct AuditVerifierWalk {
             record = parsed
         }
         if let later = AuditFormat.laterContent(event: shape.event, members: record?.members, runFormat: runFormat) {
-            return problem(line, later, kind: .unknownFormat)
+            return problem(line, later.reason, kind: later.isTampering ? .tampered : .unknownFormat)
         }
         if let found = checkPlace(line, shape: shape, record: record) { return found }
         guard let record else { return nil }

@@ -35,8 +35,11 @@ extension InboxLedger {
     /// What became of one message in one inbox, for `nex audit trace`: queued → delivered (each
     /// time) → receipted, or expired.
     public struct History: Sendable, Equatable {
+        /// The inbox that held the message.
         public var inbox: InboxKey
+        /// Audit sequence of the message's acceptance record.
         public var acceptanceSequence: UInt64
+        /// Message id (canonical UUID text).
         public var messageID: String
         /// When the entry was made (the `route` record's time) and that record's sequence.
         public var queuedAtMillis: Int64
@@ -44,6 +47,7 @@ extension InboxLedger {
         /// True when the node was offline (`queued`), false when it was delivered live
         /// (`recipients[].inboxes`).
         public var wasQueuedOffline: Bool
+        /// Every time the entry went out, in log order.
         public var deliveries: [Delivery] = []
         /// When the inbox's cursor passed the entry (`inbox receipted`), on which connection, and
         /// that record's sequence.

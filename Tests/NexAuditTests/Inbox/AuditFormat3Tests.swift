@@ -80,8 +80,9 @@ import Testing
     }
 
     /// A format-2 run (its start record says so) cannot have written format-3 content: both
-    /// verifiers say CANNOT VERIFY, as a format-2 verifier would; an `inbox` event also in speed
-    /// mode (the event is read from the record's head).
+    /// verifiers say what a format-2 verifier would — CANNOT VERIFY for a new event or member,
+    /// TAMPERED (not canonical) for a new nested form; an `inbox` event also in speed mode (the
+    /// event is read from the record's head).
     @Test(arguments: ["inbox event", "queued", "subscribe inbox", "recipient inboxes", "withheld inbox"])
     func formatThreeContentInAFormatTwoRunCannotBeVerified(content: String) throws {
         let temp = try TemporaryDirectory()
@@ -124,11 +125,12 @@ import Testing
         options.auditCertificate = pki.signer.certificate
         let result = try AuditVerifier.verify(directory: directory, options: options)
         let problem = try #require(result.problem)
-        #expect(problem.kind == .unknownFormat)
+        let nested = content == "recipient inboxes" || content == "withheld inbox"
+        #expect(problem.kind == (nested ? .tampered : .unknownFormat))
         #expect(problem.sequence == 2)
         #expect(problem.reason.contains(expected), "\(problem)")
         #expect(problem.reason.contains("declares format 2"), "\(problem)")
-        #expect(result.verdict.exitStatus == 2)
+        #expect(result.verdict.exitStatus == (nested ? 1 : 2))
         options.checksSignatures = false
         let speed = try AuditVerifier.verify(directory: directory, options: options)
         #expect((speed.problem?.kind == .unknownFormat) == (content == "inbox event"), "\(String(describing: speed.problem))")
@@ -136,11 +138,46 @@ import Testing
         guard PythonVerifierTests.python != nil else { return }
         let anchors = try pki.anchorArguments(writingTo: temp.path)
         let (status, output) = try PythonVerifierTests.run([directory] + anchors)
-        #expect(status == 2, "\(output)")
-        #expect(output.contains("CANNOT VERIFY: record 2 "), "\(output)")
+        #expect(status == (nested ? 1 : 2), "\(output)")
+        #expect(output.contains("\(nested ? "TAMPERED" : "CANNOT VERIFY"): record 2 "), "\(output)")
         #expect(output.contains(expected), "\(output)")
         let (speedStatus, speedOutput) = try PythonVerifierTests.run([directory, "--no-signatures"] + anchors)
         #expect((speedStatus == 2) == (content == "inbox event"), "\(speedOutput)")
+    }
+
+    /// Logs of formats 1 and 2 (format 1: a start record without `format`) still verify INTACT.
+    @Test(arguments: [1, 2])
+    func olderFormatsStillVerify(format: Int) throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let pki = try ContractPKI()
+        let directory = temp.path + "/audit"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = AuditLog.Configuration(directory: directory)
+        configuration.checkpointSigner = pki.signer
+        let log = try AuditLog(configuration: configuration, nowMillis: ContractPKI.nowMillis())
+        var start = AuditEvent(.start, timeMillis: ContractPKI.nowMillis())
+        start.format = format == 1 ? nil : format
+        var subscribe = InboxLogFixture.subscribe(connection: 1, waiting: 0)
+        subscribe.inbox = nil
+        subscribe.count = nil
+        var route = AuditEvent(.route, timeMillis: ContractPKI.nowMillis())
+        route.messageID = "8f6f2a9e-1c2b-4d3e-9f00-000000000001"
+        route.recipients = [.init(node: InboxLogFixture.node, connection: 1, subscriptions: [1])]
+        route.withheld = [.init(node: "ncb.tz.dodoma", connection: 3, reason: "denied-country")]
+        log.append([start, subscribe, route])
+        log.close()
+        let first = try #require(try AuditTestSupport.lines(in: directory).first)
+        #expect(first.text.contains(#""format":"#) == (format != 1))
+
+        var options = AuditVerifier.Options()
+        options.certificateAuthorities = [pki.authority]
+        options.auditCertificate = pki.signer.certificate
+        let result = try AuditVerifier.verify(directory: directory, options: options)
+        #expect(result.verdict == .intact, "\(String(describing: result.problem))")
+        guard PythonVerifierTests.python != nil else { return }
+        let (status, output) = try PythonVerifierTests.run([directory] + (try pki.anchorArguments(writingTo: temp.path)))
+        #expect(status == 0, "\(output)")
     }
 
     @Test func aFormatTwoRunAfterAFormatThreeRunIsHeldToFormatTwo() throws {
