@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent verifier of a NoticeExchange audit log (docs/AUDIT.md, format version 2).
+"""Independent verifier of a NoticeExchange audit log (docs/AUDIT.md, format version 3; formats 1 and 2 too).
 
 Written from the specification only (Python stdlib + `cryptography`; certificate chains are
 checked by hand, so `cryptography` 38 is enough). Usage:
@@ -11,7 +11,8 @@ verdict line. Exit status:
 
     0  INTACT:        every record verified and sealed by a checkpoint or a witness
     1  TAMPERED:      the first bad record (or witness) is named
-    2  CANNOT VERIFY: anchors missing or unusable, or a format this verifier does not know
+    2  CANNOT VERIFY: anchors missing or unusable, or a format this verifier does not know (or newer
+                  than the run's start record declares)
     3  TORN TAIL:     only the last line is incomplete (a crash while writing)
     4  UNSEALED:      everything verified, but the newest records are after the last checkpoint
 """
@@ -24,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CHECKPOINT_DOMAIN = b"NoticeExchange\x00v1\x00checkpoint"
 ENVELOPE_DOMAIN = b"NoticeExchange\x00v1\x00env"
 SEGMENT = re.compile(r"segment-([0-9]{12,})\.jsonl")  # and exactly "segment-%012d.jsonl" % its number
@@ -39,29 +40,34 @@ LARGEST_INTEGER = 2 ** 53 - 1  # I-JSON (RFC 7493): every parser reads the same 
 DEEPEST_NESTING = 64
 ALWAYS_PARSED = frozenset(["start", "certificate", "checkpoint"])  # also with --no-signatures
 EVENT_ORDER = ("seq time event format outcome reason detail conn node role country peer cert msg topic kind sub "
-               "filter issuedAt digest ref recipients withheld restrictions received missed delivery count part "
-               "parts envelope certificate prev hash").split()
+               "filter inbox from through issuedAt digest ref recipients queued withheld restrictions received missed "
+               "delivery count part parts envelope certificate prev hash").split()
 CHECKPOINT_ORDER = "seq time event reason detail size root cert signature frontier prev hash".split()
 SHAPES = dict(
-    [(k, "integer") for k in "seq format conn sub ref delivery count part parts size".split()]
+    [(k, "integer") for k in "seq format conn sub ref delivery count part parts size from through".split()]
     + [(k, "time") for k in ("time", "issuedAt")]
     + [(k, "hex") for k in "cert digest root prev hash".split()]
     + [(k, "base64") for k in "envelope certificate signature".split()]
-    + [("recipients", "recipients"), ("withheld", "withheld"), ("received", "strings"), ("missed", "strings"),
+    + [("recipients", "recipients"), ("queued", "queued"), ("withheld", "withheld"), ("received", "strings"), ("missed", "strings"),
        ("frontier", "hexes")])
 SHAPE_NAMES = {"integer": "a non-negative integer", "string": "a string", "time": "a time YYYY-MM-DDTHH:MM:SS.mmmZ",
                "hex": "64 lowercase hex digits", "base64": "canonical base64",
-               "recipients": 'a list of {"node","conn","subs"}', "withheld": 'a list of {"node","conn","reason"}',
+               "recipients": 'a list of {"node","conn","subs"[,"inboxes"]}', "queued": 'a list of {"node","inbox"}',
+               "withheld": 'a list of {"node","conn" or "inbox","reason"}',
                "strings": "a list of strings", "hexes": "a list of 64 lowercase hex digits"}
 WITNESS = re.compile(rb'\{"version":1,"size":(0|[1-9][0-9]*),"root":"([0-9a-f]{64})","time":"([^"]{24})",'
                      rb'"cert":"([0-9a-f]{64})","signature":"([A-Za-z0-9+/=]*)"\}\n?')
 EVENTS = frozenset(
     "start stop repair connect disconnect certificate subscribe unsubscribe publish route receipt "
-    "protocol-error reload checkpoint continuation".split())
+    "protocol-error reload checkpoint continuation inbox".split())
 MEMBERS = frozenset(
     "seq time event format outcome reason detail conn node role country peer cert msg topic kind sub "
-    "filter issuedAt digest ref recipients withheld restrictions received missed delivery count part "
-    "parts envelope certificate size root signature frontier prev hash".split())
+    "filter inbox from through issuedAt digest ref recipients queued withheld restrictions received missed "
+    "delivery count part parts envelope certificate size root signature frontier prev hash".split())
+# Content later formats added (docs/AUDIT.md §Versioning): a run whose start record declares an
+# older format cannot have written it.
+EVENTS_INTRODUCED = {"inbox": 3}
+MEMBERS_INTRODUCED = {"inbox": 3, "from": 3, "through": 3, "queued": 3}
 EXIT_INTACT, EXIT_TAMPERED, EXIT_CANNOT_VERIFY, EXIT_TORN_TAIL, EXIT_UNSEALED = 0, 1, 2, 3, 4
 
 
@@ -170,23 +176,68 @@ def encode_value(value, shape):
                 return None
             items.append(encode_string(item))
             continue
-        last = "subs" if shape == "recipients" else "reason"
-        if not isinstance(item, dict) or sorted(item) != sorted(["node", "conn", last]):
+        entry = encode_entry(item, shape)
+        if entry is None:
             return None
-        if not isinstance(item["node"], str) or not is_integer(item["conn"]):
-            return None
-        if shape == "recipients":
-            subs = item["subs"]
-            if not isinstance(subs, list) or not all(is_integer(sub) for sub in subs):
-                return None
-            tail = b"[" + b",".join(str(sub).encode() for sub in subs) + b"]"
-        else:
-            if not isinstance(item["reason"], str):
-                return None
-            tail = encode_string(item["reason"])
-        items.append(b'{"node":' + encode_string(item["node"]) + b',"conn":' + str(item["conn"]).encode()
-                     + b',"' + last.encode() + b'":' + tail + b"}")
+        items.append(entry)
     return b"[" + b",".join(items) + b"]"
+
+
+def encode_entry(item, shape):
+    """One entry of a recipients, queued or withheld list in the writer's bytes, or None. A recipient's
+    "inboxes" is present only when not empty; a withheld entry names a "conn" or an "inbox", not both."""
+    if not isinstance(item, dict) or not isinstance(item.get("node"), str):
+        return None
+    if shape == "recipients":
+        keys = ["node", "conn", "subs"] + (["inboxes"] if "inboxes" in item else [])
+    elif shape == "queued":
+        keys = ["node", "inbox"]
+    else:
+        keys = ["node", "conn" if "conn" in item else "inbox", "reason"]
+    if sorted(item) != sorted(keys):
+        return None
+    parts = []
+    for key in keys:
+        value = item[key]
+        if key == "conn":
+            encoded = str(value).encode() if is_integer(value) else None
+        elif key == "subs":
+            ok = isinstance(value, list) and all(is_integer(sub) for sub in value)
+            encoded = b"[" + b",".join(str(sub).encode() for sub in value) + b"]" if ok else None
+        elif key == "inboxes":
+            ok = isinstance(value, list) and value and all(isinstance(name, str) for name in value)
+            encoded = b"[" + b",".join(encode_string(name) for name in value) + b"]" if ok else None
+        else:
+            encoded = encode_string(value) if isinstance(value, str) else None
+        if encoded is None:
+            return None
+        parts.append(encode_string(key) + b":" + encoded)
+    return b"{" + b",".join(parts) + b"}"
+
+
+def later_content(event, record, run_format):
+    """Why a record holds content newer than its run's declared format, and its verdict, or None: a
+    later event or top-level member is CANNOT VERIFY (as to a verifier of the run's format), a later
+    nested form TAMPERED (that verifier's canonical form refuses it)."""
+    if run_format >= FORMAT_VERSION:
+        return None
+
+    def problem(what, fmt):
+        return ("%s is audit format %d content, but this run's start record declares format %d: a format-%d "
+                "nexd cannot have written it" % (what, fmt, run_format, run_format))
+    if EVENTS_INTRODUCED.get(event, 0) > run_format:
+        return problem('event "%s"' % event, EVENTS_INTRODUCED[event]), "CANNOT VERIFY"
+    if record is None:
+        return None
+    for member in sorted(MEMBERS_INTRODUCED):
+        if member in record and MEMBERS_INTRODUCED[member] > run_format:
+            return problem('member "%s"' % member, MEMBERS_INTRODUCED[member]), "CANNOT VERIFY"
+    if run_format < 3:
+        for entry in list(record.get("recipients") or []) + list(record.get("withheld") or []):
+            if isinstance(entry, dict) and ("inboxes" in entry or "inbox" in entry):
+                return ("record is not in canonical form (%s)" % problem('an inbox in a "recipients" or "withheld" entry', 3),
+                        "TAMPERED")
+    return None
 
 
 def canonical_form_problem(line, record):
@@ -477,6 +528,7 @@ class Walk:
         self.sealed_through = self.checkpoints = self.signatures = 0
         self.crash_seals = []
         self.torn, self.torn_is_complete_record = None, False
+        self.run_format = FORMAT_VERSION  # declared by each start record; before the first, the newest
 
     def run(self, directory, segments):
         for w in self.witnesses:
@@ -556,6 +608,11 @@ class Walk:
                 raise Problem(where, 'member "format" is not a format number (1..%d)' % FORMAT_VERSION)
             if fmt is not None and fmt > FORMAT_VERSION:
                 raise Problem(where, "format %d is newer than format %d; a newer verifier is needed" % (fmt, FORMAT_VERSION), "CANNOT VERIFY")
+            if event == "start":
+                self.run_format = fmt if fmt is not None else 1
+        later = later_content(event, record, self.run_format)
+        if later:
+            raise Problem(where, later[0], later[1])
         try:
             self.check_record(record, event, head.group(2).decode(), where, seq)
         except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as error:

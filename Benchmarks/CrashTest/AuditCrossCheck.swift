@@ -35,9 +35,11 @@ struct AuditCrossCheck: Sendable {
     /// Never ACKed (and not in the log either).
     var lost: [Finding] = []
 
-    /// Reads every record of the log in `directory` and checks each message of `ledgers`.
+    /// Reads every record of the log in `directory` and checks each message of `ledgers`; every
+    /// record also goes to `inboxRoutes` (one pass over the log for both).
     /// - Throws: ``AuditError`` when the log cannot be read.
-    static func check(directory: String, messages: [PreSignedMessages], ledgers: [PublisherLedger]) throws -> AuditCrossCheck {
+    static func check(directory: String, messages: [PreSignedMessages], ledgers: [PublisherLedger],
+                      inboxRoutes: inout InboxRouteCheck) throws -> AuditCrossCheck {
         var check = AuditCrossCheck()
         var told: [String: (id: MessageID, sequence: UInt64?)] = [:]
         for (publisher, ledger) in zip(messages, ledgers) {
@@ -47,6 +49,7 @@ struct AuditCrossCheck: Sendable {
         }
         var logged: [String: [UInt64]] = [:]
         try AuditReader(directory: directory).forEachRecord { record in
+            inboxRoutes.apply(record)
             if record.event == AuditEvent.Kind.repair.rawValue { check.repairRecords += 1 }
             guard record.event == AuditEvent.Kind.publish.rawValue, let id = record.string("msg") else { return true }
             switch record.string("outcome") {

@@ -12,9 +12,10 @@ import NexWire
 final class CrashPublisher: @unchecked Sendable {
     struct Settings: Sendable {
         var window: Int
-        /// First sends per second, in bursts of `window` (0: as fast as the window allows); re-sends
-        /// are not paced.
+        /// First sends per second, in bursts of `burst`, on the daemons' uptime (0: as fast as the
+        /// window allows); re-sends, and first sends to the final daemon, are not paced.
         var rate: Double
+        var burst: Int
         /// ACKed messages re-sent at each new connection after a restart.
         var probes: Int
         var deadline: ContinuousClock.Instant
@@ -26,7 +27,6 @@ final class CrashPublisher: @unchecked Sendable {
     private let slot: DaemonSlot
     private let progress: CrashProgress
     private(set) var ledger: PublisherLedger
-    private var started = ContinuousClock.now
 
     init(messages: PreSignedMessages, credentials: NodeCredentials, settings: Settings, slot: DaemonSlot,
          progress: CrashProgress) throws {
@@ -41,7 +41,6 @@ final class CrashPublisher: @unchecked Sendable {
 
     /// Publishes until every message is settled and the final daemon has been used, or the run ends.
     func run() {
-        started = ContinuousClock.now
         var generation = 0
         while true {
             let state = slot.snapshot
@@ -57,7 +56,7 @@ final class CrashPublisher: @unchecked Sendable {
                 continue
             }
             generation = state.generation
-            let outcome = session(port: port, generation: generation, probes: generation > 1 && isNewDaemon)
+            let outcome = session(port: port, generation: generation, probes: generation > 1 && isNewDaemon, isFinal: state.isFinal)
             if case .dropped(let reason) = outcome {
                 let now = slot.snapshot
                 // Still up under the same generation: nexd (not the killer) ended the connection.
@@ -76,7 +75,7 @@ final class CrashPublisher: @unchecked Sendable {
     }
 
     /// One connection: probes first, then every unsettled message in order.
-    private func session(port: UInt16, generation: Int, probes: Bool) -> SessionOutcome {
+    private func session(port: UInt16, generation: Int, probes: Bool, isFinal: Bool) -> SessionOutcome {
         let connection: NexConnection
         do {
             connection = try NexConnection(host: "127.0.0.1", port: port, context: context, clientName: "CrashTest",
@@ -101,9 +100,8 @@ final class CrashPublisher: @unchecked Sendable {
             var due: ContinuousClock.Instant?
             while next < queue.count, inFlight.count < settings.window {
                 let item = queue[next]
-                if !item.isProbe, ledger.sendCount[item.index] == 0, let firstSend = firstSendTime(item.index),
-                   firstSend > ContinuousClock.now {
-                    due = firstSend
+                if !item.isProbe, !isFinal, ledger.sendCount[item.index] == 0, let wait = timeToFirstSend(item.index) {
+                    due = .now + wait
                     break
                 }
                 do {
@@ -149,7 +147,10 @@ final class CrashPublisher: @unchecked Sendable {
                 progress.inFlight.subtract(1, ordering: .relaxed)
                 ledger.nacks += 1
                 ledger.failures.append("NACK \(nack.code.name) for \(nack.messageID)\(item.isProbe ? " (probe)" : ""): \(nack.reason)")
-                if !item.isProbe { ledger.refuse(item.index, nack) }
+                if !item.isProbe, !ledger.isSettled(item.index) {
+                    ledger.refuse(item.index, nack)
+                    progress.unsettledMessages.subtract(1, ordering: .relaxed)
+                }
             default:
                 continue
             }
@@ -157,12 +158,15 @@ final class CrashPublisher: @unchecked Sendable {
         return .finished
     }
 
-    /// When message `index` is first sent under `--rate`, or nil when unpaced. Messages go in bursts
-    /// of a full window, so a kill often finds publishes between receipt and their durable record.
-    private func firstSendTime(_ index: Int) -> ContinuousClock.Instant? {
+    /// How long until message `index` is first sent under `--rate`; nil when it is due or unpaced.
+    /// Messages go in bursts (up to a full window), so a kill often finds publishes between receipt
+    /// and their durable record. The schedule runs on the daemons' uptime (``DaemonSlot/uptime``), so
+    /// it spans the kills however long the restarts take.
+    private func timeToFirstSend(_ index: Int) -> Duration? {
         guard settings.rate > 0 else { return nil }
-        let burst = index / settings.window * settings.window
-        return started + .microseconds(Int64(Double(burst) / settings.rate * 1e6))
+        let burst = index / settings.burst * settings.burst
+        let wait = .microseconds(Int64(Double(burst) / settings.rate * 1e6)) - slot.uptime
+        return wait > .zero ? wait : nil
     }
 
     private func record(_ ack: Ack, for item: (index: Int, isProbe: Bool)) {
@@ -191,5 +195,6 @@ final class CrashPublisher: @unchecked Sendable {
             if ack.isDuplicate { ledger.resentAnsweredWithOriginal += 1 } else { ledger.resentAcceptedAnew += 1 }
         }
         ledger.settle(item.index, sequence: ack.auditSequence)
+        progress.unsettledMessages.subtract(1, ordering: .relaxed)
     }
 }

@@ -5,6 +5,12 @@ struct CrashReport: Codable, Sendable {
     var kills = 0
     /// Kills that landed while publishes were awaiting an answer.
     var killsWithPublishesInFlight = 0
+    /// Kills that landed while an inbox subscriber held deliveries it had not receipted.
+    var killsWithInboxDeliveriesInFlight = 0
+    /// Kills after every message was ACKed (no publish can be in flight; an unpaced run gets there early).
+    var killsAfterLoad = 0
+    /// The longest wait, after a kill's random delay, for publishes and inbox deliveries in flight.
+    var longestKillMomentWaitMillis = 0
     /// Daemons started (the first, one per kill); the slowest start-to-listening time.
     var daemonStarts = 0
     var slowestStartMillis = 0
@@ -40,6 +46,10 @@ struct CrashReport: Codable, Sendable {
     var wrongSequence = 0
     var missing = 0
     var lost = 0
+    /// One row per durable border post.
+    var inboxes: [Inbox] = []
+    /// The log's `inbox` records for those inboxes, by reason (`receipted`, `redelivered`, `expired`).
+    var inboxRecords: [String: Int] = [:]
     var seconds = 0.0
     var seed: UInt64 = 0
     /// One line per failed check (ids included), empty when the run passed.
@@ -58,13 +68,17 @@ struct CrashReport: Codable, Sendable {
     var summary: String {
         "crash test: \(passed ? "PASS" : "FAIL") — \(kills) kills, \(messages) messages, \(foundOnce) found once, "
             + "\(duplicates) duplicates, \(missing) missing, \(lost) lost"
+            + (inboxes.isEmpty ? "" : "; \(inboxes.count) inboxes, \(inboxLost) ACKed notices lost from inboxes")
     }
 
     /// A two-column table, the failures and the summary.
     var table: String {
-        let rows: [(String, String)] = [
+        var rows: [(String, String)] = [
             ("kills (SIGKILL)", "\(kills)"),
-            ("  with publishes awaiting an answer", "\(killsWithPublishesInFlight)"),
+            ("  with publishes awaiting an answer", "\(killsWithPublishesInFlight) of \(kills)"),
+            ("  with inbox deliveries unreceipted", inboxes.isEmpty ? "no inbox subscribers" : "\(killsWithInboxDeliveriesInFlight) of \(kills)"),
+            ("  after every message was ACKed", "\(killsAfterLoad)"),
+            ("  longest wait for that moment", "\(longestKillMomentWaitMillis) ms after the random delay"),
             ("nexd starts (first + restarts)", "\(daemonStarts), slowest to listen \(slowestStartMillis) ms"),
             ("messages", "\(messages) from \(publishers) publishers, "
                 + (ratePerPublisher > 0 ? String(format: "%.0f/s each", ratePerPublisher) : "unpaced") + ", window \(window)"),
@@ -88,6 +102,9 @@ struct CrashReport: Codable, Sendable {
             ("wrong sequence", "\(wrongSequence)"),
             ("missing (ACKed, not in the log)", "\(missing)"),
             ("lost (never ACKed)", "\(lost)"),
+        ]
+        rows += inboxRows
+        rows += [
             ("wall time", String(format: "%.1f s (seed %llu)", seconds, seed)),
         ]
         let width = rows.map(\.0.count).max() ?? 0

@@ -6,10 +6,13 @@ import NexLoad
 import NexNotices
 import NexPKI
 
-/// One crash-test run: a temporary PKI, config and audit directory; publishers on their own
-/// threads; nexd started, killed with SIGKILL at a random moment and started again `kills` times,
-/// then a last nexd that is not killed until every message is ACKed and is stopped with SIGTERM;
-/// then the log is verified and read back against what the publishers were told.
+/// One crash-test run: a temporary PKI, config and audit directory; durable border posts (inbox
+/// subscribers) and publishers on their own threads; nexd started, killed with SIGKILL `kills`
+/// times — each at a random moment, then as soon as a publish awaits an answer and an inbox
+/// delivery is unreceipted — and started again, then a last nexd that is not killed until every
+/// message is ACKed and every inbox subscriber has every ACKed message, and is stopped with
+/// SIGTERM; then the log is verified and read back against what the publishers were told and the
+/// inbox subscribers received.
 struct CrashRun {
     struct Settings: Sendable {
         var kills: Int
@@ -26,6 +29,15 @@ struct CrashRun {
         var timeoutSeconds: Double
         /// nexd's `audit.segmentMaxBytes`; nil: nexd's default.
         var segmentMaxBytes: Int?
+        /// Durable border posts, each attached to its own inbox (``InboxSubscriber``).
+        var inboxSubscribers: Int
+        /// The longest wait, after the random delay, for a kill moment with publishes and inbox
+        /// deliveries in flight.
+        var killMomentWait: Duration = .seconds(2)
+
+        /// First sends per paced burst: a window, or fewer so that bursts come at least every 0.2 s
+        /// (a kill then waits at most that long for publishes in flight).
+        var burst: Int { max(1, min(window, Int(rate * 0.2))) }
     }
 
     let settings: Settings
@@ -47,8 +59,10 @@ struct CrashRun {
         limits.fsync = true
         limits.replayWindowSeconds = 3600
         limits.segmentMaxBytes = settings.segmentMaxBytes
+        // Room for every message in each inbox: a bound that drops notices is not what this tests.
+        limits.inboxMessagesPerNode = max(10_000, settings.messages)
         let setup = try BenchmarkDaemonConfig.create(directory: directory, publishers: settings.publishers, subscribers: 0,
-                                                     idle: 0, limits: limits)
+                                                     idle: 0, durable: settings.inboxSubscribers, limits: limits)
         var keeps = settings.keepsDirectory
         defer {
             if keeps { log("kept \(directory) (nexd-N.log per start, audit/, nexd.yaml, pki/)") } else {
@@ -57,16 +71,8 @@ struct CrashRun {
         }
         let publishers = try makePublishers(setup: setup, deadline: deadline)
         let slot = publishers.slot
+        let inboxes = try startInboxSubscribers(setup: setup, slot: slot, progress: publishers.progress, deadline: deadline)
         let finished = DispatchGroup()
-        for publisher in publishers.list {
-            finished.enter()
-            let thread = Thread {
-                publisher.run()
-                finished.leave()
-            }
-            thread.name = "publisher \(publisher.messages.nodeID)"
-            thread.start()
-        }
         var generator = SeededGenerator(seed: settings.seed)
         for round in 0...settings.kills {
             let isFinal = round == settings.kills
@@ -82,15 +88,27 @@ struct CrashRun {
             report.daemonStarts += 1
             report.slowestStartMillis = max(report.slowestStartMillis, Self.millis(ContinuousClock.now - spawnStarted))
             slot.up(port: daemon.port, isFinal: isFinal)
+            if round == 0 {
+                // Publish only once every inbox exists, so that each must hold every ACKed message.
+                if inboxes.firstAttach.wait(timeout: .now() + .seconds(30)) == .timedOut {
+                    report.failures.append("the inbox subscribers did not attach to the first nexd within 30 s")
+                }
+                start(publishers.list, finished: finished)
+            }
             if !isFinal {
                 let delay = Int.random(in: settings.killDelayMillis, using: &generator)
                 Thread.sleep(forTimeInterval: Double(delay) / 1000)
-                let inFlight = publishers.progress.inFlight.load(ordering: .relaxed)
+                let moment = awaitKillMoment(publishers.progress)
                 slot.down()
                 let exit = daemon.crash()
                 report.kills += 1
-                if inFlight > 0 { report.killsWithPublishesInFlight += 1 }
-                log("kill \(round + 1)/\(settings.kills) after \(delay) ms (\(inFlight) publishes awaiting an answer): nexd ended by \(exit)")
+                if moment.publishes > 0 { report.killsWithPublishesInFlight += 1 }
+                if moment.unreceipted > 0 { report.killsWithInboxDeliveriesInFlight += 1 }
+                if moment.isAfterLoad { report.killsAfterLoad += 1 }
+                report.longestKillMomentWaitMillis = max(report.longestKillMomentWaitMillis, moment.waitedMillis)
+                log("kill \(round + 1)/\(settings.kills) after \(delay) + \(moment.waitedMillis) ms (\(moment.publishes) publishes "
+                    + "awaiting an answer, \(moment.unreceipted) inbox deliveries unreceipted\(moment.isAfterLoad ? ", every message ACKed" : "")): "
+                    + "nexd ended by \(exit)")
                 if ContinuousClock.now > deadline { report.failures.append("the run passed --timeout during the kills"); break }
                 continue
             }
@@ -98,20 +116,22 @@ struct CrashRun {
             let waited = finished.wait(timeout: .now() + .milliseconds(max(0, Self.millis(remaining))))
             if waited == .timedOut { report.failures.append("publishers did not finish within --timeout \(Int(settings.timeoutSeconds)) s") }
             log(String(format: "publishers finished after %.1f s", Self.seconds(ContinuousClock.now - started)))
+            if waited == .success { awaitInboxes(inboxes, acknowledged: publishers.list, deadline: deadline, into: &report) }
             slot.finish()
             let exit = daemon.terminate(timeout: 30)
             report.finalExit = exit.map(\.description) ?? "still running 30 s after SIGTERM (killed)"
             if exit != .exited(0) { report.failures.append("nexd did not exit 0 after SIGTERM: \(report.finalExit)") }
         }
         slot.finish()
-        if finished.wait(timeout: .now() + .seconds(40)) == .timedOut {
-            report.failures.append("publisher threads did not stop")
+        if finished.wait(timeout: .now() + .seconds(40)) == .timedOut || inboxes.finished.wait(timeout: .now() + .seconds(40)) == .timedOut {
+            report.failures.append("publisher or inbox subscriber threads did not stop")
             keeps = true
             return report
         }
         tally(publishers.list, into: &report)
+        checkKillMoments(&report)
         let checkStarted = ContinuousClock.now
-        try check(setup: setup, publishers: publishers.list, into: &report)
+        try check(setup: setup, publishers: publishers.list, inboxes: inboxes.list, into: &report)
         log(String(format: "checked the log in %.1f s", Self.seconds(ContinuousClock.now - checkStarted)))
         report.seconds = Self.seconds(ContinuousClock.now - started)
         if !report.passed { keeps = true }
@@ -127,14 +147,15 @@ struct CrashRun {
         let issuedAt = Int64(Date().timeIntervalSince1970 * 1000)
         let signingStarted = ContinuousClock.now
         let slot = DaemonSlot()
-        let progress = CrashProgress()
+        let progress = CrashProgress(messages: settings.messages)
         var list: [CrashPublisher] = []
         for (index, credentials) in identities.publishers.enumerated() {
             let count = settings.messages / settings.publishers + (index < settings.messages % settings.publishers ? 1 : 0)
             let messages = try PreSignedMessages.sign(
                 credentials: credentials, index: index, topic: TopicLayout.pairs.topic(forPublisher: index, kind: .red),
                 count: count, payload: payload, runTag: runTag, issuedAtMillis: issuedAt)
-            let publisherSettings = CrashPublisher.Settings(window: settings.window, rate: settings.rate, probes: settings.probes,
+            let publisherSettings = CrashPublisher.Settings(window: settings.window, rate: settings.rate, burst: settings.burst,
+                                                            probes: settings.probes,
                                                             deadline: deadline)
             list.append(try CrashPublisher(messages: messages, credentials: credentials, settings: publisherSettings,
                                            slot: slot, progress: progress))
@@ -164,7 +185,8 @@ struct CrashRun {
     }
 
     /// Verifies the log (in process and with `nex audit verify`) and reads it back against the ledgers.
-    private func check(setup: BenchmarkDaemonConfig, publishers: [CrashPublisher], into report: inout CrashReport) throws {
+    private func check(setup: BenchmarkDaemonConfig, publishers: [CrashPublisher], inboxes: [InboxSubscriber],
+                       into report: inout CrashReport) throws {
         let pki = DevelopmentPKI(directory: setup.pkiDirectory)
         let auditCertificatePath = pki.auditCertificatePath
         var options = AuditVerifier.Options()
@@ -192,8 +214,9 @@ struct CrashRun {
             if status != 0 { report.failures.append("nex audit verify exited \(status): \(output.suffix(600))") }
         }
 
+        var routes = InboxRouteCheck(inboxes: inboxes.map { ($0.nodeID, $0.inboxName) })
         let cross = try AuditCrossCheck.check(directory: setup.auditDirectory, messages: publishers.map(\.messages),
-                                              ledgers: publishers.map(\.ledger))
+                                              ledgers: publishers.map(\.ledger), inboxRoutes: &routes)
         report.acceptedRecords = cross.acceptedRecords
         report.retryRecords = cross.retryRecords
         report.repairRecords = cross.repairRecords
@@ -208,6 +231,7 @@ struct CrashRun {
                 + findings.prefix(20).map(\.description).joined(separator: "\n    "))
         }
         if cross.foreignRecords > 0 { report.failures.append("\(cross.foreignRecords) accepted records for ids this run never sent") }
+        check(inboxes, routes: routes, acknowledged: Self.acknowledgedIDs(publishers), into: &report)
     }
 
     /// Runs a tool to completion; its status and combined output.

@@ -4,8 +4,9 @@ import NexLoad
 
 /// `CrashTest`: kills nexd with SIGKILL at random moments under a publishing load, restarts it each
 /// time, and checks that every ACKed publish is in the audit log exactly once, with the sequence its
-/// ACK named, that the log verifies, and that re-sent messages are accepted exactly once
-/// (docs/SECURITY.md, "Crash test"). Run it with `scripts/crash-test.sh`.
+/// ACK named, that the log verifies, that re-sent messages are accepted exactly once, and that every
+/// durable border post's inbox delivered every ACKed notice (docs/SECURITY.md, "Crash test"). Run it
+/// with `scripts/crash-test.sh`.
 @main
 struct CrashTestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,12 +28,19 @@ struct CrashTestCommand: ParsableCommand {
     @Option(name: .long, help: "Publishers: each its own node identity, topic, connection and thread.")
     var publishers = 2
 
+    @Option(name: .long, help: """
+        Durable border posts: each its own node identity, inbox (filter notice.>), connection and thread; \
+        each must end with every ACKed notice.
+        """)
+    var inboxSubscribers = 2
+
     @Option(name: .long, help: "Publishes each publisher may have awaiting an answer.")
     var inFlight = 64
 
     @Option(name: .long, help: """
-        First sends per second per publisher, in bursts of --in-flight (0: as fast as the window allows). \
-        Default: spread the messages over the kills (a kill every mean kill delay + 0.3 s).
+        First sends per second per publisher, in bursts of at most --in-flight every 0.2 s or more, on nexd's uptime; \
+        what is left when the last nexd starts goes unpaced (0: as fast as the window allows). Default: spread the \
+        messages over the kills (a kill every --max-kill-delay + 0.3 s of uptime, so that none finds the load over).
         """)
     var rate: Double?
 
@@ -45,7 +53,10 @@ struct CrashTestCommand: ParsableCommand {
     @Option(name: .long, help: "Size of each notice document in bytes.")
     var payload = 512
 
-    @Option(name: .long, help: "Shortest wait, in milliseconds, from nexd listening to the kill.")
+    @Option(name: .long, help: """
+        Shortest wait, in milliseconds, from nexd listening to the kill; then the kill waits (at most 2 s) \
+        for a publish awaiting an answer and an inbox delivery unreceipted.
+        """)
     var minKillDelay = 50
 
     @Option(name: .long, help: "Longest wait, in milliseconds, from nexd listening to the kill.")
@@ -70,6 +81,7 @@ struct CrashTestCommand: ParsableCommand {
         guard kills >= 0 else { throw ValidationError("--kills must be 0 or more") }
         guard publishers >= 1, publishers <= 600 else { throw ValidationError("--publishers must be between 1 and 600") }
         guard messages >= publishers else { throw ValidationError("--messages must be at least --publishers (\(publishers))") }
+        guard inboxSubscribers >= 0, inboxSubscribers <= 64 else { throw ValidationError("--inbox-subscribers must be between 0 and 64") }
         guard inFlight >= 1 else { throw ValidationError("--in-flight must be at least 1") }
         guard rate ?? 0 >= 0, probes >= 0, payload >= 0 else { throw ValidationError("--rate, --probes and --payload must not be negative") }
         guard minKillDelay >= 0, maxKillDelay >= minKillDelay else {
@@ -84,13 +96,16 @@ struct CrashTestCommand: ParsableCommand {
 
     func run() throws {
         let seed = seed ?? UInt64.random(in: 0...UInt64.max)
-        // Roughly how long the kills take: the mean wait before each, plus nexd's restart.
-        let killPhase = Double(kills) * (Double(minKillDelay + maxKillDelay) / 2000 + 0.3)
+        // How much nexd uptime the kills take at most: the longest wait before each, plus the wait for
+        // a moment with publishes in flight (at most a burst gap, 0.2 s). Restarts do not count:
+        // first sends are paced on uptime.
+        let killPhase = Double(kills) * (Double(maxKillDelay) / 1000 + 0.3)
         let rate = rate ?? (kills == 0 ? 0 : Double(messages) / Double(publishers) / killPhase)
         let settings = CrashRun.Settings(
             kills: kills, messages: messages, publishers: publishers, window: inFlight, rate: rate, probes: probes,
             payloadBytes: payload, killDelayMillis: minKillDelay...maxKillDelay, nexd: nexd ?? SpawnedDaemon.siblingExecutable(),
-            seed: seed, keepsDirectory: keep, timeoutSeconds: timeout, segmentMaxBytes: segmentMaxBytes)
+            seed: seed, keepsDirectory: keep, timeoutSeconds: timeout, segmentMaxBytes: segmentMaxBytes,
+            inboxSubscribers: inboxSubscribers)
         var run = CrashRun(settings: settings)
         run.log = { line in FileHandle.standardError.write(Data("CrashTest: \(line)\n".utf8)) }
         var report = try run.run()

@@ -6,7 +6,8 @@ extension AuditEvent {
 
     /// The records this event is written as: itself, or — when it lists more than
     /// ``missedMessageIDsLimit`` missed ids — itself with the first ones, `count` (the total) and
-    /// `parts`, followed by `continuation` records of the same time, connection, node and peer,
+    /// `parts`, followed by `continuation` records of the same time, connection, node, peer and
+    /// inbox (an `inbox` `expired` record's continuations name the inbox),
     /// each with the next ids, its `part` (2…) and `parts`. Every id appears once, in order.
     ///
     /// ``AuditLog/append(_:completion:)`` writes them in one entry, so they get consecutive
@@ -25,6 +26,7 @@ extension AuditEvent {
             continuation.connection = connection
             continuation.node = node
             continuation.peer = peer
+            continuation.inbox = inbox
             let first = index * limit + 1
             continuation.detail = "missed ids \(first)…\(first + chunk.count - 1) of \(ids.count), "
                 + "continuing the \(kind.rawValue) record \(index) before this one"

@@ -36,6 +36,9 @@ extension AuditEvent {
         string("kind", noticeKind)
         integer("sub", subscriptionID)
         string("filter", filter)
+        string("inbox", inbox)
+        integer("from", fromSequence)
+        integer("through", throughSequence)
         if let issuedAtMillis {
             JSONText.appendKey("issuedAt", first: &first, to: &out)
             Timestamp.appendQuoted(millis: issuedAtMillis, to: &out)
@@ -56,7 +59,25 @@ extension AuditEvent {
                     if subIndex > 0 { out.append(UInt8(ascii: ",")) }
                     JSONText.appendInteger(id, to: &out)
                 }
-                JSONText.appendRaw("]}", to: &out)
+                out.append(UInt8(ascii: "]"))
+                if !recipient.inboxes.isEmpty {
+                    JSONText.appendRaw(#","inboxes":"#, to: &out)
+                    appendStrings(recipient.inboxes, to: &out)
+                }
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        if let queued {
+            JSONText.appendKey("queued", first: &first, to: &out)
+            out.append(UInt8(ascii: "["))
+            for (index, entry) in queued.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.appendRaw(#"{"node":"#, to: &out)
+                JSONText.appendString(entry.node, to: &out)
+                JSONText.appendRaw(#","inbox":"#, to: &out)
+                JSONText.appendString(entry.inbox, to: &out)
+                out.append(UInt8(ascii: "}"))
             }
             out.append(UInt8(ascii: "]"))
         }
@@ -67,8 +88,13 @@ extension AuditEvent {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 JSONText.appendRaw(#"{"node":"#, to: &out)
                 JSONText.appendString(entry.node, to: &out)
-                JSONText.appendRaw(#","conn":"#, to: &out)
-                JSONText.appendInteger(entry.connection, to: &out)
+                if let connection = entry.connection {
+                    JSONText.appendRaw(#","conn":"#, to: &out)
+                    JSONText.appendInteger(connection, to: &out)
+                } else {
+                    JSONText.appendRaw(#","inbox":"#, to: &out)
+                    JSONText.appendString(entry.inbox ?? "", to: &out)
+                }
                 JSONText.appendRaw(#","reason":"#, to: &out)
                 JSONText.appendString(entry.reason, to: &out)
                 out.append(UInt8(ascii: "}"))
@@ -78,21 +104,11 @@ extension AuditEvent {
         string("restrictions", restrictions)
         if let receivedMessageIDs {
             JSONText.appendKey("received", first: &first, to: &out)
-            out.append(UInt8(ascii: "["))
-            for (index, id) in receivedMessageIDs.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONText.appendString(id, to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
+            appendStrings(receivedMessageIDs, to: &out)
         }
         if let missedMessageIDs {
             JSONText.appendKey("missed", first: &first, to: &out)
-            out.append(UInt8(ascii: "["))
-            for (index, id) in missedMessageIDs.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONText.appendString(id, to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
+            appendStrings(missedMessageIDs, to: &out)
         }
         integer("delivery", deliverySequence)
         integer("count", count)
@@ -107,5 +123,14 @@ extension AuditEvent {
             JSONText.appendBase64String(certificateDER, to: &out)
         }
         return out
+    }
+
+    private func appendStrings(_ strings: [String], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (index, text) in strings.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONText.appendString(text, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
     }
 }

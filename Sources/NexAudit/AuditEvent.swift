@@ -36,9 +36,16 @@ public struct AuditEvent: Sendable, Equatable {
         /// nexd re-read its configuration (SIGHUP): applied, or refused with the reason.
         case reload
         /// The rest of a list too long for one record (the `missed` ids of a slow-consumer
-        /// `disconnect` or `route` record): written by ``AuditLog`` right after that record, in
-        /// the same append, never built by callers (see ``splitIntoRecords()``).
+        /// `disconnect` or `route` record, or of an `inbox` record with reason `expired`): written
+        /// by ``AuditLog`` right after that record, in the same append, never built by callers
+        /// (see ``splitIntoRecords()``).
         case continuation
+        /// Something happened to a durable inbox (format 3; it has no outcome): its waiting entries
+        /// were sent on an attach (reason `redelivered`, with ``AuditEvent/fromSequence`` and
+        /// ``AuditEvent/throughSequence``), its cursor moved (`receipted`, with
+        /// ``AuditEvent/throughSequence``), or entries were dropped at a bound (`expired`, with
+        /// ``AuditEvent/missedMessageIDs``). docs/AUDIT.md §Inboxes.
+        case inbox
     }
 
     /// Whether the action was allowed.
@@ -57,27 +64,59 @@ public struct AuditEvent: Sendable, Equatable {
         public var connection: UInt64
         /// The subscriber's matching subscription ids.
         public var subscriptions: [UInt32]
+        /// The durable inboxes of that node, attached to this connection, that the delivery also
+        /// carries an entry of (format 3; the record omits the member when empty).
+        public var inboxes: [String]
 
         /// Creates a recipient entry.
-        public init(node: String, connection: UInt64, subscriptions: [UInt32]) {
+        public init(node: String, connection: UInt64, subscriptions: [UInt32], inboxes: [String] = []) {
             self.node = node
             self.connection = connection
             self.subscriptions = subscriptions
+            self.inboxes = inboxes
         }
     }
 
-    /// A matching subscriber that did not receive a routed notice, and why.
+    /// A matching subscriber that did not receive a routed notice, and why: a connection, or
+    /// (format 3) a durable inbox of an offline node.
     public struct Withheld: Sendable, Equatable {
         public var node: String
-        public var connection: UInt64
+        /// The subscriber's connection; `nil` for an offline inbox (then ``inbox`` is set).
+        public var connection: UInt64?
+        /// The offline durable inbox the notice was withheld from; `nil` for a connection.
+        public var inbox: String?
         /// Stable reason code (`denied-country`, `not-in-allowed`, …).
         public var reason: String
 
-        /// Creates an entry.
+        /// Creates an entry for a subscriber's connection.
         public init(node: String, connection: UInt64, reason: String) {
             self.node = node
             self.connection = connection
+            self.inbox = nil
             self.reason = reason
+        }
+
+        /// Creates an entry for a durable inbox not attached to any connection (format 3).
+        public init(node: String, inbox: String, reason: String) {
+            self.node = node
+            self.connection = nil
+            self.inbox = inbox
+            self.reason = reason
+        }
+    }
+
+    /// A durable inbox not attached to any connection that a routed notice was queued for: its
+    /// node is offline (format 3, the `queued` list of a `route` record).
+    public struct Queued: Sendable, Equatable, Hashable {
+        /// The inbox's node.
+        public var node: String
+        /// The inbox's name.
+        public var inbox: String
+
+        /// Creates an entry.
+        public init(node: String, inbox: String) {
+            self.node = node
+            self.inbox = inbox
         }
     }
 
@@ -109,6 +148,16 @@ public struct AuditEvent: Sendable, Equatable {
     /// Subscription id and filter for subscribe/unsubscribe.
     public var subscriptionID: UInt32?
     public var filter: String?
+    /// A durable inbox's name (format 3): on an accepted durable `subscribe`, and on `inbox`
+    /// records.
+    public var inbox: String?
+    /// For `inbox` `redelivered`: the audit sequence of the acceptance record of the first entry
+    /// sent (the record's `from`; format 3).
+    public var fromSequence: UInt64?
+    /// For `inbox` `redelivered`: the acceptance sequence of the last entry sent; for `inbox`
+    /// `receipted`: the inbox's new cursor, every entry accepted at or before it received (the
+    /// record's `through`; format 3).
+    public var throughSequence: UInt64?
     /// Issued-at of an envelope, Unix milliseconds.
     public var issuedAtMillis: Int64?
     /// SHA-256 (hex) of the envelope's signed bytes: identifies a byte-identical retry.
@@ -121,6 +170,9 @@ public struct AuditEvent: Sendable, Equatable {
     public var acceptedSequence: UInt64?
     /// Recipients of a routing decision.
     public var recipients: [Recipient]?
+    /// Durable inboxes of offline nodes a routed notice was queued for, sorted by node then inbox
+    /// (format 3; omitted when empty).
+    public var queued: [Queued]?
     /// Matching subscribers a routing decision withheld the notice from.
     public var withheld: [Withheld]?
     /// The originator's restrictions, as recorded in a routing decision (`allow:`/`deny:` lists).
@@ -128,13 +180,16 @@ public struct AuditEvent: Sendable, Equatable {
     /// Message ids confirmed by a receipt batch.
     public var receivedMessageIDs: [String]?
     /// Message ids a slow subscriber missed (a `slow-consumer` disconnect, or deliveries dropped
-    /// under the `drop` policy), every one, with the total in ``count``. The log writes at most
+    /// under the `drop` policy), or an inbox dropped at a bound (`inbox` `expired`), every one, with the total in ``count``. The log writes at most
     /// ``missedMessageIDsLimit`` per record: the rest go to `continuation` records that follow it.
     public var missedMessageIDs: [String]?
-    /// A delivery sequence number (receipt batches: the cumulative number received).
+    /// A delivery sequence number (receipt batches: the cumulative number received; `inbox`
+    /// `redelivered`: the first delivery number used on the connection).
     public var deliverySequence: UInt64?
     /// How many events a summary record stands for (refusal floods); for a repair after a failed
-    /// write, how many appends were refused while the log could not be written.
+    /// write, how many appends were refused while the log could not be written; for a durable
+    /// `subscribe`, how many entries were waiting when it attached; for `inbox` records, how many
+    /// entries were redelivered or expired.
     public var count: UInt64?
     /// For a record whose list was split: this record's place (1 for the main record, which does
     /// not carry it; 2… for `continuation` records) and how many records the list takes.

@@ -11,9 +11,9 @@ extension AuditFormat {
     /// Members of every record but a checkpoint, in the writer's order.
     static let eventMemberOrder: [String] = [
         "seq", "time", "event", "format", "outcome", "reason", "detail", "conn", "node", "role", "country",
-        "peer", "cert", "msg", "topic", "kind", "sub", "filter", "issuedAt", "digest", "ref", "recipients",
-        "withheld", "restrictions", "received", "missed", "delivery", "count", "part", "parts", "envelope",
-        "certificate", "prev", "hash",
+        "peer", "cert", "msg", "topic", "kind", "sub", "filter", "inbox", "from", "through", "issuedAt", "digest",
+        "ref", "recipients", "queued", "withheld", "restrictions", "received", "missed", "delivery", "count", "part",
+        "parts", "envelope", "certificate", "prev", "hash",
     ]
 
     /// Members of a `checkpoint` record, in the writer's order.
@@ -25,7 +25,8 @@ extension AuditFormat {
     /// every JSON parser reads the same value.
     static let largestInteger: Int64 = 9_007_199_254_740_991
 
-    /// Deepest nesting a verifier parses: a format 2 record nests 4 deep (`recipients`' `subs`).
+    /// Deepest nesting a verifier parses: a format 3 record nests 4 deep (`recipients`' `subs`
+    /// and `inboxes`).
     static let deepestNesting = 64
 
     /// What a member's value is.
@@ -35,14 +36,16 @@ extension AuditFormat {
         case time = "a time YYYY-MM-DDTHH:MM:SS.mmmZ"
         case hex = "64 lowercase hex digits"
         case base64 = "canonical base64"
-        case recipients = "a list of {\"node\",\"conn\",\"subs\"}"
-        case withheld = "a list of {\"node\",\"conn\",\"reason\"}"
+        case recipients = "a list of {\"node\",\"conn\",\"subs\"[,\"inboxes\"]}"
+        case queued = "a list of {\"node\",\"inbox\"}"
+        case withheld = "a list of {\"node\",\"conn\" or \"inbox\",\"reason\"}"
         case strings = "a list of strings"
         case hexes = "a list of 64 lowercase hex digits"
     }
 
     private static let shapes: [String: Shape] = [
         "seq": .integer, "format": .integer, "conn": .integer, "sub": .integer, "ref": .integer,
+        "from": .integer, "through": .integer, "queued": .queued,
         "delivery": .integer, "count": .integer, "part": .integer, "parts": .integer, "size": .integer,
         "time": .time, "issuedAt": .time,
         "cert": .hex, "digest": .hex, "root": .hex, "prev": .hex, "hash": .hex,
@@ -121,36 +124,57 @@ extension AuditFormat {
                 JSONText.appendString(text, to: &out)
             }
             out.append(UInt8(ascii: "]"))
-        case .recipients, .withheld:
+        case .recipients, .queued, .withheld:
             guard let list = value as? [Any] else { return false }
             out.append(UInt8(ascii: "["))
             for (index, item) in list.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                guard let entry = item as? [String: Any], entry.count == 3, let node = entry["node"] as? String,
-                      let conn = entry["conn"]
-                else { return false }
-                out.append(contentsOf: Array(#"{"node":"#.utf8))
-                JSONText.appendString(node, to: &out)
-                out.append(contentsOf: Array(#","conn":"#.utf8))
-                guard appendInteger(conn, to: &out) else { return false }
-                if shape == .recipients {
-                    guard let subs = entry["subs"] as? [Any] else { return false }
-                    out.append(contentsOf: Array(#","subs":["#.utf8))
-                    for (subIndex, sub) in subs.enumerated() {
-                        if subIndex > 0 { out.append(UInt8(ascii: ",")) }
-                        guard appendInteger(sub, to: &out) else { return false }
-                    }
-                    out.append(UInt8(ascii: "]"))
-                } else {
-                    guard let reason = entry["reason"] as? String else { return false }
-                    out.append(contentsOf: Array(#","reason":"#.utf8))
-                    JSONText.appendString(reason, to: &out)
-                }
-                out.append(UInt8(ascii: "}"))
+                guard let entry = item as? [String: Any], appendEntry(entry, as: shape, to: &out) else { return false }
             }
             out.append(UInt8(ascii: "]"))
         }
         return true
+    }
+
+    /// One entry of a `recipients`, `queued` or `withheld` list: exactly the members of its shape,
+    /// in the writer's order. A recipient's `inboxes` is present only when not empty; a withheld
+    /// entry names a connection or (format 3) an inbox, never both.
+    private static func appendEntry(_ entry: [String: Any], as shape: Shape, to out: inout [UInt8]) -> Bool {
+        guard let node = entry["node"] as? String else { return false }
+        out.append(contentsOf: Array(#"{"node":"#.utf8))
+        JSONText.appendString(node, to: &out)
+        var used = 1
+        func member(_ key: String, _ shape: Shape) -> Bool {
+            guard let value = entry[key] else { return false }
+            out.append(contentsOf: Array(",\"\(key)\":".utf8))
+            used += 1
+            return append(value, as: shape, to: &out)
+        }
+        switch shape {
+        case .recipients:
+            guard member("conn", .integer), let subs = entry["subs"] as? [Any] else { return false }
+            out.append(contentsOf: Array(#","subs":["#.utf8))
+            used += 1
+            for (subIndex, sub) in subs.enumerated() {
+                if subIndex > 0 { out.append(UInt8(ascii: ",")) }
+                guard appendInteger(sub, to: &out) else { return false }
+            }
+            out.append(UInt8(ascii: "]"))
+            if let inboxes = entry["inboxes"] as? [Any] {
+                guard !inboxes.isEmpty, member("inboxes", .strings) else { return false }
+            }
+        case .queued:
+            guard member("inbox", .string) else { return false }
+        default:
+            if entry["conn"] != nil {
+                guard member("conn", .integer) else { return false }
+            } else {
+                guard member("inbox", .string) else { return false }
+            }
+            guard member("reason", .string) else { return false }
+        }
+        out.append(UInt8(ascii: "}"))
+        return used == entry.count
     }
 
     /// A number re-encoded as the integer it holds: `17.0`, `1e1`, `true` or `-0` then differ from

@@ -1,6 +1,7 @@
 import Foundation
 
-/// What format version 2 of the audit log may contain (docs/AUDIT.md §Versioning).
+/// What format version 3 of the audit log may contain, and which content each format introduced
+/// (docs/AUDIT.md §Versioning).
 ///
 /// A verifier must fail loudly on what it does not know rather than pass it: a record with an
 /// event or a top-level member missing from these tables, or a `start` record naming a newer
@@ -8,23 +9,30 @@ import Foundation
 public enum AuditFormat {
     /// The format nexd writes and this verifier knows. `start` records carry it as `format`;
     /// logs written before it was introduced (format 1) have no `format` member.
-    public static let version = 2
+    public static let version = 3
 
-    /// Every `event` of format 2.
+    /// Every `event` of format 3.
     public static let events: Set<String> = [
         "start", "stop", "repair", "connect", "disconnect", "certificate", "subscribe", "unsubscribe",
-        "publish", "route", "receipt", "protocol-error", "reload", "checkpoint", "continuation",
+        "publish", "route", "receipt", "protocol-error", "reload", "checkpoint", "continuation", "inbox",
     ]
 
-    /// Every top-level member of format 2, in the order records carry them.
+    /// Every top-level member of format 3, in the order records carry them.
     public static let members: [String] = [
         "seq", "time", "event", "format", "outcome", "reason", "detail", "conn", "node", "role", "country",
-        "peer", "cert", "msg", "topic", "kind", "sub", "filter", "issuedAt", "digest", "ref", "recipients",
-        "withheld", "restrictions", "received", "missed", "delivery", "count", "part", "parts", "envelope",
-        "certificate", "size", "root", "signature", "frontier", "prev", "hash",
+        "peer", "cert", "msg", "topic", "kind", "sub", "filter", "inbox", "from", "through", "issuedAt", "digest",
+        "ref", "recipients", "queued", "withheld", "restrictions", "received", "missed", "delivery", "count", "part",
+        "parts", "envelope", "certificate", "size", "root", "signature", "frontier", "prev", "hash",
     ]
 
     static let memberSet = Set(members)
+
+    /// Events added after format 1, with the format that added them (the rest are in every format).
+    static let eventsIntroduced: [String: Int] = ["inbox": 3]
+
+    /// Top-level members added after format 1, with the format that added them. Format 2 added
+    /// only meanings (`format` on `start`, `reason`/`detail` on checkpoints), no member.
+    static let membersIntroduced: [String: Int] = ["inbox": 3, "from": 3, "through": 3, "queued": 3]
 
     /// The `reason` of the checkpoint the first nexd after a crash writes to seal the records the
     /// crashed run left after its last checkpoint.
@@ -42,6 +50,38 @@ public enum AuditFormat {
             return "member \"\(unknown)\" is not in audit format \(version); a newer verifier is needed"
         }
         return nil
+    }
+
+    /// Why a record holds content newer than the format its run declares (the `format` of the last
+    /// `start` record, 1 when it has none), or `nil`. An event or top-level member a later format
+    /// added is CANNOT VERIFY (`isTampering` false), as it is to a verifier of the run's format; a
+    /// nested form a later format added (`inboxes` in a `recipients` entry, `inbox` in a `withheld`
+    /// entry) is TAMPERED, as that verifier's canonical-form check makes it. Either way a nexd of
+    /// that format cannot have written it (docs/AUDIT.md §Versioning).
+    static func laterContent(event: String, members: [String: Any]?, runFormat: Int) -> (reason: String, isTampering: Bool)? {
+        guard runFormat < version else { return nil }
+        func problem(_ what: String, _ format: Int) -> String {
+            "\(what) is audit format \(format) content, but this run's start record declares format \(runFormat): "
+                + "a format-\(runFormat) nexd cannot have written it"
+        }
+        if let format = eventsIntroduced[event], format > runFormat { return (problem("event \"\(event)\"", format), false) }
+        guard let members else { return nil }
+        if let (member, format) = membersIntroduced.sorted(by: { $0.key < $1.key })
+            .first(where: { members[$0.key] != nil && $0.value > runFormat }) {
+            return (problem("member \"\(member)\"", format), false)
+        }
+        if runFormat < 3 {
+            let entries = (members["recipients"] as? [Any] ?? []) + (members["withheld"] as? [Any] ?? [])
+            if entries.contains(where: { ($0 as? [String: Any]).map { $0["inboxes"] != nil || $0["inbox"] != nil } ?? false }) {
+                return ("record is not in canonical form (" + problem("an inbox in a \"recipients\" or \"withheld\" entry", 3) + ")", true)
+            }
+        }
+        return nil
+    }
+
+    /// The format a `start` record declares: its `format`, or 1 when it has none (format 1).
+    static func declaredFormat(_ members: [String: Any]) -> Int {
+        (members["format"] as? NSNumber).map { Int(clamping: $0.int64Value) } ?? 1
     }
 
     /// What is wrong with a record's `format` member, after the canonical-form check (so it is a

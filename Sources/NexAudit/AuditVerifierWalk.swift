@@ -30,6 +30,9 @@ struct AuditVerifierWalk {
     /// Set by a checkpoint that directly follows a `stop`: the next record must be a `start`.
     private var cleanStopCheckpoint: UInt64?
     private var previousEvent: String?
+    /// The format the current run declares in its `start` record (docs/AUDIT.md §Versioning);
+    /// records before the first `start` are read as the newest format this verifier knows.
+    private var runFormat = AuditFormat.version
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     init(options: AuditVerifier.Options) {
@@ -199,7 +202,11 @@ struct AuditVerifierWalk {
             if let found = AuditFormat.formatProblem(parsed.members) {
                 return problem(line, found.reason, kind: found.isUnknownFormat ? .unknownFormat : .tampered)
             }
+            if shape.event == "start" { runFormat = AuditFormat.declaredFormat(parsed.members) }
             record = parsed
+        }
+        if let later = AuditFormat.laterContent(event: shape.event, members: record?.members, runFormat: runFormat) {
+            return problem(line, later.reason, kind: later.isTampering ? .tampered : .unknownFormat)
         }
         if let found = checkPlace(line, shape: shape, record: record) { return found }
         guard let record else { return nil }

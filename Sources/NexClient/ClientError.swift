@@ -1,3 +1,4 @@
+import NexCrypto
 import NexWire
 
 /// Why a client operation failed.
@@ -22,11 +23,15 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
 
     public let code: Code
     public let message: String
+    /// The TLS failure behind a ``Code/tlsRefused`` error: its category and the alert nexd sent,
+    /// if one ended the session (e.g. 44 `certificate revoked`). What ``ConnectionFailure`` judges by.
+    public let tlsError: TLSError?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, tlsError: TLSError? = nil) {
         self.code = code
         self.message = message
+        self.tlsError = tlsError
     }
 
     public var description: String { message }

@@ -13,6 +13,13 @@ public enum SubscribeOutcome: Sendable, Equatable {
     case refused(SubscribeNack)
 }
 
+/// What nexd answered to a durable subscribe.
+public enum DurableSubscribeOutcome: Sendable, Equatable {
+    /// Attached: the inbox's status (what waited and is delivered next; what was dropped).
+    case accepted(InboxStatus)
+    case refused(SubscribeNack)
+}
+
 extension NexConnection {
     /// Publishes a signed envelope and waits for its ACK or NACK.
     public func publish(_ signed: SignedEnvelope, timeout: Duration = .seconds(10)) throws(ClientError) -> PublishOutcome {
@@ -33,6 +40,28 @@ extension NexConnection {
         return try awaitFrame(timeout: timeout) { frame -> SubscribeOutcome? in
             switch frame {
             case .suback(let ack) where ack.subscriptionID == id: return .accepted
+            case .subnack(let nack) where nack.subscriptionID == id: return .refused(nack)
+            default: return nil
+            }
+        }
+    }
+
+    /// Subscribes durably to inbox `inbox` of this node (empty: the default, named after the
+    /// filter): nexd keeps matching notices while the node is away and, on this SUBACK, delivers
+    /// what waited, oldest first, before new traffic (capability `inbox.1`; the connection must
+    /// have been opened with it, and nexd must offer it).
+    /// - Throws: ``ClientError`` `.protocolError` when the capability is not in effect.
+    public func subscribeDurable(_ filter: String, id: UInt32, inbox: String = "",
+                                 timeout: Duration = .seconds(10)) throws(ClientError) -> DurableSubscribeOutcome {
+        guard capabilities.contains(Capability.inbox) else {
+            throw ClientError(.protocolError, "durable subscriptions need the capability \(Capability.inbox): "
+                              + (welcome.capabilities.contains(Capability.inbox) ? "this connection did not ask for it" : "this nexd does not offer it"))
+        }
+        try send(.subscribeDurable(SubscribeDurable(subscriptionID: id, filter: filter, inbox: inbox)))
+        return try awaitFrame(timeout: timeout) { frame -> DurableSubscribeOutcome? in
+            switch frame {
+            case .suback(let ack) where ack.subscriptionID == id:
+                return .accepted(ack.inboxStatus ?? InboxStatus(inbox: inbox.isEmpty ? filter : inbox, waiting: 0, expired: 0, why: ""))
             case .subnack(let nack) where nack.subscriptionID == id: return .refused(nack)
             default: return nil
             }

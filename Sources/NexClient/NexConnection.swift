@@ -26,15 +26,19 @@ public final class NexConnection {
     public private(set) var latestCheckpoint: [UInt8]?
     /// Called with each (unverified) checkpoint nexd pushes; checkpoint frames are not queued as frames.
     public var onCheckpoint: (([UInt8]) -> Void)?
+    /// The capabilities in effect on this connection: asked for in hello and offered in welcome (D52).
+    public private(set) var capabilities: Set<String> = []
 
     /// Connects, completes the TLS handshake, says hello and waits for the welcome.
     ///
     /// In TLS 1.3 a refused client certificate only shows on the first read, so the connection
-    /// counts as accepted only once the welcome arrives.
+    /// counts as accepted only once the welcome arrives; the hello is sent after it.
     /// - Throws: ``ClientError`` (`.tlsRefused` with the alert, `.refused` with nexd's code, …).
     /// - Parameter acceptsCheckpoints: ask nexd to push new audit checkpoints (`hello` extension 1).
+    /// - Parameter capabilities: the capabilities this client will use (`hello` extension 2, e.g.
+    ///   ``Capability/inbox``); those nexd also offers are in effect (``capabilities``).
     public init(host: String, port: UInt16, context: TLSContext, clientName: String = "nex", timeout: Duration = .seconds(10),
-                acceptsCheckpoints: Bool = true) throws(ClientError) {
+                acceptsCheckpoints: Bool = true, capabilities asked: [String] = []) throws(ClientError) {
         // A closed peer must fail the write (EPIPE), not kill the process.
         signal(SIGPIPE, SIG_IGN)
         fileDescriptor = try Self.connectSocket(host: host, port: port)
@@ -51,20 +55,26 @@ public final class NexConnection {
             break
         case .failed(let error):
             Glibc.close(fileDescriptor)
-            throw ClientError(.tlsRefused, "TLS handshake with \(host):\(port) failed: \(error)")
+            throw ClientError(.tlsRefused, "TLS handshake with \(host):\(port) failed: \(error)", tlsError: error)
         default:
             Glibc.close(fileDescriptor)
             throw ClientError(.tlsRefused, "TLS handshake with \(host):\(port) did not complete")
         }
         do throws(ClientError) {
-            try send(.hello(Hello(protocolVersion: WireLimits.protocolVersion, clientName: clientName,
-                                  extensions: acceptsCheckpoints ? [Hello.acceptsCheckpointsExtension] : [])))
+            // Read before writing: nexd sends welcome, an error frame or its refusal alert without
+            // waiting for hello, and a socket closed with our hello unread is reset, which can
+            // overtake the alert (docs/PROTOCOL.md §6.1). A client that retries must see the alert
+            // to know a revoked certificate will never be accepted.
             let first = try readFrame(timeout: timeout)
             guard case .welcome(let welcome) = first else {
                 throw ClientError(.protocolError, "expected welcome, got \(first)")
             }
             self.welcome = welcome
+            capabilities = Set(asked).intersection(welcome.capabilities)
             latestCheckpoint = welcome.checkpoint
+            try send(.hello(Hello(protocolVersion: WireLimits.protocolVersion, clientName: clientName,
+                                  extensions: (acceptsCheckpoints ? [Hello.acceptsCheckpointsExtension] : [])
+                                    + (asked.isEmpty ? [] : [Hello.capabilitiesExtension(asked)]))))
         } catch {
             close()
             throw error
@@ -91,7 +101,7 @@ public final class NexConnection {
             case .bytes(let count): offset += count
             case .wantRead, .wantWrite: continue
             case .closed: throw ClientError(.closed, "nexd closed the connection")
-            case .failed(let error): throw ClientError(.tlsRefused, "TLS write failed: \(error)")
+            case .failed(let error): throw ClientError(.tlsRefused, "TLS write failed: \(error)", tlsError: error)
             }
         }
     }
@@ -158,7 +168,7 @@ public final class NexConnection {
             case .closed:
                 throw ClientError(.closed, "nexd closed the connection")
             case .failed(let error):
-                throw ClientError(.tlsRefused, "nexd refused the connection: \(error)")
+                throw ClientError(.tlsRefused, "nexd refused the connection: \(error)", tlsError: error)
             }
         }
     }

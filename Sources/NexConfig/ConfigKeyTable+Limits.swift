@@ -63,6 +63,14 @@ extension ConfigKeyTable {
                                                        default: 1024, .live, "Subscriptions one node may hold over all its connections.")
         static let subscribesPerSecondPerNode = ConfigKey("limits.subscribesPerSecondPerNode", \.limits.subscribesPerSecondPerNode, .integer(0...1_000_000),
                                                           default: 10, .live, "Subscribes one node may have accepted a second; 0 = no limit.")
+        static let inboxMessagesPerNode = ConfigKey("limits.inboxMessagesPerNode", \.limits.inboxMessagesPerNode, .integer(1...100_000_000),
+                                                    default: 10_000, .restartOnly, "Notices kept for one node over all its durable inboxes; past it the oldest are dropped (recorded).")
+        static let inboxBytesPerNode = ConfigKey("limits.inboxBytesPerNode", \.limits.inboxBytesPerNode, .integer(65_536...(1 << 40)),
+                                                 default: 64 << 20, .restartOnly, "Envelope bytes kept for one node over all its durable inboxes; past it the oldest are dropped (recorded).")
+        static let inboxMaxAgeSeconds = ConfigKey("limits.inboxMaxAgeSeconds", \.limits.inboxMaxAge, .duration(.seconds, 60...31_536_000),
+                                                  default: .seconds(604_800), .restartOnly, "How long a durable inbox keeps a notice its node has not receipted; then it is dropped (recorded).")
+        static let inboxesPerNode = ConfigKey("limits.inboxesPerNode", \.limits.inboxesPerNode, .integer(1...1024),
+                                              default: 8, .restartOnly, "Durable inboxes one node may have.")
 
         static let all = [
             maxFrameBytes.row, maxSubscriptionsPerConnection.row, replayWindowSeconds.row, replayCacheEntries.row,
@@ -74,6 +82,7 @@ extension ConfigKeyTable {
             maxInFlightPublishBytesPerConnection.row,
             controlFramesPerSecondPerConnection.row, maxUnansweredControlFramesPerConnection.row, maxUnreceiptedDeliveries.row,
             slowConsumerPolicy.row, idleTimeoutSeconds.row, maxSubscriptionsPerNode.row, subscribesPerSecondPerNode.row,
+            inboxMessagesPerNode.row, inboxBytesPerNode.row, inboxMaxAgeSeconds.row, inboxesPerNode.row,
         ]
     }
 }

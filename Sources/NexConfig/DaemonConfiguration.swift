@@ -132,6 +132,15 @@ public struct DaemonConfiguration: Sendable {
         /// burst `maxSubscriptionsPerNode`; 0 = no limit); past it a subscribe gets SUBNACK
         /// `overloaded`. Bounds the audit records subscription churn writes (D35).
         public var subscribesPerSecondPerNode: Int = ConfigKeyTable.Limits.subscribesPerSecondPerNode.defaultValue
+        /// Notices kept for one node over all its durable inboxes (capability `inbox.1`); past it
+        /// the oldest are dropped and recorded (`inbox` record, reason `expired`).
+        public var inboxMessagesPerNode: Int = ConfigKeyTable.Limits.inboxMessagesPerNode.defaultValue
+        /// Envelope bytes kept for one node over all its durable inboxes; past it the oldest are dropped.
+        public var inboxBytesPerNode: Int = ConfigKeyTable.Limits.inboxBytesPerNode.defaultValue
+        /// How long an inbox keeps a notice its node has not receipted.
+        public var inboxMaxAge: Duration = ConfigKeyTable.Limits.inboxMaxAgeSeconds.defaultValue
+        /// Durable inboxes one node may have.
+        public var inboxesPerNode: Int = ConfigKeyTable.Limits.inboxesPerNode.defaultValue
     }
 
     /// What nexd does with a subscriber whose outbound buffer is over `limits.outboundBufferBytes`

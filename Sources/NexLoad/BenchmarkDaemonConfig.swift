@@ -33,18 +33,23 @@ public struct BenchmarkDaemonConfig: Sendable {
         public var controlFramesPerSecondPerConnection: Int?
         /// `audit.segmentMaxBytes`. Nil (the default): not written, so nexd's default applies.
         public var segmentMaxBytes: Int?
+        /// `limits.inboxMessagesPerNode`, the notices nexd keeps for one node's durable inboxes.
+        /// Nil (the default): not written, so nexd's default applies.
+        public var inboxMessagesPerNode: Int?
 
         public init() {}
     }
 
-    /// Creates the PKI and writes the config for the given roster sizes. When `writeNodeFiles` is
-    /// set, every node's certificate and key are written too (for running nexd and `nex load` by hand).
-    public static func create(directory: String, publishers: Int, subscribers: Int, stalled: Int = 0, idle: Int, limits: Limits,
-                              writeNodeFiles: Bool = false) throws -> BenchmarkDaemonConfig {
+    /// Creates the PKI and writes the config for the given roster sizes (`durable`: durable border
+    /// posts, ``BenchmarkRoster/durableID(_:)``). When `writeNodeFiles` is set, every node's
+    /// certificate and key are written too (for running nexd and `nex load` by hand).
+    public static func create(directory: String, publishers: Int, subscribers: Int, stalled: Int = 0, idle: Int, durable: Int = 0,
+                              limits: Limits, writeNodeFiles: Bool = false) throws -> BenchmarkDaemonConfig {
         let setup = BenchmarkDaemonConfig(directory: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let entries = BenchmarkRoster.entries(publishers: publishers, subscribers: subscribers, stalled: stalled, idle: idle)
+        let entries = BenchmarkRoster.entries(publishers: publishers, subscribers: subscribers, stalled: stalled, idle: idle,
+                                              durable: durable)
         let pki = DevelopmentPKI(directory: setup.pkiDirectory)
         try pki.create(nodeIDs: writeNodeFiles ? entries.filter { $0.role != .bcp }.map(\.id) : [])
         // Limits the user set; the others are left to nexd's defaults.
@@ -52,6 +57,7 @@ public struct BenchmarkDaemonConfig: Sendable {
             limits.outboundBufferBytes.map { "outboundBufferBytes: \($0)" },
             limits.slowConsumerPolicy.map { "slowConsumerPolicy: \($0)" },
             limits.controlFramesPerSecondPerConnection.map { "controlFramesPerSecondPerConnection: \($0)" },
+            limits.inboxMessagesPerNode.map { "inboxMessagesPerNode: \($0)" },
         ].compactMap { $0 }.map { "\n  " + $0 }.joined()
         var yaml = """
             # nexd benchmark configuration, written by `nex load` (temporary; safe to delete).

@@ -6,21 +6,24 @@ import NexPKI
 
 /// The node ids a load run uses, and their roster roles: publishers are General Secretariat
 /// nodes (`gs`, may publish `notice.>`), subscribers and stalled subscribers NCBs (`ncb`, may
-/// subscribe to `notice.>`), idle nodes border points (`bcp`). Ids are valid roster ids
-/// (`[a-z0-9-]` tokens).
+/// subscribe to `notice.>`), idle nodes and durable border posts (the crash test's inbox
+/// subscribers) border points (`bcp`). Ids are valid roster ids (`[a-z0-9-]` tokens).
 public enum BenchmarkRoster {
     public static func publisherID(_ index: Int) -> String { "gs.fr.load-p\(index)" }
     public static func subscriberID(_ index: Int) -> String { "ncb.rw.load-s\(index)" }
     public static func idleID(_ index: Int) -> String { "bcp.ke.idle-\(index)" }
     /// A stalled subscriber: an NCB like the others, with its own id (nexd's log and audit name it).
     public static func stalledID(_ index: Int) -> String { "ncb.rw.load-stalled\(index)" }
+    /// A durable border post: a border point (`bcp`, may subscribe to `notice.>`) that keeps an inbox.
+    public static func durableID(_ index: Int) -> String { "bcp.ke.durable-\(index)" }
 
     /// Roster entries for the given numbers of nodes.
-    public static func entries(publishers: Int, subscribers: Int, stalled: Int = 0, idle: Int) -> [RosterEntry] {
+    public static func entries(publishers: Int, subscribers: Int, stalled: Int = 0, idle: Int, durable: Int = 0) -> [RosterEntry] {
         (0..<publishers).map { RosterEntry(id: publisherID($0), role: .gs, country: "fr") }
             + (0..<subscribers).map { RosterEntry(id: subscriberID($0), role: .ncb, country: "rw") }
             + (0..<stalled).map { RosterEntry(id: stalledID($0), role: .ncb, country: "rw") }
             + (0..<idle).map { RosterEntry(id: idleID($0), role: .bcp, country: "ke") }
+            + (0..<durable).map { RosterEntry(id: durableID($0), role: .bcp, country: "ke") }
     }
 }
 

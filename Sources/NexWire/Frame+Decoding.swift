@@ -76,6 +76,13 @@ extension Frame {
             var r = WireReader(body, context: "unsuback")
             frame = .unsuback(subscriptionID: try r.readU32("subscriptionID"))
             try r.expectEnd()
+        case .subscribeDurable:
+            var r = WireReader(body, context: "subscribeDurable")
+            let id = try r.readU32("subscriptionID")
+            let filter = try r.readStr16("filter")
+            let inbox = try r.readStr16("inbox")
+            frame = .subscribeDurable(SubscribeDurable(subscriptionID: id, filter: filter, inbox: inbox, extensions: try r.readExtensions()))
+            try r.expectEnd()
         case .deliver:
             frame = .deliver(try decodeDeliver(body))
         case .receipt:

@@ -23,6 +23,8 @@ public enum Frame: Sendable, Equatable {
     case unsubscribe(subscriptionID: UInt32)
     /// Unsubscribed (0x24).
     case unsuback(subscriptionID: UInt32)
+    /// Durable subscribe to a named inbox (0x25; capability `inbox.1`).
+    case subscribeDurable(SubscribeDurable)
     /// Delivery of a notice (0x30).
     case deliver(Deliver)
     /// Cumulative receipt of deliveries up to and including a sequence (0x31).
@@ -54,6 +56,7 @@ public enum Frame: Sendable, Equatable {
         case .subnack: .subnack
         case .unsubscribe: .unsubscribe
         case .unsuback: .unsuback
+        case .subscribeDurable: .subscribeDurable
         case .deliver: .deliver
         case .receipt: .receipt
         case .certificateRequest: .certificateRequest

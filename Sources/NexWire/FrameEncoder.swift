@@ -65,6 +65,11 @@ public struct FrameEncoder {
             out.writeReason(subnack.reason)
         case .unsubscribe(let id), .unsuback(let id):
             out.writeU32(id)
+        case .subscribeDurable(let subscribe):
+            out.writeU32(subscribe.subscriptionID)
+            out.writeStr16(subscribe.filter)
+            out.writeStr16(subscribe.inbox)
+            out.writeExtensions(subscribe.extensions)
         case .deliver(let deliver):
             out.writeU64(deliver.deliverySequence)
             precondition(deliver.subscriptionIDs.count <= Int(UInt16.max), "too many subscription ids")

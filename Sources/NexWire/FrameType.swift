@@ -20,6 +20,8 @@ public enum FrameType: UInt8, Sendable, CaseIterable {
     case unsubscribe = 0x23
     /// Subscription removed.
     case unsuback = 0x24
+    /// Durable subscription to a named inbox (capability `inbox.1`).
+    case subscribeDurable = 0x25
     /// A notice delivered to a subscriber.
     case deliver = 0x30
     /// Cumulative delivery receipt.

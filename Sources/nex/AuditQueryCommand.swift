@@ -9,7 +9,9 @@ struct AuditQueryCommand: ParsableCommand {
         discussion: """
             With --msg the message index is used (built or updated first; see --index-dir); other filters scan the log. \
             --received-by NODE answers "what did NODE receive?": the routes that delivered to it and its receipts; \
-            a receipt's row shows the message ids it confirms and their topic. Text from the log is printed \
+            a receipt's row shows the message ids it confirms and their topic. --waiting NODE answers "what is still \
+            waiting for NODE?": per durable inbox, the messages not yet receipted nor expired (queued time, topic, \
+            kind) and a count (--json: one object). Text from the log is printed \
             with control characters escaped as \\u{HEX}; --json prints the stored lines.
             """
     )
@@ -28,13 +30,26 @@ struct AuditQueryCommand: ParsableCommand {
     var limit: Int?
     @Flag(name: .long, help: "Scan the log even for --msg (no index).")
     var noIndex = false
+    @Option(name: .long, help: ArgumentHelp("What is still waiting for this node in its durable inboxes (other filters do not apply).", valueName: "node"))
+    var waiting: String?
 
     func validate() throws {
         if json && csv { throw ValidationError("choose one of --json and --csv") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if waiting != nil, csv || format == .csv {
+            throw ValidationError("--waiting prints a table or, with --json, one object; drop --csv")
+        }
     }
 
     func run() throws {
+        if let waiting {
+            var names = filters
+            names.node = [waiting]
+            try names.checkNames(directory: directory.dir)
+            let answer = try AuditWaiting(directory: directory.dir, node: waiting, usesIndex: !noIndex, indexDirectory: index.indexDir)
+            if json || format == .json { print(AuditWaitingText.json(answer)) } else { print(AuditWaitingText.text(answer), terminator: "") }
+            return
+        }
         try filters.checkNames(directory: directory.dir)
         let chosen: AuditOutputFormat = json ? .json : csv ? .csv : format
         var records: [AuditRecord] = []

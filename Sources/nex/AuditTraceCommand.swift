@@ -6,8 +6,12 @@ import NexAudit
 struct AuditTraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
-        abstract: "Chain of custody of one message: publisher, decision, recipients, withheld, receipts.",
-        discussion: "Uses the message index (built or updated first; see --index-dir)."
+        abstract: "Chain of custody of one message: publisher, decision, recipients, withheld, receipts, durable inboxes.",
+        discussion: """
+            Uses the message index (built or updated first; see --index-dir). When the notice was queued for or \
+            delivered with an entry of a durable inbox, the log is also scanned for what became of it there: \
+            queued → delivered (when, on which connection, live or redelivered) → receipted, or expired.
+            """
     )
 
     @OptionGroup var directory: AuditDirectoryOptions
@@ -35,7 +39,8 @@ struct AuditTraceCommand: ParsableCommand {
             print("no record names message \(id)")
             throw ExitCode(1)
         }
-        let trace = AuditTrace(messageID: id, records: records, certificate: index.certificateRecord(fingerprint:))
+        var trace = AuditTrace(messageID: id, records: records, certificate: index.certificateRecord(fingerprint:))
+        try trace.traceInboxes(directory: directory.dir)
         if json { print(AuditTraceText.json(trace)) } else { print(AuditTraceText.text(trace), terminator: "") }
     }
 }
@@ -60,10 +65,16 @@ enum AuditTraceText {
             if route.string("restrictions") != nil { out += "  restrictions: \(field(route, "restrictions"))" }
             out += "\n"
             for recipient in trace.recipients {
-                out += "    delivered to \(TerminalText.inert(recipient.node)) (conn \(connection(recipient.connection)), subs \(recipient.subscriptions.map(String.init).joined(separator: ",")))\n"
+                let inboxes = recipient.inboxes.isEmpty ? "" : "; inbox entry \(recipient.inboxes.map(TerminalText.inert).joined(separator: ", "))"
+                out += "    delivered to \(TerminalText.inert(recipient.node)) (conn \(connection(recipient.connection)), subs \(recipient.subscriptions.map(String.init).joined(separator: ","))\(inboxes))\n"
+            }
+            for queued in trace.queued {
+                out += "    QUEUED for \(TerminalText.inert(queued.node)) in inbox \(TerminalText.inert(queued.inboxes.first ?? "?")) (node offline)\n"
             }
             for withheld in trace.withheld {
-                out += "    WITHHELD from \(TerminalText.inert(withheld.node)) (conn \(connection(withheld.connection))): \(TerminalText.inert(withheld.reason ?? "?"))\n"
+                let place = withheld.connection == nil && !withheld.inboxes.isEmpty
+                    ? "inbox \(TerminalText.inert(withheld.inboxes[0]))" : "conn \(connection(withheld.connection))"
+                out += "    WITHHELD from \(TerminalText.inert(withheld.node)) (\(place)): \(TerminalText.inert(withheld.reason ?? "?"))\n"
             }
         } else if trace.acceptance != nil {
             out += "  route: no routing record\n"
@@ -71,13 +82,37 @@ enum AuditTraceText {
         for receipt in trace.receipts {
             out += "  receipt  record \(receipt.sequence)  \(TerminalText.inert(receipt.time))  from \(TerminalText.inert(receipt.node)) (conn \(connection(receipt.connection)))\n"
         }
+        for history in trace.inboxes { out += inboxText(history) }
         if trace.route != nil { out += "  " + receiptSummary(trace) + "\n" }
+        return out
+    }
+
+    /// queued → delivered (each time) → receipted, or expired, or still waiting.
+    static func inboxText(_ history: InboxLedger.History) -> String {
+        func time(_ millis: Int64) -> String { Timestamp.format(millis: millis) }
+        func conn(_ value: UInt64?) -> String { value.map { "conn \($0)" } ?? "conn ?" }
+        let how = history.wasQueuedOffline ? "node offline" : "delivered live"
+        var out = "  inbox    \(TerminalText.inert(history.inbox.node)) \(TerminalText.inert(history.inbox.name))  queued \(time(history.queuedAtMillis)) (record \(history.routeRecord), \(how))\n"
+        for delivery in history.deliveries {
+            out += "    delivered \(time(delivery.timeMillis)) on \(conn(delivery.connection)) (\(delivery.isRedelivery ? "redelivery" : "live"), record \(delivery.record))\n"
+        }
+        if let receipted = history.receiptedAtMillis {
+            out += "    receipted \(time(receipted)) on \(conn(history.receiptConnection)) (record \(history.receiptRecord ?? 0))\n"
+        } else if let expired = history.expiredAtMillis {
+            out += "    EXPIRED \(time(expired)) (\(TerminalText.inert(history.expiryBound ?? "?")), record \(history.expiryRecord ?? 0))\n"
+        } else {
+            out += "    STILL WAITING: not receipted\(history.deliveries.isEmpty ? ", never delivered" : "")\n"
+        }
         return out
     }
 
     /// One true sentence about receipts: a route with no recipients was delivered to nobody, so
     /// "every recipient confirmed receipt" would mislead.
     static func receiptSummary(_ trace: AuditTrace) -> String {
+        if trace.recipients.isEmpty, !trace.queued.isEmpty {
+            let nodes = trace.queued.map { TerminalText.inert($0.node) }
+            return "no connected recipients: queued for the durable inboxes of \(nodes.joined(separator: ", ")) (see the inbox lines)"
+        }
         if trace.recipients.isEmpty {
             let withheld = trace.withheld.map { TerminalText.inert($0.node) }
             return withheld.isEmpty ? "no recipients: nobody was delivered this message (no subscriber matched)"
@@ -92,7 +127,26 @@ enum AuditTraceText {
         func recipient(_ r: AuditTrace.Recipient) -> [String: Any] {
             var object: [String: Any] = ["node": r.node]
             if let connection = r.connection { object["conn"] = connection }
-            if let reason = r.reason { object["reason"] = reason } else { object["subs"] = r.subscriptions }
+            if let reason = r.reason { object["reason"] = reason } else if r.connection != nil { object["subs"] = r.subscriptions }
+            if r.connection == nil, let inbox = r.inboxes.first { object["inbox"] = inbox } else if !r.inboxes.isEmpty { object["inboxes"] = r.inboxes }
+            return object
+        }
+        func inbox(_ h: InboxLedger.History) -> [String: Any] {
+            var object: [String: Any] = ["node": h.inbox.node, "inbox": h.inbox.name, "seq": h.acceptanceSequence,
+                                         "queued": Timestamp.format(millis: h.queuedAtMillis), "route": h.routeRecord, "offline": h.wasQueuedOffline]
+            object["deliveries"] = h.deliveries.map { d -> [String: Any] in
+                var delivery: [String: Any] = ["time": Timestamp.format(millis: d.timeMillis), "record": d.record, "redelivery": d.isRedelivery]
+                delivery["conn"] = d.connection
+                return delivery
+            }
+            if let time = h.receiptedAtMillis {
+                var receipt: [String: Any] = ["time": Timestamp.format(millis: time), "record": h.receiptRecord ?? 0]
+                receipt["conn"] = h.receiptConnection
+                object["receipted"] = receipt
+            }
+            if let time = h.expiredAtMillis {
+                object["expired"] = ["time": Timestamp.format(millis: time), "bound": h.expiryBound ?? "", "record": h.expiryRecord ?? 0] as [String: Any]
+            }
             return object
         }
         var object: [String: Any] = ["msg": trace.messageID]
@@ -106,6 +160,8 @@ enum AuditTraceText {
         }
         object["recipients"] = trace.recipients.map(recipient)
         object["withheld"] = trace.withheld.map(recipient)
+        object["queued"] = trace.queued.map(recipient)
+        object["inboxes"] = trace.inboxes.map(inbox)
         object["receipts"] = trace.receipts.map { ["seq": $0.sequence, "time": $0.time, "node": $0.node] as [String: Any] }
         object["unreceipted"] = trace.unreceipted.map(\.node)
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()

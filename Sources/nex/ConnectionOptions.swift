@@ -65,13 +65,15 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Connects as the node.
-    func connect(credentials: NodeCredentials) throws -> NexConnection {
+    /// - Parameter capabilities: protocol capabilities to ask for (docs/PROTOCOL.md "Capabilities").
+    func connect(credentials: NodeCredentials, capabilities: [String] = []) throws -> NexConnection {
         let (host, port) = split(server)!
         // Check that the server's certificate names the host we dialled, so no other certificate
         // from the same CA (a node's, the audit identity's) can pose as nexd.
         let context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key,
                                             trustRoots: credentials.trustRoots, serverName: serverName ?? host)
-        return try NexConnection(host: host, port: port, context: context, clientName: "nex \(NexVersion.current)")
+        return try NexConnection(host: host, port: port, context: context, clientName: "nex \(NexVersion.current)",
+                                 capabilities: capabilities)
     }
 }
 

@@ -1,11 +1,10 @@
 import ArgumentParser
 import Foundation
-import NexAudit
 import NexClient
 import NexCrypto
-import NexWire
 
-/// `nex subscribe`: receive notices as a node, re-verifying every signature end to end.
+/// `nex subscribe`: receive notices as a node, re-verifying every signature end to end, and
+/// reconnect by itself when the connection is lost.
 struct SubscribeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subscribe",
@@ -18,6 +17,19 @@ struct SubscribeCommand: ParsableCommand {
             the notice was signed (its issued-at), it carries clientAuth, its key usage (if any) allows \
             digitalSignature and its CN is the sender; else the line says "signature NOT verified" \
             and why. Receipts are sent for every delivery. Runs until Ctrl-C, --count deliveries, or --timeout idle seconds.
+
+            When the connection is lost or cannot be made (nexd stopped or restarting, the network, \
+            `shutting-down`, `overloaded`), it says why on standard error, waits a random time up to \
+            0.5 s, then 1, 2, 4 … up to --max-retry-delay seconds (full jitter; back to 0.5 s after a \
+            session whose subscription was accepted), reconnects and subscribes again. A delivery whose \
+            message id it has already printed (one of the last 100,000) is receipted but not printed \
+            again; --count counts distinct deliveries and --timeout idle time across reconnects, and \
+            at a --count or --timeout exit it prints the totals (deliveries, duplicates dropped, \
+            sessions) on standard error. It \
+            never retries a permanent refusal — a revoked, expired or foreign certificate, a node not \
+            in the roster or not permitted to subscribe to FILTER, an invalid filter — it says so and \
+            exits 1. --no-reconnect exits at the first loss instead (status 3 when it cannot connect, \
+            1 when the connection or subscription is refused or lost).
             """
     )
 
@@ -26,10 +38,10 @@ struct SubscribeCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(name: .long, help: "Exit after this many deliveries.")
+    @Option(name: .long, help: "Exit after this many (distinct) deliveries.")
     var count: Int?
 
-    @Option(name: .long, help: "Exit (status 4) after this many seconds without a delivery.")
+    @Option(name: .long, help: "Exit (status 4) after this many seconds without a new delivery.")
     var timeout: Int?
 
     @Flag(name: .long, help: "Print one JSON object per delivery.")
@@ -41,121 +53,92 @@ struct SubscribeCommand: ParsableCommand {
     @Option(name: .long, help: "Audit certificate that verifies checkpoints (default: <pki>/audit.pem).")
     var auditCert: String?
 
+    @Flag(name: .long, help: "Subscribe durably: nexd keeps matching notices in the node's inbox while it is away and delivers them, oldest first, when it attaches again (across nexd restarts).")
+    var durable = false
+
+    @Option(name: .long, help: "With --durable: the inbox's name (default: the filter). One inbox keeps one filter.")
+    var inbox: String?
+
+    @Flag(name: .long, help: "Exit when the connection is lost instead of reconnecting.")
+    var noReconnect = false
+
+    @Option(name: .long, help: "Longest wait between reconnect attempts, in seconds (default 30).")
+    var maxRetryDelay: Double?
+
+    func validate() throws {
+        if let maxRetryDelay, !(maxRetryDelay > 0 && maxRetryDelay <= 86_400) {
+            throw ValidationError("--max-retry-delay must be more than 0 and at most 86400 seconds, for example --max-retry-delay 10")
+        }
+        if noReconnect, maxRetryDelay != nil {
+            throw ValidationError("--max-retry-delay has no effect with --no-reconnect: drop one of them")
+        }
+        if let inbox {
+            guard durable else { throw ValidationError("--inbox names a durable inbox: add --durable") }
+            guard (1...128).contains(inbox.utf8.count), inbox.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw ValidationError("--inbox must be 1–128 printable ASCII characters without spaces, for example --inbox watchlist")
+            }
+        }
+    }
+
     func run() throws {
-        let client: NexConnection
         let credentials: NodeCredentials
         do {
             credentials = try connection.credentials()
-            client = try connection.connect(credentials: credentials)
         } catch let error as ValidationError {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("nex subscribe: \(error)\n".utf8))
+            Self.complain("\(error)")
             throw ExitCode(3)
         }
-        defer { client.close() }
-        if let witness {
-            let keeper = try WitnessKeeper(path: witness, auditCertificatePath: auditCert ?? connection.pki + "/audit.pem")
-            if let first = client.latestCheckpoint { keeper.offer(first) }
-            client.onCheckpoint = { keeper.offer($0) }
+        let keeper = try witness.map {
+            try WitnessKeeper(path: $0, auditCertificatePath: auditCert ?? connection.pki + "/audit.pem")
         }
-        if case .refused(let nack) = try client.subscribe(filter, id: 1) {
-            FileHandle.standardError.write(Data("nex subscribe: refused: \(nack.code.name): \(nack.reason)\n".utf8))
-            throw ExitCode(1)
-        }
-        if !json {
-            FileHandle.standardError.write(Data("subscribed to \(filter) as \(client.welcome.nodeID) (\(client.welcome.role), \(client.welcome.country))\n".utf8))
-        }
-        var certificates: [[UInt8]: Certificate] = [:]
-        var received = 0
-        while count.map({ received < $0 }) ?? true {
-            guard let delivery = try nextDelivery(client) else {
-                FileHandle.standardError.write(Data("nex subscribe: no delivery for \(timeout ?? 0) s\n".utf8))
+        var progress = SubscriberProgress(idleTimeout: timeout.map { .seconds($0) })
+        var backoff = ReconnectBackoff(maximumDelay: maxRetryDelay.map { .milliseconds(Int64($0 * 1000)) } ?? .seconds(30))
+        while true {
+            switch runSession(credentials: credentials, keeper: keeper, progress: &progress) {
+            case .finished:
+                reportSummary(progress)
+                return
+            case .idle:
+                Self.complain("no delivery for \(timeout ?? 0) s")
+                reportSummary(progress)
                 throw ExitCode(4)
-            }
-            received += 1
-            let certificate: Certificate?
-            if let cached = certificates[delivery.certificateFingerprint] {
-                certificate = cached
-            } else {
-                certificate = try client.fetchCertificate(fingerprint: delivery.certificateFingerprint)
-                if let certificate { certificates[delivery.certificateFingerprint] = certificate }
-            }
-            // The CA this client trusts for nexd's certificate is the one that must have issued the
-            // originator's: nexd's word on whose certificate this is counts for nothing.
-            let verification = DeliveryVerifier.verify(delivery, certificate: certificate, trustRoots: credentials.trustRoots)
-            let signed = try? SignedEnvelope(parsing: delivery.envelope)
-            try client.sendReceipt(through: delivery.deliverySequence)
-            // Unbuffered, so each delivery shows at once even when output goes to a file or pipe.
-            FileHandle.standardOutput.write(Data((describe(delivery, signed, verification: verification) + "\n").utf8))
-        }
-    }
-
-    /// The next delivery, or nil after `--timeout` idle seconds. Ends the command when nexd
-    /// withdraws the subscription (after a reload) or closes the connection with an error frame.
-    private func nextDelivery(_ client: NexConnection) throws -> Deliver? {
-        enum Next { case delivery(Deliver), withdrawn(SubscribeNack) }
-        let result = Result { () throws(ClientError) -> Next in
-            try client.awaitFrame(timeout: .seconds(timeout ?? 1_000_000_000)) { frame -> Next? in
-                switch frame {
-                case .deliver(let deliver): .delivery(deliver)
-                case .subnack(let nack): .withdrawn(nack)
-                default: nil
+            case .ended(let end):
+                if noReconnect { try end.exitAsBefore() }
+                let failure = end.failure
+                if failure.isPermanent {
+                    Self.complain("nexd refused \(connection.node) for good: \(failure.reason); not retrying")
+                    throw ExitCode(1)
+                }
+                if end.wasSubscribed { backoff.reset() }
+                let delay = backoff.nextDelay()
+                Self.complain("\(end.summary) (\(failure.reason)); reconnecting in \(Self.seconds(delay)) s (attempt \(backoff.attempts))")
+                guard progress.sleep(delay) else {
+                    Self.complain("no delivery for \(timeout ?? 0) s")
+                    reportSummary(progress)
+                    throw ExitCode(4)
                 }
             }
         }
-        switch result {
-        case .success(.delivery(let delivery)):
-            return delivery
-        case .success(.withdrawn(let nack)):
-            FileHandle.standardError.write(Data("nex subscribe: nexd withdrew the subscription: \(nack.code.name): \(nack.reason)\n".utf8))
-            throw ExitCode(1)
-        case .failure(let error) where error.code == .timedOut:
-            return nil
-        case .failure(let error):
-            if case .refused = error.code {
-                let detail = error.message.hasPrefix("nexd refused: ") ? String(error.message.dropFirst("nexd refused: ".count)) : error.message
-                FileHandle.standardError.write(Data("nex subscribe: nexd closed the connection: \(detail)\n".utf8))
-                throw ExitCode(1)
-            }
-            throw error
-        }
     }
 
-    private func describe(_ delivery: Deliver, _ signed: SignedEnvelope?, verification: DeliveryVerification) -> String {
-        let envelope = signed?.envelope
-        let payload = envelope.map { String(decoding: $0.payload, as: UTF8.self) } ?? ""
-        let received = Timestamp.format(millis: Int64(delivery.receivedAtMillis))
-        if json {
-            let issued = envelope.map { Timestamp.format(millis: $0.issuedAtMillis) } ?? ""
-            let fingerprint = SHA256Digest(bytes: delivery.certificateFingerprint)?.hex ?? ""
-            return #"{"delivery":\#(delivery.deliverySequence),"subscriptions":\#(delivery.subscriptionIDs),"origin":\#(jsonString(delivery.originNode)),"msg":"\#(envelope?.messageID.description ?? "")","topic":\#(jsonString(envelope?.topic ?? "")),"kind":\#(jsonString(envelope?.kind ?? "")),"issuedAt":"\#(issued)","receivedAt":"\#(received)","auditSeq":\#(delivery.auditSequence),"cert":"\#(fingerprint)",\#(jsonFields(verification)),"payload":\#(jsonString(payload))}"#
-        }
-        // Another node wrote all of this: control characters are shown escaped, never interpreted
-        // (in the JSON document as \uXXXX, so it still reads as the same JSON).
-        let inert = TerminalText.inert
-        return """
-            delivery \(delivery.deliverySequence) from \(inert(delivery.originNode)) · topic \(inert(envelope?.topic ?? "?")) · kind \(inert(envelope?.kind ?? "?"))
-              msg \(envelope?.messageID.description ?? "?") · audit-seq \(delivery.auditSequence) · received \(received) · \(inert(text(verification)))
-            \(payload.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + TerminalText.inertJSON(String($0)) }.joined(separator: "\n"))
-            """
+    /// With reconnecting on, the totals at a --count or --timeout exit: what was printed and what
+    /// a reconnect repeated.
+    private func reportSummary(_ progress: SubscriberProgress) {
+        guard !noReconnect else { return }
+        Self.complain("\(progress.received) \(progress.received == 1 ? "delivery" : "deliveries"), \(progress.duplicates) \(progress.duplicates == 1 ? "duplicate" : "duplicates") dropped, \(progress.sessions) \(progress.sessions == 1 ? "session" : "sessions")")
     }
 
-    /// `signature verified`, or `signature NOT verified: <reason>`.
-    private func text(_ verification: DeliveryVerification) -> String {
-        switch verification {
-        case .verified: "signature verified"
-        case .notVerified(let failure): "signature NOT verified: \(failure.reason)"
-        }
+    /// One line on standard error, prefixed `nex subscribe: `.
+    static func complain(_ message: String) {
+        FileHandle.standardError.write(Data("nex subscribe: \(message)\n".utf8))
     }
 
-    /// `"signature":"verified"`, or `"signature":"not-verified","signatureProblem":CODE,"signatureReason":TEXT`.
-    private func jsonFields(_ verification: DeliveryVerification) -> String {
-        switch verification {
-        case .verified:
-            #""signature":"verified""#
-        case .notVerified(let failure):
-            #""signature":"not-verified","signatureProblem":"\#(failure.code.rawValue)","signatureReason":\#(jsonString(failure.reason))"#
-        }
+    /// `1.3`: seconds with one decimal.
+    private static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let tenths = (Double(seconds) * 10 + Double(attoseconds) / 1e17).rounded()
+        return "\(Int(tenths) / 10).\(Int(tenths) % 10)"
     }
 }

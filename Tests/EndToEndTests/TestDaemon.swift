@@ -88,6 +88,12 @@ final class TestDaemon: @unchecked Sendable {
         return try NexConnection(host: "127.0.0.1", port: port, context: context, timeout: .seconds(5))
     }
 
+    /// Connects with `credentials`, asking for durable inboxes (capability `inbox.1`).
+    func connectDurable(_ credentials: NodeCredentials) throws -> NexConnection {
+        let context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key, trustRoots: [pki.ca])
+        return try NexConnection(host: "127.0.0.1", port: port, context: context, timeout: .seconds(5), capabilities: [Capability.inbox])
+    }
+
     /// Connects as a roster node.
     func connect(as node: String) throws -> (NexConnection, NodeCredentials) {
         let credentials = try credentials(node)

@@ -308,20 +308,53 @@ struct ExecutableTests {
         #expect(first.terminate() == 0)
     }
 
-    /// The crash test, short: three SIGKILLs under load, then every ACK must be in the log once.
+    /// The crash test, short: three SIGKILLs under load, each with publishes and inbox deliveries
+    /// in flight, then every ACK must be in the log once and in both durable border posts' inboxes.
     /// `scripts/crash-test.sh` runs the full one (20 kills, 20,000 notices) in release.
     @Test func crashTestFindsEveryACKedPublishOnceAfterThreeKills() throws {
         let workspace = try Workspace()
         let result = try ProcessRunner.run(
             "CrashTest", ["--kills", "3", "--messages", "600", "--timeout", "50"], in: workspace.path, timeout: 60)
         #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError)")
-        #expect(result.standardOutput.contains("crash test: PASS — 3 kills, 600 messages, 600 found once, 0 duplicates, 0 missing, 0 lost"),
-                "\(result.standardOutput)")
+        let output = result.standardOutput
+        #expect(output.contains("crash test: PASS — 3 kills, 600 messages, 600 found once, 0 duplicates, 0 missing, 0 lost; "
+            + "2 inboxes, 0 ACKed notices lost from inboxes"), "\(output)")
+        #expect(output.range(of: #"with publishes awaiting an answer\s+3 of 3"#, options: .regularExpression) != nil, "\(output)")
+        #expect(output.range(of: #"with inbox deliveries unreceipted\s+3 of 3"#, options: .regularExpression) != nil, "\(output)")
+        #expect(output.range(of: #"inbox bcp\.ke\.durable-1\s+\d+ deliveries, 600 distinct"#, options: .regularExpression) != nil, "\(output)")
+    }
+
+    /// The inbox checks can fail: a nexd restarted with room for one notice per node's inboxes
+    /// drops what its border posts had not receipted, and the run says so (after --timeout: the
+    /// subscribers wait for the dropped notices).
+    @Test func crashTestFailsWhenARestartedNexdDropsInboxEntries() throws {
+        let workspace = try Workspace()
+        let wrapper = workspace.path + "/cramped-nexd"
+        try """
+            #!/usr/bin/env bash
+            set -e
+            starts="$(dirname "$0")/starts"
+            n=$(( $(cat "$starts" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$starts"
+            config=$2
+            if [ "$n" -gt 1 ]; then sed "s#inboxMessagesPerNode: [0-9]*#inboxMessagesPerNode: 1#" "$config" > "$config.$n"; config="$config.$n"; fi
+            exec "\(ProcessRunner.buildDirectory)/nexd" --config "$config" "${@:3}"
+
+            """.write(toFile: wrapper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
+        let result = try ProcessRunner.run(
+            "CrashTest", ["--kills", "1", "--messages", "400", "--nexd", wrapper, "--timeout", "20"], in: workspace.path, timeout: 60)
+        if let range = result.standardError.range(of: #"kept (\S+)"#, options: .regularExpression) {
+            try? FileManager.default.removeItem(atPath: String(result.standardError[range].dropFirst(5)))
+        }
+        #expect(result.status == 1, "\(result.standardOutput)\n\(result.standardError)")
+        #expect(result.standardOutput.contains("crash test: FAIL"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("expired"), "\(result.standardOutput)")
     }
 
     /// The crash test can fail: a nexd that starts every restart on an empty audit directory
     /// (forgetting what it ACKed) is caught — re-sent ACKed messages accepted anew, ACKs missing
-    /// from the log.
+    /// from the log. (Its inbox subscribers may wait for ACKed notices that never come: hence the
+    /// short --timeout.)
     @Test func crashTestFailsAgainstANexdThatForgetsItsLog() throws {
         let workspace = try Workspace()
         let wrapper = workspace.path + "/forgetful-nexd"
@@ -337,7 +370,7 @@ struct ExecutableTests {
             """.write(toFile: wrapper, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
         let result = try ProcessRunner.run(
-            "CrashTest", ["--kills", "1", "--messages", "200", "--nexd", wrapper, "--timeout", "50"], in: workspace.path, timeout: 60)
+            "CrashTest", ["--kills", "1", "--messages", "200", "--nexd", wrapper, "--timeout", "20"], in: workspace.path, timeout: 60)
         if let range = result.standardError.range(of: #"kept (\S+)"#, options: .regularExpression) {
             try? FileManager.default.removeItem(atPath: String(result.standardError[range].dropFirst(5)))
         }

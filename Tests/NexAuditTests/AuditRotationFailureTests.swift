@@ -81,7 +81,7 @@ import Glibc
 
         log.injectFault(nil)
         #expect(eventually { inode(prepared) != nil && inode(prepared) != inode(second) }, "the retry removes the name and prepares the next")
-        #expect(reports.resolved)
+        #expect(eventually { reports.resolved }, "the resolution is reported once the retry succeeded")
         log.append([event(4)])
         log.close()
         #expect(try AuditSegments.list(in: temp.path) == [1, 2, 4].map { AuditSegments.fileName(firstSequence: $0) })
@@ -152,7 +152,7 @@ import Glibc
         #expect(reports.count(containing: "File exists") == 1)
         unlink(next.path)
         #expect(eventually { next.take().map { close($0) } != nil }, "prepared once the stale file is gone")
-        #expect(reports.resolved)
+        #expect(eventually { reports.resolved }, "the resolution is reported once the retry succeeded")
         next.stop(removingFile: true)
     }
 
@@ -210,7 +210,7 @@ import Glibc
         log.append([event(4)])
         log.close()
         #expect(try AuditSegments.list(in: temp.path) == [1, 4].map { AuditSegments.fileName(firstSequence: $0) })
-        #expect(reports.resolved)
+        #expect(eventually { reports.resolved }, "the resolution is reported once the retry succeeded")
         #expect(try AuditVerifier.verify(directory: temp.path).recordCount == 4)
     }
 }

@@ -77,7 +77,7 @@ import Testing
                 #expect(AuditVocabulary.reasons.contains(String(code)), "\(code)")
             }
         }
-        for event in ["publish", "route", "receipt", "protocol-error", "checkpoint", "continuation"] {
+        for event in ["publish", "route", "receipt", "protocol-error", "checkpoint", "continuation", "inbox"] {
             #expect(AuditVocabulary.events.contains(event))
         }
     }

@@ -42,6 +42,9 @@ enum Fixtures {
         .suback(SubscribeAck(subscriptionID: .max)),
         .subnack(SubscribeNack(subscriptionID: 3, code: .invalidFilter, reason: "filter \"a..b\" has an empty token")),
         .unsubscribe(subscriptionID: 5),
+        .subscribeDurable(SubscribeDurable(subscriptionID: 6, filter: "notice.>", inbox: "busia-watch",
+                                           extensions: [WireExtension(tag: 9, value: [1])])),
+        .suback(SubscribeAck(subscriptionID: 6, extensions: [InboxStatus(inbox: "busia-watch", waiting: 3, expired: 1, why: "limits.inboxMessagesPerNode").extensionEntry])),
         .unsuback(subscriptionID: 5),
         .deliver(
             Deliver(

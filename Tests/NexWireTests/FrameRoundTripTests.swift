@@ -71,3 +71,30 @@ import Testing
         #expect(reason.hasPrefix(decoded))
     }
 }
+
+/// Capability lists and the inbox status decode to what was encoded, and malformed values count as none.
+@Suite struct CapabilityEncodingTests {
+    @Test func capabilityListsRoundTripInHelloAndWelcome() {
+        let hello = Hello(protocolVersion: 1, clientName: "t", extensions: [Hello.capabilitiesExtension([Capability.inbox, "later.2"])])
+        #expect(hello.capabilities == [Capability.inbox, "later.2"])
+        let welcome = Welcome(protocolVersion: 1, nodeID: "n", role: "bcp", country: "ke", maximumFrameSize: 1, maximumSubscriptions: 1,
+                              replayWindowSeconds: 1, serverTimeMillis: 1, extensions: [Welcome.capabilitiesExtension([Capability.inbox])])
+        #expect(welcome.capabilities == [Capability.inbox])
+        #expect(Hello(protocolVersion: 1, clientName: "t").capabilities.isEmpty)
+    }
+
+    @Test func aMalformedCapabilityListCountsAsNone() {
+        for value: [UInt8] in [[0], [0, 1], [0, 1, 0, 5, 0x61], [0, 0, 0xFF]] {
+            let hello = Hello(protocolVersion: 1, clientName: "t", extensions: [WireExtension(tag: Capability.extensionTag, value: value)])
+            #expect(hello.capabilities.isEmpty, "\(value)")
+        }
+    }
+
+    @Test func inboxStatusRoundTripsAndRejectsTrailingBytes() {
+        let status = InboxStatus(inbox: "notice.>", waiting: 7, expired: 2, why: "limits.inboxMaxAgeSeconds")
+        #expect(SubscribeAck(subscriptionID: 1, extensions: [status.extensionEntry]).inboxStatus == status)
+        #expect(InboxStatus(extensionValue: status.extensionEntry.value + [0]) == nil)
+        #expect(SubscribeAck(subscriptionID: 1).inboxStatus == nil)
+        #expect(SubscribeDurable(subscriptionID: 1, filter: "hit.ke").inboxName == "hit.ke")
+    }
+}

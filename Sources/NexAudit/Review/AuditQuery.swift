@@ -1,7 +1,7 @@
 /// Filters over audit records for `nex audit query`, `tail` and `stats`. Every filter given must
 /// match (lists: any of their values). Empty filters match everything.
 public struct AuditQuery: Sendable {
-    /// Node ids: the record's `node`, or a recipient or withheld subscriber of a `route`.
+    /// Node ids: the record's `node`, or a recipient, queued inbox or withheld subscriber of a `route`.
     public var nodes: [String] = []
     /// A node whose deliveries are wanted: `route` records naming it among the `recipients`, and
     /// its own `receipt` records.
@@ -81,13 +81,13 @@ public struct AuditQuery: Sendable {
 }
 
 extension AuditRecord {
-    /// The record's `node`, and the nodes of its `recipients` and `withheld` entries.
+    /// The record's `node`, and the nodes of its `recipients`, `queued` and `withheld` entries.
     public var nodesNamed: [String] {
         [string("node")].compactMap { $0 } + objects("recipients").compactMap { $0["node"] as? String }
-            + objects("withheld").compactMap { $0["node"] as? String }
+            + objects("queued").compactMap { $0["node"] as? String } + objects("withheld").compactMap { $0["node"] as? String }
     }
     /// A string-array member (`received`).
     public func strings(_ key: String) -> [String] { members[key] as? [String] ?? [] }
-    /// An array-of-objects member (`recipients`, `withheld`).
+    /// An array-of-objects member (`recipients`, `queued`, `withheld`).
     public func objects(_ key: String) -> [[String: Any]] { members[key] as? [[String: Any]] ?? [] }
 }

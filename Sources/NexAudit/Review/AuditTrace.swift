@@ -11,6 +11,9 @@ public struct AuditTrace: Sendable {
         /// Subscription ids (recipients) or the reason it was withheld.
         public var subscriptions: [Int64] = []
         public var reason: String?
+        /// For a recipient: the durable inboxes the delivery also made an entry of. For a queued
+        /// or withheld durable inbox of an offline node: its name (then ``connection`` is nil).
+        public var inboxes: [String] = []
     }
 
     /// One receipt naming the message.
@@ -27,7 +30,15 @@ public struct AuditTrace: Sendable {
     /// The routing decision, if the message was accepted.
     public var route: AuditRecord?
     public var recipients: [Recipient] = []
+    /// Durable inboxes of offline nodes the notice was queued for (format 3).
+    public var queued: [Recipient] = []
     public var withheld: [Recipient] = []
+    /// What became of the message in each durable inbox that held it: queued → delivered →
+    /// receipted (or expired). Filled by ``traceInboxes(directory:)``, which reads the whole log.
+    public var inboxes: [InboxLedger.History] = []
+
+    /// Whether the routing decision made an entry in some durable inbox.
+    public var involvesInboxes: Bool { !queued.isEmpty || recipients.contains { !$0.inboxes.isEmpty } }
     public var receipts: [Receipt] = []
     /// The result of re-verifying the stored signature now (`nil` when not accepted or not checked).
     public var signatureCheck: String?
@@ -54,11 +65,15 @@ public struct AuditTrace: Sendable {
                 route = record
                 recipients = record.objects("recipients").map {
                     Recipient(node: $0["node"] as? String ?? "?", connection: ($0["conn"] as? NSNumber)?.int64Value,
-                              subscriptions: ($0["subs"] as? [NSNumber])?.map(\.int64Value) ?? [])
+                              subscriptions: ($0["subs"] as? [NSNumber])?.map(\.int64Value) ?? [],
+                              inboxes: $0["inboxes"] as? [String] ?? [])
+                }
+                queued = record.objects("queued").map {
+                    Recipient(node: $0["node"] as? String ?? "?", inboxes: [$0["inbox"] as? String ?? "?"])
                 }
                 withheld = record.objects("withheld").map {
                     Recipient(node: $0["node"] as? String ?? "?", connection: ($0["conn"] as? NSNumber)?.int64Value,
-                              reason: $0["reason"] as? String)
+                              reason: $0["reason"] as? String, inboxes: ($0["inbox"] as? String).map { [$0] } ?? [])
                 }
             case "receipt" where record.strings("received").contains(messageID):
                 receipts.append(Receipt(node: record.string("node") ?? "?", connection: record.integer("conn"),
@@ -75,5 +90,13 @@ public struct AuditTrace: Sendable {
                 signatureCheck = "not re-verified: the originator certificate \(fingerprint) is not stored in the log"
             }
         }
+    }
+
+    /// Fills ``inboxes`` from an ``InboxLedger`` of the log in `directory` (a scan that parses
+    /// only lines that may concern inboxes), when the routing decision involved any.
+    /// - Throws: ``AuditError`` when the log cannot be read.
+    public mutating func traceInboxes(directory: String) throws {
+        guard involvesInboxes else { return }
+        inboxes = try InboxLedger.read(directory: directory, keepingHistoryOf: .messages([messageID])).history(of: messageID)
     }
 }

@@ -16,6 +16,8 @@ public enum AuditVocabulary {
         "audit-unavailable", "overloaded", "slow-consumer", "slow-consumer-dropped", "control-frame-rate", "idle-timeout",
         "incomplete-frame",
         "removed-from-roster", "roster-changed", "shutdown", "permission-revoked", "invalid-config", "audit-write-failed", "sealed-after-crash",
+        // inbox records (format 3)
+        "redelivered", "receipted", "expired",
         // publish refusals: the wire error of the nack
         "malformed-envelope", "unsupported-version", "invalid-topic", "payload-too-large", "sender-mismatch",
         "permission-denied", "unknown-kind", "invalid-notice", "unsupported-algorithm", "outside-replay-window",

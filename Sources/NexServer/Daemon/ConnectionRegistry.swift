@@ -26,6 +26,19 @@ final class ConnectionRegistry: Sendable {
         connections.withLock { $0[id] }?.send(frame)
     }
 
+    /// Sends an inbox's waiting entries on connection `id`, in order, naming its durable subscription.
+    func deliver(_ messages: [DeliveryMessage], subscriptionID: UInt32, to id: UInt64) {
+        guard !messages.isEmpty, let connection = connections.withLock({ $0[id] }) else { return }
+        for message in messages { connection.deliver(message, subscriptionIDs: [subscriptionID]) }
+    }
+
+    /// Takes durable subscription `subscriptionID` (inbox `inbox`) from connection `id`: it is told
+    /// with an unasked SUBNACK and stops naming it (from any queue). `unrecorded`: its attach could
+    /// not be recorded (the audit log failed).
+    func withdrawInbox(_ subscriptionID: UInt32, inbox: String, from id: UInt64, unrecorded: Bool = false, detail: String) {
+        connections.withLock { $0[id] }?.inboxWithdrawn(subscriptionID, inbox: inbox, unrecorded: unrecorded, detail: detail)
+    }
+
     /// Sends a publish's answer to its connection, then the notice to each recipient (from the
     /// audit completion): one lookup for the lot, the answer first.
     func answerAndDeliver(_ answer: Frame, to publisher: UInt64, _ message: DeliveryMessage,

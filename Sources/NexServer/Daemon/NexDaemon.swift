@@ -128,6 +128,16 @@ public final class NexDaemon: @unchecked Sendable {
         } catch {
             throw DaemonError("cannot read the audit log to rebuild the replay cache: \(error)")
         }
+        do {
+            let waiting = try broker.queue.sync { try broker.rebuildInboxes(from: configuration.audit.directory, nowMillis: now) }
+            if waiting.inboxes > 0 {
+                logger.info("durable inboxes rebuilt from the audit log", metadata: [
+                    "inbox.count": "\(waiting.inboxes)", "inbox.waiting": "\(waiting.entries)",
+                ])
+            }
+        } catch {
+            throw DaemonError("cannot read the audit log to rebuild the durable inboxes: \(error)")
+        }
         context = ServerContext(settings: settings, audit: audit, broker: broker, refusals: refusals, logger: logger)
         // Every new checkpoint goes to every connected node, which may keep it as a witness.
         audit.onCheckpoint { checkpoint in
@@ -188,6 +198,8 @@ public final class NexDaemon: @unchecked Sendable {
             ?? "no revocation list (tls.crl unset)"
         event.detail = "nexd \(NexVersion.current) listening on \(configuration.listen.host):\(socket.port), config \(configuration.sourcePath), \(revocation)"
         context.audit.append([event])
+        let broker = context.broker
+        broker.queue.async { broker.startInboxExpiry() }
         listenerQueue.sync {
             listener = socket
             let source = DispatchSource.makeReadSource(fileDescriptor: socket.fileDescriptor, queue: listenerQueue)
@@ -321,6 +333,8 @@ public final class NexDaemon: @unchecked Sendable {
             for connection in connections {
                 connection.queue.sync { connection.setReading(suspended: true, for: .closing) }
             }
+            let broker = context.broker
+            broker.queue.sync { broker.stopInboxExpiry() }
             context.drainPipeline()
             // Completions of durable records enqueue their answers and deliveries on the connection
             // queues; a checkpoint covering everything so far goes out before the connections close.

@@ -44,7 +44,7 @@ extension Frame {
     /// Frames a node may send at will that nexd answers or acts on: rate-limited per connection.
     var isControlFrame: Bool {
         switch self {
-        case .certificateRequest, .ping, .subscribe, .unsubscribe: true
+        case .certificateRequest, .ping, .subscribe, .subscribeDurable, .unsubscribe: true
         default: false
         }
     }

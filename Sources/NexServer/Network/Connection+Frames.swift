@@ -34,6 +34,8 @@ extension Connection {
                 handlePublish(envelope)
             case .subscribe(let subscribe):
                 handleSubscribe(subscribe)
+            case .subscribeDurable(let subscribe):
+                handleSubscribeDurable(subscribe)
             case .unsubscribe(let subscriptionID):
                 handleUnsubscribe(subscriptionID)
             case .recordReceipts(let through):
@@ -60,11 +62,30 @@ extension Connection {
     func recordReceipts(upTo through: UInt64) {
         let received = deliveries.receipt(through: through).map(\.description)
         guard !received.isEmpty else { return }
-        var event = AuditEvent(.receipt, timeMillis: WallClock.nowMillis())
+        let now = WallClock.nowMillis()
+        var event = AuditEvent(.receipt, timeMillis: now)
         event.connection = id
         event.node = identity?.id
         event.deliverySequence = through
         event.receivedMessageIDs = received
-        context.audit.append([event])
+        // Inbox cursors move in the same append: the node has every entry up to each one.
+        let cursors = inboxDeliveries.receipt(through: through)
+        var events = [event]
+        for (inbox, cursor) in cursors {
+            var moved = AuditEvent(.inbox, timeMillis: now)
+            moved.reason = "receipted"
+            moved.connection = id
+            moved.node = identity?.id
+            moved.inbox = inbox
+            moved.throughSequence = cursor
+            events.append(moved)
+        }
+        context.audit.append(events)
+        if let node = identity?.id, !cursors.isEmpty {
+            let broker = context.broker
+            broker.queue.async {
+                for (inbox, cursor) in cursors { broker.inboxReceipted(node: node, inbox: inbox, through: cursor) }
+            }
+        }
     }
 }

@@ -75,7 +75,8 @@ extension Connection {
             maximumSubscriptions: UInt16(clamping: limits.maxSubscriptionsPerConnection),
             replayWindowSeconds: UInt32(limits.replayWindow.components.seconds),
             serverTimeMillis: UInt64(WallClock.nowMillis()),
-            extensions: context.audit.latestCheckpoint.map { [WireExtension(tag: Welcome.checkpointTag, value: $0.encoded())] } ?? [])))
+            extensions: (context.audit.latestCheckpoint.map { [WireExtension(tag: Welcome.checkpointTag, value: $0.encoded())] } ?? [])
+                + [Welcome.capabilitiesExtension(SessionMachine.serverCapabilityList)])))
         flush()
     }
 

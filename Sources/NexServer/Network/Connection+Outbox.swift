@@ -86,8 +86,11 @@ extension Connection {
             missedAfterAbandon.append(message.messageID)
             return
         }
+        // Inbox entries are never dropped (the cursor could pass them): a slow durable subscriber is
+        // disconnected whatever the policy, and its inbox keeps what it did not receipt.
+        let carriesInbox = live.contains { durableInboxes[$0] != nil }
         if isOverDeliveryLimits {
-            switch limits.slowConsumerPolicy {
+            switch carriesInbox ? .disconnect : limits.slowConsumerPolicy {
             case .drop:
                 dropDelivery(message.messageID)
                 return
@@ -104,6 +107,9 @@ extension Connection {
             deliveriesResumed()
         }
         let sequence = deliveries.deliver(message.messageID, originator: SHA256Digest(bytes: message.certificateFingerprint))
+        if carriesInbox {
+            for id in live { if let inbox = durableInboxes[id] { inboxDeliveries.delivered(sequence, inbox: inbox, auditSequence: message.auditSequence) } }
+        }
         enqueue(.deliver(Deliver(
             deliverySequence: sequence, subscriptionIDs: live, originNode: message.originNode,
             receivedAtMillis: UInt64(max(0, message.receivedAtMillis)), certificateFingerprint: message.certificateFingerprint,

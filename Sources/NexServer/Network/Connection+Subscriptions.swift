@@ -11,64 +11,7 @@ extension Connection {
     /// with a SUBACK once the broker routes it; otherwise a SUBNACK saying why.
     func handleSubscribe(_ subscribe: Subscribe) {
         let subscriptionID = subscribe.subscriptionID
-        func refuse(_ code: WireErrorCode, _ reason: String) {
-            // Past the per-node limit of the interval, refusals are only counted (a summary
-            // record says how many); the node is answered either way.
-            let node = identity?.id ?? RefusalAggregator.address(of: peer)
-            switch context.refusals.note(.subscribe, reason: code.name, node: node) {
-            case .record:
-                auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .refused, reason: code.name, detail: reason)
-            case .count(let isFirstSuppressed):
-                if isFirstSuppressed {
-                    logger.warning("refusal flood: further refused subscribes from this node are counted, not recorded one by one",
-                                   metadata: ["peer.node": "\(node)", "reason": "\(code.name)"])
-                }
-            }
-            enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: code, reason: reason)))
-        }
-        if let failure = context.audit.failure {
-            refuse(.auditUnavailable, "the audit log cannot be written (\(failure.code.rawValue)); no new subscriptions")
-            return
-        }
-        let filter: TopicFilter
-        do {
-            filter = try TopicFilter(validating: subscribe.filter)
-        } catch {
-            refuse(.invalidFilter, error.reason)
-            return
-        }
-        // The rules in force now: a reload may have changed them before this connection's identity
-        // was re-evaluated.
-        let permissions = identity.map { context.settings.permissions(of: $0.id) }
-        if case .denied(let reason) = permissions?.allowsSubscribe(to: filter) ?? .denied("not identified") {
-            refuse(.permissionDenied, "\(identity?.id ?? "?") (\(identity?.role.rawValue ?? "?")): \(reason)")
-            return
-        }
-        guard subscriptions[subscriptionID] == nil else {
-            refuse(.duplicateSubscription, "subscription id \(subscriptionID) is already in use on this connection")
-            return
-        }
-        let limit = context.limits.maxSubscriptionsPerConnection
-        guard subscriptions.count < limit else {
-            refuse(.tooManySubscriptions, "at most \(limit) subscriptions per connection")
-            return
-        }
-        // Across all the node's connections, so more connections do not mean more subscriptions.
-        let perNode = context.limits.maxSubscriptionsPerNode
-        guard let identity, context.nodeSubscriptions.admit(identity.id, limit: perNode) else {
-            refuse(.tooManySubscriptions, "at most \(perNode) subscriptions per node over all its connections (limits.maxSubscriptionsPerNode)")
-            return
-        }
-        // Each accepted subscribe (and the unsubscribe it allows) is an audit record: the node's
-        // rate bounds what churn can add to the log (D35). Unsubscribes are never refused.
-        let rate = context.limits.subscribesPerSecondPerNode
-        guard context.subscribeRate.admit(identity.id, ratePerSecond: rate, burst: perNode,
-                                          nowNanos: DispatchTime.now().uptimeNanoseconds) else {
-            context.nodeSubscriptions.release(identity.id)
-            refuse(.overloaded, "\(identity.id) is over its subscribe rate (limits.subscribesPerSecondPerNode \(rate)/s, "
-                   + "burst \(perNode)); retry later")
-            return
-        }
+        guard let (filter, _) = admitSubscription(subscriptionID, filterText: subscribe.filter) else { return }
         subscriptions[subscriptionID] = filter
         controlFrameAwaitsAnswer()   // answered by the SUBACK below, or undoSubscription's SUBNACK
         auditSubscription(.subscribe, subscriptionID, filter: subscribe.filter, outcome: .accepted, reason: nil, detail: nil) { [weak self] in
@@ -87,9 +30,80 @@ extension Connection {
         }
     }
 
+    /// The checks every subscribe passes (audit log writable, valid filter, permitted, id free,
+    /// within the per-connection and per-node limits and the node's subscribe rate). On success
+    /// the node's slot is taken; otherwise the subscribe is refused (recorded, SUBNACK) and nil.
+    func admitSubscription(_ subscriptionID: UInt32, filterText: String) -> (TopicFilter, NodeIdentity)? {
+        if let failure = context.audit.failure {
+            refuseSubscription(subscriptionID, filterText: filterText, .auditUnavailable,
+                               "the audit log cannot be written (\(failure.code.rawValue)); no new subscriptions")
+            return nil
+        }
+        let filter: TopicFilter
+        do {
+            filter = try TopicFilter(validating: filterText)
+        } catch {
+            refuseSubscription(subscriptionID, filterText: filterText, .invalidFilter, error.reason)
+            return nil
+        }
+        // The rules in force now: a reload may have changed them before this connection's identity
+        // was re-evaluated.
+        let permissions = identity.map { context.settings.permissions(of: $0.id) }
+        if case .denied(let reason) = permissions?.allowsSubscribe(to: filter) ?? .denied("not identified") {
+            refuseSubscription(subscriptionID, filterText: filterText, .permissionDenied,
+                               "\(identity?.id ?? "?") (\(identity?.role.rawValue ?? "?")): \(reason)")
+            return nil
+        }
+        guard subscriptions[subscriptionID] == nil else {
+            refuseSubscription(subscriptionID, filterText: filterText, .duplicateSubscription,
+                               "subscription id \(subscriptionID) is already in use on this connection")
+            return nil
+        }
+        let limit = context.limits.maxSubscriptionsPerConnection
+        guard subscriptions.count < limit else {
+            refuseSubscription(subscriptionID, filterText: filterText, .tooManySubscriptions, "at most \(limit) subscriptions per connection")
+            return nil
+        }
+        // Across all the node's connections, so more connections do not mean more subscriptions.
+        let perNode = context.limits.maxSubscriptionsPerNode
+        guard let identity, context.nodeSubscriptions.admit(identity.id, limit: perNode) else {
+            refuseSubscription(subscriptionID, filterText: filterText, .tooManySubscriptions,
+                               "at most \(perNode) subscriptions per node over all its connections (limits.maxSubscriptionsPerNode)")
+            return nil
+        }
+        // Each accepted subscribe (and the unsubscribe it allows) is an audit record: the node's
+        // rate bounds what churn can add to the log (D35). Unsubscribes are never refused.
+        let rate = context.limits.subscribesPerSecondPerNode
+        guard context.subscribeRate.admit(identity.id, ratePerSecond: rate, burst: perNode,
+                                          nowNanos: DispatchTime.now().uptimeNanoseconds) else {
+            context.nodeSubscriptions.release(identity.id)
+            refuseSubscription(subscriptionID, filterText: filterText, .overloaded,
+                               "\(identity.id) is over its subscribe rate (limits.subscribesPerSecondPerNode \(rate)/s, burst \(perNode)); retry later")
+            return nil
+        }
+        return (filter, identity)
+    }
+
+    /// Refuses a subscribe: recorded (or, past the per-node limit of the interval, only counted:
+    /// a summary record says how many) and answered with a SUBNACK either way.
+    func refuseSubscription(_ subscriptionID: UInt32, filterText: String, _ code: WireErrorCode, _ reason: String) {
+        let node = identity?.id ?? RefusalAggregator.address(of: peer)
+        switch context.refusals.note(.subscribe, reason: code.name, node: node) {
+        case .record:
+            auditSubscription(.subscribe, subscriptionID, filter: filterText, outcome: .refused, reason: code.name, detail: reason)
+        case .count(let isFirstSuppressed):
+            if isFirstSuppressed {
+                logger.warning("refusal flood: further refused subscribes from this node are counted, not recorded one by one",
+                               metadata: ["peer.node": "\(node)", "reason": "\(code.name)"])
+            }
+        }
+        enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: code, reason: reason)))
+    }
+
     /// Forgets a subscription, records it and answers with an UNSUBACK once the broker no longer
     /// routes it (a SUBNACK when the id is unknown).
     func handleUnsubscribe(_ subscriptionID: UInt32) {
+        durableInboxes[subscriptionID] = nil   // a durable one detaches its inbox at the broker
         guard subscriptions.removeValue(forKey: subscriptionID) != nil else {
             enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: .unknownSubscription,
                                            reason: "no subscription \(subscriptionID) on this connection")))
@@ -108,7 +122,7 @@ extension Connection {
 
     /// Records a subscription event; `onFailure` runs (on the connection queue) if the record could
     /// not be made durable.
-    private func auditSubscription(_ kind: AuditEvent.Kind, _ subscriptionID: UInt32, filter: String?,
+    func auditSubscription(_ kind: AuditEvent.Kind, _ subscriptionID: UInt32, filter: String?,
                                    outcome: AuditEvent.Outcome, reason: String?, detail: String?,
                                    onFailure: (@Sendable () -> Void)? = nil) {
         var event = AuditEvent(kind, timeMillis: WallClock.nowMillis(), outcome: outcome)
@@ -147,6 +161,7 @@ extension Connection {
     /// unasked SUBNACK for an active id means "withdrawn", docs/PROTOCOL.md). Connection queue.
     func withdrawSubscription(_ subscriptionID: UInt32, filter: TopicFilter, code: WireErrorCode, reason: String, detail: String) {
         subscriptions[subscriptionID] = nil
+        durableInboxes[subscriptionID] = nil
         if let identity { context.nodeSubscriptions.release(identity.id) }
         var event = AuditEvent(.unsubscribe, timeMillis: WallClock.nowMillis(), outcome: .refused)
         event.connection = id

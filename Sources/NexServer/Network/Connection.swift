@@ -58,6 +58,11 @@ final class Connection: @unchecked Sendable {
     var identity: NodeIdentity?
     /// Active subscriptions: id → filter (the broker holds the same, for routing).
     var subscriptions: [UInt32: TopicFilter] = [:]
+    /// The durable subscriptions among ``subscriptions``: the inbox each is attached to (D54).
+    var durableInboxes: [UInt32: String] = [:]
+    /// Deliveries that carried inbox entries and are not receipted yet, in delivery order: a
+    /// receipt moves each inbox's cursor to the newest acceptance sequence it covers.
+    var inboxDeliveries = InboxDeliveries()
     /// Deliveries sent, not yet receipted, and whose originator certificates the node may fetch.
     var deliveries = DeliveryWindow()
     let sequencer = PublishSequencer()

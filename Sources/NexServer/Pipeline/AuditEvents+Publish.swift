@@ -48,15 +48,23 @@ extension AuditEvent {
     /// The routing decision of an accepted notice: every recipient; the originator's restrictions
     /// and the withheld subscribers when it restricted the notice (the list then even when empty),
     /// else the withheld ones only if a subscriber's own permissions withheld it.
-    static func route(_ decision: RoutingDecision, of verified: VerifiedPublish, atMillis time: Int64) -> AuditEvent {
+    /// `inboxes`, when given, is the decision with durable inboxes merged in (its recipients replace
+    /// the decision's; its queued and withheld inboxes are added).
+    static func route(_ decision: RoutingDecision, inboxes: InboxRouting? = nil, of verified: VerifiedPublish,
+                      atMillis time: Int64) -> AuditEvent {
         var event = AuditEvent(.route, timeMillis: time)
         event.messageID = verified.envelope.messageID.description
         event.node = verified.identity.id
         event.topic = verified.envelope.topic
-        event.recipients = decision.recipients.map {
-            Recipient(node: $0.node, connection: $0.connection, subscriptions: $0.subscriptionIDs)
+        event.recipients = (inboxes?.recipients ?? decision.recipients).map {
+            Recipient(node: $0.node, connection: $0.connection, subscriptions: $0.subscriptionIDs,
+                      inboxes: inboxes?.inboxesByConnection[$0.connection] ?? [])
+        }
+        if let queued = inboxes?.queued, !queued.isEmpty {
+            event.queued = queued.map { Queued(node: $0.node, inbox: $0.name) }
         }
         let withheld = decision.withheld.map { Withheld(node: $0.node, connection: $0.connection, reason: $0.reason.rawValue) }
+            + (inboxes?.withheld ?? []).map { Withheld(node: $0.key.node, inbox: $0.key.name, reason: $0.reason.rawValue) }
         if decision.hasRestrictions {
             event.restrictions = decision.restrictions.recordDescription
             event.withheld = withheld

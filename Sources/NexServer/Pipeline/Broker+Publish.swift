@@ -59,19 +59,28 @@ extension Broker {
             allowedNodes: envelope.allowedNodes, deniedNodes: envelope.deniedNodes)
         let decision = RoutingDecision.route(verified.topic, from: verified.identity.id, restrictions: restrictions,
                                              in: subscriptions) { self.subscribers[$0] }
+        let inboxRouting = InboxRouting.route(decision, topic: verified.topic, from: verified.identity.id, book: inboxes) {
+            self.facts(ofNode: $0)
+        }
         let messageID = envelope.messageID
         let digest = verified.digest
         let acceptedSequence = commit.accept(
-            verified, connection: connection, decision: decision, recordsCertificate: recordsCertificate, nowMillis: nowMillis
+            verified, connection: connection, decision: decision, inboxes: inboxRouting, recordsCertificate: recordsCertificate,
+            nowMillis: nowMillis
         ) {
             // Hopped before the NACK goes out, so the publisher's retry reaches the broker after it.
-            self.queue.async { self.forgetAcceptance(of: messageID, digest: digest, certificate: recordsCertificate ? certificate : nil) }
+            self.queue.async {
+                self.forgetAcceptance(of: messageID, digest: digest, certificate: recordsCertificate ? certificate : nil)
+                // Never durable, never ACKed: no inbox may deliver it.
+                for key in inboxRouting.targets { self.inboxes.remove([messageID.description], from: key) }
+            }
         }
         guard let acceptedSequence else {
             // Refused at once (the log has failed): nothing of this batch will be in the log.
             if recordsCertificate { certificates.forget(certificate.fingerprint) }
             return
         }
+        keep(DeliveryMessage(verified, auditSequence: acceptedSequence), in: inboxRouting, acceptedAtMillis: nowMillis)
         replay.insert(messageID, entry: .init(
             signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + 2 * replayWindowMillis,
             node: verified.identity.id))

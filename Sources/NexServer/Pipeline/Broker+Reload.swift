@@ -23,6 +23,7 @@ extension Broker {
                 sessions[connectionID] = nil
                 subscribers[connectionID] = nil
                 subscriptions.removeAll(subscriber: connectionID)
+                inboxes.detachAll(from: connectionID)
                 verdicts[connectionID] = .end(end)
                 continue
             }
@@ -45,7 +46,13 @@ extension Broker {
                 withdrawn.append((subscriptionID, filter, reason))
             }
         }
-        return withdrawn
+        // A durable subscription is detached; its inbox keeps what the node may still receive.
+        for (subscriptionID, key) in inboxes.attached(to: connectionID).sorted(by: { $0.key < $1.key }) {
+            guard let filter = inboxes.inboxes[key]?.filter, case .denied(let reason) = permissions.allowsSubscribe(to: filter) else { continue }
+            inboxes.detach(key, from: connectionID)
+            withdrawn.append((subscriptionID, filter, reason))
+        }
+        return withdrawn.sorted { $0.id < $1.id }
     }
 }
 

@@ -28,6 +28,10 @@ final class Broker: @unchecked Sendable {
     var subscribers: [UInt64: SubscriberFacts] = [:]
     /// The settings sessions are judged by (replaced here, on the broker queue, by a reload).
     var settings: DaemonSettings
+    /// Durable inboxes: what nexd keeps for nodes that are away (Broker+Inbox.swift, D54).
+    var inboxes: InboxBook
+    /// Applies the inboxes' age bound once a minute (``startInboxExpiry()``).
+    var inboxExpiryTimer: DispatchSourceTimer?
     /// Records decisions, answers and delivers.
     let commit: PublishCommit
     /// Reload records are appended at exactly the point of the queue where the settings change.
@@ -39,6 +43,10 @@ final class Broker: @unchecked Sendable {
          refusals: RefusalAggregator, settings: DaemonSettings, connections: ConnectionRegistry, logger: Logger) {
         self.audit = audit
         self.settings = settings
+        let limits = settings.configuration.limits
+        self.inboxes = InboxBook(limits: InboxLimits(
+            messagesPerNode: limits.inboxMessagesPerNode, bytesPerNode: limits.inboxBytesPerNode,
+            maxAgeMillis: limits.inboxMaxAge.components.seconds * 1000, inboxesPerNode: limits.inboxesPerNode))
         self.replayWindowMillis = replayWindow.components.seconds * 1000
         self.replay = ReplayCache(capacity: replayCapacity, sharePerNode: replaySharePerNode,
                                   rosterSize: settings.configuration.roster.entries.count)
@@ -68,6 +76,7 @@ final class Broker: @unchecked Sendable {
         sessions[connectionID] = nil
         subscribers[connectionID] = nil
         subscriptions.removeAll(subscriber: connectionID)
+        inboxes.detachAll(from: connectionID)
     }
 
     /// Adds a subscription, judged again by the settings in force here (a reload may have come
@@ -88,6 +97,11 @@ final class Broker: @unchecked Sendable {
 
     func unsubscribe(_ connectionID: UInt64, subscriptionID: UInt32) -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
+        // A durable subscription detaches its inbox, which keeps collecting for the node.
+        if let key = inboxes.attached(to: connectionID)[subscriptionID] {
+            inboxes.detach(key, from: connectionID)
+            return true
+        }
         return subscriptions.remove(subscriber: connectionID, subscriptionID: subscriptionID)
     }
 

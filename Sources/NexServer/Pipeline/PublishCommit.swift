@@ -70,12 +70,12 @@ struct PublishCommit: Sendable {
     /// Returns the acceptance's sequence number, or nil when the log refused the batch at once
     /// (it has failed: nothing of it will be in the log). `onFailure` runs on the audit writer
     /// queue, before the NACK, when the batch could not be made durable.
-    func accept(_ verified: VerifiedPublish, connection: UInt64, decision: RoutingDecision, recordsCertificate: Bool,
-                nowMillis: Int64, onFailure: @escaping @Sendable () -> Void) -> UInt64? {
+    func accept(_ verified: VerifiedPublish, connection: UInt64, decision: RoutingDecision, inboxes: InboxRouting,
+                recordsCertificate: Bool, nowMillis: Int64, onFailure: @escaping @Sendable () -> Void) -> UInt64? {
         var events: [AuditEvent] = []
         if recordsCertificate { events.append(.certificateFirstSeen(verified.identity, atMillis: nowMillis)) }
         events.append(.publishAccepted(verified, connection: connection))
-        events.append(.route(decision, of: verified, atMillis: nowMillis))
+        events.append(.route(decision, inboxes: inboxes, of: verified, atMillis: nowMillis))
         let acceptedIndex = events.count - 2
         let messageID = verified.envelope.messageID
         let connections = self.connections
@@ -85,12 +85,9 @@ struct PublishCommit: Sendable {
             case .success(let sequences):
                 if recordsCertificate { files.persist(verified.identity.certificate) }
                 let acceptedSequence = sequences[acceptedIndex]
-                let message = DeliveryMessage(
-                    envelope: verified.wireBytes, messageID: messageID, originNode: verified.identity.id,
-                    receivedAtMillis: verified.receivedAtMillis,
-                    certificateFingerprint: verified.identity.certificate.fingerprint.bytes, auditSequence: acceptedSequence)
+                let message = DeliveryMessage(verified, auditSequence: acceptedSequence)
                 connections.answerAndDeliver(.ack(Ack(messageID: messageID, auditSequence: acceptedSequence)), to: connection,
-                                             message, to: decision.recipients)
+                                             message, to: inboxes.recipients)
             case .failure(let error):
                 onFailure()
                 connections.send(.nack(Nack(messageID: messageID, code: .auditUnavailable,
@@ -102,7 +99,7 @@ struct PublishCommit: Sendable {
         let acceptedSequence = sequences[acceptedIndex]
         logger.debug("publish accepted", metadata: [
             "peer.node": "\(verified.identity.id)", "msg.id": "\(messageID)", "audit.seq": "\(acceptedSequence)",
-            "recipients": "\(decision.recipients.count)",
+            "recipients": "\(inboxes.recipients.count)", "queued": "\(inboxes.queued.count)",
         ])
         return acceptedSequence
     }
@@ -117,4 +114,13 @@ struct DeliveryMessage: Sendable {
     let receivedAtMillis: Int64
     let certificateFingerprint: [UInt8]
     let auditSequence: UInt64
+}
+
+extension DeliveryMessage {
+    /// What the recipients of `verified`, accepted as record `auditSequence`, are sent.
+    init(_ verified: VerifiedPublish, auditSequence: UInt64) {
+        self.init(envelope: verified.wireBytes, messageID: verified.envelope.messageID, originNode: verified.identity.id,
+                  receivedAtMillis: verified.receivedAtMillis,
+                  certificateFingerprint: verified.identity.certificate.fingerprint.bytes, auditSequence: auditSequence)
+    }
 }

@@ -21,6 +21,8 @@ enum SessionAction: Sendable, Equatable {
     case publish([UInt8])
     /// Hand a subscribe to its handler.
     case subscribe(Subscribe)
+    /// Hand a durable subscribe (capability `inbox.1`) to its handler.
+    case subscribeDurable(SubscribeDurable)
     /// Hand an unsubscribe to its handler.
     case unsubscribe(UInt32)
     /// Record the receipt of every delivery up to `through` not receipted yet.

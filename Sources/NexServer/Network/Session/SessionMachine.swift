@@ -35,14 +35,23 @@ struct SessionMachine: Sendable {
     private(set) var phase = Phase.handshaking
     /// Whether the node asked (in hello) for pushed checkpoint frames.
     private(set) var acceptsCheckpoints = false
+    /// The capabilities this nexd offers in `welcome` (D52).
+    let offeredCapabilities: Set<String>
+    /// The capabilities in effect: offered here and listed in the node's hello.
+    private(set) var capabilities: Set<String> = []
     /// Rate and unanswered count of control frames (D34).
     var controlBudget: ControlFrameBudget
     /// Pings quiet nodes and closes silent ones, once admitted (SessionMachine+Idle.swift).
     var idleWatch: IdleWatch?
 
-    init(controlBudget: ControlFrameBudget) {
+    init(controlBudget: ControlFrameBudget, offeredCapabilities: Set<String> = SessionMachine.serverCapabilities) {
         self.controlBudget = controlBudget
+        self.offeredCapabilities = offeredCapabilities
     }
+
+    /// What nexd offers in every `welcome`, in this order.
+    static let serverCapabilityList = [Capability.inbox]
+    static let serverCapabilities = Set(serverCapabilityList)
 
     // MARK: - Questions
 
@@ -105,6 +114,14 @@ struct SessionMachine: Sendable {
             return [.publish(envelope)]
         case .subscribe(let subscribe):
             return [.subscribe(subscribe)]
+        case .subscribeDurable(let subscribe):
+            // Without the capability this frame type does not exist: answered as nexd without
+            // inboxes would answer it (D52).
+            guard capabilities.contains(Capability.inbox) else {
+                return protocolError(WireError(.unknownFrameType,
+                    "frame type 0x25 (subscribeDurable) needs the capability \(Capability.inbox), which this connection's hello did not list"))
+            }
+            return [.subscribeDurable(subscribe)]
         case .unsubscribe(let subscriptionID):
             return [.unsubscribe(subscriptionID)]
         case .receipt(let through):
@@ -136,6 +153,7 @@ struct SessionMachine: Sendable {
         }
         phase = .open
         acceptsCheckpoints = hello.acceptsCheckpoints
+        capabilities = offeredCapabilities.intersection(hello.capabilities)
         return []
     }
 

@@ -1,0 +1,45 @@
+import Foundation
+import NexAudit
+import NexClient
+import NexCrypto
+import NexWire
+
+extension SubscribeCommand {
+    /// One delivery as printed: a JSON object per line with --json, else a few lines of text.
+    func describe(_ delivery: Deliver, _ signed: SignedEnvelope?, verification: DeliveryVerification) -> String {
+        let envelope = signed?.envelope
+        let payload = envelope.map { String(decoding: $0.payload, as: UTF8.self) } ?? ""
+        let received = Timestamp.format(millis: Int64(delivery.receivedAtMillis))
+        if json {
+            let issued = envelope.map { Timestamp.format(millis: $0.issuedAtMillis) } ?? ""
+            let fingerprint = SHA256Digest(bytes: delivery.certificateFingerprint)?.hex ?? ""
+            return #"{"delivery":\#(delivery.deliverySequence),"subscriptions":\#(delivery.subscriptionIDs),"origin":\#(jsonString(delivery.originNode)),"msg":"\#(envelope?.messageID.description ?? "")","topic":\#(jsonString(envelope?.topic ?? "")),"kind":\#(jsonString(envelope?.kind ?? "")),"issuedAt":"\#(issued)","receivedAt":"\#(received)","auditSeq":\#(delivery.auditSequence),"cert":"\#(fingerprint)",\#(jsonFields(verification)),"payload":\#(jsonString(payload))}"#
+        }
+        // Another node wrote all of this: control characters are shown escaped, never interpreted
+        // (in the JSON document as \uXXXX, so it still reads as the same JSON).
+        let inert = TerminalText.inert
+        return """
+            delivery \(delivery.deliverySequence) from \(inert(delivery.originNode)) · topic \(inert(envelope?.topic ?? "?")) · kind \(inert(envelope?.kind ?? "?"))
+              msg \(envelope?.messageID.description ?? "?") · audit-seq \(delivery.auditSequence) · received \(received) · \(inert(text(verification)))
+            \(payload.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + TerminalText.inertJSON(String($0)) }.joined(separator: "\n"))
+            """
+    }
+
+    /// `signature verified`, or `signature NOT verified: <reason>`.
+    private func text(_ verification: DeliveryVerification) -> String {
+        switch verification {
+        case .verified: "signature verified"
+        case .notVerified(let failure): "signature NOT verified: \(failure.reason)"
+        }
+    }
+
+    /// `"signature":"verified"`, or `"signature":"not-verified","signatureProblem":CODE,"signatureReason":TEXT`.
+    private func jsonFields(_ verification: DeliveryVerification) -> String {
+        switch verification {
+        case .verified:
+            #""signature":"verified""#
+        case .notVerified(let failure):
+            #""signature":"not-verified","signatureProblem":"\#(failure.code.rawValue)","signatureReason":\#(jsonString(failure.reason))"#
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import NexAudit
+import NexClient
+import NexCrypto
+import NexWire
+import Testing
+
+/// Durable inboxes over real mutual TLS (capability `inbox.1`, D52, D54): a border post that is
+/// offline while notices are published gets every one, in order, when it attaches again.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct DurableInboxTests {
+    /// Receives `count` deliveries, receipting each; returns their message ids.
+    private func receive(_ count: Int, on connection: NexConnection, subscription: UInt32) throws -> [MessageID] {
+        var ids: [MessageID] = []
+        for _ in 0..<count {
+            let delivery = try connection.nextDelivery(timeout: .seconds(5))
+            #expect(delivery.subscriptionIDs.contains(subscription))
+            ids.append(try SignedEnvelope(parsing: delivery.envelope).envelope.messageID)
+            try connection.sendReceipt(through: delivery.deliverySequence)
+        }
+        return ids
+    }
+
+    @Test func welcomeOffersTheInboxCapabilityAndAPlainClientDoesNotGetIt() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let (plain, _) = try nexd.connect(as: "bcp.ke.busia")
+        #expect(plain.welcome.capabilities == [Capability.inbox])
+        #expect(plain.capabilities.isEmpty)
+        #expect(throws: ClientError.self) { try plain.subscribeDurable("notice.>", id: 1) }
+        // A version-1 client that sends the frame anyway is answered as a server without it would.
+        try plain.send(.subscribeDurable(SubscribeDurable(subscriptionID: 1, filter: "notice.>")))
+        #expect(throws: ClientError.self) { _ = try plain.nextDelivery(timeout: .seconds(5)) }
+        let error = try #require(try nexd.awaitRecord { $0.event == "protocol-error" })
+        #expect(error.string("reason") == "unknown-frame-type")
+    }
+
+    @Test func anOfflineBorderPostGetsEveryNoticeInOrderWhenItComesBack() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let busia = try nexd.credentials("bcp.ke.busia")
+        var post = try nexd.connectDurable(busia)
+        guard case .accepted(let first) = try post.subscribeDurable("notice.>", id: 1) else {
+            Issue.record("durable subscribe refused"); return
+        }
+        #expect(first == InboxStatus(inbox: "notice.>", waiting: 0, expired: 0, why: ""))
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        // Live: delivered and receipted while attached.
+        let live = try signedNotice(from: gs)
+        _ = try publisher.publish(live)
+        #expect(try receive(1, on: post, subscription: 1) == [live.envelope.messageID])
+        _ = try nexd.awaitRecord { $0.event == "inbox" && $0.string("reason") == "receipted" }
+        post.close()
+        _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" }
+
+        // Offline: three notices wait.
+        var waiting: [MessageID] = []
+        for revision in 1...3 {
+            let notice = try signedNotice(from: gs, topic: "notice.yellow.ke", kind: "yellow", revision: revision)
+            guard case .accepted = try publisher.publish(notice) else { Issue.record("publish refused"); return }
+            waiting.append(notice.envelope.messageID)
+        }
+        let route = try #require(try nexd.awaitRecord { $0.event == "route" && $0.string("msg") == waiting[0].description })
+        let queued = try #require(route.members["queued"] as? [[String: Any]])
+        #expect(queued.map { $0["node"] as? String } == ["bcp.ke.busia"])
+
+        post = try nexd.connectDurable(busia)
+        guard case .accepted(let status) = try post.subscribeDurable("notice.>", id: 5) else {
+            Issue.record("durable subscribe refused"); return
+        }
+        #expect(status.waiting == 3)
+        #expect(try receive(3, on: post, subscription: 5) == waiting)
+        // New traffic follows the backlog.
+        let after = try signedNotice(from: gs, revision: 9)
+        _ = try publisher.publish(after)
+        #expect(try receive(1, on: post, subscription: 5) == [after.envelope.messageID])
+        post.close()
+        publisher.close()
+        nexd.stop()
+        let records = try nexd.auditRecords()
+        let redelivered = try #require(records.first { $0.event == "inbox" && $0.string("reason") == "redelivered" })
+        #expect(redelivered.string("node") == "bcp.ke.busia")
+        #expect(redelivered.members["count"] as? Int == 3)
+        // Format 3 (queued, inbox records, recipient inboxes) verifies, by both verifiers' rules.
+        let verification = try AuditVerifier.verify(directory: nexd.auditDirectory)
+        #expect(verification.foundNoProblem)
+    }
+
+    @Test func whatWaitsSurvivesARestartOfNexd() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let busia = try nexd.credentials("bcp.ke.busia")
+        let post = try nexd.connectDurable(busia)
+        guard case .accepted = try post.subscribeDurable("notice.>", id: 1, inbox: "watchlist") else {
+            Issue.record("durable subscribe refused"); return
+        }
+        post.close()
+        _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        var waiting: [MessageID] = []
+        for revision in 1...4 {
+            let notice = try signedNotice(from: gs, revision: revision)
+            guard case .accepted = try publisher.publish(notice) else { Issue.record("publish refused"); return }
+            waiting.append(notice.envelope.messageID)
+        }
+        publisher.close()
+        try nexd.restart()
+        let again = try nexd.connectDurable(busia)
+        guard case .accepted(let status) = try again.subscribeDurable("notice.>", id: 2, inbox: "watchlist") else {
+            Issue.record("durable subscribe refused"); return
+        }
+        #expect(status.waiting == 4)
+        #expect(try receive(4, on: again, subscription: 2) == waiting)
+        let lastSequence = try #require(try nexd.auditRecords().last { $0.event == "publish" && $0.string("msg") == waiting[3].description }?.sequence)
+        #expect(try nexd.awaitRecord {
+            $0.event == "inbox" && $0.string("reason") == "receipted" && $0.string("inbox") == "watchlist" && $0.integer("through") == Int64(lastSequence)
+        } != nil)
+        again.close()
+        nexd.stop()
+        #expect(try AuditVerifier.verify(directory: nexd.auditDirectory).foundNoProblem)
+    }
+
+    @Test func anInboxOverItsBoundDropsTheOldestRecordsThemAndTellsTheNode() throws {
+        let nexd = try TestDaemon { $0.limits.inboxMessagesPerNode = 3 }
+        defer { nexd.remove() }
+        let busia = try nexd.credentials("bcp.ke.busia")
+        let post = try nexd.connectDurable(busia)
+        guard case .accepted = try post.subscribeDurable("notice.>", id: 1) else { Issue.record("refused"); return }
+        post.close()
+        _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        var sent: [MessageID] = []
+        for revision in 1...5 {
+            let notice = try signedNotice(from: gs, revision: revision)
+            guard case .accepted = try publisher.publish(notice) else { Issue.record("publish refused"); return }
+            sent.append(notice.envelope.messageID)
+        }
+        let expired = try #require(try nexd.awaitRecord { $0.event == "inbox" && $0.string("reason") == "expired" && $0.integer("count") == 1
+            && ($0.members["missed"] as? [String]) == [sent[1].description] })
+        #expect(expired.string("detail")?.contains("limits.inboxMessagesPerNode") == true)
+        let again = try nexd.connectDurable(busia)
+        guard case .accepted(let status) = try again.subscribeDurable("notice.>", id: 2) else { Issue.record("refused"); return }
+        #expect(status.waiting == 3)
+        #expect(status.expired == 2)
+        #expect(status.why.contains("limits.inboxMessagesPerNode"))
+        #expect(try receive(3, on: again, subscription: 2) == Array(sent.suffix(3)))
+    }
+
+    @Test func aSecondConnectionTakesTheInboxOverAndTheFirstIsTold() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let busia = try nexd.credentials("bcp.ke.busia")
+        let first = try nexd.connectDurable(busia)
+        guard case .accepted = try first.subscribeDurable("notice.>", id: 1) else { Issue.record("refused"); return }
+        let second = try nexd.connectDurable(busia)
+        guard case .accepted = try second.subscribeDurable("notice.>", id: 1) else { Issue.record("refused"); return }
+        let withdrawn = try first.awaitFrame(timeout: .seconds(5)) { frame -> SubscribeNack? in
+            if case .subnack(let nack) = frame { return nack }
+            return nil
+        }
+        #expect(withdrawn.subscriptionID == 1)
+        #expect(withdrawn.code == .duplicateSubscription)
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let notice = try signedNotice(from: gs)
+        _ = try publisher.publish(notice)
+        #expect(try receive(1, on: second, subscription: 1) == [notice.envelope.messageID])
+        #expect(throws: ClientError.self) { _ = try first.nextDelivery(timeout: .milliseconds(300)) }
+        #expect(try nexd.awaitRecord { $0.event == "unsubscribe" && $0.string("reason") == "inbox-moved" } != nil)
+    }
+
+    @Test func restrictionsAreJudgedForAnOfflineInboxAtRoutingTime() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let busia = try nexd.credentials("bcp.ke.busia")
+        let post = try nexd.connectDurable(busia)
+        guard case .accepted = try post.subscribeDurable("notice.>", id: 1) else { Issue.record("refused"); return }
+        post.close()
+        _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        var envelope = try signedNotice(from: gs).envelope
+        envelope.deniedCountries = ["ke"]
+        let denied = try NoticeSigner.sign(envelope, with: gs.key)
+        _ = try publisher.publish(denied)
+        let allowed = try signedNotice(from: gs, revision: 2)
+        _ = try publisher.publish(allowed)
+        let route = try #require(try nexd.awaitRecord { $0.event == "route" && $0.string("msg") == denied.envelope.messageID.description })
+        let withheld = try #require(route.members["withheld"] as? [[String: Any]])
+        #expect(withheld.first?["inbox"] as? String == "notice.>")
+        #expect(withheld.first?["reason"] as? String == "denied-country")
+        let again = try nexd.connectDurable(busia)
+        guard case .accepted(let status) = try again.subscribeDurable("notice.>", id: 2) else { Issue.record("refused"); return }
+        #expect(status.waiting == 1)
+        #expect(try receive(1, on: again, subscription: 2) == [allowed.envelope.messageID])
+    }
+}
