@@ -39,12 +39,14 @@ public struct BenchmarkDaemonConfig: Sendable {
 
     /// Creates the PKI and writes the config for the given roster sizes. When `writeNodeFiles` is
     /// set, every node's certificate and key are written too (for running nexd and `nex load` by hand).
+    /// `durablePostCountries[i]` is durable post `i`'s country (a reconnect storm's border posts).
     public static func create(directory: String, publishers: Int, subscribers: Int, stalled: Int = 0, idle: Int, limits: Limits,
-                              writeNodeFiles: Bool = false) throws -> BenchmarkDaemonConfig {
+                              durablePostCountries: [String] = [], writeNodeFiles: Bool = false) throws -> BenchmarkDaemonConfig {
         let setup = BenchmarkDaemonConfig(directory: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let entries = BenchmarkRoster.entries(publishers: publishers, subscribers: subscribers, stalled: stalled, idle: idle)
+        let entries = BenchmarkRoster.entries(publishers: publishers, subscribers: subscribers, stalled: stalled, idle: idle,
+                                              durablePostCountries: durablePostCountries)
         let pki = DevelopmentPKI(directory: setup.pkiDirectory)
         try pki.create(nodeIDs: writeNodeFiles ? entries.filter { $0.role != .bcp }.map(\.id) : [])
         // Limits the user set; the others are left to nexd's defaults.
