@@ -208,6 +208,18 @@ if shown("S7"):
     print(f"| S7 1→10 one topic + 1 stalled subscriber | deliveries/s of the 10 | {fmt(s7)} | ≥0.9× S3 (same session) | "
           f"{ratio(s7, s3)} S3; {stalled_fates('S7')} | {verdict(None if s7 is None or s3 is None else s7 >= 0.9 * s3)} | "
           f"{losses('S7')} | {cpu('S7')} | {machine('S7')} |")
+def storm(key):
+    return med("S8", lambda r: (r.get("reconnectStorm") or {}).get(key))
+
+if shown("S8"):
+    s8 = med("S8", lambda r: r["deliveriesPerSecond"])
+    posts = storm("posts")
+    delivered = med("S8", lambda r: r["delivered"])
+    print(f"| S8 reconnect storm: {fmt(posts)} durable posts offline, {fmt(med('S8', lambda r: r['shape']['countPerPublisher']))} notices, "
+          f"all reconnect | drain deliveries/s · drain s · nexd RSS before / peak / after (MB) | {fmt(s8)} · {fmt(storm('drainSeconds'), 2)} s "
+          f"({fmt(delivered)} deliveries) · {fmt(storm('nexdRSSBeforeMB'), 1)} / {fmt(storm('nexdRSSPeakMB'), 1)} / {fmt(storm('nexdRSSAfterMB'), 1)} "
+          f"| 0 lost | {ratio(s8, s3)} S3 | {verdict(None if not reports('S8') else all(r['lost'] == 0 for r in reports('S8')))} | "
+          f"{losses('S8')} | {cpu('S8')} | {machine('S8')} |")
 rates = [(n, med(n, lambda r: r["deliveriesPerSecond"])) for n in ("S5", "S5T", "S5H")]
 rates = [(n, v) for n, v in rates if v is not None and shown(n)]
 if rates:

@@ -35,7 +35,7 @@ extension CrashRun {
         for index in 0..<settings.inboxSubscribers {
             firstAttach.enter()
             let subscriber = try InboxSubscriber(
-                credentials: try issuer.credentials(BenchmarkRoster.durableID(index)),
+                credentials: try issuer.credentials(BenchmarkRoster.durablePostID(index, country: "ke")),
                 settings: InboxSubscriber.Settings(deadline: deadline), slot: slot, progress: progress,
                 expectation: expectation, onFirstAttach: { firstAttach.leave() })
             list.append(subscriber)

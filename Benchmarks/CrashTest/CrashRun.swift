@@ -62,7 +62,8 @@ struct CrashRun {
         // Room for every message in each inbox: a bound that drops notices is not what this tests.
         limits.inboxMessagesPerNode = max(10_000, settings.messages)
         let setup = try BenchmarkDaemonConfig.create(directory: directory, publishers: settings.publishers, subscribers: 0,
-                                                     idle: 0, durable: settings.inboxSubscribers, limits: limits)
+                                                     idle: 0, limits: limits,
+                                                     durablePostCountries: Array(repeating: "ke", count: settings.inboxSubscribers))
         var keeps = settings.keepsDirectory
         defer {
             if keeps { log("kept \(directory) (nexd-N.log per start, audit/, nexd.yaml, pki/)") } else {

@@ -40,16 +40,16 @@ public struct BenchmarkDaemonConfig: Sendable {
         public init() {}
     }
 
-    /// Creates the PKI and writes the config for the given roster sizes (`durable`: durable border
-    /// posts, ``BenchmarkRoster/durableID(_:)``). When `writeNodeFiles` is set, every node's
-    /// certificate and key are written too (for running nexd and `nex load` by hand).
-    public static func create(directory: String, publishers: Int, subscribers: Int, stalled: Int = 0, idle: Int, durable: Int = 0,
-                              limits: Limits, writeNodeFiles: Bool = false) throws -> BenchmarkDaemonConfig {
+    /// Creates the PKI and writes the config for the given roster sizes. When `writeNodeFiles` is
+    /// set, every node's certificate and key are written too (for running nexd and `nex load` by hand).
+    /// `durablePostCountries[i]` is durable post `i`'s country (a reconnect storm's border posts).
+    public static func create(directory: String, publishers: Int, subscribers: Int, stalled: Int = 0, idle: Int, limits: Limits,
+                              durablePostCountries: [String] = [], writeNodeFiles: Bool = false) throws -> BenchmarkDaemonConfig {
         let setup = BenchmarkDaemonConfig(directory: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let entries = BenchmarkRoster.entries(publishers: publishers, subscribers: subscribers, stalled: stalled, idle: idle,
-                                              durable: durable)
+                                              durablePostCountries: durablePostCountries)
         let pki = DevelopmentPKI(directory: setup.pkiDirectory)
         try pki.create(nodeIDs: writeNodeFiles ? entries.filter { $0.role != .bcp }.map(\.id) : [])
         // Limits the user set; the others are left to nexd's defaults.

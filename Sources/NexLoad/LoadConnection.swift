@@ -33,6 +33,8 @@ final class LoadConnection: @unchecked Sendable {
     private var input: [UInt8] = []
     private var inputOffset = 0
     private let clientName: String
+    /// The capabilities listed in `hello` (extension tag 2; docs/PROTOCOL.md §1, "Capabilities").
+    private let capabilities: [String]
 
     /// The welcome arrived: the connection is accepted.
     var onOpen: ((Welcome) -> Void)?
@@ -45,11 +47,13 @@ final class LoadConnection: @unchecked Sendable {
 
     /// Opens a socket to `address` and creates the session; ``start()`` begins connecting. A
     /// `receiveBufferBytes` sets `SO_RCVBUF` before the connect (which fixes the TCP window scale
-    /// and stops the kernel growing the buffer).
+    /// and stops the kernel growing the buffer). `capabilities` are listed in `hello`; a frame of
+    /// one may be sent once ``onOpen`` saw it offered in `welcome`.
     init(lane: EventLane, address: sockaddr_in, context: TLSContext, clientName: String,
-         receiveBufferBytes: Int? = nil) throws(LoadError) {
+         receiveBufferBytes: Int? = nil, capabilities: [String] = []) throws(LoadError) {
         self.lane = lane
         self.clientName = clientName
+        self.capabilities = capabilities
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw LoadError("cannot create a socket: \(String(cString: strerror(errno))) (raise the open-file limit?)") }
         var one: Int32 = 1
@@ -135,7 +139,8 @@ final class LoadConnection: @unchecked Sendable {
             switch transport.driveHandshake() {
             case .complete:
                 state = .awaitingWelcome
-                append(.hello(Hello(protocolVersion: WireLimits.protocolVersion, clientName: clientName, extensions: [])))
+                let extensions = capabilities.isEmpty ? [] : [Hello.capabilitiesExtension(capabilities)]
+                append(.hello(Hello(protocolVersion: WireLimits.protocolVersion, clientName: clientName, extensions: extensions)))
                 flush()
                 readAvailable()
             case .inProgress:

@@ -3,6 +3,7 @@ import NexClient
 import NexConfig
 import NexCrypto
 import NexPKI
+import NexSync
 
 /// The node ids a load run uses, and their roster roles: publishers are General Secretariat
 /// nodes (`gs`, may publish `notice.>`), subscribers and stalled subscribers NCBs (`ncb`, may
@@ -14,16 +15,18 @@ public enum BenchmarkRoster {
     public static func idleID(_ index: Int) -> String { "bcp.ke.idle-\(index)" }
     /// A stalled subscriber: an NCB like the others, with its own id (nexd's log and audit name it).
     public static func stalledID(_ index: Int) -> String { "ncb.rw.load-stalled\(index)" }
-    /// A durable border post: a border point (`bcp`, may subscribe to `notice.>`) that keeps an inbox.
-    public static func durableID(_ index: Int) -> String { "bcp.ke.durable-\(index)" }
+    /// A durable border post of a reconnect storm, in its country.
+    public static func durablePostID(_ index: Int, country: String) -> String { "bcp.\(country).post-\(index)" }
 
-    /// Roster entries for the given numbers of nodes.
-    public static func entries(publishers: Int, subscribers: Int, stalled: Int = 0, idle: Int, durable: Int = 0) -> [RosterEntry] {
+    /// Roster entries for the given numbers of nodes; `durablePostCountries[i]` is durable post
+    /// `i`'s country (a border post, role `bcp`).
+    public static func entries(publishers: Int, subscribers: Int, stalled: Int = 0, idle: Int,
+                               durablePostCountries: [String] = []) -> [RosterEntry] {
         (0..<publishers).map { RosterEntry(id: publisherID($0), role: .gs, country: "fr") }
             + (0..<subscribers).map { RosterEntry(id: subscriberID($0), role: .ncb, country: "rw") }
             + (0..<stalled).map { RosterEntry(id: stalledID($0), role: .ncb, country: "rw") }
             + (0..<idle).map { RosterEntry(id: idleID($0), role: .bcp, country: "ke") }
-            + (0..<durable).map { RosterEntry(id: durableID($0), role: .bcp, country: "ke") }
+            + durablePostCountries.enumerated().map { RosterEntry(id: durablePostID($0, country: $1), role: .bcp, country: $1) }
     }
 }
 
@@ -91,6 +94,24 @@ public struct BenchmarkIssuer: Sendable {
             extendedKeyUsage: .clientAuth)
         let certificate = try CertificateIssuer.issue(profile, for: key.publicKey, issuer: ca, issuerKey: caKey)
         return NodeCredentials(certificate: certificate, key: key, trustRoots: [ca])
+    }
+
+    /// Credentials for the durable posts of `storm` (in post order), sharing one key like idle
+    /// nodes: nexd checks the certificates, the key only proves possession in the handshake.
+    public func durablePosts(of storm: ReconnectStormConfiguration) throws -> [NodeCredentials] {
+        let key = try PrivateKey.generate(.ecdsaP256SHA256)
+        let slots = Locked<[Int: NodeCredentials]>([:])
+        let failure = Locked<String?>(nil)
+        DispatchQueue.concurrentPerform(iterations: storm.posts) { index in
+            do {
+                let credentials = try self.credentials(BenchmarkRoster.durablePostID(index, country: storm.country(ofPost: index)), key: key)
+                slots.withLock { $0[index] = credentials }
+            } catch {
+                failure.withLock { $0 = "\(error)" }
+            }
+        }
+        if let message = failure.withLock({ $0 }) { throw LoadError("cannot issue durable-post certificates: \(message)") }
+        return slots.withLock { dictionary in (0..<storm.posts).map { dictionary[$0]! } }
     }
 
     /// Identities for a run's publishers, subscribers and stalled subscribers.

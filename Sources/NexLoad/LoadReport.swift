@@ -136,6 +136,8 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var idle: IdleConnections?
     /// The stalled subscribers, when the run had any (nil otherwise).
     public var stalledSubscribers: [StalledSubscriber]?
+    /// The reconnect storm's figures (`--durable-posts`), when the run was one (nil otherwise).
+    public var reconnectStorm: ReconnectStorm?
     /// Anything the reader must know (ran out of time, subscribers disconnected…).
     public var notes: [String] = []
 
@@ -222,6 +224,7 @@ public struct LoadReport: Codable, Sendable, Equatable {
                     + "\(node.deliveriesBeforeStall) deliveries before stalling")
             }
         }
+        if let reconnectStorm { lines += reconnectStorm.tableLines }
         for note in notes { lines.append("  note: \(note)") }
         return lines.joined(separator: "\n")
     }

@@ -47,10 +47,12 @@ public enum NoticeFactory {
     /// Signs `count` notices for publisher `publisher` of the run, on every core.
     ///
     /// Issued-at is `issuedAtMillis` for all of them: the caller picks it so that every send
-    /// falls within nexd's replay window of it (either side).
+    /// falls within nexd's replay window of it (either side). Publisher `p` publishes on
+    /// `topics[p]`, unless `rotatingTopics` is given: then notice `s` of every publisher goes to
+    /// `rotatingTopics[s % rotatingTopics.count]` (the reconnect storm's notices over countries).
     static func prepare(
         publishers: [NodeCredentials], topics: [String], kind: NoticeKind, payload: [UInt8], runTag: UInt16,
-        isMeasured: Bool, countPerPublisher: Int, issuedAtMillis: Int64
+        isMeasured: Bool, countPerPublisher: Int, issuedAtMillis: Int64, rotatingTopics: [String] = []
     ) throws(LoadError) -> [PreparedNotices] {
         let chunk = 512
         let chunksPerPublisher = (countPerPublisher + chunk - 1) / chunk
@@ -67,9 +69,10 @@ public enum NoticeFactory {
             do {
                 for sequence in first..<last {
                     let tag = MessageTag(publisher: publisher, isMeasured: isMeasured, sequence: sequence)
+                    let topic = rotatingTopics.isEmpty ? topics[publisher] : rotatingTopics[sequence % rotatingTopics.count]
                     let envelope = Envelope(
                         messageID: tag.messageID(runTag: runTag, millis: millis), sender: credentials.nodeID,
-                        topic: topics[publisher], kind: kind.rawValue, issuedAtMillis: issuedAtMillis, payload: payload)
+                        topic: topic, kind: kind.rawValue, issuedAtMillis: issuedAtMillis, payload: payload)
                     let signed = try NoticeSigner.sign(envelope, with: credentials.key)
                     prepared.append(FrameEncoder.encode(.publish(envelope: signed.wireBytes)))
                 }

@@ -8,8 +8,18 @@ import Glibc
 public enum ProcessStats {
     /// VmRSS of `pid` in bytes, from `/proc/PID/status`; nil if unreadable.
     public static func residentBytes(pid: Int32) -> Int? {
+        statusBytes(pid: pid, field: "VmRSS:")
+    }
+
+    /// VmHWM of `pid` in bytes (the peak resident set since it started); nil if unreadable.
+    public static func peakResidentBytes(pid: Int32) -> Int? {
+        statusBytes(pid: pid, field: "VmHWM:")
+    }
+
+    /// A `kB` field of `/proc/PID/status`, in bytes.
+    private static func statusBytes(pid: Int32, field: String) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in text.split(separator: "\n") where line.hasPrefix(field) {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             if fields.count >= 2, let kilobytes = Int(fields[1]) { return kilobytes * 1024 }
         }

@@ -25,6 +25,15 @@ struct LoadCommand: ParsableCommand {
             the report says whether nexd closed them or they were still connected at the end.
             --disk-probe SECONDS measures the disk's flush tail as nexd's audit writer meets it (12 KiB appends, each \
             followed by fdatasync, paced at ~1 kHz), after the run; --publishers 0 --disk-probe 10 runs it alone. \
+            --durable-posts N runs the reconnect storm (benchmark S8) instead: N durable border posts (role bcp, \
+            countries spread over --post-countries East African codes) each attach an inbox (capability inbox.1, \
+            filter notice.*.CC) and go offline; one publisher publishes --count notices (default 10,000) round-robin \
+            over the topics notice.KIND.CC (KIND yellow unless --kind), every ACK awaited; then every post reconnects \
+            at once (--reconnect-concurrency handshakes at a time), re-attaches and drains its inbox, receipting and \
+            dropping duplicates by message id. It reports the time from the first reconnect to the last inbox \
+            drained, distinct deliveries per second over it, lost and duplicated, and nexd's VmRSS before, at its \
+            peak during and after the drain. Each inbox must fit nexd's limits.inboxMessagesPerNode (10,000): \
+            --count / --post-countries at most that. --subscribers and --layout do not apply.
             With --spawn, nex load starts its own nexd (the nexd next to nex) with a temporary PKI, a benchmark \
             roster and permissions, fsync on, and stops it at the end. Without it, nexd must already run with \
             the benchmark roster: `nex load --write-config DIR` writes one (run `nexd --config DIR/nexd.yaml`, \
@@ -36,6 +45,7 @@ struct LoadCommand: ParsableCommand {
               nex load --spawn --idle 5000
               nex load --publishers 0 --disk-probe 10
               nex load --spawn --publishers 1 --subscribers 10 --layout shared --stalled-subscribers 1
+              nex load --spawn --durable-posts 1000 --count 10000
             """
     )
 
@@ -46,8 +56,8 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Topic layout: pairs (publisher i → subscriber i), shared (one topic for all), fanout (subscribers spread over the publishers' topics).")
     var layout: TopicLayout = .pairs
     @Option(help: "Size of each notice document in bytes (a valid document of --kind, padded).") var payloadBytes = 1000
-    @Option(help: "Notice kind: a colour notice (red, yellow, blue, black, green, orange, purple, silver, un-special).")
-    var kind: String = "red"
+    @Option(help: "Notice kind: a colour notice (red, yellow, blue, black, green, orange, purple, silver, un-special). Default: red; yellow with --durable-posts.")
+    var kind: String?
     @Option(help: "Open loop: notices per second offered by each publisher. Default: closed loop.") var rate: Double?
     @Option(help: "Closed loop: publishes awaiting their ACK per publisher.") var window = 64
     @Option(help: "Measured notices per publisher (closed loop with --duration: the pre-signed budget).") var count: Int?
@@ -64,6 +74,12 @@ struct LoadCommand: ParsableCommand {
         "Sustained disk probe: for SECONDS, ~1,000 times a second, append 12 KiB and fdatasync, in the run's temporary directory (under TMPDIR, where --spawn puts nexd's audit directory); reports p50, p99, p99.9 and max. With --publishers 0 it runs alone.",
         valueName: "seconds"))
     var diskProbe: Double?
+    @Option(help: "Reconnect storm (S8): this many durable border posts attach inboxes, go offline while --count notices are published, then all reconnect and drain.")
+    var durablePosts: Int?
+    @Option(help: "With --durable-posts: the countries posts and notices are spread over (each post's inbox gets about --count / this).")
+    var postCountries = 10
+    @Option(help: "With --durable-posts: TLS handshakes in progress at once while the posts connect.")
+    var reconnectConcurrency = 64
     @Option(help: "Write the report as JSON to this file ('-' for standard output).") var json: String?
     @Option(help: "Event lanes (serial queues shared by the client connections).") var lanes = 2
     @Option(help: "Write a benchmark nexd config, PKI and node credentials to this directory, then exit.")
@@ -74,7 +90,11 @@ struct LoadCommand: ParsableCommand {
     var slowConsumerPolicy: String?
 
     func validate() throws {
-        guard NoticeKind(rawValue: kind) != nil else { throw ValidationError("--kind \(kind) is not a notice kind; try red") }
+        if let kind, NoticeKind(rawValue: kind) == nil { throw ValidationError("--kind \(kind) is not a notice kind; try red") }
+        if durablePosts != nil {
+            try validateReconnectStorm()
+            return
+        }
         if let problem = loadConfiguration().problem, (idle == 0 && diskProbe == nil) || publishers > 0 { throw ValidationError(problem) }
         if let diskProbe, !(diskProbe > 0 && diskProbe <= 300) { throw ValidationError("--disk-probe takes seconds, more than 0 and at most 300") }
         if let rate, let duration, rate * duration < 1 { throw ValidationError("--rate × --duration must be at least one notice") }
@@ -102,7 +122,7 @@ struct LoadCommand: ParsableCommand {
         configuration.stalledSubscribers = stalledSubscribers
         configuration.layout = layout
         configuration.payloadBytes = payloadBytes
-        configuration.kind = NoticeKind(rawValue: kind) ?? .red
+        configuration.kind = kind.flatMap { NoticeKind(rawValue: $0) } ?? .red
         configuration.warmUpPerPublisher = warmup
         configuration.verifiesSignatures = verify
         configuration.lanes = lanes
@@ -127,11 +147,11 @@ struct LoadCommand: ParsableCommand {
             limits.slowConsumerPolicy = slowConsumerPolicy
             let setup = try BenchmarkDaemonConfig.create(
                 directory: writeConfig, publishers: publishers, subscribers: subscribers, stalled: stalledSubscribers, idle: 0,
-                limits: limits, writeNodeFiles: true)
+                limits: limits, durablePostCountries: durablePostCountries, writeNodeFiles: true)
             print("wrote \(setup.configPath) and the PKI in \(setup.pkiDirectory); start nexd with --config \(setup.configPath)")
             return
         }
-        let outcome = try LoadSession(command: self).run()
+        let outcome = durablePosts == nil ? try LoadSession(command: self).run() : try ReconnectStormSession(command: self).run()
         print(outcome.table)
         if let json {
             let text = try outcome.jsonText()
@@ -143,7 +163,8 @@ struct LoadCommand: ParsableCommand {
                 }
             }
         }
-        if outcome.lost > 0 || outcome.duplicated > 0 { throw ExitCode(1) }
+        // A storm's duplicates are at-least-once delivery at work (counted, not a failure); a live run has none.
+        if outcome.lost > 0 || (outcome.duplicated > 0 && durablePosts == nil) { throw ExitCode(1) }
     }
 }
 

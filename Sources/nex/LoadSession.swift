@@ -73,7 +73,7 @@ struct LoadSession {
             }
         } else {
             report = LoadReport(shape: LoadReport.Shape(
-                publishers: 0, subscribers: 0, layout: "none", kind: command.kind, payloadBytes: 0,
+                publishers: 0, subscribers: 0, layout: "none", kind: command.kind ?? "red", payloadBytes: 0,
                 pacing: command.idle > 0 ? "idle" : "none", window: nil,
                 ratePerPublisher: nil, countPerPublisher: 0, warmUpPerPublisher: 0, verifiesSignatures: false))
         }
