@@ -47,45 +47,33 @@ extension AuditEvent {
         integer("ref", acceptedSequence)
         if let recipients {
             JSONText.appendKey("recipients", first: &first, to: &out)
-            out.append(UInt8(ascii: "["))
-            for (index, recipient) in recipients.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendArray(recipients, to: &out) { recipient, out in
                 JSONText.appendRaw(#"{"node":"#, to: &out)
                 JSONText.appendString(recipient.node, to: &out)
                 JSONText.appendRaw(#","conn":"#, to: &out)
                 JSONText.appendInteger(recipient.connection, to: &out)
-                JSONText.appendRaw(#","subs":["#, to: &out)
-                for (subIndex, id) in recipient.subscriptions.enumerated() {
-                    if subIndex > 0 { out.append(UInt8(ascii: ",")) }
-                    JSONText.appendInteger(id, to: &out)
-                }
-                out.append(UInt8(ascii: "]"))
+                JSONText.appendRaw(#","subs":"#, to: &out)
+                appendArray(recipient.subscriptions, to: &out) { id, out in JSONText.appendInteger(id, to: &out) }
                 if !recipient.inboxes.isEmpty {
                     JSONText.appendRaw(#","inboxes":"#, to: &out)
                     appendStrings(recipient.inboxes, to: &out)
                 }
                 out.append(UInt8(ascii: "}"))
             }
-            out.append(UInt8(ascii: "]"))
         }
         if let queued {
             JSONText.appendKey("queued", first: &first, to: &out)
-            out.append(UInt8(ascii: "["))
-            for (index, entry) in queued.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendArray(queued, to: &out) { entry, out in
                 JSONText.appendRaw(#"{"node":"#, to: &out)
                 JSONText.appendString(entry.node, to: &out)
                 JSONText.appendRaw(#","inbox":"#, to: &out)
                 JSONText.appendString(entry.inbox, to: &out)
                 out.append(UInt8(ascii: "}"))
             }
-            out.append(UInt8(ascii: "]"))
         }
         if let withheld {
             JSONText.appendKey("withheld", first: &first, to: &out)
-            out.append(UInt8(ascii: "["))
-            for (index, entry) in withheld.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendArray(withheld, to: &out) { entry, out in
                 JSONText.appendRaw(#"{"node":"#, to: &out)
                 JSONText.appendString(entry.node, to: &out)
                 if let connection = entry.connection {
@@ -99,7 +87,6 @@ extension AuditEvent {
                 JSONText.appendString(entry.reason, to: &out)
                 out.append(UInt8(ascii: "}"))
             }
-            out.append(UInt8(ascii: "]"))
         }
         string("restrictions", restrictions)
         if let receivedMessageIDs {
@@ -126,10 +113,16 @@ extension AuditEvent {
     }
 
     private func appendStrings(_ strings: [String], to out: inout [UInt8]) {
+        appendArray(strings, to: &out) { text, out in JSONText.appendString(text, to: &out) }
+    }
+
+    /// A JSON array: `[`, each element as `element` writes it, comma-separated, `]`.
+    private func appendArray<Element>(_ elements: [Element], to out: inout [UInt8],
+                                      _ element: (Element, inout [UInt8]) -> Void) {
         out.append(UInt8(ascii: "["))
-        for (index, text) in strings.enumerated() {
+        for (index, item) in elements.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONText.appendString(text, to: &out)
+            element(item, &out)
         }
         out.append(UInt8(ascii: "]"))
     }

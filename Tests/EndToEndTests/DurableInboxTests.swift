@@ -21,6 +21,32 @@ struct DurableInboxTests {
         return ids
     }
 
+    /// Connects as `post` with `inbox.1` and attaches its inbox as subscription `id`; a refusal fails the test.
+    private func attach(_ post: NodeCredentials, to nexd: TestDaemon, id: UInt32, inbox: String = "") throws -> (NexConnection, InboxStatus) {
+        let connection = try nexd.connectDurable(post)
+        let outcome = try connection.subscribeDurable("notice.>", id: id, inbox: inbox)
+        guard case .accepted(let status) = outcome else { throw InboxTestFailure("durable subscribe refused: \(outcome)") }
+        return (connection, status)
+    }
+
+    /// Attaches `node`'s inbox, then goes offline: returns its credentials once nexd has recorded the disconnect.
+    private func attachAndGoOffline(_ node: String, from nexd: TestDaemon, inbox: String = "") throws -> NodeCredentials {
+        let post = try nexd.credentials(node)
+        let (connection, _) = try attach(post, to: nexd, id: 1, inbox: inbox)
+        connection.close()
+        _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == node }
+        return post
+    }
+
+    /// Publishes `count` notices (revisions 1...count) as the General Secretariat; returns their ids.
+    private func publishNotices(_ count: Int, on publisher: NexConnection, as gs: NodeCredentials) throws -> [MessageID] {
+        try (1...count).map { revision in
+            let notice = try signedNotice(from: gs, revision: revision)
+            guard case .accepted = try publisher.publish(notice) else { throw InboxTestFailure("publish refused") }
+            return notice.envelope.messageID
+        }
+    }
+
     @Test func welcomeOffersTheInboxCapabilityAndAPlainClientDoesNotGetIt() throws {
         let nexd = try TestDaemon()
         defer { nexd.remove() }
@@ -89,26 +115,12 @@ struct DurableInboxTests {
     @Test func whatWaitsSurvivesARestartOfNexd() throws {
         let nexd = try TestDaemon()
         defer { nexd.remove() }
-        let busia = try nexd.credentials("bcp.ke.busia")
-        let post = try nexd.connectDurable(busia)
-        guard case .accepted = try post.subscribeDurable("notice.>", id: 1, inbox: "watchlist") else {
-            Issue.record("durable subscribe refused"); return
-        }
-        post.close()
-        _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" }
+        let busia = try attachAndGoOffline("bcp.ke.busia", from: nexd, inbox: "watchlist")
         let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
-        var waiting: [MessageID] = []
-        for revision in 1...4 {
-            let notice = try signedNotice(from: gs, revision: revision)
-            guard case .accepted = try publisher.publish(notice) else { Issue.record("publish refused"); return }
-            waiting.append(notice.envelope.messageID)
-        }
+        let waiting = try publishNotices(4, on: publisher, as: gs)
         publisher.close()
         try nexd.restart()
-        let again = try nexd.connectDurable(busia)
-        guard case .accepted(let status) = try again.subscribeDurable("notice.>", id: 2, inbox: "watchlist") else {
-            Issue.record("durable subscribe refused"); return
-        }
+        let (again, status) = try attach(busia, to: nexd, id: 2, inbox: "watchlist")
         #expect(status.waiting == 4)
         #expect(try receive(4, on: again, subscription: 2) == waiting)
         let lastSequence = try #require(try nexd.auditRecords().last { $0.event == "publish" && $0.string("msg") == waiting[3].description }?.sequence)
@@ -123,23 +135,13 @@ struct DurableInboxTests {
     @Test func anInboxOverItsBoundDropsTheOldestRecordsThemAndTellsTheNode() throws {
         let nexd = try TestDaemon { $0.limits.inboxMessagesPerNode = 3 }
         defer { nexd.remove() }
-        let busia = try nexd.credentials("bcp.ke.busia")
-        let post = try nexd.connectDurable(busia)
-        guard case .accepted = try post.subscribeDurable("notice.>", id: 1) else { Issue.record("refused"); return }
-        post.close()
-        _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" }
+        let busia = try attachAndGoOffline("bcp.ke.busia", from: nexd)
         let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
-        var sent: [MessageID] = []
-        for revision in 1...5 {
-            let notice = try signedNotice(from: gs, revision: revision)
-            guard case .accepted = try publisher.publish(notice) else { Issue.record("publish refused"); return }
-            sent.append(notice.envelope.messageID)
-        }
+        let sent = try publishNotices(5, on: publisher, as: gs)
         let expired = try #require(try nexd.awaitRecord { $0.event == "inbox" && $0.string("reason") == "expired" && $0.integer("count") == 1
             && ($0.members["missed"] as? [String]) == [sent[1].description] })
         #expect(expired.string("detail")?.contains("limits.inboxMessagesPerNode") == true)
-        let again = try nexd.connectDurable(busia)
-        guard case .accepted(let status) = try again.subscribeDurable("notice.>", id: 2) else { Issue.record("refused"); return }
+        let (again, status) = try attach(busia, to: nexd, id: 2)
         #expect(status.waiting == 3)
         #expect(status.expired == 2)
         #expect(status.why.contains("limits.inboxMessagesPerNode"))
@@ -150,10 +152,8 @@ struct DurableInboxTests {
         let nexd = try TestDaemon()
         defer { nexd.remove() }
         let busia = try nexd.credentials("bcp.ke.busia")
-        let first = try nexd.connectDurable(busia)
-        guard case .accepted = try first.subscribeDurable("notice.>", id: 1) else { Issue.record("refused"); return }
-        let second = try nexd.connectDurable(busia)
-        guard case .accepted = try second.subscribeDurable("notice.>", id: 1) else { Issue.record("refused"); return }
+        let (first, _) = try attach(busia, to: nexd, id: 1)
+        let (second, _) = try attach(busia, to: nexd, id: 1)
         let withdrawn = try first.awaitFrame(timeout: .seconds(5)) { frame -> SubscribeNack? in
             if case .subnack(let nack) = frame { return nack }
             return nil
@@ -171,11 +171,7 @@ struct DurableInboxTests {
     @Test func restrictionsAreJudgedForAnOfflineInboxAtRoutingTime() throws {
         let nexd = try TestDaemon()
         defer { nexd.remove() }
-        let busia = try nexd.credentials("bcp.ke.busia")
-        let post = try nexd.connectDurable(busia)
-        guard case .accepted = try post.subscribeDurable("notice.>", id: 1) else { Issue.record("refused"); return }
-        post.close()
-        _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" }
+        let busia = try attachAndGoOffline("bcp.ke.busia", from: nexd)
         let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
         var envelope = try signedNotice(from: gs).envelope
         envelope.deniedCountries = ["ke"]
@@ -187,9 +183,14 @@ struct DurableInboxTests {
         let withheld = try #require(route.members["withheld"] as? [[String: Any]])
         #expect(withheld.first?["inbox"] as? String == "notice.>")
         #expect(withheld.first?["reason"] as? String == "denied-country")
-        let again = try nexd.connectDurable(busia)
-        guard case .accepted(let status) = try again.subscribeDurable("notice.>", id: 2) else { Issue.record("refused"); return }
+        let (again, status) = try attach(busia, to: nexd, id: 2)
         #expect(status.waiting == 1)
         #expect(try receive(1, on: again, subscription: 2) == [allowed.envelope.messageID])
     }
+}
+
+/// A step of a durable-inbox test that cannot go on (a refusal where an acceptance was expected).
+struct InboxTestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,3 +1,4 @@
+import NexAudit
 import NexBroker
 import NexWire
 import Testing

@@ -2,6 +2,14 @@ extension InboxLedger {
     private static let inboxesKey = Array(#""inboxes":["#.utf8)
     private static let queuedKey = Array(#","queued":["#.utf8)
     private static let inboxKey = Array(#","inbox":""#.utf8)
+    private static let acceptedKey = Array(#","outcome":"accepted""#.utf8)
+
+    /// Whether a record line is an accepted `publish` (the record that holds a notice's envelope),
+    /// read from its bytes without a parse. A false positive only costs a parse.
+    public static func isAcceptedPublish(_ line: ArraySlice<UInt8>) -> Bool {
+        guard let event = LineScan.event(of: line), event.elementsEqual("publish".utf8) else { return false }
+        return LineScan.find(acceptedKey, in: line.prefix(160)) != nil
+    }
 
     /// Whether a record line may say something about inboxes, read from its bytes without a parse:
     /// an `inbox` record, a `route` with `queued` or recipient `inboxes`, a `subscribe` or

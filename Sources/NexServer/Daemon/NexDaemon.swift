@@ -129,7 +129,7 @@ public final class NexDaemon: @unchecked Sendable {
             throw DaemonError("cannot read the audit log to rebuild the replay cache: \(error)")
         }
         do {
-            let waiting = try broker.queue.sync { try broker.rebuildInboxes(from: configuration.audit.directory, nowMillis: now) }
+            let waiting = try broker.queue.sync { try broker.rebuildInboxes(from: configuration.audit.directory) }
             if waiting.inboxes > 0 {
                 logger.info("durable inboxes rebuilt from the audit log", metadata: [
                     "inbox.count": "\(waiting.inboxes)", "inbox.waiting": "\(waiting.entries)",

@@ -109,9 +109,9 @@ extension Broker {
     /// Start-up (before the listener opens): the inboxes as the audit log left them (the age bound
     /// is applied once the run's `start` record is written: ``startInboxExpiry()``). Returns how
     /// many inboxes and waiting entries there are.
-    func rebuildInboxes(from directory: String, nowMillis: Int64) throws -> (inboxes: Int, entries: Int) {
+    func rebuildInboxes(from directory: String) throws -> (inboxes: Int, entries: Int) {
         dispatchPrecondition(condition: .onQueue(queue))
-        inboxes = try InboxRebuild.read(directory, limits: inboxes.limits, nowMillis: nowMillis).book
+        inboxes = try InboxRebuild.read(directory).book(limits: inboxes.limits)
         return (inboxes.inboxes.count, inboxes.inboxes.values.reduce(0) { $0 + $1.waitingCount })
     }
 

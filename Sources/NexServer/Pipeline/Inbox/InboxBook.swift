@@ -1,15 +1,5 @@
+import NexAudit
 import NexBroker
-
-/// One node's named inbox (capability `inbox.1`, D52, D54).
-struct InboxKey: Hashable, Sendable, Comparable, CustomStringConvertible {
-    /// The node that owns the inbox.
-    let node: String
-    /// Its name within the node (the filter, unless the node named it).
-    let name: String
-
-    static func < (a: InboxKey, b: InboxKey) -> Bool { (a.node, a.name) < (b.node, b.name) }
-    var description: String { "\(node)/\(name)" }
-}
 
 /// A notice kept in inboxes until their nodes receipt it: the acceptance record's sequence and what
 /// a delivery of it carries (stored once however many inboxes keep it).

@@ -3,78 +3,79 @@ import NexBroker
 import NexCrypto
 import NexWire
 
-/// Start-up: the inboxes as the audit log left them (D54). The log is their only store: durable
-/// `subscribe` records define them, `route` records (`recipients[].inboxes`, `queued`) add
-/// entries, `inbox` records move cursors (`receipted`) and drop entries (`expired`); the accepted
-/// `publish` record of each entry gives what is delivered. A clean stop and a crash rebuild alike.
+/// Start-up: the inboxes as the audit log left them (D54). The log is their only store, and
+/// ``InboxLedger`` — the fold `nex audit query --waiting` answers from — says what each inbox
+/// holds; this adds the envelopes, from the accepted `publish` record directly before each `route`
+/// record that names an inbox. A clean stop and a crash rebuild alike.
+///
+/// Only the lines that concern inboxes are parsed (``InboxLedger/mayConcernInboxes(_:)``), and an
+/// accepted publish only when the route record after it names an inbox.
 struct InboxRebuild {
-    private(set) var book: InboxBook
-    /// Accepted publishes whose route record has not been read yet (the route follows in the same append).
-    /// By message id: the route record names the message, and follows its acceptance in the same append.
-    private var unrouted: [String: DeliveryMessage] = [:]
-    private(set) var records = 0
-
-    init(limits: InboxLimits) {
-        book = InboxBook(limits: limits)
-    }
+    private(set) var ledger = InboxLedger()
+    /// Envelopes of entries that may still be pending, by acceptance sequence.
+    private var messages: [UInt64: DeliveryMessage] = [:]
+    /// The last accepted `publish` line read (its route record follows it in the same append).
+    private var lastAcceptance: ArraySlice<UInt8>?
+    private var linesSincePrune = 0
+    private(set) var lines = 0
 
     /// Reads every segment of the log in `directory`, oldest first.
-    static func read(_ directory: String, limits: InboxLimits, nowMillis: Int64) throws -> InboxRebuild {
-        var rebuild = InboxRebuild(limits: limits)
+    static func read(_ directory: String) throws -> InboxRebuild {
+        var rebuild = InboxRebuild()
         let reader = AuditReader(directory: directory)
-        try reader.forEachRecord(in: try reader.segments()) { record in
-            rebuild.apply(record)
+        try reader.forEachLine(in: try reader.segments()) { line in
+            if !line.isTorn { rebuild.apply(line: line.bytes) }
             return true
         }
-        rebuild.unrouted = [:]
         return rebuild
     }
 
-    /// Folds one record in.
-    mutating func apply(_ record: AuditRecord) {
-        records += 1
-        switch record.event {
-        case "publish":
-            guard record.string("outcome") == "accepted", let sequence = record.sequence,
-                  let envelope = record.base64("envelope"), let id = record.string("msg").flatMap(MessageID.init(string:)),
-                  let node = record.string("node"), let fingerprint = record.string("cert").flatMap(SHA256Digest.init(hex:)),
-                  let time = record.timeMillis else { return }
-            unrouted[id.description] = DeliveryMessage(envelope: envelope, messageID: id, originNode: node, receivedAtMillis: time,
-                                                 certificateFingerprint: fingerprint.bytes, auditSequence: sequence)
-        case "route":
-            guard record.string("outcome") == nil, let id = record.string("msg"),
-                  let message = unrouted.removeValue(forKey: id) else { return }
-            var targets: [InboxKey] = []
-            for recipient in record.members["recipients"] as? [[String: Any]] ?? [] {
-                guard let node = recipient["node"] as? String else { continue }
-                for name in recipient["inboxes"] as? [String] ?? [] { targets.append(InboxKey(node: node, name: name)) }
-            }
-            for queued in record.members["queued"] as? [[String: Any]] ?? [] {
-                if let node = queued["node"] as? String, let name = queued["inbox"] as? String { targets.append(InboxKey(node: node, name: name)) }
-            }
-            let entry = InboxEntry(message: message, acceptedAtMillis: message.receivedAtMillis)
-            for key in targets { book.append(entry, to: key) }
-        case "subscribe":
-            guard record.string("outcome") == "accepted", let name = record.string("inbox"), let node = record.string("node"),
-                  let filter = record.string("filter").flatMap({ try? TopicFilter(validating: $0) }) else { return }
-            _ = book.define(InboxKey(node: node, name: name), filter: filter)
-        case "inbox":
-            guard let node = record.string("node"), let name = record.string("inbox") else { return }
-            let key = InboxKey(node: node, name: name)
-            switch record.string("reason") {
-            case "receipted":
-                if let through = record.integer("through") { book.receipted(key, through: UInt64(through)) }
-            case "expired":
-                book.remove(Set(record.members["missed"] as? [String] ?? []), from: key)
-            default:
-                break
-            }
-        case "continuation":
-            // The rest of an `expired` list (slow-consumer continuations name no inbox).
-            guard let node = record.string("node"), let name = record.string("inbox") else { return }
-            book.remove(Set(record.members["missed"] as? [String] ?? []), from: InboxKey(node: node, name: name))
-        default:
+    /// Folds one complete record line in (log order).
+    mutating func apply(line: ArraySlice<UInt8>) {
+        lines += 1
+        linesSincePrune += 1
+        if linesSincePrune >= 100_000 { prune() }
+        if InboxLedger.isAcceptedPublish(line) {
+            lastAcceptance = line
             return
         }
+        guard InboxLedger.mayConcernInboxes(line), let record = AuditRecord(segment: "", line: 0, bytes: Array(line)) else { return }
+        ledger.apply(record)
+        if record.event == "route", let sequence = record.sequence, sequence > 1, let held = lastAcceptance,
+           let message = Self.message(accepted: held, sequence: sequence - 1) {
+            messages[message.auditSequence] = message
+        }
+    }
+
+    /// The inboxes for nexd: each with its filter and its pending entries in acceptance order.
+    func book(limits: InboxLimits) -> InboxBook {
+        var book = InboxBook(limits: limits)
+        for (key, entries) in ledger.allPending.sorted(by: { $0.key < $1.key }) {
+            guard let filter = ledger.filter(of: key).flatMap({ try? TopicFilter(validating: $0) }) else { continue }
+            _ = book.define(key, filter: filter)
+            for entry in entries {
+                guard let message = messages[entry.acceptanceSequence] else { continue }
+                book.append(InboxEntry(message: message, acceptedAtMillis: message.receivedAtMillis), to: key)
+            }
+        }
+        return book
+    }
+
+    /// Forgets the envelopes no inbox still holds (receipted or expired).
+    private mutating func prune() {
+        linesSincePrune = 0
+        let pending = Set(ledger.allPending.values.joined().map(\.acceptanceSequence))
+        messages = messages.filter { pending.contains($0.key) }
+    }
+
+    /// The delivery of the accepted publish in `line`, if it is the record at `sequence`.
+    private static func message(accepted line: ArraySlice<UInt8>, sequence: UInt64) -> DeliveryMessage? {
+        guard let record = AuditRecord(segment: "", line: 0, bytes: Array(line)), record.sequence == sequence,
+              record.string("outcome") == "accepted", let envelope = record.base64("envelope"),
+              let id = record.string("msg").flatMap(MessageID.init(string:)), let node = record.string("node"),
+              let fingerprint = record.string("cert").flatMap(SHA256Digest.init(hex:)), let time = record.timeMillis
+        else { return nil }
+        return DeliveryMessage(envelope: envelope, messageID: id, originNode: node, receivedAtMillis: time,
+                               certificateFingerprint: fingerprint.bytes, auditSequence: sequence)
     }
 }

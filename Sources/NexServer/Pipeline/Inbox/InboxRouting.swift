@@ -1,3 +1,4 @@
+import NexAudit
 import NexBroker
 
 /// Where one accepted notice goes among the durable inboxes, merged with the live routing decision:
@@ -20,6 +21,9 @@ struct InboxRouting: Sendable {
     /// of a node under the settings in force (nil: off the roster, so nothing is kept for it).
     static func route(_ decision: RoutingDecision, topic: Topic, from originator: String, book: InboxBook,
                       facts: (String) -> SubscriberFacts?) -> InboxRouting {
+        guard !book.inboxes.isEmpty else {
+            return InboxRouting(recipients: decision.recipients, inboxesByConnection: [:], queued: [], withheld: [], targets: [])
+        }
         var extraSubscriptions: [UInt64: (node: String, ids: [UInt32])] = [:]
         var inboxesByConnection: [UInt64: [String]] = [:]
         var queued: [InboxKey] = []
@@ -52,10 +56,12 @@ struct InboxRouting: Sendable {
                 recipients.append(recipient)
             }
         }
-        for (connection, extra) in extraSubscriptions {
-            recipients.append(.init(connection: connection, node: extra.node, subscriptionIDs: extra.ids.sorted()))
+        if !extraSubscriptions.isEmpty {   // connections with only an inbox on them: merged in by id
+            for (connection, extra) in extraSubscriptions {
+                recipients.append(.init(connection: connection, node: extra.node, subscriptionIDs: extra.ids.sorted()))
+            }
+            recipients.sort { $0.connection < $1.connection }
         }
-        recipients.sort { $0.connection < $1.connection }
         return InboxRouting(recipients: recipients, inboxesByConnection: inboxesByConnection, queued: queued,
                             withheld: withheld, targets: targets)
     }
