@@ -137,6 +137,10 @@ public struct DaemonConfiguration: Sendable {
         public var inboxMessagesPerNode: Int = ConfigKeyTable.Limits.inboxMessagesPerNode.defaultValue
         /// Envelope bytes kept for one node over all its durable inboxes; past it the oldest are dropped.
         public var inboxBytesPerNode: Int = ConfigKeyTable.Limits.inboxBytesPerNode.defaultValue
+        /// Envelope bytes kept over every durable inbox of every node (each envelope counted once);
+        /// past it a new notice is not kept for nodes that are away (recorded), so nexd's memory
+        /// stays bounded however many nodes are offline.
+        public var inboxBytesTotal: Int = ConfigKeyTable.Limits.inboxBytesTotal.defaultValue
         /// How long an inbox keeps a notice its node has not receipted.
         public var inboxMaxAge: Duration = ConfigKeyTable.Limits.inboxMaxAgeSeconds.defaultValue
         /// Durable inboxes one node may have.

@@ -34,7 +34,7 @@ final class TestDaemon: @unchecked Sendable {
 
     let root: String
     let pki: TestPKI
-    let configuration: DaemonConfiguration
+    private(set) var configuration: DaemonConfiguration
     private(set) var daemon: NexDaemon
     private(set) var port: UInt16
 
@@ -61,9 +61,11 @@ final class TestDaemon: @unchecked Sendable {
         port = try daemon.start()
     }
 
-    /// Stops this daemon and starts a new one on the same PKI and audit directory.
-    func restart() throws {
+    /// Stops this daemon and starts a new one on the same PKI and audit directory, with its
+    /// configuration changed by `edit` (for good: later restarts keep the change).
+    func restart(editing edit: (inout DaemonConfiguration) -> Void = { _ in }) throws {
         daemon.stop()
+        edit(&configuration)
         daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         port = try daemon.start()
     }

@@ -47,7 +47,6 @@ struct AuditInboxCommandTests {
         var redelivered = event(.inbox)
         redelivered.reason = "redelivered"; redelivered.connection = 2; redelivered.node = "bcp.ke.busia"; redelivered.inbox = "notice.>"
         redelivered.fromSequence = acceptances[0]; redelivered.throughSequence = acceptances[2]; redelivered.count = 3
-        redelivered.deliverySequence = 1
         var again = subscribe
         again.timeMillis = redelivered.timeMillis; again.connection = 2; again.count = 3
         append(again, redelivered)

@@ -45,7 +45,7 @@ final class Broker: @unchecked Sendable {
         self.settings = settings
         let limits = settings.configuration.limits
         self.inboxes = InboxBook(limits: InboxLimits(
-            messagesPerNode: limits.inboxMessagesPerNode, bytesPerNode: limits.inboxBytesPerNode,
+            messagesPerNode: limits.inboxMessagesPerNode, bytesPerNode: limits.inboxBytesPerNode, bytesTotal: limits.inboxBytesTotal,
             maxAgeMillis: limits.inboxMaxAge.components.seconds * 1000, inboxesPerNode: limits.inboxesPerNode))
         self.replayWindowMillis = replayWindow.components.seconds * 1000
         self.replay = ReplayCache(capacity: replayCapacity, sharePerNode: replaySharePerNode,
