@@ -188,7 +188,7 @@ struct WorkflowTests {
         let (border, _) = try nexd.connect(as: "bcp.rw.rusumo")
         #expect(try border.subscribe("notice.>", id: 1) == .accepted)
         let (gs, credentials) = try nexd.connect(as: "gs.fr.lyon")
-        let black = try signedNotice(from: credentials, topic: "notice.black.tz", kind: "black")
+        let black = try signedNotice(from: credentials, topic: "notice.black.rw", kind: "black")
         let red = try signedNotice(from: credentials, topic: "notice.red.rw")
         guard case .accepted(let blackAck) = try gs.publish(black), case .accepted = try gs.publish(red) else {
             Issue.record("refused")
