@@ -112,7 +112,8 @@ struct WorkflowTests {
     @Test(arguments: [
         ("notice.red.rw", "yellow"), ("notice.red", "red"), ("hit.rw", "red"), ("diffusion.rw", "hit"), ("alert.cyber.eastafrica", "hit"),
         ("alert.cyber.eastafrica", "red"), ("alert.red.rw", "red"), ("hit.xyz", "hit"), ("hit.rw.x", "hit"), ("chat.rw", "red"),
-        ("notice.red.rwa", "red"),
+        ("notice.red.rwa", "red"), ("decision.rw", "red"), ("notice.decision.rw", "decision"), ("decision.rw.x", "decision"),
+        ("request.un-special.rw", "un-special"),
     ])
     func aKindThatDoesNotFitItsTopicIsRefused(topic: String, kind: String) throws {
         let nexd = try TestDaemon()
