@@ -38,10 +38,12 @@ public enum BenchmarkRoster {
             }
     }
 
-    /// The countries of every topic a run may publish on (each publisher's own, the shared `zz`, a
-    /// storm's), sorted: each has a requesting NCB on the roster.
+    /// The countries of every topic a run may publish on (each publisher's own, the shared `zz`,
+    /// and with durable posts every storm country — a storm may have fewer posts than countries),
+    /// sorted: each has a requesting NCB on the roster.
     static func requestingCountries(publishers: Int, durablePostCountries: [String]) -> [String] {
-        Set((0..<publishers).map(TopicLayout.countryToken) + ["zz"] + durablePostCountries).sorted()
+        let storm = durablePostCountries.isEmpty ? [] : ReconnectStormConfiguration.countryCodes
+        return Set((0..<publishers).map(TopicLayout.countryToken) + ["zz"] + durablePostCountries + storm).sorted()
     }
 }
 
