@@ -100,6 +100,30 @@ struct WorkflowRuleRefusalTests {
         }
     }
 
+    /// The roster checks use the roster in force: a reload that adds Tanzania's NCB lets an open
+    /// connection name it (as requesting NCB, and as a diffusion's country) at once.
+    @Test func theRulesJudgeByTheRosterInForceAfterAReload() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let (gs, gsCredentials) = try nexd.connect(as: "gs.fr.lyon")
+        let (kigali, credentials) = try nexd.connect(as: "ncb.rw.kigali")
+        let tanzania = try signedNotice(from: gsCredentials, topic: "notice.red.tz", payload: Self.red(requestedBy: "ncb.tz.dar-es-salaam"))
+        try Self.expectRefused(tanzania, on: gs, by: nexd, code: .invalidNotice, reason: #""ncb.tz.dar-es-salaam" is not on the roster"#)
+        try Self.expectRefused(try Self.diffusion(from: credentials, allowedCountries: ["tz"]), on: kigali, by: nexd,
+                               code: .invalidNotice, reason: #"allowed countries: "tz" has no node on the roster"#)
+
+        var configuration = nexd.configuration
+        configuration.roster = Roster(Self.roster + [RosterEntry(id: "ncb.tz.dar-es-salaam", role: .ncb, country: "tz")])
+        guard case .applied = nexd.daemon.reload(to: configuration) else { Issue.record("reload refused"); return }
+        guard case .accepted = try gs.publish(try signedNotice(from: gsCredentials, topic: "notice.red.tz",
+                                                               payload: Self.red(requestedBy: "ncb.tz.dar-es-salaam"))) else {
+            Issue.record("a notice naming Tanzania's NCB was refused after the reload"); return
+        }
+        guard case .accepted = try kigali.publish(try Self.diffusion(from: credentials, allowedCountries: ["tz"])) else {
+            Issue.record("a diffusion to Tanzania was refused after the reload"); return
+        }
+    }
+
     static func diffusion(from credentials: NodeCredentials, allowedCountries: [String] = [], allowedNodes: [String] = [],
                           deniedCountries: [String] = [], deniedNodes: [String] = []) throws -> SignedEnvelope {
         let envelope = Envelope(
