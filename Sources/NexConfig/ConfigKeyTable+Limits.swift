@@ -73,6 +73,8 @@ extension ConfigKeyTable {
                                                   default: .seconds(604_800), .restartOnly, "How long a durable inbox keeps a notice its node has not receipted; then it is dropped (recorded).")
         static let inboxesPerNode = ConfigKey("limits.inboxesPerNode", \.limits.inboxesPerNode, .integer(1...1024),
                                               default: 8, .restartOnly, "Durable inboxes one node may have.")
+        static let hitMaxAgeSeconds = ConfigKey("limits.hitMaxAgeSeconds", \.limits.hitMaxAge, .duration(.seconds, 60...31_536_000),
+                                                default: .seconds(86_400), .live, "How old a hit's observed_at may be when nexd receives it (D55).")
 
         static let all = [
             maxFrameBytes.row, maxSubscriptionsPerConnection.row, replayWindowSeconds.row, replayCacheEntries.row,
@@ -85,6 +87,7 @@ extension ConfigKeyTable {
             controlFramesPerSecondPerConnection.row, maxUnansweredControlFramesPerConnection.row, maxUnreceiptedDeliveries.row,
             slowConsumerPolicy.row, idleTimeoutSeconds.row, maxSubscriptionsPerNode.row, subscribesPerSecondPerNode.row,
             inboxMessagesPerNode.row, inboxBytesPerNode.row, inboxBytesTotal.row, inboxMaxAgeSeconds.row, inboxesPerNode.row,
+            hitMaxAgeSeconds.row,
         ]
     }
 }

@@ -145,6 +145,9 @@ public struct DaemonConfiguration: Sendable {
         public var inboxMaxAge: Duration = ConfigKeyTable.Limits.inboxMaxAgeSeconds.defaultValue
         /// Durable inboxes one node may have.
         public var inboxesPerNode: Int = ConfigKeyTable.Limits.inboxesPerNode.defaultValue
+        /// How old a hit's `observed_at` may be when nexd receives it (D55): a border post back
+        /// after hours offline must still be able to report.
+        public var hitMaxAge: Duration = ConfigKeyTable.Limits.hitMaxAgeSeconds.defaultValue
     }
 
     /// What nexd does with a subscriber whose outbound buffer is over `limits.outboundBufferBytes`

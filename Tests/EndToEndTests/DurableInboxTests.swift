@@ -82,7 +82,7 @@ struct DurableInboxTests {
         // Offline: three notices wait.
         var waiting: [MessageID] = []
         for revision in 1...3 {
-            let notice = try signedNotice(from: gs, topic: "notice.yellow.ke", kind: "yellow", revision: revision)
+            let notice = try signedNotice(from: gs, topic: "notice.yellow.rw", kind: "yellow", revision: revision)
             guard case .accepted = try publisher.publish(notice) else { Issue.record("publish refused"); return }
             waiting.append(notice.envelope.messageID)
         }

@@ -200,6 +200,8 @@ struct AuditCommandTests {
         let script = try String(contentsOfFile: Self.root + "/scripts/walkthrough.sh", encoding: .utf8)
         #expect(script.contains("sed \"s/00000000-0000-0000-0000-000000000000/$(awk '{print $3}' red.ack)/\" Config/examples/hit.json > hit.json"))
         #expect(script.contains("nex publish hit.json --node bcp.ke.busia --topic hit.rw"))
+        // … observed now: the example's fixed date is older than limits.hitMaxAgeSeconds (D55).
+        #expect(script.contains(#"sed "s/\"observed_at\": \"[^\"]*\"/\"observed_at\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"/" hit.json"#))
     }
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

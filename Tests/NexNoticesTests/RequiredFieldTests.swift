@@ -16,13 +16,15 @@ import Testing
         .blue: subject() + ["information_sought", "requested_by"],
         .black: ["body", "body.sex", "body.estimated_age_min", "body.estimated_age_max", "body.found_on",
                  "body.found_place", "body.found_country", "requested_by"],
-        .green: subject() + ["warning", "offence_area"],
+        .green: subject() + ["warning", "offence_area", "requested_by"],
         .orange: ["threat_category", "description", "valid_until"],
         .purple: ["crime_area", "modus_operandi"],
         .silver: subject() + ["assets", "assets[0].asset_type", "assets[0].description", "assets[0].country", "requested_by"],
         .unSpecial: ["sanctions_regime", "un_reference", "measures"] + subject(),
         .diffusion: ["purpose", "summary", "from_ncb"],
         .hit: ["matched", "checkpoint", "observed_at", "action_taken"],
+        // The template is a refusal: its reason is required by the outcome rule.
+        .decision: ["request", "outcome", "reason", "requested_by"],
     ]
 
     struct Case: Sendable, CustomTestStringConvertible {

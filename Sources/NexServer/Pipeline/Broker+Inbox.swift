@@ -1,6 +1,7 @@
 import Dispatch
 import NexAudit
 import NexBroker
+import NexNotices
 import NexWire
 
 /// Durable inboxes at the broker (broker queue): attaching a durable subscription, what routing
@@ -10,7 +11,8 @@ extension Broker {
     /// permissions under the settings in force; nil when it is not on the roster.
     func facts(ofNode node: String) -> SubscriberFacts? {
         guard let entry = settings.configuration.roster.entry(for: node) else { return nil }
-        return SubscriberFacts(node: node, country: entry.country, permissions: settings.permissions(of: node))
+        return SubscriberFacts(node: node, country: entry.country, permissions: settings.permissions(of: node),
+                               reviewsCompliance: entry.role == .gs)
     }
 
     /// Attaches connection `connectionID`'s durable subscription to inbox `key` (defining the inbox

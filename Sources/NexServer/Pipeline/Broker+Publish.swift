@@ -2,6 +2,7 @@ import Dispatch
 import NexAudit
 import NexBroker
 import NexCrypto
+import NexNotices
 import NexWire
 
 /// A publish at the broker (broker queue, in each connection's order): judged again by the
@@ -57,9 +58,12 @@ extension Broker {
         let restrictions = DisseminationRestrictions(
             allowedCountries: envelope.allowedCountries, deniedCountries: envelope.deniedCountries,
             allowedNodes: envelope.allowedNodes, deniedNodes: envelope.deniedNodes)
+        // Every diffusion is copied to the General Secretariat for compliance review (D55).
+        let copiesForCompliance = verified.kind == .diffusion
         let decision = RoutingDecision.route(verified.topic, from: verified.identity.id, restrictions: restrictions,
-                                             in: subscriptions) { self.subscribers[$0] }
-        let inboxRouting = InboxRouting.route(decision, topic: verified.topic, from: verified.identity.id, book: inboxes) {
+                                             copiesForCompliance: copiesForCompliance, in: subscriptions) { self.subscribers[$0] }
+        let inboxRouting = InboxRouting.route(decision, topic: verified.topic, from: verified.identity.id,
+                                              copiesForCompliance: copiesForCompliance, book: inboxes) {
             self.facts(ofNode: $0)
         }
         let messageID = envelope.messageID

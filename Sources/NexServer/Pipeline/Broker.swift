@@ -3,6 +3,7 @@ import Logging
 import NexAudit
 import NexBroker
 import NexCrypto
+import NexNotices
 import NexWire
 
 /// The broker: judges each publish by the settings in force, keeps the replay cache, the
@@ -107,7 +108,8 @@ final class Broker: @unchecked Sendable {
 
     /// What routing knows of a session of `identity` under the settings in force.
     func facts(of identity: NodeIdentity) -> SubscriberFacts {
-        SubscriberFacts(node: identity.id, country: identity.country, permissions: settings.permissions(of: identity.id))
+        SubscriberFacts(node: identity.id, country: identity.country, permissions: settings.permissions(of: identity.id),
+                        reviewsCompliance: identity.role == .gs)
     }
 
     /// Ids one node may have in the replay cache now (its share; a reload may re-divide it).
