@@ -195,8 +195,8 @@ public struct AuditEvent: Sendable, Equatable {
     /// under the `drop` policy), or an inbox dropped at a bound (`inbox` `expired`), every one, with the total in ``count``. The log writes at most
     /// ``missedMessageIDsLimit`` per record: the rest go to `continuation` records that follow it.
     public var missedMessageIDs: [String]?
-    /// A delivery sequence number (receipt batches: the cumulative number received; `inbox`
-    /// `redelivered`: the first delivery number used on the connection).
+    /// A delivery sequence number (receipt batches: the cumulative number received; a disconnect:
+    /// the first delivery not receipted).
     public var deliverySequence: UInt64?
     /// How many events a summary record stands for (refusal floods); for a repair after a failed
     /// write, how many appends were refused while the log could not be written; for a durable

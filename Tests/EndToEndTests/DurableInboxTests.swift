@@ -170,15 +170,18 @@ struct DurableInboxTests {
         publisher.close()
         try nexd.restart { $0.limits.inboxesPerNode = 1 }
         let (again, status) = try attach(busia, to: nexd, id: 3, inbox: "one")
-        // 4 notices into two inboxes of one node bounded at 3: the oldest copies went.
-        #expect(status.expired > 0)
+        // 4 notices into two inboxes of one node bounded at 3: the 5 oldest copies went, oldest
+        // first over both inboxes — 3 from "one" (notices 1–3), 2 from "two" (notices 1–2).
+        #expect(status.expired == 3)
+        #expect(status.waiting == 1)
         #expect(status.why.contains("limits.inboxMessagesPerNode"))
         let expiredRecord = try #require(try nexd.auditRecords().first { $0.event == "inbox" && $0.string("reason") == "expired" })
         #expect(expiredRecord.string("detail") == "limits.inboxMessagesPerNode")
         guard case .accepted(let second) = try again.subscribeDurable("notice.red.>", id: 4, inbox: "two") else {
             Issue.record("the inbox defined before the lower limit was lost"); return
         }
-        #expect(Int(status.waiting) + Int(second.waiting) == 3)
+        #expect(second.expired == 2)
+        #expect(second.waiting == 2)
         let delivered = try (0..<3).map { _ in try SignedEnvelope(parsing: again.nextDelivery(timeout: .seconds(5)).envelope).envelope.messageID }
         #expect(Set(delivered).isSubset(of: Set(sent)))
     }
@@ -200,17 +203,58 @@ struct DurableInboxTests {
         var first: [Deliver] = []
         for _ in 0..<8 { first.append(try again.nextDelivery(timeout: .seconds(5))) }
         #expect(throws: ClientError.self) { _ = try again.nextDelivery(timeout: .milliseconds(300)) }
+        // New traffic while the backlog waits: on the durable subscription and on a plain one of
+        // the same connection. Neither overtakes the backlog.
+        guard case .accepted = try again.subscribe("notice.yellow.>", id: 3) else { Issue.record("plain subscribe refused"); return }
+        let live = try signedNotice(from: gs, revision: 999)
+        let plain = try signedNotice(from: gs, topic: "notice.yellow.fr", kind: "yellow", revision: 1000)
+        _ = try publisher.publish(live)
+        _ = try publisher.publish(plain)
         try again.sendReceipt(through: first.last!.deliverySequence)
         let rest = try receive(112, on: again, subscription: 2)
         let firstIDs = try first.map { try SignedEnvelope(parsing: $0.envelope).envelope.messageID }
         #expect(firstIDs + rest == sent)
-        // Still connected: nothing was dropped as a slow consumer.
-        let live = try signedNotice(from: gs, revision: 999)
-        _ = try publisher.publish(live)
         #expect(try receive(1, on: again, subscription: 2) == [live.envelope.messageID])
+        #expect(try receive(1, on: again, subscription: 3) == [plain.envelope.messageID])
         again.close()
         nexd.stop()
         #expect(try !nexd.auditRecords().contains { $0.event == "disconnect" && $0.string("reason") == "slow-consumer" })
+    }
+
+    /// A subscription id reused after an unsubscribe never receives what was held for the old
+    /// subscription, and a receipt then moves only the inbox the receipted deliveries came from.
+    @Test func aReusedSubscriptionIDGetsNothingHeldForItsOldInbox() throws {
+        let nexd = try TestDaemon { $0.limits.maxUnreceiptedDeliveries = 16 }
+        defer { nexd.remove() }
+        let busia = try attachAndGoOffline("bcp.ke.busia", from: nexd, inbox: "a")
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        _ = try publishNotices(20, on: publisher, as: gs)
+        let (post, status) = try attach(busia, to: nexd, id: 1, inbox: "a")
+        #expect(status.waiting == 20)
+        var first: [Deliver] = []
+        for _ in 0..<8 { first.append(try post.nextDelivery(timeout: .seconds(5))) }
+        try post.send(.unsubscribe(subscriptionID: 1))
+        _ = try post.awaitFrame(timeout: .seconds(5)) { frame -> Bool? in
+            if case .unsuback(1) = frame { return true }
+            return nil
+        }
+        guard case .accepted = try post.subscribeDurable("notice.yellow.>", id: 1, inbox: "b") else {
+            Issue.record("durable subscribe to b refused"); return
+        }
+        let yellow = try signedNotice(from: gs, topic: "notice.yellow.fr", kind: "yellow", revision: 77)
+        _ = try publisher.publish(yellow)
+        try post.sendReceipt(through: first.last!.deliverySequence)
+        let next = try post.nextDelivery(timeout: .seconds(5))
+        #expect(try SignedEnvelope(parsing: next.envelope).envelope.messageID == yellow.envelope.messageID)
+        try post.sendReceipt(through: next.deliverySequence)
+        #expect(throws: ClientError.self) { _ = try post.nextDelivery(timeout: .milliseconds(300)) }
+        post.close()
+        _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" }
+        // Inbox a: the 8 receipted are gone; 12 wait, and the yellow notice (a's filter, notice.>,
+        // matches it too, and a was detached when it came).
+        let (again, statusA) = try attach(busia, to: nexd, id: 2, inbox: "a")
+        #expect(statusA.waiting == 13)
+        again.close()
     }
 
     @Test func aSecondConnectionTakesTheInboxOverAndTheFirstIsTold() throws {

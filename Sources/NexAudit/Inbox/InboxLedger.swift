@@ -178,12 +178,20 @@ public struct InboxLedger: Sendable {
                 }
             }
         case "expired":
-            let bound = record.string("detail")
+            let bound = Self.boundKey(in: record.string("detail"))
             expire(record.strings("missed"), from: key, atMillis: time, bound: bound, record: sequence)
             if record.integer("parts") != nil { expiryInProgress = (key, bound) }
         default:
             break
         }
+    }
+
+    /// The bound's config key in an `expired` record's `detail`: the whole detail (as nexd writes
+    /// it), or the `limits.…` key inside the sentence early format-3 logs wrote.
+    static func boundKey(in detail: String?) -> String? {
+        guard let detail, let range = detail.range(of: "limits.") else { return detail }
+        let key = detail[range.lowerBound...].prefix { $0 == "." || $0.isLetter }
+        return String(key)
     }
 
     private mutating func applyContinuation(_ record: AuditRecord) {

@@ -82,8 +82,9 @@ final class DurablePost: @unchecked Sendable {
         }
         connection.onFrame = { [unowned self] type, body in self.handle(type: type, body: body) }
         connection.onReadDrained = { [unowned self] in
-            // Once drained, whatever comes next (a duplicate) is receipted with the read's end.
-            if self.drainedAt != 0 { self.sendReceipt() }
+            // Input went idle: receipt what came (nexd's inbox window reopens only on receipts,
+            // docs/PROTOCOL.md §0x25). Once drained, a late duplicate is receipted the same way.
+            if self.lastDeliverySequence > self.receiptedThrough { self.sendReceipt() }
             connection.flush()
         }
         connection.onClose = { [unowned self] reason in

@@ -37,6 +37,7 @@ extension Connection {
         controlFrameAnswered()
         guard session.isEstablished, durableInboxes.removeValue(forKey: subscriptionID) != nil else { return }
         subscriptions[subscriptionID] = nil
+        heldDeliveries.removeSubscription(subscriptionID)
         if let identity { context.nodeSubscriptions.release(identity.id) }
         refuseSubscription(subscriptionID, filterText: filterText, refusal.code, refusal.reason)
         flush()
@@ -54,6 +55,7 @@ extension Connection {
                 // No SUBACK left and nothing was recorded: the SUBNACK answers the subscribe.
                 self.controlFrameAnswered()
                 self.subscriptions[subscriptionID] = nil
+                self.heldDeliveries.removeSubscription(subscriptionID)
                 if let identity = self.identity { self.context.nodeSubscriptions.release(identity.id) }
                 self.enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: .auditUnavailable, reason: detail)))
             } else {

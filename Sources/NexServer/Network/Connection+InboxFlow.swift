@@ -8,7 +8,10 @@ import NexWire
 /// its output under half of `limits.outboundBufferBytes` and its unreceipted deliveries under half
 /// of `limits.maxUnreceiptedDeliveries`. The rest wait here, in order (so new traffic on a durable
 /// subscription still follows its backlog), and go out as receipts arrive and the socket drains.
-/// Nothing held is lost if the connection ends: every entry stays in its inbox until receipted.
+/// While any are held, plain deliveries routed after them wait behind them too, so a connection's
+/// deliveries keep the order they were routed in. A client must receipt when its input goes idle
+/// (docs/PROTOCOL.md §0x25), or the window stays shut. Nothing held is lost if the connection
+/// ends: every entry stays in its inbox until receipted.
 extension Connection {
     /// Whether an inbox delivery may be sent now.
     var hasInboxWindow: Bool {
@@ -35,7 +38,8 @@ extension Connection {
     func sendHeldInboxDeliveries() {
         guard session.isEstablished, slowConsumerDetail == nil else { return }
         var sent = false
-        while !heldDeliveries.isEmpty, hasInboxWindow, let (message, subscriptionIDs) = heldDeliveries.popFirst() {
+        while session.isEstablished, slowConsumerDetail == nil, !heldDeliveries.isEmpty, hasInboxWindow,
+              let (message, subscriptionIDs) = heldDeliveries.popFirst() {
             let live = subscriptionIDs.filter { subscriptions[$0] != nil }
             guard !live.isEmpty else { continue }
             sendDelivery(message, subscriptionIDs: live)

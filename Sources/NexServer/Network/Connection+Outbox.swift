@@ -87,8 +87,9 @@ extension Connection {
             return
         }
         // Inbox entries are never dropped (the cursor could pass them): they are flow-controlled
-        // instead, and wait on the connection for a window (Connection+InboxFlow.swift).
-        if live.contains(where: { durableInboxes[$0] != nil }) {
+        // instead, and wait on the connection for a window (Connection+InboxFlow.swift); a plain
+        // delivery routed after one waits behind it, so the connection keeps the routing order.
+        if !heldDeliveries.isEmpty || live.contains(where: { durableInboxes[$0] != nil }) {
             holdInboxDelivery(message, subscriptionIDs: live)
             return
         }

@@ -104,6 +104,7 @@ extension Connection {
     /// routes it (a SUBNACK when the id is unknown).
     func handleUnsubscribe(_ subscriptionID: UInt32) {
         durableInboxes[subscriptionID] = nil   // a durable one detaches its inbox at the broker
+        heldDeliveries.removeSubscription(subscriptionID)
         guard subscriptions.removeValue(forKey: subscriptionID) != nil else {
             enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: .unknownSubscription,
                                            reason: "no subscription \(subscriptionID) on this connection")))
@@ -162,6 +163,7 @@ extension Connection {
     func withdrawSubscription(_ subscriptionID: UInt32, filter: TopicFilter, code: WireErrorCode, reason: String, detail: String) {
         subscriptions[subscriptionID] = nil
         durableInboxes[subscriptionID] = nil
+        heldDeliveries.removeSubscription(subscriptionID)
         if let identity { context.nodeSubscriptions.release(identity.id) }
         var event = AuditEvent(.unsubscribe, timeMillis: WallClock.nowMillis(), outcome: .refused)
         event.connection = id
@@ -181,6 +183,7 @@ extension Connection {
     private func withdrawUnrecordedSubscription(_ subscriptionID: UInt32, filter: TopicFilter) {
         guard session.isEstablished, subscriptions[subscriptionID] == filter else { return }
         subscriptions[subscriptionID] = nil
+        heldDeliveries.removeSubscription(subscriptionID)
         if let identity { context.nodeSubscriptions.release(identity.id) }
         logger.warning("subscription withdrawn: its record could not be written", metadata: ["sub.id": "\(subscriptionID)"])
         let broker = context.broker

@@ -6,7 +6,8 @@ import NexWire
 /// The record lists the first ``AuditEvent/missedMessageIDsLimit`` with the total in `count`;
 /// the audit log writes the rest as `continuation` records right after it, in the same append
 /// (docs/AUDIT.md §Continuation records). Held as 16-byte ids until the record is made; a
-/// disconnect lists at most `limits.maxUnreceiptedDeliveries` plus the outbox, and a drop record
+/// disconnect lists at most `limits.maxUnreceiptedDeliveries` plus the outbox plus the held inbox
+/// deliveries (at most twice `limits.inboxMessagesPerNode`), and a drop record
 /// is written early once it reaches ``MissedDeliveries/dropRecordThreshold``.
 struct MissedDeliveries: Sendable, Equatable {
     /// Under the `drop` policy, the drop record is written as soon as it lists this many ids

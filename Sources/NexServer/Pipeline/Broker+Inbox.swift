@@ -85,8 +85,17 @@ extension Broker {
                 connections.send(.suback(SubscribeAck(subscriptionID: subscriptionID, extensions: [status.extensionEntry])), to: connectionID)
                 connections.deliver(backlog, subscriptionID: subscriptionID, to: connectionID)
             case .failure:
-                // A new inbox whose first attach is not on record would not survive a restart: gone now too.
-                queue.async { if isNew { self.inboxes.undefine(key) } else { self.inboxes.detach(key, from: connectionID) } }
+                queue.async {
+                    // A new inbox whose first attach is not on record would not survive a restart: gone
+                    // now too, unless another connection has attached it since. Otherwise the drops
+                    // it was to report are still to report.
+                    if isNew, self.inboxes.inboxes[key]?.attachment == attachment {
+                        self.inboxes.undefine(key)
+                    } else if self.inboxes.inboxes[key]?.attachment == attachment {
+                        self.inboxes.detach(key, from: connectionID)
+                        self.inboxes.noteExpiredSinceAttach(key, count: attached.expired, bounds: attached.why)
+                    }
+                }
                 connections.withdrawInbox(subscriptionID, inbox: key.name, from: connectionID, unrecorded: true,
                                           detail: "the audit log cannot be written; inbox \(key.name) not attached")
             }
@@ -107,9 +116,9 @@ extension Broker {
         guard !routing.targets.isEmpty else { return }
         let entry = InboxEntry(message: message, acceptedAtMillis: acceptedAtMillis)
         for key in routing.targets { inboxes.append(entry, to: key) }
-        var expiries: [InboxBook.Expiry] = []
+        // The total bound first: it drops the new entry, so a node's own bounds need not drop an old one for it.
+        var expiries = inboxes.enforceTotalBound(newest: entry.sequence, in: routing.queued)
         for node in Set(routing.targets.map(\.node)).sorted() { expiries += inboxes.enforceBounds(of: node) }
-        expiries += inboxes.enforceTotalBound(newest: entry.sequence, in: routing.queued)
         recordExpiries(expiries, atMillis: acceptedAtMillis)
     }
 
@@ -126,9 +135,13 @@ extension Broker {
 
     /// Drops entries older than `limits.inboxMaxAgeSeconds` now and then every minute (broker
     /// queue) until ``stopInboxExpiry()``.
+    /// Also applies the count and byte bounds once, to what the log left (they may have been
+    /// lowered since): otherwise a backlog over the new bound would wait for the node's next notice.
     func startInboxExpiry() {
         dispatchPrecondition(condition: .onQueue(queue))
-        expireOldInboxEntries(nowMillis: WallClock.nowMillis())
+        let now = WallClock.nowMillis()
+        recordExpiries(inboxes.enforceBoundsOfEveryNode(), atMillis: now)
+        expireOldInboxEntries(nowMillis: now)
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + .seconds(60), repeating: .seconds(60), leeway: .seconds(5))
         timer.setEventHandler { [weak self] in self?.expireOldInboxEntries(nowMillis: WallClock.nowMillis()) }

@@ -1,7 +1,8 @@
 import NexWire
 
-/// Deliveries that carry inbox entries, waiting on their connection for room in the inbox window
-/// (Connection+InboxFlow.swift), oldest first. A FIFO over an array with a moving start.
+/// Deliveries waiting on their connection for room in the inbox window (Connection+InboxFlow.swift),
+/// oldest first: those that carry inbox entries, and any routed after them. A FIFO over an array
+/// with a moving start.
 struct HeldDeliveries {
     private var items: [(message: DeliveryMessage, subscriptionIDs: [UInt32])] = []
     private var start = 0
@@ -28,6 +29,21 @@ struct HeldDeliveries {
         return item
     }
 
-    /// The message ids of every held delivery, oldest first (for a disconnect record).
-    var messageIDs: [MessageID] { items[start...].map(\.message.messageID) }
+    /// Subscription `id` ended (unsubscribed or withdrawn): no held delivery names it any more, so a
+    /// later subscription reusing the id never receives what was routed for the old one.
+    mutating func removeSubscription(_ id: UInt32) {
+        guard start < items.count else { return }
+        for index in start..<items.count where items[index].subscriptionIDs.contains(id) {
+            items[index].subscriptionIDs.removeAll { $0 == id }
+        }
+    }
+
+    /// The message ids of the held deliveries that still name a subscription, oldest first, each
+    /// once (for a disconnect record).
+    var messageIDs: [MessageID] {
+        var seen = Set<MessageID>()
+        return items[start...].compactMap { item in
+            !item.subscriptionIDs.isEmpty && seen.insert(item.message.messageID).inserted ? item.message.messageID : nil
+        }
+    }
 }

@@ -1,7 +1,7 @@
 /// The deliveries of one connection that carried durable-inbox entries and are not receipted yet,
 /// in delivery order. Deliveries of an inbox leave in acceptance order with no gap (entries are
-/// never dropped while attached: a slow durable subscriber is disconnected), so a cumulative
-/// receipt moves each inbox's cursor to the newest acceptance sequence it covers (D54).
+/// never dropped while attached: they wait on the connection, Connection+InboxFlow.swift), so a
+/// cumulative receipt moves each inbox's cursor to the newest acceptance sequence it covers (D54).
 struct InboxDeliveries {
     private var pending: [(delivery: UInt64, inbox: String, auditSequence: UInt64)] = []
     private var start = 0

@@ -240,6 +240,11 @@ struct InboxBook: Sendable {
         return expiries
     }
 
+    /// ``enforceBounds(of:)`` for every node that has inboxes (start-up).
+    mutating func enforceBoundsOfEveryNode() -> [Expiry] {
+        keysByNode.keys.sorted().flatMap { enforceBounds(of: $0) }
+    }
+
     /// Drops every entry accepted before `nowMillis − limits.maxAgeMillis`; returns what was dropped.
     mutating func expireByAge(nowMillis: Int64) -> [Expiry] {
         let oldest = nowMillis - limits.maxAgeMillis
