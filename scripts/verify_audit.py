@@ -185,7 +185,9 @@ def encode_value(value, shape):
 
 def encode_entry(item, shape):
     """One entry of a recipients, queued or withheld list in the writer's bytes, or None. A recipient's
-    "inboxes" is present only when not empty; a withheld entry names a "conn" or an "inbox", not both."""
+    "inboxes" is present only when not empty; a withheld entry names a "conn" or an "inbox", not both.
+    A recipient's "subs" may be empty: a follow-up delivered to a holder of its original (capability
+    lifecycle.1; withheld reason "no-capability" without it; docs/AUDIT.md §Follow-ups, D57)."""
     if not isinstance(item, dict) or not isinstance(item.get("node"), str):
         return None
     if shape == "recipients":

@@ -24,6 +24,19 @@ public enum NoticeKind: String, CaseIterable, Sendable {
     case diffusion
     /// Hit: a border-control match reported to the data owner.
     case hit
+    /// Update: a new version of an accepted notice or diffusion (a follow-up, D57).
+    case update
+    /// Cancellation: an accepted notice or diffusion no longer applies (a follow-up, D57).
+    case cancel
+    /// Withdrawal: the requesting NCB withdraws its request (a follow-up, D57).
+    case withdraw
+
+    /// Whether this kind refers to an earlier accepted record (`update`, `cancel`, `withdraw`)
+    /// rather than being a record of its own.
+    public var isFollowUp: Bool { self == .update || self == .cancel || self == .withdraw }
+
+    /// Whether a record of this kind can be followed up: every kind but hits and follow-ups.
+    public var acceptsFollowUps: Bool { !isFollowUp && self != .hit }
 
     /// A one-line description for CLIs and logs.
     public var summary: String {
@@ -39,6 +52,9 @@ public enum NoticeKind: String, CaseIterable, Sendable {
         case .unSpecial: "INTERPOL-UN Security Council Special Notice: entities and individuals under UN sanctions"
         case .diffusion: "Diffusion: a request from one NCB straight to chosen countries, without prior review"
         case .hit: "Hit: a border-control match reported to the data owner"
+        case .update: "Update: a new version of an accepted notice or diffusion"
+        case .cancel: "Cancellation: an accepted notice or diffusion no longer applies"
+        case .withdraw: "Withdrawal: the requesting NCB withdraws its request"
         }
     }
 }

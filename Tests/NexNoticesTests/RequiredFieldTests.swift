@@ -23,6 +23,9 @@ import Testing
         .unSpecial: ["sanctions_regime", "un_reference", "measures"] + subject(),
         .diffusion: ["purpose", "summary", "from_ncb"],
         .hit: ["matched", "checkpoint", "observed_at", "action_taken"],
+        .update: ["original", "reason", "version", "document", "document.purpose", "document.summary", "document.from_ncb"],
+        .cancel: ["original", "reason"],
+        .withdraw: ["original", "reason"],
     ]
 
     struct Case: Sendable, CustomTestStringConvertible {

@@ -17,6 +17,8 @@ enum NoticeSchema {
         case .unSpecial: unSpecial
         case .diffusion: diffusion
         case .hit: hit
+        case .update: update
+        case .cancel, .withdraw: ending
         }
     }
 
@@ -130,4 +132,22 @@ enum NoticeSchema {
         .optional("traveller", person),
         .required("action_taken", .choice(["detained", "refused-entry", "allowed-monitored", "information-only"])),
     ])
+
+    /// The members every follow-up has (D57): the original's message id and why.
+    private static let followUpFields: [Field] = [
+        .required("original", .messageID),
+        .required("reason", .choice(FollowUpReason.allCases.map(\.rawValue))),
+        .optional("reason_text", .text),
+    ]
+    private static let followUpRule = ObjectSchema.Rule.requiredWhen("reason_text", member: "reason", equals: FollowUpReason.other.rawValue)
+
+    /// `cancel` and `withdraw`: the original and the reason.
+    static let ending = notice(followUpFields, rule: followUpRule)
+
+    /// `update`: also the new version and the full new document (checked against the schema of
+    /// its own `kind` by ``NoticeValidator``, and against the original's kind by nexd).
+    static let update = notice(followUpFields + [
+        .required("version", .integer(2...1_000_000)),
+        .required("document", .object(ObjectSchema("a notice object", []))),
+    ], rule: followUpRule)
 }

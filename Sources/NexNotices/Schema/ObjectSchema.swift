@@ -8,6 +8,9 @@ struct ObjectSchema: Sendable {
         case exactlyOne(of: String, or: String)
         /// The integer field `upper` is at least the integer field `lower`; otherwise `upper` is at fault.
         case notLess(String, than: String)
+        /// The field is required when another field holds a given string (`reason_text` when
+        /// `reason` is `other`); otherwise the field itself is at fault.
+        case requiredWhen(String, member: String, equals: String)
     }
 
     /// How reasons name such an object ("a person object").

@@ -90,6 +90,11 @@ struct SchemaChecker {
                   let upperValue = document.integer(at: upperIndex),
                   let lowerValue = document.integer(at: lowerIndex), upperValue < lowerValue else { return nil }
             return NoticeViolation(field: upper, reason: "expected at least \(lower) (\(lowerValue)), got \(upperValue)")
+        case .requiredWhen(let field, let member, let value):
+            guard !isPresent(field, in: object), case .found(let index) = document.member(Array(member.utf8), in: object),
+                  document.nodes[index].kind == .string,
+                  document.withStringBytes(at: index, { $0.elementsEqual(value.utf8) }) else { return nil }
+            return NoticeViolation(field: field, reason: "required member is missing: \(member) is \"\(value)\", so say why in \(field)")
         }
     }
 

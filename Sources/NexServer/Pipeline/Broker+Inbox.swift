@@ -106,12 +106,15 @@ extension Broker {
         recordExpiries(expiries, atMillis: acceptedAtMillis)
     }
 
-    /// Start-up (before the listener opens): the inboxes as the audit log left them (the age bound
+    /// Start-up (before the listener opens): the inboxes and the notice registry as the audit log
+    /// left them, in one pass (the age bound
     /// is applied once the run's `start` record is written: ``startInboxExpiry()``). Returns how
     /// many inboxes and waiting entries there are.
     func rebuildInboxes(from directory: String) throws -> (inboxes: Int, entries: Int) {
         dispatchPrecondition(condition: .onQueue(queue))
-        inboxes = try InboxRebuild.read(directory).book(limits: inboxes.limits)
+        let rebuild = try InboxRebuild.read(directory)
+        inboxes = rebuild.book(limits: inboxes.limits)
+        registry = rebuild.registry.registry
         return (inboxes.inboxes.count, inboxes.inboxes.values.reduce(0) { $0 + $1.waitingCount })
     }
 

@@ -19,8 +19,8 @@ struct InboxRouting: Sendable {
 
     /// Merges the inboxes of `book` matching `topic` into `decision`. `facts` tells what is known
     /// of a node under the settings in force (nil: off the roster, so nothing is kept for it).
-    static func route(_ decision: RoutingDecision, topic: Topic, from originator: String, book: InboxBook,
-                      facts: (String) -> SubscriberFacts?) -> InboxRouting {
+    static func route(_ decision: RoutingDecision, topic: Topic, from originator: String, original: OriginalRestrictions? = nil,
+                      book: InboxBook, facts: (String) -> SubscriberFacts?) -> InboxRouting {
         guard !book.inboxes.isEmpty else {
             return InboxRouting(recipients: decision.recipients, inboxesByConnection: [:], queued: [], withheld: [], targets: [])
         }
@@ -31,7 +31,8 @@ struct InboxRouting: Sendable {
         var targets: [InboxKey] = []
         for key in book.matching(topic) {
             guard let subscriber = facts(key.node) else { continue }
-            if let reason = subscriber.withholdingReason(for: topic, from: originator, restrictions: decision.restrictions) {
+            if let reason = subscriber.withholdingReason(for: topic, from: originator, restrictions: decision.restrictions)
+                ?? original?.withholdingReason(for: subscriber) {
                 withheld.append((key, reason))
                 continue
             }
