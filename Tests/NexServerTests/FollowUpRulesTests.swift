@@ -11,7 +11,7 @@ import Testing
     static func record(owner: String, kind: NoticeKind = .red, topic: String, state: NoticeRecord.State = .active,
                        version: Int = 1) -> NoticeRegistry.View {
         NoticeRegistry.View(id: id, acceptedSequence: 7, owner: owner, kind: kind, topic: topic, state: state, version: version,
-                            restrictions: DisseminationRestrictions(), holders: [], lastFollowUpSequence: 0)
+                            restrictions: DisseminationRestrictions(), holders: [])
     }
 
     static let notice = record(owner: "gs.fr.lyon", topic: "notice.red.rw")

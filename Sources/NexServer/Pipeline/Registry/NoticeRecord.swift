@@ -1,6 +1,6 @@
 import NexNotices
 
-/// One accepted notice, request, alert or diffusion in the ``NoticeRegistry``: 40 bytes (stride), the
+/// One accepted notice, request, alert or diffusion in the ``NoticeRegistry``: 32 bytes (stride), the
 /// strings interned by the registry (D56).
 struct NoticeRecord: Sendable, Equatable {
     /// Where a record is in its life.
@@ -23,8 +23,6 @@ struct NoticeRecord: Sendable, Equatable {
     var restrictions: UInt32
     /// The nodes that hold it (an interned sorted set of interned nodes).
     var holders: UInt32
-    /// The sequence of the last accepted follow-up (0: none).
-    var lastFollowUpSequence: UInt64 = 0
     var kind: NoticeKind
     var state: State = .active
     /// 1 for the original, +1 per accepted update.

@@ -7,7 +7,7 @@ import NexWire
 /// (D56). A value: owned by the broker queue beside the routing state it follows, and rebuilt at
 /// start-up in the same pass over the audit log as the inboxes (``RegistryRebuild``).
 ///
-/// Memory is bounded per record by interning: a record is 40 bytes plus its index entry; nodes,
+/// Memory is bounded per record by interning: a record is 32 bytes plus its index entry; nodes,
 /// topics, restriction sets and holder sets are stored once each. `lookup(_:)` is one hash probe.
 struct NoticeRegistry: Sendable {
     /// A record with its interned parts resolved: what rules and routing read.
@@ -22,7 +22,6 @@ struct NoticeRegistry: Sendable {
         let restrictions: DisseminationRestrictions
         /// Nodes it was delivered to or queued for (sorted).
         let holders: [String]
-        let lastFollowUpSequence: UInt64
     }
 
     private var index: [MessageID: UInt32] = [:]
@@ -66,7 +65,7 @@ struct NoticeRegistry: Sendable {
         records.append(record)
     }
 
-    /// Applies an accepted follow-up `id` (accepted as `sequence`) to its original: an update
+    /// Applies an accepted follow-up `id` (accepted as `sequence`, which the log keeps) to its original: an update
     /// raises the version, a cancel or withdraw ends it; the nodes it reached become holders too.
     /// Returns the original's record before the change (to undo it), or nil when unknown.
     @discardableResult
@@ -80,7 +79,6 @@ struct NoticeRegistry: Sendable {
         case .withdraw: record.state = .withdrawn
         default: return nil
         }
-        record.lastFollowUpSequence = sequence
         record.holders = internHolders(holderSets[before.holders].map { nodes[$0] } + Array(holders))
         records[Int(position)] = record
         followUps[id] = original
@@ -102,10 +100,11 @@ struct NoticeRegistry: Sendable {
         View(id: id, acceptedSequence: record.acceptedSequence, owner: nodes[record.owner], kind: record.kind,
              topic: topics[record.topic], state: record.state, version: Int(record.version),
              restrictions: restrictionValues[Int(record.restrictions)],
-             holders: holderSets[record.holders].map { nodes[$0] }.sorted(), lastFollowUpSequence: record.lastFollowUpSequence)
+             holders: holderSets[record.holders].map { nodes[$0] }.sorted())
     }
 
     private mutating func intern(_ restrictions: DisseminationRestrictions) -> UInt32 {
+        if restrictions.isUnrestricted { return 0 }
         let key = restrictions.recordDescription
         let before = restrictionSets.count
         let position = restrictionSets.intern(key)
@@ -115,6 +114,7 @@ struct NoticeRegistry: Sendable {
 
     private mutating func internHolders(_ holders: some Sequence<String>) -> UInt32 {
         var set: [UInt32] = []
+        set.reserveCapacity(holders.underestimatedCount)
         for node in holders { set.append(nodes.intern(node)) }
         set.sort()
         var unique: [UInt32] = []
