@@ -92,7 +92,7 @@ extension Broker {
             if recordsCertificate { certificates.forget(certificate.fingerprint) }
             return
         }
-        undo.action = register(verified, plan: plan, routing: inboxRouting, acceptedSequence: acceptedSequence)
+        undo.action = register(verified, restrictions: restrictions, plan: plan, routing: inboxRouting, acceptedSequence: acceptedSequence)
         keep(DeliveryMessage(verified, auditSequence: acceptedSequence), in: inboxRouting, acceptedAtMillis: nowMillis)
         replay.insert(messageID, entry: .init(
             signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + 2 * replayWindowMillis,

@@ -61,19 +61,18 @@ extension Broker {
 
     /// Records an accepted publish in the registry (an original, or a follow-up applied to its
     /// original); returns how to undo it (on the broker queue) if its audit batch fails.
-    func register(_ verified: VerifiedPublish, plan: RegistryPlan, routing: InboxRouting, acceptedSequence: UInt64) -> @Sendable () -> Void {
+    func register(_ verified: VerifiedPublish, restrictions: DisseminationRestrictions, plan: RegistryPlan, routing: InboxRouting,
+                  acceptedSequence: UInt64) -> @Sendable () -> Void {
         let id = verified.envelope.messageID
-        let holders = routing.recipients.map(\.node) + routing.targets.map(\.node)
+        var holders: [String] { routing.recipients.map(\.node) + routing.targets.map(\.node) }
         if let followUp = plan.followUp {
             guard let before = registry.apply(followUp, id: id, holders: holders, sequence: acceptedSequence),
                   let original = MessageID(string: followUp.original) else { return {} }
             return { self.registry.restore(before, of: original, forgettingFollowUp: id) }
         }
-        let envelope = verified.envelope
-        registry.register(id, owner: verified.identity.id, kind: verified.kind, topic: envelope.topic,
-                          restrictions: DisseminationRestrictions(allowedCountries: envelope.allowedCountries, deniedCountries: envelope.deniedCountries,
-                                                                  allowedNodes: envelope.allowedNodes, deniedNodes: envelope.deniedNodes),
-                          holders: holders, acceptedSequence: acceptedSequence)
+        guard verified.kind.acceptsFollowUps else { return {} }
+        registry.register(id, owner: verified.identity.id, kind: verified.kind, topic: verified.envelope.topic,
+                          restrictions: restrictions, holders: holders, acceptedSequence: acceptedSequence)
         return { self.registry.forget(id) }
     }
 
