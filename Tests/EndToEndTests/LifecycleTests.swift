@@ -259,3 +259,34 @@ struct LifecycleTests {
         try expectIntact(nexd)
     }
 }
+
+/// Diffusions: the originating NCB updates its own, and the update reaches only the countries the
+/// diffusion was allowed for, even though the update names none.
+extension LifecycleTests {
+    @Test func aDiffusionUpdateKeepsTheDiffusionsCountries() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let kampala = try connect(nexd, "ncb.ug.kampala", capabilities: [Capability.lifecycle])
+        let busia = try connect(nexd, "bcp.ke.busia", capabilities: [Capability.lifecycle])
+        for connection in [kampala, busia] {
+            guard case .accepted = try connection.subscribe("diffusion.>", id: 1) else { Issue.record("subscribe refused"); return }
+        }
+        let (kigali, credentials) = try nexd.connect(as: "ncb.rw.kigali")
+        var envelope = try signedNotice(from: credentials, topic: "diffusion.rw", kind: "diffusion").envelope
+        envelope.allowedCountries = ["ug"]
+        let diffusion = try NoticeSigner.sign(envelope, with: credentials.key)
+        try publishAccepted(diffusion, on: kigali)
+        #expect(try receive(1, on: kampala).map(\.id) == [diffusion.envelope.messageID])
+        let document = NoticeTemplate.document(for: .diffusion).replacingOccurrences(of: "\"ncb.zz.example\"", with: "\"ncb.rw.kigali\"")
+        let update = try followUp(.update, of: diffusion.envelope.messageID, from: credentials, topic: "diffusion.rw", reason: .other,
+                                  version: 2, document: document)
+        #expect(update.envelope.allowedCountries.isEmpty)
+        try publishAccepted(update, on: kigali)
+        #expect(try receive(1, on: kampala).map(\.kind) == ["update"])
+        #expect(throws: ClientError.self) { _ = try busia.nextDelivery(timeout: .milliseconds(300)) }
+        let route = try #require(try nexd.awaitRecord { $0.event == "route" && $0.string("msg") == update.envelope.messageID.description })
+        let withheld = try #require(route.members["withheld"] as? [[String: Any]])
+        #expect(withheld.map { $0["node"] as? String } == ["bcp.ke.busia"])
+        #expect(withheld.first?["reason"] as? String == "not-in-allowed")
+    }
+}
