@@ -30,6 +30,17 @@ import Testing
         ])
     }
 
+    /// A holder connection topic routing already withheld (say, its permissions changed by a reload)
+    /// is not listed twice.
+    @Test func aConnectionWithheldByTopicRoutingIsNotJudgedAgain() throws {
+        let connections = [Self.connection(3, "bcp.ke.busia", "ke", lifecycle: true), Self.connection(4, "bcp.ke.busia", "ke", lifecycle: true)]
+        let result = HolderRouting.route(
+            holders: ["bcp.ke.busia"], reached: [], judged: [3], topic: try Topic(validating: "notice.red.rw"), from: "gs.fr.lyon",
+            restrictions: DisseminationRestrictions(), original: OriginalRestrictions(DisseminationRestrictions(), owner: "gs.fr.lyon")) { _ in connections }
+        #expect(result.recipients == [.init(connection: 4, node: "bcp.ke.busia", subscriptionIDs: [])])
+        #expect(result.withheld.isEmpty)
+    }
+
     @Test func theOriginalsRestrictionsNeverHideItFromItsOwner() {
         let original = OriginalRestrictions(DisseminationRestrictions(allowedCountries: ["ke"]), owner: "ncb.rw.kigali")
         let owner = SubscriberFacts(node: "ncb.rw.kigali", country: "rw", permissions: Self.everything)

@@ -49,7 +49,8 @@ extension Broker {
             byNode[facts.node, default: []].append(.init(id: id, facts: facts, hasLifecycle: lifecycleConnections.contains(id)))
         }
         let extra = HolderRouting.route(
-            holders: plan.holders, reached: reached, topic: verified.topic, from: verified.identity.id,
+            holders: plan.holders, reached: reached, judged: Set(decision.withheld.map(\.connection)), topic: verified.topic,
+            from: verified.identity.id,
             restrictions: decision.restrictions, original: original) { node in (byNode[node] ?? []).sorted { $0.id < $1.id } }
         guard !extra.recipients.isEmpty || !extra.withheld.isEmpty else { return (decision, inboxRouting) }
         let withheld = (decision.withheld + extra.withheld).sorted { $0.connection < $1.connection }

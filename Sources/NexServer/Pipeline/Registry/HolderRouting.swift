@@ -16,15 +16,16 @@ enum HolderRouting {
 
     /// The extra recipients (no subscription ids) and withheld connections for the holders in
     /// `holders` that neither a recipient connection nor an inbox in `reached` covers.
-    /// `connections(node)` lists the node's live connections (ascending id).
-    static func route(holders: [String], reached: Set<String>, topic: Topic, from originator: String,
+    /// `connections(node)` lists the node's live connections (ascending id); those in `judged`
+    /// (withheld by topic routing already) are not judged twice.
+    static func route(holders: [String], reached: Set<String>, judged: Set<UInt64> = [], topic: Topic, from originator: String,
                       restrictions: DisseminationRestrictions, original: OriginalRestrictions,
                       connections: (String) -> [Connection])
         -> (recipients: [RoutingDecision.Recipient], withheld: [RoutingDecision.Withheld]) {
         var recipients: [RoutingDecision.Recipient] = []
         var withheld: [RoutingDecision.Withheld] = []
         for node in holders where !reached.contains(node) {
-            for connection in connections(node) {
+            for connection in connections(node) where !judged.contains(connection.id) {
                 if let reason = connection.facts.withholdingReason(for: topic, from: originator, restrictions: restrictions)
                     ?? original.withholdingReason(for: connection.facts) {
                     withheld.append(.init(connection: connection.id, node: node, reason: reason))
