@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent verifier of a NoticeExchange audit log (docs/AUDIT.md, format version 3; formats 1 and 2 too).
+"""Independent verifier of a NoticeExchange audit log (docs/AUDIT.md, format version 4; formats 1 to 3 too).
 
 Written from the specification only (Python stdlib + `cryptography`; certificate chains are
 checked by hand, so `cryptography` 38 is enough). Usage:
@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CHECKPOINT_DOMAIN = b"NoticeExchange\x00v1\x00checkpoint"
 ENVELOPE_DOMAIN = b"NoticeExchange\x00v1\x00env"
 SEGMENT = re.compile(r"segment-([0-9]{12,})\.jsonl")  # and exactly "segment-%012d.jsonl" % its number
@@ -52,7 +52,8 @@ SHAPES = dict(
        ("frontier", "hexes")])
 SHAPE_NAMES = {"integer": "a non-negative integer", "string": "a string", "time": "a time YYYY-MM-DDTHH:MM:SS.mmmZ",
                "hex": "64 lowercase hex digits", "base64": "canonical base64",
-               "recipients": 'a list of {"node","conn","subs"[,"inboxes"]}', "queued": 'a list of {"node","inbox"}',
+               "recipients": 'a list of {"node","conn","subs"[,"inboxes"][,"exception"]}',
+               "queued": 'a list of {"node","inbox"[,"exception"]}',
                "withheld": 'a list of {"node","conn" or "inbox","reason"}',
                "strings": "a list of strings", "hexes": "a list of 64 lowercase hex digits"}
 WITNESS = re.compile(rb'\{"version":1,"size":(0|[1-9][0-9]*),"root":"([0-9a-f]{64})","time":"([^"]{24})",'
@@ -185,15 +186,17 @@ def encode_value(value, shape):
 
 def encode_entry(item, shape):
     """One entry of a recipients, queued or withheld list in the writer's bytes, or None. A recipient's
-    "inboxes" is present only when not empty; a withheld entry names a "conn" or an "inbox", not both.
+    "inboxes" is present only when not empty; a recipient's or queued entry's "exception" (format 4)
+    only when it has one; a withheld entry names a "conn" or an "inbox", not both.
     A recipient's "subs" may be empty: a follow-up delivered to a holder of its original (capability
     lifecycle.1; withheld reason "no-capability" without it; docs/AUDIT.md §Follow-ups, D57)."""
     if not isinstance(item, dict) or not isinstance(item.get("node"), str):
         return None
+    exception = ["exception"] if "exception" in item else []
     if shape == "recipients":
-        keys = ["node", "conn", "subs"] + (["inboxes"] if "inboxes" in item else [])
+        keys = ["node", "conn", "subs"] + (["inboxes"] if "inboxes" in item else []) + exception
     elif shape == "queued":
-        keys = ["node", "inbox"]
+        keys = ["node", "inbox"] + exception
     else:
         keys = ["node", "conn" if "conn" in item else "inbox", "reason"]
     if sorted(item) != sorted(keys):
@@ -238,6 +241,11 @@ def later_content(event, record, run_format):
         for entry in list(record.get("recipients") or []) + list(record.get("withheld") or []):
             if isinstance(entry, dict) and ("inboxes" in entry or "inbox" in entry):
                 return ("record is not in canonical form (%s)" % problem('an inbox in a "recipients" or "withheld" entry', 3),
+                        "TAMPERED")
+    if run_format < 4:
+        for entry in list(record.get("recipients") or []) + list(record.get("queued") or []):
+            if isinstance(entry, dict) and "exception" in entry:
+                return ("record is not in canonical form (%s)" % problem('an exception in a "recipients" or "queued" entry', 4),
                         "TAMPERED")
     return None
 

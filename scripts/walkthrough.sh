@@ -47,6 +47,8 @@ nex publish Config/examples/red.json --node gs.fr.lyon --topic notice.red.rw | t
 step "3. The Busia border point reports a hit on that Red Notice to the data owner, Rwanda (hit.rw)"
 # Config/examples/hit.json names the matched notice by a placeholder id: put the Red Notice's id there.
 sed "s/00000000-0000-0000-0000-000000000000/$(awk '{print $3}' red.ack)/" Config/examples/hit.json > hit.json
+# A hit reports what was observed recently (limits.hitMaxAgeSeconds, D55): the example's date becomes now.
+sed "s/\"observed_at\": \"[^\"]*\"/\"observed_at\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"/" hit.json > hit.now && mv hit.now hit.json
 grep notice_message_id hit.json
 nex publish hit.json --node bcp.ke.busia --topic hit.rw
 step "4. NCB Kigali sends a diffusion to Uganda and Kenya only (Tanzania is subscribed but not named)"

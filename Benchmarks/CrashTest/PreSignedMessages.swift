@@ -23,6 +23,8 @@ struct PreSignedMessages: Sendable {
         let ids = (0..<count).map {
             MessageTag(publisher: index, isMeasured: true, sequence: $0).messageID(runTag: runTag, millis: UInt64(issuedAtMillis))
         }
+        // The notice names the requesting NCB of the topic's country (D55).
+        let payload = NoticeFactory.payload(payload, forTopic: topic)
         let chunk = 256
         let slots = SigningSlots(count: (count + chunk - 1) / chunk)
         DispatchQueue.concurrentPerform(iterations: slots.count) { job in

@@ -58,6 +58,10 @@ extension AuditEvent {
                     JSONText.appendRaw(#","inboxes":"#, to: &out)
                     appendStrings(recipient.inboxes, to: &out)
                 }
+                if let exception = recipient.exception {
+                    JSONText.appendRaw(#","exception":"#, to: &out)
+                    JSONText.appendString(exception, to: &out)
+                }
                 out.append(UInt8(ascii: "}"))
             }
         }
@@ -68,6 +72,10 @@ extension AuditEvent {
                 JSONText.appendString(entry.node, to: &out)
                 JSONText.appendRaw(#","inbox":"#, to: &out)
                 JSONText.appendString(entry.inbox, to: &out)
+                if let exception = entry.exception {
+                    JSONText.appendRaw(#","exception":"#, to: &out)
+                    JSONText.appendString(exception, to: &out)
+                }
                 out.append(UInt8(ascii: "}"))
             }
         }

@@ -67,13 +67,17 @@ public struct AuditEvent: Sendable, Equatable {
         /// The durable inboxes of that node, attached to this connection, that the delivery also
         /// carries an entry of (format 3; the record omits the member when empty).
         public var inboxes: [String]
+        /// The documented exception to the originator's restrictions it received the notice by
+        /// (format 4: ``AuditEvent/complianceException``, D55), or nil; the record omits it when nil.
+        public var exception: String?
 
         /// Creates a recipient entry.
-        public init(node: String, connection: UInt64, subscriptions: [UInt32], inboxes: [String] = []) {
+        public init(node: String, connection: UInt64, subscriptions: [UInt32], inboxes: [String] = [], exception: String? = nil) {
             self.node = node
             self.connection = connection
             self.subscriptions = subscriptions
             self.inboxes = inboxes
+            self.exception = exception
         }
     }
 
@@ -112,13 +116,21 @@ public struct AuditEvent: Sendable, Equatable {
         public var node: String
         /// The inbox's name.
         public var inbox: String
+        /// The documented exception to the originator's restrictions it was queued by (format 4,
+        /// D55), or nil; the record omits it when nil.
+        public var exception: String?
 
         /// Creates an entry.
-        public init(node: String, inbox: String) {
+        public init(node: String, inbox: String, exception: String? = nil) {
             self.node = node
             self.inbox = inbox
+            self.exception = exception
         }
     }
+
+    /// The `exception` of a recipient or queued entry that received a notice only because it was
+    /// copied to the General Secretariat for compliance review (format 4, D55).
+    public static let complianceException = "compliance"
 
     public var kind: Kind
     /// Event time in Unix milliseconds.

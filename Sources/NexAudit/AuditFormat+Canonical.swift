@@ -36,8 +36,8 @@ extension AuditFormat {
         case time = "a time YYYY-MM-DDTHH:MM:SS.mmmZ"
         case hex = "64 lowercase hex digits"
         case base64 = "canonical base64"
-        case recipients = "a list of {\"node\",\"conn\",\"subs\"[,\"inboxes\"]}"
-        case queued = "a list of {\"node\",\"inbox\"}"
+        case recipients = "a list of {\"node\",\"conn\",\"subs\"[,\"inboxes\"][,\"exception\"]}"
+        case queued = "a list of {\"node\",\"inbox\"[,\"exception\"]}"
         case withheld = "a list of {\"node\",\"conn\" or \"inbox\",\"reason\"}"
         case strings = "a list of strings"
         case hexes = "a list of 64 lowercase hex digits"
@@ -137,7 +137,8 @@ extension AuditFormat {
     }
 
     /// One entry of a `recipients`, `queued` or `withheld` list: exactly the members of its shape,
-    /// in the writer's order. A recipient's `inboxes` is present only when not empty; a withheld
+    /// in the writer's order. A recipient's `inboxes` is present only when not empty; a recipient's
+    /// or queued entry's `exception` (format 4) only when it has one; a withheld
     /// entry names a connection or (format 3) an inbox, never both.
     private static func appendEntry(_ entry: [String: Any], as shape: Shape, to out: inout [UInt8]) -> Bool {
         guard let node = entry["node"] as? String else { return false }
@@ -163,8 +164,14 @@ extension AuditFormat {
             if let inboxes = entry["inboxes"] as? [Any] {
                 guard !inboxes.isEmpty, member("inboxes", .strings) else { return false }
             }
+            if entry["exception"] != nil {
+                guard member("exception", .string) else { return false }
+            }
         case .queued:
             guard member("inbox", .string) else { return false }
+            if entry["exception"] != nil {
+                guard member("exception", .string) else { return false }
+            }
         default:
             if entry["conn"] != nil {
                 guard member("conn", .integer) else { return false }

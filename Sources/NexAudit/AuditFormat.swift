@@ -1,6 +1,6 @@
 import Foundation
 
-/// What format version 3 of the audit log may contain, and which content each format introduced
+/// What format version 4 of the audit log may contain, and which content each format introduced
 /// (docs/AUDIT.md §Versioning).
 ///
 /// A verifier must fail loudly on what it does not know rather than pass it: a record with an
@@ -9,15 +9,15 @@ import Foundation
 public enum AuditFormat {
     /// The format nexd writes and this verifier knows. `start` records carry it as `format`;
     /// logs written before it was introduced (format 1) have no `format` member.
-    public static let version = 3
+    public static let version = 4
 
-    /// Every `event` of format 3.
+    /// Every `event` of format 4.
     public static let events: Set<String> = [
         "start", "stop", "repair", "connect", "disconnect", "certificate", "subscribe", "unsubscribe",
         "publish", "route", "receipt", "protocol-error", "reload", "checkpoint", "continuation", "inbox",
     ]
 
-    /// Every top-level member of format 3, in the order records carry them.
+    /// Every top-level member of format 4, in the order records carry them.
     public static let members: [String] = [
         "seq", "time", "event", "format", "outcome", "reason", "detail", "conn", "node", "role", "country",
         "peer", "cert", "msg", "topic", "kind", "sub", "filter", "inbox", "from", "through", "issuedAt", "digest",
@@ -56,7 +56,7 @@ public enum AuditFormat {
     /// `start` record, 1 when it has none), or `nil`. An event or top-level member a later format
     /// added is CANNOT VERIFY (`isTampering` false), as it is to a verifier of the run's format; a
     /// nested form a later format added (`inboxes` in a `recipients` entry, `inbox` in a `withheld`
-    /// entry) is TAMPERED, as that verifier's canonical-form check makes it. Either way a nexd of
+    /// entry, `exception` in a `recipients` or `queued` entry) is TAMPERED, as that verifier's canonical-form check makes it. Either way a nexd of
     /// that format cannot have written it (docs/AUDIT.md §Versioning).
     static func laterContent(event: String, members: [String: Any]?, runFormat: Int) -> (reason: String, isTampering: Bool)? {
         guard runFormat < version else { return nil }
@@ -74,6 +74,12 @@ public enum AuditFormat {
             let entries = (members["recipients"] as? [Any] ?? []) + (members["withheld"] as? [Any] ?? [])
             if entries.contains(where: { ($0 as? [String: Any]).map { $0["inboxes"] != nil || $0["inbox"] != nil } ?? false }) {
                 return ("record is not in canonical form (" + problem("an inbox in a \"recipients\" or \"withheld\" entry", 3) + ")", true)
+            }
+        }
+        if runFormat < 4 {
+            let entries = (members["recipients"] as? [Any] ?? []) + (members["queued"] as? [Any] ?? [])
+            if entries.contains(where: { ($0 as? [String: Any])?["exception"] != nil }) {
+                return ("record is not in canonical form (" + problem("an exception in a \"recipients\" or \"queued\" entry", 4) + ")", true)
             }
         }
         return nil

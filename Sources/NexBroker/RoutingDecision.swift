@@ -4,8 +4,10 @@
 /// Rules, per matching subscriber (in ascending connection id): the subscriber's own permissions
 /// must allow delivery of the topic (a deny rule inside a wider subscription withholds it); then
 /// the originator's restrictions apply, except to the originator's own node, whose notices are
-/// never hidden from itself. The daemon turns a decision into the routing audit record and the
-/// deliveries.
+/// never hidden from itself, and — for a notice copied for compliance review (every diffusion,
+/// D55) — except to a compliance reviewer (the General Secretariat), who receives it as a
+/// compliance copy, marked as such. The daemon turns a decision into the routing audit record and
+/// the deliveries.
 public struct RoutingDecision: Sendable, Equatable {
     /// One subscriber connection that receives the notice.
     public struct Recipient: Sendable, Equatable {
@@ -15,12 +17,16 @@ public struct RoutingDecision: Sendable, Equatable {
         public let node: String
         /// Its matching subscription ids, ascending.
         public let subscriptionIDs: [UInt32]
+        /// Whether it receives the notice only as a compliance copy: the originator's restrictions
+        /// would have withheld it (D55).
+        public let isComplianceCopy: Bool
 
         /// Creates a recipient entry.
-        public init(connection: UInt64, node: String, subscriptionIDs: [UInt32]) {
+        public init(connection: UInt64, node: String, subscriptionIDs: [UInt32], isComplianceCopy: Bool = false) {
             self.connection = connection
             self.node = node
             self.subscriptionIDs = subscriptionIDs
+            self.isComplianceCopy = isComplianceCopy
         }
     }
 
@@ -57,21 +63,24 @@ public struct RoutingDecision: Sendable, Equatable {
 
     /// Routes a notice on `topic` from node `originator` under `restrictions` to the subscriptions
     /// of `table` that match it; `subscriber` tells what is known of a matching connection (one
-    /// with none — being unregistered — is skipped). `original`, for a follow-up, withholds what
-    /// its original's restrictions withheld (checked after the follow-up's own).
+    /// with none — being unregistered — is skipped). With `copiesForCompliance`, compliance
+    /// reviewers receive it whatever the restrictions say (D55). `original`, for a follow-up,
+    /// withholds what its original's restrictions withheld (checked after the follow-up's own, D57).
     public static func route(_ topic: Topic, from originator: String, restrictions: DisseminationRestrictions,
                              original: OriginalRestrictions? = nil,
-                             in table: SubscriptionTable<UInt64>,
+                             copiesForCompliance: Bool = false, in table: SubscriptionTable<UInt64>,
                              subscriber facts: (UInt64) -> SubscriberFacts?) -> RoutingDecision {
         var recipients: [Recipient] = []
         var withheld: [Withheld] = []
         for (connection, subscriptionIDs) in table.matches(for: topic).sorted(by: { $0.key < $1.key }) {
             guard let subscriber = facts(connection) else { continue }
-            if let reason = subscriber.withholdingReason(for: topic, from: originator, restrictions: restrictions)
-                ?? original?.withholdingReason(for: subscriber) {
+            switch subscriber.delivery(of: topic, from: originator, restrictions: restrictions, original: original,
+                                       copiesForCompliance: copiesForCompliance) {
+            case .withheld(let reason):
                 withheld.append(Withheld(connection: connection, node: subscriber.node, reason: reason))
-            } else {
-                recipients.append(Recipient(connection: connection, node: subscriber.node, subscriptionIDs: subscriptionIDs))
+            case .delivered(let isComplianceCopy):
+                recipients.append(Recipient(connection: connection, node: subscriber.node, subscriptionIDs: subscriptionIDs,
+                                            isComplianceCopy: isComplianceCopy))
             }
         }
         return RoutingDecision(recipients: recipients, withheld: withheld, restrictions: restrictions)
@@ -86,12 +95,40 @@ public struct SubscriberFacts: Sendable, Equatable {
     public let country: String
     /// Its permissions under the settings in force.
     public let permissions: NodePermissions
+    /// Whether it reviews notices for compliance (the General Secretariat): it receives those
+    /// copied for compliance review even when the originator's restrictions leave it out (D55).
+    public let reviewsCompliance: Bool
 
     /// Creates subscriber facts.
-    public init(node: String, country: String, permissions: NodePermissions) {
+    public init(node: String, country: String, permissions: NodePermissions, reviewsCompliance: Bool = false) {
         self.node = node
         self.country = country
         self.permissions = permissions
+        self.reviewsCompliance = reviewsCompliance
+    }
+
+    /// Whether a subscriber receives a notice, and how.
+    public enum Delivery: Sendable, Equatable {
+        /// It receives the notice; `isComplianceCopy` when only the compliance exception lets it.
+        case delivered(isComplianceCopy: Bool)
+        /// It does not, for this reason.
+        case withheld(WithholdingReason)
+    }
+
+    /// Whether this subscriber receives a notice on `topic` from `originator`: its own permissions
+    /// first (no exception overrides them), then the originator's restrictions — which a compliance
+    /// reviewer passes when the notice is copied for compliance review (D55); for a follow-up, its
+    /// original's restrictions too (`original`, D57).
+    public func delivery(of topic: Topic, from originator: String, restrictions: DisseminationRestrictions,
+                         original: OriginalRestrictions? = nil, copiesForCompliance: Bool) -> Delivery {
+        guard let reason = withholdingReason(for: topic, from: originator, restrictions: restrictions)
+            ?? original?.withholdingReason(for: self) else {
+            return .delivered(isComplianceCopy: false)
+        }
+        if reason != .subscriberPermission, copiesForCompliance, reviewsCompliance {
+            return .delivered(isComplianceCopy: true)
+        }
+        return .withheld(reason)
     }
 
     /// Why this subscriber may not receive a notice on `topic` from `originator`, or nil.

@@ -67,10 +67,14 @@ extension ConfigKeyTable {
                                                     default: 10_000, .restartOnly, "Notices kept for one node over all its durable inboxes; past it the oldest are dropped (recorded).")
         static let inboxBytesPerNode = ConfigKey("limits.inboxBytesPerNode", \.limits.inboxBytesPerNode, .integer(65_536...(1 << 40)),
                                                  default: 64 << 20, .restartOnly, "Envelope bytes kept for one node over all its durable inboxes; past it the oldest are dropped (recorded).")
+        static let inboxBytesTotal = ConfigKey("limits.inboxBytesTotal", \.limits.inboxBytesTotal, .integer(1_048_576...(1 << 42)),
+                                               default: 1 << 30, .restartOnly, "Envelope bytes kept over every durable inbox of every node; past it new notices are not kept for offline nodes (recorded).")
         static let inboxMaxAgeSeconds = ConfigKey("limits.inboxMaxAgeSeconds", \.limits.inboxMaxAge, .duration(.seconds, 60...31_536_000),
                                                   default: .seconds(604_800), .restartOnly, "How long a durable inbox keeps a notice its node has not receipted; then it is dropped (recorded).")
         static let inboxesPerNode = ConfigKey("limits.inboxesPerNode", \.limits.inboxesPerNode, .integer(1...1024),
                                               default: 8, .restartOnly, "Durable inboxes one node may have.")
+        static let hitMaxAgeSeconds = ConfigKey("limits.hitMaxAgeSeconds", \.limits.hitMaxAge, .duration(.seconds, 60...31_536_000),
+                                                default: .seconds(86_400), .live, "How old a hit's observed_at may be when nexd receives it (D55).")
 
         static let all = [
             maxFrameBytes.row, maxSubscriptionsPerConnection.row, replayWindowSeconds.row, replayCacheEntries.row,
@@ -82,7 +86,8 @@ extension ConfigKeyTable {
             maxInFlightPublishBytesPerConnection.row,
             controlFramesPerSecondPerConnection.row, maxUnansweredControlFramesPerConnection.row, maxUnreceiptedDeliveries.row,
             slowConsumerPolicy.row, idleTimeoutSeconds.row, maxSubscriptionsPerNode.row, subscribesPerSecondPerNode.row,
-            inboxMessagesPerNode.row, inboxBytesPerNode.row, inboxMaxAgeSeconds.row, inboxesPerNode.row,
+            inboxMessagesPerNode.row, inboxBytesPerNode.row, inboxBytesTotal.row, inboxMaxAgeSeconds.row, inboxesPerNode.row,
+            hitMaxAgeSeconds.row,
         ]
     }
 }

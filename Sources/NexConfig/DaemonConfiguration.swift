@@ -137,10 +137,17 @@ public struct DaemonConfiguration: Sendable {
         public var inboxMessagesPerNode: Int = ConfigKeyTable.Limits.inboxMessagesPerNode.defaultValue
         /// Envelope bytes kept for one node over all its durable inboxes; past it the oldest are dropped.
         public var inboxBytesPerNode: Int = ConfigKeyTable.Limits.inboxBytesPerNode.defaultValue
+        /// Envelope bytes kept over every durable inbox of every node (each envelope counted once);
+        /// past it a new notice is not kept for nodes that are away (recorded), so nexd's memory
+        /// stays bounded however many nodes are offline.
+        public var inboxBytesTotal: Int = ConfigKeyTable.Limits.inboxBytesTotal.defaultValue
         /// How long an inbox keeps a notice its node has not receipted.
         public var inboxMaxAge: Duration = ConfigKeyTable.Limits.inboxMaxAgeSeconds.defaultValue
         /// Durable inboxes one node may have.
         public var inboxesPerNode: Int = ConfigKeyTable.Limits.inboxesPerNode.defaultValue
+        /// How old a hit's `observed_at` may be when nexd receives it (D55): a border post back
+        /// after hours offline must still be able to report.
+        public var hitMaxAge: Duration = ConfigKeyTable.Limits.hitMaxAgeSeconds.defaultValue
     }
 
     /// What nexd does with a subscriber whose outbound buffer is over `limits.outboundBufferBytes`

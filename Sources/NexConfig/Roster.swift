@@ -36,11 +36,14 @@ public struct RosterEntry: Sendable, Equatable {
 public struct Roster: Sendable {
     public let entries: [RosterEntry]
     private let byID: [String: RosterEntry]
+    /// Each node's role and country, for the workflow rules (D55), built once with the roster.
+    public let directory: NodeDirectory
 
     /// Creates a roster; ids must be unique (the loader checks and reports duplicates).
     public init(_ entries: [RosterEntry]) {
         self.entries = entries
         self.byID = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.directory = NodeDirectory(byID.mapValues { NodeDirectory.Node(role: $0.role, country: $0.country) })
     }
 
     /// The entry for a node id, if it is on the roster.

@@ -51,7 +51,7 @@ public struct BenchmarkDaemonConfig: Sendable {
         let entries = BenchmarkRoster.entries(publishers: publishers, subscribers: subscribers, stalled: stalled, idle: idle,
                                               durablePostCountries: durablePostCountries)
         let pki = DevelopmentPKI(directory: setup.pkiDirectory)
-        try pki.create(nodeIDs: writeNodeFiles ? entries.filter { $0.role != .bcp }.map(\.id) : [])
+        try pki.create(nodeIDs: writeNodeFiles ? entries.filter { $0.role != .bcp && !BenchmarkRoster.isRequestingNCB($0.id) }.map(\.id) : [])
         // Limits the user set; the others are left to nexd's defaults.
         let overrides = [
             limits.outboundBufferBytes.map { "outboundBufferBytes: \($0)" },
@@ -82,11 +82,11 @@ public struct BenchmarkDaemonConfig: Sendable {
             permissions:
               roles:
                 gs:
-                  publish:   { allow: [notice.>, alert.>] }
-                  subscribe: { allow: [request.>, notice.>, hit.>, alert.>] }
+                  publish:   { allow: [notice.>, alert.>, decision.>] }
+                  subscribe: { allow: [request.>, notice.>, hit.>, alert.>, diffusion.>] }
                 ncb:
-                  publish:   { allow: [request.*.%country, diffusion.%country, alert.>] }
-                  subscribe: { allow: [notice.>, diffusion.>, hit.%country, alert.>], deny: [request.>] }
+                  publish:   { allow: [request.*.%country, diffusion.%country] }
+                  subscribe: { allow: [notice.>, diffusion.>, hit.%country, alert.>, decision.%country], deny: [request.>] }
                 bcp:
                   publish:   { allow: [hit.*] }
                   subscribe: { allow: [notice.>, alert.>] }

@@ -123,7 +123,7 @@ public struct LoadConfiguration: Sendable {
         if layout == .fanout, subscribers < publishers, subscribers != 0 {
             return "--layout fanout needs at least as many subscribers as publishers"
         }
-        if kind == .diffusion || kind == .hit { return "--kind must be a colour notice (diffusion and hit have their own topics)" }
+        if kind == .diffusion || kind == .hit || kind == .decision { return "--kind must be a colour notice (diffusion, hit and decision have their own topics)" }
         if countPerPublisher < 1 { return "--count must be at least 1" }
         if payloadBytes > 60_000 { return "--payload-bytes must be at most 60000 (the protocol's payload limit)" }
         if case .closedLoop(let window) = pacing, window < 1 { return "--window must be at least 1" }

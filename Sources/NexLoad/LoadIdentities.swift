@@ -17,6 +17,12 @@ public enum BenchmarkRoster {
     public static func stalledID(_ index: Int) -> String { "ncb.rw.load-stalled\(index)" }
     /// A durable border post of a reconnect storm, in its country.
     public static func durablePostID(_ index: Int, country: String) -> String { "bcp.\(country).post-\(index)" }
+    /// The NCB a load notice on `notice.<kind>.<country>` names as requesting it (D55): on the
+    /// roster, never connected.
+    public static func requestingNCBID(country: String) -> String { "ncb.\(country).request" }
+
+    /// Whether `id` is a requesting NCB (``requestingNCBID(country:)``): it needs no credentials.
+    public static func isRequestingNCB(_ id: String) -> Bool { id.hasPrefix("ncb.") && id.hasSuffix(".request") }
 
     /// Roster entries for the given numbers of nodes; `durablePostCountries[i]` is durable post
     /// `i`'s country (a border post, role `bcp`).
@@ -27,6 +33,17 @@ public enum BenchmarkRoster {
             + (0..<stalled).map { RosterEntry(id: stalledID($0), role: .ncb, country: "rw") }
             + (0..<idle).map { RosterEntry(id: idleID($0), role: .bcp, country: "ke") }
             + durablePostCountries.enumerated().map { RosterEntry(id: durablePostID($0, country: $1), role: .bcp, country: $1) }
+            + requestingCountries(publishers: publishers, durablePostCountries: durablePostCountries).map {
+                RosterEntry(id: requestingNCBID(country: $0), role: .ncb, country: $0)
+            }
+    }
+
+    /// The countries of every topic a run may publish on (each publisher's own, the shared `zz`,
+    /// and with durable posts every storm country — a storm may have fewer posts than countries),
+    /// sorted: each has a requesting NCB on the roster.
+    static func requestingCountries(publishers: Int, durablePostCountries: [String]) -> [String] {
+        let storm = durablePostCountries.isEmpty ? [] : ReconnectStormConfiguration.countryCodes
+        return Set((0..<publishers).map(TopicLayout.countryToken) + ["zz"] + durablePostCountries + storm).sorted()
     }
 }
 

@@ -44,6 +44,23 @@ public enum NoticeFactory {
         return padded
     }
 
+    /// `payload` (a ``document(kind:bytes:)``) as published on `topic`: a notice on
+    /// `notice.<kind>.<cc>` names the requesting NCB of its country (D55), so the template's
+    /// `"ncb.zz.example"` becomes ``BenchmarkRoster/requestingNCBID(country:)`` — the same length,
+    /// so the payload's size is unchanged.
+    public static func payload(_ payload: [UInt8], forTopic topic: String) -> [UInt8] {
+        let tokens = topic.split(separator: ".")
+        guard tokens.count == 3, tokens[0] == "notice" else { return payload }
+        let placeholder = Array(#""ncb.zz.example""#.utf8)
+        let named = Array("\"\(BenchmarkRoster.requestingNCBID(country: String(tokens[2])))\"".utf8)
+        guard named.count == placeholder.count, let start = payload.indices.first(where: {
+            $0 + placeholder.count <= payload.count && payload[$0..<$0 + placeholder.count].elementsEqual(placeholder)
+        }) else { return payload }
+        var result = payload
+        result.replaceSubrange(start..<start + placeholder.count, with: named)
+        return result
+    }
+
     /// Signs `count` notices for publisher `publisher` of the run, on every core.
     ///
     /// Issued-at is `issuedAtMillis` for all of them: the caller picks it so that every send
@@ -59,6 +76,8 @@ public enum NoticeFactory {
         let total = publishers.count * chunksPerPublisher
         let results = ResultSlots(count: total)
         let millis = UInt64(issuedAtMillis)
+        let payloads = Dictionary(Set(topics + rotatingTopics).map { ($0, Self.payload(payload, forTopic: $0)) },
+                                  uniquingKeysWith: { first, _ in first })
         DispatchQueue.concurrentPerform(iterations: total) { job in
             let publisher = job / chunksPerPublisher
             let first = (job % chunksPerPublisher) * chunk
@@ -72,7 +91,7 @@ public enum NoticeFactory {
                     let topic = rotatingTopics.isEmpty ? topics[publisher] : rotatingTopics[sequence % rotatingTopics.count]
                     let envelope = Envelope(
                         messageID: tag.messageID(runTag: runTag, millis: millis), sender: credentials.nodeID,
-                        topic: topic, kind: kind.rawValue, issuedAtMillis: issuedAtMillis, payload: payload)
+                        topic: topic, kind: kind.rawValue, issuedAtMillis: issuedAtMillis, payload: payloads[topic] ?? payload)
                     let signed = try NoticeSigner.sign(envelope, with: credentials.key)
                     prepared.append(FrameEncoder.encode(.publish(envelope: signed.wireBytes)))
                 }

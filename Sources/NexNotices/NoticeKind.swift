@@ -1,4 +1,5 @@
-/// The kind of a notice: the INTERPOL colour notices plus diffusions and border hits.
+/// The kind of a notice: the INTERPOL colour notices plus diffusions, border hits and the General
+/// Secretariat's decisions on requests.
 ///
 /// The raw value is the token used in topics and in an envelope's `kind` field.
 public enum NoticeKind: String, CaseIterable, Sendable {
@@ -24,6 +25,8 @@ public enum NoticeKind: String, CaseIterable, Sendable {
     case diffusion
     /// Hit: a border-control match reported to the data owner.
     case hit
+    /// Decision: the General Secretariat's answer to a request, accepted (with the notice) or refused (D59).
+    case decision
     /// Update: a new version of an accepted notice or diffusion (a follow-up, D57).
     case update
     /// Cancellation: an accepted notice or diffusion no longer applies (a follow-up, D57).
@@ -35,8 +38,8 @@ public enum NoticeKind: String, CaseIterable, Sendable {
     /// rather than being a record of its own.
     public var isFollowUp: Bool { self == .update || self == .cancel || self == .withdraw }
 
-    /// Whether a record of this kind can be followed up: every kind but hits and follow-ups.
-    public var acceptsFollowUps: Bool { !isFollowUp && self != .hit }
+    /// Whether a record of this kind can be followed up: every kind but hits, decisions and follow-ups.
+    public var acceptsFollowUps: Bool { !isFollowUp && self != .hit && self != .decision }
 
     /// A one-line description for CLIs and logs.
     public var summary: String {
@@ -52,6 +55,7 @@ public enum NoticeKind: String, CaseIterable, Sendable {
         case .unSpecial: "INTERPOL-UN Security Council Special Notice: entities and individuals under UN sanctions"
         case .diffusion: "Diffusion: a request from one NCB straight to chosen countries, without prior review"
         case .hit: "Hit: a border-control match reported to the data owner"
+        case .decision: "Decision: the General Secretariat accepts a request (naming the notice) or refuses it (with a reason)"
         case .update: "Update: a new version of an accepted notice or diffusion"
         case .cancel: "Cancellation: an accepted notice or diffusion no longer applies"
         case .withdraw: "Withdrawal: the requesting NCB withdraws its request"

@@ -48,7 +48,8 @@ public enum NoticeTemplate {
             body = """
                   "subject": \(person),
                   "warning": "PLACEHOLDER WARNING (fictional)",
-                  "offence_area": "PLACEHOLDER OFFENCE AREA (fictional)"
+                  "offence_area": "PLACEHOLDER OFFENCE AREA (fictional)",
+                  "requested_by": "ncb.zz.example"
                 """
         case .orange:
             body = """
@@ -116,6 +117,13 @@ public enum NoticeTemplate {
                   "checkpoint": "bcp.zz.example",
                   "observed_at": "2026-01-01T00:00:00Z",
                   "action_taken": "information-only"
+                """
+        case .decision:
+            body = """
+                  "request": "00000000-0000-0000-0000-000000000000",
+                  "outcome": "refused",
+                  "reason": "PLACEHOLDER REASON (fictional)",
+                  "requested_by": "ncb.zz.example"
                 """
         }
         return """

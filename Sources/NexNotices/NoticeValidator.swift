@@ -13,11 +13,28 @@ public enum NoticeValidator {
     ///   - kind: the envelope's kind; the document's `kind` member must equal it.
     /// - Returns: `nil` when the document is valid, otherwise the first violation found.
     public static func validate(_ document: UnsafeRawBufferPointer, as kind: NoticeKind) -> NoticeViolation? {
-        validate(document, as: kind, sender: nil)
+        validate(document, as: kind, rules: .schemaOnly)
     }
 
-    /// Parses once, checks the schema, and (with a sender) the identity members.
-    private static func validate(_ document: UnsafeRawBufferPointer, as kind: NoticeKind, sender: String?) -> NoticeViolation? {
+    /// What is checked beyond the schema.
+    private enum Rules {
+        case schemaOnly
+        /// The identity members (`from_ncb`, `checkpoint`) name this sender.
+        case identity(sender: String)
+        /// Every workflow rule of D55 and D59, in this context.
+        case workflow(NoticeContext)
+        /// The sender the identity members must name, if checked.
+        var sender: String? {
+            switch self {
+            case .schemaOnly: nil
+            case .identity(let sender): sender
+            case .workflow(let context): context.sender
+            }
+        }
+    }
+
+    /// Parses once, checks the schema, then the rules asked for.
+    private static func validate(_ document: UnsafeRawBufferPointer, as kind: NoticeKind, rules: Rules) -> NoticeViolation? {
         let parsed: JSONDocument
         do {
             parsed = try JSONDocument(parsing: document)
@@ -31,15 +48,19 @@ public enum NoticeValidator {
         if let violation = SchemaChecker(document: parsed).checkMembers(of: 0, against: NoticeSchema.schema(for: kind)) {
             return violation
         }
-        if kind == .update, let violation = checkUpdatedDocument(of: parsed, sender: sender) {
+        if kind == .update, let violation = checkUpdatedDocument(of: parsed, sender: rules.sender) {
             return violation
         }
-        guard let sender else { return nil }
-        return checkIdentity(of: parsed, object: 0, kind: kind, sender: sender)
+        switch rules {
+        case .schemaOnly: return nil
+        case .identity(let sender): return checkIdentity(of: parsed, kind: kind, sender: sender)
+        case .workflow(let context):
+            return checkIdentity(of: parsed, kind: kind, sender: context.sender) ?? checkWorkflow(of: parsed, kind: kind, in: context)
+        }
     }
 
     /// An update's `document` is a whole document of a kind that can be followed up, valid for
-    /// that kind (with the identity rule); nexd checks that the kind is the original's.
+    /// that kind (with the identity rule); nexd checks that the kind is the original's (D57).
     private static func checkUpdatedDocument(of parsed: JSONDocument, sender: String?) -> NoticeViolation? {
         guard case .found(let object) = parsed.member(Array("document".utf8), in: 0) else { return nil }
         let kinds = NoticeKind.allCases.filter(\.acceptsFollowUps)
@@ -57,7 +78,7 @@ public enum NoticeValidator {
     }
 
     /// A diffusion's `from_ncb` and a hit's `checkpoint` must be the node that signed the notice.
-    private static func checkIdentity(of document: JSONDocument, object: Int, kind: NoticeKind, sender: String) -> NoticeViolation? {
+    private static func checkIdentity(of document: JSONDocument, object: Int = 0, kind: NoticeKind, sender: String) -> NoticeViolation? {
         let field: String
         switch kind {
         case .diffusion: field = "from_ncb"
@@ -104,7 +125,15 @@ public enum NoticeValidator {
     /// Validates `document` for `kind` and checks that the identities it asserts are the sender's:
     /// a diffusion's `from_ncb` and a hit's `checkpoint` must be the node that signed it.
     public static func validate(_ document: [UInt8], as kind: NoticeKind, sentBy sender: String) -> NoticeViolation? {
-        document.withUnsafeBytes { validate($0, as: kind, sender: sender) }
+        document.withUnsafeBytes { validate($0, as: kind, rules: .identity(sender: sender)) }
+    }
+
+    /// Validates `document` for `kind` and checks the workflow rules of `context` (docs/NOTICES.md,
+    /// §Workflow rules; D55, D59): the identity members name the sender, a request's `requested_by`
+    /// is the sender, a published notice or decision names a roster NCB of its topic's country, and
+    /// a hit's `observed_at` is neither in the future nor too old.
+    public static func validate(_ document: [UInt8], as kind: NoticeKind, in context: NoticeContext) -> NoticeViolation? {
+        document.withUnsafeBytes { validate($0, as: kind, rules: .workflow(context)) }
     }
 
     /// The first JSON syntax error in `document`, or nil when it is well-formed JSON.

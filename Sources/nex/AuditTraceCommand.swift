@@ -81,10 +81,10 @@ enum AuditTraceText {
             out += "\n"
             for recipient in trace.recipients {
                 let inboxes = recipient.inboxes.isEmpty ? "" : "; inbox entry \(recipient.inboxes.map(TerminalText.inert).joined(separator: ", "))"
-                out += "    delivered to \(TerminalText.inert(recipient.node)) (conn \(connection(recipient.connection)), subs \(recipient.subscriptions.map(String.init).joined(separator: ","))\(inboxes))\n"
+                out += "    delivered to \(TerminalText.inert(recipient.node)) (conn \(connection(recipient.connection)), subs \(recipient.subscriptions.map(String.init).joined(separator: ","))\(inboxes))\(exceptionText(recipient))\n"
             }
             for queued in trace.queued {
-                out += "    QUEUED for \(TerminalText.inert(queued.node)) in inbox \(TerminalText.inert(queued.inboxes.first ?? "?")) (node offline)\n"
+                out += "    QUEUED for \(TerminalText.inert(queued.node)) in inbox \(TerminalText.inert(queued.inboxes.first ?? "?")) (node offline)\(exceptionText(queued))\n"
             }
             for withheld in trace.withheld {
                 let place = withheld.connection == nil && !withheld.inboxes.isEmpty
@@ -179,12 +179,23 @@ enum AuditTraceText {
         return TerminalText.inertJSON(String(decoding: data, as: UTF8.self))
     }
 
+    /// ` — COMPLIANCE COPY: …` for a recipient that received the notice only by the compliance
+    /// exception to the originator's restrictions (D55), or the exception's name.
+    static func exceptionText(_ recipient: AuditTrace.Recipient) -> String {
+        switch recipient.exception {
+        case nil: ""
+        case "compliance": " — COMPLIANCE COPY (General Secretariat review, an exception to the originator's restrictions, D55)"
+        case let other?: " — exception \(TerminalText.inert(other))"
+        }
+    }
+
     static func json(_ trace: AuditTrace) -> String {
         func recipient(_ r: AuditTrace.Recipient) -> [String: Any] {
             var object: [String: Any] = ["node": r.node]
             if let connection = r.connection { object["conn"] = connection }
             if let reason = r.reason { object["reason"] = reason } else if r.connection != nil { object["subs"] = r.subscriptions }
             if r.connection == nil, let inbox = r.inboxes.first { object["inbox"] = inbox } else if !r.inboxes.isEmpty { object["inboxes"] = r.inboxes }
+            if let exception = r.exception { object["exception"] = exception }
             return object
         }
         func inbox(_ h: InboxLedger.History) -> [String: Any] {

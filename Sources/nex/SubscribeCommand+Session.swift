@@ -35,6 +35,10 @@ extension SubscribeCommand {
             case .cannotConnect(let error as ClientError): ConnectionFailure(error)
             // The client's own certificate, key or TLS setup: the next attempt fails the same way.
             case .cannotConnect(let error): .permanent("\(error)")
+            // Withdrawn with duplicate-subscription: another connection of this node took the inbox
+            // over. Re-attaching would take it back, and the two would trade it forever.
+            case .withdrawn(let nack) where nack.code == .duplicateSubscription:
+                .permanent("inbox taken over by another connection of this node: \(nack.reason)")
             case .subscriptionRefused(let nack), .withdrawn(let nack): ConnectionFailure(refusal: nack)
             case .closedWithError(let error), .lost(let error, _): ConnectionFailure(error)
             }
@@ -159,9 +163,11 @@ extension SubscribeCommand {
                 // The CA this client trusts for nexd's certificate is the one that must have issued the
                 // originator's: nexd's word on whose certificate this is counts for nothing.
                 let verification = DeliveryVerifier.verify(delivery, certificate: certificate, trustRoots: credentials.trustRoots)
-                try client.sendReceipt(through: delivery.deliverySequence)
                 // Unbuffered, so each delivery shows at once even when output goes to a file or pipe.
+                // Printed before the receipt: a receipt moves an inbox's cursor for good, so a notice
+                // must never be receipted that a crash or a closed pipe kept from being shown.
                 FileHandle.standardOutput.write(Data((describe(delivery, signed, verification: verification) + "\n").utf8))
+                try client.sendReceipt(through: delivery.deliverySequence)
             }
         } catch {
             return .ended(.lost(error, subscribed: true))

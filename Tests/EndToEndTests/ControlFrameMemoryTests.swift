@@ -2,6 +2,7 @@ import Foundation
 import NexClient
 import NexCrypto
 import NexLoad
+import NexNotices
 import Testing
 
 /// The memory a control-frame flood can make a real nexd hold (D34): a spawned nexd (the built
@@ -34,7 +35,9 @@ struct ControlFrameMemoryTests {
         let context = try TLSContext.client(certificate: gs.certificate, key: gs.key, trustRoots: gs.trustRoots)
         let publisher = try NexConnection(host: "127.0.0.1", port: nexd.port, context: context, timeout: .seconds(5))
         // Warm up: one publish → ACK, then the idle figure.
-        guard case .accepted = try publisher.publish(try signedNotice(from: gs)) else {
+        // On the shared layout's topic, naming its requesting NCB on the benchmark roster (D55).
+        let warmUp = NoticeFactory.payload(Array(NoticeTemplate.document(for: .red).utf8), forTopic: "notice.red.zz")
+        guard case .accepted = try publisher.publish(try signedNotice(from: gs, topic: "notice.red.zz", payload: String(decoding: warmUp, as: UTF8.self))) else {
             Issue.record("the warm-up publish was refused")
             return
         }
@@ -62,7 +65,7 @@ struct ControlFrameMemoryTests {
         while !done.value {
             peak = max(peak, nexd.residentBytes ?? 0)
             let start = ContinuousClock.now
-            guard case .accepted = try publisher.publish(try signedNotice(from: gs)) else {
+            guard case .accepted = try publisher.publish(try signedNotice(from: gs, topic: "notice.red.zz", payload: String(decoding: warmUp, as: UTF8.self))) else {
                 Issue.record("publish refused during the flood")
                 break
             }

@@ -82,7 +82,7 @@ struct DurableInboxTests {
         // Offline: three notices wait.
         var waiting: [MessageID] = []
         for revision in 1...3 {
-            let notice = try signedNotice(from: gs, topic: "notice.yellow.ke", kind: "yellow", revision: revision)
+            let notice = try signedNotice(from: gs, topic: "notice.yellow.rw", kind: "yellow", revision: revision)
             guard case .accepted = try publisher.publish(notice) else { Issue.record("publish refused"); return }
             waiting.append(notice.envelope.messageID)
         }
@@ -146,6 +146,71 @@ struct DurableInboxTests {
         #expect(status.expired == 2)
         #expect(status.why.contains("limits.inboxMessagesPerNode"))
         #expect(try receive(3, on: again, subscription: 2) == Array(sent.suffix(3)))
+    }
+
+    /// The drops are reported at the next attach even when nexd restarted in between (the count
+    /// is rebuilt from the log's `expired` records), and an inbox defined before a lowered
+    /// `limits.inboxesPerNode` keeps what it held.
+    @Test func dropsAndInboxesSurviveARestartWithLowerLimits() throws {
+        let nexd = try TestDaemon {
+            $0.limits.inboxMessagesPerNode = 3
+            $0.limits.inboxesPerNode = 2
+        }
+        defer { nexd.remove() }
+        let busia = try nexd.credentials("bcp.ke.busia")
+        let (first, _) = try attach(busia, to: nexd, id: 1, inbox: "one")
+        guard case .accepted = try first.subscribeDurable("notice.red.>", id: 2, inbox: "two") else {
+            Issue.record("second inbox refused"); return
+        }
+        first.close()
+        _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let sent = try publishNotices(4, on: publisher, as: gs)
+        _ = try nexd.awaitRecord { $0.event == "inbox" && $0.string("reason") == "expired" }
+        publisher.close()
+        try nexd.restart { $0.limits.inboxesPerNode = 1 }
+        let (again, status) = try attach(busia, to: nexd, id: 3, inbox: "one")
+        // 4 notices into two inboxes of one node bounded at 3: the oldest copies went.
+        #expect(status.expired > 0)
+        #expect(status.why.contains("limits.inboxMessagesPerNode"))
+        let expiredRecord = try #require(try nexd.auditRecords().first { $0.event == "inbox" && $0.string("reason") == "expired" })
+        #expect(expiredRecord.string("detail") == "limits.inboxMessagesPerNode")
+        guard case .accepted(let second) = try again.subscribeDurable("notice.red.>", id: 4, inbox: "two") else {
+            Issue.record("the inbox defined before the lower limit was lost"); return
+        }
+        #expect(Int(status.waiting) + Int(second.waiting) == 3)
+        let delivered = try (0..<3).map { _ in try SignedEnvelope(parsing: again.nextDelivery(timeout: .seconds(5)).envelope).envelope.messageID }
+        #expect(Set(delivered).isSubset(of: Set(sent)))
+    }
+
+    /// A backlog far larger than the delivery limits is sent in a window that receipts open (it
+    /// used to go out at once and trip the slow-consumer limits, so the post never drained it).
+    @Test func aBacklogLargerThanTheDeliveryWindowDrainsAsTheNodeReceipts() throws {
+        let nexd = try TestDaemon {
+            $0.limits.maxUnreceiptedDeliveries = 16
+            $0.limits.outboundBufferBytes = 65_536
+        }
+        defer { nexd.remove() }
+        let busia = try attachAndGoOffline("bcp.ke.busia", from: nexd)
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let sent = try publishNotices(120, on: publisher, as: gs)
+        let (again, status) = try attach(busia, to: nexd, id: 2)
+        #expect(status.waiting == 120)
+        // Without receipts, nexd sends half the unreceipted limit and then waits.
+        var first: [Deliver] = []
+        for _ in 0..<8 { first.append(try again.nextDelivery(timeout: .seconds(5))) }
+        #expect(throws: ClientError.self) { _ = try again.nextDelivery(timeout: .milliseconds(300)) }
+        try again.sendReceipt(through: first.last!.deliverySequence)
+        let rest = try receive(112, on: again, subscription: 2)
+        let firstIDs = try first.map { try SignedEnvelope(parsing: $0.envelope).envelope.messageID }
+        #expect(firstIDs + rest == sent)
+        // Still connected: nothing was dropped as a slow consumer.
+        let live = try signedNotice(from: gs, revision: 999)
+        _ = try publisher.publish(live)
+        #expect(try receive(1, on: again, subscription: 2) == [live.envelope.messageID])
+        again.close()
+        nexd.stop()
+        #expect(try !nexd.auditRecords().contains { $0.event == "disconnect" && $0.string("reason") == "slow-consumer" })
     }
 
     @Test func aSecondConnectionTakesTheInboxOverAndTheFirstIsTold() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import NexAudit
 import NexClient
 import NexConfig
 import NexNotices
@@ -35,12 +36,20 @@ struct ExampleNoticeTests {
         let index = try JSONDecoder().decode([Example].self, from: Data(contentsOf: Self.root.appendingPathComponent("Config/examples/examples.json")))
         #expect(Set(index.map(\.file)).isSuperset(of: NoticeKind.allCases.filter { !$0.isFollowUp }.map { "\($0.rawValue).json" }))
         for example in index {
-            let document = try Data(contentsOf: Self.root.appendingPathComponent("Config/examples/" + example.file))
+            var document = try Data(contentsOf: Self.root.appendingPathComponent("Config/examples/" + example.file))
             let kind = try #require((try JSONSerialization.jsonObject(with: document) as? [String: Any])?["kind"] as? String)
+            let now = WallClock.nowMillis()
+            if kind == "hit" {
+                // A hit older than limits.hitMaxAgeSeconds is refused (D55): the example's date
+                // becomes an hour ago, as a border post's report would be.
+                let text = String(decoding: document, as: UTF8.self)
+                let observed = try #require(text.range(of: #""observed_at": "[^"]*""#, options: .regularExpression))
+                document = Data(text.replacingCharacters(in: observed, with: "\"observed_at\": \"\(Timestamp.format(millis: now - 3_600_000))\"").utf8)
+            }
             let credentials = try nexd.credentials(example.node)
             let connection = try nexd.connect(credentials)
             let envelope = Envelope(
-                messageID: .random(), sender: example.node, topic: example.topic, kind: kind, issuedAtMillis: WallClock.nowMillis(),
+                messageID: .random(), sender: example.node, topic: example.topic, kind: kind, issuedAtMillis: now,
                 allowedCountries: example.allowedCountries, deniedCountries: example.deniedCountries, payload: [UInt8](document))
             let outcome = try connection.publish(try NoticeSigner.sign(envelope, with: credentials.key))
             if case .refused(let nack) = outcome {

@@ -268,7 +268,8 @@ extension LifecycleTests {
         defer { nexd.remove() }
         let kampala = try connect(nexd, "ncb.ug.kampala", capabilities: [Capability.lifecycle])
         let busia = try connect(nexd, "bcp.ke.busia", capabilities: [Capability.lifecycle])
-        for connection in [kampala, busia] {
+        let gs = try connect(nexd, "gs.fr.lyon", capabilities: [Capability.lifecycle])
+        for connection in [kampala, busia, gs] {
             guard case .accepted = try connection.subscribe("diffusion.>", id: 1) else { Issue.record("subscribe refused"); return }
         }
         let (kigali, credentials) = try nexd.connect(as: "ncb.rw.kigali")
@@ -283,10 +284,14 @@ extension LifecycleTests {
         #expect(update.envelope.allowedCountries.isEmpty)
         try publishAccepted(update, on: kigali)
         #expect(try receive(1, on: kampala).map(\.kind) == ["update"])
+        // The General Secretariat reviews diffusions for compliance (D55): their follow-ups too.
+        #expect(try receive(2, on: gs).map(\.kind) == ["diffusion", "update"])
         #expect(throws: ClientError.self) { _ = try busia.nextDelivery(timeout: .milliseconds(300)) }
         let route = try #require(try nexd.awaitRecord { $0.event == "route" && $0.string("msg") == update.envelope.messageID.description })
         let withheld = try #require(route.members["withheld"] as? [[String: Any]])
         #expect(withheld.map { $0["node"] as? String } == ["bcp.ke.busia"])
         #expect(withheld.first?["reason"] as? String == "not-in-allowed")
+        let recipients = try #require(route.members["recipients"] as? [[String: Any]])
+        #expect(recipients.first { $0["node"] as? String == "gs.fr.lyon" }?["exception"] as? String == "compliance")
     }
 }

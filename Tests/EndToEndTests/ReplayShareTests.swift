@@ -9,15 +9,21 @@ import Testing
 /// The replay cache is shared fairly: one node's flood fills only its own share.
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct ReplayShareTests {
+    /// The test roster without the NCB of France, so that it has 5 nodes; notices go to
+    /// notice.red.rw, which names Rwanda's NCB as requesting (D55).
+    static let roster = TestDaemon.roster.filter { $0.id != "ncb.fr.paris" }
+    static let topic = "notice.red.rw"
+
     /// 30 entries over a roster of 5: each node's share is 6 (the derived default).
     static func smallCache(_ configuration: inout DaemonConfiguration) {
+        configuration.roster = Roster(roster)
         configuration.limits.replayCacheEntries = 30
         configuration.limits.publishRatePerNode = 0
     }
 
     /// Sends `count` notices from `credentials` back to back and returns the answers in order.
     static func flood(_ connection: NexConnection, from credentials: NodeCredentials, count: Int) throws -> (answers: [String], accepted: [SignedEnvelope]) {
-        let notices = try (0..<count).map { _ in try signedNotice(from: credentials) }
+        let notices = try (0..<count).map { _ in try signedNotice(from: credentials, topic: Self.topic) }
         try connection.sendRaw(notices.flatMap { FrameEncoder.encode(.publish(envelope: $0.wireBytes)) })
         var answers: [String] = []
         var accepted: [SignedEnvelope] = []
@@ -49,7 +55,7 @@ struct ReplayShareTests {
             Issue.record("another node was refused while one node flooded"); return
         }
         // A full share hides no replay: the flooder's accepted id with other bytes is still `replay`.
-        let replay = try signedNotice(from: gs, revision: 2, messageID: accepted[0].envelope.messageID)
+        let replay = try signedNotice(from: gs, topic: Self.topic, revision: 2, messageID: accepted[0].envelope.messageID)
         guard case .refused(let nack) = try flooder.publish(replay) else { Issue.record("replay accepted"); return }
         #expect(nack.code == .replay)
         #expect(try nexd.awaitRecord {
@@ -63,11 +69,11 @@ struct ReplayShareTests {
     @Test func aReloadThatGrowsTheRosterRedividesTheCache() throws {
         let nexd = try TestDaemon { configuration in
             Self.smallCache(&configuration)
-            configuration.roster = Roster(TestDaemon.roster.filter { $0.id != "bcp.ke.busia" })   // 30 ÷ 4: 7 each
+            configuration.roster = Roster(Self.roster.filter { $0.id != "bcp.ke.busia" })   // 30 ÷ 4: 7 each
         }
         defer { nexd.remove() }
         var grown = nexd.configuration
-        grown.roster = Roster(TestDaemon.roster)   // 30 ÷ 5: 6 each
+        grown.roster = Roster(Self.roster)   // 30 ÷ 5: 6 each
         guard case .applied(let summary) = nexd.daemon.reload(to: grown) else { Issue.record("reload refused"); return }
         #expect(summary.contains("replay cache share 7 → 6 ids per node"), "\(summary)")
         let (flooder, gs) = try nexd.connect(as: "gs.fr.lyon")
@@ -81,13 +87,13 @@ struct ReplayShareTests {
     @Test func aNewcomerGetsItsShareWhileTheOldNodesIdsFillTheCache() throws {
         let nexd = try TestDaemon { configuration in
             Self.smallCache(&configuration)
-            configuration.roster = Roster(TestDaemon.roster.filter { $0.id != "bcp.ke.busia" })   // 30 ÷ 4: 7 each
+            configuration.roster = Roster(Self.roster.filter { $0.id != "bcp.ke.busia" })   // 30 ÷ 4: 7 each
         }
         defer { nexd.remove() }
         for node in ["gs.fr.lyon", "ncb.rw.kigali", "ncb.ug.kampala", "bcp.rw.rusumo"] {
             let (connection, credentials) = try nexd.connect(as: node)
             let notices = try (0..<7).map { _ in
-                node.hasPrefix("bcp.") ? try signedNotice(from: credentials, topic: "hit.ug", kind: "hit") : try signedNotice(from: credentials)
+                node.hasPrefix("bcp.") ? try signedNotice(from: credentials, topic: "hit.ug", kind: "hit") : try signedNotice(from: credentials, topic: Self.topic)
             }
             for notice in notices {
                 guard case .accepted = try connection.publish(notice) else { Issue.record("\(node) was refused within its share"); return }
@@ -95,7 +101,7 @@ struct ReplayShareTests {
             connection.close()
         }
         var grown = nexd.configuration
-        grown.roster = Roster(TestDaemon.roster)   // 30 ÷ 5: 6 each
+        grown.roster = Roster(Self.roster)   // 30 ÷ 5: 6 each
         guard case .applied = nexd.daemon.reload(to: grown) else { Issue.record("reload refused"); return }
         let (newcomer, busia) = try nexd.connect(as: "bcp.ke.busia")
         var answers: [String] = []
@@ -120,11 +126,11 @@ struct ReplayShareTests {
 
         try nexd.restart()
         flooder = try nexd.connect(gs)
-        guard case .refused(let full) = try flooder.publish(try signedNotice(from: gs)) else {
+        guard case .refused(let full) = try flooder.publish(try signedNotice(from: gs, topic: Self.topic)) else {
             Issue.record("the rebuilt cache forgot the flooder's share"); return
         }
         #expect(full.code == .overloaded)
-        let replay = try signedNotice(from: gs, revision: 2, messageID: accepted[5].envelope.messageID)
+        let replay = try signedNotice(from: gs, topic: Self.topic, revision: 2, messageID: accepted[5].envelope.messageID)
         guard case .refused(let nack) = try flooder.publish(replay) else { Issue.record("replay accepted after restart"); return }
         #expect(nack.code == .replay)
         let border = try nexd.credentials("bcp.rw.rusumo")

@@ -15,6 +15,8 @@ import NexWire
 final class TestDaemon: @unchecked Sendable {
     static let roster: [RosterEntry] = [
         RosterEntry(id: "gs.fr.lyon", role: .gs, country: "fr"),
+        // The requesting NCB the default notice (notice.red.fr) names (D55).
+        RosterEntry(id: "ncb.fr.paris", role: .ncb, country: "fr"),
         RosterEntry(id: "ncb.rw.kigali", role: .ncb, country: "rw"),
         RosterEntry(id: "ncb.ug.kampala", role: .ncb, country: "ug"),
         RosterEntry(id: "bcp.rw.rusumo", role: .bcp, country: "rw"),
@@ -34,7 +36,7 @@ final class TestDaemon: @unchecked Sendable {
 
     let root: String
     let pki: TestPKI
-    let configuration: DaemonConfiguration
+    private(set) var configuration: DaemonConfiguration
     private(set) var daemon: NexDaemon
     private(set) var port: UInt16
 
@@ -61,9 +63,11 @@ final class TestDaemon: @unchecked Sendable {
         port = try daemon.start()
     }
 
-    /// Stops this daemon and starts a new one on the same PKI and audit directory.
-    func restart() throws {
+    /// Stops this daemon and starts a new one on the same PKI and audit directory, with its
+    /// configuration changed by `edit` (for good: later restarts keep the change).
+    func restart(editing edit: (inout DaemonConfiguration) -> Void = { _ in }) throws {
         daemon.stop()
+        edit(&configuration)
         daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         port = try daemon.start()
     }
@@ -125,15 +129,26 @@ final class TestDaemon: @unchecked Sendable {
 /// A signed notice as `node` would publish it. The payload defaults to the valid template of its
 /// kind; `revision` adds a member so two otherwise equal notices differ in their bytes; `padding`
 /// adds a member of that many bytes (ignored by validation) for large notices.
+/// The NCB of the test roster that a notice or decision on `topic` names as requesting (the topic's
+/// country's), or nil for other topics (a request, a diffusion: the sender names itself).
+func requestingNCB(topic: String) -> String? {
+    let tokens = topic.split(separator: ".").map(String.init)
+    guard let family = tokens.first, family == "notice" || family == "decision", let country = tokens.last else { return nil }
+    return TestDaemon.roster.first { $0.role == .ncb && $0.country == country }?.id
+}
+
 func signedNotice(
     from credentials: NodeCredentials, topic: String = "notice.red.fr", kind: String = "red",
     payload: String? = nil, revision: Int? = nil, padding: Int = 0,
     issuedAtMillis: Int64 = WallClock.nowMillis(), messageID: MessageID = .random(), sender: String? = nil
 ) throws -> SignedEnvelope {
-    // The template's placeholder identities become the sender's (nexd checks them).
+    // The template's placeholder identities become the sender's (nexd checks them), except that a
+    // published notice or decision names the requesting NCB of its topic's country (D55, D59); a
+    // hit is observed when it is issued.
     var document = payload ?? NoticeTemplate.document(for: NoticeKind(rawValue: kind) ?? .red)
         .replacingOccurrences(of: "\"bcp.zz.example\"", with: "\"\(credentials.nodeID)\"")
-        .replacingOccurrences(of: "\"ncb.zz.example\"", with: "\"\(credentials.nodeID)\"")
+        .replacingOccurrences(of: "\"ncb.zz.example\"", with: "\"\(requestingNCB(topic: topic) ?? credentials.nodeID)\"")
+        .replacingOccurrences(of: "\"2026-01-01T00:00:00Z\"", with: "\"\(Timestamp.format(millis: issuedAtMillis))\"")
     if let revision, let brace = document.firstIndex(of: "{") {
         document.insert(contentsOf: "\"revision\": \(revision), ", at: document.index(after: brace))
     }

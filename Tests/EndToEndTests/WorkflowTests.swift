@@ -112,7 +112,8 @@ struct WorkflowTests {
     @Test(arguments: [
         ("notice.red.rw", "yellow"), ("notice.red", "red"), ("hit.rw", "red"), ("diffusion.rw", "hit"), ("alert.cyber.eastafrica", "hit"),
         ("alert.cyber.eastafrica", "red"), ("alert.red.rw", "red"), ("hit.xyz", "hit"), ("hit.rw.x", "hit"), ("chat.rw", "red"),
-        ("notice.red.rwa", "red"),
+        ("notice.red.rwa", "red"), ("decision.rw", "red"), ("notice.decision.rw", "decision"), ("decision.rw.x", "decision"),
+        ("request.un-special.rw", "un-special"),
     ])
     func aKindThatDoesNotFitItsTopicIsRefused(topic: String, kind: String) throws {
         let nexd = try TestDaemon()
@@ -188,7 +189,7 @@ struct WorkflowTests {
         let (border, _) = try nexd.connect(as: "bcp.rw.rusumo")
         #expect(try border.subscribe("notice.>", id: 1) == .accepted)
         let (gs, credentials) = try nexd.connect(as: "gs.fr.lyon")
-        let black = try signedNotice(from: credentials, topic: "notice.black.tz", kind: "black")
+        let black = try signedNotice(from: credentials, topic: "notice.black.rw", kind: "black")
         let red = try signedNotice(from: credentials, topic: "notice.red.rw")
         guard case .accepted(let blackAck) = try gs.publish(black), case .accepted = try gs.publish(red) else {
             Issue.record("refused")

@@ -22,15 +22,7 @@ struct AuditCommandTests {
     /// left the roster, and peer text full of escape sequences. Checkpoints every 3 records.
     static func workspaceWithLog() throws -> ExecutableTests.Workspace {
         let workspace = try ExecutableTests.Workspace()
-        let key = try PrivateKey.generate(.ecdsaP256SHA256)
-        let now = Date()
-        let certificate = try CertificateIssuer.selfSigned(
-            CertificateProfile(subjectCommonName: "nexd-audit", validity: now.addingTimeInterval(-60)...now.addingTimeInterval(3600)), key: key)
-        var configuration = AuditLog.Configuration(directory: workspace.path + "/var/audit")
-        configuration.checkpointSigner = CheckpointSigner(key: key, certificate: certificate)
-        configuration.checkpointEveryRecords = 5
-        try FileManager.default.createDirectory(atPath: configuration.directory, withIntermediateDirectories: true)
-        let log = try AuditLog(configuration: configuration, nowMillis: start)
+        let log = try workspace.openAuditLog(startingAt: start, checkpointEvery: 5)
 
         var hostile = AuditEvent(.connect, timeMillis: start, outcome: .refused)
         hostile.reason = "bad-certificate"; hostile.peer = "127.0.0.1:4000"
@@ -208,6 +200,8 @@ struct AuditCommandTests {
         let script = try String(contentsOfFile: Self.root + "/scripts/walkthrough.sh", encoding: .utf8)
         #expect(script.contains("sed \"s/00000000-0000-0000-0000-000000000000/$(awk '{print $3}' red.ack)/\" Config/examples/hit.json > hit.json"))
         #expect(script.contains("nex publish hit.json --node bcp.ke.busia --topic hit.rw"))
+        // … observed now: the example's fixed date is older than limits.hitMaxAgeSeconds (D55).
+        #expect(script.contains(#"sed "s/\"observed_at\": \"[^\"]*\"/\"observed_at\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"/" hit.json"#))
     }
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

@@ -17,14 +17,7 @@ struct AuditInboxCommandTests {
     /// conn 2; a receipt moves the cursor past A; C expires. B stays waiting.
     static func workspaceWithInboxLog() throws -> ExecutableTests.Workspace {
         let workspace = try ExecutableTests.Workspace()
-        let key = try PrivateKey.generate(.ecdsaP256SHA256)
-        let now = Date()
-        let certificate = try CertificateIssuer.selfSigned(
-            CertificateProfile(subjectCommonName: "nexd-audit", validity: now.addingTimeInterval(-60)...now.addingTimeInterval(3600)), key: key)
-        var configuration = AuditLog.Configuration(directory: workspace.path + "/var/audit")
-        configuration.checkpointSigner = CheckpointSigner(key: key, certificate: certificate)
-        try FileManager.default.createDirectory(atPath: configuration.directory, withIntermediateDirectories: true)
-        let log = try AuditLog(configuration: configuration, nowMillis: start)
+        let log = try workspace.openAuditLog(startingAt: start)
         var time = start
         func event(_ kind: AuditEvent.Kind, _ outcome: AuditEvent.Outcome? = nil) -> AuditEvent {
             time += 1
@@ -54,7 +47,6 @@ struct AuditInboxCommandTests {
         var redelivered = event(.inbox)
         redelivered.reason = "redelivered"; redelivered.connection = 2; redelivered.node = "bcp.ke.busia"; redelivered.inbox = "notice.>"
         redelivered.fromSequence = acceptances[0]; redelivered.throughSequence = acceptances[2]; redelivered.count = 3
-        redelivered.deliverySequence = 1
         var again = subscribe
         again.timeMillis = redelivered.timeMillis; again.connection = 2; again.count = 3
         append(again, redelivered)

@@ -14,7 +14,7 @@ extension ExecutableTests {
         #expect(first.status == 4, "\(first.standardError)")
         #expect(first.standardError.contains("attached to inbox busia-watch of bcp.ke.busia (durable, notice.>): 0 waiting"), "\(first.standardError)")
         var ids: [String] = []
-        for (file, topic) in [("red", "notice.red.ke"), ("yellow", "notice.yellow.ke")] {
+        for (file, topic) in [("red", "notice.red.rw"), ("yellow", "notice.yellow.ug")] {
             let published = try ProcessRunner.run(
                 "nex", ["publish", "Config/examples/\(file).json", "--node", "gs.fr.lyon", "--topic", topic, "--server", server],
                 in: workspace.path)

@@ -82,6 +82,28 @@ extension ExecutableTests {
         #expect(!denied.standardError.contains("reconnecting"))
     }
 
+    /// Two `nex subscribe --durable` of one node on one inbox: the second takes it over, and the
+    /// first stops for good instead of taking it back (they would trade it forever).
+    @Test func aDurableSubscriberWhoseInboxIsTakenOverStops() throws {
+        let workspace = try Workspace()
+        let (daemon, server) = try startDaemon(workspace)
+        defer { _ = daemon.terminate() }
+        let arguments = ["subscribe", "notice.>", "--node", "bcp.ke.busia", "--server", server, "--durable", "--inbox", "watch",
+                         "--timeout", "15", "--max-retry-delay", "0.5"]
+        let first = try ProcessRunner.start("nex", arguments, in: workspace.path)
+        defer { _ = first.terminate() }
+        #expect(awaitErrors(first, contain: "attached to inbox watch of bcp.ke.busia"), "\(first.errors())")
+        let second = try ProcessRunner.start("nex", arguments, in: workspace.path)
+        defer { _ = second.terminate() }
+        #expect(awaitExit(first, within: 10) == 1, "\(first.errors())")
+        #expect(first.errors().contains("inbox taken over by another connection of this node"), "\(first.errors())")
+        #expect(first.errors().contains("not retrying"), "\(first.errors())")
+        #expect(awaitErrors(second, contain: "attached to inbox watch of bcp.ke.busia"), "\(second.errors())")
+        #expect(second.process.isRunning, "\(second.errors())")
+        // Children of the test runner may inherit a blocked SIGTERM: do not wait the default 10 s.
+        _ = second.terminate(timeout: 0.5)
+    }
+
     @Test func subscribeWithNoReconnectExitsWhenNexdStops() throws {
         let workspace = try Workspace()
         let (daemon, server) = try startDaemon(workspace)

@@ -124,7 +124,22 @@ extension ExecutableTests {
             "nex", ["publish", "Config/examples/red.json", "--node", "gs.fr.lyon", "--topic", "notice.red.rw", "--server", server],
             in: workspace.path)
         #expect(red.status == 0, "\(red.standardError)")
+        // A diffusion to Uganda, copied to the General Secretariat for compliance review: the log then
+        // holds format-4 content (`"exception":"compliance"`) for both verifiers to agree on.
+        let reviewer = try ProcessRunner.start(
+            "nex", ["subscribe", "diffusion.>", "--node", "gs.fr.lyon", "--server", server, "--json", "--timeout", "30"], in: workspace.path)
+        defer { _ = reviewer.terminate() }
+        repeat {
+            let published = try ProcessRunner.run(
+                "nex", ["publish", "Config/examples/diffusion.json", "--node", "ncb.rw.kigali", "--topic", "diffusion.rw",
+                        "--allow-country", "ug", "--server", server], in: workspace.path)
+            #expect(published.status == 0, "\(published.standardError)")
+            Thread.sleep(forTimeInterval: 0.2)
+        } while !reviewer.output().contains("\"origin\"") && reviewer.process.isRunning && Date() < deadline.addingTimeInterval(10)
         #expect(daemon.terminate() == 0, "\(daemon.errors())")
+        let log = try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/var/audit").filter { $0.hasPrefix("segment-") }
+            .map { try String(contentsOfFile: workspace.path + "/var/audit/" + $0, encoding: .utf8) }.joined()
+        #expect(log.contains(#""exception":"compliance""#), "the corpus log holds no compliance copy")
         return try #require(red.standardOutput.split(separator: " ").dropFirst(2).first.map(String.init))
     }
 }

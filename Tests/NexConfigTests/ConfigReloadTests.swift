@@ -71,7 +71,7 @@ import Testing
         other.limits.failedVerificationsPerSecondPerNode = 1; other.limits.failedVerificationsBurstPerNode = 1
         other.limits.duplicatesPerSecondPerNode = 1; other.limits.duplicatesBurstPerNode = 1
         other.limits.connectsPerSecondPerNode = 1; other.limits.connectsBurstPerNode = 1
-        other.limits.inboxMessagesPerNode = 1; other.limits.inboxBytesPerNode = 65_536
+        other.limits.inboxMessagesPerNode = 1; other.limits.inboxBytesPerNode = 65_536; other.limits.inboxBytesTotal = 1_048_576
         other.limits.inboxMaxAge = .seconds(60); other.limits.inboxesPerNode = 1
         #expect(key.differs(between: Self.running, and: other), "the test does not change \(path)")
         var loaded = Self.running

@@ -18,7 +18,12 @@ import Testing
         #expect(configuration.limits.connectsPerSecondPerNode == 2)
         #expect(configuration.limits.connectsBurstPerNode == 32)
         #expect(configuration.limits.maxInFlightPublishBytesPerConnection == 8 << 20)
-        #expect(configuration.permissions.roles["gs"]?.publish.allow == ["notice.>", "alert.>"])
+        #expect(configuration.permissions.roles["gs"]?.publish.allow == ["notice.>", "alert.>", "decision.>"])
+        // Alerts are the General Secretariat's (D55): no NCB or regional bureau publishes alert.>.
+        #expect(configuration.permissions.roles["ncb"]?.publish.allow.contains("alert.>") == false)
+        #expect(configuration.permissions.roles["rb"]?.publish.allow.isEmpty ?? true)
+        #expect(configuration.permissions.roles["gs"]?.subscribe.allow.contains("diffusion.>") == true)
+        #expect(configuration.limits.hitMaxAge == .seconds(86_400))
         #expect(configuration.permissions.nodes["rb.ke.nairobi"]?.subscribe.allow == ["hit.>"])
         #expect(configuration.development.createMissingPKI)
         let rusumo = try #require(configuration.roster.entry(for: "bcp.rw.rusumo"))

@@ -85,6 +85,8 @@ import Testing
         case "alert":
             #expect(node[0] == "cyber" && (kind == .purple || kind == .orange) && topic.count == 3)
             #expect(["terrorism", "cbrne", "cyber", "pharma"].contains(topic[1]))
+        case "decision":
+            #expect(entry.node == "gs.fr.lyon" && kind == .decision && topic.count == 2)
         default:
             Issue.record("unknown topic root in \(entry.topic)")
         }

@@ -28,6 +28,36 @@ import Testing
         #expect(book.matching(try Topic(validating: "notice.red.fr")) == [a])
     }
 
+    /// Past `limits.inboxBytesTotal` (each envelope once), a new entry is not kept for the inboxes
+    /// of nodes that are away; an attached inbox keeps it; freed bytes make room again.
+    @Test func theTotalBoundKeepsNoNewEntryForOfflineInboxes() throws {
+        var limits = Self.limits
+        limits.bytesTotal = 100
+        limits.messagesPerNode = 100
+        var book = InboxBook(limits: limits)
+        let away = InboxKey(node: "bcp.ke.busia", name: "a")
+        let here = InboxKey(node: "bcp.ug.busia", name: "a")
+        _ = book.define(away, filter: try filter("notice.>"))
+        _ = book.define(here, filter: try filter("notice.>"))
+        for sequence: UInt64 in 1...2 {
+            book.append(entry(sequence, bytes: 40), to: away)
+            book.append(entry(sequence, bytes: 40), to: here)
+            #expect(book.enforceTotalBound(newest: sequence, in: [away]).isEmpty)
+        }
+        #expect(book.storedBytes == 80)
+        let third = entry(3, bytes: 40)
+        book.append(third, to: away)
+        book.append(third, to: here)
+        let dropped = book.enforceTotalBound(newest: 3, in: [away])
+        #expect(dropped == [InboxBook.Expiry(key: away, messageIDs: [third.message.messageID.description], bound: "limits.inboxBytesTotal")])
+        #expect(Array(book.inboxes[away]!.waitingSequences) == [1, 2])
+        #expect(Array(book.inboxes[here]!.waitingSequences) == [1, 2, 3])
+        #expect(book.inboxes[away]!.expiredWhy == ["limits.inboxBytesTotal"])
+        #expect(book.receipted(here, through: 3) == 3)
+        #expect(book.receipted(away, through: 2) == 2)
+        #expect(book.storedBytes == 0)
+    }
+
     @Test func attachReturnsTheBacklogInOrderAndWhoHeldItBefore() throws {
         var book = InboxBook(limits: Self.limits)
         let key = InboxKey(node: "bcp.ke.busia", name: "a")

@@ -11,6 +11,8 @@ import Testing
 @Suite struct PublishAdmissionTests {
     static let node = "ncb.fr.paris"
     static let now: Int64 = 1_780_000_000_000
+    /// The roster the restriction entries and named NCBs are checked against.
+    static let directory = NodeDirectory([node: .init(role: .ncb, country: "fr"), "ncb.ke.nairobi": .init(role: .ncb, country: "ke")])
 
     /// A publish before admission, and the permissions it is judged by.
     struct Draft {
@@ -25,7 +27,8 @@ import Testing
 
         func admit() -> Result<UnverifiedPublish, PublishRefusal> {
             PublishAdmission(node: PublishAdmissionTests.node, role: .ncb, keyAlgorithm: .ecdsaP256SHA256,
-                             permissions: permissions, replayWindowMillis: 120_000)
+                             permissions: permissions, replayWindowMillis: 120_000, hitMaxAgeMillis: 86_400_000,
+                             directory: PublishAdmissionTests.directory)
                 .admit(bytes, nowMillis: PublishAdmissionTests.now)
         }
     }
@@ -46,10 +49,19 @@ import Testing
         Check(name: "publish permission", code: .permissionDenied, reason: "ncb.fr.paris (ncb): no publish rule allows") {
             $0.permissions = .denyAll
         },
+        Check(name: "review rule", code: .permissionDenied, reason: "only the General Secretariat publishes alert.>") {
+            $0.envelope.topic = "alert.cbrne.eastafrica"
+        },
         Check(name: "kind", code: .unknownKind, reason: "notice kind \"mauve\" is unknown") { $0.envelope.kind = "mauve" },
         Check(name: "topic conventions", code: .invalidNotice, reason: "is not in a topic family") { $0.envelope.topic = "gossip.fr" },
         Check(name: "restriction entries", code: .invalidNotice, reason: "denied countries: \"TZ\"") { $0.envelope.deniedCountries = ["TZ"] },
+        Check(name: "restriction entries on the roster", code: .invalidNotice, reason: "allowed countries: \"zz\" has no node on the roster") {
+            $0.envelope.allowedCountries = ["zz"]
+        },
         Check(name: "notice schema", code: .invalidNotice, reason: "") { $0.envelope.payload = Array("{}".utf8) },
+        Check(name: "workflow rules", code: .invalidNotice, reason: "field \"requested_by\"") {
+            $0.envelope.payload = Array(NoticeTemplate.document(for: .red).utf8)
+        },
         Check(name: "algorithm", code: .unsupportedAlgorithm, reason: "does not match the certificate's ecdsa-p256-sha256 key") {
             $0.envelope.signatureAlgorithm = SignatureAlgorithm.ed25519.rawValue
         },
@@ -69,7 +81,8 @@ import Testing
 
     @Test func unparseableBytesAreRefusedWithoutAnEnvelope() {
         let result = PublishAdmission(node: Self.node, role: .ncb, keyAlgorithm: .ecdsaP256SHA256, permissions: .unrestricted,
-                                      replayWindowMillis: 120_000).admit([1, 2, 3], nowMillis: Self.now)
+                                      replayWindowMillis: 120_000, hitMaxAgeMillis: 86_400_000, directory: Self.directory)
+            .admit([1, 2, 3], nowMillis: Self.now)
         guard case .failure(let refusal) = result else { Issue.record("admitted garbage"); return }
         #expect(refusal.envelope == nil)
         #expect(refusal.messageID == .zero)

@@ -30,7 +30,8 @@ import Testing
         signature[signature.count - 1] ^= flip
         let bytes = SignedEnvelope(envelope: envelope, signature: signature).wireBytes
         let admission = PublishAdmission(node: node, role: .ncb, keyAlgorithm: key.algorithm, permissions: .unrestricted,
-                                         replayWindowMillis: 120_000)
+                                         replayWindowMillis: 120_000, hitMaxAgeMillis: 86_400_000,
+                                         directory: NodeDirectory([node: .init(role: .ncb, country: "fr")]))
         return try admission.admit(bytes, nowMillis: now).get()
     }
 

@@ -19,6 +19,9 @@ public struct InboxLedger: Sendable {
         /// Entries in acceptance order; those before `head` are gone (receipted or expired).
         var entries: [Entry] = []
         var head = 0
+        /// Entries dropped since the last accepted durable `subscribe`, and the bounds that did it.
+        var expiredSinceAttach = 0
+        var expiryBounds: [String] = []
 
         var pending: ArraySlice<Entry> { entries[head...] }
 
@@ -62,6 +65,14 @@ public struct InboxLedger: Sendable {
         inboxes[inbox]?.filter
     }
 
+    /// How many entries the inbox dropped since its node last attached, and the bounds that did
+    /// it (the `detail` of the `expired` records, in the order first seen): what the next attach
+    /// reports.
+    public func expiredSinceAttach(of inbox: InboxKey) -> (count: Int, bounds: [String]) {
+        guard let state = inboxes[inbox] else { return (0, []) }
+        return (state.expiredSinceAttach, state.expiryBounds)
+    }
+
     /// The inbox's cursor: every entry accepted at or before this sequence was received (0: none).
     public func cursor(of inbox: InboxKey) -> UInt64 {
         inboxes[inbox]?.cursor ?? 0
@@ -91,7 +102,10 @@ public struct InboxLedger: Sendable {
         guard let name = record.string("inbox"), let node = record.string("node"),
               record.string("outcome") == "accepted"
         else { return }
-        inboxes[InboxKey(node: node, name: name), default: InboxState()].filter = record.string("filter")
+        let key = InboxKey(node: node, name: name)
+        inboxes[key, default: InboxState()].filter = record.string("filter")
+        inboxes[key]!.expiredSinceAttach = 0
+        inboxes[key]!.expiryBounds = []
     }
 
     private mutating func applyRoute(_ record: AuditRecord) {
@@ -189,6 +203,8 @@ public struct InboxLedger: Sendable {
             guard let index = state.entries[state.head...].firstIndex(where: { $0.messageID == id }) else { continue }
             let entry = state.entries[index]
             if index == state.head { state.head += 1 } else { state.entries.remove(at: index) }
+            state.expiredSinceAttach += 1
+            if let bound, !state.expiryBounds.contains(bound) { state.expiryBounds.append(bound) }
             guard historyScope.includes(id) else { continue }
             updateHistories(key, in: entry.acceptanceSequence...entry.acceptanceSequence) { history in
                 history.expiredAtMillis = time

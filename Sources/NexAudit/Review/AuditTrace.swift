@@ -14,6 +14,9 @@ public struct AuditTrace: Sendable {
         /// For a recipient: the durable inboxes the delivery also made an entry of. For a queued
         /// or withheld durable inbox of an offline node: its name (then ``connection`` is nil).
         public var inboxes: [String] = []
+        /// For a recipient or queued inbox: the documented exception to the originator's
+        /// restrictions it received the notice by (`compliance`, format 4, D55), or nil.
+        public var exception: String?
     }
 
     /// One receipt naming the message.
@@ -66,10 +69,11 @@ public struct AuditTrace: Sendable {
                 recipients = record.objects("recipients").map {
                     Recipient(node: $0["node"] as? String ?? "?", connection: ($0["conn"] as? NSNumber)?.int64Value,
                               subscriptions: ($0["subs"] as? [NSNumber])?.map(\.int64Value) ?? [],
-                              inboxes: $0["inboxes"] as? [String] ?? [])
+                              inboxes: $0["inboxes"] as? [String] ?? [], exception: $0["exception"] as? String)
                 }
                 queued = record.objects("queued").map {
-                    Recipient(node: $0["node"] as? String ?? "?", inboxes: [$0["inbox"] as? String ?? "?"])
+                    Recipient(node: $0["node"] as? String ?? "?", inboxes: [$0["inbox"] as? String ?? "?"],
+                              exception: $0["exception"] as? String)
                 }
                 withheld = record.objects("withheld").map {
                     Recipient(node: $0["node"] as? String ?? "?", connection: ($0["conn"] as? NSNumber)?.int64Value,

@@ -69,7 +69,7 @@ public struct ReconnectStormConfiguration: Sendable {
         if !(1...Self.countryCodes.count).contains(countryCount) {
             return "--post-countries must be between 1 and \(Self.countryCodes.count)"
         }
-        if kind == .diffusion || kind == .hit { return "--kind must be a colour notice (diffusion and hit have their own topics)" }
+        if kind == .diffusion || kind == .hit || kind == .decision { return "--kind must be a colour notice (diffusion, hit and decision have their own topics)" }
         if payloadBytes > 60_000 { return "--payload-bytes must be at most 60000 (the protocol's payload limit)" }
         if window < 1 { return "--window must be at least 1" }
         if connectConcurrency < 1 { return "--reconnect-concurrency must be at least 1" }

@@ -17,6 +17,7 @@ enum NoticeSchema {
         case .unSpecial: unSpecial
         case .diffusion: diffusion
         case .hit: hit
+        case .decision: decision
         case .update: update
         case .cancel, .withdraw: ending
         }
@@ -35,11 +36,19 @@ enum NoticeSchema {
 
     private static let fictional = Field.optional("fictional", .boolean)
 
+    /// The request a published notice answers (its message id), optional (D59).
+    private static let request = Field.optional("request", .messageID)
+
     private static func notice(_ fields: [Field], rule: ObjectSchema.Rule? = nil) -> ObjectSchema {
         ObjectSchema("a notice object", [fictional] + fields, rule: rule)
     }
 
-    static let red = notice([
+    /// A colour notice: its fields plus the optional `request` it answers.
+    private static func colourNotice(_ fields: [Field]) -> ObjectSchema {
+        notice(fields + [request])
+    }
+
+    static let red = colourNotice([
         .required("subject", person),
         .required("charges", .list(.text)),
         .required("warrant", .object(ObjectSchema("a warrant object", [
@@ -50,20 +59,20 @@ enum NoticeSchema {
         .required("requested_by", .nodeID),
     ])
 
-    static let yellow = notice([
+    static let yellow = colourNotice([
         .required("subject", person),
         .required("missing_since", .date),
         .required("last_seen_place", .text),
         .required("requested_by", .nodeID),
     ])
 
-    static let blue = notice([
+    static let blue = colourNotice([
         .required("subject", person),
         .required("information_sought", .text),
         .required("requested_by", .nodeID),
     ])
 
-    static let black = notice([
+    static let black = colourNotice([
         .required("body", .object(ObjectSchema("a body object", [
             .required("sex", .choice(["M", "F", "U"])),
             .required("estimated_age_min", .integer(0...150)),
@@ -76,29 +85,32 @@ enum NoticeSchema {
         .required("requested_by", .nodeID),
     ])
 
-    static let green = notice([
+    static let green = colourNotice([
         .required("subject", person),
         .required("warning", .text),
         .required("offence_area", .text),
+        .required("requested_by", .nodeID),
     ])
 
-    static let orange = notice([
+    static let orange = colourNotice([
         .required("threat_category", .choice(["chemical", "biological", "radiological", "nuclear", "explosive", "other"])),
         .required("description", .text),
         .required("valid_until", .date),
         .optional("affected_countries", .list(.country)),
+        .optional("requested_by", .nodeID),
     ])
 
-    static let purple = notice([
+    static let purple = colourNotice([
         .required("crime_area", .choice([
             "counterfeit-pharmaceuticals", "cybercrime", "trafficking", "terrorism-financing", "fraud", "other",
         ])),
         .required("modus_operandi", .text),
         .optional("objects_and_concealment", .text),
         .optional("countries_seen", .list(.country)),
+        .optional("requested_by", .nodeID),
     ])
 
-    static let silver = notice([
+    static let silver = colourNotice([
         .required("subject", person),
         .required("assets", .list(.object(ObjectSchema("an asset object", [
             .required("asset_type", .choice(["bank-account", "real-estate", "vehicle", "company", "crypto-asset", "other"])),
@@ -108,7 +120,7 @@ enum NoticeSchema {
         .required("requested_by", .nodeID),
     ])
 
-    static let unSpecial = notice([
+    static let unSpecial = colourNotice([
         .required("sanctions_regime", .text),
         .required("un_reference", .text),
         .required("measures", .list(.choice(["assets-freeze", "travel-ban", "arms-embargo"]))),
@@ -133,13 +145,28 @@ enum NoticeSchema {
         .required("action_taken", .choice(["detained", "refused-entry", "allowed-monitored", "information-only"])),
     ])
 
+    /// The General Secretariat's decision on a request (D59): accepted names the notice published,
+    /// refused gives a reason.
+    static let decision = notice([
+        .required("request", .messageID),
+        .required("outcome", .choice(["accepted", "refused"])),
+        .optional("notice_message_id", .messageID),
+        .optional("reason", .text),
+        .required("requested_by", .nodeID),
+    ], rule: .outcome(of: "outcome", [
+        "accepted": .init(required: ["notice_message_id"], forbidden: []),
+        "refused": .init(required: ["reason"], forbidden: ["notice_message_id"]),
+    ]))
+
     /// The members every follow-up has (D57): the original's message id and why.
     private static let followUpFields: [Field] = [
         .required("original", .messageID),
         .required("reason", .choice(FollowUpReason.allCases.map(\.rawValue))),
         .optional("reason_text", .text),
     ]
-    private static let followUpRule = ObjectSchema.Rule.requiredWhen("reason_text", member: "reason", equals: FollowUpReason.other.rawValue)
+    private static let followUpRule = ObjectSchema.Rule.outcome(of: "reason", [
+        FollowUpReason.other.rawValue: .init(required: ["reason_text"], forbidden: []),
+    ])
 
     /// `cancel` and `withdraw`: the original and the reason.
     static let ending = notice(followUpFields, rule: followUpRule)

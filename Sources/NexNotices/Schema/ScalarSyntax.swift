@@ -50,6 +50,37 @@ enum ScalarSyntax {
         return position == text.count - 1 && text[position] == UInt8(ascii: "Z")
     }
 
+    /// The Unix time in milliseconds of a valid RFC 3339 date-time (``isDateTime(_:)``), or nil.
+    /// Fractions beyond milliseconds are cut, not rounded.
+    static func dateTimeMillis(_ text: UnsafeRawBufferPointer) -> Int64? {
+        guard isDateTime(text), let year = number(text, at: 0, digits: 4), let month = number(text, at: 5, digits: 2),
+              let day = number(text, at: 8, digits: 2), let hour = number(text, at: 11, digits: 2),
+              let minute = number(text, at: 14, digits: 2), let second = number(text, at: 17, digits: 2) else { return nil }
+        var millis = 0
+        if text[19] == UInt8(ascii: ".") {
+            var position = 20
+            for _ in 0..<3 {
+                millis *= 10
+                if isDigit(text[position]) {
+                    millis += Int(text[position] - UInt8(ascii: "0"))
+                    position += 1
+                }
+            }
+        }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        return Int64(days) * 86_400_000 + Int64(hour * 3_600_000 + minute * 60_000 + second * 1000 + millis)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
     /// Two lowercase ASCII letters.
     static func isCountry(_ text: UnsafeRawBufferPointer) -> Bool {
         text.count == 2 && isLowercaseLetter(text[0]) && isLowercaseLetter(text[1])

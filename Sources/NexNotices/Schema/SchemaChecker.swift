@@ -90,11 +90,17 @@ struct SchemaChecker {
                   let upperValue = document.integer(at: upperIndex),
                   let lowerValue = document.integer(at: lowerIndex), upperValue < lowerValue else { return nil }
             return NoticeViolation(field: upper, reason: "expected at least \(lower) (\(lowerValue)), got \(upperValue)")
-        case .requiredWhen(let field, let member, let value):
-            guard !isPresent(field, in: object), case .found(let index) = document.member(Array(member.utf8), in: object),
-                  document.nodes[index].kind == .string,
-                  document.withStringBytes(at: index, { $0.elementsEqual(value.utf8) }) else { return nil }
-            return NoticeViolation(field: field, reason: "required member is missing: \(member) is \"\(value)\", so say why in \(field)")
+        case .outcome(let field, let presence):
+            guard case .found(let index) = document.member(Array(field.utf8), in: object) else { return nil }
+            let value = document.text(at: index)
+            guard let rule = presence[value] else { return nil }
+            if let missing = rule.required.first(where: { !isPresent($0, in: object) }) {
+                return NoticeViolation(field: missing, reason: "required member is missing; expected it when \(field) is \"\(value)\"")
+            }
+            if let extra = rule.forbidden.first(where: { isPresent($0, in: object) }) {
+                return NoticeViolation(field: extra, reason: "expected no such member when \(field) is \"\(value)\"")
+            }
+            return nil
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import NexBroker
 import NexConfig
 import NexCrypto
+import NexNotices
 import NexWire
 
 /// Everything a reload (SIGHUP) may replace, built and checked completely before it is swapped in
@@ -132,6 +133,9 @@ final class DaemonSettings: Sendable {
         }
         return list
     }
+
+    /// The roster's node directory under these settings (the workflow rules' view of the roster).
+    var directory: NodeDirectory { configuration.roster.directory }
 
     /// What `node` may publish and subscribe to under these settings (nothing when it is not on
     /// the roster).

@@ -135,6 +135,9 @@ public final class NexDaemon: @unchecked Sendable {
                     "inbox.count": "\(waiting.inboxes)", "inbox.waiting": "\(waiting.entries)",
                 ])
             }
+            for problem in waiting.problems {
+                logger.error("durable inbox not rebuilt in full", metadata: ["detail": "\(problem)"])
+            }
         } catch {
             throw DaemonError("cannot read the audit log to rebuild the durable inboxes: \(error)")
         }

@@ -87,11 +87,14 @@ extension Connection {
             missedAfterAbandon.append(message.messageID)
             return
         }
-        // Inbox entries are never dropped (the cursor could pass them): a slow durable subscriber is
-        // disconnected whatever the policy, and its inbox keeps what it did not receipt.
-        let carriesInbox = live.contains { durableInboxes[$0] != nil }
+        // Inbox entries are never dropped (the cursor could pass them): they are flow-controlled
+        // instead, and wait on the connection for a window (Connection+InboxFlow.swift).
+        if live.contains(where: { durableInboxes[$0] != nil }) {
+            holdInboxDelivery(message, subscriptionIDs: live)
+            return
+        }
         if isOverDeliveryLimits {
-            switch carriesInbox ? .disconnect : limits.slowConsumerPolicy {
+            switch limits.slowConsumerPolicy {
             case .drop:
                 dropDelivery(message.messageID)
                 return
@@ -107,13 +110,6 @@ extension Connection {
         } else {
             deliveriesResumed()
         }
-        let sequence = deliveries.deliver(message.messageID, originator: SHA256Digest(bytes: message.certificateFingerprint))
-        if carriesInbox {
-            for id in live { if let inbox = durableInboxes[id] { inboxDeliveries.delivered(sequence, inbox: inbox, auditSequence: message.auditSequence) } }
-        }
-        enqueue(.deliver(Deliver(
-            deliverySequence: sequence, subscriptionIDs: live, originNode: message.originNode,
-            receivedAtMillis: UInt64(max(0, message.receivedAtMillis)), certificateFingerprint: message.certificateFingerprint,
-            auditSequence: message.auditSequence, envelope: message.envelope)))
+        sendDelivery(message, subscriptionIDs: live)
     }
 }

@@ -39,6 +39,7 @@ extension Connection {
         var missed = MissedDeliveries()
         for messageID in deliveries.unreceiptedMessageIDs { missed.note(messageID) }
         for messageID in missedAfterAbandon { missed.note(messageID) }
+        for messageID in heldDeliveries.messageIDs { missed.note(messageID) }
         for case .delivery(let message, _) in outbox.withLock({ $0.items }) { missed.note(message.messageID) }
         return missed
     }

@@ -63,6 +63,8 @@ final class Connection: @unchecked Sendable {
     /// Deliveries that carried inbox entries and are not receipted yet, in delivery order: a
     /// receipt moves each inbox's cursor to the newest acceptance sequence it covers.
     var inboxDeliveries = InboxDeliveries()
+    /// Inbox deliveries waiting for room in the connection's inbox window (Connection+InboxFlow.swift).
+    var heldDeliveries = HeldDeliveries()
     /// Deliveries sent, not yet receipted, and whose originator certificates the node may fetch.
     var deliveries = DeliveryWindow()
     let sequencer = PublishSequencer()
@@ -155,6 +157,7 @@ final class Connection: @unchecked Sendable {
         case .awaitingHello, .open:
             if !transport.isReadPaused || transport.isReadSuspended(for: .awaitingWritable) { readAvailable() }
             flush()
+            if !heldDeliveries.isEmpty { sendHeldInboxDeliveries() }
         case .closing:
             flush()
         }

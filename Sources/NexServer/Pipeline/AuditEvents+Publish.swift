@@ -49,7 +49,8 @@ extension AuditEvent {
     /// and the withheld subscribers when it restricted the notice (the list then even when empty),
     /// else the withheld ones only if a subscriber's own permissions withheld it.
     /// `inboxes`, when given, is the decision with durable inboxes merged in (its recipients replace
-    /// the decision's; its queued and withheld inboxes are added).
+    /// the decision's; its queued and withheld inboxes are added). A compliance copy (D55) is marked
+    /// `"exception":"compliance"` on its recipient or queued entry.
     static func route(_ decision: RoutingDecision, inboxes: InboxRouting? = nil, of verified: VerifiedPublish,
                       atMillis time: Int64) -> AuditEvent {
         var event = AuditEvent(.route, timeMillis: time)
@@ -58,10 +59,14 @@ extension AuditEvent {
         event.topic = verified.envelope.topic
         event.recipients = (inboxes?.recipients ?? decision.recipients).map {
             Recipient(node: $0.node, connection: $0.connection, subscriptions: $0.subscriptionIDs,
-                      inboxes: inboxes?.inboxesByConnection[$0.connection] ?? [])
+                      inboxes: inboxes?.inboxesByConnection[$0.connection] ?? [],
+                      exception: $0.isComplianceCopy ? AuditEvent.complianceException : nil)
         }
-        if let queued = inboxes?.queued, !queued.isEmpty {
-            event.queued = queued.map { Queued(node: $0.node, inbox: $0.name) }
+        if let inboxes, !inboxes.queued.isEmpty {
+            event.queued = inboxes.queued.map {
+                Queued(node: $0.node, inbox: $0.name,
+                       exception: inboxes.complianceQueued.contains($0) ? AuditEvent.complianceException : nil)
+            }
         }
         let withheld = decision.withheld.map { Withheld(node: $0.node, connection: $0.connection, reason: $0.reason.rawValue) }
             + (inboxes?.withheld ?? []).map { Withheld(node: $0.key.node, inbox: $0.key.name, reason: $0.reason.rawValue) }

@@ -1,6 +1,7 @@
 import Dispatch
 import NexAudit
 import NexBroker
+import NexNotices
 import NexWire
 
 /// Durable inboxes at the broker (broker queue): attaching a durable subscription, what routing
@@ -10,7 +11,8 @@ extension Broker {
     /// permissions under the settings in force; nil when it is not on the roster.
     func facts(ofNode node: String) -> SubscriberFacts? {
         guard let entry = settings.configuration.roster.entry(for: node) else { return nil }
-        return SubscriberFacts(node: node, country: entry.country, permissions: settings.permissions(of: node))
+        return SubscriberFacts(node: node, country: entry.country, permissions: settings.permissions(of: node),
+                               reviewsCompliance: entry.role == .gs)
     }
 
     /// Attaches connection `connectionID`'s durable subscription to inbox `key` (defining the inbox
@@ -26,9 +28,12 @@ extension Broker {
         if case .denied(let reason) = subscriber.permissions.allowsSubscribe(to: filter) {
             return WireError(.permissionDenied, "\(identity.id) (\(identity.role.rawValue)): \(reason)")
         }
+        let isNew: Bool
         switch inboxes.define(key, filter: filter) {
-        case .created, .existing:
-            break
+        case .created:
+            isNew = true
+        case .existing:
+            isNew = false
         case .filterMismatch(let existing):
             return WireError(.invalidFilter, "inbox \(key.name) of \(key.node) keeps the filter \(existing), not \(filter); name another inbox")
         case .tooMany(let limit):
@@ -80,7 +85,8 @@ extension Broker {
                 connections.send(.suback(SubscribeAck(subscriptionID: subscriptionID, extensions: [status.extensionEntry])), to: connectionID)
                 connections.deliver(backlog, subscriptionID: subscriptionID, to: connectionID)
             case .failure:
-                queue.async { self.inboxes.detach(key, from: connectionID) }
+                // A new inbox whose first attach is not on record would not survive a restart: gone now too.
+                queue.async { if isNew { self.inboxes.undefine(key) } else { self.inboxes.detach(key, from: connectionID) } }
                 connections.withdrawInbox(subscriptionID, inbox: key.name, from: connectionID, unrecorded: true,
                                           detail: "the audit log cannot be written; inbox \(key.name) not attached")
             }
@@ -103,19 +109,21 @@ extension Broker {
         for key in routing.targets { inboxes.append(entry, to: key) }
         var expiries: [InboxBook.Expiry] = []
         for node in Set(routing.targets.map(\.node)).sorted() { expiries += inboxes.enforceBounds(of: node) }
+        expiries += inboxes.enforceTotalBound(newest: entry.sequence, in: routing.queued)
         recordExpiries(expiries, atMillis: acceptedAtMillis)
     }
 
     /// Start-up (before the listener opens): the inboxes and the notice registry as the audit log
     /// left them, in one pass (the age bound
     /// is applied once the run's `start` record is written: ``startInboxExpiry()``). Returns how
-    /// many inboxes and waiting entries there are.
-    func rebuildInboxes(from directory: String) throws -> (inboxes: Int, entries: Int) {
+    /// many inboxes and waiting entries there are, and what the log describes that could not be
+    /// rebuilt (for the log: an inbox whose filter no longer parses, an entry without its envelope).
+    func rebuildInboxes(from directory: String) throws -> (inboxes: Int, entries: Int, problems: [String]) {
         dispatchPrecondition(condition: .onQueue(queue))
         let rebuild = try InboxRebuild.read(directory)
         inboxes = rebuild.book(limits: inboxes.limits)
         registry = rebuild.registry.registry
-        return (inboxes.inboxes.count, inboxes.inboxes.values.reduce(0) { $0 + $1.waitingCount })
+        return (inboxes.inboxes.count, inboxes.inboxes.values.reduce(0) { $0 + $1.waitingCount }, rebuild.problems)
     }
 
     /// Drops entries older than `limits.inboxMaxAgeSeconds` now and then every minute (broker
@@ -151,7 +159,7 @@ extension Broker {
             event.inbox = expiry.key.name
             event.missedMessageIDs = expiry.messageIDs
             event.count = UInt64(expiry.messageIDs.count)
-            event.detail = "\(expiry.messageIDs.count) dropped from inbox \(expiry.key.name) of \(expiry.key.node): \(expiry.bound) reached"
+            event.detail = expiry.bound   // the bound's config key (docs/AUDIT.md §Inboxes)
             return event
         })
     }

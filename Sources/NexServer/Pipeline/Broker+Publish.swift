@@ -2,6 +2,7 @@ import Dispatch
 import NexAudit
 import NexBroker
 import NexCrypto
+import NexNotices
 import NexWire
 
 /// A publish at the broker (broker queue, in each connection's order): judged again by the
@@ -66,12 +67,17 @@ extension Broker {
         let restrictions = DisseminationRestrictions(
             allowedCountries: envelope.allowedCountries, deniedCountries: envelope.deniedCountries,
             allowedNodes: envelope.allowedNodes, deniedNodes: envelope.deniedNodes)
-        // A follow-up also reaches the holders of its original, never a node the original withheld (D57).
+        // Every diffusion is copied to the General Secretariat for compliance review (D55), and so
+        // are its follow-ups. A follow-up also reaches the holders of its original, never a node the
+        // original withheld (D57).
+        let copiesForCompliance = verified.kind == .diffusion || plan.originalKind == .diffusion
         let topicDecision = RoutingDecision.route(verified.topic, from: verified.identity.id, restrictions: restrictions,
-                                                  original: plan.original, in: subscriptions) { self.subscribers[$0] }
+                                                  original: plan.original, copiesForCompliance: copiesForCompliance,
+                                                  in: subscriptions) { self.subscribers[$0] }
         let topicInboxes = InboxRouting.route(topicDecision, topic: verified.topic, from: verified.identity.id, original: plan.original,
-                                              book: inboxes) { self.facts(ofNode: $0) }
-        let (decision, inboxRouting) = addingHolders(plan, to: topicDecision, topicInboxes, verified: verified)
+                                              copiesForCompliance: copiesForCompliance, book: inboxes) { self.facts(ofNode: $0) }
+        let (decision, inboxRouting) = addingHolders(plan, to: topicDecision, topicInboxes, verified: verified,
+                                                     copiesForCompliance: copiesForCompliance)
         let messageID = envelope.messageID
         let digest = verified.digest
         let undo = UndoBox()

@@ -3,6 +3,7 @@ import Logging
 import NexAudit
 import NexBroker
 import NexCrypto
+import NexNotices
 import NexWire
 
 /// The broker: judges each publish by the settings in force, keeps the replay cache, the
@@ -49,7 +50,7 @@ final class Broker: @unchecked Sendable {
         self.settings = settings
         let limits = settings.configuration.limits
         self.inboxes = InboxBook(limits: InboxLimits(
-            messagesPerNode: limits.inboxMessagesPerNode, bytesPerNode: limits.inboxBytesPerNode,
+            messagesPerNode: limits.inboxMessagesPerNode, bytesPerNode: limits.inboxBytesPerNode, bytesTotal: limits.inboxBytesTotal,
             maxAgeMillis: limits.inboxMaxAge.components.seconds * 1000, inboxesPerNode: limits.inboxesPerNode))
         self.replayWindowMillis = replayWindow.components.seconds * 1000
         self.replay = ReplayCache(capacity: replayCapacity, sharePerNode: replaySharePerNode,
@@ -112,7 +113,8 @@ final class Broker: @unchecked Sendable {
 
     /// What routing knows of a session of `identity` under the settings in force.
     func facts(of identity: NodeIdentity) -> SubscriberFacts {
-        SubscriberFacts(node: identity.id, country: identity.country, permissions: settings.permissions(of: identity.id))
+        SubscriberFacts(node: identity.id, country: identity.country, permissions: settings.permissions(of: identity.id),
+                        reviewsCompliance: identity.role == .gs)
     }
 
     /// Ids one node may have in the replay cache now (its share; a reload may re-divide it).

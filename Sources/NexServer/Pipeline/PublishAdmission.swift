@@ -8,8 +8,9 @@ import NexWire
 /// The checks a publish passes before its signature is verified, in order, each with its stable
 /// code (docs/PROTOCOL.md): parse (the parser's code), reserved zero id (`malformed-envelope`),
 /// sender is the TLS identity (`sender-mismatch`), topic syntax (`invalid-topic`), the node's
-/// publish permission (`permission-denied`), known kind (`unknown-kind`), topic conventions,
-/// restriction entries and the notice schema (`invalid-notice`), the signature algorithm matches
+/// publish permission and the review rule (`permission-denied`), known kind (`unknown-kind`), topic
+/// conventions, restriction entries (well-formed, on the roster), the notice schema and the workflow
+/// rules (`invalid-notice`, D55, D59), the signature algorithm matches
 /// the node's key (`unsupported-algorithm`), issued-at inside the replay window
 /// (`outside-replay-window`). The first failing check is the answer.
 ///
@@ -24,22 +25,32 @@ struct PublishAdmission: Sendable {
     let keyAlgorithm: SignatureAlgorithm
     /// The node's permissions under the settings in force.
     let permissions: NodePermissions
-    /// How far issued-at may be from nexd's clock (`limits.replayWindowSeconds`).
+    /// How far issued-at may be from nexd's clock (`limits.replayWindowSeconds`); also the clock
+    /// skew a hit's `observed_at` may have past its issued-at.
     let replayWindowMillis: Int64
+    /// How old a hit's `observed_at` may be (`limits.hitMaxAgeSeconds`).
+    let hitMaxAgeMillis: Int64
+    /// The roster in force: restriction entries and named NCBs are checked against it.
+    let directory: NodeDirectory
 
-    init(node: String, role: NodeRole, keyAlgorithm: SignatureAlgorithm, permissions: NodePermissions, replayWindowMillis: Int64) {
+    init(node: String, role: NodeRole, keyAlgorithm: SignatureAlgorithm, permissions: NodePermissions, replayWindowMillis: Int64,
+         hitMaxAgeMillis: Int64, directory: NodeDirectory) {
         self.node = node
         self.role = role
         self.keyAlgorithm = keyAlgorithm
         self.permissions = permissions
         self.replayWindowMillis = replayWindowMillis
+        self.hitMaxAgeMillis = hitMaxAgeMillis
+        self.directory = directory
     }
 
     /// The admission of `identity`'s publishes under `settings`.
     init(identity: NodeIdentity, settings: DaemonSettings) {
         self.init(node: identity.id, role: identity.role, keyAlgorithm: identity.certificate.publicKey.algorithm,
                   permissions: settings.permissions(of: identity.id),
-                  replayWindowMillis: settings.configuration.limits.replayWindow.components.seconds * 1000)
+                  replayWindowMillis: settings.configuration.limits.replayWindow.components.seconds * 1000,
+                  hitMaxAgeMillis: settings.configuration.limits.hitMaxAge.components.seconds * 1000,
+                  directory: settings.directory)
     }
 
     /// Runs the checks on a publish frame's bytes read at `nowMillis`.
@@ -75,6 +86,9 @@ struct PublishAdmission: Sendable {
         if case .denied(let reason) = permissions.allowsPublish(to: topic) {
             return refuse(.permissionDenied, "\(node) (\(role.rawValue)): \(reason)")
         }
+        if let reason = ReviewRule.refusal(role: role, topic: topic) {
+            return refuse(.permissionDenied, "\(node) (\(role.rawValue)): \(reason)")
+        }
         guard let kind = NoticeKind(rawValue: envelope.kind) else {
             return refuse(.unknownKind, "notice kind \"\(envelope.kind)\" is unknown; use one of \(NoticeKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -82,11 +96,15 @@ struct PublishAdmission: Sendable {
                                                       allowedNodes: envelope.allowedNodes) {
             return refuse(.invalidNotice, violation)
         }
-        if let problem = Self.restrictionProblem(envelope) {
+        if let problem = Self.restrictionProblem(envelope) ?? Self.rosterProblem(envelope, directory: directory) {
             return refuse(.invalidNotice, problem)
         }
-        // Fast-path schema check (~1–3 µs per KiB): refused before any signature is verified.
-        if let violation = NoticeValidator.validate(envelope.payload, as: kind, sentBy: node) {
+        // Fast-path schema and workflow check (~1–3 µs per KiB): refused before any signature is verified.
+        let placement = TopicConventions.placement(of: topic)
+        let context = NoticeContext(sender: node, channel: placement.channel, country: placement.country,
+                                    issuedAtMillis: envelope.issuedAtMillis, receivedAtMillis: now,
+                                    clockSkewMillis: replayWindowMillis, hitMaxAgeMillis: hitMaxAgeMillis, directory: directory)
+        if let violation = NoticeValidator.validate(envelope.payload, as: kind, in: context) {
             return refuse(.invalidNotice, violation.description)
         }
         guard let algorithm = SignatureAlgorithm(rawValue: envelope.signatureAlgorithm), algorithm == keyAlgorithm else {
@@ -113,6 +131,22 @@ struct PublishAdmission: Sendable {
         for (list, name) in [(envelope.allowedNodes, "allowed nodes"), (envelope.deniedNodes, "denied nodes")] {
             if let bad = list.first(where: { !RosterEntry.isValidID($0) }) {
                 return "\(name): \"\(LogSafe.text(bad, limit: 80))\" is not a node id"
+            }
+        }
+        return nil
+    }
+
+    /// Restriction entries must name the roster (D55): a country with no node on it, or a node id
+    /// not on it, would restrict to (or deny) no one, without a word.
+    static func rosterProblem(_ envelope: Envelope, directory: NodeDirectory) -> String? {
+        for (list, name) in [(envelope.allowedCountries, "allowed countries"), (envelope.deniedCountries, "denied countries")] {
+            if let bad = list.first(where: { !directory.hasNode(in: $0) }) {
+                return "\(name): \"\(bad)\" has no node on the roster, so the entry could reach or withhold no one; name countries of roster nodes"
+            }
+        }
+        for (list, name) in [(envelope.allowedNodes, "allowed nodes"), (envelope.deniedNodes, "denied nodes")] {
+            if let bad = list.first(where: { directory.node($0) == nil }) {
+                return "\(name): \"\(bad)\" is not on the roster; name roster nodes"
             }
         }
         return nil

@@ -3,8 +3,8 @@ import NexNotices
 
 /// Which kinds may travel on which topics (the taxonomy of docs/NOTICES.md): a red notice on
 /// `notice.red.<country>` or `request.red.<country>`, a diffusion on `diffusion.<country>`, a hit on
-/// `hit.<country>`, an orange or purple notice on `alert.<terrorism|cbrne|cyber|pharma>.<region>`.
-/// No other topic family exists.
+/// `hit.<country>`, an orange or purple notice on `alert.<terrorism|cbrne|cyber|pharma>.<region>`,
+/// a decision on `decision.<requesting-country>` (D59). No other topic family exists.
 enum TopicConventions {
     /// The alert areas of the taxonomy.
     static let alertAreas: Set<String> = ["terrorism", "cbrne", "cyber", "pharma"]
@@ -13,7 +13,7 @@ enum TopicConventions {
     static func violation(kind: NoticeKind, topic: Topic, allowedCountries: [String], allowedNodes: [String]) -> String? {
         let tokens = topic.tokens
         if kind.isFollowUp { return followUpViolation(kind: kind, family: tokens.first ?? "", topic: topic) }
-        let isColour = kind != .diffusion && kind != .hit
+        let isColour = kind != .diffusion && kind != .hit && kind != .decision
         func isCountry(_ token: String) -> Bool {
             token.utf8.count == 2 && token.utf8.allSatisfy { (97...122).contains($0) }
         }
@@ -21,6 +21,9 @@ enum TopicConventions {
         case "notice", "request":
             guard tokens.count == 3, isColour, tokens[1] == kind.rawValue, isCountry(tokens[2]) else {
                 return "a \(kind.rawValue) notice on \(tokens[0]).* must use \(tokens[0]).\(isColour ? kind.rawValue : "<kind>").<country>; \(topic) does not fit"
+            }
+            if tokens[0] == "request", kind == .unSpecial {
+                return "an INTERPOL-UN Security Council Special Notice is requested by the UN Security Council, not by an NCB: there is no request.un-special topic; the General Secretariat publishes it on notice.un-special.<country>"
             }
         case "diffusion":
             guard tokens.count == 2, kind == .diffusion, isCountry(tokens[1]) else {
@@ -36,13 +39,28 @@ enum TopicConventions {
             guard tokens.count == 3, Self.alertAreas.contains(tokens[1]), kind == .orange || kind == .purple else {
                 return "alert.<terrorism|cbrne|cyber|pharma>.<region> carries orange or purple notices only; \(topic) with kind \(kind.rawValue) does not fit"
             }
+        case "decision":
+            guard tokens.count == 2, kind == .decision, isCountry(tokens[1]) else {
+                return "decision.<requesting-country> carries kind decision only; \(topic) with kind \(kind.rawValue) does not fit"
+            }
         default:
-            return "\(topic) is not in a topic family (request, notice, diffusion, hit, alert)"
+            return "\(topic) is not in a topic family (request, notice, diffusion, hit, alert, decision)"
         }
         if kind == .diffusion, allowedCountries.isEmpty, allowedNodes.isEmpty {
             return "a diffusion goes to chosen countries: name them as the envelope's allowed countries"
         }
         return nil
+    }
+
+    /// The family and country token of a topic that passed ``violation(kind:topic:allowedCountries:allowedNodes:)``.
+    static func placement(of topic: Topic) -> (channel: NoticeChannel, country: String?) {
+        let tokens = topic.tokens
+        let channel = NoticeChannel(rawValue: tokens[0]) ?? .notice
+        switch channel {
+        case .request, .notice: return (channel, tokens.count == 3 ? tokens[2] : nil)
+        case .diffusion, .hit, .decision: return (channel, tokens.count == 2 ? tokens[1] : nil)
+        case .alert: return (channel, nil)
+        }
     }
 
     /// Follow-ups travel on their original's topic (nexd checks it is that topic, D57): a

@@ -145,8 +145,8 @@ import Testing
         #expect((speedStatus == 2) == (content == "inbox event"), "\(speedOutput)")
     }
 
-    /// Logs of formats 1 and 2 (format 1: a start record without `format`) still verify INTACT.
-    @Test(arguments: [1, 2])
+    /// Logs of formats 1, 2 and 3 (format 1: a start record without `format`) still verify INTACT.
+    @Test(arguments: [1, 2, 3])
     func olderFormatsStillVerify(format: Int) throws {
         let temp = try TemporaryDirectory()
         defer { temp.remove() }

@@ -17,6 +17,8 @@ struct InboxEntry: Sendable {
 struct InboxLimits: Sendable, Equatable {
     var messagesPerNode: Int
     var bytesPerNode: Int
+    /// Over every inbox of every node, each envelope counted once (`limits.inboxBytesTotal`).
+    var bytesTotal: Int = 1 << 30
     var maxAgeMillis: Int64
     var inboxesPerNode: Int
 }
@@ -53,7 +55,8 @@ struct InboxBook: Sendable {
     struct Expiry: Sendable, Equatable {
         let key: InboxKey
         let messageIDs: [String]
-        /// The bound: `limits.inboxMessagesPerNode`, `limits.inboxBytesPerNode` or `limits.inboxMaxAgeSeconds`.
+        /// The bound: `limits.inboxMessagesPerNode`, `limits.inboxBytesPerNode`, `limits.inboxBytesTotal`
+        /// or `limits.inboxMaxAgeSeconds`.
         let bound: String
     }
 
@@ -70,6 +73,8 @@ struct InboxBook: Sendable {
     private(set) var inboxes: [InboxKey: Inbox] = [:]
     /// Every kept entry once, by acceptance sequence, with how many inboxes keep it.
     private var stored: [UInt64: (entry: InboxEntry, references: Int)] = [:]
+    /// The bytes of the envelopes in ``stored``, each once (against `limits.inboxBytesTotal`).
+    private(set) var storedBytes = 0
     private var table = SubscriptionTable<InboxKey>()
     private var perNode: [String: (messages: Int, bytes: Int)] = [:]
     /// Each node's inboxes (at most `limits.inboxesPerNode`), so a node's bounds never scan them all.
@@ -84,12 +89,16 @@ struct InboxBook: Sendable {
 
     // MARK: - Definitions and attachments
 
-    /// Defines inbox `key` with `filter`, or finds it (its filter must be the same).
-    mutating func define(_ key: InboxKey, filter: TopicFilter) -> Definition {
+    /// Defines inbox `key` with `filter`, or finds it (its filter must be the same). At start-up
+    /// (`ignoringLimit`) the inboxes the log describes are all defined, even past a
+    /// `limits.inboxesPerNode` lowered since: what they keep is not lost to a config change.
+    mutating func define(_ key: InboxKey, filter: TopicFilter, ignoringLimit: Bool = false) -> Definition {
         if let inbox = inboxes[key] {
             return inbox.filter == filter ? .existing : .filterMismatch(existing: inbox.filter.description)
         }
-        guard keysByNode[key.node, default: []].count < limits.inboxesPerNode else { return .tooMany(limit: limits.inboxesPerNode) }
+        guard ignoringLimit || keysByNode[key.node, default: []].count < limits.inboxesPerNode else {
+            return .tooMany(limit: limits.inboxesPerNode)
+        }
         inboxes[key] = Inbox(filter: filter)
         keysByNode[key.node, default: []].append(key)
         _ = table.insert(filter, subscriber: key, subscriptionID: 0)
@@ -110,6 +119,24 @@ struct InboxBook: Sendable {
         inboxes[key] = inbox
         byConnection[attachment.connection, default: [:]][attachment.subscriptionID] = key
         return result
+    }
+
+    /// Removes inbox `key`, which its first attach defined but could not record (the audit log
+    /// failed): with no durable `subscribe` record it would not survive a restart either.
+    mutating func undefine(_ key: InboxKey) {
+        guard let inbox = inboxes.removeValue(forKey: key) else { return }
+        for sequence in inbox.waitingSequences { release(sequence, of: key.node) }
+        if let attachment = inbox.attachment { byConnection[attachment.connection]?[attachment.subscriptionID] = nil }
+        keysByNode[key.node]?.removeAll { $0 == key }
+        _ = table.remove(subscriber: key, subscriptionID: 0)
+    }
+
+    /// Start-up: `count` entries of `key` were dropped since its node last attached, by `bounds`
+    /// (from the log), so the next attach reports them.
+    mutating func noteExpiredSinceAttach(_ key: InboxKey, count: UInt32, bounds: [String]) {
+        guard count > 0, inboxes[key] != nil else { return }
+        inboxes[key]!.expiredSinceAttach = count
+        inboxes[key]!.expiredWhy = bounds
     }
 
     /// Detaches `key` if it is attached to `connection` (an unsubscribe, or the connection closed).
@@ -141,6 +168,7 @@ struct InboxBook: Sendable {
     mutating func append(_ entry: InboxEntry, to key: InboxKey) {
         guard inboxes[key] != nil else { return }
         inboxes[key]!.sequences.append(entry.sequence)
+        if stored[entry.sequence] == nil { storedBytes += entry.bytes }
         stored[entry.sequence, default: (entry, 0)].references += 1
         perNode[key.node, default: (0, 0)].messages += 1
         perNode[key.node, default: (0, 0)].bytes += entry.bytes
@@ -193,6 +221,25 @@ struct InboxBook: Sendable {
         return dropped.keys.sorted().map { Expiry(key: $0, messageIDs: dropped[$0]!, bound: bound[$0]!) }
     }
 
+    /// Past `limits.bytesTotal`: the entry `sequence`, just appended, is not kept in `keys` (the
+    /// inboxes of nodes that are away); returns what was dropped.
+    mutating func enforceTotalBound(newest sequence: UInt64, in keys: [InboxKey]) -> [Expiry] {
+        guard storedBytes > limits.bytesTotal else { return [] }
+        let bound = "limits.inboxBytesTotal"
+        var expiries: [Expiry] = []
+        for key in keys {
+            guard var inbox = inboxes[key], inbox.waitingSequences.last == sequence, let entry = stored[sequence]?.entry else { continue }
+            inbox.sequences.removeLast()
+            inbox.expiredSinceAttach &+= 1
+            if !inbox.expiredWhy.contains(bound) { inbox.expiredWhy.append(bound) }
+            release(sequence, of: key.node)
+            compact(&inbox)
+            inboxes[key] = inbox
+            expiries.append(Expiry(key: key, messageIDs: [entry.message.messageID.description], bound: bound))
+        }
+        return expiries
+    }
+
     /// Drops every entry accepted before `nowMillis − limits.maxAgeMillis`; returns what was dropped.
     mutating func expireByAge(nowMillis: Int64) -> [Expiry] {
         let oldest = nowMillis - limits.maxAgeMillis
@@ -241,7 +288,12 @@ struct InboxBook: Sendable {
         guard let kept = stored[sequence] else { return }
         perNode[node, default: (0, 0)].messages -= 1
         perNode[node, default: (0, 0)].bytes -= kept.entry.bytes
-        if kept.references <= 1 { stored[sequence] = nil } else { stored[sequence]!.references -= 1 }
+        if kept.references <= 1 {
+            stored[sequence] = nil
+            storedBytes -= kept.entry.bytes
+        } else {
+            stored[sequence]!.references -= 1
+        }
     }
 
     private func compact(_ inbox: inout Inbox) {

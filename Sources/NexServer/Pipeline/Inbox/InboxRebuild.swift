@@ -51,18 +51,40 @@ struct InboxRebuild {
         }
     }
 
-    /// The inboxes for nexd: each with its filter and its pending entries in acceptance order.
+    /// The inboxes for nexd: each with its filter, its pending entries in acceptance order, and
+    /// how many it dropped since its node last attached (reported at the next attach). Every inbox
+    /// the log describes is defined, even past a `limits.inboxesPerNode` lowered since.
     func book(limits: InboxLimits) -> InboxBook {
         var book = InboxBook(limits: limits)
         for (key, entries) in ledger.allPending.sorted(by: { $0.key < $1.key }) {
             guard let filter = ledger.filter(of: key).flatMap({ try? TopicFilter(validating: $0) }) else { continue }
-            _ = book.define(key, filter: filter)
+            _ = book.define(key, filter: filter, ignoringLimit: true)
             for entry in entries {
                 guard let message = messages[entry.acceptanceSequence] else { continue }
                 book.append(InboxEntry(message: message, acceptedAtMillis: message.receivedAtMillis), to: key)
             }
+            let expired = ledger.expiredSinceAttach(of: key)
+            book.noteExpiredSinceAttach(key, count: UInt32(clamping: expired.count), bounds: expired.bounds)
         }
         return book
+    }
+
+    /// What the log describes that ``book(limits:)`` cannot rebuild, one sentence each: an inbox
+    /// with pending entries whose filter is missing or no longer valid, entries whose accepted
+    /// envelope was not found.
+    var problems: [String] {
+        var problems: [String] = []
+        for (key, entries) in ledger.allPending.sorted(by: { $0.key < $1.key }) where !entries.isEmpty {
+            guard let filter = ledger.filter(of: key), (try? TopicFilter(validating: filter)) != nil else {
+                problems.append("inbox \(key.name) of \(key.node): \(entries.count) entries waiting but no valid filter on record; not rebuilt")
+                continue
+            }
+            let missing = entries.filter { messages[$0.acceptanceSequence] == nil }.count
+            if missing > 0 {
+                problems.append("inbox \(key.name) of \(key.node): \(missing) waiting entries without their accepted envelope in the log; not rebuilt")
+            }
+        }
+        return problems
     }
 
     /// Forgets the envelopes no inbox still holds (receipted or expired).

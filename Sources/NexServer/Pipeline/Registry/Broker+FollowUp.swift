@@ -15,6 +15,8 @@ extension Broker {
         let original: OriginalRestrictions?
         /// The original's holders, for a follow-up.
         let holders: [String]
+        /// The original's kind, for a follow-up (a diffusion's follow-ups are copied for compliance too).
+        var originalKind: NoticeKind? = nil
     }
 
     /// The plan for `verified`, or the reason it is refused (`invalid-notice`).
@@ -32,14 +34,14 @@ extension Broker {
         }
         guard let original else { return .failure(WireError(.internalError, "the original vanished")) }
         return .success(RegistryPlan(followUp: followUp, original: OriginalRestrictions(original.restrictions, owner: original.owner),
-                                     holders: original.holders))
+                                     holders: original.holders, originalKind: original.kind))
     }
 
     /// The holders of a follow-up's original that `decision` and `inboxRouting` do not reach, added:
     /// recipients with no subscription id where `lifecycle.1` is in effect, else withheld
     /// `no-capability`.
     func addingHolders(_ plan: RegistryPlan, to decision: RoutingDecision, _ inboxRouting: InboxRouting,
-                       verified: VerifiedPublish) -> (RoutingDecision, InboxRouting) {
+                       verified: VerifiedPublish, copiesForCompliance: Bool) -> (RoutingDecision, InboxRouting) {
         guard let original = plan.original, !plan.holders.isEmpty else { return (decision, inboxRouting) }
         let reached = Set(inboxRouting.recipients.map(\.node) + inboxRouting.targets.map(\.node))
         var byNode: [String: [HolderRouting.Connection]] = [:]
@@ -51,13 +53,14 @@ extension Broker {
         let extra = HolderRouting.route(
             holders: plan.holders, reached: reached, judged: Set(decision.withheld.map(\.connection)), topic: verified.topic,
             from: verified.identity.id,
-            restrictions: decision.restrictions, original: original) { node in (byNode[node] ?? []).sorted { $0.id < $1.id } }
+            restrictions: decision.restrictions, original: original, copiesForCompliance: copiesForCompliance) { node in (byNode[node] ?? []).sorted { $0.id < $1.id } }
         guard !extra.recipients.isEmpty || !extra.withheld.isEmpty else { return (decision, inboxRouting) }
         let withheld = (decision.withheld + extra.withheld).sorted { $0.connection < $1.connection }
         let recipients = (inboxRouting.recipients + extra.recipients).sorted { $0.connection < $1.connection }
-        return (RoutingDecision(recipients: decision.recipients, withheld: withheld, restrictions: decision.restrictions),
-                InboxRouting(recipients: recipients, inboxesByConnection: inboxRouting.inboxesByConnection, queued: inboxRouting.queued,
-                             withheld: inboxRouting.withheld, targets: inboxRouting.targets))
+        var routing = InboxRouting(recipients: recipients, inboxesByConnection: inboxRouting.inboxesByConnection, queued: inboxRouting.queued,
+                                   withheld: inboxRouting.withheld, targets: inboxRouting.targets)
+        routing.complianceQueued = inboxRouting.complianceQueued
+        return (RoutingDecision(recipients: decision.recipients, withheld: withheld, restrictions: decision.restrictions), routing)
     }
 
     /// Records an accepted publish in the registry (an original, or a follow-up applied to its

@@ -20,7 +20,7 @@ enum FollowUpRules {
             if let followedUpOriginal {
                 return "\(kind) of \(followUp.original) refused: that is a follow-up itself; follow up its original \(followedUpOriginal)"
             }
-            return "\(kind) of \(followUp.original) refused: unknown original (nexd accepted no notice, request, alert or diffusion with that id; hits and follow-ups are not followed up)"
+            return "\(kind) of \(followUp.original) refused: unknown original (nexd accepted no notice, request, alert or diffusion with that id; hits, decisions and follow-ups are not followed up)"
         }
         guard topic == original.topic else {
             return "\(kind) of \(original.id) refused: follow-ups travel on the original's topic \(original.topic), not \(topic)"

@@ -1,0 +1,16 @@
+/// The topic family a notice travels on (docs/NOTICES.md, topic taxonomy): the first token of its
+/// topic, which decides the workflow rules its document meets (D55, D59).
+public enum NoticeChannel: String, Sendable, CaseIterable {
+    /// `request.<kind>.<country>`: an NCB asks the General Secretariat for a notice.
+    case request
+    /// `notice.<kind>.<country>`: a notice the General Secretariat published after review.
+    case notice
+    /// `alert.<area>.<region>`: a thematic orange or purple alert.
+    case alert
+    /// `diffusion.<from-country>`: a diffusion from an NCB to chosen countries.
+    case diffusion
+    /// `hit.<owner-country>`: a border-control match.
+    case hit
+    /// `decision.<requesting-country>`: the General Secretariat's decision on a request (D59).
+    case decision
+}

@@ -1,0 +1,71 @@
+/// The workflow rules (D55, D59; docs/NOTICES.md §Workflow rules), checked after the schema on a
+/// document nexd admits: who a request, notice or decision names, and when a hit was observed.
+extension NoticeValidator {
+    private static let requestedByKey = Array("requested_by".utf8)
+    private static let observedAtKey = Array("observed_at".utf8)
+
+    static func checkWorkflow(of document: JSONDocument, kind: NoticeKind, in context: NoticeContext) -> NoticeViolation? {
+        switch kind {
+        case .hit:
+            return checkObservedAt(of: document, in: context)
+        case .diffusion, .unSpecial:
+            // A diffusion's sender is `from_ncb`; an INTERPOL–UN Special Notice is requested by the
+            // UN Security Council (`un_reference`), not an NCB (TopicConventions refuses it on request.*).
+            return nil
+        case .decision:
+            return checkRequestingNCB(of: document, in: context, isRequired: true)
+        case .update, .cancel, .withdraw:
+            // Judged at the broker against the original (FollowUpRules, D57).
+            return nil
+        case .red, .yellow, .blue, .black, .green, .orange, .purple, .silver:
+            switch context.channel {
+            case .request: return checkRequester(of: document, sender: context.sender)
+            case .notice, .alert: return checkRequestingNCB(of: document, in: context, isRequired: false)
+            case .diffusion, .hit, .decision: return nil
+            }
+        }
+    }
+
+    /// A request names its sender in `requested_by` (required on `request.*`, for every kind).
+    private static func checkRequester(of document: JSONDocument, sender: String) -> NoticeViolation? {
+        switch document.member(requestedByKey, in: 0) {
+        case .found(let value) where document.string(at: value, equals: Array(sender.utf8)):
+            return nil
+        case .found(let value):
+            return NoticeViolation(field: "requested_by",
+                                   reason: "a request names its sender: expected \"\(sender)\", got \(document.describeValue(at: value))")
+        case .missing, .duplicate:
+            return NoticeViolation(field: "requested_by", reason: "a request names its sender: expected \"\(sender)\"")
+        }
+    }
+
+    /// A published notice or decision names in `requested_by` the requesting NCB: on the roster, an
+    /// NCB, of the topic's country (any country on `alert.*`, whose topic names a region).
+    private static func checkRequestingNCB(of document: JSONDocument, in context: NoticeContext, isRequired: Bool) -> NoticeViolation? {
+        // The schema has checked the member's type and uniqueness; absent is the schema's call.
+        guard case .found(let value) = document.member(requestedByKey, in: 0) else {
+            return isRequired ? NoticeViolation(field: "requested_by", reason: "required member is missing") : nil
+        }
+        let id = document.text(at: value)
+        let country = context.channel == .alert ? nil : context.country
+        guard let problem = context.directory.requestingNCBProblem(id, country: country) else { return nil }
+        let expected = country.map { "an NCB of \($0) on the roster (the topic's country)" } ?? "an NCB on the roster"
+        return NoticeViolation(field: "requested_by", reason: "names the requesting NCB, expected \(expected): \(problem)")
+    }
+
+    /// A hit's `observed_at` is not after its issued-at plus the clock skew allowed, nor older than
+    /// `limits.hitMaxAgeSeconds` when nexd receives it.
+    private static func checkObservedAt(of document: JSONDocument, in context: NoticeContext) -> NoticeViolation? {
+        guard case .found(let value) = document.member(observedAtKey, in: 0),
+              let observed = document.withStringBytes(at: value, ScalarSyntax.dateTimeMillis) else { return nil }
+        let latest = context.issuedAtMillis.addingReportingOverflow(context.clockSkewMillis).partialValue
+        if observed > latest {
+            return NoticeViolation(field: "observed_at", reason: "\(document.describeValue(at: value)) is later than the notice's issued-at plus the \(context.clockSkewMillis / 1000) s clock skew allowed (limits.replayWindowSeconds); a hit reports what was already observed")
+        }
+        let earliest = context.receivedAtMillis.subtractingReportingOverflow(context.hitMaxAgeMillis).partialValue
+        if observed < earliest {
+            return NoticeViolation(field: "observed_at", reason: "\(document.describeValue(at: value)) is more than \(context.hitMaxAgeMillis / 1000) s old (limits.hitMaxAgeSeconds); report hits sooner, or ask the operator to raise the limit")
+        }
+        return nil
+    }
+}

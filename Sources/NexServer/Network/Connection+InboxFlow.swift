@@ -1,0 +1,57 @@
+import NexCrypto
+import NexWire
+
+/// Flow control for deliveries that carry inbox entries (connection queue; D54, amended). A border
+/// post back from an outage may have thousands of notices waiting; sent in one go they would fill
+/// its link and trip the slow-consumer limits, and since it had receipted nothing the next attach
+/// would send the same again. So an inbox delivery is sent only while the connection has a window:
+/// its output under half of `limits.outboundBufferBytes` and its unreceipted deliveries under half
+/// of `limits.maxUnreceiptedDeliveries`. The rest wait here, in order (so new traffic on a durable
+/// subscription still follows its backlog), and go out as receipts arrive and the socket drains.
+/// Nothing held is lost if the connection ends: every entry stays in its inbox until receipted.
+extension Connection {
+    /// Whether an inbox delivery may be sent now.
+    var hasInboxWindow: Bool {
+        pendingOutputBytes < limits.outboundBufferBytes / 2
+            && deliveries.unreceiptedCount < max(1, limits.maxUnreceiptedDeliveries / 2)
+    }
+
+    /// Holds an inbox-carrying delivery behind any held before it, then sends what the window allows.
+    /// A node that leaves more than twice `limits.inboxMessagesPerNode` deliveries held (a full
+    /// backlog and as much new traffic again: it stopped receipting) is disconnected as a slow
+    /// consumer; its inboxes keep every entry their bounds allow.
+    func holdInboxDelivery(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
+        heldDeliveries.append(message, subscriptionIDs: subscriptionIDs)
+        let bound = 2 * limits.inboxMessagesPerNode
+        if heldDeliveries.count > bound {
+            abandonSlowConsumer("slow-consumer: more than \(bound) inbox deliveries waiting for receipts (2 × limits.inboxMessagesPerNode); the inboxes keep them")
+            return
+        }
+        sendHeldInboxDeliveries()
+    }
+
+    /// Sends held inbox deliveries while the window allows (after a receipt, a drained socket, or a
+    /// new held delivery). Deliveries whose subscriptions were all withdrawn meanwhile are skipped.
+    func sendHeldInboxDeliveries() {
+        guard session.isEstablished, slowConsumerDetail == nil else { return }
+        var sent = false
+        while !heldDeliveries.isEmpty, hasInboxWindow, let (message, subscriptionIDs) = heldDeliveries.popFirst() {
+            let live = subscriptionIDs.filter { subscriptions[$0] != nil }
+            guard !live.isEmpty else { continue }
+            sendDelivery(message, subscriptionIDs: live)
+            sent = true
+        }
+        if sent { flush() }
+    }
+
+    /// Sends one delivery now: numbered in the delivery window, its inbox entries noted for the
+    /// cursors a receipt moves.
+    func sendDelivery(_ message: DeliveryMessage, subscriptionIDs live: [UInt32]) {
+        let sequence = deliveries.deliver(message.messageID, originator: SHA256Digest(bytes: message.certificateFingerprint))
+        for id in live { if let inbox = durableInboxes[id] { inboxDeliveries.delivered(sequence, inbox: inbox, auditSequence: message.auditSequence) } }
+        enqueue(.deliver(Deliver(
+            deliverySequence: sequence, subscriptionIDs: live, originNode: message.originNode,
+            receivedAtMillis: UInt64(max(0, message.receivedAtMillis)), certificateFingerprint: message.certificateFingerprint,
+            auditSequence: message.auditSequence, envelope: message.envelope)))
+    }
+}
