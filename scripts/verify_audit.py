@@ -187,7 +187,9 @@ def encode_value(value, shape):
 def encode_entry(item, shape):
     """One entry of a recipients, queued or withheld list in the writer's bytes, or None. A recipient's
     "inboxes" is present only when not empty; a recipient's or queued entry's "exception" (format 4)
-    only when it has one; a withheld entry names a "conn" or an "inbox", not both."""
+    only when it has one; a withheld entry names a "conn" or an "inbox", not both.
+    A recipient's "subs" may be empty: a follow-up delivered to a holder of its original (capability
+    lifecycle.1; withheld reason "no-capability" without it; docs/AUDIT.md §Follow-ups, D57)."""
     if not isinstance(item, dict) or not isinstance(item.get("node"), str):
         return None
     exception = ["exception"] if "exception" in item else []

@@ -55,9 +55,13 @@ step "4. NCB Kigali sends a diffusion to Uganda and Kenya only (Tanzania is subs
 nex publish Config/examples/diffusion.json --node ncb.rw.kigali --topic diffusion.rw --allow-country ug ke | tee diffusion.ack
 step "An NCB may not publish a notice (only the General Secretariat does)"
 nex publish Config/examples/red.json --node ncb.rw.kigali --topic notice.red.rw || true
+step "5. The person is arrested: the General Secretariat cancels the Red Notice; every border point that holds it is told"
+nex notice cancel "$(awk '{print $3}' red.ack)" --node gs.fr.lyon --topic notice.red.rw --reason arrest | tee cancel.ack
+step "Nothing follows a cancelled notice"
+nex notice cancel "$(awk '{print $3}' red.ack)" --node gs.fr.lyon --topic notice.red.rw --reason death || true
 sleep 1
 
-for f in sub-*.out; do step "${f#sub-} received:"; grep -E '^(delivery|  msg)' "$f" || echo "  (nothing)"; done
+for f in sub-*.out; do step "${f#sub-} received:"; grep -E '^(delivery|  msg|CANCELLED|UPDATED|WITHDRAWN)' "$f" || echo "  (nothing)"; done
 
 kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true
 step "The routing record of the diffusion (recipients and the withheld recipient with its reason)"
@@ -66,6 +70,8 @@ step "Verify the audit trail (hash chain, Merkle tree, signed checkpoints, every
 "$BIN/nex" audit verify
 step "The diffusion's chain of custody"
 "$BIN/nex" audit trace "$(awk '{print $3}' diffusion.ack)"
+step "The Red Notice's life: the notice, then its cancellation (traced from the cancellation)"
+"$BIN/nex" audit trace "$(awk '{print $4}' cancel.ack)" | sed -n '/follow-up of/,$p'
 step "What the Busia border point received (routes that delivered to it, and its receipts)"
 "$BIN/nex" audit query --received-by bcp.ke.busia
 step "What happened, in numbers"

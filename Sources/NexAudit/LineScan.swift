@@ -21,18 +21,28 @@ enum LineScan {
         }
     }
 
-    /// The first offset of `needle` in `bytes[range]`, or `nil`.
+    /// The first offset of `needle` in `bytes`, or `nil`. Over raw bytes with `memchr` and
+    /// `memcmp`: start-up feeds every line of the log through this, and generic slice code is
+    /// slow there in debug builds.
     static func find(_ needle: [UInt8], in bytes: ArraySlice<UInt8>) -> Int? {
         guard !needle.isEmpty, bytes.count >= needle.count else { return nil }
-        let first = needle[0]
-        var index = bytes.startIndex
-        let last = bytes.endIndex - needle.count
-        while index <= last {
-            guard let hit = bytes[index...last].firstIndex(of: first) else { return nil }
-            if bytes[hit..<(hit + needle.count)].elementsEqual(needle) { return hit }
-            index = hit + 1
+        return bytes.withUnsafeBytes { haystack -> Int? in
+            needle.withUnsafeBytes { pattern -> Int? in
+                // Sound: both buffers are non-empty and live for the call; every read stays below
+                // `last + pattern.count <= haystack.count`.
+                let base = haystack.baseAddress!
+                let first = Int32(pattern[0])
+                let last = haystack.count - pattern.count
+                var offset = 0
+                while offset <= last {
+                    guard let hit = memchr(base + offset, first, last - offset + 1) else { return nil }
+                    let at = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(base + at, pattern.baseAddress!, pattern.count) == 0 { return bytes.startIndex + at }
+                    offset = at + 1
+                }
+                return nil
+            }
         }
-        return nil
     }
 
     private static let eventKey = Array(#","event":""#.utf8)

@@ -43,4 +43,7 @@ public enum WithholdingReason: String, Sendable, CaseIterable {
     case notAllowed = "not-in-allowed"
     /// The subscriber's own permissions deny this topic (a deny rule inside a wider subscription).
     case subscriberPermission = "subscriber-permission"
+    /// A holder of the original of a follow-up, reachable only on connections where the
+    /// capability `lifecycle.1` is not in effect and no subscription matches (D57).
+    case noCapability = "no-capability"
 }

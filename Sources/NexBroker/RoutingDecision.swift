@@ -64,15 +64,18 @@ public struct RoutingDecision: Sendable, Equatable {
     /// Routes a notice on `topic` from node `originator` under `restrictions` to the subscriptions
     /// of `table` that match it; `subscriber` tells what is known of a matching connection (one
     /// with none — being unregistered — is skipped). With `copiesForCompliance`, compliance
-    /// reviewers receive it whatever the restrictions say (D55).
+    /// reviewers receive it whatever the restrictions say (D55). `original`, for a follow-up,
+    /// withholds what its original's restrictions withheld (checked after the follow-up's own, D57).
     public static func route(_ topic: Topic, from originator: String, restrictions: DisseminationRestrictions,
+                             original: OriginalRestrictions? = nil,
                              copiesForCompliance: Bool = false, in table: SubscriptionTable<UInt64>,
                              subscriber facts: (UInt64) -> SubscriberFacts?) -> RoutingDecision {
         var recipients: [Recipient] = []
         var withheld: [Withheld] = []
         for (connection, subscriptionIDs) in table.matches(for: topic).sorted(by: { $0.key < $1.key }) {
             guard let subscriber = facts(connection) else { continue }
-            switch subscriber.delivery(of: topic, from: originator, restrictions: restrictions, copiesForCompliance: copiesForCompliance) {
+            switch subscriber.delivery(of: topic, from: originator, restrictions: restrictions, original: original,
+                                       copiesForCompliance: copiesForCompliance) {
             case .withheld(let reason):
                 withheld.append(Withheld(connection: connection, node: subscriber.node, reason: reason))
             case .delivered(let isComplianceCopy):
@@ -114,10 +117,12 @@ public struct SubscriberFacts: Sendable, Equatable {
 
     /// Whether this subscriber receives a notice on `topic` from `originator`: its own permissions
     /// first (no exception overrides them), then the originator's restrictions — which a compliance
-    /// reviewer passes when the notice is copied for compliance review (D55).
+    /// reviewer passes when the notice is copied for compliance review (D55); for a follow-up, its
+    /// original's restrictions too (`original`, D57).
     public func delivery(of topic: Topic, from originator: String, restrictions: DisseminationRestrictions,
-                         copiesForCompliance: Bool) -> Delivery {
-        guard let reason = withholdingReason(for: topic, from: originator, restrictions: restrictions) else {
+                         original: OriginalRestrictions? = nil, copiesForCompliance: Bool) -> Delivery {
+        guard let reason = withholdingReason(for: topic, from: originator, restrictions: restrictions)
+            ?? original?.withholdingReason(for: self) else {
             return .delivered(isComplianceCopy: false)
         }
         if reason != .subscriberPermission, copiesForCompliance, reviewsCompliance {
@@ -136,7 +141,41 @@ public struct SubscriberFacts: Sendable, Equatable {
     }
 }
 
+/// The restrictions of the original a follow-up refers to, and its owner (whose own record is
+/// never hidden from it): a follow-up never reaches a node its original was withheld from (D57).
+public struct OriginalRestrictions: Sendable, Equatable {
+    /// The original's restrictions.
+    public let restrictions: DisseminationRestrictions
+    /// The node that published the original.
+    public let owner: String
+
+    /// Creates the original's restrictions.
+    public init(_ restrictions: DisseminationRestrictions, owner: String) {
+        self.restrictions = restrictions
+        self.owner = owner
+    }
+
+    /// Why the original's restrictions withhold `subscriber`, or nil.
+    public func withholdingReason(for subscriber: SubscriberFacts) -> WithholdingReason? {
+        subscriber.node == owner ? nil : restrictions.withholdingReason(node: subscriber.node, country: subscriber.country)
+    }
+}
+
 extension DisseminationRestrictions {
+    /// Restrictions read back from their ``recordDescription`` (an audit `route` record's
+    /// `restrictions`); nil when the text is not of that form.
+    public init?(recordDescription text: String) {
+        var lists: [String: [String]] = [:]
+        for part in text.split(separator: " ") {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { return nil }
+            lists[String(pair[0])] = pair[1].split(separator: ",").map(String.init)
+        }
+        guard Set(lists.keys).isSubset(of: ["allow-countries", "deny-countries", "allow-nodes", "deny-nodes"]) else { return nil }
+        self.init(allowedCountries: lists["allow-countries"] ?? [], deniedCountries: lists["deny-countries"] ?? [],
+                  allowedNodes: lists["allow-nodes"] ?? [], deniedNodes: lists["deny-nodes"] ?? [])
+    }
+
     /// `allow-countries=ug,ke deny-countries=tz allow-nodes=… deny-nodes=…` (only the lists given,
     /// each sorted): the form the routing audit record keeps.
     public var recordDescription: String {

@@ -27,6 +27,19 @@ public enum NoticeKind: String, CaseIterable, Sendable {
     case hit
     /// Decision: the General Secretariat's answer to a request, accepted (with the notice) or refused (D59).
     case decision
+    /// Update: a new version of an accepted notice or diffusion (a follow-up, D57).
+    case update
+    /// Cancellation: an accepted notice or diffusion no longer applies (a follow-up, D57).
+    case cancel
+    /// Withdrawal: the requesting NCB withdraws its request (a follow-up, D57).
+    case withdraw
+
+    /// Whether this kind refers to an earlier accepted record (`update`, `cancel`, `withdraw`)
+    /// rather than being a record of its own.
+    public var isFollowUp: Bool { self == .update || self == .cancel || self == .withdraw }
+
+    /// Whether a record of this kind can be followed up: every kind but hits, decisions and follow-ups.
+    public var acceptsFollowUps: Bool { !isFollowUp && self != .hit && self != .decision }
 
     /// A one-line description for CLIs and logs.
     public var summary: String {
@@ -43,6 +56,9 @@ public enum NoticeKind: String, CaseIterable, Sendable {
         case .diffusion: "Diffusion: a request from one NCB straight to chosen countries, without prior review"
         case .hit: "Hit: a border-control match reported to the data owner"
         case .decision: "Decision: the General Secretariat accepts a request (naming the notice) or refuses it (with a reason)"
+        case .update: "Update: a new version of an accepted notice or diffusion"
+        case .cancel: "Cancellation: an accepted notice or diffusion no longer applies"
+        case .withdraw: "Withdrawal: the requesting NCB withdraws its request"
         }
     }
 }

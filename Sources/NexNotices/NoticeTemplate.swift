@@ -89,6 +89,26 @@ public enum NoticeTemplate {
                   "summary": "PLACEHOLDER SUMMARY (fictional)",
                   "from_ncb": "ncb.zz.example"
                 """
+        case .update:
+            body = """
+                  "original": "00000000-0000-0000-0000-000000000000",
+                  "reason": "other",
+                  "reason_text": "PLACEHOLDER: what changed (fictional)",
+                  "version": 2,
+                  "document": {
+                    "kind": "diffusion",
+                    "fictional": true,
+                    "purpose": "information",
+                    "summary": "PLACEHOLDER SUMMARY (fictional)",
+                    "from_ncb": "ncb.zz.example"
+                  }
+                """
+        case .cancel, .withdraw:
+            body = """
+                  "original": "00000000-0000-0000-0000-000000000000",
+                  "reason": "other",
+                  "reason_text": "PLACEHOLDER: why it ends (fictional)"
+                """
         case .hit:
             body = """
                   "matched": {

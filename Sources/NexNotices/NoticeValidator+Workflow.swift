@@ -14,6 +14,9 @@ extension NoticeValidator {
             return nil
         case .decision:
             return checkRequestingNCB(of: document, in: context, isRequired: true)
+        case .update, .cancel, .withdraw:
+            // Judged at the broker against the original (FollowUpRules, D57).
+            return nil
         case .red, .yellow, .blue, .black, .green, .orange, .purple, .silver:
             switch context.channel {
             case .request: return checkRequester(of: document, sender: context.sender)

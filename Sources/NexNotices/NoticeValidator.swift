@@ -23,6 +23,14 @@ public enum NoticeValidator {
         case identity(sender: String)
         /// Every workflow rule of D55 and D59, in this context.
         case workflow(NoticeContext)
+        /// The sender the identity members must name, if checked.
+        var sender: String? {
+            switch self {
+            case .schemaOnly: nil
+            case .identity(let sender): sender
+            case .workflow(let context): context.sender
+            }
+        }
     }
 
     /// Parses once, checks the schema, then the rules asked for.
@@ -40,6 +48,9 @@ public enum NoticeValidator {
         if let violation = SchemaChecker(document: parsed).checkMembers(of: 0, against: NoticeSchema.schema(for: kind)) {
             return violation
         }
+        if kind == .update, let violation = checkUpdatedDocument(of: parsed, sender: rules.sender) {
+            return violation
+        }
         switch rules {
         case .schemaOnly: return nil
         case .identity(let sender): return checkIdentity(of: parsed, kind: kind, sender: sender)
@@ -48,20 +59,62 @@ public enum NoticeValidator {
         }
     }
 
+    /// An update's `document` is a whole document of a kind that can be followed up, valid for
+    /// that kind (with the identity rule); nexd checks that the kind is the original's (D57).
+    private static func checkUpdatedDocument(of parsed: JSONDocument, sender: String?) -> NoticeViolation? {
+        guard case .found(let object) = parsed.member(Array("document".utf8), in: 0) else { return nil }
+        let kinds = NoticeKind.allCases.filter(\.acceptsFollowUps)
+        guard case .found(let kindIndex) = parsed.member(kindKey, in: object), parsed.nodes[kindIndex].kind == .string,
+              let kind = kinds.first(where: { candidate in parsed.withStringBytes(at: kindIndex) { $0.elementsEqual(candidate.rawValue.utf8) } })
+        else {
+            return NoticeViolation(field: "document.kind",
+                                   reason: "expected the original's kind, one of \(kinds.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+        }
+        if let violation = SchemaChecker(document: parsed).checkMembers(of: object, against: NoticeSchema.schema(for: kind)) {
+            return violation.inside("document")
+        }
+        guard let sender else { return nil }
+        return checkIdentity(of: parsed, object: object, kind: kind, sender: sender)?.inside("document")
+    }
+
     /// A diffusion's `from_ncb` and a hit's `checkpoint` must be the node that signed the notice.
-    private static func checkIdentity(of document: JSONDocument, kind: NoticeKind, sender: String) -> NoticeViolation? {
+    private static func checkIdentity(of document: JSONDocument, object: Int = 0, kind: NoticeKind, sender: String) -> NoticeViolation? {
         let field: String
         switch kind {
         case .diffusion: field = "from_ncb"
         case .hit: field = "checkpoint"
         default: return nil
         }
-        guard case .found(let value) = document.member(Array(field.utf8), in: 0),
+        guard case .found(let value) = document.member(Array(field.utf8), in: object),
               document.string(at: value, equals: Array(sender.utf8))
         else {
             return NoticeViolation(field: field, reason: "must be the sending node \"\(sender)\"")
         }
         return nil
+    }
+
+    /// The follow-up a valid `update`, `cancel` or `withdraw` document states; nil for other kinds
+    /// or a document that does not validate as `kind`.
+    public static func followUp(in document: [UInt8], as kind: NoticeKind) -> FollowUp? {
+        guard kind.isFollowUp, validate(document, as: kind) == nil else { return nil }
+        return document.withUnsafeBytes { bytes -> FollowUp? in
+            guard let parsed = try? JSONDocument(parsing: bytes) else { return nil }
+            func text(_ name: String, in object: Int = 0) -> String? {
+                guard case .found(let index) = parsed.member(Array(name.utf8), in: object), parsed.nodes[index].kind == .string else { return nil }
+                return parsed.withStringBytes(at: index) { String(decoding: $0, as: UTF8.self) }
+            }
+            guard let original = text("original"), let reason = text("reason").flatMap(FollowUpReason.init(rawValue:)) else { return nil }
+            var version: Int?
+            var documentKind: NoticeKind?
+            if kind == .update {
+                guard case .found(let index) = parsed.member(Array("version".utf8), in: 0),
+                      case .found(let object) = parsed.member(Array("document".utf8), in: 0) else { return nil }
+                version = parsed.integer(at: index)
+                documentKind = text("kind", in: object).flatMap(NoticeKind.init(rawValue:))
+            }
+            return FollowUp(kind: kind, original: original, reason: reason, reasonText: text("reason_text"),
+                            version: version, documentKind: documentKind)
+        }
     }
 
     /// Validates a notice document (UTF-8 JSON) for `kind`; see `validate(_:as:)` over raw bytes.

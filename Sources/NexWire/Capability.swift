@@ -12,6 +12,10 @@ public enum Capability {
     /// (extension tag 2).
     public static let inbox = "inbox.1"
 
+    /// Notice lifecycle: a `deliver` with an empty subscription id list carries a follow-up
+    /// (`update`, `cancel`, `withdraw`) of a record this node holds (D57).
+    public static let lifecycle = "lifecycle.1"
+
     /// The extension tag of the capability list, in `hello` and in `welcome`.
     public static let extensionTag: UInt16 = 2
 

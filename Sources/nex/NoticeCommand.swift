@@ -7,7 +7,7 @@ struct NoticeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notice",
         abstract: "Notice documents: list the kinds, start one from a template, check one before publishing.",
-        subcommands: [Kinds.self, New.self, Check.self]
+        subcommands: [Kinds.self, New.self, Check.self, Update.self, Cancel.self, Withdraw.self]
     )
 
     struct Kinds: ParsableCommand {

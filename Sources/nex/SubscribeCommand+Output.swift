@@ -2,6 +2,7 @@ import Foundation
 import NexAudit
 import NexClient
 import NexCrypto
+import NexNotices
 import NexWire
 
 extension SubscribeCommand {
@@ -10,15 +11,22 @@ extension SubscribeCommand {
         let envelope = signed?.envelope
         let payload = envelope.map { String(decoding: $0.payload, as: UTF8.self) } ?? ""
         let received = Timestamp.format(millis: Int64(delivery.receivedAtMillis))
+        // A follow-up (D57) is announced first; an empty subscription list means it came because
+        // this node holds the original, not through a subscription.
+        let followUp = envelope.flatMap { envelope in
+            NoticeKind(rawValue: envelope.kind).flatMap { NoticeValidator.followUp(in: envelope.payload, as: $0) }
+        }
         if json {
+            let followUpField = followUp.map { #","followUp":\#(jsonString($0.summary))"# } ?? ""
             let issued = envelope.map { Timestamp.format(millis: $0.issuedAtMillis) } ?? ""
             let fingerprint = SHA256Digest(bytes: delivery.certificateFingerprint)?.hex ?? ""
-            return #"{"delivery":\#(delivery.deliverySequence),"subscriptions":\#(delivery.subscriptionIDs),"origin":\#(jsonString(delivery.originNode)),"msg":"\#(envelope?.messageID.description ?? "")","topic":\#(jsonString(envelope?.topic ?? "")),"kind":\#(jsonString(envelope?.kind ?? "")),"issuedAt":"\#(issued)","receivedAt":"\#(received)","auditSeq":\#(delivery.auditSequence),"cert":"\#(fingerprint)",\#(jsonFields(verification)),"payload":\#(jsonString(payload))}"#
+            return #"{"delivery":\#(delivery.deliverySequence),"subscriptions":\#(delivery.subscriptionIDs),"origin":\#(jsonString(delivery.originNode)),"msg":"\#(envelope?.messageID.description ?? "")","topic":\#(jsonString(envelope?.topic ?? "")),"kind":\#(jsonString(envelope?.kind ?? "")),"issuedAt":"\#(issued)","receivedAt":"\#(received)","auditSeq":\#(delivery.auditSequence),"cert":"\#(fingerprint)",\#(jsonFields(verification)),"payload":\#(jsonString(payload))\#(followUpField)}"#
         }
         // Another node wrote all of this: control characters are shown escaped, never interpreted
         // (in the JSON document as \uXXXX, so it still reads as the same JSON).
         let inert = TerminalText.inert
-        return """
+        let heading = followUp.map { inert($0.summary) + (delivery.subscriptionIDs.isEmpty ? " (you hold the original)" : "") + "\n" } ?? ""
+        return heading + """
             delivery \(delivery.deliverySequence) from \(inert(delivery.originNode)) · topic \(inert(envelope?.topic ?? "?")) · kind \(inert(envelope?.kind ?? "?"))
               msg \(envelope?.messageID.description ?? "?") · audit-seq \(delivery.auditSequence) · received \(received) · \(inert(text(verification)))
             \(payload.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + TerminalText.inertJSON(String($0)) }.joined(separator: "\n"))

@@ -90,7 +90,7 @@ extension SubscribeCommand {
     func openSession(credentials: NodeCredentials, keeper: WitnessKeeper?) -> Result<NexConnection, SessionEnd> {
         let client: NexConnection
         do {
-            client = try connection.connect(credentials: credentials, capabilities: durable ? [Capability.inbox] : [])
+            client = try connection.connect(credentials: credentials, capabilities: durable ? [Capability.inbox, Capability.lifecycle] : [Capability.lifecycle])
         } catch {
             return .failure(.cannotConnect(error))
         }

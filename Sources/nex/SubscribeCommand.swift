@@ -18,6 +18,12 @@ struct SubscribeCommand: ParsableCommand {
             digitalSignature and its CN is the sender; else the line says "signature NOT verified" \
             and why. Receipts are sent for every delivery. Runs until Ctrl-C, --count deliveries, or --timeout idle seconds.
 
+            A follow-up (kind update, cancel or withdraw) is announced on a line of its own before the \
+            delivery: `CANCELLED <original>: arrest`, `UPDATED <original> to version 2: …`, `WITHDRAWN …` \
+            (with --json, a "followUp" member). nex lists the capability lifecycle.1, so nexd also sends \
+            follow-ups of notices this node holds when FILTER no longer matches them ("(you hold the \
+            original)"; docs/NOTICES.md "Follow-ups").
+
             When the connection is lost or cannot be made (nexd stopped or restarting, the network, \
             `shutting-down`, `overloaded`), it says why on standard error, waits a random time up to \
             0.5 s, then 1, 2, 4 … up to --max-retry-delay seconds (full jitter; back to 0.5 s after a \

@@ -25,6 +25,9 @@ import Testing
         .hit: ["matched", "checkpoint", "observed_at", "action_taken"],
         // The template is a refusal: its reason is required by the outcome rule.
         .decision: ["request", "outcome", "reason", "requested_by"],
+        .update: ["original", "reason", "version", "document", "document.purpose", "document.summary", "document.from_ncb"],
+        .cancel: ["original", "reason"],
+        .withdraw: ["original", "reason"],
     ]
 
     struct Case: Sendable, CustomTestStringConvertible {

@@ -46,6 +46,20 @@ import Testing
         #expect(machine.phase == .closing(.protocolError(.unsupportedVersion)))
     }
 
+    /// A hello listing `lifecycle.1` tells the broker (follow-ups may then reach the connection with
+    /// no subscription id, D57); one that lists only other names, or nothing, does not.
+    @Test(arguments: [
+        ([Capability.lifecycle], true), ([Capability.inbox, Capability.lifecycle, "future.9"], true),
+        ([Capability.inbox], false), (["lifecycle.2"], false), ([], false),
+    ] as [([String], Bool)])
+    func aHelloWithLifecycleIsNotedAtTheBroker(_ listed: [String], _ noted: Bool) {
+        var machine = T.machine()
+        _ = machine.handshakeCompleted(.accepted)
+        let hello = Hello(clientName: "t", extensions: [Hello.capabilitiesExtension(listed)])
+        #expect(machine.frameDecoded(.hello(hello), deliveries: Self.noDeliveries, nowNanos: 0) == (noted ? [.noteLifecycle] : []))
+        #expect(machine.capabilities.contains(Capability.lifecycle) == noted)
+    }
+
     // MARK: - After hello
 
     @Test func aSecondHelloIsAProtocolError() {

@@ -26,6 +26,6 @@ public enum AuditVocabulary {
         "invalid-filter", "duplicate-subscription", "too-many-subscriptions",
         "malformed-frame", "frame-too-large", "unknown-frame-type", "protocol-violation",
         // withheld entries of a route
-        "denied-node", "denied-country", "not-in-allowed", "subscriber-permission",
+        "denied-node", "denied-country", "not-in-allowed", "subscriber-permission", "no-capability",
     ]
 }

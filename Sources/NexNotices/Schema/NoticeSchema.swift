@@ -18,6 +18,8 @@ enum NoticeSchema {
         case .diffusion: diffusion
         case .hit: hit
         case .decision: decision
+        case .update: update
+        case .cancel, .withdraw: ending
         }
     }
 
@@ -155,4 +157,24 @@ enum NoticeSchema {
         "accepted": .init(required: ["notice_message_id"], forbidden: []),
         "refused": .init(required: ["reason"], forbidden: ["notice_message_id"]),
     ]))
+
+    /// The members every follow-up has (D57): the original's message id and why.
+    private static let followUpFields: [Field] = [
+        .required("original", .messageID),
+        .required("reason", .choice(FollowUpReason.allCases.map(\.rawValue))),
+        .optional("reason_text", .text),
+    ]
+    private static let followUpRule = ObjectSchema.Rule.outcome(of: "reason", [
+        FollowUpReason.other.rawValue: .init(required: ["reason_text"], forbidden: []),
+    ])
+
+    /// `cancel` and `withdraw`: the original and the reason.
+    static let ending = notice(followUpFields, rule: followUpRule)
+
+    /// `update`: also the new version and the full new document (checked against the schema of
+    /// its own `kind` by ``NoticeValidator``, and against the original's kind by nexd).
+    static let update = notice(followUpFields + [
+        .required("version", .integer(2...1_000_000)),
+        .required("document", .object(ObjectSchema("a notice object", []))),
+    ], rule: followUpRule)
 }

@@ -30,6 +30,11 @@ extension Connection {
                 logger.warning("control frame rate exceeded; closing", metadata: ["frame.type": "\(type)", "limit": "\(limit)"])
             case .send(let frame):
                 enqueue(frame)
+            case .noteLifecycle:
+                // Behind the registration the admit posted: the broker queue keeps this order.
+                let broker = context.broker
+                let connectionID = id
+                broker.queue.async { broker.noteLifecycle(connectionID) }
             case .publish(let envelope):
                 handlePublish(envelope)
             case .subscribe(let subscribe):

@@ -34,14 +34,15 @@ extension Connection {
     }
 
     /// Sends held inbox deliveries while the window allows (after a receipt, a drained socket, or a
-    /// new held delivery). Deliveries whose subscriptions were all withdrawn meanwhile are skipped.
+    /// new held delivery). Deliveries whose subscriptions were all withdrawn meanwhile are skipped
+    /// (not a follow-up routed to a holder with no subscription id, D57).
     func sendHeldInboxDeliveries() {
         guard session.isEstablished, slowConsumerDetail == nil else { return }
         var sent = false
         while session.isEstablished, slowConsumerDetail == nil, !heldDeliveries.isEmpty, hasInboxWindow,
-              let (message, subscriptionIDs) = heldDeliveries.popFirst() {
+              let (message, subscriptionIDs, toHolder) = heldDeliveries.popFirst() {
             let live = subscriptionIDs.filter { subscriptions[$0] != nil }
-            guard !live.isEmpty else { continue }
+            guard !live.isEmpty || toHolder else { continue }
             sendDelivery(message, subscriptionIDs: live)
             sent = true
         }

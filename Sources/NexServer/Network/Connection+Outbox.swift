@@ -79,8 +79,9 @@ extension Connection {
 
     private func enqueueDelivery(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
         // An unsubscribe may have overtaken this routed delivery: name only live subscriptions.
+        // An empty list from routing is a follow-up to a record the node holds (lifecycle.1, D57).
         let live = subscriptionIDs.filter { self.subscriptions[$0] != nil }
-        guard !live.isEmpty else { return }
+        guard !live.isEmpty || subscriptionIDs.isEmpty else { return }
         // Condemned as a slow consumer: the close follows; the disconnect record lists this id.
         guard slowConsumerDetail == nil else {
             missedAfterAbandon.append(message.messageID)

@@ -122,7 +122,8 @@ extension Broker {
         recordExpiries(expiries, atMillis: acceptedAtMillis)
     }
 
-    /// Start-up (before the listener opens): the inboxes as the audit log left them (the age bound
+    /// Start-up (before the listener opens): the inboxes and the notice registry as the audit log
+    /// left them, in one pass (the age bound
     /// is applied once the run's `start` record is written: ``startInboxExpiry()``). Returns how
     /// many inboxes and waiting entries there are, and what the log describes that could not be
     /// rebuilt (for the log: an inbox whose filter no longer parses, an entry without its envelope).
@@ -130,6 +131,7 @@ extension Broker {
         dispatchPrecondition(condition: .onQueue(queue))
         let rebuild = try InboxRebuild.read(directory)
         inboxes = rebuild.book(limits: inboxes.limits)
+        registry = rebuild.registry.registry
         return (inboxes.inboxes.count, inboxes.inboxes.values.reduce(0) { $0 + $1.waitingCount }, rebuild.problems)
     }
 

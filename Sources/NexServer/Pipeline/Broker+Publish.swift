@@ -46,11 +46,20 @@ extension Broker {
             }
             commit.answerRetry(verified, connection: candidate.connectionID, originalSequence: original)
         case .new:
-            accept(verified, connection: candidate.connectionID, nowMillis: now)
+            accept(verified, candidate: candidate, nowMillis: now)
         }
     }
 
-    private func accept(_ verified: VerifiedPublish, connection: UInt64, nowMillis: Int64) {
+    private func accept(_ verified: VerifiedPublish, candidate: PublishCandidate, nowMillis: Int64) {
+        let plan: RegistryPlan
+        switch registryPlan(for: verified) {
+        case .failure(let refusal):
+            commit.refuse(candidate, refusal)
+            return
+        case .success(let judged):
+            plan = judged
+        }
+        let connection = candidate.connectionID
         let envelope = verified.envelope
         let certificate = verified.identity.certificate
         let recordsCertificate = !certificates.contains(certificate.fingerprint)
@@ -58,16 +67,20 @@ extension Broker {
         let restrictions = DisseminationRestrictions(
             allowedCountries: envelope.allowedCountries, deniedCountries: envelope.deniedCountries,
             allowedNodes: envelope.allowedNodes, deniedNodes: envelope.deniedNodes)
-        // Every diffusion is copied to the General Secretariat for compliance review (D55).
-        let copiesForCompliance = verified.kind == .diffusion
-        let decision = RoutingDecision.route(verified.topic, from: verified.identity.id, restrictions: restrictions,
-                                             copiesForCompliance: copiesForCompliance, in: subscriptions) { self.subscribers[$0] }
-        let inboxRouting = InboxRouting.route(decision, topic: verified.topic, from: verified.identity.id,
-                                              copiesForCompliance: copiesForCompliance, book: inboxes) {
-            self.facts(ofNode: $0)
-        }
+        // Every diffusion is copied to the General Secretariat for compliance review (D55), and so
+        // are its follow-ups. A follow-up also reaches the holders of its original, never a node the
+        // original withheld (D57).
+        let copiesForCompliance = verified.kind == .diffusion || plan.originalKind == .diffusion
+        let topicDecision = RoutingDecision.route(verified.topic, from: verified.identity.id, restrictions: restrictions,
+                                                  original: plan.original, copiesForCompliance: copiesForCompliance,
+                                                  in: subscriptions) { self.subscribers[$0] }
+        let topicInboxes = InboxRouting.route(topicDecision, topic: verified.topic, from: verified.identity.id, original: plan.original,
+                                              copiesForCompliance: copiesForCompliance, book: inboxes) { self.facts(ofNode: $0) }
+        let (decision, inboxRouting) = addingHolders(plan, to: topicDecision, topicInboxes, verified: verified,
+                                                     copiesForCompliance: copiesForCompliance)
         let messageID = envelope.messageID
         let digest = verified.digest
+        let undo = UndoBox()
         let acceptedSequence = commit.accept(
             verified, connection: connection, decision: decision, inboxes: inboxRouting, recordsCertificate: recordsCertificate,
             nowMillis: nowMillis
@@ -75,8 +88,9 @@ extension Broker {
             // Hopped before the NACK goes out, so the publisher's retry reaches the broker after it.
             self.queue.async {
                 self.forgetAcceptance(of: messageID, digest: digest, certificate: recordsCertificate ? certificate : nil)
-                // Never durable, never ACKed: no inbox may deliver it.
+                // Never durable, never ACKed: no inbox may deliver it, no follow-up may refer to it.
                 for key in inboxRouting.targets { self.inboxes.remove([messageID.description], from: key) }
+                undo.run()
             }
         }
         guard let acceptedSequence else {
@@ -84,6 +98,7 @@ extension Broker {
             if recordsCertificate { certificates.forget(certificate.fingerprint) }
             return
         }
+        undo.action = register(verified, restrictions: restrictions, plan: plan, routing: inboxRouting, acceptedSequence: acceptedSequence)
         keep(DeliveryMessage(verified, auditSequence: acceptedSequence), in: inboxRouting, acceptedAtMillis: nowMillis)
         replay.insert(messageID, entry: .init(
             signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + 2 * replayWindowMillis,
@@ -97,4 +112,11 @@ extension Broker {
         replay.remove(messageID, digest: digest)
         if let certificate { certificates.forget(certificate.fingerprint) }
     }
+}
+
+/// The undo of a registry change, set on the broker queue after the append and run there (after
+/// a hop) when the append fails: the failure's hop is queued behind the code that sets it.
+private final class UndoBox: @unchecked Sendable {
+    var action: (@Sendable () -> Void)?
+    func run() { action?() }
 }

@@ -31,6 +31,10 @@ final class Broker: @unchecked Sendable {
     var settings: DaemonSettings
     /// Durable inboxes: what nexd keeps for nodes that are away (Broker+Inbox.swift, D54).
     var inboxes: InboxBook
+    /// Accepted records follow-ups may refer to (Broker+FollowUp.swift, D56).
+    var registry = NoticeRegistry()
+    /// Connections on which the capability `lifecycle.1` is in effect (D57).
+    var lifecycleConnections: Set<UInt64> = []
     /// Applies the inboxes' age bound once a minute (``startInboxExpiry()``).
     var inboxExpiryTimer: DispatchSourceTimer?
     /// Records decisions, answers and delivers.
@@ -78,6 +82,7 @@ final class Broker: @unchecked Sendable {
         subscribers[connectionID] = nil
         subscriptions.removeAll(subscriber: connectionID)
         inboxes.detachAll(from: connectionID)
+        lifecycleConnections.remove(connectionID)
     }
 
     /// Adds a subscription, judged again by the settings in force here (a reload may have come

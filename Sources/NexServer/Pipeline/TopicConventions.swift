@@ -12,6 +12,7 @@ enum TopicConventions {
     /// Why `kind` does not fit `topic`, or nil when it does.
     static func violation(kind: NoticeKind, topic: Topic, allowedCountries: [String], allowedNodes: [String]) -> String? {
         let tokens = topic.tokens
+        if kind.isFollowUp { return followUpViolation(kind: kind, family: tokens.first ?? "", topic: topic) }
         let isColour = kind != .diffusion && kind != .hit && kind != .decision
         func isCountry(_ token: String) -> Bool {
             token.utf8.count == 2 && token.utf8.allSatisfy { (97...122).contains($0) }
@@ -59,6 +60,25 @@ enum TopicConventions {
         case .request, .notice: return (channel, tokens.count == 3 ? tokens[2] : nil)
         case .diffusion, .hit, .decision: return (channel, tokens.count == 2 ? tokens[1] : nil)
         case .alert: return (channel, nil)
+        }
+    }
+
+    /// Follow-ups travel on their original's topic (nexd checks it is that topic, D57): a
+    /// withdrawal on `request.*`, an update or cancellation on `notice.*`, `alert.*` or
+    /// `diffusion.*`. Hits are not followed up.
+    private static func followUpViolation(kind: NoticeKind, family: String, topic: Topic) -> String? {
+        switch (kind, family) {
+        case (.withdraw, "request"), (.update, "notice"), (.update, "alert"), (.update, "diffusion"),
+             (.cancel, "notice"), (.cancel, "alert"), (.cancel, "diffusion"):
+            return nil
+        case (_, "hit"):
+            return "hits are not followed up: \(kind.rawValue) on \(topic) does not fit"
+        case (.withdraw, _):
+            return "withdraw ends a request: publish it on the request's topic (request.*); \(topic) does not fit (a notice is cancelled by the General Secretariat)"
+        case (_, "request"):
+            return "a request is not \(kind == .update ? "updated" : "cancelled"): its requesting NCB withdraws it (kind withdraw); \(topic) does not fit"
+        default:
+            return "\(topic) is not in a topic family a \(kind.rawValue) travels on (notice, alert, diffusion)"
         }
     }
 }

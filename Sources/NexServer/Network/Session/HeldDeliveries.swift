@@ -4,18 +4,20 @@ import NexWire
 /// oldest first: those that carry inbox entries, and any routed after them. A FIFO over an array
 /// with a moving start.
 struct HeldDeliveries {
-    private var items: [(message: DeliveryMessage, subscriptionIDs: [UInt32])] = []
+    /// `toHolder`: routed with no subscription id, a follow-up to a record the node holds (D57);
+    /// otherwise an item whose ids have all ended is skipped.
+    private var items: [(message: DeliveryMessage, subscriptionIDs: [UInt32], toHolder: Bool)] = []
     private var start = 0
 
     var isEmpty: Bool { start == items.count }
     var count: Int { items.count - start }
 
     mutating func append(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
-        items.append((message, subscriptionIDs))
+        items.append((message, subscriptionIDs, subscriptionIDs.isEmpty))
     }
 
     /// The oldest held delivery, removed.
-    mutating func popFirst() -> (message: DeliveryMessage, subscriptionIDs: [UInt32])? {
+    mutating func popFirst() -> (message: DeliveryMessage, subscriptionIDs: [UInt32], toHolder: Bool)? {
         guard start < items.count else { return nil }
         let item = items[start]
         start += 1
@@ -43,7 +45,7 @@ struct HeldDeliveries {
     var messageIDs: [MessageID] {
         var seen = Set<MessageID>()
         return items[start...].compactMap { item in
-            !item.subscriptionIDs.isEmpty && seen.insert(item.message.messageID).inserted ? item.message.messageID : nil
+            (!item.subscriptionIDs.isEmpty || item.toHolder) && seen.insert(item.message.messageID).inserted ? item.message.messageID : nil
         }
     }
 }

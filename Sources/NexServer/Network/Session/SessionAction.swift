@@ -17,6 +17,9 @@ enum SessionAction: Sendable, Equatable {
     case noteControlFrameRateExceeded(FrameType, limit: Int)
     /// Queue a frame for the node.
     case send(Frame)
+    /// The hello put `lifecycle.1` in effect: tell the broker, so follow-ups may reach the
+    /// connection with no subscription id (D57).
+    case noteLifecycle
     /// Hand a publish to the publish stages.
     case publish([UInt8])
     /// Hand a subscribe to its handler.

@@ -50,7 +50,7 @@ struct SessionMachine: Sendable {
     }
 
     /// What nexd offers in every `welcome`, in this order.
-    static let serverCapabilityList = [Capability.inbox]
+    static let serverCapabilityList = [Capability.inbox, Capability.lifecycle]
     static let serverCapabilities = Set(serverCapabilityList)
 
     // MARK: - Questions
@@ -154,7 +154,7 @@ struct SessionMachine: Sendable {
         phase = .open
         acceptsCheckpoints = hello.acceptsCheckpoints
         capabilities = offeredCapabilities.intersection(hello.capabilities)
-        return []
+        return capabilities.contains(Capability.lifecycle) ? [.noteLifecycle] : []
     }
 
     /// Frames that cost nexd a read and nothing else, so nothing else would bound them: a `pong`

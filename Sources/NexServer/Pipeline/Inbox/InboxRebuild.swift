@@ -9,9 +9,12 @@ import NexWire
 /// record that names an inbox. A clean stop and a crash rebuild alike.
 ///
 /// Only the lines that concern inboxes are parsed (``InboxLedger/mayConcernInboxes(_:)``), and an
-/// accepted publish only when the route record after it names an inbox.
+/// accepted publish only when the route record after it names an inbox. The notice registry is
+/// folded in the same pass (``RegistryRebuild``: the route lines' bytes, no parse).
 struct InboxRebuild {
     private(set) var ledger = InboxLedger()
+    /// The notice registry, folded in the same pass (D56).
+    private(set) var registry = RegistryRebuild()
     /// Envelopes of entries that may still be pending, by acceptance sequence.
     private var messages: [UInt64: DeliveryMessage] = [:]
     /// The last accepted `publish` line read (its route record follows it in the same append).
@@ -39,6 +42,7 @@ struct InboxRebuild {
             lastAcceptance = line
             return
         }
+        if let held = lastAcceptance { registry.apply(publish: held, route: line) }
         guard InboxLedger.mayConcernInboxes(line), let record = AuditRecord(segment: "", line: 0, bytes: Array(line)) else { return }
         ledger.apply(record)
         if record.event == "route", let sequence = record.sequence, sequence > 1, let held = lastAcceptance,

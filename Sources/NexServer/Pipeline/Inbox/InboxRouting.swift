@@ -21,7 +21,8 @@ struct InboxRouting: Sendable {
 
     /// Merges the inboxes of `book` matching `topic` into `decision`. `facts` tells what is known
     /// of a node under the settings in force (nil: off the roster, so nothing is kept for it).
-    static func route(_ decision: RoutingDecision, topic: Topic, from originator: String, copiesForCompliance: Bool = false,
+    static func route(_ decision: RoutingDecision, topic: Topic, from originator: String, original: OriginalRestrictions? = nil,
+                      copiesForCompliance: Bool = false,
                       book: InboxBook, facts: (String) -> SubscriberFacts?) -> InboxRouting {
         guard !book.inboxes.isEmpty else {
             return InboxRouting(recipients: decision.recipients, inboxesByConnection: [:], queued: [], withheld: [], targets: [])
@@ -36,7 +37,7 @@ struct InboxRouting: Sendable {
         for key in book.matching(topic) {
             guard let subscriber = facts(key.node) else { continue }
             let isComplianceCopy: Bool
-            switch subscriber.delivery(of: topic, from: originator, restrictions: decision.restrictions,
+            switch subscriber.delivery(of: topic, from: originator, restrictions: decision.restrictions, original: original,
                                        copiesForCompliance: copiesForCompliance) {
             case .withheld(let reason):
                 withheld.append((key, reason))

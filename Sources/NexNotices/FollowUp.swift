@@ -1,0 +1,53 @@
+/// Why a record is followed up (D57; docs/NOTICES.md "Follow-ups").
+public enum FollowUpReason: String, CaseIterable, Sendable {
+    /// The person was arrested.
+    case arrest
+    /// The person died.
+    case death
+    /// The requesting NCB withdrew its request.
+    case requestWithdrawn = "request-withdrawn"
+    /// Keeping the data would no longer comply with the rules on processing police data.
+    case dataNoLongerCompliant = "data-no-longer-compliant"
+    /// Anything else; the follow-up then says why in `reason_text`.
+    case other
+}
+
+/// What nexd needs of a follow-up document (`update`, `cancel`, `withdraw`) once it is valid: the
+/// original it refers to, why, and for an update the new version and the new document's kind.
+/// Made only by ``NoticeValidator/followUp(in:as:)`` from a document that passed validation.
+public struct FollowUp: Sendable, Equatable {
+    /// The follow-up's kind.
+    public let kind: NoticeKind
+    /// The original's message id, as lowercase UUID text.
+    public let original: String
+    /// Why.
+    public let reason: FollowUpReason
+    /// The free text given with the reason (required when the reason is `other`).
+    public let reasonText: String?
+    /// An update's new version (the original is version 1); nil for cancel and withdraw.
+    public let version: Int?
+    /// The kind of an update's new document; nil for cancel and withdraw.
+    public let documentKind: NoticeKind?
+
+    /// A follow-up from its parts (tests and rebuilds; nexd reads them from documents).
+    public init(kind: NoticeKind, original: String, reason: FollowUpReason, reasonText: String? = nil,
+                version: Int? = nil, documentKind: NoticeKind? = nil) {
+        self.kind = kind
+        self.original = original
+        self.reason = reason
+        self.reasonText = reasonText
+        self.version = version
+        self.documentKind = documentKind
+    }
+
+    /// `CANCELLED 0190…: arrest`, `UPDATED 0190… to version 2: other (new photo)`: how a
+    /// subscriber prints it.
+    public var summary: String {
+        let why = reasonText.map { "\(reason.rawValue) (\($0))" } ?? reason.rawValue
+        switch kind {
+        case .update: return "UPDATED \(original) to version \(version ?? 0): \(why)"
+        case .withdraw: return "WITHDRAWN \(original): \(why)"
+        default: return "CANCELLED \(original): \(why)"
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Dispatch
+import NexAudit
+import NexBroker
+import NexNotices
+import NexWire
+
+/// Follow-ups at the broker (broker queue; D57): judged against the notice registry, routed to
+/// the original's holders as well as by topic, and registered once accepted.
+extension Broker {
+    /// How one accepted publish is routed and what it does to the registry.
+    struct RegistryPlan {
+        /// The follow-up, when the publish is one.
+        let followUp: FollowUp?
+        /// The original's restrictions and owner, for a follow-up.
+        let original: OriginalRestrictions?
+        /// The original's holders, for a follow-up.
+        let holders: [String]
+        /// The original's kind, for a follow-up (a diffusion's follow-ups are copied for compliance too).
+        var originalKind: NoticeKind? = nil
+    }
+
+    /// The plan for `verified`, or the reason it is refused (`invalid-notice`).
+    func registryPlan(for verified: VerifiedPublish) -> Result<RegistryPlan, WireError> {
+        guard verified.kind.isFollowUp else { return .success(RegistryPlan(followUp: nil, original: nil, holders: [])) }
+        guard let followUp = NoticeValidator.followUp(in: verified.envelope.payload, as: verified.kind) else {
+            return .failure(WireError(.invalidNotice, "the \(verified.kind.rawValue) document cannot be read"))
+        }
+        let originalID = MessageID(string: followUp.original)
+        let original = originalID.flatMap { registry.lookup($0) }
+        if let reason = FollowUpRules.refusal(
+            of: followUp, topic: verified.envelope.topic, sender: verified.identity.id, role: verified.identity.role,
+            original: original, followedUpOriginal: originalID.flatMap { registry.originalOfFollowUp($0) }) {
+            return .failure(WireError(.invalidNotice, reason))
+        }
+        guard let original else { return .failure(WireError(.internalError, "the original vanished")) }
+        return .success(RegistryPlan(followUp: followUp, original: OriginalRestrictions(original.restrictions, owner: original.owner),
+                                     holders: original.holders, originalKind: original.kind))
+    }
+
+    /// The holders of a follow-up's original that `decision` and `inboxRouting` do not reach, added:
+    /// recipients with no subscription id where `lifecycle.1` is in effect, else withheld
+    /// `no-capability`.
+    func addingHolders(_ plan: RegistryPlan, to decision: RoutingDecision, _ inboxRouting: InboxRouting,
+                       verified: VerifiedPublish, copiesForCompliance: Bool) -> (RoutingDecision, InboxRouting) {
+        guard let original = plan.original, !plan.holders.isEmpty else { return (decision, inboxRouting) }
+        let reached = Set(inboxRouting.recipients.map(\.node) + inboxRouting.targets.map(\.node))
+        var byNode: [String: [HolderRouting.Connection]] = [:]
+        let wanted = Set(plan.holders).subtracting(reached)
+        guard !wanted.isEmpty else { return (decision, inboxRouting) }
+        for (id, facts) in subscribers where wanted.contains(facts.node) {
+            byNode[facts.node, default: []].append(.init(id: id, facts: facts, hasLifecycle: lifecycleConnections.contains(id)))
+        }
+        let extra = HolderRouting.route(
+            holders: plan.holders, reached: reached, judged: Set(decision.withheld.map(\.connection)), topic: verified.topic,
+            from: verified.identity.id,
+            restrictions: decision.restrictions, original: original, copiesForCompliance: copiesForCompliance) { node in (byNode[node] ?? []).sorted { $0.id < $1.id } }
+        guard !extra.recipients.isEmpty || !extra.withheld.isEmpty else { return (decision, inboxRouting) }
+        let withheld = (decision.withheld + extra.withheld).sorted { $0.connection < $1.connection }
+        let recipients = (inboxRouting.recipients + extra.recipients).sorted { $0.connection < $1.connection }
+        var routing = InboxRouting(recipients: recipients, inboxesByConnection: inboxRouting.inboxesByConnection, queued: inboxRouting.queued,
+                                   withheld: inboxRouting.withheld, targets: inboxRouting.targets)
+        routing.complianceQueued = inboxRouting.complianceQueued
+        return (RoutingDecision(recipients: decision.recipients, withheld: withheld, restrictions: decision.restrictions), routing)
+    }
+
+    /// Records an accepted publish in the registry (an original, or a follow-up applied to its
+    /// original); returns how to undo it (on the broker queue) if its audit batch fails.
+    func register(_ verified: VerifiedPublish, restrictions: DisseminationRestrictions, plan: RegistryPlan, routing: InboxRouting,
+                  acceptedSequence: UInt64) -> @Sendable () -> Void {
+        let id = verified.envelope.messageID
+        var holders: [String] { routing.recipients.map(\.node) + routing.targets.map(\.node) }
+        if let followUp = plan.followUp {
+            guard let before = registry.apply(followUp, id: id, holders: holders, sequence: acceptedSequence),
+                  let original = MessageID(string: followUp.original) else { return {} }
+            return { self.registry.restore(before, of: original, forgettingFollowUp: id) }
+        }
+        guard verified.kind.acceptsFollowUps else { return {} }
+        registry.register(id, owner: verified.identity.id, kind: verified.kind, topic: verified.envelope.topic,
+                          restrictions: restrictions, holders: holders, acceptedSequence: acceptedSequence)
+        return { self.registry.forget(id) }
+    }
+
+    /// A connection's hello put `lifecycle.1` in effect: follow-ups of what its node holds may
+    /// reach it with no subscription id.
+    func noteLifecycle(_ connectionID: UInt64) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard sessions[connectionID] != nil else { return }
+        lifecycleConnections.insert(connectionID)
+    }
+}

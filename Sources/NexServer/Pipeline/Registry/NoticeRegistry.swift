@@ -1,0 +1,125 @@
+import NexBroker
+import NexNotices
+import NexWire
+
+/// Every accepted record a follow-up may refer to (notices, requests, alerts, diffusions; not hits
+/// or follow-ups), by message id: its owner, kind, topic, state, version, restrictions and holders
+/// (D56). A value: owned by the broker queue beside the routing state it follows, and rebuilt at
+/// start-up in the same pass over the audit log as the inboxes (``RegistryRebuild``).
+///
+/// Memory is bounded per record by interning: a record is 32 bytes plus its index entry; nodes,
+/// topics, restriction sets and holder sets are stored once each. `lookup(_:)` is one hash probe.
+struct NoticeRegistry: Sendable {
+    /// A record with its interned parts resolved: what rules and routing read.
+    struct View: Sendable, Equatable {
+        let id: MessageID
+        let acceptedSequence: UInt64
+        let owner: String
+        let kind: NoticeKind
+        let topic: String
+        let state: NoticeRecord.State
+        let version: Int
+        let restrictions: DisseminationRestrictions
+        /// Nodes it was delivered to or queued for (sorted).
+        let holders: [String]
+    }
+
+    private var index: [MessageID: UInt32] = [:]
+    private var records: [NoticeRecord] = []
+    /// Accepted follow-ups → the record they refer to (so a follow-up of a follow-up is named as such).
+    private var followUps: [MessageID: MessageID] = [:]
+    private var nodes = Interner<String>()
+    private var topics = Interner<String>()
+    private var restrictionSets = Interner<String>()
+    private var restrictionValues: [DisseminationRestrictions] = []
+    private var holderSets = Interner<[UInt32]>()
+
+    init() {
+        _ = restrictionSets.intern("")
+        restrictionValues.append(DisseminationRestrictions())
+        _ = holderSets.intern([])
+    }
+
+    /// How many records it holds.
+    var count: Int { index.count }
+
+    /// The record accepted with message id `id`.
+    func lookup(_ id: MessageID) -> View? {
+        guard let position = index[id] else { return nil }
+        return view(id, records[Int(position)])
+    }
+
+    /// The original of accepted follow-up `id`, if `id` is one.
+    func originalOfFollowUp(_ id: MessageID) -> MessageID? {
+        followUps[id]
+    }
+
+    /// Registers an accepted record. `holders` are the nodes it reached or was queued for.
+    mutating func register(_ id: MessageID, owner: String, kind: NoticeKind, topic: String,
+                           restrictions: DisseminationRestrictions, holders: some Sequence<String>, acceptedSequence: UInt64) {
+        guard kind.acceptsFollowUps, index[id] == nil else { return }
+        let record = NoticeRecord(
+            acceptedSequence: acceptedSequence, owner: nodes.intern(owner), topic: topics.intern(topic),
+            restrictions: intern(restrictions), holders: internHolders(holders), kind: kind)
+        index[id] = UInt32(records.count)
+        records.append(record)
+    }
+
+    /// Applies an accepted follow-up `id` (accepted as `sequence`, which the log keeps) to its original: an update
+    /// raises the version, a cancel or withdraw ends it; the nodes it reached become holders too.
+    /// Returns the original's record before the change (to undo it), or nil when unknown.
+    @discardableResult
+    mutating func apply(_ followUp: FollowUp, id: MessageID, holders: some Sequence<String>, sequence: UInt64) -> NoticeRecord? {
+        guard let original = MessageID(string: followUp.original), let position = index[original] else { return nil }
+        let before = records[Int(position)]
+        var record = before
+        switch followUp.kind {
+        case .update: record.version = UInt16(clamping: followUp.version ?? Int(record.version) + 1)
+        case .cancel: record.state = .cancelled
+        case .withdraw: record.state = .withdrawn
+        default: return nil
+        }
+        record.holders = internHolders(holderSets[before.holders].map { nodes[$0] } + Array(holders))
+        records[Int(position)] = record
+        followUps[id] = original
+        return before
+    }
+
+    /// Undoes a registration whose audit batch failed (it never reached the log).
+    mutating func forget(_ id: MessageID) {
+        index[id] = nil
+    }
+
+    /// Undoes a follow-up whose audit batch failed: its original's record as it was.
+    mutating func restore(_ record: NoticeRecord, of original: MessageID, forgettingFollowUp id: MessageID) {
+        if let position = index[original] { records[Int(position)] = record }
+        followUps[id] = nil
+    }
+
+    private func view(_ id: MessageID, _ record: NoticeRecord) -> View {
+        View(id: id, acceptedSequence: record.acceptedSequence, owner: nodes[record.owner], kind: record.kind,
+             topic: topics[record.topic], state: record.state, version: Int(record.version),
+             restrictions: restrictionValues[Int(record.restrictions)],
+             holders: holderSets[record.holders].map { nodes[$0] }.sorted())
+    }
+
+    private mutating func intern(_ restrictions: DisseminationRestrictions) -> UInt32 {
+        if restrictions.isUnrestricted { return 0 }
+        let key = restrictions.recordDescription
+        let before = restrictionSets.count
+        let position = restrictionSets.intern(key)
+        if restrictionSets.count > before { restrictionValues.append(restrictions) }
+        return position
+    }
+
+    private mutating func internHolders(_ holders: some Sequence<String>) -> UInt32 {
+        var set: [UInt32] = []
+        set.reserveCapacity(holders.underestimatedCount)
+        for node in holders { set.append(nodes.intern(node)) }
+        set.sort()
+        var unique: [UInt32] = []
+        unique.reserveCapacity(set.count)
+        for node in set where unique.last != node { unique.append(node) }
+        return holderSets.intern(unique)
+    }
+}

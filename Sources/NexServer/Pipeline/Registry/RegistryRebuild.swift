@@ -1,0 +1,28 @@
+import NexAudit
+import NexBroker
+import NexNotices
+import NexWire
+
+/// Start-up: the notice registry as the audit log left it (D56), folded in the same pass over the
+/// log as the inboxes (``InboxRebuild`` hands it each accepted publish with its route record).
+/// Records are read from the lines' bytes (``AcceptedRoute``); only follow-ups, which are rare, are
+/// parsed and have their envelope decoded (their document names the original).
+struct RegistryRebuild {
+    private(set) var registry = NoticeRegistry()
+
+    /// Folds in one accepted notice: its acceptance line and its routing line.
+    mutating func apply(publish: ArraySlice<UInt8>, route: ArraySlice<UInt8>) {
+        guard let accepted = AcceptedRoute(publish: publish, route: route), let kind = NoticeKind(rawValue: accepted.kind),
+              let id = MessageID(string: accepted.messageID) else { return }
+        if kind.isFollowUp {
+            guard let record = AuditRecord(segment: "", line: 0, bytes: Array(publish)), let bytes = record.base64("envelope"),
+                  let signed = try? SignedEnvelope(parsing: bytes),
+                  let followUp = NoticeValidator.followUp(in: signed.envelope.payload, as: kind) else { return }
+            registry.apply(followUp, id: id, holders: accepted.holders, sequence: accepted.acceptedSequence)
+        } else if kind.acceptsFollowUps {
+            let restrictions = accepted.restrictions.flatMap(DisseminationRestrictions.init(recordDescription:)) ?? DisseminationRestrictions()
+            registry.register(id, owner: accepted.node, kind: kind, topic: accepted.topic, restrictions: restrictions,
+                              holders: accepted.holders, acceptedSequence: accepted.acceptedSequence)
+        }
+    }
+}
