@@ -30,13 +30,14 @@ extension Connection {
             abandonSlowConsumer("slow-consumer: more than \(bound) inbox deliveries waiting for receipts (2 × limits.inboxMessagesPerNode); the inboxes keep them")
             return
         }
-        sendHeldInboxDeliveries()
+        // The outbox drain that brought it flushes once for its whole batch.
+        sendHeldInboxDeliveries(flushing: false)
     }
 
     /// Sends held inbox deliveries while the window allows (after a receipt, a drained socket, or a
     /// new held delivery). Deliveries whose subscriptions were all withdrawn meanwhile are skipped
     /// (not a follow-up routed to a holder with no subscription id, D57).
-    func sendHeldInboxDeliveries() {
+    func sendHeldInboxDeliveries(flushing: Bool = true) {
         guard session.isEstablished, slowConsumerDetail == nil else { return }
         var sent = false
         while session.isEstablished, slowConsumerDetail == nil, !heldDeliveries.isEmpty, hasInboxWindow,
@@ -46,7 +47,7 @@ extension Connection {
             sendDelivery(message, subscriptionIDs: live)
             sent = true
         }
-        if sent { flush() }
+        if sent, flushing { flush() }
     }
 
     /// Sends one delivery now: numbered in the delivery window, its inbox entries noted for the
