@@ -190,6 +190,8 @@ public final class AuditLog: @unchecked Sendable {
             var event = AuditEvent(.repair, timeMillis: nowMillis)
             event.detail = recovery.tornBytes > 0
                 ? "cut a torn final record of \(recovery.tornBytes) bytes from \(recovery.tornSegment ?? segmentName)"
+                    + (recovery.unroutedPublishes > 0
+                        ? " (with \(recovery.unroutedPublishes) accepted publish whose route record was lost: never acknowledged)" : "")
                 : "restored the missing line end of the final record in \(segmentName)"
             append([event])
         }

@@ -27,6 +27,9 @@ public struct AuditRecovery: Sendable {
     public var tornSegment: String? = nil
     /// Complete final records whose missing line end was restored (0 or 1).
     public var restoredLineEnds: Int
+    /// Accepted `publish` records cut from the end because their route record, written in the
+    /// same append, was lost (counted in ``tornBytes`` too): never ACKed, so a retry is accepted anew.
+    public var unroutedPublishes: Int = 0
     /// The directory, subdirectories and files whose mode let group or others in, and that were
     /// restricted to the owner (0700, 0600) before anything was read; empty when all were private.
     /// For the daemon's log: someone may have read the log while it was open to them.
@@ -62,6 +65,7 @@ public struct AuditRecovery: Sendable {
         let segments = try AuditSegments.list(in: directory)
         var tornBytes = 0
         var restoredLineEnds = 0
+        var unroutedPublishes = 0
         for name in segments.reversed() {
             let path = directory + "/" + name
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -82,6 +86,20 @@ public struct AuditRecovery: Sendable {
                     bytes.removeLast(bytes.count - tailStart)
                 }
             }
+            // An accepted publish is always appended with its route record (docs/AUDIT.md): one left
+            // last before a torn record lost its route to the crash, so its append never completed
+            // and was never ACKed. It goes too — kept, a retry would be answered as accepted although
+            // nexd never routed it. Only with a torn tail: without that evidence of a write cut short,
+            // a lone publish at the end is for the crash seal's re-verification to judge.
+            while tornBytes > 0, !bytes.isEmpty {
+                let end = bytes.count - 1
+                let start = (bytes[..<end].lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
+                guard InboxLedger.isAcceptedPublish(bytes[start..<end]) else { break }
+                tornBytes += bytes.count - start
+                unroutedPublishes += 1
+                try truncate(path: path, to: start)
+                bytes.removeLast(bytes.count - start)
+            }
             // An empty segment (fresh rotation, or nothing but a torn record): the chain ends earlier.
             guard !bytes.isEmpty else { continue }
             let lineEnd = bytes.count - 1
@@ -95,10 +113,11 @@ public struct AuditRecovery: Sendable {
             let time = LineScan.stringValue(after: Array(#","time":""#.utf8), in: line, searchLimit: 40)
                 .flatMap { Timestamp.parse(String(decoding: $0, as: UTF8.self)) }
             return AuditRecovery(lastSegment: segments.last, lastSequence: sequence, lastHash: stored,
-                                 lastTimeMillis: time ?? .min, tornBytes: tornBytes, restoredLineEnds: restoredLineEnds)
+                                 lastTimeMillis: time ?? .min, tornBytes: tornBytes, restoredLineEnds: restoredLineEnds,
+                                 unroutedPublishes: unroutedPublishes)
         }
         return AuditRecovery(lastSegment: segments.last, lastSequence: 0, lastHash: AuditLine.genesisHash, tornBytes: tornBytes,
-                             restoredLineEnds: restoredLineEnds)
+                             restoredLineEnds: restoredLineEnds, unroutedPublishes: unroutedPublishes)
     }
 
     /// Reads N from a core starting `{"seq":N,`.

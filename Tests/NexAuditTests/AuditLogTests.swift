@@ -118,6 +118,50 @@ import Testing
         #expect(events == ["subscribe", "subscribe", "repair"])
     }
 
+    /// A crash inside a publish's append can leave the accepted `publish` line whole and its
+    /// `route` line torn. The publish was never acknowledged; kept, a retry would be answered as
+    /// accepted although nexd never routed it (the crash test found this). Start-up cuts it with
+    /// the torn tail. A publish left last with no torn tail is kept (the crash seal judges it).
+    @Test(arguments: [true, false])
+    func anAcceptedPublishThatLostItsRouteRecordIsCut(routeTorn: Bool) throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        var log = try AuditLog(configuration: .init(directory: temp.path), nowMillis: 0)
+        log.append([event(1)])
+        var publish = AuditEvent(.publish, timeMillis: 2, outcome: .accepted)
+        publish.node = "gs.fr.lyon"; publish.messageID = "01a23af7-4012-700e-8001-8000000004ff"; publish.topic = "notice.red.rw"
+        var route = AuditEvent(.route, timeMillis: 2)
+        route.node = "gs.fr.lyon"; route.messageID = publish.messageID; route.topic = "notice.red.rw"
+        log.append([publish, route])
+        log.close()
+        let segment = temp.path + "/" + (try AuditSegments.list(in: temp.path)[0])
+        var bytes = [UInt8](try #require(FileManager.default.contents(atPath: segment)))
+        let routeStart = try #require(bytes.dropLast().lastIndex(of: UInt8(ascii: "\n"))) + 1
+        bytes.removeLast(bytes.count - routeStart - (routeTorn ? 20 : 0))
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+
+        log = try AuditLog(configuration: .init(directory: temp.path), nowMillis: 0)
+        guard routeTorn else {
+            #expect(log.recovery.unroutedPublishes == 0)
+            #expect(log.recovery.lastSequence == 2)
+            log.close()
+            return
+        }
+        #expect(log.recovery.unroutedPublishes == 1)
+        #expect(log.recovery.lastSequence == 1)
+        log.close()
+        #expect(try AuditVerifier.verify(directory: temp.path).foundNoProblem)
+        var events: [String] = []
+        var repair = ""
+        try AuditReader(directory: temp.path).forEachRecord { record in
+            events.append(record.event ?? "")
+            if record.event == "repair" { repair = record.string("detail") ?? "" }
+            return true
+        }
+        #expect(events == ["subscribe", "repair"])
+        #expect(repair.contains("1 accepted publish whose route record was lost"))
+    }
+
     @Test func aCompleteFinalRecordMissingOnlyItsLineEndIsKept() throws {
         let temp = try TemporaryDirectory()
         defer { temp.remove() }
