@@ -75,6 +75,11 @@ struct HitBindingTests {
             {"kind": "cancel", "original": "\(cancelled.envelope.messageID)", "reason": "arrest"}
             """)
         guard case .accepted = try gs.publish(cancel) else { Issue.record("the cancellation was refused"); return }
+        // A notice kept from Kenya: a Kenyan post cannot have matched it, and is not told it exists.
+        var withheld = try signedNotice(from: gsCredentials, topic: "notice.red.rw").envelope
+        withheld.deniedCountries = ["ke"]
+        let signedWithheld = try NoticeSigner.sign(withheld, with: gsCredentials.key)
+        guard case .accepted = try gs.publish(signedWithheld) else { Issue.record("the withheld notice was refused"); return }
         let (busia, credentials) = try nexd.connect(as: "bcp.ke.busia")
         let id = notice.envelope.messageID
         func refused(_ topic: String, _ payload: String, code: WireErrorCode = .invalidNotice, reason: String,
@@ -83,6 +88,7 @@ struct HitBindingTests {
                                                        on: busia, by: nexd, code: code, reason: reason, sourceLocation: sourceLocation)
         }
         try refused("hit.rw.ke", Self.hit(matching: .random()), reason: "names no notice or diffusion nexd accepted")
+        try refused("hit.rw.ke", Self.hit(matching: signedWithheld.envelope.messageID), reason: "names no notice or diffusion nexd accepted for bcp.ke.busia")
         try refused("hit.rw.ke", Self.hit(matching: cancelled.envelope.messageID), reason: "was cancelled")
         try refused("hit.tz.ke", Self.hit(matching: id), reason: "belongs to rw (it was published on notice.red.rw)")
         try refused("hit.rw.ke", Self.hit(matching: id, observedAt: WallClock.nowMillis() - 3_600_000), reason: "is earlier than the acceptance of \(id)")

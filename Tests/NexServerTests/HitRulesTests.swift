@@ -11,9 +11,10 @@ import Testing
     static let acceptedAt: Int64 = 1_796_284_800_000
 
     static func record(kind: NoticeKind = .red, topic: String = "notice.red.rw", state: NoticeRecord.State = .active,
-                       version: Int = 1, owner: String = "gs.fr.lyon") -> NoticeRegistry.View {
+                       version: Int = 1, owner: String = "gs.fr.lyon",
+                       restrictions: DisseminationRestrictions = DisseminationRestrictions()) -> NoticeRegistry.View {
         NoticeRegistry.View(id: id, acceptedSequence: 7, acceptedAtMillis: acceptedAt, owner: owner, kind: kind, topic: topic, state: state,
-                            version: version, restrictions: DisseminationRestrictions(), holders: [])
+                            version: version, restrictions: restrictions, holders: [])
     }
 
     struct Row: Sendable, CustomTestStringConvertible {
@@ -38,7 +39,16 @@ import Testing
         Row(name: "the check token is not the border post's country", check: "ug", refusal: "the border post's own (ke), not ug; publish on hit.rw.ke"),
         Row(name: "a document number", references: .init(documentNumber: "PA1234567", observedAtMillis: acceptedAt + 1),
             refusal: "no accepted lost or stolen document record has number PA1234567"),
-        Row(name: "an unknown id", record: nil, refusal: "names no notice or diffusion nexd accepted"),
+        Row(name: "an unknown id", record: nil, refusal: "names no notice or diffusion nexd accepted for bcp.ke.post"),
+        // A record withheld from the post is answered as unknown: the refusal tells nothing of it.
+        Row(name: "a notice denied to the post's country", record: record(restrictions: DisseminationRestrictions(deniedCountries: ["ke"])),
+            refusal: "names no notice or diffusion nexd accepted for bcp.ke.post"),
+        Row(name: "a diffusion not allowed to the post's country",
+            record: record(kind: .diffusion, topic: "diffusion.rw", state: .cancelled, restrictions: DisseminationRestrictions(allowedCountries: ["ug"])),
+            refusal: "names no notice or diffusion nexd accepted for bcp.ke.post"),
+        Row(name: "a diffusion allowed to the post's country",
+            record: record(kind: .diffusion, topic: "diffusion.rw", restrictions: DisseminationRestrictions(allowedCountries: ["ug", "ke"])),
+            refusal: nil),
         Row(name: "a request", record: record(topic: "request.red.rw", owner: "ncb.rw.kigali"),
             refusal: "a hit matches a published notice (notice.*) or a diffusion"),
         Row(name: "an alert", record: record(kind: .purple, topic: "alert.cyber.eastafrica"),
@@ -54,8 +64,8 @@ import Testing
 
     @Test(arguments: rows)
     func hitRules(_ row: Row) {
-        let refusal = HitRules.refusal(of: row.references, ownerToken: row.owner, checkToken: row.check, senderCountry: row.senderCountry,
-                                       record: row.record)
+        let refusal = HitRules.refusal(of: row.references, ownerToken: row.owner, checkToken: row.check, sender: "bcp.\(row.senderCountry).post",
+                                       senderCountry: row.senderCountry, record: row.record)
         if let expected = row.refusal {
             #expect(refusal?.contains(expected) == true, "\(refusal ?? "accepted")")
         } else {

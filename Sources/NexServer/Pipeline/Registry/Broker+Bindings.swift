@@ -28,9 +28,11 @@ extension Broker {
         var decided: MessageID?
         switch kind {
         case .hit:
-            // TopicConventions admitted hit.<owner-country>.<check-country> only.
-            reason = HitRules.refusal(of: references, ownerToken: tokens[1], checkToken: tokens[2],
-                                      senderCountry: verified.identity.country, record: view(references.noticeMessageID))
+            // TopicConventions admitted hit.<owner-country>.<check-country> only. The border post's
+            // country is the roster's in force (a reload may have moved it, D55).
+            let country = settings.directory.node(verified.identity.id)?.country ?? verified.identity.country
+            reason = HitRules.refusal(of: references, ownerToken: tokens[1], checkToken: tokens[2], sender: verified.identity.id,
+                                      senderCountry: country, record: view(references.noticeMessageID))
         case .decision:
             decided = references.request.flatMap(MessageID.init(string:))
             reason = RequestBindingRules.decisionRefusal(

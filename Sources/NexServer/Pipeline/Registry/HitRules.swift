@@ -8,15 +8,17 @@ import NexWire
 ///
 /// Checked in this order: the check-country token is the border post's country; a document
 /// number matches no record (nexd keeps no lost or stolen document records yet, issue 16); the
-/// matched id names a record nexd accepted, published on `notice.*` or `diffusion.*`, not
+/// matched id names a record nexd accepted that the originator's restrictions do not withhold
+/// from the border post (one it could not have received is answered as unknown, so a refusal
+/// never tells a post of a record kept from it), published on `notice.*` or `diffusion.*`, not
 /// cancelled or withdrawn (an updated one is fine); the owner token is that record's country
 /// (nexd takes the owner from the record); `observed_at` is not before the record's acceptance.
 enum HitRules {
-    /// Why a hit with `references`, published on `hit.<ownerToken>.<checkToken>` by a node of
+    /// Why a hit with `references`, published on `hit.<ownerToken>.<checkToken>` by `sender` of
     /// `senderCountry`, is refused; nil when allowed. `record` is the registry's view of
     /// `references.noticeMessageID`.
-    static func refusal(of references: DocumentReferences, ownerToken: String, checkToken: String, senderCountry: String,
-                        record: NoticeRegistry.View?) -> String? {
+    static func refusal(of references: DocumentReferences, ownerToken: String, checkToken: String, sender: String,
+                        senderCountry: String, record: NoticeRegistry.View?) -> String? {
         guard checkToken == senderCountry else {
             return "hit refused: the topic's last token names the country of the check, the border post's own (\(senderCountry)), not \(checkToken); publish on hit.\(ownerToken).\(senderCountry)"
         }
@@ -24,8 +26,8 @@ enum HitRules {
             return "hit refused: matched.document_number: no accepted lost or stolen document record has number \(LogSafe.text(number, limit: 80)) (nexd keeps no such records yet); report a match on a notice or diffusion with matched.notice_message_id"
         }
         let id = references.noticeMessageID ?? "?"
-        guard let record else {
-            return "hit refused: matched.notice_message_id \(id) names no notice or diffusion nexd accepted"
+        guard let record, record.restrictions.withholdingReason(node: sender, country: senderCountry) == nil else {
+            return "hit refused: matched.notice_message_id \(id) names no notice or diffusion nexd accepted for \(sender)"
         }
         guard let owner = ownerCountry(of: record) else {
             return "hit refused: matched.notice_message_id \(id) is a \(record.kind.rawValue) on \(record.topic); a hit matches a published notice (notice.*) or a diffusion (diffusion.*)"
