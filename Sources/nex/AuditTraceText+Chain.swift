@@ -37,7 +37,9 @@ extension AuditTraceText {
                 out += "    answers request \(inert(request)) (not in this log)\n"
             }
         }
-        for decision in chain.decisions {
+        // A decision naming the notice comes before it (request → decision → notice); one
+        // deciding the traced request comes after it, in log order.
+        for decision in chain.decisions where decision.references.request != chain.original {
             out += "    record \(decision.sequence)  \(inert(decision.time))  \(inert(decision.summary)) (msg \(inert(decision.messageID)))\n"
         }
         if let original = context.originalAcceptance {
@@ -48,7 +50,7 @@ extension AuditTraceText {
         var later: [(UInt64, String)] = chain.links.map {
             ($0.sequence, "    record \($0.sequence)  \(inert($0.time))  \(inert($0.followUp.summary)) by \(inert($0.node)) (msg \(inert($0.messageID)))\n")
         }
-        later += chain.hits.map {
+        later += (chain.hits + chain.decisions.filter { $0.references.request == chain.original }).map {
             ($0.sequence, "    record \($0.sequence)  \(inert($0.time))  \(inert($0.summary)) (msg \(inert($0.messageID)))\n")
         }
         for (_, line) in later.sorted(by: { $0.0 < $1.0 }) { out += line }
@@ -68,12 +70,12 @@ extension AuditTraceText {
                                   "kind": accepted.string("kind") ?? "", "node": accepted.string("node") ?? "", "topic": accepted.string("topic") ?? "",
                                   "role": "request"])
             }
-            for decision in chain.decisions { lifecycle.append(entry(decision)) }
+            for decision in chain.decisions where decision.references.request != chain.original { lifecycle.append(entry(decision)) }
             if let original = context.originalAcceptance {
                 lifecycle.append(["seq": original.sequence ?? 0, "time": original.string("time") ?? "", "msg": chain.original,
                                   "kind": original.string("kind") ?? "", "node": original.string("node") ?? "", "version": 1])
             }
-            var later: [[String: Any]] = chain.hits.map(entry)
+            var later: [[String: Any]] = (chain.hits + chain.decisions.filter { $0.references.request == chain.original }).map(entry)
             for link in chain.links {
                 var entry: [String: Any] = ["seq": link.sequence, "time": link.time, "msg": link.messageID, "kind": link.followUp.kind.rawValue,
                                             "node": link.node, "reason": link.followUp.reason.rawValue]
