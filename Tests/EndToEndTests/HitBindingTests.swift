@@ -132,6 +132,11 @@ struct HitBindingTests {
         try WorkflowRuleRefusalTests.expectRefused(
             try signedNotice(from: gsCredentials, topic: "notice.red.rw", payload: red(answering: .random())),
             on: gs, by: nexd, code: .invalidNotice, reason: "names no request nexd accepted")
+        // The member's name spelt with an escape is the same member: still checked.
+        try WorkflowRuleRefusalTests.expectRefused(
+            try signedNotice(from: gsCredentials, topic: "notice.red.rw",
+                             payload: red(answering: .random()).replacingOccurrences(of: "\"request\":", with: "\"re\\u0071uest\":")),
+            on: gs, by: nexd, code: .invalidNotice, reason: "names no request nexd accepted")
         try WorkflowRuleRefusalTests.expectRefused(
             try signedNotice(from: gsCredentials, topic: "notice.yellow.rw", kind: "yellow",
                              payload: NoticeTemplate.document(for: .yellow).replacingOccurrences(of: "\"ncb.zz.example\"", with: "\"ncb.rw.kigali\"")

@@ -102,4 +102,14 @@ import Testing
             #expect(refusal == nil)
         }
     }
+
+    /// The byte test before a colour notice is read again for its `request`: never misses one,
+    /// even spelt with escapes.
+    @Test(arguments: [
+        (#"{"kind":"red","request":"x"}"#, true), (#"{"kind":"red","requested_by":"ncb.rw.kigali"}"#, false),
+        (#"{"kind":"red","re\u0071uest":"x"}"#, true), (#"{"kind":"red"}"#, false),
+    ])
+    func aNoticeThatMayNameARequestIsReadAgain(_ payload: String, _ mayName: Bool) {
+        #expect(Broker.mayNameRequest(Array(payload.utf8)) == mayName)
+    }
 }

@@ -48,11 +48,13 @@ extension Broker {
 
     private static let requestKey = Array(#""request""#.utf8)
 
-    /// Whether `payload` holds the bytes `"request"` (a member name, or a string): a cheap test
-    /// before parsing; `"requested_by"` does not match.
+    /// Whether `payload` holds the bytes `"request"` (a member name, or a string) or any backslash
+    /// (a member name may be spelt with escapes, `"re\u0071uest"`, which the validator reads as
+    /// `request`): a cheap test before parsing; `"requested_by"` alone does not match.
     static func mayNameRequest(_ payload: [UInt8]) -> Bool {
         let needle = requestKey
         guard payload.count >= needle.count else { return false }
+        if payload.contains(UInt8(ascii: "\\")) { return true }
         var index = 0
         while index <= payload.count - needle.count {
             if payload[index] == needle[0], payload[index + 1] == needle[1], payload[index..<(index + needle.count)].elementsEqual(needle) {
