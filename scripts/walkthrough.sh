@@ -25,32 +25,44 @@ for _ in $(seq 100); do grep -q 'nexd listening' nexd.log && break; sleep 0.1; d
 SERVER=127.0.0.1:$(grep -o 'listen.addr=127.0.0.1:[0-9]*' nexd.log | cut -d: -f2)
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 nex() { "$BIN/nex" "$@" --server "$SERVER"; }
-sub() { local node=$1 filter=$2; "$BIN/nex" subscribe "$filter" --node "$node" --server "$SERVER" > "sub-$node.out" 2>&1 & PIDS+=($!); }
+sub() { local node=$1 filter=$2 name=${3:-$1}; "$BIN/nex" subscribe "$filter" --node "$node" --server "$SERVER" > "sub-$name.out" 2>&1 & PIDS+=($!); }
 
 step "nexd started on $SERVER (development PKI created in a scratch folder)"
 grep -o 'created a development PKI.*' nexd.log || true
 
-step "Subscriptions: the General Secretariat reads requests; border points read notices; NCBs read hits on their country and diffusions"
+step "Subscriptions: the General Secretariat reads requests and hits; border points read notices; NCBs read hits on their country's data or in their country, and diffusions"
 sub gs.fr.lyon 'request.>'
+sub gs.fr.lyon 'hit.>' gs.fr.lyon-hits
 sub bcp.rw.rusumo 'notice.>'
 sub bcp.ke.busia 'notice.>'
-sub ncb.rw.kigali hit.rw
+sub ncb.rw.kigali 'hit.rw.*'
+sub ncb.ke.nairobi 'hit.*.ke' ncb.ke.nairobi-hits
 for n in ncb.ug.kampala ncb.ke.nairobi ncb.tz.dar-es-salaam; do sub $n 'diffusion.>'; done
 sleep 1
 step "A border point may not read hits (permissions deny it)"
-nex subscribe hit.rw --node bcp.rw.rusumo --count 1 || true
+nex subscribe 'hit.rw.*' --node bcp.rw.rusumo --count 1 || true
 
 step "1. NCB Kigali requests a Red Notice (request.red.rw)"
-nex publish Config/examples/request-red.json --node ncb.rw.kigali --topic request.red.rw
-step "2. The General Secretariat publishes the Red Notice (notice.red.rw) to the region's border points"
-nex publish Config/examples/red.json --node gs.fr.lyon --topic notice.red.rw | tee red.ack
-step "3. The Busia border point reports a hit on that Red Notice to the data owner, Rwanda (hit.rw)"
-# Config/examples/hit.json names the matched notice by a placeholder id: put the Red Notice's id there.
-sed "s/00000000-0000-0000-0000-000000000000/$(awk '{print $3}' red.ack)/" Config/examples/hit.json > hit.json
-# A hit reports what was observed recently (limits.hitMaxAgeSeconds, D55): the example's date becomes now.
+nex publish Config/examples/request-red.json --node ncb.rw.kigali --topic request.red.rw | tee request.ack
+step "2. The General Secretariat publishes the Red Notice (notice.red.rw) to the region's border points, and records its decision"
+# The Red Notice names the request it answers ("request", D59), and the decision names both (the
+# example's placeholder ids a001 and a002, Config/examples/examples.json); nexd checks that each
+# names a request and a notice it accepted, of the same kind and country (D60).
+sed "s/\"requested_by\": \"ncb.rw.kigali\",/\"requested_by\": \"ncb.rw.kigali\", \"request\": \"$(awk '{print $3}' request.ack)\",/" Config/examples/red.json > red.json
+grep '"request"' red.json
+nex publish red.json --node gs.fr.lyon --topic notice.red.rw | tee red.ack
+sed -e "s/0190f1d2-7c3a-7000-8000-00000000a001/$(awk '{print $3}' request.ack)/" \
+    -e "s/0190f1d2-7c3a-7000-8000-00000000a002/$(awk '{print $3}' red.ack)/" Config/examples/decision.json > decision.json
+nex publish decision.json --node gs.fr.lyon --topic decision.rw
+step "3. The Busia border point (Kenya) reports a hit on that Red Notice: to the data owner Rwanda, to Kenya's NCB and the GS (hit.rw.ke)"
+# Config/examples/hit.json names the matched notice by the Red Notice's placeholder id: put the real one there.
+sed "s/0190f1d2-7c3a-7000-8000-00000000a002/$(awk '{print $3}' red.ack)/" Config/examples/hit.json > hit.json
+# A hit reports what was observed recently (limits.hitMaxAgeSeconds, D55), and after the notice was accepted (D60): the example's date becomes now.
 sed "s/\"observed_at\": \"[^\"]*\"/\"observed_at\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"/" hit.json > hit.now && mv hit.now hit.json
 grep notice_message_id hit.json
-nex publish hit.json --node bcp.ke.busia --topic hit.rw
+nex publish hit.json --node bcp.ke.busia --topic hit.rw.ke | tee hit.ack
+step "A hit must name the notice's owner: Busia's hit on Rwanda's notice on hit.tz.ke is refused"
+nex publish hit.json --node bcp.ke.busia --topic hit.tz.ke || true
 step "4. NCB Kigali sends a diffusion to Uganda and Kenya only (Tanzania is subscribed but not named)"
 nex publish Config/examples/diffusion.json --node ncb.rw.kigali --topic diffusion.rw --allow-country ug ke | tee diffusion.ack
 step "An NCB may not publish a notice (only the General Secretariat does)"
@@ -70,7 +82,7 @@ step "Verify the audit trail (hash chain, Merkle tree, signed checkpoints, every
 "$BIN/nex" audit verify
 step "The diffusion's chain of custody"
 "$BIN/nex" audit trace "$(awk '{print $3}' diffusion.ack)"
-step "The Red Notice's life: the notice, then its cancellation (traced from the cancellation)"
+step "The Red Notice's life: request, decision, notice, hit, cancellation (traced from the cancellation)"
 "$BIN/nex" audit trace "$(awk '{print $4}' cancel.ack)" | sed -n '/follow-up of/,$p'
 step "What the Busia border point received (routes that delivered to it, and its receipts)"
 "$BIN/nex" audit query --received-by bcp.ke.busia

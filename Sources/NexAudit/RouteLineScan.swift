@@ -5,6 +5,8 @@
 public struct AcceptedRoute: Sendable, Equatable {
     /// The acceptance record's sequence (where the envelope is).
     public let acceptedSequence: UInt64
+    /// The acceptance record's `time` (Unix milliseconds; 0 if it cannot be read).
+    public let acceptedAtMillis: Int64
     /// The message id (lowercase UUID text).
     public let messageID: String
     /// The sending node.
@@ -36,6 +38,7 @@ public struct AcceptedRoute: Sendable, Equatable {
               let publishID = LineScan.stringValue(after: Self.msgKey, in: publish), publishID.elementsEqual(id)
         else { return nil }
         acceptedSequence = publishSequence
+        acceptedAtMillis = LineScan.stringValue(after: Self.timeKey, in: publish, searchLimit: 64).flatMap(Timestamp.parseCanonical) ?? 0
         messageID = String(decoding: id, as: UTF8.self)
         self.node = String(decoding: node, as: UTF8.self)
         self.topic = String(decoding: topic, as: UTF8.self)
@@ -55,6 +58,7 @@ public struct AcceptedRoute: Sendable, Equatable {
         restrictions = LineScan.stringValue(after: Self.restrictionsKey, in: route).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    private static let timeKey = Array(#","time":""#.utf8)
     private static let outcomeKey = Array(#","outcome":""#.utf8)
     private static let refKey = Array(#","ref":"#.utf8)
     private static let msgKey = Array(#","msg":""#.utf8)

@@ -86,9 +86,9 @@ public struct BenchmarkDaemonConfig: Sendable {
                   subscribe: { allow: [request.>, notice.>, hit.>, alert.>, diffusion.>] }
                 ncb:
                   publish:   { allow: [request.*.%country, diffusion.%country] }
-                  subscribe: { allow: [notice.>, diffusion.>, hit.%country, alert.>, decision.%country], deny: [request.>] }
+                  subscribe: { allow: [notice.>, diffusion.>, hit.%country.*, hit.*.%country, alert.>, decision.%country], deny: [request.>] }
                 bcp:
-                  publish:   { allow: [hit.*] }
+                  publish:   { allow: [hit.*.%country] }
                   subscribe: { allow: [notice.>, alert.>] }
             roster:
 

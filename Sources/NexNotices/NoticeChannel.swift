@@ -9,7 +9,7 @@ public enum NoticeChannel: String, Sendable, CaseIterable {
     case alert
     /// `diffusion.<from-country>`: a diffusion from an NCB to chosen countries.
     case diffusion
-    /// `hit.<owner-country>`: a border-control match.
+    /// `hit.<owner-country>.<check-country>`: a border-control match (D60).
     case hit
     /// `decision.<requesting-country>`: the General Secretariat's decision on a request (D59).
     case decision

@@ -3,10 +3,13 @@ import NexAudit
 import NexNotices
 import NexWire
 
-/// The life of one accepted record as the audit log tells it (D57): its acceptance, then every
-/// accepted follow-up naming it, in log order — for `nex audit trace`. One scan of the log: only
-/// accepted publishes of kind `update`, `cancel` or `withdraw` (found from the line's bytes) are
-/// parsed, and their envelopes read for the original they name.
+/// The life of one accepted record as the audit log tells it (D57, D60): its acceptance, then
+/// every accepted follow-up naming it, every accepted hit that matched it and every accepted
+/// decision naming it (as the notice published, or as the request decided), in log order — for
+/// `nex audit trace`. One scan of the log: only accepted publishes of kind `update`, `cancel`,
+/// `withdraw`, `hit` or `decision` (found from the line's bytes) are parsed, and their envelopes
+/// read for the record they name — the same pattern as follow-ups: the reference is in the signed
+/// document, so the audit format carries it without a new member.
 struct AuditLifecycleChain {
     /// One accepted follow-up.
     struct Link {
@@ -17,17 +20,54 @@ struct AuditLifecycleChain {
         let followUp: FollowUp
     }
 
+    /// One accepted hit or decision naming the record.
+    struct Mention {
+        let sequence: UInt64
+        let time: String
+        let node: String
+        let messageID: String
+        let topic: String
+        let kind: NoticeKind
+        let references: DocumentReferences
+
+        /// `HIT at bcp.ke.busia on hit.rw.ke: detained`, `DECISION accepted on request … (notice …)`.
+        var summary: String {
+            switch kind {
+            case .hit:
+                return "HIT at \(node) on \(topic): \(references.actionTaken ?? "?")"
+            default:
+                var text = "DECISION \(references.outcome ?? "?") on request \(references.request ?? "?")"
+                if let notice = references.noticeMessageID { text += " (notice \(notice))" }
+                return text + " by \(node) on \(topic)"
+            }
+        }
+    }
+
     let original: String
     private(set) var links: [Link] = []
+    /// Accepted hits whose `matched.notice_message_id` is the record, in log order.
+    private(set) var hits: [Mention] = []
+    /// Accepted decisions naming the record as their `request` or `notice_message_id`, in log order.
+    private(set) var decisions: [Mention] = []
 
-    /// The accepted follow-ups of `original` in the log in `directory`.
+    /// The accepted follow-ups, hits and decisions of `original` in the log in `directory`.
     static func read(directory: String, original: String) throws -> AuditLifecycleChain {
         var chain = AuditLifecycleChain(original: original)
         let reader = AuditReader(directory: directory)
         try reader.forEachLine(in: try reader.segments()) { line in
-            guard !line.isTorn, InboxLedger.isAcceptedPublish(line.bytes), let link = followUp(in: line.bytes),
-                  link.followUp.original == original else { return true }
-            chain.links.append(link)
+            guard !line.isTorn, InboxLedger.isAcceptedPublish(line.bytes) else { return true }
+            if let link = followUp(in: line.bytes) {
+                if link.followUp.original == original { chain.links.append(link) }
+            } else if let mention = mention(in: line.bytes) {
+                switch mention.kind {
+                case .hit where mention.references.noticeMessageID == original:
+                    chain.hits.append(mention)
+                case .decision where mention.references.request == original || mention.references.noticeMessageID == original:
+                    chain.decisions.append(mention)
+                default:
+                    break
+                }
+            }
             return true
         }
         return chain
@@ -44,6 +84,24 @@ struct AuditLifecycleChain {
                     messageID: record.string("msg") ?? "?", followUp: followUp)
     }
 
+    /// The hit or decision an accepted publish line carries, if it is one.
+    static func mention(in line: ArraySlice<UInt8>) -> Mention? {
+        guard mentionKinds.contains(where: { contains(line, $0) }),
+              let record = AuditRecord(segment: "", line: 0, bytes: Array(line)),
+              let kind = record.string("kind").flatMap(NoticeKind.init(rawValue:)), kind == .hit || kind == .decision,
+              let bytes = record.base64("envelope"), let signed = try? SignedEnvelope(parsing: bytes),
+              let references = NoticeValidator.references(in: signed.envelope.payload, as: kind) else { return nil }
+        return Mention(sequence: record.sequence ?? 0, time: record.string("time") ?? "?", node: record.string("node") ?? "?",
+                       messageID: record.string("msg") ?? "?", topic: record.string("topic") ?? "?", kind: kind, references: references)
+    }
+
+    /// The request a notice's acceptance record names in its document (`request`, D59), if any.
+    static func request(namedBy acceptance: AuditRecord) -> String? {
+        guard let kind = acceptance.string("kind").flatMap(NoticeKind.init(rawValue:)), !kind.isFollowUp, kind != .hit, kind != .decision,
+              let bytes = acceptance.base64("envelope"), let signed = try? SignedEnvelope(parsing: bytes) else { return nil }
+        return NoticeValidator.references(in: signed.envelope.payload, as: kind)?.request
+    }
+
     /// The state the links leave the record in.
     var state: String {
         guard let last = links.last else { return "active (version 1)" }
@@ -55,6 +113,7 @@ struct AuditLifecycleChain {
     }
 
     private static let followUpKinds = ["update", "cancel", "withdraw"].map { Array(#","kind":"\#($0)""#.utf8) }
+    private static let mentionKinds = ["hit", "decision"].map { Array(#","kind":"\#($0)""#.utf8) }
 
     private static func contains(_ line: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
         guard line.count >= needle.count else { return false }

@@ -7,11 +7,13 @@ import NexNotices
 struct AuditTraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
-        abstract: "Chain of custody of one message: publisher, decision, recipients, withheld, receipts, durable inboxes, follow-ups.",
+        abstract: "Chain of custody of one message: publisher, decision, recipients, withheld, receipts, durable inboxes, follow-ups, hits.",
         discussion: """
-            For an accepted notice, request, alert or diffusion, the lifecycle follows: the notice, then its \
-            updates and its cancellation or withdrawal, in log order. For a follow-up it points back to its \
-            original and shows the same chain.
+            For an accepted notice, request, alert or diffusion, the lifecycle follows: the request the notice \
+            answers and the decision on it, the notice, then its updates, the hits that matched it and its \
+            cancellation or withdrawal, in log order. For a follow-up it points back to its original, for a hit to \
+            the record it matched, for a decision to the notice it names (or the request it refused), and shows \
+            the same chain.
             Uses the message index (built or updated first; see --index-dir). When the notice was queued for or \
             delivered with an entry of a durable inbox, the log is also scanned for what became of it there: \
             queued → delivered (when, on which connection, live or redelivered) → receipted, or expired.
@@ -45,17 +47,28 @@ struct AuditTraceCommand: ParsableCommand {
         }
         var trace = AuditTrace(messageID: id, records: records, certificate: index.certificateRecord(fingerprint:))
         try trace.traceInboxes(directory: directory.dir)
-        // The chain: a follow-up points back to its original; a record lists what followed it (D57).
+        // The chain: a follow-up points back to its original, a hit to the record it matched, a
+        // decision to the notice it names (or, refused, to its request); a record lists what
+        // followed it, the hits on it and the decisions naming it (D57, D60).
         let ownFollowUp = trace.acceptance.flatMap { AuditLifecycleChain.followUp(in: ArraySlice($0.bytes)) }
-        let original = ownFollowUp?.followUp.original ?? id
+        let ownMention = ownFollowUp == nil ? trace.acceptance.flatMap { AuditLifecycleChain.mention(in: ArraySlice($0.bytes)) } : nil
+        let original = ownFollowUp?.followUp.original ?? ownMention.flatMap { $0.references.noticeMessageID ?? $0.references.request } ?? id
         let chain = trace.acceptance == nil ? nil : try AuditLifecycleChain.read(directory: directory.dir, original: original)
-        let originalAcceptance = ownFollowUp == nil ? trace.acceptance
-            : try index.find(message: original).records.first { $0.event == "publish" && $0.string("outcome") == "accepted" }
+        func acceptance(of message: String) throws -> AuditRecord? {
+            try index.find(message: message).records.first { $0.event == "publish" && $0.string("outcome") == "accepted" }
+        }
+        let originalAcceptance = try original == id ? trace.acceptance : acceptance(of: original)
+        // The request the notice answers, with its decision (request → decision → notice).
+        let requestID = originalAcceptance.flatMap(AuditLifecycleChain.request(namedBy:))
+        let requestAcceptance = try requestID.flatMap { try acceptance(of: $0) }
+        let context = AuditTraceText.ChainContext(
+            followUpOf: ownFollowUp?.followUp, mentionOf: ownMention, originalAcceptance: originalAcceptance,
+            request: requestID, requestAcceptance: requestAcceptance)
         if json {
-            print(AuditTraceText.json(trace, followUpOf: ownFollowUp?.followUp, chain: chain, originalAcceptance: originalAcceptance))
+            print(AuditTraceText.json(trace, chain: chain, context: context))
         } else {
             print(AuditTraceText.text(trace), terminator: "")
-            if let chain { print(AuditTraceText.chainText(chain, followUpOf: ownFollowUp?.followUp, originalAcceptance: originalAcceptance), terminator: "") }
+            if let chain { print(AuditTraceText.chainText(chain, context: context), terminator: "") }
         }
     }
 }
@@ -136,47 +149,6 @@ enum AuditTraceText {
         let missing = trace.unreceipted
         return missing.isEmpty ? "every recipient confirmed receipt"
             : "NO RECEIPT from: \(missing.map { TerminalText.inert($0.node) }.joined(separator: ", "))"
-    }
-
-    /// The lifecycle lines: the original, each follow-up, the state they leave it in.
-    static func chainText(_ chain: AuditLifecycleChain, followUpOf: FollowUp?, originalAcceptance: AuditRecord?) -> String {
-        let inert = TerminalText.inert
-        var out = ""
-        if let followUpOf { out += "  follow-up of \(inert(followUpOf.original)): \(inert(followUpOf.summary))\n" }
-        out += "  lifecycle of \(inert(chain.original))\n"
-        if let original = originalAcceptance {
-            out += "    record \(original.sequence ?? 0)  \(inert(original.string("time") ?? "?"))  \(inert(original.string("kind") ?? "?")) published by \(inert(original.string("node") ?? "?")) on \(inert(original.string("topic") ?? "?")) (version 1)\n"
-        } else {
-            out += "    the original is not in this log\n"
-        }
-        for link in chain.links {
-            out += "    record \(link.sequence)  \(inert(link.time))  \(inert(link.followUp.summary)) by \(inert(link.node)) (msg \(inert(link.messageID)))\n"
-        }
-        out += "    now: \(chain.state)\n"
-        return out
-    }
-
-    static func json(_ trace: AuditTrace, followUpOf: FollowUp?, chain: AuditLifecycleChain?, originalAcceptance: AuditRecord?) -> String {
-        var object = (try? JSONSerialization.jsonObject(with: Data(json(trace).utf8)) as? [String: Any]) ?? [:]
-        if let followUpOf { object["followUpOf"] = followUpOf.original }
-        if let chain {
-            var lifecycle: [[String: Any]] = []
-            if let original = originalAcceptance {
-                lifecycle.append(["seq": original.sequence ?? 0, "time": original.string("time") ?? "", "msg": chain.original,
-                                  "kind": original.string("kind") ?? "", "node": original.string("node") ?? "", "version": 1])
-            }
-            for link in chain.links {
-                var entry: [String: Any] = ["seq": link.sequence, "time": link.time, "msg": link.messageID, "kind": link.followUp.kind.rawValue,
-                                            "node": link.node, "reason": link.followUp.reason.rawValue]
-                if let version = link.followUp.version { entry["version"] = version }
-                if let text = link.followUp.reasonText { entry["reasonText"] = text }
-                lifecycle.append(entry)
-            }
-            object["lifecycle"] = lifecycle
-            object["state"] = chain.state
-        }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        return TerminalText.inertJSON(String(decoding: data, as: UTF8.self))
     }
 
     /// ` — COMPLIANCE COPY: …` for a recipient that received the notice only by the compliance

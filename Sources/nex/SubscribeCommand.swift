@@ -10,7 +10,7 @@ struct SubscribeCommand: ParsableCommand {
         commandName: "subscribe",
         abstract: "Subscribe as a node and print each delivery, re-verifying the originator's signature.",
         discussion: """
-            FILTER is a topic filter: `*` matches one token, `>` the rest (e.g. notice.>, hit.rw). \
+            FILTER is a topic filter: `*` matches one token, `>` the rest (e.g. notice.>, hit.rw.*). \
             Each delivery shows the origin nexd asserts, the audit sequence and whether the signature \
             verified with the originator certificate fetched from nexd by fingerprint. That certificate \
             counts only if the CA of --ca issued it, it was valid when nexd accepted the notice and when \

@@ -52,7 +52,8 @@ struct DuplicateFloodTests {
 
         // Another node is served meanwhile.
         let border = try nexd.credentials("bcp.rw.rusumo")
-        guard case .accepted = try nexd.connect(border).publish(try signedNotice(from: border, topic: "hit.ug", kind: "hit")) else {
+        let hit = try signedNotice(from: border, topic: "hit.fr.rw", kind: "hit", matching: notice.envelope.messageID)
+        guard case .accepted = try nexd.connect(border).publish(hit) else {
             Issue.record("another node was refused while one node re-sent"); return
         }
     }

@@ -9,7 +9,9 @@ import NexWire
 import Testing
 
 /// Every example in Config/examples is accepted by nexd, under the shipped roster and permissions,
-/// when its named node publishes it on its named topic; a broken document is refused naming the field.
+/// when its named node publishes it on its named topic, in index order (the decision and the hit
+/// name the request and the notice published before them by the ids the index gives); a broken
+/// document is refused naming the field.
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct ExampleNoticeTests {
     struct Example: Decodable {
@@ -18,6 +20,9 @@ struct ExampleNoticeTests {
         var topic: String
         var allowedCountries: [String]
         var deniedCountries: [String]
+        /// The id the example is published with, when another example names it (the request the
+        /// red notice answers and the decision decides; the notice the decision and the hit name, D60).
+        var messageID: String?
     }
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -40,16 +45,16 @@ struct ExampleNoticeTests {
             let kind = try #require((try JSONSerialization.jsonObject(with: document) as? [String: Any])?["kind"] as? String)
             let now = WallClock.nowMillis()
             if kind == "hit" {
-                // A hit older than limits.hitMaxAgeSeconds is refused (D55): the example's date
-                // becomes an hour ago, as a border post's report would be.
+                // A hit older than limits.hitMaxAgeSeconds is refused (D55), and so is one observed
+                // before the notice it matched was accepted (D60): the example's date becomes now.
                 let text = String(decoding: document, as: UTF8.self)
                 let observed = try #require(text.range(of: #""observed_at": "[^"]*""#, options: .regularExpression))
-                document = Data(text.replacingCharacters(in: observed, with: "\"observed_at\": \"\(Timestamp.format(millis: now - 3_600_000))\"").utf8)
+                document = Data(text.replacingCharacters(in: observed, with: "\"observed_at\": \"\(Timestamp.format(millis: now))\"").utf8)
             }
             let credentials = try nexd.credentials(example.node)
             let connection = try nexd.connect(credentials)
             let envelope = Envelope(
-                messageID: .random(), sender: example.node, topic: example.topic, kind: kind, issuedAtMillis: now,
+                messageID: example.messageID.flatMap(MessageID.init(string:)) ?? .random(), sender: example.node, topic: example.topic, kind: kind, issuedAtMillis: now,
                 allowedCountries: example.allowedCountries, deniedCountries: example.deniedCountries, payload: [UInt8](document))
             let outcome = try connection.publish(try NoticeSigner.sign(envelope, with: credentials.key))
             if case .refused(let nack) = outcome {

@@ -49,8 +49,8 @@ struct FailedVerificationFloodTests {
         #expect(overloadReason.contains("limits.failedVerificationsPerSecondPerNode"))
 
         // Another node is served, and the refusals are recorded naming the key.
-        let border = try nexd.credentials("bcp.rw.rusumo")
-        guard case .accepted = try nexd.connect(border).publish(try signedNotice(from: border, topic: "hit.ug", kind: "hit")) else {
+        let kigali = try nexd.credentials("ncb.rw.kigali")
+        guard case .accepted = try nexd.connect(kigali).publish(try signedNotice(from: kigali, topic: "request.red.rw")) else {
             Issue.record("another node was refused while one node sent bad signatures"); return
         }
         #expect(try nexd.awaitRecord {

@@ -215,13 +215,13 @@ struct LifecycleTests {
         diffusion.allowedCountries = ["ke"]
         let signedDiffusion = try NoticeSigner.sign(diffusion, with: kigaliCredentials.key)
         try publishAccepted(signedDiffusion, on: kigali)
-        let hit = try signedNotice(from: busiaCredentials, topic: "hit.rw", kind: "hit")
+        let hit = try signedNotice(from: busiaCredentials, topic: "hit.rw.ke", kind: "hit", matching: id)
         try publishAccepted(hit, on: busia)
 
         let cases: [(String, SignedEnvelope, NexConnection, String)] = [
             ("unknown original", try followUp(.cancel, of: .random(), from: gsCredentials), gs, "unknown original"),
             ("a follow-up of a hit", try followUp(.cancel, of: hit.envelope.messageID, from: gsCredentials), gs, "unknown original"),
-            ("a follow-up on the hit topic", try followUp(.cancel, of: hit.envelope.messageID, from: busiaCredentials, topic: "hit.rw"), busia,
+            ("a follow-up on the hit topic", try followUp(.cancel, of: hit.envelope.messageID, from: busiaCredentials, topic: "hit.rw.ke"), busia,
              "hits are not followed up"),
             ("the wrong topic", try followUp(.cancel, of: id, from: gsCredentials, topic: "notice.red.ke"), gs, "the original's topic notice.red.rw"),
             ("an NCB cancels a notice", try followUp(.cancel, of: id, from: kigaliCredentials, topic: "notice.red.rw"), kigali,

@@ -118,9 +118,13 @@ struct PublishDeliverTests {
         defer { nexd.remove() }
         let (subscriber, _) = try nexd.connect(as: "ncb.ug.kampala")
         _ = try subscriber.subscribe("hit.>", id: 1)
+        // A hit names a notice nexd accepted (D60).
+        let (gsConnection, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let notice = try signedNotice(from: gs, topic: "notice.red.ug")
+        guard case .accepted = try gsConnection.publish(notice) else { Issue.record("the notice was refused"); return }
         let border = try nexd.credentials("bcp.ke.busia", algorithm: .ed25519)
         let publisher = try nexd.connect(border)
-        let hit = try signedNotice(from: border, topic: "hit.ug", kind: "hit")
+        let hit = try signedNotice(from: border, topic: "hit.ug.ke", kind: "hit", matching: notice.envelope.messageID)
         guard case .accepted = try publisher.publish(hit) else { Issue.record("refused"); return }
         let delivery = try subscriber.nextDelivery(timeout: .seconds(5))
         let certificate = try #require(try subscriber.fetchCertificate(fingerprint: delivery.certificateFingerprint))

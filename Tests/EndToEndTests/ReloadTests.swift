@@ -62,7 +62,7 @@ struct ReloadTests {
         // Border points may now read alerts only.
         var configuration = nexd.configuration
         var roles = configuration.permissions.roles
-        roles["bcp"] = ActionPermissions(publish: PermissionRules(allow: ["hit.*"]), subscribe: PermissionRules(allow: ["alert.>"]))
+        roles["bcp"] = ActionPermissions(publish: PermissionRules(allow: ["hit.*.%country"]), subscribe: PermissionRules(allow: ["alert.>"]))
         configuration.permissions = PermissionPolicy(roles: roles)
         guard case .applied = nexd.daemon.reload(to: configuration) else { Issue.record("reload refused"); return }
 

@@ -51,7 +51,8 @@ struct ReplayShareTests {
 
         let border = try nexd.credentials("bcp.rw.rusumo")
         let other = try nexd.connect(border)
-        guard case .accepted = try other.publish(try signedNotice(from: border, topic: "hit.ug", kind: "hit")) else {
+        let hit = try signedNotice(from: border, topic: "hit.rw.rw", kind: "hit", matching: accepted[0].envelope.messageID)
+        guard case .accepted = try other.publish(hit) else {
             Issue.record("another node was refused while one node flooded"); return
         }
         // A full share hides no replay: the flooder's accepted id with other bytes is still `replay`.
@@ -90,11 +91,15 @@ struct ReplayShareTests {
             configuration.roster = Roster(Self.roster.filter { $0.id != "bcp.ke.busia" })   // 30 ÷ 4: 7 each
         }
         defer { nexd.remove() }
+        // The border posts' hits match the General Secretariat's first notice (D60).
+        var matched = MessageID.zero
         for node in ["gs.fr.lyon", "ncb.rw.kigali", "ncb.ug.kampala", "bcp.rw.rusumo"] {
             let (connection, credentials) = try nexd.connect(as: node)
             let notices = try (0..<7).map { _ in
-                node.hasPrefix("bcp.") ? try signedNotice(from: credentials, topic: "hit.ug", kind: "hit") : try signedNotice(from: credentials, topic: Self.topic)
+                node.hasPrefix("bcp.") ? try signedNotice(from: credentials, topic: "hit.rw.rw", kind: "hit", matching: matched)
+                    : try signedNotice(from: credentials, topic: Self.topic)
             }
+            if node == "gs.fr.lyon" { matched = notices[0].envelope.messageID }
             for notice in notices {
                 guard case .accepted = try connection.publish(notice) else { Issue.record("\(node) was refused within its share"); return }
             }
@@ -106,7 +111,7 @@ struct ReplayShareTests {
         let (newcomer, busia) = try nexd.connect(as: "bcp.ke.busia")
         var answers: [String] = []
         for _ in 0..<6 {
-            switch try newcomer.publish(try signedNotice(from: busia, topic: "hit.ug", kind: "hit")) {
+            switch try newcomer.publish(try signedNotice(from: busia, topic: "hit.rw.ke", kind: "hit", matching: matched)) {
             case .accepted: answers.append("ack")
             case .refused(let nack): answers.append("\(nack.code.name): \(nack.reason)")
             }
@@ -134,7 +139,9 @@ struct ReplayShareTests {
         guard case .refused(let nack) = try flooder.publish(replay) else { Issue.record("replay accepted after restart"); return }
         #expect(nack.code == .replay)
         let border = try nexd.credentials("bcp.rw.rusumo")
-        guard case .accepted = try nexd.connect(border).publish(try signedNotice(from: border, topic: "hit.ug", kind: "hit")) else {
+        // The hit's notice is known after the restart: the registry is rebuilt from the log (D56, D60).
+        let hit = try signedNotice(from: border, topic: "hit.rw.rw", kind: "hit", matching: accepted[0].envelope.messageID)
+        guard case .accepted = try nexd.connect(border).publish(hit) else {
             Issue.record("another node was refused after the restart"); return
         }
     }

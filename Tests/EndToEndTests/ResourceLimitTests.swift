@@ -195,8 +195,8 @@ struct ResourceLimitTests {
         let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
         let notices = try (0..<120).map { _ in try signedNotice(from: gs, padding: 20_000) }
         try publisher.sendRaw(notices.flatMap { FrameEncoder.encode(.publish(envelope: $0.wireBytes)) })
-        let border = try nexd.credentials("bcp.rw.rusumo")
-        guard case .accepted = try nexd.connect(border).publish(try signedNotice(from: border, topic: "hit.ug", kind: "hit")) else {
+        let kigali = try nexd.credentials("ncb.rw.kigali")
+        guard case .accepted = try nexd.connect(kigali).publish(try signedNotice(from: kigali, topic: "request.red.rw")) else {
             Issue.record("another node was refused during the burst"); return
         }
         var acked: [MessageID] = []

@@ -128,7 +128,8 @@ final class TestDaemon: @unchecked Sendable {
 
 /// A signed notice as `node` would publish it. The payload defaults to the valid template of its
 /// kind; `revision` adds a member so two otherwise equal notices differ in their bytes; `padding`
-/// adds a member of that many bytes (ignored by validation) for large notices.
+/// adds a member of that many bytes (ignored by validation) for large notices; `matching` is the
+/// notice a hit names (`matched.notice_message_id`, D60; the template's is the zero id).
 /// The NCB of the test roster that a notice or decision on `topic` names as requesting (the topic's
 /// country's), or nil for other topics (a request, a diffusion: the sender names itself).
 func requestingNCB(topic: String) -> String? {
@@ -140,7 +141,8 @@ func requestingNCB(topic: String) -> String? {
 func signedNotice(
     from credentials: NodeCredentials, topic: String = "notice.red.fr", kind: String = "red",
     payload: String? = nil, revision: Int? = nil, padding: Int = 0,
-    issuedAtMillis: Int64 = WallClock.nowMillis(), messageID: MessageID = .random(), sender: String? = nil
+    issuedAtMillis: Int64 = WallClock.nowMillis(), messageID: MessageID = .random(), sender: String? = nil,
+    matching matched: MessageID? = nil
 ) throws -> SignedEnvelope {
     // The template's placeholder identities become the sender's (nexd checks them), except that a
     // published notice or decision names the requesting NCB of its topic's country (D55, D59); a
@@ -149,6 +151,8 @@ func signedNotice(
         .replacingOccurrences(of: "\"bcp.zz.example\"", with: "\"\(credentials.nodeID)\"")
         .replacingOccurrences(of: "\"ncb.zz.example\"", with: "\"\(requestingNCB(topic: topic) ?? credentials.nodeID)\"")
         .replacingOccurrences(of: "\"2026-01-01T00:00:00Z\"", with: "\"\(Timestamp.format(millis: issuedAtMillis))\"")
+    // A hit names the notice it matched (D60): nexd refuses one naming no accepted notice.
+    if let matched { document = document.replacingOccurrences(of: "\"\(MessageID.zero)\"", with: "\"\(matched)\"") }
     if let revision, let brace = document.firstIndex(of: "{") {
         document.insert(contentsOf: "\"revision\": \(revision), ", at: document.index(after: brace))
     }

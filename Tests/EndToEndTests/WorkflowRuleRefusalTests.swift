@@ -225,25 +225,33 @@ struct WorkflowRuleRefusalTests {
         #expect((route.members["withheld"] as? [[String: Any]])?.first?["reason"] as? String == "not-in-allowed")
     }
 
-    static func hit(observedAt millis: Int64) -> String {
+    static func hit(observedAt millis: Int64, matching notice: MessageID = .zero) -> String {
         NoticeTemplate.document(for: .hit)
             .replacingOccurrences(of: "\"2026-01-01T00:00:00Z\"", with: "\"\(Timestamp.format(millis: millis))\"")
             .replacingOccurrences(of: "\"bcp.zz.example\"", with: "\"bcp.ke.busia\"")
+            .replacingOccurrences(of: "\"\(MessageID.zero)\"", with: "\"\(notice)\"")
     }
 
     @Test func aHitObservedInTheFutureOrTooLongAgoIsRefused() throws {
         let nexd = try Self.daemon()
         defer { nexd.remove() }
+        let (gs, gsCredentials) = try nexd.connect(as: "gs.fr.lyon")
+        let notice = try signedNotice(from: gsCredentials, topic: "notice.red.rw")
+        guard case .accepted = try gs.publish(notice) else { Issue.record("the notice was refused"); return }
+        let matched = notice.envelope.messageID
         let (busia, credentials) = try nexd.connect(as: "bcp.ke.busia")
         let now = WallClock.nowMillis()
-        try Self.expectRefused(try signedNotice(from: credentials, topic: "hit.rw", kind: "hit", payload: Self.hit(observedAt: now + 600_000)),
+        try Self.expectRefused(try signedNotice(from: credentials, topic: "hit.rw.ke", kind: "hit", payload: Self.hit(observedAt: now + 600_000, matching: matched)),
                                on: busia, by: nexd, code: .invalidNotice, reason: "is later than the notice's issued-at plus the 120 s clock skew")
-        try Self.expectRefused(try signedNotice(from: credentials, topic: "hit.rw", kind: "hit", payload: Self.hit(observedAt: now - 2 * 86_400_000)),
+        try Self.expectRefused(try signedNotice(from: credentials, topic: "hit.rw.ke", kind: "hit", payload: Self.hit(observedAt: now - 2 * 86_400_000, matching: matched)),
                                on: busia, by: nexd, code: .invalidNotice, reason: "is more than 86400 s old (limits.hitMaxAgeSeconds)")
-        // A post back after two hours offline still reports.
-        guard case .accepted = try busia.publish(try signedNotice(from: credentials, topic: "hit.rw", kind: "hit",
-                                                                  payload: Self.hit(observedAt: now - 2 * 3_600_000))) else {
-            Issue.record("a two-hour-old hit was refused"); return
+        // A post back after two hours offline passes the age rule; this one is refused only because
+        // the notice it names was accepted after the observation (D60).
+        try Self.expectRefused(try signedNotice(from: credentials, topic: "hit.rw.ke", kind: "hit", payload: Self.hit(observedAt: now - 2 * 3_600_000, matching: matched)),
+                               on: busia, by: nexd, code: .invalidNotice, reason: "is earlier than the acceptance of \(matched)")
+        guard case .accepted = try busia.publish(try signedNotice(from: credentials, topic: "hit.rw.ke", kind: "hit",
+                                                                  payload: Self.hit(observedAt: WallClock.nowMillis(), matching: matched))) else {
+            Issue.record("a hit observed now was refused"); return
         }
     }
 
@@ -256,7 +264,7 @@ struct WorkflowRuleRefusalTests {
         }
         defer { nexd.remove() }
         let (busia, credentials) = try nexd.connect(as: "bcp.ke.busia")
-        try Self.expectRefused(try signedNotice(from: credentials, topic: "hit.rw", kind: "hit", payload: Self.hit(observedAt: WallClock.nowMillis() - 3_600_000)),
+        try Self.expectRefused(try signedNotice(from: credentials, topic: "hit.rw.ke", kind: "hit", payload: Self.hit(observedAt: WallClock.nowMillis() - 3_600_000)),
                                on: busia, by: nexd, code: .invalidNotice, reason: "is more than 600 s old (limits.hitMaxAgeSeconds)")
     }
 

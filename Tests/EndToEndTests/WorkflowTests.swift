@@ -87,7 +87,7 @@ struct WorkflowTests {
         let (gs, gsCredentials) = try nexd.connect(as: "gs.fr.lyon")
         #expect(try gs.subscribe("request.>", id: 1) == .accepted)
         let (kigali, kigaliCredentials) = try nexd.connect(as: "ncb.rw.kigali")
-        #expect(try kigali.subscribe("hit.rw", id: 1) == .accepted)
+        #expect(try kigali.subscribe("hit.rw.*", id: 1) == .accepted)
         let (rusumo, _) = try nexd.connect(as: "bcp.rw.rusumo")
         #expect(try rusumo.subscribe("notice.>", id: 1) == .accepted)
         let (busia, busiaCredentials) = try nexd.connect(as: "bcp.ke.busia")
@@ -102,7 +102,7 @@ struct WorkflowTests {
         #expect(try rusumo.nextDelivery(timeout: .seconds(5)).envelope == notice.wireBytes)
         #expect(try busia.nextDelivery(timeout: .seconds(5)).envelope == notice.wireBytes)
 
-        let hit = try signedNotice(from: busiaCredentials, topic: "hit.rw", kind: "hit")
+        let hit = try signedNotice(from: busiaCredentials, topic: "hit.rw.ke", kind: "hit", matching: notice.envelope.messageID)
         guard case .accepted = try busia.publish(hit) else { Issue.record("hit refused"); return }
         let delivered = try kigali.nextDelivery(timeout: .seconds(5))
         #expect(delivered.originNode == "bcp.ke.busia")
@@ -111,7 +111,7 @@ struct WorkflowTests {
 
     @Test(arguments: [
         ("notice.red.rw", "yellow"), ("notice.red", "red"), ("hit.rw", "red"), ("diffusion.rw", "hit"), ("alert.cyber.eastafrica", "hit"),
-        ("alert.cyber.eastafrica", "red"), ("alert.red.rw", "red"), ("hit.xyz", "hit"), ("hit.rw.x", "hit"), ("chat.rw", "red"),
+        ("alert.cyber.eastafrica", "red"), ("alert.red.rw", "red"), ("hit.xyz", "hit"), ("hit.rw.x", "hit"), ("hit.rw", "hit"), ("chat.rw", "red"),
         ("notice.red.rwa", "red"), ("decision.rw", "red"), ("notice.decision.rw", "decision"), ("decision.rw.x", "decision"),
         ("request.un-special.rw", "un-special"),
     ])
@@ -174,7 +174,7 @@ struct WorkflowTests {
         #expect(nack.reason.contains("from_ncb"))
         let (busia, busiaCredentials) = try nexd.connect(as: "bcp.ke.busia")
         let hit = NoticeTemplate.document(for: .hit).replacingOccurrences(of: "bcp.zz.example", with: "bcp.rw.rusumo")
-        guard case .refused(let hitNack) = try busia.publish(try signedNotice(from: busiaCredentials, topic: "hit.rw", kind: "hit", payload: hit)) else {
+        guard case .refused(let hitNack) = try busia.publish(try signedNotice(from: busiaCredentials, topic: "hit.rw.ke", kind: "hit", payload: hit)) else {
             Issue.record("accepted a hit claiming another checkpoint")
             return
         }
@@ -183,7 +183,7 @@ struct WorkflowTests {
 
     @Test func aPartialDenyWithholdsOnlyThoseNoticesAndTheRoutingRecordSaysSo() throws {
         var policy = TestDaemon.unrestricted
-        policy.roles["bcp"] = ActionPermissions(publish: .init(allow: ["hit.*"]), subscribe: .init(allow: ["notice.>"], deny: ["notice.black.>"]))
+        policy.roles["bcp"] = ActionPermissions(publish: .init(allow: ["hit.*.%country"]), subscribe: .init(allow: ["notice.>"], deny: ["notice.black.>"]))
         let nexd = try TestDaemon { $0.permissions = policy }
         defer { nexd.remove() }
         let (border, _) = try nexd.connect(as: "bcp.rw.rusumo")

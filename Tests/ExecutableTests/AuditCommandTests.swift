@@ -192,16 +192,20 @@ struct AuditCommandTests {
         #expect(readme.contains("| 64 | usage"))
     }
 
-    /// The walk-through's hit names the Red Notice it publishes: the example carries a placeholder
-    /// id that scripts/walkthrough.sh (and the README) fill in from the Red Notice's ACK.
+    /// The walk-through's hit names the Red Notice it publishes: the example carries the Red
+    /// Notice's placeholder id that scripts/walkthrough.sh (and the README) fill in from the Red
+    /// Notice's ACK, and it goes on hit.<owner>.<check-country> (D60).
     @Test func theWalkThroughHitNamesThePublishedRedNotice() throws {
         let hit = try String(contentsOfFile: Self.root + "/Config/examples/hit.json", encoding: .utf8)
-        #expect(hit.contains(#""notice_message_id": "00000000-0000-0000-0000-000000000000""#))
+        #expect(hit.contains(#""notice_message_id": "0190f1d2-7c3a-7000-8000-00000000a002""#))
         let script = try String(contentsOfFile: Self.root + "/scripts/walkthrough.sh", encoding: .utf8)
-        #expect(script.contains("sed \"s/00000000-0000-0000-0000-000000000000/$(awk '{print $3}' red.ack)/\" Config/examples/hit.json > hit.json"))
-        #expect(script.contains("nex publish hit.json --node bcp.ke.busia --topic hit.rw"))
+        #expect(script.contains("sed \"s/0190f1d2-7c3a-7000-8000-00000000a002/$(awk '{print $3}' red.ack)/\" Config/examples/hit.json > hit.json"))
+        #expect(script.contains("nex publish hit.json --node bcp.ke.busia --topic hit.rw.ke"))
         // … observed now: the example's fixed date is older than limits.hitMaxAgeSeconds (D55).
         #expect(script.contains(#"sed "s/\"observed_at\": \"[^\"]*\"/\"observed_at\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"/" hit.json"#))
+        let readme = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8)
+        #expect(readme.contains("--topic hit.rw.ke"))
+        #expect(!readme.contains("--topic hit.rw\n") && !readme.contains("--topic hit.rw "))
     }
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

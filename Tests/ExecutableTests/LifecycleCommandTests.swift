@@ -1,4 +1,5 @@
 import Foundation
+import NexAudit
 import Testing
 
 /// `nex notice update|cancel` and what follows them through the binaries (D57): an offline
@@ -19,6 +20,14 @@ extension ExecutableTests {
             "nex", ["notice", "update", id, "Config/examples/red.json", "--node", "gs.fr.lyon", "--topic", "notice.red.rw", "--server", server],
             in: workspace.path)
         #expect(update.status == 0 && update.standardOutput.hasPrefix("accepted: update msg "), "\(update.standardOutput)\(update.standardError)")
+        // Busia reports a hit on it, observed now (D60): the trace lists it under the notice.
+        let example = try String(contentsOfFile: workspace.path + "/Config/examples/hit.json", encoding: .utf8)
+            .replacingOccurrences(of: "0190f1d2-7c3a-7000-8000-00000000a002", with: id)
+            .replacingOccurrences(of: "2026-04-18T06:42:10Z", with: Timestamp.format(millis: Int64(Date().timeIntervalSince1970 * 1000)))
+        try example.write(toFile: workspace.path + "/hit.json", atomically: true, encoding: .utf8)
+        let hit = try ProcessRunner.run(
+            "nex", ["publish", "hit.json", "--node", "bcp.ke.busia", "--topic", "hit.rw.ke", "--server", server], in: workspace.path)
+        let hitID = try #require(hit.standardOutput.firstMatch(of: /msg ([0-9a-f-]{36})/).map { String($0.1) }, "\(hit.standardOutput)\(hit.standardError)")
         let cancel = try ProcessRunner.run(
             "nex", ["notice", "cancel", id, "--node", "gs.fr.lyon", "--topic", "notice.red.rw", "--reason", "arrest", "--server", server],
             in: workspace.path)
@@ -47,11 +56,17 @@ extension ExecutableTests {
         #expect(trace.standardOutput.contains("follow-up of \(id): CANCELLED \(id): arrest"), "\(trace.standardOutput)")
         #expect(trace.standardOutput.contains("lifecycle of \(id)"))
         #expect(trace.standardOutput.contains("red published by gs.fr.lyon on notice.red.rw (version 1)"), "\(trace.standardOutput)")
-        #expect(trace.standardOutput.contains("now: CANCELLED"))
+        #expect(trace.standardOutput.contains("HIT at bcp.ke.busia on hit.rw.ke: detained (msg \(hitID))"), "\(trace.standardOutput)")
+        #expect(trace.standardOutput.contains("now: CANCELLED; 1 hit"))
+        // Traced from the hit, the chain is the notice's.
+        let hitTrace = try ProcessRunner.run("nex", ["audit", "trace", hitID], in: workspace.path)
+        #expect(hitTrace.standardOutput.contains("hit on \(id): HIT at bcp.ke.busia"), "\(hitTrace.standardOutput)")
+        #expect(hitTrace.standardOutput.contains("lifecycle of \(id)"))
         let originalTrace = try ProcessRunner.run("nex", ["audit", "trace", id, "--json"], in: workspace.path)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(originalTrace.standardOutput.utf8)) as? [String: Any])
         let lifecycle = try #require(object["lifecycle"] as? [[String: Any]])
-        #expect(lifecycle.map { $0["kind"] as? String } == ["red", "update", "cancel"])
+        #expect(lifecycle.map { $0["kind"] as? String } == ["red", "update", "hit", "cancel"])
+        #expect(object["hits"] as? [String] == [hitID])
         #expect(object["state"] as? String == "CANCELLED")
     }
 

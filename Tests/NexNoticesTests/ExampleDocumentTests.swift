@@ -81,7 +81,8 @@ import Testing
             #expect(kind == .diffusion && node[0] == "ncb" && topic == ["diffusion", node[1]])
             #expect(!entry.allowedCountries.isEmpty)
         case "hit":
-            #expect(kind == .hit && node[0] == "bcp" && topic.count == 2)
+            // hit.<owner-country>.<check-country>: the check is the border post's own country (D60).
+            #expect(kind == .hit && node[0] == "bcp" && topic.count == 3 && topic[2] == node[1])
         case "alert":
             #expect(node[0] == "cyber" && (kind == .purple || kind == .orange) && topic.count == 3)
             #expect(["terrorism", "cbrne", "cyber", "pharma"].contains(topic[1]))

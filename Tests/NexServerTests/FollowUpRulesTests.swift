@@ -10,7 +10,7 @@ import Testing
 
     static func record(owner: String, kind: NoticeKind = .red, topic: String, state: NoticeRecord.State = .active,
                        version: Int = 1) -> NoticeRegistry.View {
-        NoticeRegistry.View(id: id, acceptedSequence: 7, owner: owner, kind: kind, topic: topic, state: state, version: version,
+        NoticeRegistry.View(id: id, acceptedSequence: 7, acceptedAtMillis: 0, owner: owner, kind: kind, topic: topic, state: state, version: version,
                             restrictions: DisseminationRestrictions(), holders: [])
     }
 

@@ -101,7 +101,30 @@ import Testing
         let view = try #require(rebuild.registry.lookup(Self.original))
         #expect(view.restrictions == DisseminationRestrictions(deniedCountries: ["tz"]))
         #expect(view.holders == ["bcp.ke.busia", "ncb.rw.kigali"] && view.acceptedSequence == 41)
+        // The acceptance time is the publish record's (D60: a hit may not be observed before it).
+        #expect(view.acceptedAtMillis == Timestamp.parse("2026-12-03T07:00:00Z"))
         #expect(rebuild.registry.lookup(hit) == nil)
+    }
+
+    /// D60: the acceptance time fits the record's former padding — a record is still 32 bytes —
+    /// and is kept to the second, rounded down.
+    @Test func aRecordKeepsItsAcceptanceToTheSecondInThirtyTwoBytes() throws {
+        #expect(MemoryLayout<NoticeRecord>.size == 32 && MemoryLayout<NoticeRecord>.stride == 32)
+        var registry = NoticeRegistry()
+        registry.register(Self.original, owner: "gs.fr.lyon", kind: .red, topic: "notice.red.rw", restrictions: .init(), holders: [],
+                          acceptedSequence: 5, acceptedAtMillis: 1_796_284_800_999)
+        #expect(try #require(registry.lookup(Self.original)).acceptedAtMillis == 1_796_284_800_000)
+    }
+
+    /// D60: one decision per request, undone when its audit batch fails.
+    @Test func aRequestIsDecidedOnce() {
+        var registry = NoticeRegistry()
+        #expect(registry.decision(on: Self.original) == nil)
+        registry.registerDecision(Self.cancelID, on: Self.original)
+        registry.registerDecision(MessageID.random(), on: Self.original)
+        #expect(registry.decision(on: Self.original) == Self.cancelID)
+        registry.forgetDecision(on: Self.original)
+        #expect(registry.decision(on: Self.original) == nil)
     }
 
     @Test(arguments: [

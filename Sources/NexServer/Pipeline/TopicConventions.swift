@@ -3,7 +3,7 @@ import NexNotices
 
 /// Which kinds may travel on which topics (the taxonomy of docs/NOTICES.md): a red notice on
 /// `notice.red.<country>` or `request.red.<country>`, a diffusion on `diffusion.<country>`, a hit on
-/// `hit.<country>`, an orange or purple notice on `alert.<terrorism|cbrne|cyber|pharma>.<region>`,
+/// `hit.<owner-country>.<check-country>` (D60), an orange or purple notice on `alert.<terrorism|cbrne|cyber|pharma>.<region>`,
 /// a decision on `decision.<requesting-country>` (D59). No other topic family exists.
 enum TopicConventions {
     /// The alert areas of the taxonomy.
@@ -30,8 +30,11 @@ enum TopicConventions {
                 return "diffusion.<from-country> carries kind diffusion only; \(topic) with kind \(kind.rawValue) does not fit"
             }
         case "hit":
-            guard tokens.count == 2, kind == .hit, isCountry(tokens[1]) else {
-                return "hit.<owner-country> carries kind hit only; \(topic) with kind \(kind.rawValue) does not fit"
+            guard kind == .hit else {
+                return "hit.<owner-country>.<check-country> carries kind hit only; \(topic) with kind \(kind.rawValue) does not fit"
+            }
+            guard tokens.count == 3, isCountry(tokens[1]), isCountry(tokens[2]) else {
+                return "a hit travels on hit.<owner-country>.<check-country> (the country whose record matched, then the border post's own country, D60); \(topic) does not fit"
             }
         case "alert":
             // Alerts share threats and methods, not wanted persons: only orange and purple notices,
@@ -58,7 +61,9 @@ enum TopicConventions {
         let channel = NoticeChannel(rawValue: tokens[0]) ?? .notice
         switch channel {
         case .request, .notice: return (channel, tokens.count == 3 ? tokens[2] : nil)
-        case .diffusion, .hit, .decision: return (channel, tokens.count == 2 ? tokens[1] : nil)
+        // A hit's country token is the owner's (the record that matched), not the check's.
+        case .hit: return (channel, tokens.count == 3 ? tokens[1] : nil)
+        case .diffusion, .decision: return (channel, tokens.count == 2 ? tokens[1] : nil)
         case .alert: return (channel, nil)
         }
     }

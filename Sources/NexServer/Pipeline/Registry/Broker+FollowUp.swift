@@ -5,7 +5,8 @@ import NexNotices
 import NexWire
 
 /// Follow-ups at the broker (broker queue; D57): judged against the notice registry, routed to
-/// the original's holders as well as by topic, and registered once accepted.
+/// the original's holders as well as by topic, and registered once accepted. Hits, decisions and
+/// notices naming a request are judged against it too (``bindingPlan(for:)``, D60).
 extension Broker {
     /// How one accepted publish is routed and what it does to the registry.
     struct RegistryPlan {
@@ -17,11 +18,15 @@ extension Broker {
         let holders: [String]
         /// The original's kind, for a follow-up (a diffusion's follow-ups are copied for compliance too).
         var originalKind: NoticeKind? = nil
+        /// The request a decision decides (registered with it: one decision per request, D60).
+        var decidedRequest: MessageID? = nil
     }
 
     /// The plan for `verified`, or the reason it is refused (`invalid-notice`).
     func registryPlan(for verified: VerifiedPublish) -> Result<RegistryPlan, WireError> {
-        guard verified.kind.isFollowUp else { return .success(RegistryPlan(followUp: nil, original: nil, holders: [])) }
+        guard verified.kind.isFollowUp else {
+            return bindingPlan(for: verified).map { RegistryPlan(followUp: nil, original: nil, holders: [], decidedRequest: $0) }
+        }
         guard let followUp = NoticeValidator.followUp(in: verified.envelope.payload, as: verified.kind) else {
             return .failure(WireError(.invalidNotice, "the \(verified.kind.rawValue) document cannot be read"))
         }
@@ -74,9 +79,14 @@ extension Broker {
                   let original = MessageID(string: followUp.original) else { return {} }
             return { self.registry.restore(before, of: original, forgettingFollowUp: id) }
         }
+        if let request = plan.decidedRequest {
+            registry.registerDecision(id, on: request)
+            return { self.registry.forgetDecision(on: request) }
+        }
         guard verified.kind.acceptsFollowUps else { return {} }
         registry.register(id, owner: verified.identity.id, kind: verified.kind, topic: verified.envelope.topic,
-                          restrictions: restrictions, holders: holders, acceptedSequence: acceptedSequence)
+                          restrictions: restrictions, holders: holders, acceptedSequence: acceptedSequence,
+                          acceptedAtMillis: verified.receivedAtMillis)
         return { self.registry.forget(id) }
     }
 

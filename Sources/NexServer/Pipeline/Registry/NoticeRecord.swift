@@ -1,7 +1,7 @@
 import NexNotices
 
-/// One accepted notice, request, alert or diffusion in the ``NoticeRegistry``: 32 bytes (stride), the
-/// strings interned by the registry (D56).
+/// One accepted notice, request, alert or diffusion in the ``NoticeRegistry``: 32 bytes (size and
+/// stride), the strings interned by the registry (D56, D60).
 struct NoticeRecord: Sendable, Equatable {
     /// Where a record is in its life.
     enum State: UInt8, Sendable {
@@ -27,4 +27,8 @@ struct NoticeRecord: Sendable, Equatable {
     var state: State = .active
     /// 1 for the original, +1 per accepted update.
     var version: UInt16 = 1
+    /// When it was accepted: the acceptance record's time, whole seconds since 1970 (rounded down;
+    /// `UInt32` lasts until 2106). Kept in what was the record's padding, so a record is still 32
+    /// bytes (D60): a hit may not be observed before it.
+    var acceptedAtSeconds: UInt32 = 0
 }

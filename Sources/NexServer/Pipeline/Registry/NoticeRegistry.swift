@@ -2,9 +2,9 @@ import NexBroker
 import NexNotices
 import NexWire
 
-/// Every accepted record a follow-up may refer to (notices, requests, alerts, diffusions; not hits
-/// or follow-ups), by message id: its owner, kind, topic, state, version, restrictions and holders
-/// (D56). A value: owned by the broker queue beside the routing state it follows, and rebuilt at
+/// Every accepted record a follow-up, hit or decision may refer to (notices, requests, alerts,
+/// diffusions; not hits, decisions or follow-ups), by message id: its owner, kind, topic, state,
+/// version, acceptance time, restrictions and holders (D56, D60); and which requests were decided. A value: owned by the broker queue beside the routing state it follows, and rebuilt at
 /// start-up in the same pass over the audit log as the inboxes (``RegistryRebuild``).
 ///
 /// Memory is bounded per record by interning: a record is 32 bytes plus its index entry; nodes,
@@ -14,6 +14,8 @@ struct NoticeRegistry: Sendable {
     struct View: Sendable, Equatable {
         let id: MessageID
         let acceptedSequence: UInt64
+        /// The acceptance record's time, rounded down to the second (Unix milliseconds).
+        let acceptedAtMillis: Int64
         let owner: String
         let kind: NoticeKind
         let topic: String
@@ -28,6 +30,8 @@ struct NoticeRegistry: Sendable {
     private var records: [NoticeRecord] = []
     /// Accepted follow-ups → the record they refer to (so a follow-up of a follow-up is named as such).
     private var followUps: [MessageID: MessageID] = [:]
+    /// Decided requests → the accepted decision on each (one decision per request, D60).
+    private var decisions: [MessageID: MessageID] = [:]
     private var nodes = Interner<String>()
     private var topics = Interner<String>()
     private var restrictionSets = Interner<String>()
@@ -54,13 +58,31 @@ struct NoticeRegistry: Sendable {
         followUps[id]
     }
 
-    /// Registers an accepted record. `holders` are the nodes it reached or was queued for.
+    /// The accepted decision on request `request`, if it was decided.
+    func decision(on request: MessageID) -> MessageID? {
+        decisions[request]
+    }
+
+    /// Records that decision `id` decided `request` (D60: one decision per request).
+    mutating func registerDecision(_ id: MessageID, on request: MessageID) {
+        if decisions[request] == nil { decisions[request] = id }
+    }
+
+    /// Undoes a decision's registration whose audit batch failed.
+    mutating func forgetDecision(on request: MessageID) {
+        decisions[request] = nil
+    }
+
+    /// Registers an accepted record. `holders` are the nodes it reached or was queued for;
+    /// `acceptedAtMillis` is the acceptance record's time (kept to the second).
     mutating func register(_ id: MessageID, owner: String, kind: NoticeKind, topic: String,
-                           restrictions: DisseminationRestrictions, holders: some Sequence<String>, acceptedSequence: UInt64) {
+                           restrictions: DisseminationRestrictions, holders: some Sequence<String>, acceptedSequence: UInt64,
+                           acceptedAtMillis: Int64 = 0) {
         guard kind.acceptsFollowUps, index[id] == nil else { return }
+        let seconds = UInt32(clamping: max(0, acceptedAtMillis / 1000))
         let record = NoticeRecord(
             acceptedSequence: acceptedSequence, owner: nodes.intern(owner), topic: topics.intern(topic),
-            restrictions: intern(restrictions), holders: internHolders(holders), kind: kind)
+            restrictions: intern(restrictions), holders: internHolders(holders), kind: kind, acceptedAtSeconds: seconds)
         index[id] = UInt32(records.count)
         records.append(record)
     }
@@ -97,7 +119,7 @@ struct NoticeRegistry: Sendable {
     }
 
     private func view(_ id: MessageID, _ record: NoticeRecord) -> View {
-        View(id: id, acceptedSequence: record.acceptedSequence, owner: nodes[record.owner], kind: record.kind,
+        View(id: id, acceptedSequence: record.acceptedSequence, acceptedAtMillis: Int64(record.acceptedAtSeconds) * 1000, owner: nodes[record.owner], kind: record.kind,
              topic: topics[record.topic], state: record.state, version: Int(record.version),
              restrictions: restrictionValues[Int(record.restrictions)],
              holders: holderSets[record.holders].map { nodes[$0] }.sorted())

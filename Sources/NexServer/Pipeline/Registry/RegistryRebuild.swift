@@ -5,8 +5,9 @@ import NexWire
 
 /// Start-up: the notice registry as the audit log left it (D56), folded in the same pass over the
 /// log as the inboxes (``InboxRebuild`` hands it each accepted publish with its route record).
-/// Records are read from the lines' bytes (``AcceptedRoute``); only follow-ups, which are rare, are
-/// parsed and have their envelope decoded (their document names the original).
+/// Records are read from the lines' bytes (``AcceptedRoute``); only follow-ups and decisions, which
+/// are rare, are parsed and have their envelope decoded (their document names the original, or the
+/// request decided).
 struct RegistryRebuild {
     private(set) var registry = NoticeRegistry()
 
@@ -19,10 +20,18 @@ struct RegistryRebuild {
                   let signed = try? SignedEnvelope(parsing: bytes),
                   let followUp = NoticeValidator.followUp(in: signed.envelope.payload, as: kind) else { return }
             registry.apply(followUp, id: id, holders: accepted.holders, sequence: accepted.acceptedSequence)
+        } else if kind == .decision {
+            // Decisions are rare too: the request each decided (one decision per request, D60).
+            guard let record = AuditRecord(segment: "", line: 0, bytes: Array(publish)), let bytes = record.base64("envelope"),
+                  let signed = try? SignedEnvelope(parsing: bytes),
+                  let request = NoticeValidator.references(in: signed.envelope.payload, as: kind)?.request.flatMap(MessageID.init(string:))
+            else { return }
+            registry.registerDecision(id, on: request)
         } else if kind.acceptsFollowUps {
             let restrictions = accepted.restrictions.flatMap(DisseminationRestrictions.init(recordDescription:)) ?? DisseminationRestrictions()
             registry.register(id, owner: accepted.node, kind: kind, topic: accepted.topic, restrictions: restrictions,
-                              holders: accepted.holders, acceptedSequence: accepted.acceptedSequence)
+                              holders: accepted.holders, acceptedSequence: accepted.acceptedSequence,
+                              acceptedAtMillis: accepted.acceptedAtMillis)
         }
     }
 }

@@ -1,0 +1,67 @@
+import NexBroker
+import NexNotices
+import NexWire
+
+/// Documents that name other records (D60; broker queue): a hit the notice or diffusion it
+/// matched, a decision the request it decides (and, accepted, the notice published), a colour
+/// notice the request it answers — each judged against the notice registry by ``HitRules`` and
+/// ``RequestBindingRules`` before the publish is routed.
+extension Broker {
+    /// The request `verified` decides (a decision), nil for other publishes; or the reason it is
+    /// refused (`invalid-notice`).
+    func bindingPlan(for verified: VerifiedPublish) -> Result<MessageID?, WireError> {
+        let kind = verified.kind
+        let isColour = !kind.isFollowUp && kind != .hit && kind != .decision && kind != .diffusion
+        // A colour notice is read again only when it may name a request: most do not, and the
+        // publish path of the benchmarks' notices stays one parse.
+        guard kind == .hit || kind == .decision || (isColour && Self.mayNameRequest(verified.envelope.payload)) else {
+            return .success(nil)
+        }
+        guard let references = NoticeValidator.references(in: verified.envelope.payload, as: kind) else {
+            return .failure(WireError(.invalidNotice, "the \(kind.rawValue) document cannot be read"))
+        }
+        func view(_ id: String?) -> NoticeRegistry.View? {
+            id.flatMap(MessageID.init(string:)).flatMap { registry.lookup($0) }
+        }
+        let tokens = verified.topic.tokens
+        let reason: String?
+        var decided: MessageID?
+        switch kind {
+        case .hit:
+            // TopicConventions admitted hit.<owner-country>.<check-country> only. The border post's
+            // country is the roster's in force (a reload may have moved it, D55).
+            let country = settings.directory.node(verified.identity.id)?.country ?? verified.identity.country
+            reason = HitRules.refusal(of: references, ownerToken: tokens[1], checkToken: tokens[2], sender: verified.identity.id,
+                                      senderCountry: country, record: view(references.noticeMessageID))
+        case .decision:
+            decided = references.request.flatMap(MessageID.init(string:))
+            reason = RequestBindingRules.decisionRefusal(
+                references, topicCountry: tokens[1], request: view(references.request),
+                existingDecision: decided.flatMap { registry.decision(on: $0) }, notice: view(references.noticeMessageID))
+        default:
+            reason = RequestBindingRules.noticeRefusal(references, kind: kind, topicCountry: TopicConventions.placement(of: verified.topic).country,
+                                                       request: view(references.request))
+        }
+        if let reason { return .failure(WireError(.invalidNotice, reason)) }
+        return .success(decided)
+    }
+
+    private static let requestKey = Array(#""request""#.utf8)
+
+    /// Whether `payload` holds the bytes `"request"` (a member name, or a string) or any backslash
+    /// (a member name may be spelt with escapes, `"re\u0071uest"`, which the validator reads as
+    /// `request`): a cheap test before parsing; `"requested_by"` alone does not match.
+    static func mayNameRequest(_ payload: [UInt8]) -> Bool {
+        let needle = requestKey
+        guard payload.count >= needle.count else { return false }
+        if payload.contains(UInt8(ascii: "\\")) { return true }
+        var index = 0
+        while index <= payload.count - needle.count {
+            if payload[index] == needle[0], payload[index + 1] == needle[1], payload[index..<(index + needle.count)].elementsEqual(needle) {
+                return true
+            }
+            index += 1
+        }
+        return false
+    }
+}
