@@ -104,7 +104,13 @@ struct PublishAdmission: Sendable {
         let context = NoticeContext(sender: node, channel: placement.channel, country: placement.country,
                                     issuedAtMillis: envelope.issuedAtMillis, receivedAtMillis: now,
                                     clockSkewMillis: replayWindowMillis, hitMaxAgeMillis: hitMaxAgeMillis, directory: directory)
-        if let violation = NoticeValidator.validate(envelope.payload, as: kind, in: context) {
+        let markings: NoticeMarkings
+        switch NoticeValidator.admit(envelope.payload, as: kind, in: context) {
+        case .success(let read): markings = read
+        case .failure(let violation): return refuse(.invalidNotice, violation.description)
+        }
+        // no-further-dissemination is enforced by routing: the record must name who may have it (D58).
+        if let violation = markings.recipientProblem(namesRecipients: !envelope.allowedCountries.isEmpty || !envelope.allowedNodes.isEmpty) {
             return refuse(.invalidNotice, violation.description)
         }
         guard let algorithm = SignatureAlgorithm(rawValue: envelope.signatureAlgorithm), algorithm == keyAlgorithm else {
@@ -117,7 +123,12 @@ struct PublishAdmission: Sendable {
             return refuse(.outsideReplayWindow,
                           "issued-at \(Timestamp.format(millis: envelope.issuedAtMillis)) is more than \(replayWindowMillis / 1000) s from nexd's clock \(Timestamp.format(millis: now))")
         }
-        return .success(UnverifiedPublish(signed: signed, topic: topic, kind: kind, wireBytes: bytes, receivedAtMillis: now))
+        var original: MessageID?
+        if kind.isFollowUp, let followUp = NoticeValidator.followUp(in: envelope.payload, as: kind) {
+            original = MessageID(string: followUp.original)
+        }
+        return .success(UnverifiedPublish(signed: signed, topic: topic, kind: kind, wireBytes: bytes, receivedAtMillis: now,
+                                          markings: markings, original: original))
     }
 
     /// Restriction entries must be well-formed (lowercase ISO countries, node ids): a deny entry
