@@ -15,11 +15,12 @@ import Testing
 struct PriorityTests {
     /// A red notice on notice.red.fr from the General Secretariat with these markings.
     static func notice(from gs: NodeCredentials, priority: String, handling: [String] = [], revision: Int,
-                       allowedCountries: [String] = []) throws -> SignedEnvelope {
+                       allowedCountries: [String] = [], padding: Int = 0) throws -> SignedEnvelope {
         var document = NoticeTemplate.document(for: .red).replacingOccurrences(of: "\"ncb.zz.example\"", with: "\"ncb.fr.paris\"")
         let codes = handling.map { "\"\($0)\"" }.joined(separator: ", ")
         let brace = try #require(document.firstIndex(of: "{"))
-        document.insert(contentsOf: "\"priority\": \"\(priority)\", \"handling\": [\(codes)], \"revision\": \(revision), ",
+        let pad = padding > 0 ? "\"padding\": \"\(String(repeating: "x", count: padding))\", " : ""
+        document.insert(contentsOf: "\"priority\": \"\(priority)\", \"handling\": [\(codes)], \"revision\": \(revision), " + pad,
                         at: document.index(after: brace))
         let envelope = Envelope(
             messageID: .random(), sender: gs.nodeID, topic: "notice.red.fr", kind: "red", issuedAtMillis: WallClock.nowMillis(),
@@ -142,6 +143,39 @@ struct PriorityTests {
         #expect(rest.map(\.id) == [urgent.envelope.messageID, fillers[8].envelope.messageID, fillers[9].envelope.messageID,
                                    original.envelope.messageID, cancel.envelope.messageID])
         post.close()
+        publisher.close()
+    }
+
+    @Test func anUrgentNoticeOvertakesRoutineOnesHeldForABusyPlainSubscriber() throws {
+        let nexd = try TestDaemon { configuration in
+            // Room for the whole backlog (no slow-consumer close); no fsync: only the order matters.
+            configuration.limits.outboundBufferBytes = 64 << 20
+            configuration.audit.fsync = false
+            configuration.limits.idleTimeout = .zero
+        }
+        defer { nexd.remove() }
+        // A plain (version-1) subscriber with a tiny socket buffer that reads nothing for now: the
+        // kernel's buffers fill, then ~64 KiB of nexd's output, and the rest waits in the lanes.
+        let subscriber = try RawTLSClient(port: nexd.port, credentials: try nexd.credentials("bcp.rw.rusumo"), receiveBufferBytes: 4096)
+        defer { subscriber.close() }
+        try subscriber.send(.subscribe(Subscribe(subscriptionID: 1, filter: "notice.>")))
+        guard case .suback = try subscriber.nextFrame(timeout: .seconds(5)) else { Issue.record("no suback"); return }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let routine = try (1...200).map { try Self.notice(from: gs, priority: "routine", revision: $0, padding: 40_000) }
+        for notice in routine { try publishAccepted(notice, on: publisher) }
+        let urgent = try Self.notice(from: gs, priority: "urgent", revision: 999)
+        try publishAccepted(urgent, on: publisher)
+        Self.letTheDeliveryReachThePost()
+        var order: [MessageID] = []
+        while order.count < 201, let frame = try subscriber.nextFrame(timeout: .seconds(10)) {
+            guard case .deliver(let delivery) = frame else { continue }
+            order.append(try SignedEnvelope(parsing: delivery.envelope).envelope.messageID)
+        }
+        #expect(order.count == 201)
+        let position = try #require(order.firstIndex(of: urgent.envelope.messageID))
+        // It passed the routine notices still held for the subscriber, which keep their own order.
+        #expect(position < 200, "the urgent notice came last: nothing was held, or it did not overtake")
+        #expect(order.filter { $0 != urgent.envelope.messageID } == routine.map(\.envelope.messageID))
         publisher.close()
     }
 
