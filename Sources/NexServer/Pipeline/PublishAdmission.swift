@@ -9,8 +9,9 @@ import NexWire
 /// code (docs/PROTOCOL.md): parse (the parser's code), reserved zero id (`malformed-envelope`),
 /// sender is the TLS identity (`sender-mismatch`), topic syntax (`invalid-topic`), the node's
 /// publish permission and the review rule (`permission-denied`), known kind (`unknown-kind`), topic
-/// conventions, restriction entries (well-formed, on the roster), the notice schema and the workflow
-/// rules (`invalid-notice`, D55, D59), the signature algorithm matches
+/// conventions, restriction entries (well-formed, on the roster), the notice schema, the workflow
+/// rules, and the priority and handling codes (`invalid-notice`, D55, D58, D59; read once here and
+/// carried to the connections' delivery lanes), the signature algorithm matches
 /// the node's key (`unsupported-algorithm`), issued-at inside the replay window
 /// (`outside-replay-window`). The first failing check is the answer.
 ///
