@@ -220,6 +220,15 @@ if shown("S8"):
           f"({fmt(delivered)} deliveries) · {fmt(storm('nexdRSSBeforeMB'), 1)} / {fmt(storm('nexdRSSPeakMB'), 1)} / {fmt(storm('nexdRSSAfterMB'), 1)} "
           f"| 0 lost | {ratio(s8, s3)} S3 | {verdict(None if not reports('S8') else all(r['lost'] == 0 for r in reports('S8')))} | "
           f"{losses('S8')} | {cpu('S8')} | {machine('S8')} |")
+if shown("S9"):
+    s9 = [med("S9", lambda r, k=k: (r.get("urgentPublishToDeliver") or {}).get(k)) for k in ("p50", "p99", "p999", "max")]
+    s9routine = med("S9", lambda r: r["publishToDeliver"]["p50"])
+    s9ack = med("S9", lambda r: (r.get("urgentPublishToAck") or {}).get("p50"))
+    s9rate = med("S9", lambda r: r["deliveriesPerSecond"])
+    ok = None if s9[0] is None or s5[0] is None else s9[0] <= 2 * s5[0]
+    print(f"| S9 S3 (routine) + urgent notices at 20/s from a second publisher to the same 10 | urgent publish→deliver p50 / p99 / p99.9 / max (ms) | "
+          f"{ms4(s9)} | urgent p50 ≤ 2× S5's p50 (same session) | {ratio(s9[0], s5[0])} S5 p50; urgent publish→ack p50 {fmt(s9ack, 2)} ms (the wait before the delivery lanes); routine p50 {fmt(s9routine, 2)} ms; "
+          f"{fmt(s9rate)} deliveries/s ({ratio(s9rate, s3)} S3) | {verdict(ok)} | {losses('S9')} | {cpu('S9')} | {machine('S9')} |")
 rates = [(n, med(n, lambda r: r["deliveriesPerSecond"])) for n in ("S5", "S5T", "S5H")]
 rates = [(n, v) for n, v in rates if v is not None and shown(n)]
 if rates:

@@ -85,6 +85,15 @@ public struct LoadConfiguration: Sendable {
     public var lanes = 2
     /// The replay window nexd applies, in seconds (issued-at values are chosen to stay inside it).
     public var replayWindowSeconds = 120
+    /// Benchmark S9 (D58): the last publisher sends `urgent` notices open loop at this rate, the
+    /// others `routine` ones as configured; the urgent notices' latency is reported apart. Nil: no
+    /// priorities in the documents.
+    public var urgentRate: Double?
+    /// With ``urgentRate``: how many measured urgent notices (warm-up: a tenth, at least one).
+    public var urgentCount = 60
+
+    /// The index of the urgent publisher, when the run has one.
+    public var urgentPublisher: Int? { urgentRate == nil ? nil : publishers - 1 }
 
     /// The most stalled subscribers a run may have: nexd may buffer up to its outbound limit
     /// (8 MiB by default) for each before it acts, so a handful already tests the policy.
@@ -128,6 +137,12 @@ public struct LoadConfiguration: Sendable {
         if payloadBytes > 60_000 { return "--payload-bytes must be at most 60000 (the protocol's payload limit)" }
         if case .closedLoop(let window) = pacing, window < 1 { return "--window must be at least 1" }
         if case .openLoop(let rate) = pacing, !(rate > 0) { return "--rate must be positive" }
+        if let urgentRate {
+            if !(urgentRate > 0) { return "--urgent-rate must be positive" }
+            if publishers < 2 || layout != .shared { return "--urgent-rate needs --publishers 2 or more and --layout shared (the last publisher sends the urgent notices to the same subscribers)" }
+            if ![.red, .orange, .unSpecial].contains(kind) { return "--urgent-rate needs a kind that may be urgent: red, orange or un-special" }
+            if urgentCount < 1 { return "--urgent-count must be at least 1" }
+        }
         return nil
     }
 }

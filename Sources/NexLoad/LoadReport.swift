@@ -129,6 +129,12 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var payloadMBPerSecond = 0.0
     public var publishToAck: LatencySummary
     public var publishToDeliver: LatencySummary
+    /// S9 (`--urgent-rate`): the urgent publisher's notices, publish (intended send) → deliver;
+    /// ``publishToDeliver`` then covers the routine ones only.
+    public var urgentPublishToDeliver: LatencySummary?
+    /// S9: the urgent publisher's publish → ACK (verification, broker, audit batch: the part of
+    /// the wait before any connection's delivery lanes); ``publishToAck`` then covers the routine ones.
+    public var urgentPublishToAck: LatencySummary?
     public var cpu: CPUSplit?
     public var fsync: FsyncProbe?
     /// The sustained disk probe (`--disk-probe SECONDS`), when it ran.
@@ -191,7 +197,8 @@ public struct LoadReport: Codable, Sendable, Equatable {
             row("payload MB/s", String(format: "%.1f", payloadMBPerSecond))
             row("receive span", String(format: "%.3f s", receiveSpanSeconds))
             lines.append("  latency (ms)            p50      p90      p99    p99.9      max    count")
-            for (name, summary) in [("publish→ack", publishToAck), ("publish→deliver", publishToDeliver)] {
+            let urgent = (urgentPublishToAck.map { [("urgent→ack", $0)] } ?? []) + (urgentPublishToDeliver.map { [("urgent→deliver", $0)] } ?? [])
+            for (name, summary) in [("publish→ack", publishToAck), ("publish→deliver", publishToDeliver)] + urgent {
                 let values = [summary.p50, summary.p90, summary.p99, summary.p999, summary.max].map { String(format: "%8.3f", $0) }
                 lines.append("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0) + values.joined(separator: " ") + String(format: " %8d", summary.count))
         }

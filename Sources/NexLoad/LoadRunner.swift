@@ -65,12 +65,32 @@ public struct LoadRunner: Sendable {
         // One issued-at for the whole run, half a window ahead: every send within 1.5 windows of
         // signing (180 s with the default 120 s) is inside nexd's window, either side.
         let issuedAt = Int64(Date().timeIntervalSince1970 * 1000) + Int64(config.replayWindowSeconds) * 500
-        let warmUp = try NoticeFactory.prepare(
-            publishers: identities.publishers, topics: topics, kind: config.kind, payload: payload, runTag: runTag,
-            isMeasured: false, countPerPublisher: config.warmUpPerPublisher, issuedAtMillis: issuedAt)
-        let measured = try NoticeFactory.prepare(
-            publishers: identities.publishers, topics: topics, kind: config.kind, payload: payload, runTag: runTag,
-            isMeasured: true, countPerPublisher: config.countPerPublisher, issuedAtMillis: issuedAt)
+        let warmUp: [PreparedNotices]
+        let measured: [PreparedNotices]
+        if let urgent = config.urgentPublisher {
+            // S9 (D58): routine notices from every publisher but the last, urgent ones from it.
+            let routine = Array(identities.publishers.prefix(urgent))
+            let routinePayload = NoticeFactory.marked(payload, priority: "routine")
+            let urgentPayload = NoticeFactory.marked(payload, priority: "urgent")
+            func both(isMeasured: Bool, routineCount: Int, urgentCount: Int) throws(LoadError) -> [PreparedNotices] {
+                try NoticeFactory.prepare(
+                    publishers: routine, topics: Array(topics.prefix(urgent)), kind: config.kind, payload: routinePayload, runTag: runTag,
+                    isMeasured: isMeasured, countPerPublisher: routineCount, issuedAtMillis: issuedAt)
+                    + NoticeFactory.prepare(
+                        publishers: [identities.publishers[urgent]], topics: [topics[urgent]], kind: config.kind, payload: urgentPayload,
+                        runTag: runTag, isMeasured: isMeasured, countPerPublisher: urgentCount, issuedAtMillis: issuedAt, firstIndex: urgent)
+            }
+            warmUp = try both(isMeasured: false, routineCount: config.warmUpPerPublisher,
+                              urgentCount: config.warmUpPerPublisher == 0 ? 0 : max(1, config.urgentCount / 10))
+            measured = try both(isMeasured: true, routineCount: config.countPerPublisher, urgentCount: config.urgentCount)
+        } else {
+            warmUp = try NoticeFactory.prepare(
+                publishers: identities.publishers, topics: topics, kind: config.kind, payload: payload, runTag: runTag,
+                isMeasured: false, countPerPublisher: config.warmUpPerPublisher, issuedAtMillis: issuedAt)
+            measured = try NoticeFactory.prepare(
+                publishers: identities.publishers, topics: topics, kind: config.kind, payload: payload, runTag: runTag,
+                isMeasured: true, countPerPublisher: config.countPerPublisher, issuedAtMillis: issuedAt)
+        }
         let signingSeconds = Double(MonotonicClock.nanoseconds() - signingStart) / 1e9
         log?(String(format: "signed %d notices in %.2f s", config.publishers * (config.countPerPublisher + config.warmUpPerPublisher), signingSeconds))
 
@@ -104,8 +124,9 @@ public struct LoadRunner: Sendable {
         var subscriberNodes: [SubscriberNode] = []
         for (index, credentials) in identities.publishers.enumerated() {
             let conn = try connection(credentials, lane: lanes[index % lanes.count])
+            let pacing = index == config.urgentPublisher ? LoadPacing.openLoop(ratePerPublisher: config.urgentRate ?? 1) : config.pacing
             publisherNodes.append(PublisherNode(
-                index: index, connection: conn, counters: counters, pacing: config.pacing, warmUpWindow: config.window ?? 64,
+                index: index, connection: conn, counters: counters, pacing: pacing, warmUpWindow: config.window ?? 64,
                 followers: topology.followers[index], runTag: runTag, warmUp: warmUp[index], measured: measured[index]))
         }
         let sendTimes = publisherNodes.map(\.sendTimes)
@@ -114,7 +135,8 @@ public struct LoadRunner: Sendable {
             let subscriberTopics = Array(Set(follows[index].map { topics[$0] })).sorted()
             let node = SubscriberNode(
                 index: index, connection: conn, counters: counters, topics: subscriberTopics, sendTimes: sendTimes, runTag: runTag,
-                receiptEvery: config.receiptEvery, receiptIntervalMillis: config.receiptIntervalMillis, certificates: certificates)
+                receiptEvery: config.receiptEvery, receiptIntervalMillis: config.receiptIntervalMillis, certificates: certificates,
+                urgentPublisher: config.urgentPublisher)
             conn.onOpen = { [unowned node] _ in
                 counters.opened.add(1, ordering: .relaxed)
                 node.subscribe()
@@ -193,13 +215,19 @@ public struct LoadRunner: Sendable {
         // 4. Collect on each lane, then close.
         var ackLatency = LatencyHistogram()
         var deliverLatency = LatencyHistogram()
+        var urgentLatency = LatencyHistogram()
+        var urgentAckLatency = LatencyHistogram()
         var acknowledged: [SequenceSet] = []
         var firstSend = UInt64.max
         var lastAnswer: UInt64 = 0
         for node in publisherNodes {
             node.connection.lane.queue.sync {
                 node.stop()
-                ackLatency.add(node.ackLatency)
+                if node.index == config.urgentPublisher {
+                    urgentAckLatency.add(node.ackLatency)
+                } else {
+                    ackLatency.add(node.ackLatency)
+                }
                 acknowledged.append(node.acknowledged)
                 report.sent += node.sentMeasured
                 report.acked += node.acknowledged.count
@@ -218,6 +246,7 @@ public struct LoadRunner: Sendable {
             node.connection.lane.queue.sync {
                 node.stop()
                 deliverLatency.add(node.deliverLatency)
+                urgentLatency.add(node.urgentLatency)
                 tallies.append(node.tally)
                 if node.firstReceive > 0 {
                     receivingSubscribers += 1
@@ -247,6 +276,10 @@ public struct LoadRunner: Sendable {
         report.unexpected = accounting.unexpected
         report.publishToAck = ackLatency.summary
         report.publishToDeliver = deliverLatency.summary
+        if config.urgentPublisher != nil {
+            report.urgentPublishToAck = urgentAckLatency.summary
+            report.urgentPublishToDeliver = urgentLatency.summary
+        }
         report.setRates(tallies: tallies, receivingSubscribers: receivingSubscribers, firstReceive: firstReceive,
                         lastReceive: lastReceive, firstSend: firstSend, lastAnswer: lastAnswer, payloadBytes: payload.count)
         if badSignatures > 0 { report.notes.append("\(badSignatures) deliveries failed signature re-verification") }

@@ -67,9 +67,15 @@ public enum NoticeFactory {
     /// falls within nexd's replay window of it (either side). Publisher `p` publishes on
     /// `topics[p]`, unless `rotatingTopics` is given: then notice `s` of every publisher goes to
     /// `rotatingTopics[s % rotatingTopics.count]` (the reconnect storm's notices over countries).
+    /// `payload` (a document) with `"priority":"<priority>"` as its first member (D58).
+    static func marked(_ payload: [UInt8], priority: String) -> [UInt8] {
+        guard payload.first == UInt8(ascii: "{") else { return payload }
+        return [UInt8(ascii: "{")] + Array(#""priority":"\#(priority)","#.utf8) + payload.dropFirst()
+    }
+
     static func prepare(
         publishers: [NodeCredentials], topics: [String], kind: NoticeKind, payload: [UInt8], runTag: UInt16,
-        isMeasured: Bool, countPerPublisher: Int, issuedAtMillis: Int64, rotatingTopics: [String] = []
+        isMeasured: Bool, countPerPublisher: Int, issuedAtMillis: Int64, rotatingTopics: [String] = [], firstIndex: Int = 0
     ) throws(LoadError) -> [PreparedNotices] {
         let chunk = 512
         let chunksPerPublisher = (countPerPublisher + chunk - 1) / chunk
@@ -87,7 +93,7 @@ public enum NoticeFactory {
             prepared.bytes.reserveCapacity((last - first) * (payload.count + 256))
             do {
                 for sequence in first..<last {
-                    let tag = MessageTag(publisher: publisher, isMeasured: isMeasured, sequence: sequence)
+                    let tag = MessageTag(publisher: firstIndex + publisher, isMeasured: isMeasured, sequence: sequence)
                     let topic = rotatingTopics.isEmpty ? topics[publisher] : rotatingTopics[sequence % rotatingTopics.count]
                     let envelope = Envelope(
                         messageID: tag.messageID(runTag: runTag, millis: millis), sender: credentials.nodeID,

@@ -23,6 +23,9 @@ final class SubscriberNode: @unchecked Sendable {
 
     private(set) var tally: DeliveryTally
     private(set) var deliverLatency = LatencyHistogram()
+    /// S9: the urgent publisher's notices, apart from ``deliverLatency`` (D58).
+    private(set) var urgentLatency = LatencyHistogram()
+    private let urgentPublisher: Int?
     private(set) var firstReceive: UInt64 = 0
     private(set) var lastReceive: UInt64 = 0
     private(set) var badSignatures = 0
@@ -33,7 +36,8 @@ final class SubscriberNode: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
 
     init(index: Int, connection: LoadConnection, counters: LoadCounters, topics: [String], sendTimes: [SendTimes],
-         runTag: UInt16, receiptEvery: Int, receiptIntervalMillis: Int, certificates: [String: Certificate]?) {
+         runTag: UInt16, receiptEvery: Int, receiptIntervalMillis: Int, certificates: [String: Certificate]?, urgentPublisher: Int? = nil) {
+        self.urgentPublisher = urgentPublisher
         self.index = index
         self.connection = connection
         self.counters = counters
@@ -106,7 +110,13 @@ final class SubscriberNode: @unchecked Sendable {
                 lastReceive = now
                 if tag.publisher < sendTimes.count {
                     let sent = sendTimes[tag.publisher].get(tag.sequence)
-                    if sent > 0, now > sent { deliverLatency.record(nanoseconds: now - sent) }
+                    if sent > 0, now > sent {
+                        if tag.publisher == urgentPublisher {
+                            urgentLatency.record(nanoseconds: now - sent)
+                        } else {
+                            deliverLatency.record(nanoseconds: now - sent)
+                        }
+                    }
                 }
             }
         case .duplicate, .foreign:

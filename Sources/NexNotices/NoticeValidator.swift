@@ -35,6 +35,14 @@ public enum NoticeValidator {
 
     /// Parses once, checks the schema, then the rules asked for.
     private static func validate(_ document: UnsafeRawBufferPointer, as kind: NoticeKind, rules: Rules) -> NoticeViolation? {
+        var markings = NoticeMarkings.unmarked
+        return validate(document, as: kind, rules: rules, markings: &markings)
+    }
+
+    /// Parses once, checks the schema and the common markings (`priority`, `handling`, D58), then
+    /// the rules asked for; `markings` gets what the document states.
+    private static func validate(_ document: UnsafeRawBufferPointer, as kind: NoticeKind, rules: Rules,
+                                 markings: inout NoticeMarkings) -> NoticeViolation? {
         let parsed: JSONDocument
         do {
             parsed = try JSONDocument(parsing: document)
@@ -51,11 +59,16 @@ public enum NoticeValidator {
         if kind == .update, let violation = checkUpdatedDocument(of: parsed, sender: rules.sender) {
             return violation
         }
+        switch readMarkings(of: parsed) {
+        case .success(let read): markings = read
+        case .failure(let violation): return violation
+        }
         switch rules {
         case .schemaOnly: return nil
         case .identity(let sender): return checkIdentity(of: parsed, kind: kind, sender: sender)
         case .workflow(let context):
             return checkIdentity(of: parsed, kind: kind, sender: context.sender) ?? checkWorkflow(of: parsed, kind: kind, in: context)
+                ?? checkMarkings(markings, of: parsed, kind: kind, role: context.directory.node(context.sender)?.role)
         }
     }
 
@@ -134,6 +147,14 @@ public enum NoticeValidator {
     /// a hit's `observed_at` is neither in the future nor too old.
     public static func validate(_ document: [UInt8], as kind: NoticeKind, in context: NoticeContext) -> NoticeViolation? {
         document.withUnsafeBytes { validate($0, as: kind, rules: .workflow(context)) }
+    }
+
+    /// ``validate(_:as:in:)``, returning what the document states of its priority and handling
+    /// (D58) when it is valid: nexd reads them from the one parse at admission.
+    public static func admit(_ document: [UInt8], as kind: NoticeKind, in context: NoticeContext) -> Result<NoticeMarkings, NoticeViolation> {
+        var markings = NoticeMarkings.unmarked
+        let violation = document.withUnsafeBytes { validate($0, as: kind, rules: .workflow(context), markings: &markings) }
+        return violation.map { .failure($0) } ?? .success(markings)
     }
 
     /// The first JSON syntax error in `document`, or nil when it is well-formed JSON.

@@ -62,6 +62,9 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Closed loop: publishes awaiting their ACK per publisher.") var window = 64
     @Option(help: "Measured notices per publisher (closed loop with --duration: the pre-signed budget).") var count: Int?
     @Option(help: "Seconds to run: open loop sends rate × duration; closed loop stops sending after it.") var duration: Double?
+    @Option(help: "Benchmark S9: the last publisher sends urgent notices, open loop at this many per second, to the same subscribers while the others send routine ones; their publish→deliver latency is reported apart (needs --layout shared).")
+    var urgentRate: Double?
+    @Option(help: "With --urgent-rate: measured urgent notices.") var urgentCount = 60
     @Option(help: "Warm-up notices per publisher, delivered before the measured phase (they enter no figure).") var warmup = 200
     @Flag(help: "Subscribers re-verify every signature with the originator's certificate.") var verify = false
     @Option(help: "nexd address as IPv4:PORT (ignored with --spawn).") var server = "127.0.0.1:7247"
@@ -126,6 +129,8 @@ struct LoadCommand: ParsableCommand {
         configuration.warmUpPerPublisher = warmup
         configuration.verifiesSignatures = verify
         configuration.lanes = lanes
+        configuration.urgentRate = urgentRate
+        configuration.urgentCount = urgentCount
         if let rate {
             configuration.pacing = .openLoop(ratePerPublisher: rate)
             configuration.countPerPublisher = count ?? Int((rate * (duration ?? 0)).rounded(.down))

@@ -16,8 +16,12 @@ extension SubscribeCommand {
         let followUp = envelope.flatMap { envelope in
             NoticeKind(rawValue: envelope.kind).flatMap { NoticeValidator.followUp(in: envelope.payload, as: $0) }
         }
+        // Priority and handling codes (D58): an urgent record is announced first (URGENT).
+        let markings = envelope.flatMap { NoticeMarkings.read(from: $0.payload) } ?? .unmarked
+        let handling = markings.handling.map(\.rawValue)
         if json {
-            let followUpField = followUp.map { #","followUp":\#(jsonString($0.summary))"# } ?? ""
+            let markingFields = #","priority":"\#(markings.priority.rawValue)","handling":[\#(handling.map { jsonString($0) }.joined(separator: ","))]"#
+            let followUpField = (followUp.map { #","followUp":\#(jsonString($0.summary))"# } ?? "") + markingFields
             let issued = envelope.map { Timestamp.format(millis: $0.issuedAtMillis) } ?? ""
             let fingerprint = SHA256Digest(bytes: delivery.certificateFingerprint)?.hex ?? ""
             return #"{"delivery":\#(delivery.deliverySequence),"subscriptions":\#(delivery.subscriptionIDs),"origin":\#(jsonString(delivery.originNode)),"msg":"\#(envelope?.messageID.description ?? "")","topic":\#(jsonString(envelope?.topic ?? "")),"kind":\#(jsonString(envelope?.kind ?? "")),"issuedAt":"\#(issued)","receivedAt":"\#(received)","auditSeq":\#(delivery.auditSequence),"cert":"\#(fingerprint)",\#(jsonFields(verification)),"payload":\#(jsonString(payload))\#(followUpField)}"#
@@ -25,10 +29,13 @@ extension SubscribeCommand {
         // Another node wrote all of this: control characters are shown escaped, never interpreted
         // (in the JSON document as \uXXXX, so it still reads as the same JSON).
         let inert = TerminalText.inert
-        let heading = followUp.map { inert($0.summary) + (delivery.subscriptionIDs.isEmpty ? " (you hold the original)" : "") + "\n" } ?? ""
+        let urgent = markings.priority == .urgent ? ["URGENT"] : []
+        let announced = followUp.map { [inert($0.summary) + (delivery.subscriptionIDs.isEmpty ? " (you hold the original)" : "")] } ?? []
+        let heading = (urgent + announced).isEmpty ? "" : (urgent + announced).joined(separator: " ") + "\n"
+        let marks = markings == .unmarked ? "" : "\n  priority \(markings.priority.rawValue)" + (handling.isEmpty ? "" : " · handling \(handling.joined(separator: ", "))")
         return heading + """
             delivery \(delivery.deliverySequence) from \(inert(delivery.originNode)) · topic \(inert(envelope?.topic ?? "?")) · kind \(inert(envelope?.kind ?? "?"))
-              msg \(envelope?.messageID.description ?? "?") · audit-seq \(delivery.auditSequence) · received \(received) · \(inert(text(verification)))
+              msg \(envelope?.messageID.description ?? "?") · audit-seq \(delivery.auditSequence) · received \(received) · \(inert(text(verification)))\(marks)
             \(payload.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + TerminalText.inertJSON(String($0)) }.joined(separator: "\n"))
             """
     }

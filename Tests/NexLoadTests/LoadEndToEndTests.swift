@@ -45,6 +45,56 @@ struct LoadEndToEndTests {
         #expect(report.notes.isEmpty, "\(report.notes)")
     }
 
+    @Test("S9 shape: routine notices plus an urgent publisher; the urgent ones' latency is reported apart, none lost")
+    func urgentPublisher() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-load-test-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let setup = try BenchmarkDaemonConfig.create(directory: directory, publishers: 2, subscribers: 2, idle: 0,
+                                                     limits: BenchmarkDaemonConfig.Limits())
+        let configuration = try DaemonConfiguration.load(path: setup.configPath)
+        let daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let port = try daemon.start()
+        defer { daemon.stop() }
+
+        var load = LoadConfiguration()
+        load.publishers = 2
+        load.subscribers = 2
+        load.layout = .shared
+        load.countPerPublisher = 300
+        load.warmUpPerPublisher = 20
+        load.payloadBytes = 700
+        load.pacing = .closedLoop(window: 16)
+        load.urgentRate = 50
+        load.urgentCount = 10
+        #expect(load.problem == nil)
+        let identities = try BenchmarkIssuer(pki: setup.pkiDirectory).identities(publishers: 2, subscribers: 2)
+        let report = try LoadRunner(configuration: load, port: port, identities: identities).run()
+
+        // Every notice, routine or urgent, was accepted (urgent is allowed on red) and delivered.
+        #expect(report.acked == 310)
+        #expect(report.nackedTotal == 0, "\(report.nacked)")
+        #expect(report.delivered == 620)
+        #expect(report.lost == 0 && report.duplicated == 0)
+        #expect(report.publishToDeliver.count == 600)
+        #expect(report.urgentPublishToDeliver?.count == 20)
+        #expect(report.urgentPublishToAck?.count == 10 && report.publishToAck.count == 300)
+        #expect(report.table.contains("urgent→deliver"))
+    }
+
+    @Test("--urgent-rate needs a shared layout, two publishers and a kind that may be urgent")
+    func urgentRateProblems() {
+        var load = LoadConfiguration()
+        load.urgentRate = 20
+        #expect(load.problem?.contains("--publishers 2") == true)
+        load.publishers = 2
+        load.subscribers = 2
+        load.layout = .shared
+        #expect(load.problem == nil)
+        load.kind = .yellow
+        #expect(load.problem?.contains("may be urgent") == true)
+        #expect(NoticeFactory.marked(Array(#"{"kind":"red"}"#.utf8), priority: "urgent") == Array(#"{"priority":"urgent","kind":"red"}"#.utf8))
+    }
+
     @Test("a subscriber that stops reading is disconnected by nexd and leaves the others' figures whole")
     func stalledSubscriber() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-load-test-\(UUID().uuidString)").path

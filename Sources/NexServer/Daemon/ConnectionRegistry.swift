@@ -29,7 +29,7 @@ final class ConnectionRegistry: Sendable {
     /// Sends an inbox's waiting entries on connection `id`, in order, naming its durable subscription.
     func deliver(_ messages: [DeliveryMessage], subscriptionID: UInt32, to id: UInt64) {
         guard !messages.isEmpty, let connection = connections.withLock({ $0[id] }) else { return }
-        for message in messages { connection.deliver(message, subscriptionIDs: [subscriptionID]) }
+        connection.deliver(messages, subscriptionID: subscriptionID)
     }
 
     /// Takes durable subscription `subscriptionID` (inbox `inbox`) from connection `id`: it is told

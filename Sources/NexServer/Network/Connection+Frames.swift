@@ -92,6 +92,6 @@ extension Connection {
                 for (inbox, cursor) in cursors { broker.inboxReceipted(node: node, inbox: inbox, through: cursor) }
             }
         }
-        if !heldDeliveries.isEmpty { sendHeldInboxDeliveries() }
+        if !heldDeliveries.isEmpty { sendHeldDeliveries() }
     }
 }

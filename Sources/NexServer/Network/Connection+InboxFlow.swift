@@ -1,53 +1,77 @@
 import NexCrypto
 import NexWire
 
-/// Flow control for deliveries that carry inbox entries (connection queue; D54, amended). A border
-/// post back from an outage may have thousands of notices waiting; sent in one go they would fill
-/// its link and trip the slow-consumer limits, and since it had receipted nothing the next attach
-/// would send the same again. So an inbox delivery is sent only while the connection has a window:
-/// its output under half of `limits.outboundBufferBytes` and its unreceipted deliveries under half
-/// of `limits.maxUnreceiptedDeliveries`. The rest wait here, in order (so new traffic on a durable
-/// subscription still follows its backlog), and go out as receipts arrive and the socket drains.
-/// While any are held, plain deliveries routed after them wait behind them too, so a connection's
-/// deliveries keep the order they were routed in. A client must receipt when its input goes idle
-/// (docs/PROTOCOL.md §0x25), or the window stays shut. Nothing held is lost if the connection
+/// The delivery window and the deliveries held for it (connection queue; D54 amended, D58).
+///
+/// A delivery moves into the transport's output only while the connection's **delivery window** is
+/// open: less than ``deliveryWindowBytes`` of output unsent. Whatever cannot go at once waits on the
+/// connection in three lanes by priority (``HeldDeliveries``), and leaves most urgent first as the
+/// socket drains: so a connection busy with routine traffic has at most ~64 KiB (plus the kernel's
+/// socket buffer) ahead of an urgent notice, not its whole outbound buffer. A follow-up waits in
+/// its original's lane while the original is held, so it never overtakes it.
+///
+/// Deliveries that carry inbox entries are also flow-controlled by receipts (D54): sent only while
+/// the connection has fewer than half of `limits.maxUnreceiptedDeliveries` unreceipted and less than
+/// half of `limits.outboundBufferBytes` unsent. A border post back from an outage may have thousands
+/// waiting; sent in one go they would trip the slow-consumer limits, and since it had receipted
+/// nothing the next attach would send the same again. A client must receipt when its input goes
+/// idle (docs/PROTOCOL.md §0x25), or that window stays shut. Nothing held is lost if the connection
 /// ends: every entry stays in its inbox until receipted.
 extension Connection {
+    /// The most output a connection may have unsent before deliveries wait in their lanes.
+    static let deliveryWindowBytes = 64 * 1024
+
+    /// Whether a delivery may move into the transport now.
+    var hasDeliveryWindow: Bool {
+        pendingOutputBytes < min(Self.deliveryWindowBytes, limits.outboundBufferBytes / 2)
+    }
+
     /// Whether an inbox delivery may be sent now.
     var hasInboxWindow: Bool {
-        pendingOutputBytes < limits.outboundBufferBytes / 2
-            && deliveries.unreceiptedCount < max(1, limits.maxUnreceiptedDeliveries / 2)
+        hasDeliveryWindow && deliveries.unreceiptedCount < max(1, limits.maxUnreceiptedDeliveries / 2)
     }
 
-    /// Holds an inbox-carrying delivery behind any held before it, then sends what the window allows.
-    /// A node that leaves more than twice `limits.inboxMessagesPerNode` deliveries held (a full
-    /// backlog and as much new traffic again: it stopped receipting) is disconnected as a slow
-    /// consumer; its inboxes keep every entry their bounds allow.
-    func holdInboxDelivery(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
-        heldDeliveries.append(message, subscriptionIDs: subscriptionIDs)
+    /// Holds a delivery in its lane; the outbox drain sends what the windows allow once it has
+    /// held everything posted with it (so an attach's whole backlog is in its lanes, urgent
+    /// entries first, before the first is sent). A node that leaves more
+    /// than twice `limits.inboxMessagesPerNode` inbox deliveries held (a full backlog and as much new
+    /// traffic again: it stopped receipting) is disconnected as a slow consumer; its inboxes keep
+    /// every entry their bounds allow. Plain deliveries are bounded by the slow-consumer limits
+    /// (``isOverDeliveryLimits`` counts them) before they get here.
+    func holdDelivery(_ message: DeliveryMessage, subscriptionIDs: [UInt32], carriesInbox: Bool) {
+        heldDeliveries.append(message, subscriptionIDs: subscriptionIDs, carriesInbox: carriesInbox)
+        if carriesInbox {
+            for id in subscriptionIDs {
+                if let inbox = durableInboxes[id] { inboxDeliveries.held(inbox: inbox, auditSequence: message.auditSequence) }
+            }
+        }
         let bound = 2 * limits.inboxMessagesPerNode
-        if heldDeliveries.count > bound {
+        if heldDeliveries.count - heldDeliveries.plainCount > bound {
             abandonSlowConsumer("slow-consumer: more than \(bound) inbox deliveries waiting for receipts (2 × limits.inboxMessagesPerNode); the inboxes keep them")
-            return
         }
-        // The outbox drain that brought it flushes once for its whole batch.
-        sendHeldInboxDeliveries(flushing: false)
     }
 
-    /// Sends held inbox deliveries while the window allows (after a receipt, a drained socket, or a
-    /// new held delivery). Deliveries whose subscriptions were all withdrawn meanwhile are skipped
-    /// (not a follow-up routed to a holder with no subscription id, D57).
-    func sendHeldInboxDeliveries(flushing: Bool = true) {
-        guard session.isEstablished, slowConsumerDetail == nil else { return }
-        var sent = false
-        while session.isEstablished, slowConsumerDetail == nil, !heldDeliveries.isEmpty, hasInboxWindow,
-              let (message, subscriptionIDs, toHolder) = heldDeliveries.popFirst() {
-            let live = subscriptionIDs.filter { subscriptions[$0] != nil }
-            guard !live.isEmpty || toHolder else { continue }
-            sendDelivery(message, subscriptionIDs: live)
-            sent = true
+    /// Sends held deliveries, most urgent lane first, while the windows allow (after a receipt, a
+    /// drained socket, or a new held delivery); stops at the first that must wait, so nothing
+    /// overtakes within a lane and no lower lane passes a waiting higher one. Deliveries whose
+    /// subscriptions were all withdrawn meanwhile are skipped (not a follow-up routed to a holder
+    /// with no subscription id, D57).
+    func sendHeldDeliveries() {
+        while session.isEstablished, slowConsumerDetail == nil {
+            var sent = false
+            while session.isEstablished, slowConsumerDetail == nil, let next = heldDeliveries.first,
+                  next.carriesInbox ? hasInboxWindow : hasDeliveryWindow {
+                _ = heldDeliveries.popFirst()
+                let live = next.subscriptionIDs.filter { subscriptions[$0] != nil }
+                guard !live.isEmpty || next.toHolder else { continue }
+                sendDelivery(next.message, subscriptionIDs: live)
+                sent = true
+            }
+            guard sent else { return }
+            flush()
+            // The socket took everything: the window is open again for what still waits.
+            guard pendingOutputBytes == 0, !heldDeliveries.isEmpty else { return }
         }
-        if sent, flushing { flush() }
     }
 
     /// Sends one delivery now: numbered in the delivery window, its inbox entries noted for the

@@ -34,9 +34,19 @@ extension Connection {
         post(.delivery(message, subscriptionIDs: subscriptionIDs))
     }
 
+    /// Delivers an inbox's waiting entries (from the attach's completion) in one post, so the
+    /// connection holds them all in their lanes before it sends the first: urgent ones first (D58).
+    func deliver(_ messages: [DeliveryMessage], subscriptionID: UInt32) {
+        post(contentsOf: messages.map { .delivery($0, subscriptionIDs: [subscriptionID]) })
+    }
+
     private func post(_ item: OutboxItem) {
+        post(contentsOf: [item])
+    }
+
+    private func post(contentsOf items: [OutboxItem]) {
         let schedule = outbox.withLock { outbox -> Bool in
-            outbox.items.append(item)
+            outbox.items.append(contentsOf: items)
             if outbox.isDrainScheduled { return false }
             outbox.isDrainScheduled = true
             return true
@@ -75,6 +85,7 @@ extension Connection {
             }
         }
         flush()
+        if !heldDeliveries.isEmpty { sendHeldDeliveries() }
     }
 
     private func enqueueDelivery(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
@@ -88,10 +99,9 @@ extension Connection {
             return
         }
         // Inbox entries are never dropped (the cursor could pass them): they are flow-controlled
-        // instead, and wait on the connection for a window (Connection+InboxFlow.swift); a plain
-        // delivery routed after one waits behind it, so the connection keeps the routing order.
-        if !heldDeliveries.isEmpty || live.contains(where: { durableInboxes[$0] != nil }) {
-            holdInboxDelivery(message, subscriptionIDs: live)
+        // instead, and wait on the connection for a window (Connection+InboxFlow.swift).
+        if live.contains(where: { durableInboxes[$0] != nil }) {
+            holdDelivery(message, subscriptionIDs: live, carriesInbox: true)
             return
         }
         if isOverDeliveryLimits {
@@ -100,16 +110,24 @@ extension Connection {
                 dropDelivery(message.messageID)
                 return
             case .disconnect:
-                if pendingOutputBytes <= limits.outboundBufferBytes {
+                if pendingOutputBytes + heldDeliveries.plainBytes > limits.outboundBufferBytes {
+                    abandonSlowConsumer("slow-consumer: more than \(limits.outboundBufferBytes) bytes pending (limits.outboundBufferBytes)")
+                } else {
                     let limit = limits.maxUnreceiptedDeliveries
                     abandonSlowConsumer("slow-consumer: more than \(limit) deliveries without a receipt (limits.maxUnreceiptedDeliveries)")
-                    missedAfterAbandon.append(message.messageID)
-                    return
                 }
-                // Over the byte limit: enqueue below condemns it (and lists this delivery).
+                missedAfterAbandon.append(message.messageID)
+                return
             }
-        } else {
-            deliveriesResumed()
+        }
+        deliveriesResumed()
+        // Priority first (D58): while anything waits or the window is shut, a delivery waits in its
+        // lane, so a later urgent one can pass routine ones still held (plain deliveries routed
+        // after inbox ones wait behind them in their lane: the routing order within a lane is kept).
+        if heldDeliveries.isEmpty, !hasDeliveryWindow { flush() }   // judge by what the socket will not take
+        if !heldDeliveries.isEmpty || !hasDeliveryWindow {
+            holdDelivery(message, subscriptionIDs: live, carriesInbox: false)
+            return
         }
         sendDelivery(message, subscriptionIDs: live)
     }

@@ -17,10 +17,11 @@ extension Connection {
         static let dropped = "slow-consumer-dropped"
     }
 
-    /// Whether a new delivery would go over either limit.
+    /// Whether a new delivery would go over either limit. Deliveries held in the priority lanes
+    /// (D58) count as if they were in the output buffer: they are owed to the node.
     var isOverDeliveryLimits: Bool {
-        pendingOutputBytes > limits.outboundBufferBytes
-            || deliveries.unreceiptedCount >= limits.maxUnreceiptedDeliveries
+        pendingOutputBytes + heldDeliveries.plainBytes > limits.outboundBufferBytes
+            || deliveries.unreceiptedCount + heldDeliveries.plainCount >= limits.maxUnreceiptedDeliveries
     }
 
     /// Condemns the connection (`disconnect` policy, or output past twice the limit under `drop`):
@@ -38,8 +39,9 @@ extension Connection {
     func missedDeliveries() -> MissedDeliveries {
         var missed = MissedDeliveries()
         for messageID in deliveries.unreceiptedMessageIDs { missed.note(messageID) }
-        for messageID in missedAfterAbandon { missed.note(messageID) }
+        // Held deliveries were routed before the condemnation, those after it after: routing order.
         for messageID in heldDeliveries.messageIDs { missed.note(messageID) }
+        for messageID in missedAfterAbandon { missed.note(messageID) }
         for case .delivery(let message, _) in outbox.withLock({ $0.items }) { missed.note(message.messageID) }
         return missed
     }

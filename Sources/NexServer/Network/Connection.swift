@@ -60,10 +60,10 @@ final class Connection: @unchecked Sendable {
     var subscriptions: [UInt32: TopicFilter] = [:]
     /// The durable subscriptions among ``subscriptions``: the inbox each is attached to (D54).
     var durableInboxes: [UInt32: String] = [:]
-    /// Deliveries that carried inbox entries and are not receipted yet, in delivery order: a
-    /// receipt moves each inbox's cursor to the newest acceptance sequence it covers.
+    /// The inbox entries handed to this connection (held or sent) whose receipt has not moved their
+    /// cursor yet: a receipt moves each inbox's cursor over its receipted contiguous prefix (D58).
     var inboxDeliveries = InboxDeliveries()
-    /// Inbox deliveries waiting for room in the connection's inbox window (Connection+InboxFlow.swift).
+    /// Deliveries waiting for the delivery window, in lanes by priority (Connection+InboxFlow.swift).
     var heldDeliveries = HeldDeliveries()
     /// Deliveries sent, not yet receipted, and whose originator certificates the node may fetch.
     var deliveries = DeliveryWindow()
@@ -157,7 +157,7 @@ final class Connection: @unchecked Sendable {
         case .awaitingHello, .open:
             if !transport.isReadPaused || transport.isReadSuspended(for: .awaitingWritable) { readAvailable() }
             flush()
-            if !heldDeliveries.isEmpty { sendHeldInboxDeliveries() }
+            if !heldDeliveries.isEmpty { sendHeldDeliveries() }
         case .closing:
             flush()
         }

@@ -9,8 +9,9 @@ import NexWire
 /// code (docs/PROTOCOL.md): parse (the parser's code), reserved zero id (`malformed-envelope`),
 /// sender is the TLS identity (`sender-mismatch`), topic syntax (`invalid-topic`), the node's
 /// publish permission and the review rule (`permission-denied`), known kind (`unknown-kind`), topic
-/// conventions, restriction entries (well-formed, on the roster), the notice schema and the workflow
-/// rules (`invalid-notice`, D55, D59), the signature algorithm matches
+/// conventions, restriction entries (well-formed, on the roster), the notice schema, the workflow
+/// rules, and the priority and handling codes (`invalid-notice`, D55, D58, D59; read once here and
+/// carried to the connections' delivery lanes), the signature algorithm matches
 /// the node's key (`unsupported-algorithm`), issued-at inside the replay window
 /// (`outside-replay-window`). The first failing check is the answer.
 ///
@@ -104,7 +105,13 @@ struct PublishAdmission: Sendable {
         let context = NoticeContext(sender: node, channel: placement.channel, country: placement.country,
                                     issuedAtMillis: envelope.issuedAtMillis, receivedAtMillis: now,
                                     clockSkewMillis: replayWindowMillis, hitMaxAgeMillis: hitMaxAgeMillis, directory: directory)
-        if let violation = NoticeValidator.validate(envelope.payload, as: kind, in: context) {
+        let markings: NoticeMarkings
+        switch NoticeValidator.admit(envelope.payload, as: kind, in: context) {
+        case .success(let read): markings = read
+        case .failure(let violation): return refuse(.invalidNotice, violation.description)
+        }
+        // no-further-dissemination is enforced by routing: the record must name who may have it (D58).
+        if let violation = markings.recipientProblem(namesRecipients: !envelope.allowedCountries.isEmpty || !envelope.allowedNodes.isEmpty) {
             return refuse(.invalidNotice, violation.description)
         }
         guard let algorithm = SignatureAlgorithm(rawValue: envelope.signatureAlgorithm), algorithm == keyAlgorithm else {
@@ -117,7 +124,12 @@ struct PublishAdmission: Sendable {
             return refuse(.outsideReplayWindow,
                           "issued-at \(Timestamp.format(millis: envelope.issuedAtMillis)) is more than \(replayWindowMillis / 1000) s from nexd's clock \(Timestamp.format(millis: now))")
         }
-        return .success(UnverifiedPublish(signed: signed, topic: topic, kind: kind, wireBytes: bytes, receivedAtMillis: now))
+        var original: MessageID?
+        if kind.isFollowUp, let followUp = NoticeValidator.followUp(in: envelope.payload, as: kind) {
+            original = MessageID(string: followUp.original)
+        }
+        return .success(UnverifiedPublish(signed: signed, topic: topic, kind: kind, wireBytes: bytes, receivedAtMillis: now,
+                                          markings: markings, original: original))
     }
 
     /// Restriction entries must be well-formed (lowercase ISO countries, node ids): a deny entry

@@ -114,6 +114,8 @@ struct DeliveryMessage: Sendable {
     let receivedAtMillis: Int64
     let certificateFingerprint: [UInt8]
     let auditSequence: UInt64
+    /// Its priority and, for a follow-up, its original: how a connection orders it (D58).
+    var order = DeliveryOrder.plain
 }
 
 extension DeliveryMessage {
@@ -121,6 +123,7 @@ extension DeliveryMessage {
     init(_ verified: VerifiedPublish, auditSequence: UInt64) {
         self.init(envelope: verified.wireBytes, messageID: verified.envelope.messageID, originNode: verified.identity.id,
                   receivedAtMillis: verified.receivedAtMillis,
-                  certificateFingerprint: verified.identity.certificate.fingerprint.bytes, auditSequence: auditSequence)
+                  certificateFingerprint: verified.identity.certificate.fingerprint.bytes, auditSequence: auditSequence,
+                  order: verified.order)
     }
 }

@@ -14,6 +14,10 @@ struct UnverifiedPublish: Sendable {
     let wireBytes: [UInt8]
     /// nexd's clock when the frame was read (Unix milliseconds).
     let receivedAtMillis: Int64
+    /// The document's priority and handling codes (D58), read by the validator's one parse.
+    var markings = NoticeMarkings.unmarked
+    /// A follow-up's original (read at admission only for follow-ups, which are rare).
+    var original: MessageID?
 
     var envelope: Envelope { signed.envelope }
 }

@@ -17,6 +17,10 @@ struct VerifiedPublish: Sendable {
     let receivedAtMillis: Int64
     /// The node that sent it (its certificate verified the signature).
     let identity: NodeIdentity
+    /// The document's priority and handling codes (D58).
+    let markings: NoticeMarkings
+    /// How its deliveries are ordered on a connection: priority, and a follow-up's original.
+    let order: DeliveryOrder
 
     var envelope: Envelope { signed.envelope }
 
@@ -29,6 +33,8 @@ struct VerifiedPublish: Sendable {
         wireBytes = unverified.wireBytes
         receivedAtMillis = unverified.receivedAtMillis
         self.identity = identity
+        markings = unverified.markings
+        order = DeliveryOrder(priority: unverified.markings.priority, original: unverified.original)
     }
 }
 

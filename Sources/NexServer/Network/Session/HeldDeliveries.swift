@@ -1,32 +1,69 @@
 import NexWire
 
-/// Deliveries waiting on their connection for room in the inbox window (Connection+InboxFlow.swift),
-/// oldest first: those that carry inbox entries, and any routed after them. A FIFO over an array
-/// with a moving start.
+/// Deliveries waiting on their connection for room in its delivery window
+/// (Connection+InboxFlow.swift), in three FIFO lanes by priority (D58): the connection sends the
+/// oldest of the most urgent lane first. A follow-up whose original (or an earlier follow-up of the
+/// same original) is still held here joins that lane, behind it, so a follow-up never overtakes
+/// its original. A value: no I/O, tested as a table.
 struct HeldDeliveries {
-    /// `toHolder`: routed with no subscription id, a follow-up to a record the node holds (D57);
-    /// otherwise an item whose ids have all ended is skipped.
-    private var items: [(message: DeliveryMessage, subscriptionIDs: [UInt32], toHolder: Bool)] = []
-    private var start = 0
-
-    var isEmpty: Bool { start == items.count }
-    var count: Int { items.count - start }
-
-    mutating func append(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
-        items.append((message, subscriptionIDs, subscriptionIDs.isEmpty))
+    /// One held delivery.
+    struct Item {
+        let message: DeliveryMessage
+        /// The live subscription ids it was routed for (ended ones are removed).
+        var subscriptionIDs: [UInt32]
+        /// Routed with no subscription id: a follow-up to a record the node holds (D57);
+        /// otherwise an item whose ids have all ended is skipped.
+        let toHolder: Bool
+        /// It carries durable-inbox entries: never dropped, and sent only inside the inbox window.
+        let carriesInbox: Bool
+        /// The lane it waits in (0 urgent, 1 normal, 2 routine).
+        let lane: Int
     }
 
-    /// The oldest held delivery, removed.
-    mutating func popFirst() -> (message: DeliveryMessage, subscriptionIDs: [UInt32], toHolder: Bool)? {
-        guard start < items.count else { return nil }
-        let item = items[start]
-        start += 1
-        if start == items.count {
-            items.removeAll(keepingCapacity: items.count < 4096)
-            start = 0
-        } else if start > 1024, start * 2 > items.count {
-            items.removeFirst(start)
-            start = 0
+    private var lanes = [Lane(), Lane(), Lane()]
+    /// Per chain (an original's id, shared by its follow-ups): the lane its held deliveries wait
+    /// in and how many wait.
+    private var chains: [MessageID: (lane: Int, count: Int)] = [:]
+    /// Held deliveries that carry no inbox entry, and their envelope bytes: they count against the
+    /// slow-consumer limits as if they were in the output buffer.
+    private(set) var plainCount = 0
+    private(set) var plainBytes = 0
+
+    var isEmpty: Bool { lanes.allSatisfy(\.isEmpty) }
+    var count: Int { lanes.reduce(0) { $0 + $1.count } }
+
+    /// Holds a delivery in its priority's lane, or behind its chain's held deliveries.
+    mutating func append(_ message: DeliveryMessage, subscriptionIDs: [UInt32], carriesInbox: Bool = false) {
+        let chain = message.order.chain(of: message.messageID)
+        let lane = chains[chain].map(\.lane) ?? message.order.priority.lane
+        chains[chain, default: (lane: lane, count: 0)].count += 1
+        lanes[lane].append(Item(message: message, subscriptionIDs: subscriptionIDs, toHolder: subscriptionIDs.isEmpty,
+                                carriesInbox: carriesInbox, lane: lane))
+        if !carriesInbox {
+            plainCount += 1
+            plainBytes += message.envelope.count
+        }
+    }
+
+    /// The delivery to send next: the oldest of the most urgent non-empty lane.
+    var first: Item? {
+        lanes.first(where: { !$0.isEmpty })?.first
+    }
+
+    /// ``first``, removed.
+    mutating func popFirst() -> Item? {
+        guard let index = lanes.firstIndex(where: { !$0.isEmpty }), let item = lanes[index].popFirst() else { return nil }
+        let chain = item.message.order.chain(of: item.message.messageID)
+        if let held = chains[chain] {
+            if held.count > 1 {
+                chains[chain] = (lane: held.lane, count: held.count - 1)
+            } else {
+                chains[chain] = nil
+            }
+        }
+        if !item.carriesInbox {
+            plainCount -= 1
+            plainBytes -= item.message.envelope.count
         }
         return item
     }
@@ -34,18 +71,51 @@ struct HeldDeliveries {
     /// Subscription `id` ended (unsubscribed or withdrawn): no held delivery names it any more, so a
     /// later subscription reusing the id never receives what was routed for the old one.
     mutating func removeSubscription(_ id: UInt32) {
-        guard start < items.count else { return }
-        for index in start..<items.count where items[index].subscriptionIDs.contains(id) {
-            items[index].subscriptionIDs.removeAll { $0 == id }
-        }
+        for index in lanes.indices { lanes[index].removeSubscription(id) }
     }
 
-    /// The message ids of the held deliveries that still name a subscription, oldest first, each
-    /// once (for a disconnect record).
+    /// The message ids of the held deliveries that still name a subscription, most urgent lane
+    /// first, each once (for a disconnect record).
     var messageIDs: [MessageID] {
         var seen = Set<MessageID>()
-        return items[start...].compactMap { item in
+        return lanes.flatMap(\.items).compactMap { item in
             (!item.subscriptionIDs.isEmpty || item.toHolder) && seen.insert(item.message.messageID).inserted ? item.message.messageID : nil
+        }
+    }
+}
+
+/// One lane: a FIFO over an array with a moving start.
+private struct Lane {
+    private var storage: [HeldDeliveries.Item] = []
+    private var start = 0
+
+    var isEmpty: Bool { start == storage.count }
+    var count: Int { storage.count - start }
+    var first: HeldDeliveries.Item? { isEmpty ? nil : storage[start] }
+    var items: ArraySlice<HeldDeliveries.Item> { storage[start...] }
+
+    mutating func append(_ item: HeldDeliveries.Item) {
+        storage.append(item)
+    }
+
+    mutating func popFirst() -> HeldDeliveries.Item? {
+        guard start < storage.count else { return nil }
+        let item = storage[start]
+        start += 1
+        if start == storage.count {
+            storage.removeAll(keepingCapacity: storage.count < 4096)
+            start = 0
+        } else if start > 1024, start * 2 > storage.count {
+            storage.removeFirst(start)
+            start = 0
+        }
+        return item
+    }
+
+    mutating func removeSubscription(_ id: UInt32) {
+        guard start < storage.count else { return }
+        for index in start..<storage.count where storage[index].subscriptionIDs.contains(id) {
+            storage[index].subscriptionIDs.removeAll { $0 == id }
         }
     }
 }

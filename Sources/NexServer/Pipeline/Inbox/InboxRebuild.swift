@@ -102,6 +102,7 @@ struct InboxRebuild {
               let fingerprint = record.string("cert").flatMap(SHA256Digest.init(hex:)), let time = record.timeMillis
         else { return nil }
         return DeliveryMessage(envelope: envelope, messageID: id, originNode: node, receivedAtMillis: time,
-                               certificateFingerprint: fingerprint.bytes, auditSequence: sequence)
+                               certificateFingerprint: fingerprint.bytes, auditSequence: sequence,
+                               order: DeliveryOrder(envelopeBytes: envelope))
     }
 }
