@@ -40,6 +40,18 @@ struct PriorityTests {
         Thread.sleep(forTimeInterval: 0.3)
     }
 
+    /// The same, with a signal instead of a wait: the notice's deliveries are posted to the post's
+    /// queue right after its ACK (one audit completion), so by the time the post's ping is read
+    /// there, after the ACK came back to the test, the delivery is held; the pong says it was read.
+    static func letTheDeliveryReachThePost(_ post: NexConnection) throws {
+        let nonce = UInt64.random(in: 1...UInt64.max)
+        try post.send(.ping(nonce: nonce))
+        _ = try post.awaitFrame(timeout: .seconds(5)) { frame -> Bool? in
+            if case .pong(nonce) = frame { return true }
+            return nil
+        }
+    }
+
     func publishAccepted(_ envelope: SignedEnvelope, on connection: NexConnection) throws {
         let outcome = try connection.publish(envelope)
         guard case .accepted = outcome else { throw InboxTestFailure("publish refused: \(outcome)") }
@@ -83,7 +95,7 @@ struct PriorityTests {
         #expect(firstWindow.map(\.id) == routine.prefix(8).map(\.envelope.messageID))
         let urgent = try Self.notice(from: gs, priority: "urgent", revision: 99)
         try publishAccepted(urgent, on: publisher)
-        Self.letTheDeliveryReachThePost()
+        try Self.letTheDeliveryReachThePost(post)
         try post.sendReceipt(through: firstWindow.last!.delivery)
         // The window reopens: the urgent notice comes before the 12 routine ones routed before it.
         let next = try read(1, on: post)
@@ -137,7 +149,7 @@ struct PriorityTests {
         try publishAccepted(cancel, on: publisher)
         let urgent = try Self.notice(from: gs, priority: "urgent", revision: 99)
         try publishAccepted(urgent, on: publisher)
-        Self.letTheDeliveryReachThePost()
+        try Self.letTheDeliveryReachThePost(post)
         try post.sendReceipt(through: firstWindow.last!.delivery)
         let rest = try read(5, on: post)
         #expect(rest.map(\.id) == [urgent.envelope.messageID, fillers[8].envelope.messageID, fillers[9].envelope.messageID,
