@@ -21,9 +21,6 @@ struct HeldDeliveries {
     }
 
     private var lanes = [Lane(), Lane(), Lane()]
-    /// Per chain (an original's id, shared by its follow-ups): the lane its held deliveries wait
-    /// in and how many wait.
-    private var chains: [MessageID: (lane: Int, count: Int)] = [:]
     /// Held deliveries that carry no inbox entry, and their envelope bytes: they count against the
     /// slow-consumer limits as if they were in the output buffer.
     private(set) var plainCount = 0
@@ -32,11 +29,16 @@ struct HeldDeliveries {
     var isEmpty: Bool { lanes.allSatisfy(\.isEmpty) }
     var count: Int { lanes.reduce(0) { $0 + $1.count } }
 
-    /// Holds a delivery in its priority's lane, or behind its chain's held deliveries.
+    /// Holds a delivery in its priority's lane; a follow-up whose chain (its original, earlier
+    /// follow-ups) still has a delivery held joins that lane, behind it. Only a follow-up searches
+    /// the lanes (follow-ups are rare): an index per held delivery cost ~100 bytes each, a quarter
+    /// of a GB in the reconnect storm (S8).
     mutating func append(_ message: DeliveryMessage, subscriptionIDs: [UInt32], carriesInbox: Bool = false) {
-        let chain = message.order.chain(of: message.messageID)
-        let lane = chains[chain].map(\.lane) ?? message.order.priority.lane
-        chains[chain, default: (lane: lane, count: 0)].count += 1
+        var lane = message.order.priority.lane
+        if message.order.original != nil {
+            let chain = message.order.chain(of: message.messageID)
+            if let held = lanes.indices.first(where: { lanes[$0].holds(chain: chain) }) { lane = held }
+        }
         lanes[lane].append(Item(message: message, subscriptionIDs: subscriptionIDs, toHolder: subscriptionIDs.isEmpty,
                                 carriesInbox: carriesInbox, lane: lane))
         if !carriesInbox {
@@ -53,14 +55,6 @@ struct HeldDeliveries {
     /// ``first``, removed.
     mutating func popFirst() -> Item? {
         guard let index = lanes.firstIndex(where: { !$0.isEmpty }), let item = lanes[index].popFirst() else { return nil }
-        let chain = item.message.order.chain(of: item.message.messageID)
-        if let held = chains[chain] {
-            if held.count > 1 {
-                chains[chain] = (lane: held.lane, count: held.count - 1)
-            } else {
-                chains[chain] = nil
-            }
-        }
         if !item.carriesInbox {
             plainCount -= 1
             plainBytes -= item.message.envelope.count
@@ -110,6 +104,11 @@ private struct Lane {
             start = 0
         }
         return item
+    }
+
+    /// Whether a delivery of `chain` (an original's id, shared by its follow-ups) waits here.
+    func holds(chain: MessageID) -> Bool {
+        items.contains { $0.message.order.chain(of: $0.message.messageID) == chain }
     }
 
     mutating func removeSubscription(_ id: UInt32) {
