@@ -53,6 +53,13 @@ struct FollowUpOptions: ParsableArguments {
 
     /// The follow-up document (JSON) for `kind`; `document` is an update's new document, inserted
     /// byte for byte.
+    /// Signs and publishes a `cancel` or `withdraw` of `original` (no new document) on the
+    /// original's topic, with the reason given, and prints nexd's answer.
+    func publishWithoutDocument(_ kind: NoticeKind, original: String, connection: ConnectionOptions) throws {
+        let payload = Self.document(kind: kind, original: original, reason: try checkedReason(fallback: nil), reasonText: reasonText)
+        try FollowUpPublisher.publish(payload, kind: kind, topic: try originalTopic(of: original), connection: connection, json: json)
+    }
+
     static func document(kind: NoticeKind, original: String, reason: FollowUpReason, reasonText: String?,
                          version: Int? = nil, document: [UInt8]? = nil) -> [UInt8] {
         var text = #"{"kind":"\#(kind.rawValue)","original":"\#(original)","reason":"\#(reason.rawValue)""#

@@ -65,10 +65,7 @@ extension NoticeCommand {
         }
 
         func run() throws {
-            let payload = FollowUpOptions.document(kind: .cancel, original: original, reason: try followUp.checkedReason(fallback: nil),
-                                                   reasonText: followUp.reasonText)
-            try FollowUpPublisher.publish(payload, kind: .cancel, topic: try followUp.originalTopic(of: original),
-                                          connection: connection, json: followUp.json)
+            try followUp.publishWithoutDocument(.cancel, original: original, connection: connection)
         }
     }
 
@@ -92,10 +89,7 @@ extension NoticeCommand {
         }
 
         func run() throws {
-            let payload = FollowUpOptions.document(kind: .withdraw, original: original, reason: try followUp.checkedReason(fallback: nil),
-                                                   reasonText: followUp.reasonText)
-            try FollowUpPublisher.publish(payload, kind: .withdraw, topic: try followUp.originalTopic(of: original),
-                                          connection: connection, json: followUp.json)
+            try followUp.publishWithoutDocument(.withdraw, original: original, connection: connection)
         }
     }
 }
