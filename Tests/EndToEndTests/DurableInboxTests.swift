@@ -250,11 +250,54 @@ struct DurableInboxTests {
         #expect(throws: ClientError.self) { _ = try post.nextDelivery(timeout: .milliseconds(300)) }
         post.close()
         _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" }
-        // Inbox a: the 8 receipted are gone; 12 wait, and the yellow notice (a's filter, notice.>,
-        // matches it too, and a was detached when it came).
+        // Inbox a: the yellow notice waits there too (a's filter, notice.>, matches it, and a was
+        // detached when it came).
+        // The 8 receipted after sub 1 ended did not move a's cursor (the connection no longer held
+        // a): all 20 wait again, with the yellow notice (at least once; the client drops duplicates).
         let (again, statusA) = try attach(busia, to: nexd, id: 2, inbox: "a")
-        #expect(statusA.waiting == 13)
+        #expect(statusA.waiting == 21)
         again.close()
+    }
+
+    /// A connection that unsubscribed with entries still held, while another connection drained
+    /// the inbox, attaches again: its receipts move the cursor (the old entries, gone from the
+    /// inbox, no longer leave a gap in its bookkeeping that nothing would fill).
+    @Test func aReattachOnTheSameConnectionMovesTheCursorAgain() throws {
+        let nexd = try TestDaemon { $0.limits.maxUnreceiptedDeliveries = 16 }
+        defer { nexd.remove() }
+        let busia = try attachAndGoOffline("bcp.ke.busia", from: nexd, inbox: "x")
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        _ = try publishNotices(20, on: publisher, as: gs)
+        let (first, _) = try attach(busia, to: nexd, id: 1, inbox: "x")
+        var last: UInt64 = 0
+        for _ in 0..<8 { last = try first.nextDelivery(timeout: .seconds(5)).deliverySequence }
+        try first.sendReceipt(through: last)   // the cursor moves to the 8th; 12 stay held here
+        _ = try nexd.awaitRecord { $0.event == "inbox" && $0.string("reason") == "receipted" }
+        try first.send(.unsubscribe(subscriptionID: 1))
+        _ = try first.awaitFrame(timeout: .seconds(5)) { frame -> Bool? in
+            if case .unsuback(1) = frame { return true }
+            return nil
+        }
+        // The receipt reopened the window before the unsubscribe was read: receipt what came
+        // meanwhile (after the unsubscribe, that moves no cursor), so the connection owes nothing.
+        while let late = try? first.nextDelivery(timeout: .milliseconds(300)) { last = late.deliverySequence }
+        try first.sendReceipt(through: last)
+        let (second, status) = try attach(busia, to: nexd, id: 1, inbox: "x")
+        #expect(status.waiting == 12)
+        _ = try receive(12, on: second, subscription: 1)
+        second.close()
+        _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" && $0.integer("conn") != nil }
+        guard case .accepted(let again) = try first.subscribeDurable("notice.>", id: 2, inbox: "x") else {
+            Issue.record("re-attach refused"); return
+        }
+        #expect(again.waiting == 0)
+        let fresh = try signedNotice(from: gs, revision: 500)
+        _ = try publisher.publish(fresh)
+        #expect(try receive(1, on: first, subscription: 2) == [fresh.envelope.messageID])
+        let accepted = try #require(try nexd.auditRecords().last { $0.event == "publish" && $0.string("msg") == fresh.envelope.messageID.description })
+        #expect(try nexd.awaitRecord {
+            $0.event == "inbox" && $0.string("reason") == "receipted" && $0.integer("through") == Int64(accepted.sequence ?? 0)
+        } != nil)
     }
 
     @Test func aSecondConnectionTakesTheInboxOverAndTheFirstIsTold() throws {

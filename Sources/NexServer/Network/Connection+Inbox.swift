@@ -22,6 +22,9 @@ extension Connection {
         guard let (filter, identity) = admitSubscription(subscriptionID, filterText: subscribe.filter) else { return }
         subscriptions[subscriptionID] = filter
         durableInboxes[subscriptionID] = name
+        // Until its SUBACK passes the outbox, nothing names this id: deliveries routed for an
+        // earlier subscription that used the id may still be on their way (D54 amendment).
+        pendingDurableAttaches.insert(subscriptionID)
         controlFrameAwaitsAnswer()   // answered by the broker's SUBACK, or the SUBNACK below
         let broker = context.broker
         let connectionID = id
@@ -35,7 +38,8 @@ extension Connection {
     /// The broker refused to attach: forget the subscription and refuse it (recorded, SUBNACK).
     private func undoDurableSubscription(_ subscriptionID: UInt32, filterText: String, _ refusal: WireError) {
         controlFrameAnswered()
-        guard session.isEstablished, durableInboxes.removeValue(forKey: subscriptionID) != nil else { return }
+        guard session.isEstablished, let inbox = durableInboxes.removeValue(forKey: subscriptionID) else { return }
+        durableSubscriptionEnded(subscriptionID, inbox: inbox)
         subscriptions[subscriptionID] = nil
         heldDeliveries.removeSubscription(subscriptionID)
         if let identity { context.nodeSubscriptions.release(identity.id) }
@@ -51,6 +55,7 @@ extension Connection {
             guard self.session.isEstablished, self.durableInboxes[subscriptionID] == inbox,
                   let filter = self.subscriptions[subscriptionID] else { return }
             self.durableInboxes[subscriptionID] = nil
+            self.durableSubscriptionEnded(subscriptionID, inbox: inbox)
             if unrecorded {
                 // No SUBACK left and nothing was recorded: the SUBNACK answers the subscribe.
                 self.controlFrameAnswered()

@@ -84,4 +84,13 @@ extension Connection {
             receivedAtMillis: UInt64(max(0, message.receivedAtMillis)), certificateFingerprint: message.certificateFingerprint,
             auditSequence: message.auditSequence, envelope: message.envelope)))
     }
+
+    /// Durable subscription `subscriptionID` (inbox `inbox`) ended on this connection: unless
+    /// another durable subscription of the connection still holds the inbox, its entries here
+    /// stop moving the inbox's cursor (``InboxDeliveries/forget(inbox:)``).
+    func durableSubscriptionEnded(_ subscriptionID: UInt32, inbox: String?) {
+        pendingDurableAttaches.remove(subscriptionID)
+        guard let inbox, !durableInboxes.values.contains(inbox) else { return }
+        inboxDeliveries.forget(inbox: inbox)
+    }
 }

@@ -70,7 +70,10 @@ extension Connection {
             case .frame(let frame):
                 switch frame {
                 case .ack, .nack: publishAnswered(); publishBytesAnswered()
-                case .certificateResponse, .suback, .unsuback: controlFrameAnswered()
+                case .suback(let ack):
+                    controlFrameAnswered()
+                    pendingDurableAttaches.remove(ack.subscriptionID)
+                case .certificateResponse, .unsuback: controlFrameAnswered()
                 default: break
                 }
                 guard session.isEstablished || session.isClosing else { continue }
@@ -91,7 +94,7 @@ extension Connection {
     private func enqueueDelivery(_ message: DeliveryMessage, subscriptionIDs: [UInt32]) {
         // An unsubscribe may have overtaken this routed delivery: name only live subscriptions.
         // An empty list from routing is a follow-up to a record the node holds (lifecycle.1, D57).
-        let live = subscriptionIDs.filter { self.subscriptions[$0] != nil }
+        let live = subscriptionIDs.filter { self.subscriptions[$0] != nil && !self.pendingDurableAttaches.contains($0) }
         guard !live.isEmpty || subscriptionIDs.isEmpty else { return }
         // Condemned as a slow consumer: the close follows; the disconnect record lists this id.
         guard slowConsumerDetail == nil else {

@@ -103,7 +103,8 @@ extension Connection {
     /// Forgets a subscription, records it and answers with an UNSUBACK once the broker no longer
     /// routes it (a SUBNACK when the id is unknown).
     func handleUnsubscribe(_ subscriptionID: UInt32) {
-        durableInboxes[subscriptionID] = nil   // a durable one detaches its inbox at the broker
+        let inbox = durableInboxes.removeValue(forKey: subscriptionID)   // a durable one detaches its inbox at the broker
+        durableSubscriptionEnded(subscriptionID, inbox: inbox)
         heldDeliveries.removeSubscription(subscriptionID)
         guard subscriptions.removeValue(forKey: subscriptionID) != nil else {
             enqueue(.subnack(SubscribeNack(subscriptionID: subscriptionID, code: .unknownSubscription,
@@ -162,7 +163,8 @@ extension Connection {
     /// unasked SUBNACK for an active id means "withdrawn", docs/PROTOCOL.md). Connection queue.
     func withdrawSubscription(_ subscriptionID: UInt32, filter: TopicFilter, code: WireErrorCode, reason: String, detail: String) {
         subscriptions[subscriptionID] = nil
-        durableInboxes[subscriptionID] = nil
+        let inbox = durableInboxes.removeValue(forKey: subscriptionID)
+        durableSubscriptionEnded(subscriptionID, inbox: inbox)
         heldDeliveries.removeSubscription(subscriptionID)
         if let identity { context.nodeSubscriptions.release(identity.id) }
         var event = AuditEvent(.unsubscribe, timeMillis: WallClock.nowMillis(), outcome: .refused)

@@ -65,6 +65,9 @@ final class Connection: @unchecked Sendable {
     var inboxDeliveries = InboxDeliveries()
     /// Deliveries waiting for the delivery window, in lanes by priority (Connection+InboxFlow.swift).
     var heldDeliveries = HeldDeliveries()
+    /// Durable subscriptions whose SUBACK has not passed the outbox yet: deliveries naming them
+    /// were routed for an earlier subscription that used the id, and are dropped.
+    var pendingDurableAttaches: Set<UInt32> = []
     /// Deliveries sent, not yet receipted, and whose originator certificates the node may fetch.
     var deliveries = DeliveryWindow()
     let sequencer = PublishSequencer()

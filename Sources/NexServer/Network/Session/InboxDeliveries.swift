@@ -57,6 +57,14 @@ struct InboxDeliveries {
         tracks[inbox, default: Track()].hand(auditSequence)
     }
 
+    /// The connection no longer holds `inbox` (its durable subscription ended: unsubscribed,
+    /// withdrawn, taken over): its entries here stop moving the inbox's cursor. What it received
+    /// and did not receipt stays in the inbox and comes again at the next attach (at least once);
+    /// entries held here but never sent can no longer leave a gap that nothing fills.
+    mutating func forget(inbox: String) {
+        tracks[inbox] = nil
+    }
+
     /// Delivery `delivery` carried the entry `auditSequence` of `inbox` (handed already, or now).
     mutating func delivered(_ delivery: UInt64, inbox: String, auditSequence: UInt64) {
         tracks[inbox, default: Track()].hand(auditSequence)
