@@ -40,9 +40,10 @@ struct PriorityTests {
         Thread.sleep(forTimeInterval: 0.3)
     }
 
-    /// The same, with a signal instead of a wait: the notice's deliveries are posted to the post's
-    /// queue right after its ACK (one audit completion), so by the time the post's ping is read
-    /// there, after the ACK came back to the test, the delivery is held; the pong says it was read.
+    /// The same, with a signal instead of a wait: nexd posts a notice's deliveries to the other
+    /// recipient connections before its ACK (ConnectionRegistry.answerAndDeliver), so once the
+    /// test has the ACK, the post's queue has the delivery ahead of anything the test sends it
+    /// next; the pong says the post's queue got that far.
     static func letTheDeliveryReachThePost(_ post: NexConnection) throws {
         let nonce = UInt64.random(in: 1...UInt64.max)
         try post.send(.ping(nonce: nonce))

@@ -39,16 +39,22 @@ final class ConnectionRegistry: Sendable {
         connections.withLock { $0[id] }?.inboxWithdrawn(subscriptionID, inbox: inbox, unrecorded: unrecorded, detail: detail)
     }
 
-    /// Sends a publish's answer to its connection, then the notice to each recipient (from the
-    /// audit completion): one lookup for the lot, the answer first.
+    /// Sends the notice to each recipient and the publish's answer to its connection (from the
+    /// audit completion), one lookup for the lot: other connections' deliveries are posted before
+    /// the answer, so a publisher that has its ACK knows every recipient connection has the
+    /// delivery queued (what it sends any of them next is read after it); the publisher's own
+    /// delivery, if it subscribes to the topic, follows its answer (docs/PROTOCOL.md §6.2).
     func answerAndDeliver(_ answer: Frame, to publisher: UInt64, _ message: DeliveryMessage,
                           to recipients: [RoutingDecision.Recipient]) {
         let (origin, targets) = connections.withLock { connections in
-            (connections[publisher], recipients.map { (connections[$0.connection], $0.subscriptionIDs) })
+            (connections[publisher], recipients.map { ($0.connection, connections[$0.connection], $0.subscriptionIDs) })
         }
-        origin?.send(answer)
-        for case let (connection?, subscriptionIDs) in targets {
+        var own: [UInt32]?
+        for case let (id, connection?, subscriptionIDs) in targets {
+            if id == publisher { own = subscriptionIDs; continue }
             connection.deliver(message, subscriptionIDs: subscriptionIDs)
         }
+        origin?.send(answer)
+        if let own { origin?.deliver(message, subscriptionIDs: own) }
     }
 }
