@@ -66,6 +66,21 @@ struct ConnectionOptions: ParsableArguments {
 
     /// Connects as the node.
     /// - Parameter capabilities: protocol capabilities to ask for (docs/PROTOCOL.md "Capabilities").
+    /// The node's credentials and a connection to nexd, for a command that publishes once: a usage
+    /// problem stays a ValidationError (exit 64); any other failure is said on standard error as
+    /// `<command>: <error>` and exits 3 (cannot connect, README §Exit statuses).
+    func connectForPublishing(as command: String) throws -> (NodeCredentials, NexConnection) {
+        do {
+            let credentials = try credentials()
+            return (credentials, try connect(credentials: credentials))
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("\(command): \(error)\n".utf8))
+            throw ExitCode(3)
+        }
+    }
+
     func connect(credentials: NodeCredentials, capabilities: [String] = []) throws -> NexConnection {
         let (host, port) = split(server)!
         // Check that the server's certificate names the host we dialled, so no other certificate

@@ -11,17 +11,7 @@ enum FollowUpPublisher {
         if let violation = NoticeValidator.validate(payload, as: kind, sentBy: connection.node) {
             throw ValidationError("invalid \(kind.rawValue): \(violation)")
         }
-        let credentials: NodeCredentials
-        let client: NexConnection
-        do {
-            credentials = try connection.credentials()
-            client = try connection.connect(credentials: credentials)
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            FileHandle.standardError.write(Data("nex notice \(kind.rawValue): \(error)\n".utf8))
-            throw ExitCode(3)
-        }
+        let (credentials, client) = try connection.connectForPublishing(as: "nex notice \(kind.rawValue)")
         defer { client.close() }
         let signed = try NoticeSigner.sign(Envelope(
             messageID: .random(), sender: connection.node, topic: topic, kind: kind.rawValue,

@@ -74,17 +74,7 @@ struct PublishCommand: ParsableCommand {
         guard let kind = kind ?? documentKind(data) else {
             throw ValidationError("give --kind, or a \"kind\" member in \(file)")
         }
-        let credentials: NodeCredentials
-        let client: NexConnection
-        do {
-            credentials = try connection.credentials()
-            client = try connection.connect(credentials: credentials)
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            FileHandle.standardError.write(Data("nex publish: \(error)\n".utf8))
-            throw ExitCode(3)
-        }
+        let (credentials, client) = try connection.connectForPublishing(as: "nex publish")
         defer { client.close() }
         // Sign everything first, so a --count loop measures nexd rather than this client's signing.
         let notices = try (0..<count).map { _ in
