@@ -290,11 +290,11 @@ def build(source, out):
          % (victim + 1), 2, "record %d" % (victim + 1),
          rechain(bodies[:victim] + [future] + bodies[victim + 1:-2]), checkpoint_json=False)
 
-    if b'"format":4,' in bodies[0]:
-        start = bodies[0].replace(b'"format":4,', b'"format":5,', 1)
+    if b'"format":5,' in bodies[0]:
+        start = bodies[0].replace(b'"format":5,', b'"format":6,', 1)
     else:
-        start = bodies[0].replace(b'"event":"start"', b'"event":"start","format":5', 1)
-    case("format-5", "the first start record claims \"format\":5, chain re-hashed", 2, "record 1",
+        start = bodies[0].replace(b'"event":"start"', b'"event":"start","format":6', 1)
+    case("format-6", "the first start record claims \"format\":6, chain re-hashed", 2, "record 1",
          rechain([start] + bodies[1:]))
     twice = bodies[0].replace(b'"event":"start"', b'"event":"start","event":"stop"', 1)
     case("duplicate-member", "the first record names \"event\" twice (parsers disagree on which wins), chain "
@@ -395,26 +395,36 @@ def non_canonical_cases(case, source, out, sealed_after_crash):
     case("prev-moved", 'record 1 with "prev" moved to the front (the hash recomputed over it), the rest as it was', 1,
          "record 1", [moved] + lines[1:])
 
-    # M3: format is a plain integer 1…4 (5 and up: a newer verifier is needed; format-5 above).
+    # M3: format is a plain integer 1…5 (6 and up: a newer verifier is needed; format-6 above).
     for name, value in [("format-float", b"2.0"), ("format-true", b"true"), ("format-null", b"null"), ("format-zero", b"0"),
                         ("format-negative", b"-1"), ("format-nan", b"NaN"), ("format-huge", b"1e400")]:
-        if b'"format":4,' not in bodies[0]:
+        if b'"format":5,' not in bodies[0]:
             break
-        start = bodies[0].replace(b'"format":4,', b'"format":%s,' % value, 1)
+        start = bodies[0].replace(b'"format":5,', b'"format":%s,' % value, 1)
         case(name, 'the first start record claims "format":%s, chain re-hashed' % value.decode(), 1, "record 1",
              rechain([start] + bodies[1:]))
-    if b'"format":4,' in bodies[0]:
+    if b'"format":5,' in bodies[0]:
         case("format-float-speed", 'format-float, verified with --no-signatures (start records are always parsed)', 1,
-             "record 1", rechain([bodies[0].replace(b'"format":4,', b'"format":4.0,', 1)] + bodies[1:]),
+             "record 1", rechain([bodies[0].replace(b'"format":5,', b'"format":5.0,', 1)] + bodies[1:]),
              arguments=["--no-signatures"])
-        case("format-5-speed", 'the first start record claims "format":5, verified with --no-signatures', 2, "record 1",
-             rechain([bodies[0].replace(b'"format":4,', b'"format":5,', 1)] + bodies[1:]), arguments=["--no-signatures"])
+        case("format-6-speed", 'the first start record claims "format":6, verified with --no-signatures', 2, "record 1",
+             rechain([bodies[0].replace(b'"format":5,', b'"format":6,', 1)] + bodies[1:]), arguments=["--no-signatures"])
         # A format-2 run holds no format-3 content: the inbox event below would be CANNOT VERIFY.
         case("format-2-run-with-inbox-event", 'the first start record claims "format":2 and an "inbox" record follows it, '
              'chain re-hashed', 2, "record 2",
-             rechain([bodies[0].replace(b'"format":4,', b'"format":2,', 1),
+             rechain([bodies[0].replace(b'"format":5,', b'"format":2,', 1),
                       bodies[1].replace(b'"event":"%s"' % records[1]["event"].encode(), b'"event":"inbox"', 1)] + bodies[2:]),
              arguments=["--no-signatures"])
+        # A format-4 run holds no format-5 content: an accepted publish's expiresAt (D61).
+        accepted = next((i for i, r in enumerate(records) if r["event"] == "publish" and r.get("outcome") == "accepted"), None)
+        if accepted is not None:
+            dated = bodies[accepted].replace(b',"digest":', b',"expiresAt":"2030-01-01T00:00:00.000Z","digest":', 1)
+            # The checkpoints before it dropped (they would name the changed start record first), the log cut after it.
+            kept = [bodies[0].replace(b'"format":5,', b'"format":4,', 1)] + [
+                body for body, record in zip(bodies[1:accepted], records[1:accepted]) if record["event"] != "checkpoint"]
+            case("format-4-run-with-expires-at", 'the first start record claims "format":4, the checkpoints before the first '
+                 'accepted publish dropped, and that publish has "expiresAt" (format 5); the log cut after it, chain re-hashed',
+                 2, "record %d" % (len(kept) + 1), rechain(kept + [dated]), checkpoint_json=False)
 
     # The split of --no-signatures: a non-canonical record it does not parse is invisible to it.
     unsealed = [i for i in range(sealed_after_crash, len(crashed))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent verifier of a NoticeExchange audit log (docs/AUDIT.md, format version 4; formats 1 to 3 too).
+"""Independent verifier of a NoticeExchange audit log (docs/AUDIT.md, format version 5; formats 1 to 4 too).
 
 Written from the specification only (Python stdlib + `cryptography`; certificate chains are
 checked by hand, so `cryptography` 38 is enough). Usage:
@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 CHECKPOINT_DOMAIN = b"NoticeExchange\x00v1\x00checkpoint"
 ENVELOPE_DOMAIN = b"NoticeExchange\x00v1\x00env"
 SEGMENT = re.compile(r"segment-([0-9]{12,})\.jsonl")  # and exactly "segment-%012d.jsonl" % its number
@@ -40,12 +40,12 @@ LARGEST_INTEGER = 2 ** 53 - 1  # I-JSON (RFC 7493): every parser reads the same 
 DEEPEST_NESTING = 64
 ALWAYS_PARSED = frozenset(["start", "certificate", "checkpoint"])  # also with --no-signatures
 EVENT_ORDER = ("seq time event format outcome reason detail conn node role country peer cert msg topic kind sub "
-               "filter inbox from through issuedAt digest ref recipients queued withheld restrictions received missed "
-               "delivery count part parts envelope certificate prev hash").split()
+               "filter inbox from through issuedAt expiresAt digest ref recipients queued withheld restrictions received "
+               "missed delivery count part parts envelope certificate prev hash").split()
 CHECKPOINT_ORDER = "seq time event reason detail size root cert signature frontier prev hash".split()
 SHAPES = dict(
     [(k, "integer") for k in "seq format conn sub ref delivery count part parts size from through".split()]
-    + [(k, "time") for k in ("time", "issuedAt")]
+    + [(k, "time") for k in ("time", "issuedAt", "expiresAt")]
     + [(k, "hex") for k in "cert digest root prev hash".split()]
     + [(k, "base64") for k in "envelope certificate signature".split()]
     + [("recipients", "recipients"), ("queued", "queued"), ("withheld", "withheld"), ("received", "strings"), ("missed", "strings"),
@@ -63,12 +63,12 @@ EVENTS = frozenset(
     "protocol-error reload checkpoint continuation inbox".split())
 MEMBERS = frozenset(
     "seq time event format outcome reason detail conn node role country peer cert msg topic kind sub "
-    "filter inbox from through issuedAt digest ref recipients queued withheld restrictions received missed "
-    "delivery count part parts envelope certificate size root signature frontier prev hash".split())
+    "filter inbox from through issuedAt expiresAt digest ref recipients queued withheld restrictions received "
+    "missed delivery count part parts envelope certificate size root signature frontier prev hash".split())
 # Content later formats added (docs/AUDIT.md §Versioning): a run whose start record declares an
 # older format cannot have written it.
 EVENTS_INTRODUCED = {"inbox": 3}
-MEMBERS_INTRODUCED = {"inbox": 3, "from": 3, "through": 3, "queued": 3}
+MEMBERS_INTRODUCED = {"inbox": 3, "from": 3, "through": 3, "queued": 3, "expiresAt": 5}
 EXIT_INTACT, EXIT_TAMPERED, EXIT_CANNOT_VERIFY, EXIT_TORN_TAIL, EXIT_UNSEALED = 0, 1, 2, 3, 4
 
 
@@ -389,6 +389,11 @@ def has_usage(cert, oid):
     return usages is not None and oid in usages
 
 
+def is_audit_certificate(cert):
+    """The audit certificate's purpose: timeStamping, not clientAuth (nodes' certificates; D61)."""
+    return has_usage(cert, ExtendedKeyUsageOID.TIME_STAMPING) and not has_usage(cert, ExtendedKeyUsageOID.CLIENT_AUTH)
+
+
 def issuing_ca(cert, cas):
     """The given CA that issued `cert` directly (subject = issuer, its key verifies the signature
     over the TBS bytes, basicConstraints CA:TRUE), or None. No intermediates."""
@@ -676,8 +681,9 @@ class Walk:
             raise Problem(where, named + " is not issued by a given CA")
         if is_ca(cert):
             raise Problem(where, named + " is a CA certificate")
-        if not has_usage(cert, ExtendedKeyUsageOID.CLIENT_AUTH):
-            raise Problem(where, named + " lacks the clientAuth extended key usage")
+        if not has_usage(cert, ExtendedKeyUsageOID.CLIENT_AUTH) and not is_audit_certificate(cert):
+            raise Problem(where, named + " lacks the clientAuth extended key usage (a node's) and the timeStamping one "
+                          "(nexd's audit key)")
         self.certificates[record["cert"]] = (cert, ca)
 
     def check_publish(self, record, where, millis):
@@ -686,6 +692,11 @@ class Walk:
         if stored is None:
             raise Problem(where, "originator certificate %s is not stored earlier in the log" % record.get("cert"))
         cert, ca = stored
+        # Only nexd's audit key signs an expire, and it signs nothing else (D61).
+        if is_audit_certificate(cert) != (record.get("kind") == "expire"):
+            raise Problem(where, "a %s signed with the audit certificate: nexd's audit key signs only expire messages"
+                          % record.get("kind") if is_audit_certificate(cert)
+                          else "an expire signed by a node's certificate: only nexd's audit key signs expire messages")
         if (fields["msg"], fields["sender"], fields["topic"]) != (record.get("msg"), record.get("node"), record.get("topic")):
             raise Problem(where, "record fields differ from the stored envelope")
         if hashlib.sha256(ENVELOPE_DOMAIN + body).hexdigest() != record.get("digest"):

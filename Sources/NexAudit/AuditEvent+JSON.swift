@@ -43,6 +43,10 @@ extension AuditEvent {
             JSONText.appendKey("issuedAt", first: &first, to: &out)
             Timestamp.appendQuoted(millis: issuedAtMillis, to: &out)
         }
+        if let expiresAtMillis {
+            JSONText.appendKey("expiresAt", first: &first, to: &out)
+            Timestamp.appendQuoted(millis: expiresAtMillis, to: &out)
+        }
         string("digest", signedDigest)
         integer("ref", acceptedSequence)
         if let recipients {

@@ -172,6 +172,9 @@ public struct AuditEvent: Sendable, Equatable {
     public var throughSequence: UInt64?
     /// Issued-at of an envelope, Unix milliseconds.
     public var issuedAtMillis: Int64?
+    /// Format 5, on an accepted publish: the `expires_at` nexd keeps for the record (its document's,
+    /// or an update's new document's), Unix milliseconds (D61).
+    public var expiresAtMillis: Int64?
     /// SHA-256 (hex) of the envelope's signed bytes: identifies a byte-identical retry.
     public var signedDigest: String?
     /// The signed envelope's wire bytes (accepted publishes keep them for later re-verification).

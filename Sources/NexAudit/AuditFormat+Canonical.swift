@@ -11,9 +11,9 @@ extension AuditFormat {
     /// Members of every record but a checkpoint, in the writer's order.
     static let eventMemberOrder: [String] = [
         "seq", "time", "event", "format", "outcome", "reason", "detail", "conn", "node", "role", "country",
-        "peer", "cert", "msg", "topic", "kind", "sub", "filter", "inbox", "from", "through", "issuedAt", "digest",
-        "ref", "recipients", "queued", "withheld", "restrictions", "received", "missed", "delivery", "count", "part",
-        "parts", "envelope", "certificate", "prev", "hash",
+        "peer", "cert", "msg", "topic", "kind", "sub", "filter", "inbox", "from", "through", "issuedAt", "expiresAt",
+        "digest", "ref", "recipients", "queued", "withheld", "restrictions", "received", "missed", "delivery", "count",
+        "part", "parts", "envelope", "certificate", "prev", "hash",
     ]
 
     /// Members of a `checkpoint` record, in the writer's order.
@@ -47,7 +47,7 @@ extension AuditFormat {
         "seq": .integer, "format": .integer, "conn": .integer, "sub": .integer, "ref": .integer,
         "from": .integer, "through": .integer, "queued": .queued,
         "delivery": .integer, "count": .integer, "part": .integer, "parts": .integer, "size": .integer,
-        "time": .time, "issuedAt": .time,
+        "time": .time, "issuedAt": .time, "expiresAt": .time,
         "cert": .hex, "digest": .hex, "root": .hex, "prev": .hex, "hash": .hex,
         "envelope": .base64, "certificate": .base64, "signature": .base64,
         "recipients": .recipients, "withheld": .withheld, "received": .strings, "missed": .strings, "frontier": .hexes,

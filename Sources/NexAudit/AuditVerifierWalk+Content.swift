@@ -21,7 +21,8 @@ extension AuditVerifierWalk {
     }
 
     /// A stored originator certificate: its fingerprint, and — with CAs given — issued by one of
-    /// them, not a CA itself, for TLS clients (the certificates nexd accepts from nodes).
+    /// them, not a CA itself, for TLS clients (the certificates nexd accepts from nodes) or, for
+    /// nexd's own `expire` messages, the audit certificate (timeStamping, D61).
     private mutating func checkCertificate(_ record: AuditRecord) -> String? {
         guard let der = record.base64("certificate"), let certificate = try? Certificate(der: der) else {
             return "stored certificate cannot be decoded"
@@ -37,8 +38,8 @@ extension AuditVerifierWalk {
             issuer = certificate.issuer(among: options.certificateAuthorities)
             guard issuer != nil else { return "\(name) is not issued by a given CA" }
             guard !certificate.isCertificateAuthority else { return "\(name) is a CA certificate" }
-            guard certificate.extendedKeyUsage?.contains(.clientAuth) == true else {
-                return "\(name) lacks the clientAuth extended key usage"
+            guard certificate.extendedKeyUsage?.contains(.clientAuth) == true || Self.isAuditCertificate(certificate) else {
+                return "\(name) lacks the clientAuth extended key usage (a node's) and the timeStamping one (nexd's audit key)"
             }
             result.verifiedCertificates += 1
         }
@@ -58,6 +59,13 @@ extension AuditVerifierWalk {
         guard certificate.subjectCommonName == record.string("node") else {
             return "originator certificate is issued to \(certificate.subjectCommonName ?? "no common name"), not to the sender \(record.string("node") ?? "?")"
         }
+        // Only nexd's audit key signs an `expire`, and it signs nothing else (D61).
+        let signedByAuditKey = Self.isAuditCertificate(certificate)
+        if signedByAuditKey != (record.string("kind") == "expire") {
+            return signedByAuditKey
+                ? "a \(record.string("kind") ?? "?") signed with the audit certificate: nexd's audit key signs only expire messages"
+                : "an expire signed by a node's certificate: only nexd's audit key signs expire messages"
+        }
         guard let time = record.timeMillis else { return "record has no RFC 3339 time" }
         for (what, held) in [("originator certificate", Optional(certificate)), ("its CA's certificate", stored.issuer)] {
             guard let held else { continue }
@@ -66,6 +74,12 @@ extension AuditVerifierWalk {
             }
         }
         return nil
+    }
+
+    /// An audit certificate: the timeStamping purpose, not clientAuth (nodes' certificates).
+    static func isAuditCertificate(_ certificate: Certificate) -> Bool {
+        let usage = certificate.extendedKeyUsage
+        return usage?.contains(.timeStamping) == true && usage?.contains(.clientAuth) != true
     }
 
     static func millis(_ date: Date) -> Int64 {

@@ -19,6 +19,8 @@ public struct AcceptedRoute: Sendable, Equatable {
     public let holders: [String]
     /// The route record's `restrictions` text, when the notice was restricted.
     public let restrictions: String?
+    /// The acceptance record's `expiresAt` (format 5, D61), Unix milliseconds, when it has one.
+    public let expiresAtMillis: Int64?
 
     /// The accepted notice whose acceptance line is `publish` (an accepted `publish` record) and
     /// whose routing line is `route`; nil when `route` is not that notice's routing record.
@@ -56,6 +58,9 @@ public struct AcceptedRoute: Sendable, Equatable {
         }
         self.holders = holders
         restrictions = LineScan.stringValue(after: Self.restrictionsKey, in: route).map { String(decoding: $0, as: UTF8.self) }
+        // Between `issuedAt` and `digest`, before the long `envelope`: searched up to `digest` only.
+        let beforeDigest = LineScan.find(Self.digestKey, in: publish).map { publish[publish.startIndex..<$0] } ?? publish.prefix(0)
+        expiresAtMillis = LineScan.stringValue(after: Self.expiresAtKey, in: beforeDigest).flatMap(Timestamp.parseCanonical)
     }
 
     private static let timeKey = Array(#","time":""#.utf8)
@@ -67,6 +72,8 @@ public struct AcceptedRoute: Sendable, Equatable {
     private static let kindKey = Array(#","kind":""#.utf8)
     private static let withheldKey = Array(#","withheld":["#.utf8)
     private static let restrictionsKey = Array(#","restrictions":""#.utf8)
+    private static let digestKey = Array(#","digest":""#.utf8)
+    private static let expiresAtKey = Array(#","expiresAt":""#.utf8)
     private static let entryNodeKey = Array(#"{"node":""#.utf8)
     private static let seqKey = Array(#"{"seq":"#.utf8)
 

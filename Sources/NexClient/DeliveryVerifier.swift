@@ -14,7 +14,8 @@ import NexWire
 ///    (its `--ca`; chains are one level, docs/SECURITY.md) and is not itself a CA,
 /// 3. it and that CA were valid when nexd accepted the notice (the deliver frame's `receivedAt`),
 ///    and it was valid at the envelope's signed `issuedAt`,
-/// 4. it carries the clientAuth extended key usage, and its key usage (if present) allows
+/// 4. it carries the clientAuth extended key usage (for nexd's `expire`: the timeStamping one of
+///    the audit certificate, and not clientAuth, D61), and its key usage (if present) allows
 ///    `digitalSignature`,
 /// 5. its CN is the envelope's sender, which is the origin nexd names;
 ///
@@ -67,7 +68,14 @@ public enum DeliveryVerifier {
         guard certificate.isValid(at: signedAt) else {
             return .init(.notValidAtSigning, "\(name) was not valid when the notice was signed (issued-at \(time(signedAt)); valid \(time(certificate.notValidBefore))…\(time(certificate.notValidAfter)))")
         }
-        guard certificate.extendedKeyUsage?.contains(.clientAuth) == true else {
+        // nexd's own `expire` is signed with its audit key, whose certificate has the timeStamping
+        // purpose and not clientAuth; nothing else is (D61).
+        let usage = certificate.extendedKeyUsage
+        if envelope.kind == "expire" {
+            guard usage?.contains(.timeStamping) == true, usage?.contains(.clientAuth) != true else {
+                return .init(.untrustedCertificate, "\(name) is not nexd's audit certificate (timeStamping): only nexd's audit key signs an expire")
+            }
+        } else if usage?.contains(.clientAuth) != true {
             return .init(.missingClientAuth, "\(name) lacks the clientAuth extended key usage")
         }
         guard certificate.keyUsageAllowsDigitalSignature else {

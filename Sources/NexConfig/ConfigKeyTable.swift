@@ -49,7 +49,7 @@ public enum ConfigKeyTable {
         static let fsync = ConfigKey("audit.fsync", \.audit.fsync, .boolean,
                                      default: true, .restartOnly, "Sync each batch before its ACKs (group commit).")
         static let key = ConfigKey("audit.key", \.audit.key, .optionalText("PEM file"),
-                                   default: "Certs/dev/audit.key", .restartOnly, "The key that signs checkpoints.")
+                                   default: "Certs/dev/audit.key", .restartOnly, "The key that signs checkpoints and nexd's expire messages.")
         static let certificate = ConfigKey("audit.certificate", \.audit.certificate, .optionalText("PEM file"),
                                            default: "Certs/dev/audit.pem", .restartOnly, "The certificate that verifies checkpoints.")
         static let checkpointEveryRecords = ConfigKey("audit.checkpointEveryRecords", \.audit.checkpointEveryRecords, .integer(1...10_000_000),

@@ -58,7 +58,7 @@ extension NoticeValidator {
                 references.noticeMessageID = text("notice_message_id")
                 references.outcome = text("outcome")
                 references.requestedBy = text("requested_by")
-            case .diffusion, .update, .cancel, .withdraw:
+            case .diffusion, .update, .cancel, .withdraw, .expire:
                 return references
             case .red, .yellow, .blue, .black, .green, .orange, .purple, .silver, .unSpecial:
                 references.request = text("request")

@@ -33,10 +33,16 @@ public enum NoticeKind: String, CaseIterable, Sendable {
     case cancel
     /// Withdrawal: the requesting NCB withdraws its request (a follow-up, D57).
     case withdraw
+    /// Expiry: the record's `expires_at` passed (a follow-up sent by nexd itself, signed with its
+    /// audit key; never by a node, D61).
+    case expire
 
-    /// Whether this kind refers to an earlier accepted record (`update`, `cancel`, `withdraw`)
-    /// rather than being a record of its own.
-    public var isFollowUp: Bool { self == .update || self == .cancel || self == .withdraw }
+    /// Whether this kind refers to an earlier accepted record (`update`, `cancel`, `withdraw`,
+    /// `expire`) rather than being a record of its own.
+    public var isFollowUp: Bool { self == .update || self == .cancel || self == .withdraw || self == .expire }
+
+    /// Whether only nexd sends this kind (signed with its audit key, D61): `expire`.
+    public var isSentByNexd: Bool { self == .expire }
 
     /// Whether a record of this kind can be followed up: every kind but hits, decisions and follow-ups.
     public var acceptsFollowUps: Bool { !isFollowUp && self != .hit && self != .decision }
@@ -59,6 +65,7 @@ public enum NoticeKind: String, CaseIterable, Sendable {
         case .update: "Update: a new version of an accepted notice or diffusion"
         case .cancel: "Cancellation: an accepted notice or diffusion no longer applies"
         case .withdraw: "Withdrawal: the requesting NCB withdraws its request"
+        case .expire: "Expiry: a record's expires_at passed (sent by nexd, signed with its audit key)"
         }
     }
 }

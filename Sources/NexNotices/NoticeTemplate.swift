@@ -109,6 +109,13 @@ public enum NoticeTemplate {
                   "reason": "other",
                   "reason_text": "PLACEHOLDER: why it ends (fictional)"
                 """
+        case .expire:
+            // Sent by nexd only (D61): shown so that a reader knows the form, never published.
+            body = """
+                  "original": "00000000-0000-0000-0000-000000000000",
+                  "reason": "expired",
+                  "expires_at": "2026-01-01T00:00:00Z"
+                """
         case .hit:
             body = """
                   "matched": {

@@ -67,7 +67,7 @@ extension NoticeValidator {
             return values.contains(text)
         }
         switch kind {
-        case .red, .orange, .unSpecial, .update, .cancel, .withdraw: return true
+        case .red, .orange, .unSpecial, .update, .cancel, .withdraw, .expire: return true
         case .diffusion: return member("purpose", isOneOf: ["arrest", "warning"])
         case .hit: return member("action_taken", isOneOf: ["detained"])
         case .yellow, .blue, .black, .green, .purple, .silver, .decision: return false

@@ -5,6 +5,7 @@ extension NoticeValidator {
     private static let observedAtKey = Array("observed_at".utf8)
 
     static func checkWorkflow(of document: JSONDocument, kind: NoticeKind, in context: NoticeContext) -> NoticeViolation? {
+        if let violation = checkExpiresAt(of: document, kind: kind, in: context) { return violation }
         switch kind {
         case .hit:
             return checkObservedAt(of: document, in: context)
@@ -17,6 +18,8 @@ extension NoticeValidator {
         case .update, .cancel, .withdraw:
             // Judged at the broker against the original (FollowUpRules, D57).
             return nil
+        case .expire:
+            return NoticeViolation(field: "kind", reason: "\"expire\" is sent by nexd itself when a record's expires_at passes (signed with its audit key); a node cancels or withdraws instead")
         case .red, .yellow, .blue, .black, .green, .orange, .purple, .silver:
             switch context.channel {
             case .request: return checkRequester(of: document, sender: context.sender)
@@ -67,5 +70,21 @@ extension NoticeValidator {
             return NoticeViolation(field: "observed_at", reason: "\(document.describeValue(at: value)) is more than \(context.hitMaxAgeMillis / 1000) s old (limits.hitMaxAgeSeconds); report hits sooner, or ask the operator to raise the limit")
         }
         return nil
+    }
+
+    /// A record's `expires_at` (an update's: its new document's) lies after nexd's clock: nexd
+    /// would expire a record already past it at once (D61).
+    private static func checkExpiresAt(of document: JSONDocument, kind: NoticeKind, in context: NoticeContext) -> NoticeViolation? {
+        var object = 0
+        var field = "expires_at"
+        if kind == .update {
+            guard case .found(let updated) = document.member(Array("document".utf8), in: 0) else { return nil }
+            object = updated
+            field = "document.expires_at"
+        } else if !kind.acceptsFollowUps {
+            return nil
+        }
+        guard let expiresAt = expiresAtMillis(in: document, object: object), expiresAt <= context.receivedAtMillis else { return nil }
+        return NoticeViolation(field: field, reason: "the time has already passed (nexd's clock is later); give a later expires_at, or none (the record then lasts until it is cancelled)")
     }
 }

@@ -63,6 +63,11 @@ public enum NoticeValidator {
         case .success(let read): markings = read
         case .failure(let violation): return violation
         }
+        if kind.acceptsFollowUps {
+            markings.expiresAtMillis = expiresAtMillis(in: parsed)
+        } else if kind == .update, case .found(let updated) = parsed.member(Array("document".utf8), in: 0) {
+            markings.expiresAtMillis = expiresAtMillis(in: parsed, object: updated)
+        }
         switch rules {
         case .schemaOnly: return nil
         case .identity(let sender): return checkIdentity(of: parsed, kind: kind, sender: sender)
@@ -119,15 +124,27 @@ public enum NoticeValidator {
             guard let original = text("original"), let reason = text("reason").flatMap(FollowUpReason.init(rawValue:)) else { return nil }
             var version: Int?
             var documentKind: NoticeKind?
+            var expiresAt: Int64?
             if kind == .update {
                 guard case .found(let index) = parsed.member(Array("version".utf8), in: 0),
                       case .found(let object) = parsed.member(Array("document".utf8), in: 0) else { return nil }
                 version = parsed.integer(at: index)
                 documentKind = text("kind", in: object).flatMap(NoticeKind.init(rawValue:))
+                expiresAt = expiresAtMillis(in: parsed, object: object)
+            } else if kind == .expire {
+                expiresAt = expiresAtMillis(in: parsed)
             }
             return FollowUp(kind: kind, original: original, reason: reason, reasonText: text("reason_text"),
-                            version: version, documentKind: documentKind)
+                            version: version, documentKind: documentKind, expiresAtMillis: expiresAt)
         }
+    }
+
+    static let expiresAtKey = Array("expires_at".utf8)
+
+    /// The `expires_at` of the object at `object` (Unix milliseconds), when it has a valid one.
+    static func expiresAtMillis(in document: JSONDocument, object: Int = 0) -> Int64? {
+        guard case .found(let value) = document.member(expiresAtKey, in: object), document.nodes[value].kind == .string else { return nil }
+        return document.withStringBytes(at: value, ScalarSyntax.dateTimeMillis)
     }
 
     /// Validates a notice document (UTF-8 JSON) for `kind`; see `validate(_:as:)` over raw bytes.

@@ -108,11 +108,12 @@ struct AuditLifecycleChain {
         switch last.followUp.kind {
         case .cancel: return "CANCELLED"
         case .withdraw: return "WITHDRAWN"
+        case .expire: return "EXPIRED"
         default: return "active (version \(last.followUp.version ?? 0))"
         }
     }
 
-    private static let followUpKinds = ["update", "cancel", "withdraw"].map { Array(#","kind":"\#($0)""#.utf8) }
+    private static let followUpKinds = ["update", "cancel", "withdraw", "expire"].map { Array(#","kind":"\#($0)""#.utf8) }
     private static let mentionKinds = ["hit", "decision"].map { Array(#","kind":"\#($0)""#.utf8) }
 
     private static func contains(_ line: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {

@@ -55,15 +55,17 @@ struct AuditVerdictTestPKI {
         return try AuditLog(configuration: configuration, nowMillis: 0)
     }
 
-    /// The `certificate` and accepted `publish` events of one Red Notice signed with `key`.
-    static func notice(from sender: String, certificate: Certificate, key: PrivateKey, at time: Int64) throws -> [AuditEvent] {
+    /// The `certificate` and accepted `publish` events of one notice of `kind` (a Red Notice unless
+    /// said) signed with `key`.
+    static func notice(from sender: String, certificate: Certificate, key: PrivateKey, at time: Int64,
+                       kind: String = "red") throws -> [AuditEvent] {
         var stored = AuditEvent(.certificate, timeMillis: time)
         stored.node = sender
         stored.certificateFingerprint = certificate.fingerprint.hex
         stored.certificateDER = certificate.derBytes
         let id = MessageID.random()
-        var envelope = Envelope(messageID: id, sender: sender, topic: "notice.red.rw", kind: "red", issuedAtMillis: time,
-                                payload: Array(#"{"kind":"red"}"#.utf8))
+        var envelope = Envelope(messageID: id, sender: sender, topic: "notice.red.rw", kind: kind, issuedAtMillis: time,
+                                payload: Array(#"{"kind":"\#(kind)"}"#.utf8))
         envelope.signatureAlgorithm = key.algorithm.rawValue
         let signed = SignedEnvelope(envelope: envelope, signature: try key.signature(for: envelope.bytesToSign()))
         var publish = AuditEvent(.publish, timeMillis: time, outcome: .accepted)
@@ -71,7 +73,7 @@ struct AuditVerdictTestPKI {
         publish.certificateFingerprint = certificate.fingerprint.hex
         publish.messageID = id.description
         publish.topic = "notice.red.rw"
-        publish.noticeKind = "red"
+        publish.noticeKind = kind
         publish.signedDigest = SHA256.hash(signed.bytesToSign).hex
         publish.envelope = signed.wireBytes
         return [stored, publish]

@@ -28,6 +28,7 @@ import Testing
         .update: ["original", "reason", "version", "document", "document.purpose", "document.summary", "document.from_ncb"],
         .cancel: ["original", "reason"],
         .withdraw: ["original", "reason"],
+        .expire: ["original", "reason", "expires_at"],
     ]
 
     struct Case: Sendable, CustomTestStringConvertible {

@@ -1,17 +1,23 @@
-/// A record's priority and handling codes, as its document states them (common members, D58).
+/// What the broker acts on beyond routing, as a record's document states it: its priority and
+/// handling codes (common members, D58) and, for a record that can be followed up, its
+/// `expires_at` (D61).
 public struct NoticeMarkings: Sendable, Equatable {
     /// `normal` when the document has no `priority`.
     public var priority: NoticePriority
     /// In document order, each at most once.
     public var handling: [HandlingCode]
+    /// When nexd expires the record (Unix milliseconds): its `expires_at`, or an update's new
+    /// document's; nil when there is none, and for other kinds.
+    public var expiresAtMillis: Int64?
 
-    /// What a document without `priority` or `handling` means.
+    /// What a document without `priority`, `handling` or `expires_at` means.
     public static let unmarked = NoticeMarkings(priority: .normal, handling: [])
 
     /// Creates markings.
-    public init(priority: NoticePriority, handling: [HandlingCode]) {
+    public init(priority: NoticePriority, handling: [HandlingCode], expiresAtMillis: Int64? = nil) {
         self.priority = priority
         self.handling = handling
+        self.expiresAtMillis = expiresAtMillis
     }
 
     /// Whether the originator restricted the record to the recipients it names.

@@ -20,6 +20,7 @@ enum NoticeSchema {
         case .decision: decision
         case .update: update
         case .cancel, .withdraw: ending
+        case .expire: expire
         }
     }
 
@@ -43,9 +44,12 @@ enum NoticeSchema {
         ObjectSchema("a notice object", [fictional] + fields, rule: rule)
     }
 
-    /// A colour notice: its fields plus the optional `request` it answers.
+    /// When nexd ends the record and tells its holders (a simulation device, D61), optional.
+    private static let expiresAt = Field.optional("expires_at", .dateTime)
+
+    /// A colour notice: its fields plus the optional `request` it answers and `expires_at`.
     private static func colourNotice(_ fields: [Field]) -> ObjectSchema {
-        notice(fields + [request])
+        notice(fields + [request, expiresAt])
     }
 
     static let red = colourNotice([
@@ -132,6 +136,7 @@ enum NoticeSchema {
         .optional("subject", person),
         .required("summary", .text),
         .required("from_ncb", .nodeID),
+        expiresAt,
     ])
 
     static let hit = notice([
@@ -161,7 +166,7 @@ enum NoticeSchema {
     /// The members every follow-up has (D57): the original's message id and why.
     private static let followUpFields: [Field] = [
         .required("original", .messageID),
-        .required("reason", .choice(FollowUpReason.allCases.map(\.rawValue))),
+        .required("reason", .choice(FollowUpReason.givenByNodes.map(\.rawValue))),
         .optional("reason_text", .text),
     ]
     private static let followUpRule = ObjectSchema.Rule.outcome(of: "reason", [
@@ -177,4 +182,11 @@ enum NoticeSchema {
         .required("version", .integer(2...1_000_000)),
         .required("document", .object(ObjectSchema("a notice object", []))),
     ], rule: followUpRule)
+
+    /// `expire` (nexd's own, D61): the original, the reason `expired`, and the time that passed.
+    static let expire = notice([
+        .required("original", .messageID),
+        .required("reason", .choice([FollowUpReason.expired.rawValue])),
+        .required("expires_at", .dateTime),
+    ])
 }

@@ -120,6 +120,7 @@ public final class NexDaemon: @unchecked Sendable {
                             replaySharePerNode: configuration.limits.replayCacheShare(rosterSize: configuration.roster.entries.count),
                             refusals: refusals, settings: settings, connections: registry,
                             logger: logger)
+        broker.expirySigner = auditConfiguration.checkpointSigner.flatMap(ExpirySigner.init)
         do {
             let restored = try broker.queue.sync {
                 try broker.rebuildReplayCache(from: configuration.audit.directory, nowMillis: now)
@@ -202,7 +203,10 @@ public final class NexDaemon: @unchecked Sendable {
         event.detail = "nexd \(NexVersion.current) listening on \(configuration.listen.host):\(socket.port), config \(configuration.sourcePath), \(revocation)"
         context.audit.append([event])
         let broker = context.broker
-        broker.queue.async { broker.startInboxExpiry() }
+        broker.queue.async {
+            broker.startInboxExpiry()
+            broker.startRecordExpiry()
+        }
         listenerQueue.sync {
             listener = socket
             let source = DispatchSource.makeReadSource(fileDescriptor: socket.fileDescriptor, queue: listenerQueue)
@@ -337,7 +341,10 @@ public final class NexDaemon: @unchecked Sendable {
                 connection.queue.sync { connection.setReading(suspended: true, for: .closing) }
             }
             let broker = context.broker
-            broker.queue.sync { broker.stopInboxExpiry() }
+            broker.queue.sync {
+                broker.stopInboxExpiry()
+                broker.stopRecordExpiry()
+            }
             context.drainPipeline()
             // Completions of durable records enqueue their answers and deliveries on the connection
             // queues; a checkpoint covering everything so far goes out before the connections close.

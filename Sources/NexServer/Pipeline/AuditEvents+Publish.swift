@@ -25,12 +25,20 @@ extension AuditEvent {
         return event
     }
 
-    /// An accepted publish, with the signed envelope's bytes as received (for later re-verification).
+    /// An accepted publish, with the signed envelope's bytes as received (for later re-verification)
+    /// and the `expires_at` nexd keeps for it (format 5, D61). nexd's own `expire` has no
+    /// connection, peer or country: `node` and `cert` name the audit certificate.
     static func publishAccepted(_ verified: VerifiedPublish, connection: UInt64) -> AuditEvent {
         var event = publish(verified.identity, connection: connection, envelope: verified.envelope,
                             receivedAtMillis: verified.receivedAtMillis, outcome: .accepted)
+        if verified.isSentByNexd {
+            event.connection = nil
+            event.country = nil
+            event.peer = nil
+        }
         event.signedDigest = verified.digest.hex
         event.issuedAtMillis = verified.envelope.issuedAtMillis
+        event.expiresAtMillis = verified.markings.expiresAtMillis
         event.envelope = verified.wireBytes
         return event
     }

@@ -59,7 +59,18 @@ extension Broker {
         case .success(let judged):
             plan = judged
         }
-        let connection = candidate.connectionID
+        // nexd signs an expiry with its audit key (D61): without one it cannot keep the promise.
+        if expirySigner == nil, verified.markings.expiresAtMillis != nil {
+            commit.refuse(candidate, WireError(.invalidNotice,
+                "expires_at refused: this nexd has no audit key (audit.key, audit.certificate) to sign the expiry with; publish without expires_at"))
+            return
+        }
+        commitAcceptance(verified, plan: plan, connection: candidate.connectionID, nowMillis: nowMillis)
+    }
+
+    /// Routes an accepted publish (a node's, or nexd's own `expire` with no connection), appends
+    /// its records and, once durable, answers and delivers; registers it and keeps it for inboxes.
+    func commitAcceptance(_ verified: VerifiedPublish, plan: RegistryPlan, connection: UInt64, nowMillis: Int64) {
         let envelope = verified.envelope
         let certificate = verified.identity.certificate
         let recordsCertificate = !certificates.contains(certificate.fingerprint)
@@ -100,6 +111,8 @@ extension Broker {
         }
         undo.action = register(verified, restrictions: restrictions, plan: plan, routing: inboxRouting, acceptedSequence: acceptedSequence)
         keep(DeliveryMessage(verified, auditSequence: acceptedSequence), in: inboxRouting, acceptedAtMillis: nowMillis)
+        // nexd's own messages are never re-sent by a node: nothing to answer a retry of.
+        guard !verified.isSentByNexd else { return }
         replay.insert(messageID, entry: .init(
             signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + 2 * replayWindowMillis,
             node: verified.identity.id))

@@ -37,6 +37,10 @@ final class Broker: @unchecked Sendable {
     var lifecycleConnections: Set<UInt64> = []
     /// Applies the inboxes' age bound once a minute (``startInboxExpiry()``).
     var inboxExpiryTimer: DispatchSourceTimer?
+    /// Signs nexd's `expire` follow-ups with the audit key; nil without one (then `expires_at` is refused, D61).
+    var expirySigner: ExpirySigner?
+    /// Sends the `expire` of each record whose `expires_at` passed, once a second (``startRecordExpiry()``).
+    var recordExpiryTimer: DispatchSourceTimer?
     /// Records decisions, answers and delivers.
     let commit: PublishCommit
     /// Reload records are appended at exactly the point of the queue where the settings change.

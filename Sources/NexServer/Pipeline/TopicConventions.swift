@@ -73,6 +73,8 @@ enum TopicConventions {
     /// `diffusion.*`. Hits are not followed up.
     private static func followUpViolation(kind: NoticeKind, family: String, topic: Topic) -> String? {
         switch (kind, family) {
+        case (.expire, _):
+            return "expire is sent by nexd itself when a record's expires_at passes (signed with its audit key, D61); a node cancels or withdraws instead"
         case (.withdraw, "request"), (.update, "notice"), (.update, "alert"), (.update, "diffusion"),
              (.cancel, "notice"), (.cancel, "alert"), (.cancel, "diffusion"):
             return nil

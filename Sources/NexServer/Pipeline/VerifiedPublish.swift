@@ -38,6 +38,26 @@ struct VerifiedPublish: Sendable {
     }
 }
 
+extension VerifiedPublish {
+    /// nexd's own message (an `expire`, D61), signed by nexd with its audit key: no node sent it,
+    /// so no verifier made it. `identity` names the audit certificate.
+    init(signedByNexd signed: SignedEnvelope, topic: Topic, kind: NoticeKind, digest: SHA256Digest, identity: NodeIdentity,
+         original: MessageID) {
+        self.signed = signed
+        self.topic = topic
+        self.kind = kind
+        self.digest = digest
+        wireBytes = signed.wireBytes
+        receivedAtMillis = signed.envelope.issuedAtMillis
+        self.identity = identity
+        markings = .unmarked
+        order = DeliveryOrder(priority: .normal, original: original)
+    }
+
+    /// Whether nexd itself sent it (an `expire`, signed with the audit key; D61).
+    var isSentByNexd: Bool { kind.isSentByNexd }
+}
+
 /// Checks an ``UnverifiedPublish``'s signature with its node's certificate (on the verification
 /// pool: the costly step, ~85–100 µs per P-256 signature).
 struct SignatureVerification: Sendable {

@@ -86,7 +86,7 @@ extension Broker {
         guard verified.kind.acceptsFollowUps else { return {} }
         registry.register(id, owner: verified.identity.id, kind: verified.kind, topic: verified.envelope.topic,
                           restrictions: restrictions, holders: holders, acceptedSequence: acceptedSequence,
-                          acceptedAtMillis: verified.receivedAtMillis)
+                          acceptedAtMillis: verified.receivedAtMillis, expiresAtMillis: verified.markings.expiresAtMillis)
         return { self.registry.forget(id) }
     }
 

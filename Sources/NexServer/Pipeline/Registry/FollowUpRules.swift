@@ -32,6 +32,7 @@ enum FollowUpRules {
         case .active: break
         case .cancelled: return "\(kind) of \(original.id) refused: it was cancelled; nothing follows a cancelled record"
         case .withdrawn: return "\(kind) of \(original.id) refused: it was withdrawn; nothing follows a withdrawn request"
+        case .expired: return "\(kind) of \(original.id) refused: it expired (its expires_at passed); nothing follows an expired record"
         }
         if followUp.kind == .update {
             let expected = original.version + 1

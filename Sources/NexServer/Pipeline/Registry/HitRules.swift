@@ -38,6 +38,8 @@ enum HitRules {
             return "hit refused: matched.notice_message_id \(id) was cancelled; a cancelled \(record.kind == .diffusion ? "diffusion" : "notice") asks for no action at the border"
         case .withdrawn:
             return "hit refused: matched.notice_message_id \(id) was withdrawn"
+        case .expired:
+            return "hit refused: matched.notice_message_id \(id) expired (its expires_at passed); an expired record asks for no action at the border"
         }
         guard owner == ownerToken else {
             return "hit refused: matched.notice_message_id \(id) belongs to \(owner) (it was published on \(record.topic)); the owner token is taken from the record: publish on hit.\(owner).\(checkToken), not hit.\(ownerToken).\(checkToken)"

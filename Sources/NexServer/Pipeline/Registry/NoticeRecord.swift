@@ -11,6 +11,8 @@ struct NoticeRecord: Sendable, Equatable {
         case cancelled
         /// A request withdrawn by its NCB: nothing follows it.
         case withdrawn
+        /// Its `expires_at` passed and nexd told its holders (D61): nothing follows it.
+        case expired
     }
 
     /// The audit sequence of the acceptance record (where its envelope is).

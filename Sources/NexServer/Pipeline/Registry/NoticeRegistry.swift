@@ -4,8 +4,10 @@ import NexWire
 
 /// Every accepted record a follow-up, hit or decision may refer to (notices, requests, alerts,
 /// diffusions; not hits, decisions or follow-ups), by message id: its owner, kind, topic, state,
-/// version, acceptance time, restrictions and holders (D56, D60); and which requests were decided. A value: owned by the broker queue beside the routing state it follows, and rebuilt at
-/// start-up in the same pass over the audit log as the inboxes (``RegistryRebuild``).
+/// version, acceptance time, restrictions and holders (D56, D60); which requests were decided; and
+/// when active records expire (D61). A value: owned by the broker queue beside the routing state it
+/// follows, and rebuilt at start-up in the same pass over the audit log as the inboxes
+/// (``RegistryRebuild``).
 ///
 /// Memory is bounded per record by interning: a record is 32 bytes plus its index entry; nodes,
 /// topics, restriction sets and holder sets are stored once each. `lookup(_:)` is one hash probe.
@@ -37,6 +39,17 @@ struct NoticeRegistry: Sendable {
     private var restrictionSets = Interner<String>()
     private var restrictionValues: [DisseminationRestrictions] = []
     private var holderSets = Interner<[UInt32]>()
+    /// The `expires_at` of each active record that has one (most have none, so it is kept apart
+    /// from the 32-byte records).
+    private var expiryOf: [MessageID: Int64] = [:]
+    /// Those expiries in time order; entries whose record changed since are skipped when due.
+    private var expiries = ExpiryHeap()
+
+    /// What ``apply(_:id:holders:sequence:)`` changed, to undo it.
+    struct Change: Sendable {
+        let record: NoticeRecord
+        let expiresAtMillis: Int64?
+    }
 
     init() {
         _ = restrictionSets.intern("")
@@ -51,6 +64,11 @@ struct NoticeRegistry: Sendable {
     func lookup(_ id: MessageID) -> View? {
         guard let position = index[id] else { return nil }
         return view(id, records[Int(position)])
+    }
+
+    /// When active record `id` expires (Unix milliseconds), if it has an `expires_at`.
+    func expiresAtMillis(of id: MessageID) -> Int64? {
+        expiryOf[id]
     }
 
     /// The original of accepted follow-up `id`, if `id` is one.
@@ -77,8 +95,9 @@ struct NoticeRegistry: Sendable {
     /// `acceptedAtMillis` is the acceptance record's time (kept to the second).
     mutating func register(_ id: MessageID, owner: String, kind: NoticeKind, topic: String,
                            restrictions: DisseminationRestrictions, holders: some Sequence<String>, acceptedSequence: UInt64,
-                           acceptedAtMillis: Int64 = 0) {
+                           acceptedAtMillis: Int64 = 0, expiresAtMillis: Int64? = nil) {
         guard kind.acceptsFollowUps, index[id] == nil else { return }
+        setExpiry(of: id, to: expiresAtMillis)
         let seconds = UInt32(clamping: max(0, acceptedAtMillis / 1000))
         let record = NoticeRecord(
             acceptedSequence: acceptedSequence, owner: nodes.intern(owner), topic: topics.intern(topic),
@@ -90,31 +109,68 @@ struct NoticeRegistry: Sendable {
     /// Applies an accepted follow-up `id` (accepted as `sequence`, which the log keeps) to its original: an update
     /// raises the version, a cancel or withdraw ends it; the nodes it reached become holders too.
     /// Returns the original's record before the change (to undo it), or nil when unknown.
+    /// An update replaces the expiry with its new document's (none: none); the others end it.
     @discardableResult
-    mutating func apply(_ followUp: FollowUp, id: MessageID, holders: some Sequence<String>, sequence: UInt64) -> NoticeRecord? {
+    mutating func apply(_ followUp: FollowUp, id: MessageID, holders: some Sequence<String>, sequence: UInt64) -> Change? {
         guard let original = MessageID(string: followUp.original), let position = index[original] else { return nil }
         let before = records[Int(position)]
+        let change = Change(record: before, expiresAtMillis: expiryOf[original])
         var record = before
         switch followUp.kind {
         case .update: record.version = UInt16(clamping: followUp.version ?? Int(record.version) + 1)
         case .cancel: record.state = .cancelled
         case .withdraw: record.state = .withdrawn
+        case .expire: record.state = .expired
         default: return nil
         }
+        setExpiry(of: original, to: followUp.kind == .update ? followUp.expiresAtMillis : nil)
         record.holders = internHolders(holderSets[before.holders].map { nodes[$0] } + Array(holders))
         records[Int(position)] = record
         followUps[id] = original
-        return before
+        return change
+    }
+
+    /// When the next expiry is due (Unix milliseconds; possibly one a later change voided).
+    var nextExpiryMillis: Int64? { expiries.peek()?.expiresAtMillis }
+
+    /// The active records whose `expires_at` is at or before `now`, earliest first, taken out of
+    /// the schedule: nexd sends each an `expire`, which ``apply(_:id:holders:sequence:)`` records
+    /// (if its audit batch fails, ``restore(_:of:forgettingFollowUp:)`` schedules it again; if it
+    /// was not accepted at all, ``reschedule(_:expiresAtMillis:)`` does).
+    mutating func takeDueExpiries(atMillis now: Int64) -> [(id: MessageID, expiresAtMillis: Int64)] {
+        var due: [(id: MessageID, expiresAtMillis: Int64)] = []
+        while let next = expiries.peek(), next.expiresAtMillis <= now {
+            expiries.pop()
+            guard expiryOf[next.id] == next.expiresAtMillis, let position = index[next.id],
+                  records[Int(position)].state == .active else { continue }
+            due.append((next.id, next.expiresAtMillis))
+        }
+        return due
+    }
+
+    /// Puts a due expiry back in the schedule when its `expire` was not accepted (tried again later).
+    mutating func reschedule(_ id: MessageID, expiresAtMillis: Int64) {
+        guard index[id] != nil, expiryOf[id] == expiresAtMillis else { return }
+        expiries.push(.init(expiresAtMillis: expiresAtMillis, id: id))
+    }
+
+    private mutating func setExpiry(of id: MessageID, to expiresAtMillis: Int64?) {
+        expiryOf[id] = expiresAtMillis
+        // An entry already in the heap for the same time is then skipped as a duplicate when due
+        // (the record is no longer active after its expire).
+        if let expiresAtMillis { expiries.push(.init(expiresAtMillis: expiresAtMillis, id: id)) }
     }
 
     /// Undoes a registration whose audit batch failed (it never reached the log).
     mutating func forget(_ id: MessageID) {
         index[id] = nil
+        expiryOf[id] = nil
     }
 
-    /// Undoes a follow-up whose audit batch failed: its original's record as it was.
-    mutating func restore(_ record: NoticeRecord, of original: MessageID, forgettingFollowUp id: MessageID) {
-        if let position = index[original] { records[Int(position)] = record }
+    /// Undoes a follow-up whose audit batch failed: its original's record (and expiry) as it was.
+    mutating func restore(_ change: Change, of original: MessageID, forgettingFollowUp id: MessageID) {
+        if let position = index[original] { records[Int(position)] = change.record }
+        setExpiry(of: original, to: change.expiresAtMillis)
         followUps[id] = nil
     }
 

@@ -31,7 +31,7 @@ struct RegistryRebuild {
             let restrictions = accepted.restrictions.flatMap(DisseminationRestrictions.init(recordDescription:)) ?? DisseminationRestrictions()
             registry.register(id, owner: accepted.node, kind: kind, topic: accepted.topic, restrictions: restrictions,
                               holders: accepted.holders, acceptedSequence: accepted.acceptedSequence,
-                              acceptedAtMillis: accepted.acceptedAtMillis)
+                              acceptedAtMillis: accepted.acceptedAtMillis, expiresAtMillis: accepted.expiresAtMillis)
         }
     }
 }

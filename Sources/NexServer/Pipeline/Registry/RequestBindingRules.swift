@@ -60,6 +60,7 @@ enum RequestBindingRules {
         case .active: break
         case .withdrawn: return "request \(id) was withdrawn by \(request.owner); nothing answers a withdrawn request"
         case .cancelled: return "request \(id) was cancelled"
+        case .expired: return "request \(id) expired (its expires_at passed) before it was decided"
         }
         guard requestedBy == request.owner else {
             return "requested_by must be the request's sender \(request.owner) (request \(id)), got \(requestedBy.map { "\"\($0)\"" } ?? "none")"

@@ -1,0 +1,46 @@
+import NexAudit
+import NexBroker
+import NexCrypto
+import NexNotices
+import NexWire
+
+/// Makes nexd's `expire` follow-ups (D61): when an active record's `expires_at` passes, nexd —
+/// not a node — tells its holders, in an envelope signed with the **audit key** (the key that signs
+/// checkpoints; its certificate, issued by the CA with the timeStamping purpose, is the originator
+/// certificate subscribers fetch and `nex audit verify` checks). The envelope's signing domain
+/// differs from a checkpoint's, so neither signature can stand for the other.
+struct ExpirySigner: Sendable {
+    let key: PrivateKey
+    let certificate: Certificate
+    /// The sender of every `expire`: the audit certificate's CN (`nexd-audit` in the development PKI).
+    let identity: NodeIdentity
+
+    /// nil when the audit certificate has no CN to name the sender with.
+    init?(_ signer: CheckpointSigner) {
+        guard let name = signer.certificate.subjectCommonName else { return nil }
+        key = signer.key
+        certificate = signer.certificate
+        // Not a roster node: no role or country is recorded for it, and no rule reads them on the
+        // path an expiry takes (it is routed to the original's holders, D61).
+        identity = NodeIdentity(id: name, role: .gs, country: "", certificate: signer.certificate, peer: "nexd")
+    }
+
+    /// The signed `expire` of `original`, whose `expires_at` was `expiresAtMillis`, issued at
+    /// `nowMillis`; nil when the key cannot sign (the broker logs it and tries again later).
+    func expire(_ original: NoticeRegistry.View, expiresAtMillis: Int64, nowMillis: Int64) -> VerifiedPublish? {
+        let document = Array(#"{"kind":"expire","original":"\#(original.id)","reason":"expired","expires_at":"\#(Timestamp.format(millis: expiresAtMillis))"}"#.utf8)
+        var envelope = Envelope(messageID: .random(), sender: identity.id, topic: original.topic, kind: NoticeKind.expire.rawValue,
+                                issuedAtMillis: nowMillis, payload: document)
+        envelope.signatureAlgorithm = key.algorithm.rawValue
+        // The original's topic was validated when it was accepted.
+        guard let signature = try? key.signature(for: envelope.bytesToSign()), let topic = try? Topic(validating: original.topic) else {
+            return nil
+        }
+        let signed = SignedEnvelope(envelope: envelope, signature: signature)
+        let hasher = SHA256Hasher()
+        hasher.update(Envelope.signingDomain)
+        hasher.update(signed.body)
+        return VerifiedPublish(signedByNexd: signed, topic: topic, kind: .expire, digest: hasher.finalize(), identity: identity,
+                               original: original.id)
+    }
+}
