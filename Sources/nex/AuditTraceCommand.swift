@@ -84,8 +84,12 @@ enum AuditTraceText {
         for publish in trace.publishes {
             out += "  publish  record \(publish.sequence ?? 0)  \(TerminalText.inert(publish.string("time") ?? ""))  \(field(publish, "outcome"))"
             if publish.string("reason") != nil { out += " (\(field(publish, "reason")))" }
-            out += "\n    by \(field(publish, "node")) (\(field(publish, "country"))), certificate \(field(publish, "cert"))\n"
-            out += "    topic \(field(publish, "topic")), kind \(field(publish, "kind"))\n"
+            // nexd's own expire has no country: no node sent it (D61).
+            let sender = publish.string("kind") == "expire" && publish.string("country") == nil ? "nexd, signed with its audit key" : field(publish, "country")
+            out += "\n    by \(field(publish, "node")) (\(sender)), certificate \(field(publish, "cert"))\n"
+            out += "    topic \(field(publish, "topic")), kind \(field(publish, "kind"))"
+            if let expiresAt = publish.string("expiresAt") { out += ", expires at \(TerminalText.inert(expiresAt))" }
+            out += "\n"
         }
         if let check = trace.signatureCheck { out += "  signature: \(TerminalText.inert(check))\n" }
         if let route = trace.route {
