@@ -684,6 +684,10 @@ class Walk:
         if not has_usage(cert, ExtendedKeyUsageOID.CLIENT_AUTH) and not is_audit_certificate(cert):
             raise Problem(where, named + " lacks the clientAuth extended key usage (a node's) and the timeStamping one "
                           "(nexd's audit key)")
+        # An audit certificate as originator (nexd's expire) is format 5 content (D61).
+        if not has_usage(cert, ExtendedKeyUsageOID.CLIENT_AUTH) and self.run_format < 5:
+            raise Problem(where, named + " lacks the clientAuth extended key usage (an audit certificate as originator is "
+                          "audit format 5 content, but this run's start record declares format %d)" % self.run_format)
         self.certificates[record["cert"]] = (cert, ca)
 
     def check_publish(self, record, where, millis):
@@ -692,11 +696,6 @@ class Walk:
         if stored is None:
             raise Problem(where, "originator certificate %s is not stored earlier in the log" % record.get("cert"))
         cert, ca = stored
-        # Only nexd's audit key signs an expire, and it signs nothing else (D61).
-        if is_audit_certificate(cert) != (record.get("kind") == "expire"):
-            raise Problem(where, "a %s signed with the audit certificate: nexd's audit key signs only expire messages"
-                          % record.get("kind") if is_audit_certificate(cert)
-                          else "an expire signed by a node's certificate: only nexd's audit key signs expire messages")
         if (fields["msg"], fields["sender"], fields["topic"]) != (record.get("msg"), record.get("node"), record.get("topic")):
             raise Problem(where, "record fields differ from the stored envelope")
         if hashlib.sha256(ENVELOPE_DOMAIN + body).hexdigest() != record.get("digest"):
@@ -710,6 +709,15 @@ class Walk:
             raise Problem(where, "accepted at %s, outside the originator certificate's validity" % record["time"])
         if not is_valid_at(ca, millis):
             raise Problem(where, "accepted at %s, outside the issuing CA's validity" % record["time"])
+        # Only nexd's audit key signs an expire, and it signs nothing else (D61); with audit
+        # certificates given, it is one of them.
+        if is_audit_certificate(cert) != (record.get("kind") == "expire"):
+            raise Problem(where, "a %s signed with the audit certificate: nexd's audit key signs only expire messages"
+                          % record.get("kind") if is_audit_certificate(cert)
+                          else "an expire signed by a node's certificate: only nexd's audit key signs expire messages")
+        if is_audit_certificate(cert) and self.audit_certs and record.get("cert") not in self.audit_certs:
+            raise Problem(where, "an expire signed with audit certificate %s, which is not a given audit certificate "
+                          "(--audit-cert)" % record.get("cert"))
         self.signatures += 1
 
     def check_checkpoint(self, record, where, seq, millis):

@@ -38,8 +38,12 @@ extension AuditVerifierWalk {
             issuer = certificate.issuer(among: options.certificateAuthorities)
             guard issuer != nil else { return "\(name) is not issued by a given CA" }
             guard !certificate.isCertificateAuthority else { return "\(name) is a CA certificate" }
-            guard certificate.extendedKeyUsage?.contains(.clientAuth) == true || Self.isAuditCertificate(certificate) else {
+            guard certificate.extendedKeyUsage?.contains(.clientAuth) == true || certificate.hasAuditPurpose else {
                 return "\(name) lacks the clientAuth extended key usage (a node's) and the timeStamping one (nexd's audit key)"
+            }
+            // An audit certificate as originator (nexd's expire) is format 5 content (D61).
+            if certificate.extendedKeyUsage?.contains(.clientAuth) != true, runFormat < 5 {
+                return "\(name) lacks the clientAuth extended key usage (an audit certificate as originator is audit format 5 content, but this run's start record declares format \(runFormat))"
             }
             result.verifiedCertificates += 1
         }
@@ -59,13 +63,6 @@ extension AuditVerifierWalk {
         guard certificate.subjectCommonName == record.string("node") else {
             return "originator certificate is issued to \(certificate.subjectCommonName ?? "no common name"), not to the sender \(record.string("node") ?? "?")"
         }
-        // Only nexd's audit key signs an `expire`, and it signs nothing else (D61).
-        let signedByAuditKey = Self.isAuditCertificate(certificate)
-        if signedByAuditKey != (record.string("kind") == "expire") {
-            return signedByAuditKey
-                ? "a \(record.string("kind") ?? "?") signed with the audit certificate: nexd's audit key signs only expire messages"
-                : "an expire signed by a node's certificate: only nexd's audit key signs expire messages"
-        }
         guard let time = record.timeMillis else { return "record has no RFC 3339 time" }
         for (what, held) in [("originator certificate", Optional(certificate)), ("its CA's certificate", stored.issuer)] {
             guard let held else { continue }
@@ -73,13 +70,18 @@ extension AuditVerifierWalk {
                 return "\(what) was not valid when nexd accepted the notice (\(Timestamp.format(millis: time)); valid \(Timestamp.format(millis: Self.millis(held.notValidBefore)))…\(Timestamp.format(millis: Self.millis(held.notValidAfter))))"
             }
         }
+        // Only nexd's audit key signs an `expire`, and it signs nothing else (D61); with audit
+        // certificates given, it is one of them.
+        let signedByAuditKey = certificate.hasAuditPurpose
+        if signedByAuditKey != (record.string("kind") == "expire") {
+            return signedByAuditKey
+                ? "a \(record.string("kind") ?? "?") signed with the audit certificate: nexd's audit key signs only expire messages"
+                : "an expire signed by a node's certificate: only nexd's audit key signs expire messages"
+        }
+        if signedByAuditKey, !options.auditCertificates.isEmpty, !options.auditCertificates.contains(where: { $0.fingerprint == certificate.fingerprint }) {
+            return "an expire signed with audit certificate \(certificate.fingerprint.hex), which is not a given audit certificate (--audit-cert)"
+        }
         return nil
-    }
-
-    /// An audit certificate: the timeStamping purpose, not clientAuth (nodes' certificates).
-    static func isAuditCertificate(_ certificate: Certificate) -> Bool {
-        let usage = certificate.extendedKeyUsage
-        return usage?.contains(.timeStamping) == true && usage?.contains(.clientAuth) != true
     }
 
     static func millis(_ date: Date) -> Int64 {

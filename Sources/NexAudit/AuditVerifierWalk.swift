@@ -32,7 +32,8 @@ struct AuditVerifierWalk {
     private var previousEvent: String?
     /// The format the current run declares in its `start` record (docs/AUDIT.md §Versioning);
     /// records before the first `start` are read as the newest format this verifier knows.
-    private var runFormat = AuditFormat.version
+    /// The format the run's last `start` record declares (the verifier's own before the first).
+    private(set) var runFormat = AuditFormat.version
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     init(options: AuditVerifier.Options) {

@@ -70,12 +70,11 @@ public enum DeliveryVerifier {
         }
         // nexd's own `expire` is signed with its audit key, whose certificate has the timeStamping
         // purpose and not clientAuth; nothing else is (D61).
-        let usage = certificate.extendedKeyUsage
         if envelope.kind == "expire" {
-            guard usage?.contains(.timeStamping) == true, usage?.contains(.clientAuth) != true else {
+            guard certificate.hasAuditPurpose else {
                 return .init(.untrustedCertificate, "\(name) is not nexd's audit certificate (timeStamping): only nexd's audit key signs an expire")
             }
-        } else if usage?.contains(.clientAuth) != true {
+        } else if certificate.extendedKeyUsage?.contains(.clientAuth) != true {
             return .init(.missingClientAuth, "\(name) lacks the clientAuth extended key usage")
         }
         guard certificate.keyUsageAllowsDigitalSignature else {

@@ -28,13 +28,20 @@ struct DeliveryVerifierTests {
         case noCertificate
         case tamperedPayload
         case garbageEnvelope
+        // nexd's own expire (D61): signed with the audit certificate (timeStamping, not clientAuth).
+        case expireSignedByTheAuditCertificate
+        case expireSignedByANode
+        case expireSignedByACertificateWithBothPurposes
+        case redSignedByTheAuditCertificate
 
         var testDescription: String { rawValue }
 
         /// The code expected, or nil for a verified delivery.
         var expected: DeliveryVerificationFailure.Code? {
             switch self {
-            case .rightCertificate, .expiredNowButValidAtAcceptance: nil
+            case .rightCertificate, .expiredNowButValidAtAcceptance, .expireSignedByTheAuditCertificate: nil
+            case .expireSignedByANode, .expireSignedByACertificateWithBothPurposes: .untrustedCertificate
+            case .redSignedByTheAuditCertificate: .missingClientAuth
             case .anotherCA, .fakeCAWithTheSameSubject, .caCertificateItself, .issuedByAnIntermediateInTheTrustedFile:
                 .untrustedCertificate
             case .expiredAtAcceptance, .notYetValidAtAcceptance: .notValidAtAcceptance
@@ -64,7 +71,16 @@ struct DeliveryVerifierTests {
         // When the originator signed, relative to acceptance (nexd allows a replay window either way).
         var signedBeforeAcceptance: Int64 = 10
         var trustRoots = [ca.certificate]
+        var kind = "red"
         switch row {
+        case .expireSignedByTheAuditCertificate:
+            usage = .timeStamping
+            kind = "expire"
+        case .expireSignedByANode: kind = "expire"
+        case .expireSignedByACertificateWithBothPurposes:
+            usage = [.timeStamping, .clientAuth]
+            kind = "expire"
+        case .redSignedByTheAuditCertificate: usage = .timeStamping
         case .expiredNowButValidAtAcceptance:
             validity = (Self.now - 10 * 86_400)...(Self.now - 86_400)
             acceptedAt = Self.now - 2 * 86_400
@@ -97,7 +113,7 @@ struct DeliveryVerifierTests {
         let fingerprint = certificate!.fingerprint.bytes
 
         let envelope = Envelope(
-            messageID: .random(), sender: Self.sender, topic: "notice.red.fr", kind: "red",
+            messageID: .random(), sender: Self.sender, topic: "notice.red.fr", kind: kind,
             issuedAtMillis: Int64(acceptedAt.timeIntervalSince1970 * 1000) - signedBeforeAcceptance,
             allowedCountries: [], deniedCountries: [], allowedNodes: [], deniedNodes: [],
             signatureAlgorithm: key.algorithm.rawValue, payload: Array(#"{"a":1}"#.utf8))

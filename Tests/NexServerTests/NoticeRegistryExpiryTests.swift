@@ -66,6 +66,31 @@ import Testing
         #expect(other.takeDueExpiries(atMillis: 5000).isEmpty)
     }
 
+    @Test func aRecordScheduledTwiceForTheSameTimeComesOutOnce() {
+        // An update that keeps its expires_at (an update carries the whole document).
+        var registry = registry(expiries: [(Self.first, 1000)])
+        registry.apply(followUp(.update, of: Self.first, expiresAt: 1000), id: Self.followUpID, holders: [], sequence: 9)
+        #expect(registry.takeDueExpiries(atMillis: 1000).map(\.id) == [Self.first])
+        // A cancel whose audit batch failed, restored while the original entry is still scheduled.
+        var other = self.registry(expiries: [(Self.first, 1000)])
+        guard let change = other.apply(followUp(.cancel, of: Self.first), id: Self.followUpID, holders: [], sequence: 9) else {
+            Issue.record("the cancel was not applied")
+            return
+        }
+        other.restore(change, of: Self.first, forgettingFollowUp: Self.followUpID)
+        #expect(other.takeDueExpiries(atMillis: 1000).map(\.id) == [Self.first])
+    }
+
+    @Test func voidedEntriesDoNotAccumulate() {
+        var registry = registry(expiries: [(Self.first, 1000)])
+        for version in 0..<10_000 {
+            registry.apply(followUp(.update, of: Self.first, expiresAt: 9_000_000_000 + Int64(version)), id: Self.followUpID, holders: [],
+                           sequence: UInt64(version))
+        }
+        #expect(registry.scheduledEntryCount <= 2 * registry.pendingExpiryCount + 1024)
+        #expect(registry.takeDueExpiries(atMillis: .max).map(\.expiresAtMillis) == [9_000_000_000 + 9_999])
+    }
+
     @Test func aForgottenRecordNeverFallsDue() {
         var registry = registry(expiries: [(Self.first, 1000)])
         registry.forget(Self.first)

@@ -120,7 +120,16 @@ public final class NexDaemon: @unchecked Sendable {
                             replaySharePerNode: configuration.limits.replayCacheShare(rosterSize: configuration.roster.entries.count),
                             refusals: refusals, settings: settings, connections: registry,
                             logger: logger)
-        broker.expirySigner = auditConfiguration.checkpointSigner.flatMap(ExpirySigner.init)
+        // nexd's expire messages are signed with the audit key (D61); without a fit one, expires_at is refused.
+        if let signer = auditConfiguration.checkpointSigner {
+            let roster = Set(configuration.roster.entries.map(\.id))
+            if let problem = ExpirySigner.problem(with: signer, roster: roster) {
+                logger.warning("records will not expire: the audit key cannot sign expire messages, so publishes with expires_at are refused", metadata: [
+                    "detail": "\(problem) (\(configuration.sourcePath): audit.certificate)",
+                ])
+            }
+            broker.expirySigner = ExpirySigner(signer, roster: roster)
+        }
         do {
             let restored = try broker.queue.sync {
                 try broker.rebuildReplayCache(from: configuration.audit.directory, nowMillis: now)
@@ -138,6 +147,11 @@ public final class NexDaemon: @unchecked Sendable {
             }
             for problem in waiting.problems {
                 logger.error("durable inbox not rebuilt in full", metadata: ["detail": "\(problem)"])
+            }
+            let pendingExpiries = broker.queue.sync { broker.expirySigner == nil ? broker.registry.pendingExpiryCount : 0 }
+            if pendingExpiries > 0 {
+                logger.error("records accepted with expires_at will not expire: no audit key fit to sign their expire (audit.key, audit.certificate)",
+                             metadata: ["expiry.pending": "\(pendingExpiries)"])
             }
         } catch {
             throw DaemonError("cannot read the audit log to rebuild the durable inboxes: \(error)")

@@ -111,8 +111,7 @@ extension Broker {
         }
         undo.action = register(verified, restrictions: restrictions, plan: plan, routing: inboxRouting, acceptedSequence: acceptedSequence)
         keep(DeliveryMessage(verified, auditSequence: acceptedSequence), in: inboxRouting, acceptedAtMillis: nowMillis)
-        // nexd's own messages are never re-sent by a node: nothing to answer a retry of.
-        guard !verified.isSentByNexd else { return }
+        // nexd's own expire too (D61): no node may publish another record under its id.
         replay.insert(messageID, entry: .init(
             signedDigest: digest, sequence: acceptedSequence, expiresAtMillis: envelope.issuedAtMillis + 2 * replayWindowMillis,
             node: verified.identity.id))

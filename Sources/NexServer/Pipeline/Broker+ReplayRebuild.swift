@@ -16,8 +16,7 @@ extension Broker {
             var newest: Int64 = .min
             try reader.forEachRecord(in: [segment]) { record in
                 newest = max(newest, record.timeMillis ?? .min)
-                // nexd's own expire messages (D61) are never re-sent by a node: nothing to answer.
-                guard record.event == "publish", record.string("outcome") == "accepted", record.string("kind") != "expire",
+                guard record.event == "publish", record.string("outcome") == "accepted",
                       let idText = record.string("msg"), let id = MessageID(string: idText),
                       let digest = record.string("digest").flatMap(SHA256Digest.init(hex:)),
                       let sequence = record.sequence, let node = record.string("node"),

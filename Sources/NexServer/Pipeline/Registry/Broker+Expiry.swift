@@ -34,7 +34,9 @@ extension Broker {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let signer = expirySigner, let next = registry.nextExpiryMillis, next <= now else { return }
         for (id, expiresAt) in registry.takeDueExpiries(atMillis: now) {
-            guard let original = registry.lookup(id), let verified = signer.expire(original, expiresAtMillis: expiresAt, nowMillis: now),
+            // Checked again here: an expire sent earlier in this loop must not be sent twice.
+            guard let original = registry.lookup(id), original.state == .active, registry.expiresAtMillis(of: id) == expiresAt else { continue }
+            guard let verified = signer.expire(original, expiresAtMillis: expiresAt, nowMillis: now),
                   let followUp = NoticeValidator.followUp(in: verified.envelope.payload, as: .expire) else {
                 // Tried again at the next check.
                 registry.reschedule(id, expiresAtMillis: expiresAt)

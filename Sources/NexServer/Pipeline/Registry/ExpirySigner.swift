@@ -15,9 +15,21 @@ struct ExpirySigner: Sendable {
     /// The sender of every `expire`: the audit certificate's CN (`nexd-audit` in the development PKI).
     let identity: NodeIdentity
 
-    /// nil when the audit certificate has no CN to name the sender with.
-    init?(_ signer: CheckpointSigner) {
-        guard let name = signer.certificate.subjectCommonName else { return nil }
+    /// Why `signer` cannot sign expiries, or nil: its certificate must have the audit purpose
+    /// (timeStamping, not clientAuth), as subscribers and verifiers require of an `expire`'s
+    /// signer, and a CN that names no roster node.
+    static func problem(with signer: CheckpointSigner, roster: Set<String>) -> String? {
+        guard signer.certificate.hasAuditPurpose else {
+            return "the audit certificate lacks the timeStamping extended key usage or also has clientAuth"
+        }
+        guard let name = signer.certificate.subjectCommonName, !name.isEmpty else { return "the audit certificate has no common name" }
+        guard !roster.contains(name) else { return "the audit certificate's common name \(name) is a roster node's" }
+        return nil
+    }
+
+    /// nil when ``problem(with:roster:)`` finds one.
+    init?(_ signer: CheckpointSigner, roster: Set<String>) {
+        guard Self.problem(with: signer, roster: roster) == nil, let name = signer.certificate.subjectCommonName else { return nil }
         key = signer.key
         certificate = signer.certificate
         // Not a roster node: no role or country is recorded for it, and no rule reads them on the

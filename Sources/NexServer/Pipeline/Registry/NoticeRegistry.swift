@@ -130,6 +130,9 @@ struct NoticeRegistry: Sendable {
         return change
     }
 
+    /// How many active records have an expiry scheduled.
+    var pendingExpiryCount: Int { expiryOf.count }
+
     /// When the next expiry is due (Unix milliseconds; possibly one a later change voided).
     var nextExpiryMillis: Int64? { expiries.peek()?.expiresAtMillis }
 
@@ -137,12 +140,15 @@ struct NoticeRegistry: Sendable {
     /// the schedule: nexd sends each an `expire`, which ``apply(_:id:holders:sequence:)`` records
     /// (if its audit batch fails, ``restore(_:of:forgettingFollowUp:)`` schedules it again; if it
     /// was not accepted at all, ``reschedule(_:expiresAtMillis:)`` does).
+    /// A record scheduled twice for the same time (an update that kept its `expires_at`, a restore)
+    /// comes out once.
     mutating func takeDueExpiries(atMillis now: Int64) -> [(id: MessageID, expiresAtMillis: Int64)] {
         var due: [(id: MessageID, expiresAtMillis: Int64)] = []
+        var taken = Set<MessageID>()
         while let next = expiries.peek(), next.expiresAtMillis <= now {
             expiries.pop()
             guard expiryOf[next.id] == next.expiresAtMillis, let position = index[next.id],
-                  records[Int(position)].state == .active else { continue }
+                  records[Int(position)].state == .active, taken.insert(next.id).inserted else { continue }
             due.append((next.id, next.expiresAtMillis))
         }
         return due
@@ -154,12 +160,19 @@ struct NoticeRegistry: Sendable {
         expiries.push(.init(expiresAtMillis: expiresAtMillis, id: id))
     }
 
+    /// Entries a change voided stay in the heap until they fall due (skipped then); when they
+    /// outnumber the live ones (repeated updates to far-off times), the heap is rebuilt from
+    /// `expiryOf`, so it stays within twice the live schedule (plus a constant).
     private mutating func setExpiry(of id: MessageID, to expiresAtMillis: Int64?) {
         expiryOf[id] = expiresAtMillis
-        // An entry already in the heap for the same time is then skipped as a duplicate when due
-        // (the record is no longer active after its expire).
         if let expiresAtMillis { expiries.push(.init(expiresAtMillis: expiresAtMillis, id: id)) }
+        if expiries.count > 2 * expiryOf.count + 1024 {
+            expiries = ExpiryHeap(expiryOf.map { ExpiryHeap.Item(expiresAtMillis: $0.value, id: $0.key) })
+        }
     }
+
+    /// How many entries the schedule holds, voided ones included (tests).
+    var scheduledEntryCount: Int { expiries.count }
 
     /// Undoes a registration whose audit batch failed (it never reached the log).
     mutating func forget(_ id: MessageID) {
