@@ -18,6 +18,10 @@ final class ServerContext: Sendable {
     /// per core), fed round-robin so that even one publisher uses every core.
     private let verificationQueues: [DispatchQueue]
     private let verificationTurn = Atomic<UInt64>(0)
+    /// Verifies urgent publishes (D58): its own serial queue, so an urgent notice does not wait
+    /// behind the routine checks already queued on the pool's queues; it competes with them for
+    /// the cores instead (one more thread). Only kinds the validator lets be urgent reach it.
+    let urgentVerificationQueue = DispatchQueue(label: "nex.verify.urgent", qos: .userInteractive)
     /// Connections accepted whose TLS handshake has not ended yet (capped separately, so peers
     /// that never authenticate cannot take every connection slot; the oldest is evicted at the cap).
     let pendingHandshakes = PendingHandshakeQueue<Connection>()
@@ -85,7 +89,7 @@ extension ServerContext {
     /// Waits until every publish handed to the verification pool has been verified and handled by
     /// the broker (its audit records appended). For shutdown.
     func drainPipeline() {
-        for queue in verificationQueues { queue.sync {} }
+        for queue in verificationQueues + [urgentVerificationQueue] { queue.sync {} }
         broker.queue.sync {}
     }
 

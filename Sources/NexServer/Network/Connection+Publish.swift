@@ -58,7 +58,7 @@ extension Connection {
             return
         }
         let verification = SignatureVerification(identity: identity)
-        pendingVerifications.append(PendingVerification(ticket: ticket) {
+        pendingVerifications.append(PendingVerification(ticket: ticket, isUrgent: unverified.markings.priority == .urgent) {
             guard failures.allows(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
                 return candidate(.refused(PublishRefusal(failures.spentRefusal(of: identity.id, limits: limits),
                                                          envelope: unverified.signed, topic: unverified.topic)))
@@ -78,7 +78,9 @@ extension Connection {
     func completePublishes(_ finished: [(ticket: UInt64, candidate: PublishCandidate)]) {
         let broker = context.broker
         let resume = sequencer.complete(finished) { ready in
-            broker.queue.async { for candidate in ready { broker.handle(candidate) } }
+            // A batch with an urgent publish raises the broker queue's QoS until it is handled (D58).
+            let isUrgent = ready.contains { $0.isUrgent }
+            broker.queue.async(qos: isUrgent ? .userInteractive : .unspecified) { for candidate in ready { broker.handle(candidate) } }
         }
         if resume { resumeReading() }
     }
@@ -89,6 +91,8 @@ extension Connection {
     /// budget, then the signature), which returns what goes to the broker.
     struct PendingVerification: Sendable {
         let ticket: UInt64
+        /// Its document is marked urgent: checked on the urgent queue (D58).
+        let isUrgent: Bool
         let check: @Sendable () -> PublishCandidate
     }
 }

@@ -221,29 +221,39 @@ final class Connection: @unchecked Sendable {
 
     /// Hands the publishes gathered from one read to the verification pool: split into as many
     /// chunks as there are verifiers (so one publisher uses every core), one Dispatch hop per chunk
-    /// instead of one per publish. The sequencer restores their order afterwards.
+    /// instead of one per publish; urgent ones as one chunk on the urgent queue, ahead of the
+    /// routine checks queued on the pool (D58). The sequencer restores their order afterwards.
     private func dispatchVerifications() {
         guard !pendingVerifications.isEmpty else { return }
-        let work = pendingVerifications
+        var work = pendingVerifications
         pendingVerifications.removeAll(keepingCapacity: true)
+        if work.contains(where: \.isUrgent) {
+            verify(work.filter(\.isUrgent), on: context.urgentVerificationQueue)
+            work.removeAll(where: \.isUrgent)
+            guard !work.isEmpty else { return }
+        }
         let chunks = min(work.count, context.verifierCount)
         let size = (work.count + chunks - 1) / chunks
         for start in stride(from: 0, to: work.count, by: size) {
-            let chunk = Array(work[start..<min(start + size, work.count)])
-            context.nextVerificationQueue().async {
-                // Completed in groups: one sequencer release (one broker hop) per group instead
-                // of one per publish, and a group waits for at most `verificationGroup` checks (D50).
-                var finished: [(ticket: UInt64, candidate: PublishCandidate)] = []
-                finished.reserveCapacity(min(chunk.count, Self.verificationGroup))
-                for pending in chunk {
-                    finished.append((pending.ticket, pending.check()))
-                    if finished.count == Self.verificationGroup {
-                        self.completePublishes(finished)
-                        finished.removeAll(keepingCapacity: true)
-                    }
+            verify(Array(work[start..<min(start + size, work.count)]), on: context.nextVerificationQueue())
+        }
+    }
+
+    /// Checks `chunk` on `queue`, in order.
+    private func verify(_ chunk: [PendingVerification], on queue: DispatchQueue) {
+        queue.async {
+            // Completed in groups: one sequencer release (one broker hop) per group instead
+            // of one per publish, and a group waits for at most `verificationGroup` checks (D50).
+            var finished: [(ticket: UInt64, candidate: PublishCandidate)] = []
+            finished.reserveCapacity(min(chunk.count, Self.verificationGroup))
+            for pending in chunk {
+                finished.append((pending.ticket, pending.check()))
+                if finished.count == Self.verificationGroup {
+                    self.completePublishes(finished)
+                    finished.removeAll(keepingCapacity: true)
                 }
-                if !finished.isEmpty { self.completePublishes(finished) }
             }
+            if !finished.isEmpty { self.completePublishes(finished) }
         }
     }
 

@@ -35,6 +35,12 @@ struct PublishCandidate: Sendable {
         }
     }
 
+    /// A verified publish marked urgent (D58).
+    var isUrgent: Bool {
+        if case .verified(let verified) = outcome { return verified.markings.priority == .urgent }
+        return false
+    }
+
     /// The message id to answer with (zero when unparsable).
     var messageID: MessageID { envelope?.envelope.messageID ?? .zero }
 }
