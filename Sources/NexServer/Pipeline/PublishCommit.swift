@@ -106,8 +106,10 @@ struct PublishCommit: Sendable {
 }
 
 /// What every recipient of one accepted notice is sent (the per-connection parts are added by the
-/// connection: its delivery number and its matching subscription ids).
-struct DeliveryMessage: Sendable {
+/// connection: its delivery number and its matching subscription ids). Immutable and shared: one
+/// instance per notice however many connections and inboxes hold it, so a held delivery costs a
+/// reference, not a copy of these fields (the reconnect storm holds a million; S8).
+final class DeliveryMessage: Sendable {
     let envelope: [UInt8]
     let messageID: MessageID
     let originNode: String
@@ -115,12 +117,23 @@ struct DeliveryMessage: Sendable {
     let certificateFingerprint: [UInt8]
     let auditSequence: UInt64
     /// Its priority and, for a follow-up, its original: how a connection orders it (D58).
-    var order = DeliveryOrder.plain
+    let order: DeliveryOrder
+
+    init(envelope: [UInt8], messageID: MessageID, originNode: String, receivedAtMillis: Int64, certificateFingerprint: [UInt8],
+         auditSequence: UInt64, order: DeliveryOrder = .plain) {
+        self.envelope = envelope
+        self.messageID = messageID
+        self.originNode = originNode
+        self.receivedAtMillis = receivedAtMillis
+        self.certificateFingerprint = certificateFingerprint
+        self.auditSequence = auditSequence
+        self.order = order
+    }
 }
 
 extension DeliveryMessage {
     /// What the recipients of `verified`, accepted as record `auditSequence`, are sent.
-    init(_ verified: VerifiedPublish, auditSequence: UInt64) {
+    convenience init(_ verified: VerifiedPublish, auditSequence: UInt64) {
         self.init(envelope: verified.wireBytes, messageID: verified.envelope.messageID, originNode: verified.identity.id,
                   receivedAtMillis: verified.receivedAtMillis,
                   certificateFingerprint: verified.identity.certificate.fingerprint.bytes, auditSequence: auditSequence,

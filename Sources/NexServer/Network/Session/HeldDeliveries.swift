@@ -8,16 +8,31 @@ import NexWire
 struct HeldDeliveries {
     /// One held delivery.
     struct Item {
+        /// Shared with every other connection that holds the notice (a reference).
         let message: DeliveryMessage
-        /// The live subscription ids it was routed for (ended ones are removed).
-        var subscriptionIDs: [UInt32]
+        /// The live subscription ids, stored without an allocation when there is one (S8 holds a
+        /// million items at once: an array each cost ~48 bytes more).
+        private var ids: HeldSubscriptionIDs
         /// Routed with no subscription id: a follow-up to a record the node holds (D57);
         /// otherwise an item whose ids have all ended is skipped.
         let toHolder: Bool
         /// It carries durable-inbox entries: never dropped, and sent only inside the inbox window.
         let carriesInbox: Bool
         /// The lane it waits in (0 urgent, 1 normal, 2 routine).
-        let lane: Int
+        let lane: UInt8
+
+        init(message: DeliveryMessage, subscriptionIDs: [UInt32], toHolder: Bool, carriesInbox: Bool, lane: Int) {
+            self.message = message
+            ids = HeldSubscriptionIDs(subscriptionIDs)
+            self.toHolder = toHolder
+            self.carriesInbox = carriesInbox
+            self.lane = UInt8(lane)
+        }
+
+        /// The live subscription ids it was routed for (ended ones are removed).
+        var subscriptionIDs: [UInt32] { ids.array }
+
+        mutating func removeSubscription(_ id: UInt32) { ids.remove(id) }
     }
 
     private var lanes = [Lane(), Lane(), Lane()]
@@ -113,8 +128,32 @@ private struct Lane {
 
     mutating func removeSubscription(_ id: UInt32) {
         guard start < storage.count else { return }
-        for index in start..<storage.count where storage[index].subscriptionIDs.contains(id) {
-            storage[index].subscriptionIDs.removeAll { $0 == id }
+        for index in start..<storage.count { storage[index].removeSubscription(id) }
+    }
+}
+
+/// A held delivery's subscription ids: one inline (the usual case), else an array.
+private enum HeldSubscriptionIDs {
+    case one(UInt32)
+    case many([UInt32])
+
+    init(_ ids: [UInt32]) {
+        self = ids.count == 1 ? .one(ids[0]) : .many(ids)
+    }
+
+    var array: [UInt32] {
+        switch self {
+        case .one(let id): [id]
+        case .many(let ids): ids
+        }
+    }
+
+    mutating func remove(_ id: UInt32) {
+        switch self {
+        case .one(let held) where held == id: self = .many([])
+        case .one: break
+        case .many(let ids) where ids.contains(id): self = .many(ids.filter { $0 != id })
+        case .many: break
         }
     }
 }
