@@ -15,23 +15,47 @@ extension NoticeValidator {
             return nil
         case .decision:
             return checkRequestingNCB(of: document, in: context, isRequired: true)
-        case .update, .cancel, .withdraw:
+        case .update:
+            // The original is judged at the broker (FollowUpRules, D57); the new document is held
+            // to the rules its own kind follows on this topic.
+            return checkUpdatedWorkflow(of: document, in: context)
+        case .cancel, .withdraw:
             // Judged at the broker against the original (FollowUpRules, D57).
             return nil
         case .expire:
             return NoticeViolation(field: "kind", reason: "\"expire\" is sent by nexd itself when a record's expires_at passes (signed with its audit key); a node cancels or withdraws instead")
         case .red, .yellow, .blue, .black, .green, .orange, .purple, .silver:
-            switch context.channel {
-            case .request: return checkRequester(of: document, sender: context.sender)
-            case .notice, .alert: return checkRequestingNCB(of: document, in: context, isRequired: false)
-            case .diffusion, .hit, .decision: return nil
-            }
+            return checkColourNotice(of: document, in: context)
+        }
+    }
+
+    /// A colour notice's requester: its sender on `request.*`, an NCB of the topic's country on
+    /// `notice.*` (any on `alert.*`). `object` is the notice's object (an update's `document`).
+    private static func checkColourNotice(of document: JSONDocument, object: Int = 0, in context: NoticeContext) -> NoticeViolation? {
+        switch context.channel {
+        case .request: return checkRequester(of: document, object: object, sender: context.sender)
+        case .notice, .alert: return checkRequestingNCB(of: document, object: object, in: context, isRequired: false)
+        case .diffusion, .hit, .decision: return nil
+        }
+    }
+
+    /// An update's new `document`, by its own kind: a colour notice's requester as for the
+    /// original (a diffusion's `from_ncb` is checked with the schema).
+    private static func checkUpdatedWorkflow(of document: JSONDocument, in context: NoticeContext) -> NoticeViolation? {
+        guard case .found(let object) = document.member(Array("document".utf8), in: 0),
+              case .found(let kindIndex) = document.member(kindKey, in: object), document.nodes[kindIndex].kind == .string,
+              let kind = NoticeKind(rawValue: document.text(at: kindIndex)) else { return nil }
+        switch kind {
+        case .red, .yellow, .blue, .black, .green, .orange, .purple, .silver:
+            return checkColourNotice(of: document, object: object, in: context)?.inside("document")
+        default:
+            return nil
         }
     }
 
     /// A request names its sender in `requested_by` (required on `request.*`, for every kind).
-    private static func checkRequester(of document: JSONDocument, sender: String) -> NoticeViolation? {
-        switch document.member(requestedByKey, in: 0) {
+    private static func checkRequester(of document: JSONDocument, object: Int = 0, sender: String) -> NoticeViolation? {
+        switch document.member(requestedByKey, in: object) {
         case .found(let value) where document.string(at: value, equals: Array(sender.utf8)):
             return nil
         case .found(let value):
@@ -44,9 +68,10 @@ extension NoticeValidator {
 
     /// A published notice or decision names in `requested_by` the requesting NCB: on the roster, an
     /// NCB, of the topic's country (any country on `alert.*`, whose topic names a region).
-    private static func checkRequestingNCB(of document: JSONDocument, in context: NoticeContext, isRequired: Bool) -> NoticeViolation? {
+    private static func checkRequestingNCB(of document: JSONDocument, object: Int = 0, in context: NoticeContext,
+                                           isRequired: Bool) -> NoticeViolation? {
         // The schema has checked the member's type and uniqueness; absent is the schema's call.
-        guard case .found(let value) = document.member(requestedByKey, in: 0) else {
+        guard case .found(let value) = document.member(requestedByKey, in: object) else {
             return isRequired ? NoticeViolation(field: "requested_by", reason: "required member is missing") : nil
         }
         let id = document.text(at: value)

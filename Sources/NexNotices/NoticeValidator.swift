@@ -186,7 +186,7 @@ public enum NoticeValidator {
         }
     }
 
-    private static let kindKey = Array("kind".utf8)
+    static let kindKey = Array("kind".utf8)
 
     private static func checkKind(of document: JSONDocument, is kind: NoticeKind) -> NoticeViolation? {
         // Built only on failure: the success path allocates no text.

@@ -234,7 +234,11 @@ struct LifecycleTests {
             ("the wrong version", try followUp(.update, of: id, from: gsCredentials, reason: .other, version: 3, document: Self.redDocument), gs,
              "version must be 2"),
             ("another kind", try followUp(.update, of: id, from: gsCredentials, reason: .other, version: 2,
-                                          document: NoticeTemplate.document(for: .blue)), gs, "document.kind must be red"),
+                                          document: NoticeTemplate.document(for: .blue).replacingOccurrences(of: "ncb.zz.example", with: "ncb.rw.kigali")),
+             gs, "document.kind must be red"),
+            ("an update naming another country's NCB", try followUp(.update, of: id, from: gsCredentials, reason: .other, version: 2,
+                                                                   document: Self.redDocument.replacingOccurrences(of: "ncb.rw.kigali", with: "ncb.ke.nairobi")),
+             gs, "document.requested_by"),
         ]
         for (name, envelope, connection, expected) in cases {
             let nack = try refusal(envelope, on: connection)

@@ -11,7 +11,7 @@ import Testing
         // Colour kinds as requests (requested_by is the sender), a diffusion from its NCB, an update by the GS.
         NoticeContext(sender: kind == .update ? "gs.fr.lyon" : "ncb.zz.example",
                       channel: kind == .diffusion ? .diffusion : kind == .update ? .notice : .request,
-                      country: "zz", issuedAtMillis: Self.now, receivedAtMillis: Self.now, clockSkewMillis: 120_000,
+                      country: kind == .update ? "ke" : "zz", issuedAtMillis: Self.now, receivedAtMillis: Self.now, clockSkewMillis: 120_000,
                       hitMaxAgeMillis: 86_400_000, directory: WorkflowRuleTests.directory)
     }
 
@@ -33,6 +33,7 @@ import Testing
 
     @Test func anUpdatesNewDocumentCarriesTheNewExpiry() throws {
         let red = String(decoding: DocumentEditing.template(.red, setting: "expires_at", to: "\"2026-05-28T21:26:40Z\""), as: UTF8.self)
+            .replacingOccurrences(of: "ncb.zz.example", with: "ncb.ke.nairobi")
         let update = #"{"kind":"update","original":"\#(Self.original)","reason":"other","reason_text":"x","version":2,"document":\#(red)}"#
         let followUp = try #require(NoticeValidator.followUp(in: Array(update.utf8), as: .update))
         #expect(followUp.expiresAtMillis == Self.now + 3_600_000)

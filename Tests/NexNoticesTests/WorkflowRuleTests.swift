@@ -131,3 +131,18 @@ import Testing
         #expect(NoticeValidator.validate(document, as: .hit, in: late)?.field == "observed_at")
     }
 }
+
+extension WorkflowRuleTests {
+    /// An update's new document is held to the rules of its own kind on the original's topic:
+    /// a General Secretariat update of a notice on notice.red.ke names an NCB of Kenya.
+    @Test(arguments: [("ncb.ke.nairobi", nil), ("ncb.rw.kigali", "document.requested_by"), ("ncb.zz.nowhere", "document.requested_by")])
+    func anUpdatesDocumentNamesTheRequestingNCBOfTheTopic(_ requestedBy: String, _ fault: String?) {
+        let red = String(decoding: DocumentEditing.template(.red, setting: "requested_by", to: "\"\(requestedBy)\""), as: UTF8.self)
+        let update = #"{"kind":"update","original":"0190c2a4-7b1e-7c3d-9a2b-3c4d5e6f7a8b","reason":"other","reason_text":"x","version":2,"document":\#(red)}"#
+        let context = NoticeContext(sender: "gs.fr.lyon", channel: .notice, country: "ke", issuedAtMillis: Self.now,
+                                    receivedAtMillis: Self.now, clockSkewMillis: 120_000, hitMaxAgeMillis: 86_400_000,
+                                    directory: Self.directory)
+        let violation = NoticeValidator.validate(Array(update.utf8), as: .update, in: context)
+        #expect(violation?.field == fault, "\(violation?.description ?? "accepted")")
+    }
+}
