@@ -45,7 +45,7 @@ extension DaemonConfiguration {
             }
             try mapping.rejectUnknownKeys()
         }
-        config.roster = try parseRoster(top.value("roster"), file: path)
+        (config.roster, config.rosterFile) = try parseRosterSection(top.value("roster"), file: path)
         guard var permissions = try top.mapping("permissions") else {
             throw ConfigurationError(file: path, key: "permissions", message: "missing: without rules every publish and subscribe is denied")
         }
@@ -104,6 +104,33 @@ extension DaemonConfiguration {
             }
         }
         return policy
+    }
+
+    /// The `roster` section: the list itself, or `{ file: PATH }` naming a YAML file whose top-level
+    /// `roster` is the list (a generated roster, docs/REGION.md). Returns the roster and that file.
+    private static func parseRosterSection(_ node: Node?, file: String) throws(ConfigurationError) -> (Roster, String?) {
+        guard let node, node.mapping != nil else { return (try parseRoster(node, file: file), nil) }
+        var section = try YAMLMapping(file: file, path: "roster", node: node)
+        let rosterPath = try section.string("file", default: "")
+        try section.rejectUnknownKeys()
+        guard !rosterPath.isEmpty else {
+            throw ConfigurationError(file: file, key: "roster.file", line: node.line, message: "expected the path of a roster file, or a list of nodes")
+        }
+        guard let data = FileManager.default.contents(atPath: rosterPath), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(file: file, key: "roster.file", line: node.line,
+                                     message: "cannot read \"\(rosterPath)\" (paths are relative to the directory nexd runs in, the repository root)")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError(file: rosterPath, key: "", message: "not valid YAML: \(error)")
+        }
+        guard let root else { throw ConfigurationError(file: rosterPath, key: "", message: "the file is empty") }
+        var top = try YAMLMapping(file: rosterPath, path: "", node: root)
+        let roster = try parseRoster(top.value("roster"), file: rosterPath)
+        try top.rejectUnknownKeys()
+        return (roster, rosterPath)
     }
 
     private static func parseRoster(_ node: Node?, file: String) throws(ConfigurationError) -> Roster {

@@ -186,6 +186,8 @@ public struct DaemonConfiguration: Sendable {
     public var permissions = PermissionPolicy(roles: [:])
     /// The nodes allowed to connect, by certificate CN.
     public var roster: Roster
+    /// The file the roster was read from when the config names one (`roster: { file: PATH }`), else nil.
+    public var rosterFile: String?
 
     /// A configuration with every default and the given roster (tests build on this).
     public init(sourcePath: String = "(built in)", roster: Roster) {

@@ -6,13 +6,13 @@ extension DevelopmentPKI {
     /// with anything in it is a PKI in use, partly lost or moved; nexd does not guess which.
     /// - Throws: ``PKIError`` naming what the directory holds, or what `create` throws.
     @discardableResult
-    public func createInEmptyDirectory(nodeIDs: [String]) throws -> Summary {
+    public func createInEmptyDirectory(nodeIDs: [String], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> Summary {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         guard entries.isEmpty else {
             let shown = entries.sorted().prefix(5).joined(separator: ", ") + (entries.count > 5 ? ", …" : "")
             throw PKIError("a development PKI is created only in an empty directory, and \(directory) holds \(shown): restore the missing files, complete the PKI with `nex pki init` (it keeps what exists and never replaces the CA), or move \(directory) away to start afresh")
         }
-        return try create(nodeIDs: nodeIDs)
+        return try create(nodeIDs: nodeIDs, progress: progress)
     }
 
     /// Refuses half a CA, and a CA whose revocation list is gone: making either anew would

@@ -60,8 +60,10 @@ public struct DevelopmentPKI: Sendable {
     /// `ca.crl.pem` is an error, raised before anything is written.
     /// - Throws: ``CryptoError`` on issuance failure, ``PKIError`` for half a CA, a missing list
     ///   beside a CA, or a file that cannot be written.
+    /// `progress` is called after each node, with how many of `nodeIDs` are done (issued or kept).
     @discardableResult
-    public func create(nodeIDs: [String], algorithm: SignatureAlgorithm = .ecdsaP256SHA256, validityDays: Int = 825) throws -> Summary {
+    public func create(nodeIDs: [String], algorithm: SignatureAlgorithm = .ecdsaP256SHA256, validityDays: Int = 825,
+                       progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> Summary {
         try checkAuthorityIsWhole()
         var summary = Summary()
         try makeDirectory(directory)
@@ -109,7 +111,8 @@ public struct DevelopmentPKI: Sendable {
             // or clientAuth, so the audit identity cannot pose as nexd or as a node.
             try issue("nexd-audit", usage: .timeStamping, certificatePath: auditCertificatePath, keyPath: auditKeyPath)
         }
-        for id in nodeIDs {
+        for (index, id) in nodeIDs.enumerated() {
+            defer { progress?(index + 1, nodeIDs.count) }
             if FileManager.default.fileExists(atPath: nodeCertificatePath(id)) {
                 summary.keptNodes.append(id)
                 continue

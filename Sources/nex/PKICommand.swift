@@ -39,6 +39,9 @@ struct PKICommand: ParsableCommand {
         @Option(name: .long, parsing: .upToNextOption, help: "Extra node ids to issue certificates for (not on the roster).")
         var extraNode: [String] = []
 
+        @Flag(name: .long, help: "List every file written.")
+        var verbose = false
+
         func validate() throws {
             guard ["ecdsa-p256", "ed25519"].contains(algorithm) else {
                 throw ValidationError("--algorithm must be ecdsa-p256 or ed25519")
@@ -49,9 +52,19 @@ struct PKICommand: ParsableCommand {
             let configuration = try DaemonConfiguration.load(path: config)
             let pki = DevelopmentPKI(directory: directory ?? configuration.development.pki)
             let ids = configuration.roster.entries.map(\.id) + extraNode
-            let summary = try pki.create(nodeIDs: ids, algorithm: algorithm == "ed25519" ? .ed25519 : .ecdsaP256SHA256)
-            print("development PKI in \(pki.directory): wrote \(summary.writtenFiles.count) files, kept \(summary.keptNodes.count) existing node certificates")
-            for file in summary.writtenFiles { print("  \(file)") }
+            let started = ContinuousClock.now
+            let progress = ProgressLine(label: "node certificates")
+            let summary = try pki.create(nodeIDs: ids, algorithm: algorithm == "ed25519" ? .ed25519 : .ecdsaP256SHA256) { done, total in
+                progress.update(done, of: total)
+            }
+            progress.finish()
+            let seconds = (ContinuousClock.now - started).components
+            let elapsed = String(format: "%.1f", Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18)
+            let issued = ids.count - summary.keptNodes.count
+            print("development PKI in \(pki.directory): \(issued) node certificates issued, \(summary.keptNodes.count) kept, \(summary.writtenFiles.count) files written in \(elapsed) s")
+            if verbose {
+                for file in summary.writtenFiles { print("  \(file)") }
+            }
         }
     }
 }

@@ -88,8 +88,17 @@ public enum DaemonRunner {
         }
         let pki = DevelopmentPKI(directory: configuration.development.pki)
         let summary: DevelopmentPKI.Summary
+        let nodes = configuration.roster.entries.count
+        logger.notice("creating a development PKI: a CA, nexd's and the audit identities, and one certificate per roster node", metadata: [
+            "pki.dir": "\(pki.directory)", "pki.nodes": "\(nodes)",
+        ])
         do {
-            summary = try pki.createInEmptyDirectory(nodeIDs: configuration.roster.entries.map(\.id))
+            // Progress every 50 nodes: a roster of a region (~200 nodes) takes a few seconds.
+            summary = try pki.createInEmptyDirectory(nodeIDs: configuration.roster.entries.map(\.id)) { done, total in
+                if done % 50 == 0, done < total {
+                    logger.info("development PKI: node certificates issued", metadata: ["pki.done": "\(done)", "pki.nodes": "\(total)"])
+                }
+            }
         } catch let error as PKIError {
             throw DaemonError("TLS files missing: \(missing.joined(separator: ", ")) (\(configuration.sourcePath): tls); \(error.message)")
         }
