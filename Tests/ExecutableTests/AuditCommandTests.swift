@@ -85,7 +85,7 @@ struct AuditCommandTests {
     }
 
     @Test(arguments: [
-        (["--node", "bcp.ke.bussia"], "--node \"bcp.ke.bussia\" is not a node in the roster (Config/nexd.yaml) nor in the log; did you mean bcp.ke.busia?"),
+        (["--node", "bcp.ke.bussia"], "--node \"bcp.ke.bussia\" is not a node in the roster (Config/nexd.yaml) nor in the log; did you mean bcp.ke.busia or bcp.ug.busia?"),
         (["--received-by", "bcp.ke.bussia"], "--received-by \"bcp.ke.bussia\" is not a node"),
         (["--kind", "redd"], "--kind \"redd\" is unknown; did you mean red?"),
         (["--event", "recieve"], "--event \"recieve\" is unknown; use one of start, stop,"),
@@ -166,7 +166,7 @@ struct AuditCommandTests {
         for command in [["publish", "Config/examples/red.json", "--topic", "notice.red.rw"], ["subscribe", "notice.>"]] {
             let result = try Self.nex(command + ["--node", "bcp.ke.bussia", "--server", "127.0.0.1:1"], in: workspace)
             #expect(result.status == 64, "\(command): \(result.standardError)")
-            #expect(result.standardError.contains("--node \"bcp.ke.bussia\" is not in the roster (Config/nexd.yaml); did you mean bcp.ke.busia?"),
+            #expect(result.standardError.contains("--node \"bcp.ke.bussia\" is not in the roster (Config/nexd.yaml); did you mean bcp.ke.busia or bcp.ug.busia?"),
                     "\(result.standardError)")
             #expect(!result.standardError.contains(".pem"))
         }
@@ -174,7 +174,7 @@ struct AuditCommandTests {
         let noRoster = try Self.nex(["publish", "Config/examples/red.json", "--topic", "notice.red.rw", "--node", "bcp.ke.bussia",
                                      "--config", "nope.yaml", "--server", "127.0.0.1:1"], in: workspace)
         #expect(noRoster.status == 64)
-        #expect(noRoster.standardError.contains("no certificate for --node \"bcp.ke.bussia\" in Certs/dev/nodes; did you mean bcp.ke.busia?"),
+        #expect(noRoster.standardError.contains("no certificate for --node \"bcp.ke.bussia\" in Certs/dev/nodes; did you mean bcp.ke.busia or bcp.ug.busia?"),
                 "\(noRoster.standardError)")
     }
 

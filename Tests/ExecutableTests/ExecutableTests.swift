@@ -19,6 +19,7 @@ struct ExecutableTests {
                 .replacingOccurrences(of: "checkpointEveryRecords: 1000", with: "checkpointEveryRecords: 5   ")
             try config.write(toFile: path + "/Config/nexd.yaml", atomically: true, encoding: .utf8)
             try FileManager.default.copyItem(atPath: root.appendingPathComponent("Config/examples").path, toPath: path + "/Config/examples")
+            try FileManager.default.copyItem(atPath: root.appendingPathComponent("Config/roster.yaml").path, toPath: path + "/Config/roster.yaml")
         }
 
         deinit {
