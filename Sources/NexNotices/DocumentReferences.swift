@@ -4,7 +4,7 @@
 public struct DocumentReferences: Sendable, Equatable {
     /// A hit's `matched.notice_message_id`; a decision's `notice_message_id`.
     public var noticeMessageID: String?
-    /// A hit's `matched.document_number`.
+    /// A hit's `matched.document_number`; a lost or stolen document record's `document_number`.
     public var documentNumber: String?
     /// A hit's `observed_at`, Unix milliseconds.
     public var observedAtMillis: Int64?
@@ -58,6 +58,8 @@ extension NoticeValidator {
                 references.noticeMessageID = text("notice_message_id")
                 references.outcome = text("outcome")
                 references.requestedBy = text("requested_by")
+            case .sltd:
+                references.documentNumber = text("document_number")
             case .diffusion, .update, .cancel, .withdraw, .expire:
                 return references
             case .red, .yellow, .blue, .black, .green, .orange, .purple, .silver, .unSpecial:

@@ -13,4 +13,6 @@ public enum NoticeChannel: String, Sendable, CaseIterable {
     case hit
     /// `decision.<requesting-country>`: the General Secretariat's decision on a request (D59).
     case decision
+    /// `sltd.<issuing-country>`: lost or stolen travel document records of that country (D62).
+    case sltd
 }

@@ -23,6 +23,9 @@ public enum NoticeKind: String, CaseIterable, Sendable {
     case unSpecial = "un-special"
     /// Diffusion: a request sent directly by one NCB to chosen countries, without prior review.
     case diffusion
+    /// Lost or stolen travel document record (like INTERPOL's SLTD database), published by the NCB
+    /// of the issuing country; a hit may match it by document number (D62).
+    case sltd
     /// Hit: a border-control match reported to the data owner.
     case hit
     /// Decision: the General Secretariat's answer to a request, accepted (with the notice) or refused (D59).
@@ -47,6 +50,15 @@ public enum NoticeKind: String, CaseIterable, Sendable {
     /// Whether a record of this kind can be followed up: every kind but hits, decisions and follow-ups.
     public var acceptsFollowUps: Bool { !isFollowUp && self != .hit && self != .decision }
 
+    /// Whether this is a colour notice (red … un-special): what `notice.*`, `request.*` and
+    /// `alert.*` carry.
+    public var isColourNotice: Bool {
+        switch self {
+        case .red, .yellow, .blue, .black, .green, .orange, .purple, .silver, .unSpecial: true
+        case .diffusion, .sltd, .hit, .decision, .update, .cancel, .withdraw, .expire: false
+        }
+    }
+
     /// A one-line description for CLIs and logs.
     public var summary: String {
         switch self {
@@ -60,6 +72,7 @@ public enum NoticeKind: String, CaseIterable, Sendable {
         case .silver: "Silver Notice: trace and locate assets linked to criminal activity"
         case .unSpecial: "INTERPOL-UN Security Council Special Notice: entities and individuals under UN sanctions"
         case .diffusion: "Diffusion: a request from one NCB straight to chosen countries, without prior review"
+        case .sltd: "Lost/stolen travel document record (SLTD): a passport or identity document its issuing country's NCB reported"
         case .hit: "Hit: a border-control match reported to the data owner"
         case .decision: "Decision: the General Secretariat accepts a request (naming the notice) or refuses it (with a reason)"
         case .update: "Update: a new version of an accepted notice or diffusion"

@@ -89,6 +89,15 @@ public enum NoticeTemplate {
                   "summary": "PLACEHOLDER SUMMARY (fictional)",
                   "from_ncb": "ncb.zz.example"
                 """
+        case .sltd:
+            body = """
+                  "document_number": "ZZ0000000",
+                  "document_type": "passport",
+                  "issuing_country": "zz",
+                  "status": "stolen",
+                  "reported_on": "2026-01-01",
+                  "reported_by": "ncb.zz.example"
+                """
         case .update:
             body = """
                   "original": "00000000-0000-0000-0000-000000000000",

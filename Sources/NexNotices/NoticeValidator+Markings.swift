@@ -70,7 +70,7 @@ extension NoticeValidator {
         case .red, .orange, .unSpecial, .update, .cancel, .withdraw, .expire: return true
         case .diffusion: return member("purpose", isOneOf: ["arrest", "warning"])
         case .hit: return member("action_taken", isOneOf: ["detained"])
-        case .yellow, .blue, .black, .green, .purple, .silver, .decision: return false
+        case .yellow, .blue, .black, .green, .purple, .silver, .decision, .sltd: return false
         }
     }
 }

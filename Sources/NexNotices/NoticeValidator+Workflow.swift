@@ -9,6 +9,8 @@ extension NoticeValidator {
         switch kind {
         case .hit:
             return checkObservedAt(of: document, in: context)
+        case .sltd:
+            return checkIssuingCountry(of: document, in: context)
         case .diffusion, .unSpecial:
             // A diffusion's sender is `from_ncb`; an INTERPOL–UN Special Notice is requested by the
             // UN Security Council (`un_reference`), not an NCB (TopicConventions refuses it on request.*).
@@ -35,7 +37,7 @@ extension NoticeValidator {
         switch context.channel {
         case .request: return checkRequester(of: document, object: object, sender: context.sender)
         case .notice, .alert: return checkRequestingNCB(of: document, object: object, in: context, isRequired: false)
-        case .diffusion, .hit, .decision: return nil
+        case .diffusion, .hit, .decision, .sltd: return nil
         }
     }
 
@@ -51,6 +53,13 @@ extension NoticeValidator {
         default:
             return nil
         }
+    }
+
+    /// A lost or stolen document record travels on its issuing country's topic, `sltd.<issuing_country>`.
+    private static func checkIssuingCountry(of document: JSONDocument, in context: NoticeContext) -> NoticeViolation? {
+        guard let country = context.country, case .found(let value) = document.member(Array("issuing_country".utf8), in: 0),
+              !document.string(at: value, equals: Array(country.utf8)) else { return nil }
+        return NoticeViolation(field: "issuing_country", reason: "a record travels on its issuing country's topic: expected \"\(country)\" (the topic's), got \(document.describeValue(at: value))")
     }
 
     /// A request names its sender in `requested_by` (required on `request.*`, for every kind).

@@ -100,6 +100,7 @@ public enum NoticeValidator {
         let field: String
         switch kind {
         case .diffusion: field = "from_ncb"
+        case .sltd: field = "reported_by"
         case .hit: field = "checkpoint"
         default: return nil
         }

@@ -92,7 +92,7 @@ struct HitBindingTests {
         try refused("hit.rw.ke", Self.hit(matching: cancelled.envelope.messageID), reason: "was cancelled")
         try refused("hit.tz.ke", Self.hit(matching: id), reason: "belongs to rw (it was published on notice.red.rw)")
         try refused("hit.rw.ke", Self.hit(matching: id, observedAt: WallClock.nowMillis() - 3_600_000), reason: "is earlier than the acceptance of \(id)")
-        try refused("hit.rw.ke", Self.hit(documentNumber: "PA1234567"), reason: "no accepted lost or stolen document record has number PA1234567")
+        try refused("hit.rw.ke", Self.hit(documentNumber: "PA1234567"), reason: "matched.document_number PA1234567 matches no lost or stolen document record of rw")
         // The shipped permissions keep a border post to its own country; nexd's own rule names it.
         try refused("hit.rw.ug", Self.hit(matching: id), code: .permissionDenied, reason: "bcp.ke.busia (bcp)")
         guard case .accepted = try busia.publish(try signedNotice(from: credentials, topic: "hit.rw.ke", kind: "hit", payload: Self.hit(matching: id))) else {

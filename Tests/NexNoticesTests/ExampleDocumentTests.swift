@@ -88,6 +88,9 @@ import Testing
             #expect(["terrorism", "cbrne", "cyber", "pharma"].contains(topic[1]))
         case "decision":
             #expect(entry.node == "gs.fr.lyon" && kind == .decision && topic.count == 2)
+        case "sltd":
+            // sltd.<issuing-country>, from that country's NCB (D62).
+            #expect(kind == .sltd && node[0] == "ncb" && topic == ["sltd", node[1]])
         default:
             Issue.record("unknown topic root in \(entry.topic)")
         }

@@ -29,6 +29,7 @@ import Testing
         .cancel: ["original", "reason"],
         .withdraw: ["original", "reason"],
         .expire: ["original", "reason", "expires_at"],
+        .sltd: ["document_number", "document_type", "issuing_country", "status", "reported_on", "reported_by"],
     ]
 
     struct Case: Sendable, CustomTestStringConvertible {

@@ -16,6 +16,7 @@ enum NoticeSchema {
         case .silver: silver
         case .unSpecial: unSpecial
         case .diffusion: diffusion
+        case .sltd: sltd
         case .hit: hit
         case .decision: decision
         case .update: update
@@ -136,6 +137,18 @@ enum NoticeSchema {
         .optional("subject", person),
         .required("summary", .text),
         .required("from_ncb", .nodeID),
+        expiresAt,
+    ])
+
+    /// A lost or stolen travel document record (D62): the document, its state, who reported it.
+    static let sltd = notice([
+        .required("document_number", .text),
+        .required("document_type", .choice(["passport", "identity-card", "travel-document", "visa"])),
+        .required("issuing_country", .country),
+        .required("status", .choice(["lost", "stolen", "revoked"])),
+        .required("reported_on", .date),
+        .optional("holder", person),
+        .required("reported_by", .nodeID),
         expiresAt,
     ])
 

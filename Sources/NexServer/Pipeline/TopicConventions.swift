@@ -4,7 +4,8 @@ import NexNotices
 /// Which kinds may travel on which topics (the taxonomy of docs/NOTICES.md): a red notice on
 /// `notice.red.<country>` or `request.red.<country>`, a diffusion on `diffusion.<country>`, a hit on
 /// `hit.<owner-country>.<check-country>` (D60), an orange or purple notice on `alert.<terrorism|cbrne|cyber|pharma>.<region>`,
-/// a decision on `decision.<requesting-country>` (D59). No other topic family exists.
+/// a decision on `decision.<requesting-country>` (D59), a lost or stolen document record on
+/// `sltd.<issuing-country>` (D62). No other topic family exists.
 enum TopicConventions {
     /// The alert areas of the taxonomy.
     static let alertAreas: Set<String> = ["terrorism", "cbrne", "cyber", "pharma"]
@@ -13,7 +14,7 @@ enum TopicConventions {
     static func violation(kind: NoticeKind, topic: Topic, allowedCountries: [String], allowedNodes: [String]) -> String? {
         let tokens = topic.tokens
         if kind.isFollowUp { return followUpViolation(kind: kind, family: tokens.first ?? "", topic: topic) }
-        let isColour = kind != .diffusion && kind != .hit && kind != .decision
+        let isColour = kind.isColourNotice
         func isCountry(_ token: String) -> Bool {
             token.utf8.count == 2 && token.utf8.allSatisfy { (97...122).contains($0) }
         }
@@ -46,8 +47,12 @@ enum TopicConventions {
             guard tokens.count == 2, kind == .decision, isCountry(tokens[1]) else {
                 return "decision.<requesting-country> carries kind decision only; \(topic) with kind \(kind.rawValue) does not fit"
             }
+        case "sltd":
+            guard tokens.count == 2, kind == .sltd, isCountry(tokens[1]) else {
+                return "sltd.<issuing-country> carries kind sltd only (lost or stolen travel document records, D62); \(topic) with kind \(kind.rawValue) does not fit"
+            }
         default:
-            return "\(topic) is not in a topic family (request, notice, diffusion, hit, alert, decision)"
+            return "\(topic) is not in a topic family (request, notice, diffusion, hit, alert, decision, sltd)"
         }
         if kind == .diffusion, allowedCountries.isEmpty, allowedNodes.isEmpty {
             return "a diffusion goes to chosen countries: name them as the envelope's allowed countries"
@@ -63,7 +68,7 @@ enum TopicConventions {
         case .request, .notice: return (channel, tokens.count == 3 ? tokens[2] : nil)
         // A hit's country token is the owner's (the record that matched), not the check's.
         case .hit: return (channel, tokens.count == 3 ? tokens[1] : nil)
-        case .diffusion, .decision: return (channel, tokens.count == 2 ? tokens[1] : nil)
+        case .diffusion, .decision, .sltd: return (channel, tokens.count == 2 ? tokens[1] : nil)
         case .alert: return (channel, nil)
         }
     }
@@ -75,8 +80,8 @@ enum TopicConventions {
         switch (kind, family) {
         case (.expire, _):
             return "expire is sent by nexd itself when a record's expires_at passes (signed with its audit key, D61); a node cancels or withdraws instead"
-        case (.withdraw, "request"), (.update, "notice"), (.update, "alert"), (.update, "diffusion"),
-             (.cancel, "notice"), (.cancel, "alert"), (.cancel, "diffusion"):
+        case (.withdraw, "request"), (.update, "notice"), (.update, "alert"), (.update, "diffusion"), (.update, "sltd"),
+             (.cancel, "notice"), (.cancel, "alert"), (.cancel, "diffusion"), (.cancel, "sltd"):
             return nil
         case (_, "hit"):
             return "hits are not followed up: \(kind.rawValue) on \(topic) does not fit"
@@ -85,7 +90,7 @@ enum TopicConventions {
         case (_, "request"):
             return "a request is not \(kind == .update ? "updated" : "cancelled"): its requesting NCB withdraws it (kind withdraw); \(topic) does not fit"
         default:
-            return "\(topic) is not in a topic family a \(kind.rawValue) travels on (notice, alert, diffusion)"
+            return "\(topic) is not in a topic family a \(kind.rawValue) travels on (notice, alert, diffusion, sltd)"
         }
     }
 }

@@ -11,7 +11,7 @@ extension Broker {
     /// refused (`invalid-notice`).
     func bindingPlan(for verified: VerifiedPublish) -> Result<MessageID?, WireError> {
         let kind = verified.kind
-        let isColour = !kind.isFollowUp && kind != .hit && kind != .decision && kind != .diffusion
+        let isColour = kind.isColourNotice
         // A colour notice is read again only when it may name a request: most do not, and the
         // publish path of the benchmarks' notices stays one parse.
         guard kind == .hit || kind == .decision || (isColour && Self.mayNameRequest(verified.envelope.payload)) else {
@@ -31,8 +31,10 @@ extension Broker {
             // TopicConventions admitted hit.<owner-country>.<check-country> only. The border post's
             // country is the roster's in force (a reload may have moved it, D55).
             let country = settings.directory.node(verified.identity.id)?.country ?? verified.identity.country
+            // A document number is looked up among the owner country's lost or stolen document records (D62).
+            let record = references.documentNumber.map { registry.lookup(document: $0, issuedBy: tokens[1]) } ?? view(references.noticeMessageID)
             reason = HitRules.refusal(of: references, ownerToken: tokens[1], checkToken: tokens[2], sender: verified.identity.id,
-                                      senderCountry: country, record: view(references.noticeMessageID))
+                                      senderCountry: country, record: record)
         case .decision:
             decided = references.request.flatMap(MessageID.init(string:))
             reason = RequestBindingRules.decisionRefusal(

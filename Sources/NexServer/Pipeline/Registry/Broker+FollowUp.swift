@@ -86,7 +86,9 @@ extension Broker {
         guard verified.kind.acceptsFollowUps else { return {} }
         registry.register(id, owner: verified.identity.id, kind: verified.kind, topic: verified.envelope.topic,
                           restrictions: restrictions, holders: holders, acceptedSequence: acceptedSequence,
-                          acceptedAtMillis: verified.receivedAtMillis, expiresAtMillis: verified.markings.expiresAtMillis)
+                          acceptedAtMillis: verified.receivedAtMillis, expiresAtMillis: verified.markings.expiresAtMillis,
+                          documentNumber: verified.kind == .sltd
+                              ? NoticeValidator.references(in: verified.envelope.payload, as: .sltd)?.documentNumber : nil)
         return { self.registry.forget(id) }
     }
 

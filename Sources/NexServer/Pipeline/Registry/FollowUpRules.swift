@@ -57,6 +57,8 @@ enum FollowUpRules {
                 : "the General Secretariat updates and cancels notices and alerts (on the owner NCB's request); \(sender) (\(role.rawValue)) may not"
         case (.update, "diffusion"), (.cancel, "diffusion"):
             return sender == original.owner ? nil : "only the originating NCB \(original.owner) updates and cancels its diffusion; \(sender) may not"
+        case (.update, "sltd"), (.cancel, "sltd"):
+            return sender == original.owner ? nil : "only the reporting NCB \(original.owner) updates and cancels its lost or stolen document record; \(sender) may not"
         default:
             return "a \(original.kind.rawValue) record on \(family).* takes no \(kind.rawValue)"
         }

@@ -44,6 +44,10 @@ struct NoticeRegistry: Sendable {
     private var expiryOf: [MessageID: Int64] = [:]
     /// Those expiries in time order; entries whose record changed since are skipped when due.
     private var expiries = ExpiryHeap()
+    /// Lost or stolen document records by issuing country and normalised number (D62): what a hit's
+    /// `matched.document_number` is looked up by. The first record of a number keeps it.
+    private var documents: [String: MessageID] = [:]
+    private var documentKeyOf: [MessageID: String] = [:]
 
     /// What ``apply(_:id:holders:sequence:)`` changed, to undo it.
     struct Change: Sendable {
@@ -64,6 +68,17 @@ struct NoticeRegistry: Sendable {
     func lookup(_ id: MessageID) -> View? {
         guard let position = index[id] else { return nil }
         return view(id, records[Int(position)])
+    }
+
+    /// The lost or stolen document record of `country` with document number `number` (compared
+    /// without case, spaces or hyphens), if nexd accepted one.
+    func lookup(document number: String, issuedBy country: String) -> View? {
+        documents[Self.documentKey(number, issuedBy: country)].flatMap { lookup($0) }
+    }
+
+    /// `cc|NUMBER`: a document number in capitals without spaces or hyphens, after its country.
+    static func documentKey(_ number: String, issuedBy country: String) -> String {
+        country + "|" + String(number.uppercased().unicodeScalars.filter { $0 != " " && $0 != "-" })
     }
 
     /// When active record `id` expires (Unix milliseconds), if it has an `expires_at`.
@@ -95,9 +110,16 @@ struct NoticeRegistry: Sendable {
     /// `acceptedAtMillis` is the acceptance record's time (kept to the second).
     mutating func register(_ id: MessageID, owner: String, kind: NoticeKind, topic: String,
                            restrictions: DisseminationRestrictions, holders: some Sequence<String>, acceptedSequence: UInt64,
-                           acceptedAtMillis: Int64 = 0, expiresAtMillis: Int64? = nil) {
+                           acceptedAtMillis: Int64 = 0, expiresAtMillis: Int64? = nil, documentNumber: String? = nil) {
         guard kind.acceptsFollowUps, index[id] == nil else { return }
         setExpiry(of: id, to: expiresAtMillis)
+        if kind == .sltd, let documentNumber, let country = topic.split(separator: ".").last.map(String.init) {
+            let key = Self.documentKey(documentNumber, issuedBy: country)
+            if documents[key] == nil {
+                documents[key] = id
+                documentKeyOf[id] = key
+            }
+        }
         let seconds = UInt32(clamping: max(0, acceptedAtMillis / 1000))
         let record = NoticeRecord(
             acceptedSequence: acceptedSequence, owner: nodes.intern(owner), topic: topics.intern(topic),
@@ -178,6 +200,7 @@ struct NoticeRegistry: Sendable {
     mutating func forget(_ id: MessageID) {
         index[id] = nil
         expiryOf[id] = nil
+        if let key = documentKeyOf.removeValue(forKey: id) { documents[key] = nil }
     }
 
     /// Undoes a follow-up whose audit batch failed: its original's record (and expiry) as it was.

@@ -29,9 +29,16 @@ struct RegistryRebuild {
             registry.registerDecision(id, on: request)
         } else if kind.acceptsFollowUps {
             let restrictions = accepted.restrictions.flatMap(DisseminationRestrictions.init(recordDescription:)) ?? DisseminationRestrictions()
+            // A lost or stolen document record's number is in its envelope (D62): those are decoded.
+            var documentNumber: String?
+            if kind == .sltd, let record = AuditRecord(segment: "", line: 0, bytes: Array(publish)), let bytes = record.base64("envelope"),
+               let signed = try? SignedEnvelope(parsing: bytes) {
+                documentNumber = NoticeValidator.references(in: signed.envelope.payload, as: .sltd)?.documentNumber
+            }
             registry.register(id, owner: accepted.node, kind: kind, topic: accepted.topic, restrictions: restrictions,
                               holders: accepted.holders, acceptedSequence: accepted.acceptedSequence,
-                              acceptedAtMillis: accepted.acceptedAtMillis, expiresAtMillis: accepted.expiresAtMillis)
+                              acceptedAtMillis: accepted.acceptedAtMillis, expiresAtMillis: accepted.expiresAtMillis,
+                              documentNumber: documentNumber)
         }
     }
 }
