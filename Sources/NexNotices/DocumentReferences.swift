@@ -16,6 +16,8 @@ public struct DocumentReferences: Sendable, Equatable {
     public var outcome: String?
     /// A hit's `action_taken`.
     public var actionTaken: String?
+    /// A hit acknowledgement's or action request's `hit` (D63).
+    public var hit: String?
 
     /// References from their parts (tests; nexd reads them from documents).
     public init(noticeMessageID: String? = nil, documentNumber: String? = nil, observedAtMillis: Int64? = nil,
@@ -60,6 +62,8 @@ extension NoticeValidator {
                 references.requestedBy = text("requested_by")
             case .sltd:
                 references.documentNumber = text("document_number")
+            case .hitAck, .actionRequest:
+                references.hit = text("hit")
             case .diffusion, .update, .cancel, .withdraw, .expire:
                 return references
             case .red, .yellow, .blue, .black, .green, .orange, .purple, .silver, .unSpecial:

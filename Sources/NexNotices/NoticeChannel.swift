@@ -15,4 +15,6 @@ public enum NoticeChannel: String, Sendable, CaseIterable {
     case decision
     /// `sltd.<issuing-country>`: lost or stolen travel document records of that country (D62).
     case sltd
+    /// `reply.<check-country>`: NCBs' answers to a border post's hit, addressed to that post (D63).
+    case reply
 }

@@ -30,6 +30,10 @@ public enum NoticeKind: String, CaseIterable, Sendable {
     case hit
     /// Decision: the General Secretariat's answer to a request, accepted (with the notice) or refused (D59).
     case decision
+    /// Hit acknowledgement: the data owner's NCB tells the border post what it makes of its hit (D63).
+    case hitAck = "hit-ack"
+    /// Action request: an NCB asks the border post for the action the matched record calls for (D63).
+    case actionRequest = "action-request"
     /// Update: a new version of an accepted notice or diffusion (a follow-up, D57).
     case update
     /// Cancellation: an accepted notice or diffusion no longer applies (a follow-up, D57).
@@ -48,14 +52,17 @@ public enum NoticeKind: String, CaseIterable, Sendable {
     public var isSentByNexd: Bool { self == .expire }
 
     /// Whether a record of this kind can be followed up: every kind but hits, decisions and follow-ups.
-    public var acceptsFollowUps: Bool { !isFollowUp && self != .hit && self != .decision }
+    public var acceptsFollowUps: Bool { !isFollowUp && !isReplyToHit && self != .hit && self != .decision }
+
+    /// Whether this kind answers a border post's hit (`hit-ack`, `action-request`; D63).
+    public var isReplyToHit: Bool { self == .hitAck || self == .actionRequest }
 
     /// Whether this is a colour notice (red … un-special): what `notice.*`, `request.*` and
     /// `alert.*` carry.
     public var isColourNotice: Bool {
         switch self {
         case .red, .yellow, .blue, .black, .green, .orange, .purple, .silver, .unSpecial: true
-        case .diffusion, .sltd, .hit, .decision, .update, .cancel, .withdraw, .expire: false
+        case .diffusion, .sltd, .hit, .decision, .hitAck, .actionRequest, .update, .cancel, .withdraw, .expire: false
         }
     }
 
@@ -75,6 +82,8 @@ public enum NoticeKind: String, CaseIterable, Sendable {
         case .sltd: "Lost/stolen travel document record (SLTD): a passport or identity document its issuing country's NCB reported"
         case .hit: "Hit: a border-control match reported to the data owner"
         case .decision: "Decision: the General Secretariat accepts a request (naming the notice) or refuses it (with a reason)"
+        case .hitAck: "Hit acknowledgement: the data owner's NCB tells the border post what it makes of its hit"
+        case .actionRequest: "Action request: an NCB asks the border post for the action the matched record calls for"
         case .update: "Update: a new version of an accepted notice or diffusion"
         case .cancel: "Cancellation: an accepted notice or diffusion no longer applies"
         case .withdraw: "Withdrawal: the requesting NCB withdraws its request"

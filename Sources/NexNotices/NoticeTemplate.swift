@@ -89,6 +89,18 @@ public enum NoticeTemplate {
                   "summary": "PLACEHOLDER SUMMARY (fictional)",
                   "from_ncb": "ncb.zz.example"
                 """
+        case .hitAck:
+            body = """
+                  "hit": "00000000-0000-0000-0000-000000000000",
+                  "assessment": "confirmed",
+                  "acknowledged_by": "ncb.zz.example"
+                """
+        case .actionRequest:
+            body = """
+                  "hit": "00000000-0000-0000-0000-000000000000",
+                  "action": "detain",
+                  "requested_by": "ncb.zz.example"
+                """
         case .sltd:
             body = """
                   "document_number": "ZZ0000000",

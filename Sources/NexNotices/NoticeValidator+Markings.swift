@@ -50,7 +50,7 @@ extension NoticeValidator {
             return NoticeViolation(field: "priority", reason: "\"urgent\" is for red, orange and un-special notices, diffusions whose purpose is arrest or warning, hits whose action_taken is detained, and follow-ups; a \(kind.rawValue) here is \"normal\" or \"routine\"")
         }
         for (position, code) in markings.handling.enumerated() where code != .lawEnforcementOnly {
-            if kind == .hit || kind == .decision || kind.isFollowUp {
+            if kind == .hit || kind == .decision || kind.isFollowUp || kind.isReplyToHit {
                 return NoticeViolation(field: "handling[\(position)]", reason: "\"\(code.rawValue)\" is a data owner's condition on a notice, request, alert or diffusion, not on a \(kind.rawValue) (a follow-up keeps its original's recipients)")
             }
             if role == .bcp {
@@ -69,8 +69,9 @@ extension NoticeValidator {
         switch kind {
         case .red, .orange, .unSpecial, .update, .cancel, .withdraw, .expire: return true
         case .diffusion: return member("purpose", isOneOf: ["arrest", "warning"])
+        case .actionRequest: return member("action", isOneOf: ["detain", "refuse-entry"])
         case .hit: return member("action_taken", isOneOf: ["detained"])
-        case .yellow, .blue, .black, .green, .purple, .silver, .decision, .sltd: return false
+        case .yellow, .blue, .black, .green, .purple, .silver, .decision, .sltd, .hitAck: return false
         }
     }
 }

@@ -11,6 +11,9 @@ extension NoticeValidator {
             return checkObservedAt(of: document, in: context)
         case .sltd:
             return checkIssuingCountry(of: document, in: context)
+        case .hitAck, .actionRequest:
+            // Bound to the hit at the broker (ReplyRules, D63).
+            return nil
         case .diffusion, .unSpecial:
             // A diffusion's sender is `from_ncb`; an INTERPOL–UN Special Notice is requested by the
             // UN Security Council (`un_reference`), not an NCB (TopicConventions refuses it on request.*).
@@ -37,7 +40,7 @@ extension NoticeValidator {
         switch context.channel {
         case .request: return checkRequester(of: document, object: object, sender: context.sender)
         case .notice, .alert: return checkRequestingNCB(of: document, object: object, in: context, isRequired: false)
-        case .diffusion, .hit, .decision, .sltd: return nil
+        case .diffusion, .hit, .decision, .sltd, .reply: return nil
         }
     }
 

@@ -101,6 +101,8 @@ public enum NoticeValidator {
         switch kind {
         case .diffusion: field = "from_ncb"
         case .sltd: field = "reported_by"
+        case .hitAck: field = "acknowledged_by"
+        case .actionRequest: field = "requested_by"
         case .hit: field = "checkpoint"
         default: return nil
         }

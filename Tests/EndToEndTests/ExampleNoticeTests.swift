@@ -23,6 +23,8 @@ struct ExampleNoticeTests {
         /// The id the example is published with, when another example names it (the request the
         /// red notice answers and the decision decides; the notice the decision and the hit name, D60).
         var messageID: String?
+        /// An answer to a hit names the border post it goes to (D63).
+        var allowedNodes: [String]?
     }
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -55,7 +57,8 @@ struct ExampleNoticeTests {
             let connection = try nexd.connect(credentials)
             let envelope = Envelope(
                 messageID: example.messageID.flatMap(MessageID.init(string:)) ?? .random(), sender: example.node, topic: example.topic, kind: kind, issuedAtMillis: now,
-                allowedCountries: example.allowedCountries, deniedCountries: example.deniedCountries, payload: [UInt8](document))
+                allowedCountries: example.allowedCountries, deniedCountries: example.deniedCountries, allowedNodes: example.allowedNodes ?? [],
+                payload: [UInt8](document))
             let outcome = try connection.publish(try NoticeSigner.sign(envelope, with: credentials.key))
             if case .refused(let nack) = outcome {
                 Issue.record("\(example.file) from \(example.node) on \(example.topic) refused: \(nack.code.name): \(nack.reason)")

@@ -16,6 +16,8 @@ struct WorkflowRuleRefusalTests {
     static let roster = TestDaemon.roster + [
         RosterEntry(id: "ncb.ke.nairobi", role: .ncb, country: "ke"),
         RosterEntry(id: "cyber.rw.kigali", role: .cyber, country: "rw"),
+        // A second Kenyan post: answers to Busia's hit must not reach it (D63).
+        RosterEntry(id: "bcp.ke.malaba", role: .bcp, country: "ke"),
     ]
 
     static func daemon(permissions: PermissionPolicy? = nil) throws -> TestDaemon {

@@ -12,7 +12,7 @@ import Testing
     @Test func noticeKindRawValues() {
         #expect(NoticeKind.allCases.map(\.rawValue) == [
             "red", "yellow", "blue", "black", "green", "orange", "purple", "silver", "un-special",
-            "diffusion", "sltd", "hit", "decision", "update", "cancel", "withdraw", "expire",
+            "diffusion", "sltd", "hit", "decision", "hit-ack", "action-request", "update", "cancel", "withdraw", "expire",
         ])
         #expect(NoticeKind(rawValue: "unSpecial") == nil)
         #expect(NoticeKind.red.summary == "Red Notice: locate and provisionally arrest a wanted person")

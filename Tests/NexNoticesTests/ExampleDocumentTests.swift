@@ -88,6 +88,9 @@ import Testing
             #expect(["terrorism", "cbrne", "cyber", "pharma"].contains(topic[1]))
         case "decision":
             #expect(entry.node == "gs.fr.lyon" && kind == .decision && topic.count == 2)
+        case "reply":
+            // reply.<check-country>, from an NCB, to the one border post that reported the hit (D63).
+            #expect(kind.isReplyToHit && node[0] == "ncb" && topic.count == 2)
         case "sltd":
             // sltd.<issuing-country>, from that country's NCB (D62).
             #expect(kind == .sltd && node[0] == "ncb" && topic == ["sltd", node[1]])

@@ -62,7 +62,7 @@ import Testing
 
     @Test(arguments: NoticeKind.allCases)
     func onlyRecordsOfTheirOwnAcceptFollowUps(_ kind: NoticeKind) {
-        #expect(kind.acceptsFollowUps == !(kind == .hit || kind == .decision || kind.isFollowUp))
+        #expect(kind.acceptsFollowUps == !(kind == .hit || kind == .decision || kind.isFollowUp || kind.isReplyToHit))
         #expect(kind.isFollowUp == [.update, .cancel, .withdraw, .expire].contains(kind))
         #expect(kind.isSentByNexd == (kind == .expire))
     }

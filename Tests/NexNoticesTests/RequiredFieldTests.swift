@@ -29,6 +29,8 @@ import Testing
         .cancel: ["original", "reason"],
         .withdraw: ["original", "reason"],
         .expire: ["original", "reason", "expires_at"],
+        .hitAck: ["hit", "assessment", "acknowledged_by"],
+        .actionRequest: ["hit", "action", "requested_by"],
         .sltd: ["document_number", "document_type", "issuing_country", "status", "reported_on", "reported_by"],
     ]
 

@@ -17,6 +17,8 @@ enum NoticeSchema {
         case .unSpecial: unSpecial
         case .diffusion: diffusion
         case .sltd: sltd
+        case .hitAck: hitAck
+        case .actionRequest: actionRequest
         case .hit: hit
         case .decision: decision
         case .update: update
@@ -150,6 +152,23 @@ enum NoticeSchema {
         .optional("holder", person),
         .required("reported_by", .nodeID),
         expiresAt,
+    ])
+
+    /// The owner NCB's acknowledgement of a hit (D63).
+    static let hitAck = notice([
+        .required("hit", .messageID),
+        .required("assessment", .choice(["confirmed", "not-a-match", "under-review"])),
+        .required("acknowledged_by", .nodeID),
+        .optional("note", .text),
+    ])
+
+    /// An NCB's request to the border post for the action the matched record calls for (D63).
+    static let actionRequest = notice([
+        .required("hit", .messageID),
+        .required("action", .choice(["detain", "refuse-entry", "allow-and-monitor", "collect-information", "seize-document"])),
+        .required("requested_by", .nodeID),
+        .optional("legal_basis", .text),
+        .optional("note", .text),
     ])
 
     static let hit = notice([

@@ -5,7 +5,8 @@ import NexNotices
 /// `notice.red.<country>` or `request.red.<country>`, a diffusion on `diffusion.<country>`, a hit on
 /// `hit.<owner-country>.<check-country>` (D60), an orange or purple notice on `alert.<terrorism|cbrne|cyber|pharma>.<region>`,
 /// a decision on `decision.<requesting-country>` (D59), a lost or stolen document record on
-/// `sltd.<issuing-country>` (D62). No other topic family exists.
+/// `sltd.<issuing-country>` (D62), an answer to a border post's hit on `reply.<check-country>`
+/// (D63). No other topic family exists.
 enum TopicConventions {
     /// The alert areas of the taxonomy.
     static let alertAreas: Set<String> = ["terrorism", "cbrne", "cyber", "pharma"]
@@ -51,8 +52,15 @@ enum TopicConventions {
             guard tokens.count == 2, kind == .sltd, isCountry(tokens[1]) else {
                 return "sltd.<issuing-country> carries kind sltd only (lost or stolen travel document records, D62); \(topic) with kind \(kind.rawValue) does not fit"
             }
+        case "reply":
+            guard tokens.count == 2, kind.isReplyToHit, isCountry(tokens[1]) else {
+                return "reply.<check-country> carries hit-ack and action-request only (answers to a border post's hit, D63); \(topic) with kind \(kind.rawValue) does not fit"
+            }
+            guard allowedNodes.count == 1, allowedCountries.isEmpty else {
+                return "an answer to a hit goes to the border post that reported it: name that post, and only it, as the envelope's allowed node"
+            }
         default:
-            return "\(topic) is not in a topic family (request, notice, diffusion, hit, alert, decision, sltd)"
+            return "\(topic) is not in a topic family (request, notice, diffusion, hit, alert, decision, sltd, reply)"
         }
         if kind == .diffusion, allowedCountries.isEmpty, allowedNodes.isEmpty {
             return "a diffusion goes to chosen countries: name them as the envelope's allowed countries"
@@ -68,7 +76,7 @@ enum TopicConventions {
         case .request, .notice: return (channel, tokens.count == 3 ? tokens[2] : nil)
         // A hit's country token is the owner's (the record that matched), not the check's.
         case .hit: return (channel, tokens.count == 3 ? tokens[1] : nil)
-        case .diffusion, .decision, .sltd: return (channel, tokens.count == 2 ? tokens[1] : nil)
+        case .diffusion, .decision, .sltd, .reply: return (channel, tokens.count == 2 ? tokens[1] : nil)
         case .alert: return (channel, nil)
         }
     }

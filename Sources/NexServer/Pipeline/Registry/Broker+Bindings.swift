@@ -14,7 +14,7 @@ extension Broker {
         let isColour = kind.isColourNotice
         // A colour notice is read again only when it may name a request: most do not, and the
         // publish path of the benchmarks' notices stays one parse.
-        guard kind == .hit || kind == .decision || (isColour && Self.mayNameRequest(verified.envelope.payload)) else {
+        guard kind == .hit || kind == .decision || kind.isReplyToHit || (isColour && Self.mayNameRequest(verified.envelope.payload)) else {
             return .success(nil)
         }
         guard let references = NoticeValidator.references(in: verified.envelope.payload, as: kind) else {
@@ -35,6 +35,12 @@ extension Broker {
             let record = references.documentNumber.map { registry.lookup(document: $0, issuedBy: tokens[1]) } ?? view(references.noticeMessageID)
             reason = HitRules.refusal(of: references, ownerToken: tokens[1], checkToken: tokens[2], sender: verified.identity.id,
                                       senderCountry: country, record: record)
+        case .hitAck, .actionRequest:
+            let node = settings.directory.node(verified.identity.id)
+            reason = ReplyRules.refusal(
+                kind: kind, hitID: references.hit, topicCountry: tokens[1], allowedNodes: verified.envelope.allowedNodes,
+                sender: verified.identity.id, senderRole: node?.role, senderCountry: node?.country ?? verified.identity.country,
+                hit: references.hit.flatMap(MessageID.init(string:)).flatMap { registry.lookupHit($0) })
         case .decision:
             decided = references.request.flatMap(MessageID.init(string:))
             reason = RequestBindingRules.decisionRefusal(

@@ -83,6 +83,10 @@ extension Broker {
             registry.registerDecision(id, on: request)
             return { self.registry.forgetDecision(on: request) }
         }
+        if verified.kind == .hit {
+            registry.registerHit(id, checkpoint: verified.identity.id, topic: verified.envelope.topic)
+            return { self.registry.forgetHit(id) }
+        }
         guard verified.kind.acceptsFollowUps else { return {} }
         registry.register(id, owner: verified.identity.id, kind: verified.kind, topic: verified.envelope.topic,
                           restrictions: restrictions, holders: holders, acceptedSequence: acceptedSequence,

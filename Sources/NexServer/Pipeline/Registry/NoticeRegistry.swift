@@ -48,6 +48,20 @@ struct NoticeRegistry: Sendable {
     /// `matched.document_number` is looked up by. The first record of a number keeps it.
     private var documents: [String: MessageID] = [:]
     private var documentKeyOf: [MessageID: String] = [:]
+    /// Accepted hits: the border post that reported each and its topic (interned), what an answer
+    /// to a hit is bound by (D63).
+    private var hits: [MessageID: (checkpoint: UInt32, topic: UInt32)] = [:]
+
+    /// An accepted hit as an answer to it sees it.
+    struct HitView: Sendable, Equatable {
+        let id: MessageID
+        /// The border post that reported it.
+        let checkpoint: String
+        /// The country whose record matched (`hit.<owner>.<check>`).
+        let ownerCountry: String
+        /// The country of the check.
+        let checkCountry: String
+    }
 
     /// What ``apply(_:id:holders:sequence:)`` changed, to undo it.
     struct Change: Sendable {
@@ -74,6 +88,24 @@ struct NoticeRegistry: Sendable {
     /// without case, spaces or hyphens), if nexd accepted one.
     func lookup(document number: String, issuedBy country: String) -> View? {
         documents[Self.documentKey(number, issuedBy: country)].flatMap { lookup($0) }
+    }
+
+    /// Registers an accepted hit (D63).
+    mutating func registerHit(_ id: MessageID, checkpoint: String, topic: String) {
+        hits[id] = (nodes.intern(checkpoint), topics.intern(topic))
+    }
+
+    /// Undoes a hit's registration whose audit batch failed.
+    mutating func forgetHit(_ id: MessageID) {
+        hits[id] = nil
+    }
+
+    /// The accepted hit `id`.
+    func lookupHit(_ id: MessageID) -> HitView? {
+        guard let hit = hits[id] else { return nil }
+        let tokens = topics[hit.topic].split(separator: ".").map(String.init)
+        guard tokens.count == 3 else { return nil }
+        return HitView(id: id, checkpoint: nodes[hit.checkpoint], ownerCountry: tokens[1], checkCountry: tokens[2])
     }
 
     /// `cc|NUMBER`: a document number in capitals without spaces or hyphens, after its country.

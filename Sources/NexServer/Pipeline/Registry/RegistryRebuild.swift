@@ -27,6 +27,8 @@ struct RegistryRebuild {
                   let request = NoticeValidator.references(in: signed.envelope.payload, as: kind)?.request.flatMap(MessageID.init(string:))
             else { return }
             registry.registerDecision(id, on: request)
+        } else if kind == .hit {
+            registry.registerHit(id, checkpoint: accepted.node, topic: accepted.topic)
         } else if kind.acceptsFollowUps {
             let restrictions = accepted.restrictions.flatMap(DisseminationRestrictions.init(recordDescription:)) ?? DisseminationRestrictions()
             // A lost or stolen document record's number is in its envelope (D62): those are decoded.
