@@ -14,7 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$W/Config"
-cp -r Config/examples "$W/Config/"
+cp -r Config/examples Config/roster.yaml "$W/Config/"
 sed 's/^  port: 7247 /  port: 0    /' Config/nexd.yaml > "$W/Config/nexd.yaml"
 cd "$W"
 # The message index of `nex audit trace` goes beside the log, not into the user's cache.

@@ -36,10 +36,12 @@ public struct FollowUp: Sendable, Equatable {
     /// An update's new `expires_at` (nil: none, the old one no longer applies); an expire's
     /// `expires_at` (the time that passed). Unix milliseconds.
     public let expiresAtMillis: Int64?
+    /// An update's new document's `document_number` (a lost or stolen document record, D62).
+    public let documentNumber: String?
 
     /// A follow-up from its parts (tests and rebuilds; nexd reads them from documents).
     public init(kind: NoticeKind, original: String, reason: FollowUpReason, reasonText: String? = nil,
-                version: Int? = nil, documentKind: NoticeKind? = nil, expiresAtMillis: Int64? = nil) {
+                version: Int? = nil, documentKind: NoticeKind? = nil, expiresAtMillis: Int64? = nil, documentNumber: String? = nil) {
         self.kind = kind
         self.original = original
         self.reason = reason
@@ -47,6 +49,7 @@ public struct FollowUp: Sendable, Equatable {
         self.version = version
         self.documentKind = documentKind
         self.expiresAtMillis = expiresAtMillis
+        self.documentNumber = documentNumber
     }
 
     /// `CANCELLED 0190…: arrest`, `UPDATED 0190… to version 2: other (new photo)`, `EXPIRED 0190…: …`: how a

@@ -53,14 +53,20 @@ extension NoticeValidator {
         switch kind {
         case .red, .yellow, .blue, .black, .green, .orange, .purple, .silver:
             return checkColourNotice(of: document, object: object, in: context)?.inside("document")
+        case .sltd:
+            return checkIssuingCountry(of: document, object: object, in: context)?.inside("document")
         default:
             return nil
         }
     }
 
     /// A lost or stolen document record travels on its issuing country's topic, `sltd.<issuing_country>`.
-    private static func checkIssuingCountry(of document: JSONDocument, in context: NoticeContext) -> NoticeViolation? {
-        guard let country = context.country, case .found(let value) = document.member(Array("issuing_country".utf8), in: 0),
+    private static func checkIssuingCountry(of document: JSONDocument, object: Int = 0, in context: NoticeContext) -> NoticeViolation? {
+        if case .found(let number) = document.member(Array("document_number".utf8), in: object),
+           !document.text(at: number).unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) {
+            return NoticeViolation(field: "document_number", reason: "a document number has letters or digits; got \(document.describeValue(at: number))")
+        }
+        guard let country = context.country, case .found(let value) = document.member(Array("issuing_country".utf8), in: object),
               !document.string(at: value, equals: Array(country.utf8)) else { return nil }
         return NoticeViolation(field: "issuing_country", reason: "a record travels on its issuing country's topic: expected \"\(country)\" (the topic's), got \(document.describeValue(at: value))")
     }

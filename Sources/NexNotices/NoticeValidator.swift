@@ -128,17 +128,19 @@ public enum NoticeValidator {
             var version: Int?
             var documentKind: NoticeKind?
             var expiresAt: Int64?
+            var documentNumber: String?
             if kind == .update {
                 guard case .found(let index) = parsed.member(Array("version".utf8), in: 0),
                       case .found(let object) = parsed.member(Array("document".utf8), in: 0) else { return nil }
                 version = parsed.integer(at: index)
                 documentKind = text("kind", in: object).flatMap(NoticeKind.init(rawValue:))
                 expiresAt = expiresAtMillis(in: parsed, object: object)
+                documentNumber = text("document_number", in: object)
             } else if kind == .expire {
                 expiresAt = expiresAtMillis(in: parsed)
             }
             return FollowUp(kind: kind, original: original, reason: reason, reasonText: text("reason_text"),
-                            version: version, documentKind: documentKind, expiresAtMillis: expiresAt)
+                            version: version, documentKind: documentKind, expiresAtMillis: expiresAt, documentNumber: documentNumber)
         }
     }
 

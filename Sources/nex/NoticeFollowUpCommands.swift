@@ -6,7 +6,7 @@ import NexNotices
 extension NoticeCommand {
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Publish a new version of an accepted notice, alert or diffusion.",
+            abstract: "Publish a new version of an accepted notice, alert, diffusion or lost/stolen document record.",
             discussion: """
                 FILE is the whole new document, of the original's kind. The General Secretariat updates \
                 notices and alerts; an NCB updates its own diffusions. nexd checks --version (the \
@@ -46,7 +46,7 @@ extension NoticeCommand {
 
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cancel an accepted notice, alert or diffusion.",
+            abstract: "Cancel an accepted notice, alert, diffusion or lost/stolen document record.",
             discussion: """
                 The General Secretariat cancels notices and alerts (on the owner NCB's request); an NCB \
                 cancels its own diffusions. Every node that holds the original receives the cancellation, \

@@ -28,7 +28,7 @@ struct PublishCommand: ParsableCommand {
     @Option(name: .long, help: "Publish topic: lowercase dot-separated tokens, no wildcards (e.g. notice.red.rw).")
     var topic: String
 
-    @Option(name: .long, help: "Notice kind (red, yellow, blue, black, green, orange, purple, silver, un-special, diffusion, hit, decision).")
+    @Option(name: .long, help: "Notice kind (red, yellow, blue, black, green, orange, purple, silver, un-special, diffusion, sltd, hit, decision, hit-ack, action-request).")
     var kind: String?
 
     @Option(name: .long, parsing: .upToNextOption, help: "Countries allowed to receive it (ISO 3166 alpha-2).")

@@ -49,6 +49,22 @@ extension HitBindingTests {
             return
         }
         let (ncb, ncbCredentials) = try nexd.connect(as: "ncb.ug.kampala")
+        // One active record per number; a record keeps its number and its issuing country.
+        guard case .refused(let twice) = try ncb.publish(try signedNotice(from: ncbCredentials, topic: "sltd.ug", kind: "sltd",
+                                                                            payload: Self.document(number: "b0042917"))) else {
+            Issue.record("a second active record took the same number")
+            return
+        }
+        #expect(twice.reason.contains("already reported (record \(record.envelope.messageID), active)"), "\(twice.reason)")
+        for (changed, expected) in [(Self.document(number: "X999"), "keeps its document_number"),
+                                    (Self.document(issuingCountry: "ke"), "document.issuing_country")] {
+            let update = #"{"kind":"update","original":"\#(record.envelope.messageID)","reason":"other","reason_text":"x","version":2,"document":\#(changed)}"#
+            guard case .refused(let nack) = try ncb.publish(try signedNotice(from: ncbCredentials, topic: "sltd.ug", kind: "update", payload: update)) else {
+                Issue.record("an update changed what a record is about: \(changed)")
+                continue
+            }
+            #expect(nack.reason.contains(expected), "\(nack.reason)")
+        }
         let cancel = #"{"kind":"cancel","original":"\#(record.envelope.messageID)","reason":"other","reason_text":"passport recovered"}"#
         let (nairobi, nairobiCredentials) = try nexd.connect(as: "ncb.ke.nairobi")
         guard case .refused = try nairobi.publish(try signedNotice(from: nairobiCredentials, topic: "sltd.ug", kind: "cancel", payload: cancel)) else {
@@ -62,6 +78,14 @@ extension HitBindingTests {
         let late = try post.publish(try signedNotice(from: postCredentials, topic: "hit.ug.ke", kind: "hit", payload: Self.hit(documentNumber: "B0042917")))
         guard case .refused(let cancelled) = late else { Issue.record("a hit matched a cancelled record"); return }
         #expect(cancelled.reason.contains("was cancelled"), "\(cancelled.reason)")
+        // Stolen again after it was found: the new record takes the number.
+        let again = try signedNotice(from: ncbCredentials, topic: "sltd.ug", kind: "sltd", payload: Self.document())
+        guard case .accepted = try ncb.publish(again) else { Issue.record("the number could not be reported again"); return }
+        guard case .accepted = try post.publish(try signedNotice(from: postCredentials, topic: "hit.ug.ke", kind: "hit",
+                                                                 payload: Self.hit(documentNumber: "B0042917"))) else {
+            Issue.record("a hit did not match the record reported again")
+            return
+        }
         for connection in [post, ncb, nairobi] { connection.close() }
     }
 

@@ -14,7 +14,7 @@ extension Broker {
         let isColour = kind.isColourNotice
         // A colour notice is read again only when it may name a request: most do not, and the
         // publish path of the benchmarks' notices stays one parse.
-        guard kind == .hit || kind == .decision || kind.isReplyToHit || (isColour && Self.mayNameRequest(verified.envelope.payload)) else {
+        guard kind == .hit || kind == .decision || kind.isReplyToHit || kind == .sltd || (isColour && Self.mayNameRequest(verified.envelope.payload)) else {
             return .success(nil)
         }
         guard let references = NoticeValidator.references(in: verified.envelope.payload, as: kind) else {
@@ -35,6 +35,14 @@ extension Broker {
             let record = references.documentNumber.map { registry.lookup(document: $0, issuedBy: tokens[1]) } ?? view(references.noticeMessageID)
             reason = HitRules.refusal(of: references, ownerToken: tokens[1], checkToken: tokens[2], sender: verified.identity.id,
                                       senderCountry: country, record: record)
+        case .sltd:
+            // One active record per document number and issuing country (D62).
+            let existing = references.documentNumber.flatMap { registry.lookup(document: $0, issuedBy: tokens[1]) }
+            reason = existing.flatMap { record in
+                record.state == .active
+                    ? "sltd refused: document number \(LogSafe.text(references.documentNumber ?? "", limit: 80)) of \(tokens[1]) is already reported (record \(record.id), active): update or cancel that record"
+                    : nil
+            }
         case .hitAck, .actionRequest:
             let node = settings.directory.node(verified.identity.id)
             reason = ReplyRules.refusal(

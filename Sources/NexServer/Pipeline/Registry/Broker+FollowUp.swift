@@ -38,6 +38,12 @@ extension Broker {
             return .failure(WireError(.invalidNotice, reason))
         }
         guard let original else { return .failure(WireError(.internalError, "the original vanished")) }
+        // A lost or stolen document record keeps its number: a changed number is a new record (D62).
+        if original.kind == .sltd, followUp.kind == .update, let number = followUp.documentNumber, let current = registry.documentKey(of: original.id),
+           NoticeRegistry.documentKey(number, issuedBy: String(current.prefix { $0 != "|" })) != current {
+            return .failure(WireError(.invalidNotice,
+                "update of \(original.id) refused: a lost or stolen document record keeps its document_number; cancel it and report the new number as a new record"))
+        }
         return .success(RegistryPlan(followUp: followUp, original: OriginalRestrictions(original.restrictions, owner: original.owner),
                                      holders: original.holders, originalKind: original.kind))
     }

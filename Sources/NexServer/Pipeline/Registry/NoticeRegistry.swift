@@ -84,6 +84,11 @@ struct NoticeRegistry: Sendable {
         return view(id, records[Int(position)])
     }
 
+    /// The index key of lost or stolen document record `id` (``documentKey(_:issuedBy:)``).
+    func documentKey(of id: MessageID) -> String? {
+        documentKeyOf[id]
+    }
+
     /// The lost or stolen document record of `country` with document number `number` (compared
     /// without case, spaces or hyphens), if nexd accepted one.
     func lookup(document number: String, issuedBy country: String) -> View? {
@@ -146,8 +151,10 @@ struct NoticeRegistry: Sendable {
         guard kind.acceptsFollowUps, index[id] == nil else { return }
         setExpiry(of: id, to: expiresAtMillis)
         if kind == .sltd, let documentNumber, let country = topic.split(separator: ".").last.map(String.init) {
+            // A number re-reported after its record ended (cancelled, expired) belongs to the new
+            // record; an active one keeps it (nexd refuses a second active record at publish).
             let key = Self.documentKey(documentNumber, issuedBy: country)
-            if documents[key] == nil {
+            if documents[key].flatMap({ lookup($0) })?.state != .active {
                 documents[key] = id
                 documentKeyOf[id] = key
             }
@@ -232,7 +239,7 @@ struct NoticeRegistry: Sendable {
     mutating func forget(_ id: MessageID) {
         index[id] = nil
         expiryOf[id] = nil
-        if let key = documentKeyOf.removeValue(forKey: id) { documents[key] = nil }
+        if let key = documentKeyOf.removeValue(forKey: id), documents[key] == id { documents[key] = nil }
     }
 
     /// Undoes a follow-up whose audit batch failed: its original's record (and expiry) as it was.
