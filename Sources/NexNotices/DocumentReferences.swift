@@ -30,6 +30,11 @@ public struct DocumentReferences: Sendable, Equatable {
         self.outcome = outcome
     }
 
+    /// A travel document number as nexd compares it (D62): capitals, without spaces or hyphens.
+    public static func normalizedDocumentNumber(_ number: String) -> String {
+        String(number.uppercased().unicodeScalars.filter { $0 != " " && $0 != "-" })
+    }
+
     /// Whether the document refers to nothing (a colour notice that names no request).
     public var isEmpty: Bool { self == DocumentReferences() }
 }

@@ -50,8 +50,10 @@ struct AuditLifecycleChain {
     /// Accepted decisions naming the record as their `request` or `notice_message_id`, in log order.
     private(set) var decisions: [Mention] = []
 
-    /// The accepted follow-ups, hits and decisions of `original` in the log in `directory`.
-    static func read(directory: String, original: String) throws -> AuditLifecycleChain {
+    /// The accepted follow-ups, hits and decisions of `original` in the log in `directory`. For a
+    /// lost or stolen document record, `document` (its issuing country and normalised number)
+    /// also finds the hits that matched it by number until it ended (D62).
+    static func read(directory: String, original: String, document: (country: String, number: String)? = nil) throws -> AuditLifecycleChain {
         var chain = AuditLifecycleChain(original: original)
         let reader = AuditReader(directory: directory)
         try reader.forEachLine(in: try reader.segments()) { line in
@@ -62,6 +64,12 @@ struct AuditLifecycleChain {
                 switch mention.kind {
                 case .hit where mention.references.noticeMessageID == original:
                     chain.hits.append(mention)
+                case .hit where document != nil && chain.isActive:
+                    let owner = mention.topic.split(separator: ".").dropFirst().first.map(String.init)
+                    if owner == document?.country,
+                       mention.references.documentNumber.map(DocumentReferences.normalizedDocumentNumber) == document?.number {
+                        chain.hits.append(mention)
+                    }
                 case .decision where mention.references.request == original || mention.references.noticeMessageID == original:
                     chain.decisions.append(mention)
                 default:
@@ -95,11 +103,24 @@ struct AuditLifecycleChain {
                        messageID: record.string("msg") ?? "?", topic: record.string("topic") ?? "?", kind: kind, references: references)
     }
 
+    /// The issuing country and normalised number of a lost or stolen document record's acceptance (D62).
+    static func document(of acceptance: AuditRecord) -> (country: String, number: String)? {
+        guard acceptance.string("kind") == NoticeKind.sltd.rawValue, let country = acceptance.string("topic")?.split(separator: ".").last,
+              let bytes = acceptance.base64("envelope"), let signed = try? SignedEnvelope(parsing: bytes),
+              let number = NoticeValidator.references(in: signed.envelope.payload, as: .sltd)?.documentNumber else { return nil }
+        return (String(country), DocumentReferences.normalizedDocumentNumber(number))
+    }
+
     /// The request a notice's acceptance record names in its document (`request`, D59), if any.
     static func request(namedBy acceptance: AuditRecord) -> String? {
         guard let kind = acceptance.string("kind").flatMap(NoticeKind.init(rawValue:)), !kind.isFollowUp, kind != .hit, kind != .decision,
               let bytes = acceptance.base64("envelope"), let signed = try? SignedEnvelope(parsing: bytes) else { return nil }
         return NoticeValidator.references(in: signed.envelope.payload, as: kind)?.request
+    }
+
+    /// Whether no follow-up ended the record so far.
+    var isActive: Bool {
+        !links.contains { [.cancel, .withdraw, .expire].contains($0.followUp.kind) }
     }
 
     /// The state the links leave the record in.

@@ -53,11 +53,12 @@ struct AuditTraceCommand: ParsableCommand {
         let ownFollowUp = trace.acceptance.flatMap { AuditLifecycleChain.followUp(in: ArraySlice($0.bytes)) }
         let ownMention = ownFollowUp == nil ? trace.acceptance.flatMap { AuditLifecycleChain.mention(in: ArraySlice($0.bytes)) } : nil
         let original = ownFollowUp?.followUp.original ?? ownMention.flatMap { $0.references.noticeMessageID ?? $0.references.request } ?? id
-        let chain = trace.acceptance == nil ? nil : try AuditLifecycleChain.read(directory: directory.dir, original: original)
         func acceptance(of message: String) throws -> AuditRecord? {
             try index.find(message: message).records.first { $0.event == "publish" && $0.string("outcome") == "accepted" }
         }
         let originalAcceptance = try original == id ? trace.acceptance : acceptance(of: original)
+        let chain = trace.acceptance == nil ? nil
+            : try AuditLifecycleChain.read(directory: directory.dir, original: original, document: originalAcceptance.flatMap(AuditLifecycleChain.document(of:)))
         // The request the notice answers, with its decision (request → decision → notice).
         let requestID = originalAcceptance.flatMap(AuditLifecycleChain.request(namedBy:))
         let requestAcceptance = try requestID.flatMap { try acceptance(of: $0) }

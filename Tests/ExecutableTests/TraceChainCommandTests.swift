@@ -44,3 +44,24 @@ extension ExecutableTests {
         #expect(lifecycle.compactMap { $0["kind"] as? String } == ["red", "decision"], "\(lifecycle)")
     }
 }
+
+extension ExecutableTests {
+    /// A lost or stolen document record's trace lists the hits that matched it by number (D62).
+    @Test func theTraceOfAStolenPassportListsTheHitsOnItsNumber() throws {
+        let workspace = try Workspace()
+        let (daemon, server) = try startDaemon(workspace)
+        defer { _ = daemon.terminate() }
+        let record = try ProcessRunner.run("nex", ["publish", "Config/examples/sltd.json", "--node", "ncb.ug.kampala", "--topic", "sltd.ug",
+                                                   "--server", server], in: workspace.path)
+        let id = try #require(record.standardOutput.firstMatch(of: /msg ([0-9a-f-]{36})/).map { String($0.1) }, "\(record.standardOutput)\(record.standardError)")
+        let hit = try String(contentsOfFile: workspace.path + "/Config/examples/hit-document.json", encoding: .utf8)
+            .replacingOccurrences(of: "2026-04-19T11:05:00Z", with: ISO8601DateFormatter().string(from: Date()))
+        try hit.write(toFile: workspace.path + "/hit.json", atomically: true, encoding: .utf8)
+        let published = try ProcessRunner.run("nex", ["publish", "hit.json", "--node", "bcp.ke.malaba", "--topic", "hit.ug.ke", "--server", server],
+                                              in: workspace.path)
+        #expect(published.status == 0, "\(published.standardOutput)\(published.standardError)")
+        let trace = try ProcessRunner.run("nex", ["audit", "trace", id], in: workspace.path)
+        #expect(trace.standardOutput.contains("HIT at bcp.ke.malaba on hit.ug.ke: refused-entry"), "\(trace.standardOutput)")
+        #expect(trace.standardOutput.contains("now: active (version 1); 1 hit"), "\(trace.standardOutput)")
+    }
+}

@@ -115,7 +115,7 @@ struct NoticeRegistry: Sendable {
 
     /// `cc|NUMBER`: a document number in capitals without spaces or hyphens, after its country.
     static func documentKey(_ number: String, issuedBy country: String) -> String {
-        country + "|" + String(number.uppercased().unicodeScalars.filter { $0 != " " && $0 != "-" })
+        country + "|" + DocumentReferences.normalizedDocumentNumber(number)
     }
 
     /// When active record `id` expires (Unix milliseconds), if it has an `expires_at`.
