@@ -25,12 +25,13 @@ public enum DaemonRunner {
         let configuration = try DaemonConfiguration.load(path: configPath)
         if checkOnly {
             let missing = missingTLSFiles(configuration)
+            let roster = "\(configuration.roster.entries.count) roster nodes" + (configuration.rosterFile.map { " from \($0)" } ?? "")
             try checkRevocationListIsNotLost(configuration, missing: missing)
             if !missing.isEmpty, configuration.development.createMissingPKI {
-                return .checked("\(configPath): OK (\(configuration.roster.entries.count) roster nodes; the development PKI is missing and would be created in \(configuration.development.pki) on start)")
+                return .checked("\(configPath): OK (\(roster); the development PKI is missing and would be created in \(configuration.development.pki) on start)")
             }
             _ = try NexDaemon.tlsContextCheck(configuration)
-            return .checked("\(configPath): OK (\(configuration.roster.entries.count) roster nodes, listen \(configuration.listen.host):\(configuration.listen.port), audit \(configuration.audit.directory))")
+            return .checked("\(configPath): OK (\(roster), listen \(configuration.listen.host):\(configuration.listen.port), audit \(configuration.audit.directory))")
         }
         // Signals are caught from here on: nexd writes its pid (nexd.lock) before it listens, and a
         // SIGHUP sent then (`nex pki revoke --reload`) must not kill it with the default action.
