@@ -38,6 +38,9 @@ sub bcp.ke.busia 'notice.>'
 sub ncb.rw.kigali 'hit.rw.*'
 sub ncb.ke.nairobi 'hit.*.ke' ncb.ke.nairobi-hits
 for n in ncb.ug.kampala ncb.ke.nairobi ncb.tz.dar-es-salaam; do sub $n 'diffusion.>'; done
+sub bcp.ke.busia 'reply.ke' bcp.ke.busia-replies
+sub bcp.ke.malaba 'reply.ke' bcp.ke.malaba-replies
+sub ncb.ug.kampala 'hit.ug.*' ncb.ug.kampala-hits
 sleep 1
 step "A border point may not read hits (permissions deny it)"
 nex subscribe 'hit.rw.*' --node bcp.rw.rusumo --count 1 || true
@@ -71,6 +74,15 @@ step "5. The person is arrested: the General Secretariat cancels the Red Notice;
 nex notice cancel "$(awk '{print $3}' red.ack)" --node gs.fr.lyon --topic notice.red.rw --reason arrest | tee cancel.ack
 step "Nothing follows a cancelled notice"
 nex notice cancel "$(awk '{print $3}' red.ack)" --node gs.fr.lyon --topic notice.red.rw --reason death || true
+step "6. Rwanda's NCB confirms Busia's hit and asks it to detain: reply.ke, addressed to Busia only (Malaba, on reply.ke too, gets nothing)"
+sed "s/0190f1d2-7c3a-7000-8000-00000000a003/$(awk '{print $3}' hit.ack)/" Config/examples/hit-ack.json > hit-ack.json
+sed "s/0190f1d2-7c3a-7000-8000-00000000a003/$(awk '{print $3}' hit.ack)/" Config/examples/action-request.json > action-request.json
+nex publish hit-ack.json --node ncb.rw.kigali --topic reply.ke --allow-node bcp.ke.busia
+nex publish action-request.json --node ncb.rw.kigali --topic reply.ke --allow-node bcp.ke.busia
+step "7. Uganda's NCB reports a stolen passport (sltd.ug); Malaba matches it by number: the hit goes to Uganda, the issuing country (hit.ug.ke)"
+nex publish Config/examples/sltd.json --node ncb.ug.kampala --topic sltd.ug | tee sltd.ack
+sed "s/\"observed_at\": \"[^\"]*\"/\"observed_at\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"/" Config/examples/hit-document.json > hit-document.json
+nex publish hit-document.json --node bcp.ke.malaba --topic hit.ug.ke
 sleep 1
 
 for f in sub-*.out; do step "${f#sub-} received:"; grep -E '^(delivery|  msg|CANCELLED|UPDATED|WITHDRAWN)' "$f" || echo "  (nothing)"; done
