@@ -40,6 +40,8 @@ let package = Package(
         ),
         // The development PKI behind `nex pki` and nexd's first run: CA, issuance, revocation, listing.
         .target(name: "NexPKI", dependencies: ["NexCrypto"]),
+        // The region's agents (issue 16): synthetic biometrics, watchlists, matchers.
+        .target(name: "NexAgents"),
         .target(
             name: "NexServer",
             dependencies: [
@@ -67,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "nex",
             dependencies: [
-                "NexClient", "NexConfig", "NexPKI", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexLoad", "NexSync",
+                "NexClient", "NexConfig", "NexPKI", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexLoad", "NexSync", "NexAgents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -105,6 +107,7 @@ let package = Package(
         .testTarget(name: "NexConfigTests", dependencies: ["NexConfig"]),
         .testTarget(name: "NexPKITests", dependencies: ["NexPKI", "NexCrypto"]),
         .testTarget(name: "NexNoticesTests", dependencies: ["NexNotices"]),
+        .testTarget(name: "NexAgentsTests", dependencies: ["NexAgents"]),
         .testTarget(name: "NexClientTests", dependencies: ["NexClient", "NexCrypto", "NexWire"]),
         .testTarget(
             name: "NexLoadTests",

@@ -29,7 +29,7 @@ struct ExecutableTests {
 
     @Test(arguments: [
         ("nexd", ["--help"]), ("nex", ["--help"]), ("nex", ["publish", "--help"]), ("nex", ["subscribe", "--help"]),
-        ("nex", ["pki", "init", "--help"]), ("nex", ["audit", "verify", "--help"]), ("nex", ["notice", "new", "--help"]),
+        ("nex", ["pki", "init", "--help"]), ("nex", ["audit", "verify", "--help"]), ("nex", ["notice", "new", "--help"]), ("nex", ["biometrics", "sweep", "--help"]),
         ("nex", ["notice", "check", "--help"]), ("nex", ["notice", "kinds", "--help"]),
         ("nex", ["pki", "revoke", "--help"]), ("nex", ["pki", "issue", "--help"]), ("nex", ["pki", "list", "--help"]),
         ("nex", ["pki", "crl", "--help"]),
