@@ -52,3 +52,20 @@ import Testing
         #expect(rows.first!.falseMatches > rows.last!.falseMatches && rows.first!.falseNonMatches < rows.last!.falseNonMatches)
     }
 }
+
+/// Templates as notices carry them (`subject.biometrics`, D64): base64 of one signed byte per
+/// component, valid for the notice schema, decoded to nearly the same direction.
+@Suite struct BiometricTemplateEncodingTests {
+    @Test(arguments: BiometricModel.Modality.allCases)
+    func aTemplateSurvivesTheRoundTrip(_ modality: BiometricModel.Modality) throws {
+        let model = BiometricModel.of(modality)
+        var generator = SeededGenerator(seed: 9)
+        let template = model.template(using: &generator)
+        let text = template.base64Encoded
+        #expect(text.utf8.count == (model.dimension + 2) / 3 * 4)
+        let decoded = try #require(BiometricTemplate(base64: text, dimension: model.dimension))
+        #expect(decoded.similarity(to: template) > 0.999)
+        #expect(BiometricTemplate(base64: text, dimension: model.dimension + 1) == nil)
+        #expect(BiometricTemplate(base64: "not base64", dimension: model.dimension) == nil)
+    }
+}

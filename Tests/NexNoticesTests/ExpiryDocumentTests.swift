@@ -52,3 +52,24 @@ import Testing
         #expect(NoticeValidator.validate(Array(cancel.utf8), as: .cancel)?.field == "reason")
     }
 }
+
+/// A person may carry synthetic biometric templates (D64): base64 of exactly 128 (face) or 64
+/// (fingerprint) bytes, canonical.
+@Suite struct BiometricFieldTests {
+    static let face = String(repeating: "AAAA", count: 42) + "AAA="  // 128 zero bytes: 42 × 3 + 2
+    static let finger = String(repeating: "AAAA", count: 21) + "AA=="  // 64 zero bytes: 21 × 3 + 1
+
+    @Test(arguments: [
+        (#"{"face": "\#(face)"}"#, nil),
+        (#"{"face": "\#(face)", "fingerprint": "\#(finger)"}"#, nil),
+        (#"{"fingerprint": "\#(face)"}"#, "subject.biometrics.fingerprint"),
+        (#"{"face": "\#(face.dropLast(4))"}"#, "subject.biometrics.face"),
+        (#"{"face": "\#(face.replacingOccurrences(of: "AAA=", with: "AAB="))"}"#, "subject.biometrics.face"),
+        (#"{"face": "\#(face.replacingOccurrences(of: "AAAA", with: "A*AA"))"}"#, "subject.biometrics.face"),
+        (#"{"face": 7}"#, "subject.biometrics.face"),
+    ] as [(String, String?)])
+    func templatesInARedNotice(_ biometrics: String, _ field: String?) {
+        let document = DocumentEditing.template(.red, setting: "subject.biometrics", to: biometrics)
+        #expect(NoticeValidator.validate(document, as: .red)?.field == field)
+    }
+}

@@ -18,6 +18,9 @@ indirect enum FieldType: Sendable {
     case integer(ClosedRange<Int>)
     /// `true` or `false`.
     case boolean
+    /// A synthetic biometric template: canonical base64 (RFC 4648 §4, padded) of exactly that many
+    /// bytes (docs/BIOMETRICS.md, D64).
+    case template(bytes: Int)
     /// An array of at most `NoticeLimits.maximumArrayItems` items, non-empty when the field is required.
     case list(FieldType)
     /// An object with the given fields and an optional cross-field rule.
@@ -38,6 +41,7 @@ indirect enum FieldType: Sendable {
         case .messageID: "a message id (lowercase UUID text 8-4-4-4-12) such as \"0190c2a4-7b1e-7c3d-9a2b-3c4d5e6f7a8b\""
         case .integer(let range): "an integer from \(range.lowerBound) to \(range.upperBound)"
         case .boolean: "true or false"
+        case .template(let bytes): "a synthetic template: base64 of exactly \(bytes) bytes (\(ScalarSyntax.base64Length(of: bytes)) characters)"
         case .list(let element): (isRequired ? "a non-empty array" : "an array") + " (at most \(NoticeLimits.maximumArrayItems) items) of \(element.plural)"
         case .object(let schema): schema.noun
         }

@@ -36,6 +36,10 @@ enum NoticeSchema {
         .optional("place_of_birth", .text),
         .optional("nationalities", .list(.country)),
         .optional("distinguishing_marks", .text),
+        .optional("biometrics", .object(ObjectSchema("a biometrics object", [
+            .optional("face", .template(bytes: 128)),
+            .optional("fingerprint", .template(bytes: 64)),
+        ]))),
     ]))
 
     private static let fictional = Field.optional("fictional", .boolean)

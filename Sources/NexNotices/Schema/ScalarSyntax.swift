@@ -104,6 +104,37 @@ enum ScalarSyntax {
     }
 
     /// Lowercase UUID text: 8-4-4-4-12 hexadecimal digits `0-9a-f`.
+    /// The length of the padded base64 text of `bytes` bytes.
+    static func base64Length(of bytes: Int) -> Int { (bytes + 2) / 3 * 4 }
+
+    /// Whether `text` is canonical padded base64 (RFC 4648 §4) of exactly `decodedLength` bytes: the
+    /// right length, the alphabet, the padding the length needs, and zero bits after the last byte.
+    static func isBase64(_ text: UnsafeRawBufferPointer, decodedLength: Int) -> Bool {
+        guard text.count == base64Length(of: decodedLength) else { return false }
+        let padding = (3 - decodedLength % 3) % 3
+        func value(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "+"): 62
+            case UInt8(ascii: "/"): 63
+            default: nil
+            }
+        }
+        let dataEnd = text.count - padding
+        for position in 0..<text.count {
+            if position >= dataEnd {
+                guard text[position] == UInt8(ascii: "=") else { return false }
+            } else if value(text[position]) == nil {
+                return false
+            }
+        }
+        // Canonical: the bits after the last byte are zero (2 bits with one "=", 4 with two).
+        guard padding > 0, let last = value(text[dataEnd - 1]) else { return true }
+        return last & (padding == 1 ? 0b11 : 0b1111) == 0
+    }
+
     static func isMessageID(_ text: UnsafeRawBufferPointer) -> Bool {
         guard text.count == 36 else { return false }
         for (offset, byte) in text.enumerated() {

@@ -46,6 +46,8 @@ struct SchemaChecker {
             isValid = document.integer(at: index).map(range.contains) ?? false
         case .boolean:
             isValid = node.kind == .boolean
+        case .template(let bytes):
+            isValid = isString(node, index) { ScalarSyntax.isBase64($0, decodedLength: bytes) }
         case .list(let element):
             guard node.kind == .array, node.count <= NoticeLimits.maximumArrayItems, !(isRequired && node.count == 0) else {
                 return mismatch(index, expected: type.expectation(isRequired: isRequired))
