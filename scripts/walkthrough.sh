@@ -70,15 +70,15 @@ step "4. NCB Kigali sends a diffusion to Uganda and Kenya only (Tanzania is subs
 nex publish Config/examples/diffusion.json --node ncb.rw.kigali --topic diffusion.rw --allow-country ug ke | tee diffusion.ack
 step "An NCB may not publish a notice (only the General Secretariat does)"
 nex publish Config/examples/red.json --node ncb.rw.kigali --topic notice.red.rw || true
-step "5. The person is arrested: the General Secretariat cancels the Red Notice; every border point that holds it is told"
-nex notice cancel "$(awk '{print $3}' red.ack)" --node gs.fr.lyon --topic notice.red.rw --reason arrest | tee cancel.ack
-step "Nothing follows a cancelled notice"
-nex notice cancel "$(awk '{print $3}' red.ack)" --node gs.fr.lyon --topic notice.red.rw --reason death || true
-step "6. Rwanda's NCB confirms Busia's hit and asks it to detain: reply.ke, addressed to Busia only (Malaba, on reply.ke too, gets nothing)"
+step "5. Rwanda's NCB confirms Busia's hit and asks it to detain: reply.ke, addressed to Busia only (Malaba, on reply.ke too, gets nothing)"
 sed "s/0190f1d2-7c3a-7000-8000-00000000a003/$(awk '{print $3}' hit.ack)/" Config/examples/hit-ack.json > hit-ack.json
 sed "s/0190f1d2-7c3a-7000-8000-00000000a003/$(awk '{print $3}' hit.ack)/" Config/examples/action-request.json > action-request.json
 nex publish hit-ack.json --node ncb.rw.kigali --topic reply.ke --allow-node bcp.ke.busia
 nex publish action-request.json --node ncb.rw.kigali --topic reply.ke --allow-node bcp.ke.busia
+step "6. The person is arrested: the General Secretariat cancels the Red Notice; every border point that holds it is told"
+nex notice cancel "$(awk '{print $3}' red.ack)" --node gs.fr.lyon --topic notice.red.rw --reason arrest | tee cancel.ack
+step "Nothing follows a cancelled notice"
+nex notice cancel "$(awk '{print $3}' red.ack)" --node gs.fr.lyon --topic notice.red.rw --reason death || true
 step "7. Uganda's NCB reports a stolen passport (sltd.ug); Malaba matches it by number: the hit goes to Uganda, the issuing country (hit.ug.ke)"
 nex publish Config/examples/sltd.json --node ncb.ug.kampala --topic sltd.ug | tee sltd.ack
 sed "s/\"observed_at\": \"[^\"]*\"/\"observed_at\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"/" Config/examples/hit-document.json > hit-document.json

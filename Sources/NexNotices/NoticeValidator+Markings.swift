@@ -47,7 +47,7 @@ extension NoticeValidator {
     /// (the table of docs/NOTICES.md §Priority and handling).
     static func checkMarkings(_ markings: NoticeMarkings, of document: JSONDocument, kind: NoticeKind, role: NodeRole?) -> NoticeViolation? {
         if markings.priority == .urgent, !allowsUrgent(document, kind: kind) {
-            return NoticeViolation(field: "priority", reason: "\"urgent\" is for red, orange and un-special notices, diffusions whose purpose is arrest or warning, hits whose action_taken is detained, and follow-ups; a \(kind.rawValue) here is \"normal\" or \"routine\"")
+            return NoticeViolation(field: "priority", reason: "\"urgent\" is for red, orange and un-special notices, diffusions whose purpose is arrest or warning, hits whose action_taken is detained, action requests to detain or refuse entry, and follow-ups; a \(kind.rawValue) here is \"normal\" or \"routine\"")
         }
         for (position, code) in markings.handling.enumerated() where code != .lawEnforcementOnly {
             if kind == .hit || kind == .decision || kind.isFollowUp || kind.isReplyToHit {

@@ -83,3 +83,45 @@ extension HitBindingTests {
         for connection in [busia, malaba, gs, kigali, nairobi, kampala] { connection.close() }
     }
 }
+
+extension HitBindingTests {
+    /// A cancelled notice asks for no action at the border (D60): no action request may follow a
+    /// hit on it, though its owner may still acknowledge what was found; the hit index (and the
+    /// record the hit matched) survives a restart; a deny list cannot withhold a reply from its post.
+    @Test func noActionIsRequestedOnACancelledRecord() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let (gs, gsCredentials) = try nexd.connect(as: "gs.fr.lyon")
+        let notice = try Self.publishNotice(on: gs, gsCredentials)
+        let (busia, busiaCredentials) = try nexd.connect(as: "bcp.ke.busia")
+        let hit = try signedNotice(from: busiaCredentials, topic: "hit.rw.ke", kind: "hit", payload: Self.hit(matching: notice.envelope.messageID))
+        guard case .accepted = try busia.publish(hit) else { Issue.record("the hit was refused"); return }
+        let cancel = #"{"kind":"cancel","original":"\#(notice.envelope.messageID)","reason":"arrest"}"#
+        guard case .accepted = try gs.publish(try signedNotice(from: gsCredentials, topic: "notice.red.rw", kind: "cancel", payload: cancel)) else {
+            Issue.record("the cancellation was refused")
+            return
+        }
+        for connection in [gs, busia] { connection.close() }
+        try nexd.restart()
+        let (kigali, kigaliCredentials) = try nexd.connect(as: "ncb.rw.kigali")
+        let hitID = hit.envelope.messageID
+        guard case .refused(let late) = try kigali.publish(try Self.reply("action-request", Self.actionRequest(hitID, by: "ncb.rw.kigali"),
+                                                                          from: kigaliCredentials)) else {
+            Issue.record("an action was requested on a cancelled notice")
+            return
+        }
+        #expect(late.reason.contains("was cancelled; it asks for no action at the border"), "\(late.reason)")
+        guard case .accepted = try kigali.publish(try Self.reply("hit-ack", Self.ack(hitID), from: kigaliCredentials)) else {
+            Issue.record("the owner could not acknowledge the hit after the restart")
+            return
+        }
+        var denied = try Self.reply("hit-ack", Self.ack(hitID), from: kigaliCredentials).envelope
+        denied.deniedNodes = ["bcp.ke.busia"]
+        guard case .refused(let deny) = try kigali.publish(try NoticeSigner.sign(denied, with: kigaliCredentials.key)) else {
+            Issue.record("a reply that reaches no one was accepted")
+            return
+        }
+        #expect(deny.reason.contains("denies no one"), "\(deny.reason)")
+        kigali.close()
+    }
+}

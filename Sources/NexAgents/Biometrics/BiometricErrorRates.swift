@@ -28,7 +28,10 @@ extension BiometricModel {
         for (index, person) in templates.enumerated() {
             let captured = capture(of: person, using: &generator)
             genuine.append(captured.similarity(to: person))
-            for step in 1...max(1, min(impostorsPerPerson, people - 1)) {
+            // Never the person's own template: at most people − 1 others.
+            let others = min(impostorsPerPerson, people - 1)
+            guard others > 0 else { continue }
+            for step in 1...others {
                 impostor.append(captured.similarity(to: templates[(index + step) % people]))
             }
         }

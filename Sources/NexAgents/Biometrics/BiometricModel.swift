@@ -36,7 +36,7 @@ public struct BiometricModel: Sendable, Equatable {
         self.defaultThreshold = defaultThreshold
     }
 
-    /// Faces: 128 components, σ 0.04–0.23 (genuine similarity ~0.93 down to ~0.36), threshold 0.32.
+    /// Faces: 128 components, σ 0.04–0.23 (genuine similarity ~0.91 down to ~0.36), threshold 0.32.
     public static let face = BiometricModel(modality: .face, dimension: 128, noise: 0.04...0.23, defaultThreshold: 0.32)
     /// Fingerprints: 64 components, σ 0.05–0.23 (genuine similarity ~0.93 down to ~0.48), threshold 0.44.
     public static let fingerprint = BiometricModel(modality: .fingerprint, dimension: 64, noise: 0.05...0.23, defaultThreshold: 0.44)

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A deterministic random number generator (SplitMix64): the same seed gives the same traveller
-/// streams, templates and captures on every machine, so a simulation's outcomes repeat (issue 17).
+/// streams, templates and captures (with this build's standard library and libm), so a
+/// simulation's outcomes repeat (issue 17).
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 

@@ -94,7 +94,8 @@ struct PublishAdmission: Sendable {
             return refuse(.unknownKind, "notice kind \"\(envelope.kind)\" is unknown; use one of \(NoticeKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let violation = TopicConventions.violation(kind: kind, topic: topic, allowedCountries: envelope.allowedCountries,
-                                                      allowedNodes: envelope.allowedNodes) {
+                                                      allowedNodes: envelope.allowedNodes,
+                                                      deniedCountries: envelope.deniedCountries, deniedNodes: envelope.deniedNodes) {
             return refuse(.invalidNotice, violation)
         }
         if let problem = Self.restrictionProblem(envelope) ?? Self.rosterProblem(envelope, directory: directory) {

@@ -12,7 +12,8 @@ enum TopicConventions {
     static let alertAreas: Set<String> = ["terrorism", "cbrne", "cyber", "pharma"]
 
     /// Why `kind` does not fit `topic`, or nil when it does.
-    static func violation(kind: NoticeKind, topic: Topic, allowedCountries: [String], allowedNodes: [String]) -> String? {
+    static func violation(kind: NoticeKind, topic: Topic, allowedCountries: [String], allowedNodes: [String],
+                          deniedCountries: [String] = [], deniedNodes: [String] = []) -> String? {
         let tokens = topic.tokens
         if kind.isFollowUp { return followUpViolation(kind: kind, family: tokens.first ?? "", topic: topic) }
         let isColour = kind.isColourNotice
@@ -58,6 +59,9 @@ enum TopicConventions {
             }
             guard allowedNodes.count == 1, allowedCountries.isEmpty else {
                 return "an answer to a hit goes to the border post that reported it: name that post, and only it, as the envelope's allowed node"
+            }
+            guard deniedCountries.isEmpty, deniedNodes.isEmpty else {
+                return "an answer to a hit names its post as the only allowed node and denies no one (a deny list could withhold it from that post)"
             }
         default:
             return "\(topic) is not in a topic family (request, notice, diffusion, hit, alert, decision, sltd, reply)"

@@ -7,15 +7,21 @@ import NexWire
 /// notice the request it answers — each judged against the notice registry by ``HitRules`` and
 /// ``RequestBindingRules`` before the publish is routed.
 extension Broker {
-    /// The request `verified` decides (a decision), nil for other publishes; or the reason it is
-    /// refused (`invalid-notice`).
-    func bindingPlan(for verified: VerifiedPublish) -> Result<MessageID?, WireError> {
+    /// What a bound publish names: the request a decision decides, the record a hit matched.
+    struct Binding {
+        var decidedRequest: MessageID?
+        var matchedRecord: MessageID?
+    }
+
+    /// What `verified` is bound to (nothing for most publishes); or the reason it is refused
+    /// (`invalid-notice`).
+    func bindingPlan(for verified: VerifiedPublish) -> Result<Binding, WireError> {
         let kind = verified.kind
         let isColour = kind.isColourNotice
         // A colour notice is read again only when it may name a request: most do not, and the
         // publish path of the benchmarks' notices stays one parse.
         guard kind == .hit || kind == .decision || kind.isReplyToHit || kind == .sltd || (isColour && Self.mayNameRequest(verified.envelope.payload)) else {
-            return .success(nil)
+            return .success(Binding())
         }
         guard let references = NoticeValidator.references(in: verified.envelope.payload, as: kind) else {
             return .failure(WireError(.invalidNotice, "the \(kind.rawValue) document cannot be read"))
@@ -26,6 +32,7 @@ extension Broker {
         let tokens = verified.topic.tokens
         let reason: String?
         var decided: MessageID?
+        var matched: MessageID?
         switch kind {
         case .hit:
             // TopicConventions admitted hit.<owner-country>.<check-country> only. The border post's
@@ -35,6 +42,7 @@ extension Broker {
             let record = references.documentNumber.map { registry.lookup(document: $0, issuedBy: tokens[1]) } ?? view(references.noticeMessageID)
             reason = HitRules.refusal(of: references, ownerToken: tokens[1], checkToken: tokens[2], sender: verified.identity.id,
                                       senderCountry: country, record: record)
+            matched = record?.id
         case .sltd:
             // One active record per document number and issuing country (D62).
             let existing = references.documentNumber.flatMap { registry.lookup(document: $0, issuedBy: tokens[1]) }
@@ -45,10 +53,11 @@ extension Broker {
             }
         case .hitAck, .actionRequest:
             let node = settings.directory.node(verified.identity.id)
+            let hit = references.hit.flatMap(MessageID.init(string:)).flatMap { registry.lookupHit($0) }
             reason = ReplyRules.refusal(
                 kind: kind, hitID: references.hit, topicCountry: tokens[1], allowedNodes: verified.envelope.allowedNodes,
                 sender: verified.identity.id, senderRole: node?.role, senderCountry: node?.country ?? verified.identity.country,
-                hit: references.hit.flatMap(MessageID.init(string:)).flatMap { registry.lookupHit($0) })
+                hit: hit, matchedRecord: hit?.matched.flatMap { registry.lookup($0) })
         case .decision:
             decided = references.request.flatMap(MessageID.init(string:))
             reason = RequestBindingRules.decisionRefusal(
@@ -59,7 +68,7 @@ extension Broker {
                                                        request: view(references.request))
         }
         if let reason { return .failure(WireError(.invalidNotice, reason)) }
-        return .success(decided)
+        return .success(Binding(decidedRequest: decided, matchedRecord: matched))
     }
 
     private static let requestKey = Array(#""request""#.utf8)

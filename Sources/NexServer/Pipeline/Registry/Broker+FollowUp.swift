@@ -20,12 +20,16 @@ extension Broker {
         var originalKind: NoticeKind? = nil
         /// The request a decision decides (registered with it: one decision per request, D60).
         var decidedRequest: MessageID? = nil
+        /// The record a hit matched (kept with the hit: an answer to it checks that record, D63).
+        var matchedRecord: MessageID? = nil
     }
 
     /// The plan for `verified`, or the reason it is refused (`invalid-notice`).
     func registryPlan(for verified: VerifiedPublish) -> Result<RegistryPlan, WireError> {
         guard verified.kind.isFollowUp else {
-            return bindingPlan(for: verified).map { RegistryPlan(followUp: nil, original: nil, holders: [], decidedRequest: $0) }
+            return bindingPlan(for: verified).map {
+                RegistryPlan(followUp: nil, original: nil, holders: [], decidedRequest: $0.decidedRequest, matchedRecord: $0.matchedRecord)
+            }
         }
         guard let followUp = NoticeValidator.followUp(in: verified.envelope.payload, as: verified.kind) else {
             return .failure(WireError(.invalidNotice, "the \(verified.kind.rawValue) document cannot be read"))
@@ -90,7 +94,7 @@ extension Broker {
             return { self.registry.forgetDecision(on: request) }
         }
         if verified.kind == .hit {
-            registry.registerHit(id, checkpoint: verified.identity.id, topic: verified.envelope.topic)
+            registry.registerHit(id, checkpoint: verified.identity.id, topic: verified.envelope.topic, matched: plan.matchedRecord)
             return { self.registry.forgetHit(id) }
         }
         guard verified.kind.acceptsFollowUps else { return {} }

@@ -3,7 +3,7 @@ import NexNotices
 import NexWire
 
 /// Every accepted record a follow-up, hit or decision may refer to (notices, requests, alerts,
-/// diffusions; not hits, decisions or follow-ups), by message id: its owner, kind, topic, state,
+/// diffusions, document records; not decisions or follow-ups; hits in an index of their own, D63), by message id: its owner, kind, topic, state,
 /// version, acceptance time, restrictions and holders (D56, D60); which requests were decided; and
 /// when active records expire (D61). A value: owned by the broker queue beside the routing state it
 /// follows, and rebuilt at start-up in the same pass over the audit log as the inboxes
@@ -50,7 +50,7 @@ struct NoticeRegistry: Sendable {
     private var documentKeyOf: [MessageID: String] = [:]
     /// Accepted hits: the border post that reported each and its topic (interned), what an answer
     /// to a hit is bound by (D63).
-    private var hits: [MessageID: (checkpoint: UInt32, topic: UInt32)] = [:]
+    private var hits: [MessageID: (checkpoint: UInt32, topic: UInt32, matched: MessageID?)] = [:]
 
     /// An accepted hit as an answer to it sees it.
     struct HitView: Sendable, Equatable {
@@ -61,6 +61,8 @@ struct NoticeRegistry: Sendable {
         let ownerCountry: String
         /// The country of the check.
         let checkCountry: String
+        /// The record it was bound to (D60, D62), when known.
+        let matched: MessageID?
     }
 
     /// What ``apply(_:id:holders:sequence:)`` changed, to undo it.
@@ -96,8 +98,8 @@ struct NoticeRegistry: Sendable {
     }
 
     /// Registers an accepted hit (D63).
-    mutating func registerHit(_ id: MessageID, checkpoint: String, topic: String) {
-        hits[id] = (nodes.intern(checkpoint), topics.intern(topic))
+    mutating func registerHit(_ id: MessageID, checkpoint: String, topic: String, matched: MessageID?) {
+        hits[id] = (nodes.intern(checkpoint), topics.intern(topic), matched)
     }
 
     /// Undoes a hit's registration whose audit batch failed.
@@ -110,7 +112,7 @@ struct NoticeRegistry: Sendable {
         guard let hit = hits[id] else { return nil }
         let tokens = topics[hit.topic].split(separator: ".").map(String.init)
         guard tokens.count == 3 else { return nil }
-        return HitView(id: id, checkpoint: nodes[hit.checkpoint], ownerCountry: tokens[1], checkCountry: tokens[2])
+        return HitView(id: id, checkpoint: nodes[hit.checkpoint], ownerCountry: tokens[1], checkCountry: tokens[2], matched: hit.matched)
     }
 
     /// `cc|NUMBER`: a document number in capitals without spaces or hyphens, after its country.

@@ -28,7 +28,16 @@ struct RegistryRebuild {
             else { return }
             registry.registerDecision(id, on: request)
         } else if kind == .hit {
-            registry.registerHit(id, checkpoint: accepted.node, topic: accepted.topic)
+            // The record it matched, as the live path bound it: by id, or by number in log order (D62, D63).
+            var matched: MessageID?
+            if let record = AuditRecord(segment: "", line: 0, bytes: Array(publish)), let bytes = record.base64("envelope"),
+               let signed = try? SignedEnvelope(parsing: bytes),
+               let references = NoticeValidator.references(in: signed.envelope.payload, as: .hit) {
+                let owner = accepted.topic.split(separator: ".").dropFirst().first.map(String.init) ?? ""
+                matched = references.noticeMessageID.flatMap(MessageID.init(string:))
+                    ?? references.documentNumber.flatMap { registry.lookup(document: $0, issuedBy: owner)?.id }
+            }
+            registry.registerHit(id, checkpoint: accepted.node, topic: accepted.topic, matched: matched)
         } else if kind.acceptsFollowUps {
             let restrictions = accepted.restrictions.flatMap(DisseminationRestrictions.init(recordDescription:)) ?? DisseminationRestrictions()
             // A lost or stolen document record's number is in its envelope (D62): those are decoded.

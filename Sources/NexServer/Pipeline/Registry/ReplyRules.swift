@@ -13,7 +13,8 @@ import NexNotices
 /// allowed node.
 enum ReplyRules {
     static func refusal(kind: NoticeKind, hitID: String?, topicCountry: String, allowedNodes: [String], sender: String,
-                        senderRole: NodeRole?, senderCountry: String, hit: NoticeRegistry.HitView?) -> String? {
+                        senderRole: NodeRole?, senderCountry: String, hit: NoticeRegistry.HitView?,
+                        matchedRecord: NoticeRegistry.View? = nil) -> String? {
         let what = "\(kind.rawValue) refused"
         guard let hit, [hit.ownerCountry, hit.checkCountry].contains(senderCountry) else {
             return "\(what): hit \(hitID ?? "?") names no hit nexd accepted on data of, or on a check in, \(senderCountry)"
@@ -29,6 +30,11 @@ enum ReplyRules {
         }
         guard allowedNodes == [hit.checkpoint] else {
             return "\(what): address the border post that reported the hit, \(hit.checkpoint), as the envelope's only allowed node"
+        }
+        // A record that ended asks for no action at the border (as for a hit, D60); an
+        // acknowledgement of what was found stays possible.
+        if kind == .actionRequest, let record = matchedRecord, record.state != .active {
+            return "\(what): the record the hit matched, \(record.id), was \(record.state); it asks for no action at the border"
         }
         return nil
     }
