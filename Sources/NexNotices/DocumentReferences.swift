@@ -12,9 +12,9 @@ public struct DocumentReferences: Sendable, Equatable {
     public var request: String?
     /// `requested_by`, when the kind has it.
     public var requestedBy: String?
-    /// A decision's `outcome` (`accepted` or `refused`).
+    /// A decision's `outcome` (`accepted` or `refused`); a hit acknowledgement's `assessment`.
     public var outcome: String?
-    /// A hit's `action_taken`.
+    /// A hit's `action_taken`; an action request's `action`.
     public var actionTaken: String?
     /// A hit acknowledgement's or action request's `hit` (D63).
     public var hit: String?
@@ -67,8 +67,12 @@ extension NoticeValidator {
                 references.requestedBy = text("requested_by")
             case .sltd:
                 references.documentNumber = text("document_number")
-            case .hitAck, .actionRequest:
+            case .hitAck:
                 references.hit = text("hit")
+                references.outcome = text("assessment")
+            case .actionRequest:
+                references.hit = text("hit")
+                references.actionTaken = text("action")
             case .diffusion, .update, .cancel, .withdraw, .expire:
                 return references
             case .red, .yellow, .blue, .black, .green, .orange, .purple, .silver, .unSpecial:

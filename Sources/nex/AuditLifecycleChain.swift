@@ -35,6 +35,10 @@ struct AuditLifecycleChain {
             switch kind {
             case .hit:
                 return "HIT at \(node) on \(topic): \(references.actionTaken ?? "?")"
+            case .hitAck:
+                return "ACKNOWLEDGED hit \(references.hit ?? "?"): \(references.outcome ?? "?") by \(node) on \(topic)"
+            case .actionRequest:
+                return "ACTION REQUESTED on hit \(references.hit ?? "?"): \(references.actionTaken ?? "?") by \(node) on \(topic)"
             default:
                 var text = "DECISION \(references.outcome ?? "?") on request \(references.request ?? "?")"
                 if let notice = references.noticeMessageID { text += " (notice \(notice))" }
@@ -49,6 +53,8 @@ struct AuditLifecycleChain {
     private(set) var hits: [Mention] = []
     /// Accepted decisions naming the record as their `request` or `notice_message_id`, in log order.
     private(set) var decisions: [Mention] = []
+    /// Accepted answers (`hit-ack`, `action-request`) to those hits, in log order (D63).
+    private(set) var replies: [Mention] = []
 
     /// The accepted follow-ups, hits and decisions of `original` in the log in `directory`. For a
     /// lost or stolen document record, `document` (its issuing country and normalised number)
@@ -72,6 +78,9 @@ struct AuditLifecycleChain {
                     }
                 case .decision where mention.references.request == original || mention.references.noticeMessageID == original:
                     chain.decisions.append(mention)
+                case .hitAck where chain.hits.contains { $0.messageID == mention.references.hit },
+                     .actionRequest where chain.hits.contains { $0.messageID == mention.references.hit }:
+                    chain.replies.append(mention)
                 default:
                     break
                 }
@@ -96,7 +105,7 @@ struct AuditLifecycleChain {
     static func mention(in line: ArraySlice<UInt8>) -> Mention? {
         guard mentionKinds.contains(where: { contains(line, $0) }),
               let record = AuditRecord(segment: "", line: 0, bytes: Array(line)),
-              let kind = record.string("kind").flatMap(NoticeKind.init(rawValue:)), kind == .hit || kind == .decision,
+              let kind = record.string("kind").flatMap(NoticeKind.init(rawValue:)), kind == .hit || kind == .decision || kind.isReplyToHit,
               let bytes = record.base64("envelope"), let signed = try? SignedEnvelope(parsing: bytes),
               let references = NoticeValidator.references(in: signed.envelope.payload, as: kind) else { return nil }
         return Mention(sequence: record.sequence ?? 0, time: record.string("time") ?? "?", node: record.string("node") ?? "?",
@@ -135,7 +144,7 @@ struct AuditLifecycleChain {
     }
 
     private static let followUpKinds = ["update", "cancel", "withdraw", "expire"].map { Array(#","kind":"\#($0)""#.utf8) }
-    private static let mentionKinds = ["hit", "decision"].map { Array(#","kind":"\#($0)""#.utf8) }
+    private static let mentionKinds = ["hit", "decision", "hit-ack", "action-request"].map { Array(#","kind":"\#($0)""#.utf8) }
 
     private static func contains(_ line: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
         guard line.count >= needle.count else { return false }

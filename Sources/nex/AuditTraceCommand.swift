@@ -51,7 +51,9 @@ struct AuditTraceCommand: ParsableCommand {
         // decision to the notice it names (or, refused, to its request); a record lists what
         // followed it, the hits on it and the decisions naming it (D57, D60).
         let ownFollowUp = trace.acceptance.flatMap { AuditLifecycleChain.followUp(in: ArraySlice($0.bytes)) }
-        let ownMention = ownFollowUp == nil ? trace.acceptance.flatMap { AuditLifecycleChain.mention(in: ArraySlice($0.bytes)) } : nil
+        // A reply (D63) names a hit, not a record: it is traced on its own.
+        let ownMention = ownFollowUp == nil
+            ? trace.acceptance.flatMap { AuditLifecycleChain.mention(in: ArraySlice($0.bytes)) }.flatMap { $0.kind.isReplyToHit ? nil : $0 } : nil
         let original = ownFollowUp?.followUp.original ?? ownMention.flatMap { $0.references.noticeMessageID ?? $0.references.request } ?? id
         func acceptance(of message: String) throws -> AuditRecord? {
             try index.find(message: message).records.first { $0.event == "publish" && $0.string("outcome") == "accepted" }

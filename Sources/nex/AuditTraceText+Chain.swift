@@ -50,7 +50,7 @@ extension AuditTraceText {
         var later: [(UInt64, String)] = chain.links.map {
             ($0.sequence, "    record \($0.sequence)  \(inert($0.time))  \(inert($0.followUp.summary)) by \(inert($0.node)) (msg \(inert($0.messageID)))\n")
         }
-        later += (chain.hits + chain.decisions.filter { $0.references.request == chain.original }).map {
+        later += (chain.hits + chain.replies + chain.decisions.filter { $0.references.request == chain.original }).map {
             ($0.sequence, "    record \($0.sequence)  \(inert($0.time))  \(inert($0.summary)) (msg \(inert($0.messageID)))\n")
         }
         for (_, line) in later.sorted(by: { $0.0 < $1.0 }) { out += line }
@@ -75,7 +75,7 @@ extension AuditTraceText {
                 lifecycle.append(["seq": original.sequence ?? 0, "time": original.string("time") ?? "", "msg": chain.original,
                                   "kind": original.string("kind") ?? "", "node": original.string("node") ?? "", "version": 1])
             }
-            var later: [[String: Any]] = (chain.hits + chain.decisions.filter { $0.references.request == chain.original }).map(entry)
+            var later: [[String: Any]] = (chain.hits + chain.replies + chain.decisions.filter { $0.references.request == chain.original }).map(entry)
             for link in chain.links {
                 var entry: [String: Any] = ["seq": link.sequence, "time": link.time, "msg": link.messageID, "kind": link.followUp.kind.rawValue,
                                             "node": link.node, "reason": link.followUp.reason.rawValue]

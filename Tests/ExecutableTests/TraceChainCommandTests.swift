@@ -65,3 +65,29 @@ extension ExecutableTests {
         #expect(trace.standardOutput.contains("now: active (version 1); 1 hit"), "\(trace.standardOutput)")
     }
 }
+
+extension ExecutableTests {
+    /// A notice's trace lists the answers to the hits on it (D63).
+    @Test func theTraceOfANoticeListsTheAnswersToItsHits() throws {
+        let workspace = try Workspace()
+        let (daemon, server) = try startDaemon(workspace)
+        defer { _ = daemon.terminate() }
+        func publish(_ file: String, _ node: String, _ topic: String, _ extra: [String] = []) throws -> String {
+            let result = try ProcessRunner.run("nex", ["publish", file, "--node", node, "--topic", topic, "--server", server] + extra, in: workspace.path)
+            return try #require(result.standardOutput.firstMatch(of: /msg ([0-9a-f-]{36})/).map { String($0.1) },
+                                "\(result.standardOutput)\(result.standardError)")
+        }
+        let notice = try publish("Config/examples/red.json", "gs.fr.lyon", "notice.red.rw")
+        let hit = try String(contentsOfFile: workspace.path + "/Config/examples/hit.json", encoding: .utf8)
+            .replacingOccurrences(of: "0190f1d2-7c3a-7000-8000-00000000a002", with: notice)
+            .replacingOccurrences(of: "2026-04-18T06:42:10Z", with: ISO8601DateFormatter().string(from: Date()))
+        try hit.write(toFile: workspace.path + "/hit.json", atomically: true, encoding: .utf8)
+        let hitID = try publish("hit.json", "bcp.ke.busia", "hit.rw.ke")
+        let action = try String(contentsOfFile: workspace.path + "/Config/examples/action-request.json", encoding: .utf8)
+            .replacingOccurrences(of: "0190f1d2-7c3a-7000-8000-00000000a003", with: hitID)
+        try action.write(toFile: workspace.path + "/action.json", atomically: true, encoding: .utf8)
+        _ = try publish("action.json", "ncb.rw.kigali", "reply.ke", ["--allow-node", "bcp.ke.busia"])
+        let trace = try ProcessRunner.run("nex", ["audit", "trace", notice], in: workspace.path)
+        #expect(trace.standardOutput.contains("ACTION REQUESTED on hit \(hitID): detain by ncb.rw.kigali on reply.ke"), "\(trace.standardOutput)")
+    }
+}
