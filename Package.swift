@@ -41,7 +41,7 @@ let package = Package(
         // The development PKI behind `nex pki` and nexd's first run: CA, issuance, revocation, listing.
         .target(name: "NexPKI", dependencies: ["NexCrypto"]),
         // The region's agents (issue 16): synthetic biometrics, watchlists, matchers.
-        .target(name: "NexAgents"),
+        .target(name: "NexAgents", dependencies: ["NexNotices"]),
         .target(
             name: "NexServer",
             dependencies: [
@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "NexConfigTests", dependencies: ["NexConfig"]),
         .testTarget(name: "NexPKITests", dependencies: ["NexPKI", "NexCrypto"]),
         .testTarget(name: "NexNoticesTests", dependencies: ["NexNotices"]),
-        .testTarget(name: "NexAgentsTests", dependencies: ["NexAgents"]),
+        .testTarget(name: "NexAgentsTests", dependencies: ["NexAgents", "NexNotices"]),
         .testTarget(name: "NexClientTests", dependencies: ["NexClient", "NexCrypto", "NexWire"]),
         .testTarget(
             name: "NexLoadTests",
