@@ -50,6 +50,8 @@ let package = Package(
             ]
         ),
         .target(name: "NexClient", dependencies: ["NexCrypto", "NexWire", "NexAudit"]),
+        // Runs an agent as its node: durable inboxes, end-to-end verification, state kept before receipts (issue 16).
+        .target(name: "NexAgentRunner", dependencies: ["NexAgents", "NexClient", "NexCrypto", "NexWire", "NexSync"]),
         .executableTarget(
             name: "nexd",
             dependencies: [
@@ -69,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "nex",
             dependencies: [
-                "NexClient", "NexConfig", "NexPKI", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexLoad", "NexSync", "NexAgents",
+                "NexClient", "NexConfig", "NexPKI", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexLoad", "NexSync", "NexAgents", "NexAgentRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -125,6 +127,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "NexServer", "NexConfig", "NexPKI", "NexClient", "NexCrypto", "NexWire", "NexAudit", "NexNotices", "NexLoad", "NexSync",
+                "NexAgents", "NexAgentRunner",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -6,7 +6,7 @@ import NexNotices
 /// (next version), a cancellation, withdrawal or expiry removes it — and **kept on disk** by the
 /// agent (``encoded()``, ``init(encoded:)``): an inbox redelivers only what was not receipted, so a
 /// watchlist could not be rebuilt from it after a restart. A value: documents in, entries out.
-public struct Watchlist: Sendable, Equatable {
+public struct Watchlist: Sendable, Equatable, Codable {
     public private(set) var entries: [String: WatchlistEntry] = [:]
 
     public init() {}
@@ -52,7 +52,8 @@ public struct Watchlist: Sendable, Equatable {
             let biometrics = subject["biometrics"] as? [String: Any]
             return WatchlistEntry.Person(familyName: family, forenames: forenames, dateOfBirth: subject["date_of_birth"] as? String,
                                          nationalities: subject["nationalities"] as? [String] ?? [],
-                                         face: biometrics?["face"] as? String, fingerprint: biometrics?["fingerprint"] as? String)
+                                         face: biometrics?["face"] as? String, fingerprint: biometrics?["fingerprint"] as? String,
+                                         sex: subject["sex"] as? String)
         }
         entry.documentNumber = (object["document_number"] as? String).map(DocumentReferences.normalizedDocumentNumber)
     }
@@ -72,11 +73,21 @@ public struct Watchlist: Sendable, Equatable {
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(entries.values.sorted { $0.id < $1.id })
+        return try encoder.encode(self)
     }
 
     /// A watchlist read back from ``encoded()``.
     public init(encoded data: Data) throws {
-        for entry in try JSONDecoder().decode([WatchlistEntry].self, from: data) { entries[entry.id] = entry }
+        self = try JSONDecoder().decode(Watchlist.self, from: data)
+    }
+
+    /// Encoded as a JSON array of entries in id order.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(entries.values.sorted { $0.id < $1.id })
+    }
+
+    public init(from decoder: any Decoder) throws {
+        for entry in try decoder.singleValueContainer().decode([WatchlistEntry].self) { entries[entry.id] = entry }
     }
 }

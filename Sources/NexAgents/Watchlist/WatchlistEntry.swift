@@ -9,18 +9,21 @@ public struct WatchlistEntry: Codable, Sendable, Equatable {
         /// `YYYY-MM-DD`, when known.
         public var dateOfBirth: String?
         public var nationalities: [String]
+        /// `M`, `F` or `U`, when known.
+        public var sex: String?
         /// Base64 templates as notices carry them (docs/BIOMETRICS.md), when the notice has them.
         public var face: String?
         public var fingerprint: String?
 
         public init(familyName: String, forenames: String, dateOfBirth: String? = nil, nationalities: [String] = [],
-                    face: String? = nil, fingerprint: String? = nil) {
+                    face: String? = nil, fingerprint: String? = nil, sex: String? = nil) {
             self.familyName = familyName
             self.forenames = forenames
             self.dateOfBirth = dateOfBirth
             self.nationalities = nationalities
             self.face = face
             self.fingerprint = fingerprint
+            self.sex = sex
         }
     }
 

@@ -184,6 +184,11 @@ enum NoticeSchema {
         .required("observed_at", .dateTime),
         .optional("traveller", person),
         .required("action_taken", .choice(["detained", "refused-entry", "allowed-monitored", "information-only"])),
+        // How the post matched (issue 16 §3): carried for the owner NCB's assessment, not enforced.
+        .optional("match", .object(ObjectSchema("a match object", [
+            .required("method", .choice(["document", "nominal", "face", "fingerprint"])),
+            .optional("similarity_permille", .integer(-1000...1000)),
+        ]))),
     ])
 
     /// The General Secretariat's decision on a request (D59): accepted names the notice published,

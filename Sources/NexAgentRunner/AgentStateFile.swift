@@ -1,0 +1,54 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file an agent keeps its state in, replaced atomically: written to a temporary file, synced,
+/// renamed over the old one, and the directory synced, so a crash leaves the old state or the new,
+/// never half of one. The directory is created 0700 (a watchlist holds personal data).
+public struct AgentStateFile: Sendable {
+    public let path: String
+
+    public init(directory: String, name: String) {
+        path = (directory as NSString).appendingPathComponent(name)
+    }
+
+    /// The saved bytes, or nil when there are none yet.
+    public func read() throws -> Data? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try Data(contentsOf: URL(fileURLWithPath: path))
+    }
+
+    /// Replaces the saved bytes with `data`.
+    public func write(_ data: Data) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw AgentStateError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        try data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { throw AgentStateError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+                offset += written
+            }
+        }
+        guard fsync(fd) == 0 else { throw AgentStateError("cannot sync \(temporary): \(String(cString: strerror(errno)))") }
+        guard rename(temporary, path) == 0 else { throw AgentStateError("cannot replace \(path): \(String(cString: strerror(errno)))") }
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            _ = fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+}
+
+/// The agent's state cannot be read or kept.
+public struct AgentStateError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

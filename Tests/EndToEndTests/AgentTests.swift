@@ -1,0 +1,146 @@
+import Foundation
+import NexAgentRunner
+import NexAgents
+import NexAudit
+import NexClient
+import NexCrypto
+import NexNotices
+import NexSync
+import NexWire
+import Testing
+
+/// Agents over real mutual TLS with the shipped permissions (issue 16 §3): a border post detects a
+/// planted Red Notice subject by face alone and the owner NCB receives the hit and answers; a
+/// border post's watchlist survives a restart of the agent, and the cancellation it missed while
+/// it was down reaches it from its inbox.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct AgentTests {
+    /// A running agent: its runner on its own thread.
+    final class Lane<Agent: NodeAgent>: @unchecked Sendable {
+        let runner: AgentRunner<Agent>
+        private let done = DispatchSemaphore(value: 0)
+        let lines = Locked<[String]>([])
+
+        init(_ agent: Agent, on nexd: TestDaemon, stateDirectory: String? = nil) throws {
+            let credentials = try nexd.credentials(agent.node)
+            let port = nexd.port
+            let ca = nexd.pki.ca
+            let lines = self.lines
+            runner = try AgentRunner(agent: agent, credentials: credentials, options: .init(stateDirectory: stateDirectory), connect: { capabilities in
+                let context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key, trustRoots: [ca])
+                return try NexConnection(host: "127.0.0.1", port: port, context: context, timeout: .seconds(5), capabilities: capabilities)
+            }, log: { line in lines.withLock { $0.append(line) } })
+            Thread.detachNewThread { [runner, done] in
+                _ = runner.run()
+                done.signal()
+            }
+        }
+
+        /// Waits (up to `timeout`) until `condition` holds of the agent.
+        func await(_ what: String, timeout: Duration = .seconds(15), _ condition: (Agent) -> Bool) throws {
+            let deadline = ContinuousClock.now + timeout
+            while !runner.withAgent({ condition($0) }) {
+                guard ContinuousClock.now < deadline else {
+                    throw InboxTestFailure("\(what) did not happen; the agent said:\n" + lines.withLock { $0.suffix(20).joined(separator: "\n") })
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+
+        func stop() {
+            runner.stop()
+            done.wait()
+        }
+    }
+
+    static func daemon() throws -> TestDaemon {
+        try WorkflowRuleRefusalTests.daemon()
+    }
+
+    /// A Red Notice of Rwanda whose subject carries only a face template.
+    static func faceOnlyRedNotice(seed: UInt64 = 11) -> String {
+        var generator = SeededGenerator(seed: seed)
+        let subject = SyntheticPeople.subject(nationality: "rw", modalities: [.face], using: &generator)
+        let document: [String: Any] = [
+            "kind": "red", "fictional": true, "subject": subject, "charges": ["Financing a terrorist group (synthetic case)"],
+            "warrant": ["issuing_country": "rw", "reference": "RW-E2E-1", "issued_on": "2026-01-12"], "requested_by": "ncb.rw.kigali",
+        ]
+        return String(decoding: try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    static func post(travellersPerMinute: Double = 0) -> BorderPostAgent {
+        BorderPostAgent(node: "bcp.ke.busia", country: "ke",
+                        stream: TravellerStream(seed: 5, post: "bcp.ke.busia", country: "ke", otherCountries: ["ug"], watchlistedShare: 0),
+                        travellersPerMinute: travellersPerMinute)
+    }
+
+    @Test func aBorderPostDetectsARedNoticeSubjectByFaceOnlyAndTheOwnerNCBReceivesTheHit() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let busia = try Lane(Self.post(travellersPerMinute: 600), on: nexd)
+        defer { busia.stop() }
+        let kigali = try Lane(NCBAgent(node: "ncb.rw.kigali", country: "rw", partners: [], seed: 1), on: nexd)
+        defer { kigali.stop() }
+        try busia.await("the post attached") { _ in busia.lines.withLock { $0.contains { $0.hasPrefix("connected") } } }
+        try kigali.await("the NCB attached") { _ in kigali.lines.withLock { $0.contains { $0.hasPrefix("connected") } } }
+
+        let (gs, gsCredentials) = try nexd.connect(as: "gs.fr.lyon")
+        let notice = try signedNotice(from: gsCredentials, topic: "notice.red.rw", payload: Self.faceOnlyRedNotice())
+        guard case .accepted = try gs.publish(notice) else { Issue.record("the Red Notice was refused"); return }
+        let noticeID = "\(notice.envelope.messageID)"
+        busia.runner.withAgent { $0.plant(.init(recordID: noticeID, disguise: .alias)) }
+
+        try busia.await("the planted traveller was detected") { $0.state.outcomes.contains { $0.truth == noticeID && $0.detected } }
+        let outcome = try #require(busia.runner.withAgent { $0.state.outcomes.first { $0.truth == noticeID } })
+        // By face alone: the alias carries another name, another date of birth, a clean document.
+        #expect(outcome.hits.map(\.method) == [.face] && outcome.hits.map(\.recordID) == [noticeID])
+        #expect(outcome.hits[0].action == "detained")
+        try busia.await("nexd accepted the hit") { $0.state.outcomes.first { $0.truth == noticeID }?.hits.first?.messageID != nil }
+        let hitID = try #require(busia.runner.withAgent { $0.state.outcomes.first { $0.truth == noticeID }?.hits.first?.messageID })
+
+        // The owner NCB received it (nexd routed it to Rwanda on hit.rw.ke) and answered the post.
+        try kigali.await("Kigali received the hit") { $0.state.counts.hitsOnOwnData >= 1 }
+        #expect(kigali.lines.withLock { $0.contains("HIT on our red at bcp.ke.busia by face: detained") })
+        // (Ordinary travellers cross too: a false match on one would be a hit and an answer of its own.)
+        try busia.await("the post received the answers") { _ in
+            busia.lines.withLock { $0.contains("ACTION REQUESTED on hit \(hitID) by ncb.rw.kigali: detain") }
+        }
+        #expect(busia.lines.withLock { $0.contains { $0.hasPrefix("ACKNOWLEDGED hit \(hitID) by ncb.rw.kigali: confirmed") } })
+
+        // The audit log holds the hit bound to the notice, on the owner's topic.
+        let hit = try #require(try nexd.auditRecords().first { $0.event == "publish" && $0.string("msg") == hitID })
+        #expect(hit.string("outcome") == "accepted" && hit.string("topic") == "hit.rw.ke")
+    }
+
+    @Test func aBorderPostsWatchlistSurvivesARestartAndCatchesUpOnWhatItMissed() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let state = nexd.root + "/agents/bcp.ke.busia"
+        let (gs, gsCredentials) = try nexd.connect(as: "gs.fr.lyon")
+
+        let first = try Lane(Self.post(), on: nexd, stateDirectory: state)
+        try first.await("the post attached") { _ in first.lines.withLock { $0.contains { $0.hasPrefix("connected") } } }
+        let kept = try signedNotice(from: gsCredentials, topic: "notice.red.rw", payload: Self.faceOnlyRedNotice(seed: 1))
+        let cancelled = try signedNotice(from: gsCredentials, topic: "notice.red.rw", payload: Self.faceOnlyRedNotice(seed: 2))
+        for notice in [kept, cancelled] {
+            guard case .accepted = try gs.publish(notice) else { Issue.record("a notice was refused"); return }
+        }
+        try first.await("both notices on the watchlist") { $0.state.watchlist.entries.count == 2 }
+        first.stop()
+
+        // While the post is down, the General Secretariat cancels one notice.
+        let cancel = try signedNotice(from: gsCredentials, topic: "notice.red.rw", kind: "cancel",
+                                      payload: #"{"kind":"cancel","original":"\#(cancelled.envelope.messageID)","reason":"arrest"}"#)
+        guard case .accepted = try gs.publish(cancel) else { Issue.record("the cancellation was refused"); return }
+
+        // A new agent process: its state comes from disk; the inbox redelivers only the cancellation.
+        let saved = try #require(try AgentStateFile(directory: state, name: "state.json").read())
+        let restored = BorderPostAgent(node: "bcp.ke.busia", country: "ke", stream: Self.post().state.stream, travellersPerMinute: 0,
+                                       state: try BorderPostAgent.state(decoding: saved))
+        #expect(restored.state.watchlist.entries.count == 2)
+        let second = try Lane(restored, on: nexd, stateDirectory: state)
+        defer { second.stop() }
+        try second.await("the cancellation applied") { $0.state.watchlist.entries.keys.sorted() == ["\(kept.envelope.messageID)"] }
+        #expect(second.lines.withLock { $0.contains { $0.contains("durable inboxes") && $0.contains("1 waiting") } })
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import NexNotices
+import Testing
+@testable import NexAgents
+
+/// The NCB, General Secretariat and cyber centre agents (issue 16 §3): what each publishes, and
+/// that every document passes nexd's schema.
+@Suite struct OfficeAgentTests {
+    static let now: Int64 = 1_796_000_000_000
+
+    static func published(_ actions: [AgentAction]) -> [OutgoingNotice] {
+        actions.compactMap { if case .publish(let notice) = $0 { notice } else { nil } }
+    }
+
+    static func object(_ notice: OutgoingNotice) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(notice.document)) as? [String: Any]) ?? [:]
+    }
+
+    static func valid(_ notice: OutgoingNotice, from node: String) -> Bool {
+        NoticeValidator.validate(notice.document, as: NoticeKind(rawValue: notice.kind)!, sentBy: node) == nil
+    }
+
+    @Test func theOwnerNCBAcknowledgesAHitAndAsksForTheActionTheRecordCallsFor() throws {
+        var ncb = NCBAgent(node: "ncb.rw.kigali", country: "rw", partners: ["ug", "bi"], seed: 1)
+        let notice = "0190f1d2-7c3a-7000-8000-00000000c001"
+        _ = ncb.receive(BorderPostAgentTests.delivery(notice, "red", "notice.red.rw", BorderPostAgentTests.redNotice(subject: BorderPostAgentTests.subject(modalities: []))),
+                        atMillis: Self.now)
+        let hit = BorderPostAgentTests.delivery("0190f1d2-7c3a-7000-8000-00000000c002", "hit", "hit.rw.ke", [
+            "kind": "hit", "matched": ["notice_message_id": notice], "checkpoint": "bcp.ke.busia", "observed_at": "2026-12-03T10:00:00Z",
+            "action_taken": "detained", "match": ["method": "face", "similarity_permille": 712],
+        ], from: "bcp.ke.busia")
+        let answers = Self.published(ncb.receive(hit, atMillis: Self.now))
+        #expect(answers.map(\.kind) == ["hit-ack", "action-request"])
+        #expect(answers.allSatisfy { $0.topic == "reply.ke" && $0.allowedNodes == ["bcp.ke.busia"] && Self.valid($0, from: "ncb.rw.kigali") })
+        #expect(Self.object(answers[1])["action"] as? String == "detain")
+        // Kenya's NCB hears of it and answers nothing (not its data).
+        var nairobi = NCBAgent(node: "ncb.ke.nairobi", country: "ke", partners: [], seed: 1)
+        #expect(Self.published(nairobi.receive(hit, atMillis: Self.now)).isEmpty && nairobi.state.counts.hitsInOwnCountry == 1)
+    }
+
+    @Test func anNCBRequestsPublishesDocumentsAndDiffusionsInTurn() {
+        var ncb = NCBAgent(node: "ncb.rw.kigali", country: "rw", partners: ["ug", "bi"], seed: 1, publishEverySeconds: 10)
+        var kinds: [String] = []
+        for step in 0..<3 {
+            for notice in Self.published(ncb.tick(atMillis: Self.now + Int64(step) * 10_000)) {
+                #expect(Self.valid(notice, from: "ncb.rw.kigali"), "\(notice.kind): \(String(decoding: notice.document, as: UTF8.self))")
+                kinds.append("\(notice.kind) on \(notice.topic)")
+                if notice.kind == "diffusion" { #expect(notice.allowedCountries == ["ug", "bi"]) }
+            }
+        }
+        #expect(kinds == ["red on request.red.rw", "sltd on sltd.rw", "diffusion on diffusion.rw"])
+    }
+
+    @Test func theGeneralSecretariatPublishesTheNoticeThenTheDecision() throws {
+        var gs = GeneralSecretariatAgent(node: "gs.fr.lyon", countries: ["rw"], seed: 1)
+        var refused = 0
+        for index in 0..<40 {
+            var generator = SeededGenerator(seed: UInt64(index))
+            let request = BorderPostAgentTests.redNotice(subject: SyntheticPeople.subject(nationality: "rw", using: &generator))
+            let id = String(format: "0190f1d2-7c3a-7000-8000-%012d", index)
+            let actions = Self.published(gs.receive(BorderPostAgentTests.delivery(id, "red", "request.red.rw", request, from: "ncb.rw.kigali"), atMillis: Self.now))
+            let first = try #require(actions.first)
+            if first.kind == "decision" {
+                refused += 1
+                #expect(Self.object(first)["outcome"] as? String == "refused" && Self.object(first)["reason"] != nil)
+                continue
+            }
+            #expect(first.topic == "notice.red.rw" && Self.object(first)["request"] as? String == id && Self.valid(first, from: "gs.fr.lyon"))
+            let decision = try #require(Self.published(gs.answered(first, messageID: "0190f1d2-7c3a-7000-8000-00000000ffff", refusal: nil, atMillis: Self.now)).first)
+            #expect(decision.topic == "decision.rw" && Self.valid(decision, from: "gs.fr.lyon"))
+            #expect(Self.object(decision)["notice_message_id"] as? String == "0190f1d2-7c3a-7000-8000-00000000ffff")
+        }
+        // About one in ten is refused, and not none.
+        #expect((1...10).contains(refused))
+    }
+
+    @Test func listedAffiliatesAndAlertsReachEveryRole() {
+        var gs = GeneralSecretariatAgent(node: "gs.fr.lyon", countries: ["so", "ke"], seed: 1, listedAffiliates: 2, publishEverySeconds: 60)
+        var cyber = CyberCentreAgent(node: "cyber.rw.kigali", countries: ["rw", "ug"], seed: 1)
+        var topics: [String] = []
+        for step in 0..<4 {
+            for notice in Self.published(gs.tick(atMillis: Self.now + Int64(step) * 60_000)) + Self.published(cyber.tick(atMillis: Self.now + Int64(step) * 300_000)) {
+                #expect(Self.valid(notice, from: notice.topic.hasPrefix("alert.cyber") ? "cyber.rw.kigali" : "gs.fr.lyon"))
+                topics.append(String(notice.topic.split(separator: ".").prefix(2).joined(separator: ".")))
+            }
+        }
+        #expect(topics.filter { $0 == "notice.un-special" }.count == 2)
+        #expect(topics.contains("alert.cbrne") && topics.contains("alert.pharma") && topics.filter { $0 == "alert.cyber" }.count == 4)
+    }
+}
