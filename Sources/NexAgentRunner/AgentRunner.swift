@@ -5,24 +5,27 @@ import NexCrypto
 import NexSync
 import NexWire
 
-/// Runs one agent as its node (issue 16 §3): over the node's own mutual-TLS connection, attached
-/// to a durable inbox per subscription (capabilities `inbox.1` and `lifecycle.1`), re-verifying
-/// every delivery end to end before the agent sees it, keeping the agent's state on disk **before**
-/// receipting each delivery (an inbox does not redeliver what was receipted), signing what the
-/// agent publishes with the node's key, and keeping unanswered notices in an outbox on disk while
-/// nexd cannot be reached. Reconnects with jittered backoff; stops at a permanent refusal.
+/// Runs one agent as its node (issue 16 §3, D67): over the node's own mutual-TLS connection,
+/// attached to a durable inbox per subscription (capabilities `inbox.1` and `lifecycle.1`),
+/// re-verifying every delivery end to end before the agent sees it, keeping the agent's state and
+/// its outbox on disk in one file (``AgentSavedState``) **before** receipting deliveries (an inbox
+/// does not redeliver what was receipted) and before sending what the agent publishes, signing with
+/// the node's key. Reconnects with jittered backoff; stops at a permanent refusal.
 ///
-/// One thread: ``run()`` blocks until ``stop()`` (or a permanent refusal). Not a Dispatch object:
-/// the blocking ``NexConnection`` is the client the CLI and the tests already trust.
+/// One thread: ``run()`` blocks until ``stop()`` (or a permanent refusal, or a state it cannot
+/// keep). Not a Dispatch object: the blocking ``NexConnection`` is the client the CLI and the
+/// tests already trust.
 public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
     /// How the runner behaves.
     public struct Options: Sendable {
-        /// Where the agent's state and outbox are kept (nil: in memory only).
+        /// Where the agent's state is kept (nil: in memory only).
         public var stateDirectory: String?
         /// The longest wait between reconnect attempts.
         public var maximumRetryDelay: Duration = .seconds(30)
-        /// nexd's replay window (a signed notice older than this less a margin is signed again).
+        /// nexd's replay window: a notice signed longer ago than this less 20 s is signed again.
         public var replayWindowMillis: Int64 = 120_000
+        /// How often state changed by the agent's own work (not by deliveries) is written, at most.
+        public var saveIntervalMillis: Int64 = 1_000
 
         public init(stateDirectory: String? = nil) {
             self.stateDirectory = stateDirectory
@@ -45,16 +48,23 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
     private let agent: Locked<Agent>
     private let outbox: Locked<[PendingNotice]>
     private let stopping = Locked(false)
+    private let started = Locked(false)
     private let stateFile: AgentStateFile?
-    private let outboxFile: AgentStateFile?
+    // Touched by run() only (one thread).
     private var certificates: [[UInt8]: Certificate] = [:]
     private var backoff: ReconnectBackoff
     private var outboxHoldUntilMillis: Int64 = 0
+    private var unsavedSinceMillis: Int64?
+    private var lastSaveMillis: Int64 = 0
+    private var headLosses = 0
+    private var headResigns = 0
+    private var sessionProgressed = false
 
     /// - Parameters:
-    ///   - agent: The agent, as read back from its state file by the caller (or new).
+    ///   - agent: The agent, built from ``AgentSavedState/agent`` of its state file when there is one.
     ///   - connect: Opens the node's connection asking for the capabilities given.
     ///   - log: Receives each line the runner and the agent say.
+    /// - Throws: ``AgentStateError`` when the state file exists and cannot be read.
     public init(agent: Agent, credentials: NodeCredentials, options: Options = Options(),
                 connect: @escaping @Sendable ([String]) throws -> NexConnection, log: @escaping @Sendable (String) -> Void) throws {
         self.credentials = credentials
@@ -63,9 +73,8 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
         self.log = log
         self.agent = Locked(agent)
         backoff = ReconnectBackoff(maximumDelay: options.maximumRetryDelay)
-        stateFile = options.stateDirectory.map { AgentStateFile(directory: $0, name: "state.json") }
-        outboxFile = options.stateDirectory.map { AgentStateFile(directory: $0, name: "outbox.json") }
-        let saved = try outboxFile?.read().map { try JSONDecoder().decode([PendingNotice].self, from: $0) } ?? []
+        stateFile = options.stateDirectory.map { AgentStateFile(directory: $0, name: AgentSavedState.fileName) }
+        let saved = try stateFile.flatMap { try AgentSavedState.read(from: $0) }?.outbox ?? []
         outbox = Locked(saved)
         if !saved.isEmpty { log("outbox: \(saved.count) notices kept from the last run, sent when nexd answers") }
     }
@@ -78,73 +87,87 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
     /// Notices waiting for nexd.
     public var pendingCount: Int { outbox.withLock { $0.count } }
 
-    /// Makes ``run()`` return within about 200 ms.
+    /// Makes ``run()`` return within about 200 ms (or when the publish it waits on is answered).
     public func stop() {
         stopping.withLock { $0 = true }
     }
 
     private var isStopping: Bool { stopping.withLock { $0 } }
 
-    /// Runs until ``stop()``, a permanent refusal, or a failure to keep the state.
+    /// Runs until ``stop()``, a permanent refusal, or a failure to keep the state. Runs once.
     public func run() -> Ending {
+        guard started.withLock({ let first = !$0; $0 = true; return first }) else { return .stopped }
         var client: NexConnection?
         var retryAtMillis: Int64 = 0
+        var sessionStartMillis: Int64 = 0
         defer { client?.close() }
-        do {
-            try saveState()
-        } catch {
-            return .stateFailed("\(error)")
+
+        func drop(_ open: NexConnection, _ reason: String) {
+            open.close()
+            client = nil
+            // A session that lasted or got something through starts the backoff again.
+            if sessionProgressed || WallClock.nowMillis() - sessionStartMillis > 10_000 { backoff.reset() }
+            let delay = backoff.nextDelay()
+            let millis = Int64(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
+            retryAtMillis = WallClock.nowMillis() + millis
+            log("\(reason); reconnecting in \(String(format: "%.1f", Double(millis) / 1000)) s")
         }
-        while !isStopping {
-            var now = WallClock.nowMillis()
-            if client == nil, now >= retryAtMillis {
-                switch attach() {
-                case .success(let opened):
-                    client = opened
-                case .failure(let failure):
-                    if failure.isPermanent {
-                        log("nexd refused \(credentials.nodeID) for good: \(failure.reason); stopping")
-                        return .refused(failure.reason)
+
+        do {
+            try save()
+            while !isStopping {
+                var now = WallClock.nowMillis()
+                if client == nil, now >= retryAtMillis {
+                    switch attach() {
+                    case .success(let opened):
+                        client = opened
+                        sessionStartMillis = now
+                        sessionProgressed = false
+                    case .failure(let failure):
+                        if failure.isPermanent {
+                            log("nexd refused \(credentials.nodeID) for good: \(failure.reason); stopping")
+                            return .refused(failure.reason)
+                        }
+                        let delay = backoff.nextDelay()
+                        retryAtMillis = now + Int64(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
+                        log("cannot reach nexd (\(failure.reason)); retrying in \(String(format: "%.1f", Double(retryAtMillis - now) / 1000)) s")
                     }
-                    let delay = backoff.nextDelay()
-                    retryAtMillis = now + Int64(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
-                    log("cannot reach nexd (\(failure.reason)); retrying in \(Double(retryAtMillis - now) / 1000) s")
+                }
+                // The agent's own work goes on while nexd is away (a border post keeps checking).
+                if let due = agent.withLock({ $0.nextDueMillis }), due <= now {
+                    let actions = agent.withLock { $0.tick(atMillis: now) }
+                    perform(actions)
+                }
+                try saveIfDue()
+                if let open = client {
+                    switch try flushOutbox(open) {
+                    case .done: break
+                    case .lost(let reason): drop(open, reason)
+                    }
+                }
+                now = WallClock.nowMillis()
+                var wait: Int64 = 200
+                if let due = agent.withLock({ $0.nextDueMillis }) { wait = min(wait, max(due - now, 0)) }
+                guard let open = client else {
+                    if wait > 0 { Thread.sleep(forTimeInterval: Double(wait) / 1000) }
+                    continue
+                }
+                switch nextEvent(open, within: .milliseconds(max(wait, 1))) {
+                case .none:
+                    continue
+                case .lost(let reason):
+                    drop(open, "connection lost (\(reason))")
+                case .delivery(let first):
+                    if let lost = try handleDeliveries(startingWith: first, on: open) { drop(open, lost) }
                 }
             }
-            // The agent's own work goes on while nexd is away (a border post keeps checking).
-            if let due = agent.withLock({ $0.nextDueMillis }), due <= now {
-                let actions = agent.withLock { $0.tick(atMillis: now) }
-                if let ending = perform(actions) { return ending }
-            }
-            if let open = client, !flushOutbox(open) {
-                open.close()
-                client = nil
-                retryAtMillis = WallClock.nowMillis()
-            }
-            now = WallClock.nowMillis()
-            var wait: Int64 = 200
-            if let due = agent.withLock({ $0.nextDueMillis }) { wait = min(wait, max(due - now, 0)) }
-            guard let open = client else {
-                if wait > 0 { Thread.sleep(forTimeInterval: Double(wait) / 1000) }
-                continue
-            }
-            switch nextEvent(open, within: .milliseconds(max(wait, 1))) {
-            case .none:
-                continue
-            case .delivery(let delivery):
-                do {
-                    if let ending = try handle(delivery, on: open) { return ending }
-                } catch {
-                    log("connection lost (\(error)); reconnecting")
-                    open.close()
-                    client = nil
-                }
-            case .lost(let reason):
-                log("connection lost (\(reason)); reconnecting")
-                open.close()
-                client = nil
-                retryAtMillis = WallClock.nowMillis() + 500
-            }
+            try save()
+        } catch let error as AgentStateError {
+            log("cannot keep the agent's state: \(error); stopping")
+            return .stateFailed("\(error)")
+        } catch {
+            log("cannot keep the agent's state: \(error); stopping")
+            return .stateFailed("\(error)")
         }
         log("stopping")
         return .stopped
@@ -183,7 +206,6 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
             client.close()
             return .failure(ConnectionFailure(error))
         }
-        backoff.reset()
         log("connected as \(client.welcome.nodeID) (\(client.welcome.role), \(client.welcome.country)); "
             + (filters.isEmpty ? "no subscriptions" : "durable inboxes \(filters.joined(separator: ", ")): \(waiting) waiting"))
         return .success(client)
@@ -220,110 +242,186 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
 
     // MARK: - Deliveries
 
-    /// Verifies, applies, keeps the state, then receipts.
-    private func handle(_ delivery: Deliver, on client: NexConnection) throws -> Ending? {
+    /// Applies `first` and the deliveries already waiting (up to 256), keeps the state once, then
+    /// receipts them all (receipts are cumulative). Returns why the connection must go, if it must.
+    private func handleDeliveries(startingWith first: Deliver, on client: NexConnection) throws -> String? {
+        var next: Deliver? = first
+        var receiptThrough: UInt64?
+        var lost: String?
+        var handled = 0
+        while let delivery = next, lost == nil {
+            switch verify(delivery, on: client) {
+            case .failure(let reason):
+                lost = reason.reason
+                continue
+            case .success(.notVerified(let failure)) where failure.code == .certificateUnavailable:
+                // Not the delivery's fault: leave it unreceipted so the inbox delivers it again.
+                lost = "the originator certificate of delivery \(delivery.deliverySequence) could not be fetched (\(failure))"
+                continue
+            case .success(.notVerified(let failure)):
+                // It will never verify: receipted so it does not come back, never applied.
+                log("delivery \(delivery.deliverySequence) from \(delivery.originNode) NOT verified (\(failure)): ignored")
+            case .success(.verified(let signed)):
+                let envelope = signed.envelope
+                let now = WallClock.nowMillis()
+                let actions = agent.withLock {
+                    $0.receive(AgentDelivery(messageID: "\(envelope.messageID)", kind: envelope.kind, topic: envelope.topic,
+                                             sender: envelope.sender, document: envelope.payload), atMillis: now)
+                }
+                perform(actions)
+            }
+            receiptThrough = delivery.deliverySequence
+            handled += 1
+            guard handled < 256 else { break }
+            switch nextEvent(client, within: .milliseconds(1)) {
+            case .delivery(let more): next = more
+            case .lost(let reason): lost = reason
+            case .none: next = nil
+            }
+        }
+        guard let receiptThrough else { return lost }
+        // Kept before the receipt: a receipted delivery is never delivered again.
+        try save()
+        do {
+            try client.sendReceipt(through: receiptThrough)
+            sessionProgressed = true
+        } catch {
+            return lost ?? "connection lost (\(error))"
+        }
+        return lost
+    }
+
+    private func verify(_ delivery: Deliver, on client: NexConnection) -> Result<DeliveryVerification, VerifyFailure> {
         let certificate: Certificate?
         if let cached = certificates[delivery.certificateFingerprint] {
             certificate = cached
         } else {
-            certificate = try client.fetchCertificate(fingerprint: delivery.certificateFingerprint)
+            do {
+                certificate = try client.fetchCertificate(fingerprint: delivery.certificateFingerprint)
+            } catch {
+                return .failure(VerifyFailure(reason: "connection lost (\(error))"))
+            }
             if let certificate { certificates[delivery.certificateFingerprint] = certificate }
         }
-        switch DeliveryVerifier.verify(delivery, certificate: certificate, trustRoots: credentials.trustRoots) {
-        case .notVerified(let failure):
-            log("delivery \(delivery.deliverySequence) from \(delivery.originNode) NOT verified (\(failure)): ignored")
-        case .verified(let signed):
-            let envelope = signed.envelope
-            let now = WallClock.nowMillis()
-            let actions = agent.withLock {
-                $0.receive(AgentDelivery(messageID: "\(envelope.messageID)", kind: envelope.kind, topic: envelope.topic,
-                                         sender: envelope.sender, document: envelope.payload), atMillis: now)
-            }
-            // Kept before the receipt: a receipted delivery is never delivered again.
-            if let ending = perform(actions) { return ending }
-        }
-        try client.sendReceipt(through: delivery.deliverySequence)
-        return nil
+        return .success(DeliveryVerifier.verify(delivery, certificate: certificate, trustRoots: credentials.trustRoots))
     }
 
-    /// Says the agent's lines, queues its notices, and keeps the state and the outbox on disk.
-    private func perform(_ actions: [AgentAction]) -> Ending? {
+    private struct VerifyFailure: Error {
+        let reason: String
+    }
+
+    // MARK: - State
+
+    /// Says the agent's lines and queues its notices; the state is now unsaved.
+    private func perform(_ actions: [AgentAction]) {
+        var published = false
         for action in actions {
             switch action {
             case .say(let line): log(line)
-            case .publish(let notice): outbox.withLock { $0.append(PendingNotice(notice)) }
+            case .publish(let notice):
+                outbox.withLock { $0.append(PendingNotice(notice)) }
+                published = true
             }
         }
-        do {
-            try saveState()
-        } catch {
-            log("cannot keep the agent's state: \(error); stopping")
-            return .stateFailed("\(error)")
-        }
-        return nil
+        markUnsaved(urgently: published)
     }
 
-    private func saveState() throws {
-        if let stateFile, let data = try agent.withLock({ try $0.encodedState() }) { try stateFile.write(data) }
-        if let outboxFile { try outboxFile.write(try JSONEncoder().encode(outbox.withLock { $0 })) }
+    private func markUnsaved(urgently: Bool = false) {
+        let now = WallClock.nowMillis()
+        // A notice to send is kept before it is sent (then a crash cannot make the agent send it twice).
+        unsavedSinceMillis = urgently ? 0 : min(unsavedSinceMillis ?? now, now)
+    }
+
+    private func saveIfDue() throws {
+        guard let since = unsavedSinceMillis, since == 0 || WallClock.nowMillis() - lastSaveMillis >= options.saveIntervalMillis else { return }
+        try save()
+    }
+
+    /// Writes the agent's state and the outbox, in one file, atomically.
+    private func save() throws {
+        unsavedSinceMillis = nil
+        lastSaveMillis = WallClock.nowMillis()
+        guard let stateFile else { return }
+        let agentState = try agent.withLock { try $0.encodedState() }
+        try AgentSavedState.write(agent: agentState, outbox: outbox.withLock { $0 }, to: stateFile)
     }
 
     // MARK: - Publishing
 
-    /// Refusals that say "not now": the notice stays in the outbox.
+    /// Refusals that say "not now": the notice stays in the outbox, its signed bytes kept (a
+    /// re-send refused `overloaded` may have been accepted already, docs/PROTOCOL.md §3).
     private static var transient: Set<WireErrorCode> { [.auditUnavailable, .overloaded, .internalError, .shuttingDown] }
 
-    /// Publishes the outbox in order; false when the connection was lost.
-    private func flushOutbox(_ client: NexConnection) -> Bool {
-        guard WallClock.nowMillis() >= outboxHoldUntilMillis else { return true }
-        while var pending = outbox.withLock({ $0.first }) {
+    private enum Flush {
+        case done
+        case lost(String)
+    }
+
+    /// Publishes the outbox in order.
+    private func flushOutbox(_ client: NexConnection) throws -> Flush {
+        guard WallClock.nowMillis() >= outboxHoldUntilMillis else { return .done }
+        while !isStopping, var pending = outbox.withLock({ $0.first }) {
             let now = WallClock.nowMillis()
-            let signed: SignedEnvelope
-            do {
-                if let bytes = pending.signed, let at = pending.signedAtMillis, now - at < options.replayWindowMillis - 20_000,
-                   let kept = try? SignedEnvelope(parsing: Array(bytes)) {
-                    signed = kept
-                } else {
-                    signed = try NoticeSigner.sign(Envelope(
+            if pending.signed == nil || now - (pending.signedAtMillis ?? 0) >= options.replayWindowMillis - 20_000 {
+                do {
+                    let signed = try NoticeSigner.sign(Envelope(
                         messageID: .random(), sender: credentials.nodeID, topic: pending.notice.topic, kind: pending.notice.kind,
                         issuedAtMillis: now, allowedCountries: pending.notice.allowedCountries, allowedNodes: pending.notice.allowedNodes,
                         payload: pending.notice.document), with: credentials.key)
                     pending.signed = Data(signed.wireBytes)
                     pending.signedAtMillis = now
-                    outbox.withLock { $0[0] = pending }
-                    try saveState()
+                } catch {
+                    answerHead(pending, messageID: "(unsigned)", refusal: "cannot sign it: \(error)")
+                    continue
                 }
-            } catch {
-                log("cannot sign \(pending.notice.kind) for \(pending.notice.topic): \(error); dropped")
-                outbox.withLock { _ = $0.removeFirst() }
+                outbox.withLock { $0[0] = pending }
+                try save()
+            }
+            guard let bytes = pending.signed, let signed = try? SignedEnvelope(parsing: Array(bytes)) else {
+                answerHead(pending, messageID: "(unreadable)", refusal: "its kept signed bytes cannot be read")
                 continue
             }
             let outcome: PublishOutcome
             do {
                 outcome = try client.publish(signed, timeout: .seconds(30))
             } catch {
-                log("connection lost while publishing (\(error)); the notice stays in the outbox")
-                return false
+                headLosses += 1
+                if headLosses >= 3 {
+                    answerHead(pending, messageID: "\(signed.envelope.messageID)",
+                               refusal: "no answer after \(headLosses) connections were lost sending it (\(error)); dropped")
+                    try save()
+                }
+                return .lost("connection lost while publishing (\(error)); the notice stays in the outbox")
             }
-            let refusal: String?
             switch outcome {
-            case .accepted:
-                refusal = nil
-            case .refused(let nack) where Self.transient.contains(nack.code) || nack.code == .outsideReplayWindow:
-                // Signed again next time (a new message id: the refused one was not accepted).
-                outbox.withLock { $0[0].signed = nil }
+            case .refused(let nack) where Self.transient.contains(nack.code):
                 outboxHoldUntilMillis = WallClock.nowMillis() + 2_000
                 log("nexd cannot take \(pending.notice.kind) now (\(nack.code.name): \(nack.reason)); kept, retried in 2 s")
-                return true
+                return .done
+            case .refused(let nack) where nack.code == .outsideReplayWindow && headResigns < 3:
+                // The clocks disagree, or it waited too long: signed again with the time now.
+                headResigns += 1
+                outbox.withLock { $0[0].signed = nil }
+                outboxHoldUntilMillis = WallClock.nowMillis() + 2_000
+                log("nexd refused \(pending.notice.kind) as outside its replay window (\(nack.reason)); signing it again")
+                return .done
             case .refused(let nack):
-                refusal = "\(nack.code.name): \(nack.reason)"
+                answerHead(pending, messageID: "\(signed.envelope.messageID)", refusal: "\(nack.code.name): \(nack.reason)")
+            case .accepted:
+                sessionProgressed = true
+                answerHead(pending, messageID: "\(signed.envelope.messageID)", refusal: nil)
             }
-            let actions = agent.withLock {
-                $0.answered(pending.notice, messageID: "\(signed.envelope.messageID)", refusal: refusal, atMillis: WallClock.nowMillis())
-            }
-            outbox.withLock { _ = $0.removeFirst() }
-            if perform(actions) != nil { return false }
+            try save()
         }
-        return true
+        return .done
+    }
+
+    /// Removes the outbox's head and tells the agent nexd's answer (or why it was given up).
+    private func answerHead(_ pending: PendingNotice, messageID: String, refusal: String?) {
+        outbox.withLock { _ = $0.removeFirst() }
+        headLosses = 0
+        headResigns = 0
+        let actions = agent.withLock { $0.answered(pending.notice, messageID: messageID, refusal: refusal, atMillis: WallClock.nowMillis()) }
+        perform(actions)
     }
 }

@@ -24,8 +24,12 @@ public struct AgentStateFile: Sendable {
     public func write(_ data: Data) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // An existing directory is tightened too: the state holds personal data.
+        chmod(directory, 0o700)
         let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        // A leftover (a crash mid-write) is removed; a link planted in its place is not followed.
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw AgentStateError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         try data.withUnsafeBytes { buffer in

@@ -33,7 +33,8 @@ struct NodeRunCommand: ParsableCommand {
             document) by document, names and date of birth, face and fingerprint; reports each match as a \
             hit bound to the record; at exit prints what it detected and missed and its biometric false \
             match and false non-match counts. --plant RECORD:DISGUISE sends that record's person (or \
-            document) across as soon as the record is on the watchlist.
+            document) across as soon as the record is on the watchlist (RECORD a message id, or a kind: \
+            --plant red:alias). See docs/AGENTS.md.
 
             ncb: acknowledges hits on its country's records and asks the post for the action the record \
             calls for; with --publish-every, requests Red Notices, publishes stolen-passport records and \
@@ -43,7 +44,7 @@ struct NodeRunCommand: ParsableCommand {
             --publish-every seconds (default 300). rb: reads and counts.
 
             Exit status: 0 stopped; 1 refused by nexd for good (revoked, not on the roster, not permitted); \
-            2 the state could not be kept; 64 usage.
+            2 the state could not be kept or read; 3 no credentials; 64 usage.
             """
     )
 
@@ -73,7 +74,7 @@ struct NodeRunCommand: ParsableCommand {
     @Option(help: "bcp: fingerprint similarity at or above which a capture matches.")
     var fingerprintThreshold: Double = BiometricModel.fingerprint.defaultThreshold
 
-    @Option(parsing: .singleValue, help: "bcp: RECORD_ID:DISGUISE (true-name, transliterated, alias, stolen-document): plant that traveller. Repeatable.")
+    @Option(parsing: .singleValue, help: "bcp: RECORD:DISGUISE — the person (or document) of record RECORD (a message id, or a kind such as red for the first one held) crosses as DISGUISE (true-name, transliterated, alias, stolen-document) once held. Repeatable; asked once per state.")
     var plant: [String] = []
 
     @Option(help: "ncb, gs, cyber: seconds between the agent's own publications (0: none).")
@@ -95,9 +96,10 @@ struct NodeRunCommand: ParsableCommand {
 
     static func parsePlant(_ text: String) throws -> TravellerStream.Plant {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let disguise = Traveller.Disguise(rawValue: parts[1]) else {
-            throw ValidationError("--plant is RECORD_ID:DISGUISE with DISGUISE one of "
-                + Traveller.Disguise.allCases.map(\.rawValue).joined(separator: ", ") + ", for example 0190f1d2-…:alias")
+        guard parts.count == 2, let disguise = Traveller.Disguise(rawValue: parts[1]), !parts[0].isEmpty else {
+            throw ValidationError("--plant is RECORD:DISGUISE, RECORD a message id or a kind (red, un-special, diffusion, sltd, …: the first "
+                + "such record held), DISGUISE one of " + Traveller.Disguise.allCases.map(\.rawValue).joined(separator: ", ")
+                + "; for example --plant red:alias")
         }
         return TravellerStream.Plant(recordID: parts[0].lowercased(), disguise: disguise)
     }
@@ -112,11 +114,32 @@ struct NodeRunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("nex node run: \(error)\n".utf8))
             throw ExitCode(3)
         }
-        let roster = (try? DaemonConfiguration.load(path: connection.config))?.roster.entries ?? []
-        let directory = state ?? "var/agents/\(connection.node)"
-        let stateFile = AgentStateFile(directory: directory, name: "state.json")
-        let saved = try stateFile.read()
+        // The role, the country and the neighbours come from the roster: an agent never guesses them.
+        let roster: [RosterEntry]
+        do {
+            roster = try DaemonConfiguration.load(path: connection.config).roster.entries
+        } catch {
+            throw ValidationError("cannot read the roster of \(connection.config) (\(error)): the agent takes its role and country from it; pass --config")
+        }
         let region = AgentRegion(node: connection.node, roster: roster)
+        if travellers != nil, region.role != .bcp {
+            throw ValidationError("--travellers counts a border post's travellers; \(connection.node) is \(region.role.rawValue)")
+        }
+        let directory = state ?? "var/agents/\(connection.node)"
+        let path = directory + "/" + AgentSavedState.fileName
+        do {
+            let saved = try AgentSavedState.read(directory: directory)?.agent
+            try start(region: region, saved: saved, credentials: credentials, directory: directory)
+        } catch let error as DecodingError {
+            FileHandle.standardError.write(Data("nex node run: cannot read the agent's state \(path) (\(error)); it is not the state of a \(region.role.rawValue) agent of this version: move it away to start afresh\n".utf8))
+            throw ExitCode(2)
+        } catch let error as AgentStateError {
+            FileHandle.standardError.write(Data("nex node run: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    private func start(region: AgentRegion, saved: Data?, credentials: NodeCredentials, directory: String) throws {
         switch region.role {
         case .bcp:
             var agent = BorderPostAgent(
@@ -125,7 +148,9 @@ struct NodeRunCommand: ParsableCommand {
                                         otherCountries: region.acrossTheBorder, watchlistedShare: watchlistedShare),
                 check: BorderCheck(faceThreshold: faceThreshold, fingerprintThreshold: fingerprintThreshold),
                 travellersPerMinute: travellersPerMinute, state: try saved.map(BorderPostAgent.state(decoding:)))
-            for text in plant { agent.plant(try Self.parsePlant(text)) }
+            for text in plant where !agent.plant(try Self.parsePlant(text)) {
+                print("--plant \(text): already asked in an earlier run (kept in the state); not planted again")
+            }
             try drive(agent, credentials: credentials, directory: directory, resumed: saved != nil)
         case .ncb:
             try drive(NCBAgent(node: connection.node, country: region.country, partners: region.neighbours, seed: seed,
@@ -158,7 +183,11 @@ struct NodeRunCommand: ParsableCommand {
         let signals = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { runner.stop() }
+            // The first signal stops the agent (its state kept); a second one ends the process at once.
+            source.setEventHandler {
+                runner.stop()
+                signal(number, SIG_DFL)
+            }
             source.resume()
             return source
         }

@@ -23,12 +23,14 @@ struct AgentTests {
 
         init(_ agent: Agent, on nexd: TestDaemon, stateDirectory: String? = nil) throws {
             let credentials = try nexd.credentials(agent.node)
-            let port = nexd.port
             let ca = nexd.pki.ca
             let lines = self.lines
-            runner = try AgentRunner(agent: agent, credentials: credentials, options: .init(stateDirectory: stateDirectory), connect: { capabilities in
+            var options = AgentRunner<Agent>.Options(stateDirectory: stateDirectory)
+            options.maximumRetryDelay = .seconds(1)
+            runner = try AgentRunner(agent: agent, credentials: credentials, options: options, connect: { capabilities in
                 let context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key, trustRoots: [ca])
-                return try NexConnection(host: "127.0.0.1", port: port, context: context, timeout: .seconds(5), capabilities: capabilities)
+                // The port of the daemon running now (a restarted one listens on a new port).
+                return try NexConnection(host: "127.0.0.1", port: nexd.port, context: context, timeout: .seconds(5), capabilities: capabilities)
             }, log: { line in lines.withLock { $0.append(line) } })
             Thread.detachNewThread { [runner, done] in
                 _ = runner.run()
@@ -88,7 +90,7 @@ struct AgentTests {
         let notice = try signedNotice(from: gsCredentials, topic: "notice.red.rw", payload: Self.faceOnlyRedNotice())
         guard case .accepted = try gs.publish(notice) else { Issue.record("the Red Notice was refused"); return }
         let noticeID = "\(notice.envelope.messageID)"
-        busia.runner.withAgent { $0.plant(.init(recordID: noticeID, disguise: .alias)) }
+        _ = busia.runner.withAgent { $0.plant(.init(recordID: noticeID, disguise: .alias)) }
 
         try busia.await("the planted traveller was detected") { $0.state.outcomes.contains { $0.truth == noticeID && $0.detected } }
         let outcome = try #require(busia.runner.withAgent { $0.state.outcomes.first { $0.truth == noticeID } })
@@ -134,13 +136,60 @@ struct AgentTests {
         guard case .accepted = try gs.publish(cancel) else { Issue.record("the cancellation was refused"); return }
 
         // A new agent process: its state comes from disk; the inbox redelivers only the cancellation.
-        let saved = try #require(try AgentStateFile(directory: state, name: "state.json").read())
+        let saved = try #require(try AgentSavedState.read(directory: state)?.agent)
         let restored = BorderPostAgent(node: "bcp.ke.busia", country: "ke", stream: Self.post().state.stream, travellersPerMinute: 0,
                                        state: try BorderPostAgent.state(decoding: saved))
         #expect(restored.state.watchlist.entries.count == 2)
         let second = try Lane(restored, on: nexd, stateDirectory: state)
         defer { second.stop() }
         try second.await("the cancellation applied") { $0.state.watchlist.entries.keys.sorted() == ["\(kept.envelope.messageID)"] }
-        #expect(second.lines.withLock { $0.contains { $0.contains("durable inboxes") && $0.contains("1 waiting") } })
+        #expect(second.lines.withLock { $0.contains { $0.contains("durable inboxes") && $0.hasSuffix(": 1 waiting") } })
+    }
+
+    @Test func aBorderPostOfflineKeepsCheckingAndReportsItsHitsWhenNexdIsBack() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let busia = try Lane(Self.post(travellersPerMinute: 600), on: nexd, stateDirectory: nexd.root + "/agents/busia")
+        defer { busia.stop() }
+        try busia.await("the post attached") { _ in busia.lines.withLock { $0.contains { $0.hasPrefix("connected") } } }
+        let (gs, gsCredentials) = try nexd.connect(as: "gs.fr.lyon")
+        let notice = try signedNotice(from: gsCredentials, topic: "notice.red.rw", payload: Self.faceOnlyRedNotice(seed: 3))
+        guard case .accepted = try gs.publish(notice) else { Issue.record("the Red Notice was refused"); return }
+        let id = "\(notice.envelope.messageID)"
+        try busia.await("the notice on the watchlist") { $0.state.watchlist.entries[id] != nil }
+
+        // nexd goes away; the subject crosses under their own name; the hit waits in the outbox.
+        nexd.stop()
+        _ = busia.runner.withAgent { $0.plant(.init(recordID: id, disguise: .trueName)) }
+        try busia.await("the subject checked while offline") { $0.state.outcomes.contains { $0.truth == id && $0.detected } }
+        #expect(busia.runner.pendingCount >= 1)
+        #expect(busia.runner.withAgent { $0.state.outcomes.first { $0.truth == id }?.hits.first?.messageID } == nil)
+
+        // nexd is back: the hit is sent and accepted, bound to the notice.
+        try nexd.restart()
+        try busia.await("the kept hit accepted", timeout: .seconds(30)) { $0.state.outcomes.first { $0.truth == id }?.hits.first?.messageID != nil }
+        let hitID = try #require(busia.runner.withAgent { $0.state.outcomes.first { $0.truth == id }?.hits.first?.messageID })
+        let hit = try #require(try nexd.auditRecords().first { $0.event == "publish" && $0.string("msg") == hitID })
+        #expect(hit.string("outcome") == "accepted" && hit.string("topic") == "hit.rw.ke")
+    }
+
+    @Test func anNCBsRequestIsReviewedByTheGeneralSecretariatAndDecided() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let gs = try Lane(GeneralSecretariatAgent(node: "gs.fr.lyon", countries: ["rw"], seed: 1), on: nexd)
+        defer { gs.stop() }
+        try gs.await("the General Secretariat attached") { _ in gs.lines.withLock { $0.contains { $0.hasPrefix("connected") } } }
+        let kigali = try Lane(NCBAgent(node: "ncb.rw.kigali", country: "rw", partners: ["ug"], seed: 1, publishEverySeconds: 3_600), on: nexd)
+        defer { kigali.stop() }
+        try kigali.await("Kigali heard the decision") { $0.state.counts.decisionsAccepted + $0.state.counts.decisionsRefused == 1 }
+        #expect(gs.runner.withAgent { $0.state.counts.requests } == 1)
+        let accepted = kigali.runner.withAgent { $0.state.counts.decisionsAccepted } == 1
+        if accepted {
+            // The decision named the notice published; the NCB knows it as its Red Notice.
+            try kigali.await("Kigali knows the notice") { $0.state.records.values.contains("red") }
+            let notice = try #require(try nexd.auditRecords().first { $0.event == "publish" && $0.string("topic") == "notice.red.rw" })
+            #expect(notice.string("outcome") == "accepted")
+        }
+        #expect(kigali.runner.withAgent { $0.state.counts.refusals } == 0 && gs.runner.withAgent { $0.state.counts.refusedByNexd } == 0)
     }
 }

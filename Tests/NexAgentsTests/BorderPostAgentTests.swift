@@ -184,4 +184,42 @@ extension BorderPostAgentTests {
         let b = try #require(late.state.outcomes.first { $0.truth == id }?.hits.first)
         #expect(a == b && a.method == .face && (a.similarity ?? 0) > BiometricModel.face.defaultThreshold + 0.2, "\(a)")
     }
+
+    @Test func aPlantIsAskedOnceAndMayNameAKind() {
+        var post = Self.post()
+        let first = post.plant(.init(recordID: "red", disguise: .transliterated))
+        let again = post.plant(.init(recordID: "red", disguise: .transliterated))
+        #expect(first && !again)
+        let saved = try! post.encodedState()!
+        var restarted = BorderPostAgent(node: "bcp.ke.busia", country: "ke", stream: post.state.stream, state: try! BorderPostAgent.state(decoding: saved))
+        // The same command run again after a restart plants nothing more.
+        let afterRestart = restarted.plant(.init(recordID: "red", disguise: .transliterated))
+        #expect(!afterRestart)
+        let id = "0190f1d2-7c3a-7000-8000-00000000b007"
+        _ = restarted.receive(Self.delivery(id, "red", "notice.red.rw", Self.redNotice(subject: Self.subject(modalities: []))), atMillis: Self.now)
+        _ = restarted.checkNextTraveller(atMillis: Self.now)
+        #expect(restarted.state.outcomes.last?.truth == id && restarted.state.outcomes.last?.disguise == .transliterated)
+        _ = restarted.checkNextTraveller(atMillis: Self.now)
+        #expect(restarted.state.counts.watchlisted == 1)
+    }
+
+    @Test func aPostStoppedForAnHourResumesNow() {
+        var post = Self.post()
+        _ = post.tick(atMillis: Self.now)
+        _ = post.tick(atMillis: Self.now + 3_600_000)
+        #expect(post.state.counts.travellers == 2)
+        #expect(post.nextDueMillis == Self.now + 3_600_000 + 2_000)
+    }
+
+    @Test func whatThePostDoesFollowsTheRecord() {
+        func action(_ kind: String, purpose: String? = nil, method: CheckMatch.Method = .face, strength: NominalMatcher.Strength? = nil) -> String {
+            var entry = WatchlistEntry(id: "x", kind: kind, topic: "notice.\(kind).rw", version: 1)
+            entry.purpose = purpose
+            return BorderPostAgent.action(for: entry, after: CheckMatch(recordID: "x", method: method, similarity: nil, strength: strength))
+        }
+        #expect(action("red") == "detained" && action("un-special") == "refused-entry" && action("sltd", method: .document) == "refused-entry")
+        #expect(action("diffusion", purpose: "arrest") == "detained" && action("diffusion", purpose: "locate") == "information-only")
+        #expect(action("yellow") == "information-only" && action("green") == "allowed-monitored")
+        #expect(action("red", method: .nominal, strength: .nameOnly) == "information-only")
+    }
 }

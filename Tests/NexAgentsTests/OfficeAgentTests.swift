@@ -63,6 +63,7 @@ import Testing
             if first.kind == "decision" {
                 refused += 1
                 #expect(Self.object(first)["outcome"] as? String == "refused" && Self.object(first)["reason"] != nil)
+                #expect(first.topic == "decision.rw" && Self.valid(first, from: "gs.fr.lyon"))
                 continue
             }
             #expect(first.topic == "notice.red.rw" && Self.object(first)["request"] as? String == id && Self.valid(first, from: "gs.fr.lyon"))
@@ -86,5 +87,48 @@ import Testing
         }
         #expect(topics.filter { $0 == "notice.un-special" }.count == 2)
         #expect(topics.contains("alert.cbrne") && topics.contains("alert.pharma") && topics.filter { $0 == "alert.cyber" }.count == 4)
+    }
+
+    static func hit(on record: [String: Any], method: String, similarity: Int? = nil, action: String = "detained") -> AgentDelivery {
+        var match: [String: Any] = ["method": method]
+        if let similarity { match["similarity_permille"] = similarity }
+        return BorderPostAgentTests.delivery("0190f1d2-7c3a-7000-8000-00000000c0\(Int.random(in: 10...99))", "hit", "hit.rw.ke", [
+            "kind": "hit", "matched": record, "checkpoint": "bcp.ke.busia", "observed_at": "2026-12-03T10:00:00Z",
+            "action_taken": action, "match": match,
+        ], from: "bcp.ke.busia")
+    }
+
+    @Test func aWeakBiometricMatchIsUnderReviewAndAsksForNothing() {
+        var ncb = NCBAgent(node: "ncb.rw.kigali", country: "rw", partners: [], seed: 1)
+        let weak = Self.published(ncb.receive(Self.hit(on: ["notice_message_id": "0190f1d2-7c3a-7000-8000-00000000c001"], method: "face", similarity: 350),
+                                              atMillis: Self.now))
+        #expect(weak.map(\.kind) == ["hit-ack"] && Self.object(weak[0])["assessment"] as? String == "under-review")
+        let strong = Self.published(ncb.receive(Self.hit(on: ["notice_message_id": "0190f1d2-7c3a-7000-8000-00000000c001"], method: "fingerprint", similarity: 880),
+                                                atMillis: Self.now))
+        #expect(strong.map(\.kind) == ["hit-ack", "action-request"])
+        let names = Self.published(ncb.receive(Self.hit(on: ["notice_message_id": "0190f1d2-7c3a-7000-8000-00000000c001"], method: "nominal",
+                                                        action: "information-only"), atMillis: Self.now))
+        #expect(names.map(\.kind) == ["hit-ack"])
+    }
+
+    @Test func eachRecordCallsForItsAction() throws {
+        var ncb = NCBAgent(node: "ncb.rw.kigali", country: "rw", partners: ["ug"], seed: 1, publishEverySeconds: 1)
+        // Its stolen-passport record and its arrest diffusion, as nexd accepted them.
+        _ = ncb.tick(atMillis: Self.now)
+        let sltd = try #require(Self.published(ncb.tick(atMillis: Self.now + 1_000)).first)
+        _ = ncb.answered(sltd, messageID: "0190f1d2-7c3a-7000-8000-00000000d001", refusal: nil, atMillis: Self.now)
+        let request = Self.published(ncb.receive(Self.hit(on: ["document_number": Self.object(sltd)["document_number"] as! String], method: "document",
+                                                          action: "refused-entry"), atMillis: Self.now))
+        #expect(request.count == 2 && Self.object(request[1])["action"] as? String == "seize-document")
+        // A decision tells the NCB the kind of the notice published on its request.
+        var requester = NCBAgent(node: "ncb.rw.kigali", country: "rw", partners: [], seed: 1, publishEverySeconds: 1)
+        let red = try #require(Self.published(requester.tick(atMillis: Self.now)).first)
+        _ = ncb.answered(red, messageID: "0190f1d2-7c3a-7000-8000-00000000d002", refusal: nil, atMillis: Self.now)
+        _ = ncb.receive(BorderPostAgentTests.delivery("0190f1d2-7c3a-7000-8000-00000000d003", "decision", "decision.rw", [
+            "kind": "decision", "request": "0190f1d2-7c3a-7000-8000-00000000d002", "outcome": "accepted",
+            "notice_message_id": "0190f1d2-7c3a-7000-8000-00000000d004", "requested_by": "ncb.rw.kigali",
+        ]), atMillis: Self.now)
+        #expect(ncb.state.records["0190f1d2-7c3a-7000-8000-00000000d004"] == "red")
+        #expect(NCBAgent.action(forRecordKind: "un-special") == "refuse-entry" && NCBAgent.action(forRecordKind: "diffusion-arrest") == "detain")
     }
 }

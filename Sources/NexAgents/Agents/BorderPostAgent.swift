@@ -87,8 +87,9 @@ public struct BorderPostAgent: NodeAgent {
 
     public var nextDueMillis: Int64? { travellersPerMinute > 0 ? state.nextTravellerMillis ?? 0 : nil }
 
-    /// Plants a traveller (see ``TravellerStream/plant(_:)``).
-    public mutating func plant(_ plant: TravellerStream.Plant) {
+    /// Plants a traveller (see ``TravellerStream/plant(_:)``); false when it was asked before.
+    @discardableResult
+    public mutating func plant(_ plant: TravellerStream.Plant) -> Bool {
         state.stream.plant(plant)
     }
 
@@ -141,7 +142,9 @@ public struct BorderPostAgent: NodeAgent {
         var due = state.nextTravellerMillis ?? now
         var actions: [AgentAction] = []
         var checked = 0
-        // At most 1,000 travellers a tick: a post that was stopped does not replay the queue it missed.
+        // A post that was stopped does not check at once the travellers it missed: more than ten
+        // intervals behind, the stream resumes now.
+        if now - due > 10 * max(interval, 1) { due = now }
         while due <= now, checked < 1_000 {
             actions += checkNextTraveller(atMillis: now)
             due += max(interval, 1)
@@ -174,7 +177,8 @@ public struct BorderPostAgent: NodeAgent {
                                                    object: hitDocument(traveller, entry: entry, match: best, action: action, observedAt: observedAt),
                                                    tag: "hit \(traveller.index) \(recordID)")))
             let how = best.similarity.map { "\(best.method.rawValue) \(String(format: "%.2f", $0))" } ?? best.method.rawValue
-            actions.append(.say("HIT traveller #\(traveller.index) \(traveller.person.familyName), \(traveller.person.forenames) on \(entry.kind) \(recordID) of \(owner) by \(how): \(action)"))
+            // The log names the traveller by number only: names and dates of birth travel in the signed hit.
+            actions.append(.say("HIT traveller #\(traveller.index) on \(entry.kind) \(recordID) of \(owner) by \(how): \(action)"))
         }
         if outcome.truth != nil {
             state.counts.watchlisted += 1
@@ -194,14 +198,24 @@ public struct BorderPostAgent: NodeAgent {
         if state.outcomes.count > Self.outcomesKept { state.outcomes.removeFirst(state.outcomes.count - Self.outcomesKept) }
     }
 
-    /// What the post does on a match: detains on a Red Notice or a UN special notice, refuses entry
-    /// on a lost or stolen document (and keeps it), lets a person of another notice or a diffusion
-    /// go on, watched; a match on names alone, without a date of birth on both sides, is information only.
+    /// What the post does on a match: detains on a Red Notice or an arrest diffusion; refuses entry
+    /// on a UN special notice (a travel ban) and on a lost or stolen document (and keeps it); records
+    /// where a missing or sought person was seen (Yellow, Blue, a locate or information diffusion);
+    /// lets a person of a warning go on, watched. A match on names alone, without a date of birth on
+    /// both sides, is information only: the post confirms before it acts.
     static func action(for entry: WatchlistEntry, after match: CheckMatch) -> String {
         if entry.kind == NoticeKind.sltd.rawValue { return "refused-entry" }
         if match.method == .nominal, match.strength == .nameOnly { return "information-only" }
         switch entry.kind {
-        case NoticeKind.red.rawValue, NoticeKind.unSpecial.rawValue: return "detained"
+        case NoticeKind.red.rawValue: return "detained"
+        case NoticeKind.unSpecial.rawValue: return "refused-entry"
+        case NoticeKind.diffusion.rawValue:
+            switch entry.purpose {
+            case "arrest": return "detained"
+            case "warning": return "allowed-monitored"
+            default: return "information-only"
+            }
+        case NoticeKind.yellow.rawValue, NoticeKind.blue.rawValue: return "information-only"
         default: return "allowed-monitored"
         }
     }

@@ -6,8 +6,8 @@ import NexNotices
 /// of its own accord UN Security Council special notices for listed terrorist affiliates, CBRNE
 /// (orange) and counterfeit-pharmaceutical (purple) alerts, which reach every role.
 ///
-/// The review is simulated and deterministic: a request is refused when a digest of its document
-/// falls in the refused share (about one in ten), with the reason an Article 3 review gives.
+/// The review is simulated and deterministic: a request is refused when a digest of its subject and
+/// warrant falls in the refused share (about one in ten), with the reason an Article 3 review gives.
 public struct GeneralSecretariatAgent: NodeAgent {
     public struct State: Sendable, Equatable, Codable {
         public var counts = Counts()
@@ -66,7 +66,7 @@ public struct GeneralSecretariatAgent: NodeAgent {
         state.counts.requests += 1
         let requester = document["requested_by"] as? String ?? delivery.sender
         let country = tokens[2]
-        if Self.isRefused(delivery.document) {
+        if Self.isRefused(document) {
             state.counts.refused += 1
             return [.say("REVIEW request \(delivery.messageID) from \(requester): refused"),
                     .publish(decision(request: delivery.messageID, requester: requester, country: country, notice: nil))]
@@ -78,10 +78,16 @@ public struct GeneralSecretariatAgent: NodeAgent {
                                         tag: "notice \(delivery.messageID) \(requester) \(country)"))]
     }
 
-    /// About one request in ten, decided by a digest of the request's bytes (FNV-1a).
-    static func isRefused(_ document: [UInt8]) -> Bool {
+    /// About one request in ten, decided by a digest (FNV-1a) of what does not depend on the clock:
+    /// the subject's names and date of birth and the warrant's reference (a request's `issued_on`
+    /// and the envelope's time would make the outcome change with the day).
+    static func isRefused(_ document: [String: Any]) -> Bool {
+        let subject = document["subject"] as? [String: Any]
+        let warrant = document["warrant"] as? [String: Any]
+        let key = [subject?["family_name"], subject?["forenames"], subject?["date_of_birth"], warrant?["reference"], document["kind"]]
+            .map { ($0 as? String) ?? "" }.joined(separator: "\u{1F}")
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in document {
+        for byte in key.utf8 {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01B3
         }

@@ -3,12 +3,15 @@ import NexNotices
 
 /// A National Central Bureau (issue 16 §3): requests notices from the General Secretariat,
 /// publishes lost and stolen document records and diffusions to its partners, and answers the hits
-/// on its data — an acknowledgement, then a request for the action the matched record calls for,
-/// addressed to the border post that reported it. Hears of hits in its own country on others' data.
+/// on its data — an acknowledgement (`confirmed`, or `under-review` for a match too weak to act on),
+/// then, when confirmed, a request for the action the matched record calls for, addressed to the
+/// border post that reported it. Hears of hits in its own country on others' data.
 public struct NCBAgent: NodeAgent {
     public struct State: Sendable, Equatable, Codable {
         /// Records of this country (id → kind, and a diffusion's purpose): what a hit on them calls for.
         public var records: [String: String] = [:]
+        /// Its requests (id → kind), so a decision tells it the kind of the notice published.
+        public var requests: [String: String] = [:]
         public var counts = Counts()
         public var published = 0
         public var nextPublishMillis: Int64?
@@ -65,6 +68,9 @@ public struct NCBAgent: NodeAgent {
             return hit(delivery, object, owner: tokens[1], checkCountry: tokens[2])
         case NoticeKind.decision.rawValue:
             let outcome = object["outcome"] as? String ?? "?"
+            if outcome == "accepted", let notice = object["notice_message_id"] as? String {
+                state.records[notice] = (object["request"] as? String).flatMap { state.requests[$0] } ?? state.records[notice] ?? "unknown"
+            }
             if outcome == "accepted" { state.counts.decisionsAccepted += 1 } else { state.counts.decisionsRefused += 1 }
             return [.say("DECISION on request \(object["request"] as? String ?? "?"): \(outcome)"
                 + (object["reason"] as? String).map { " (\($0))" }.orEmpty)]
@@ -87,11 +93,12 @@ public struct NCBAgent: NodeAgent {
         state.counts.hitsOnOwnData += 1
         let recordKind = matched?["document_number"] != nil ? NoticeKind.sltd.rawValue
             : (matched?["notice_message_id"] as? String).flatMap { state.records[$0] } ?? "unknown"
-        // A biometric or document match, or names and date of birth: confirmed; names alone: under review.
-        let confirmed = how != "nominal" || object["action_taken"] as? String != "information-only"
+        let confirmed = Self.isConfirmed(method: how, similarityPermille: (object["match"] as? [String: Any])?["similarity_permille"] as? Int,
+                                         actionTaken: object["action_taken"] as? String)
         let reply = "reply.\(checkCountry)"
         var actions: [AgentAction] = [
-            .say("HIT on our \(recordKind) at \(checkpoint) by \(how): \(object["action_taken"] as? String ?? "?")"),
+            .say("HIT on our \(recordKind) at \(checkpoint) by \(how): \(object["action_taken"] as? String ?? "?")"
+                + (confirmed ? "" : "; under review (not confirmed on the post's word)")),
             .publish(OutgoingNotice(topic: reply, kind: NoticeKind.hitAck.rawValue, object: [
                 "kind": NoticeKind.hitAck.rawValue, "fictional": true, "hit": delivery.messageID,
                 "assessment": confirmed ? "confirmed" : "under-review", "acknowledged_by": node,
@@ -109,12 +116,32 @@ public struct NCBAgent: NodeAgent {
         return actions
     }
 
-    /// The action a matched record calls for: arrest on a Red Notice, a UN special notice or an
-    /// arrest diffusion; keep a lost or stolen document; gather information on a missing or sought
-    /// person; watch a person of a warning.
+    /// The similarity at or above which the NCB confirms a single biometric match on the post's
+    /// word (its examiner's level, 0.15 above the posts' default thresholds); below it, the NCB
+    /// answers `under-review` and asks for nothing yet: near the threshold lie most false matches.
+    public static let confirmationSimilarity: [String: Double] = [
+        "face": BiometricModel.face.defaultThreshold + 0.15, "fingerprint": BiometricModel.fingerprint.defaultThreshold + 0.15,
+    ]
+
+    /// Whether the owner NCB confirms a hit: a document match; names with a date of birth; a
+    /// biometric match at or above ``confirmationSimilarity``. Names alone, a weak biometric match,
+    /// or a hit that does not say how it matched: under review.
+    static func isConfirmed(method: String, similarityPermille: Int?, actionTaken: String?) -> Bool {
+        switch method {
+        case "document": true
+        case "nominal": actionTaken != "information-only"
+        case "face", "fingerprint": similarityPermille.map { Double($0) / 1000 >= confirmationSimilarity[method]! } ?? false
+        default: false
+        }
+    }
+
+    /// The action a matched record calls for: arrest on a Red Notice or an arrest diffusion; refuse
+    /// entry on a UN special notice (a travel ban); keep a lost or stolen document; watch a person
+    /// of a warning; gather information on a missing or sought person, and on what it cannot tell.
     static func action(forRecordKind kind: String) -> String {
         switch kind {
-        case "red", "un-special", "diffusion-arrest": "detain"
+        case "red", "diffusion-arrest": "detain"
+        case "un-special": "refuse-entry"
         case "sltd": "seize-document"
         case "green", "diffusion-warning": "allow-and-monitor"
         default: "collect-information"
@@ -172,6 +199,7 @@ public struct NCBAgent: NodeAgent {
         case "ack": state.counts.acknowledgements += 1
         case "action": state.counts.actionRequests += 1
         case "sltd": state.records[messageID] = NoticeKind.sltd.rawValue
+        case "request": state.requests[messageID] = notice.kind
         case let tag where tag.hasPrefix("diffusion-"): state.records[messageID] = tag
         default: break
         }

@@ -10,7 +10,8 @@ import NexNotices
 /// generator of its own (seeded from the seed, the post and *n*), so how they are captured does
 /// not depend on when they come.
 public struct TravellerStream: Sendable, Equatable, Codable {
-    /// A planted traveller: the person (or document) of record `recordID`, presenting as `disguise`.
+    /// A planted traveller: the person (or document) of record `recordID` — or of the first
+    /// record held of that kind (`red`, `sltd`, …) not planted yet — presenting as `disguise`.
     public struct Plant: Sendable, Equatable, Codable {
         public let recordID: String
         public let disguise: Traveller.Disguise
@@ -19,6 +20,9 @@ public struct TravellerStream: Sendable, Equatable, Codable {
             self.recordID = recordID
             self.disguise = disguise
         }
+
+        /// Whether `recordID` names a kind rather than a record.
+        var isKind: Bool { NoticeKind(rawValue: recordID) != nil }
     }
 
     public let seed: UInt64
@@ -35,6 +39,10 @@ public struct TravellerStream: Sendable, Equatable, Codable {
     public private(set) var plants: [Plant] = []
     /// Planted travellers who came.
     public private(set) var plantsCome = 0
+    /// The plants asked for so far (a plant asked again, after a restart, is not queued twice).
+    public private(set) var plantsAsked: [Plant] = []
+    /// The records planted travellers came as.
+    public private(set) var plantedRecords: [String] = []
 
     public init(seed: UInt64, post: String, country: String, otherCountries: [String] = [], watchlistedShare: Double = 0.01) {
         self.seed = seed
@@ -44,9 +52,20 @@ public struct TravellerStream: Sendable, Equatable, Codable {
         self.watchlistedShare = min(max(watchlistedShare, 0), 1)
     }
 
-    /// Queues a planted traveller; they present as soon as the record is on the watchlist.
-    public mutating func plant(_ plant: Plant) {
+    /// Queues a planted traveller; they present as soon as the record is on the watchlist. The same
+    /// plant asked again (the same command run after a restart) is not queued twice: false then.
+    @discardableResult
+    public mutating func plant(_ plant: Plant) -> Bool {
+        guard !plantsAsked.contains(plant) else { return false }
+        plantsAsked.append(plant)
         plants.append(plant)
+        return true
+    }
+
+    /// The record a plant presents as, when the watchlist holds it.
+    private func record(for plant: Plant, in watchlist: Watchlist) -> WatchlistEntry? {
+        guard plant.isKind else { return watchlist.entries[plant.recordID].flatMap { Self.canPresent($0) ? $0 : nil } }
+        return watchlist.inArrivalOrder.first { $0.kind == plant.recordID && Self.canPresent($0) && !plantedRecords.contains($0.id) }
     }
 
     /// The next traveller, given what the watchlist holds now.
@@ -54,16 +73,18 @@ public struct TravellerStream: Sendable, Equatable, Codable {
         let index = nextIndex
         nextIndex += 1
         var generator = SeededGenerator(seed: Self.seed(seed, post: post, index: index))
-        if let planted = plants.firstIndex(where: { watchlist.entries[$0.recordID] != nil }) {
+        if let planted = plants.firstIndex(where: { record(for: $0, in: watchlist) != nil }) {
             let plant = plants.remove(at: planted)
+            let entry = record(for: plant, in: watchlist)!
             // Drawn from the plant's own generator, not the index's: when a planted person comes
             // depends on when the record arrived, what they look like must not.
             var planted = SeededGenerator(seed: Self.seed(seed, post: post + "#plant", index: plantsCome))
             plantsCome += 1
-            return traveller(index, as: watchlist.entries[plant.recordID]!, plant.disguise, using: &planted)
+            plantedRecords.append(entry.id)
+            return traveller(index, as: entry, plant.disguise, using: &planted)
         }
         let draw = Double.random(in: 0..<1, using: &generator)
-        let candidates = watchlist.entries.values.filter { Self.canPresent($0) }.sorted { $0.id < $1.id }
+        let candidates = watchlist.inArrivalOrder.filter { Self.canPresent($0) }
         if draw < watchlistedShare, let entry = candidates.randomElement(using: &generator) {
             let disguise: Traveller.Disguise = entry.kind == NoticeKind.sltd.rawValue ? .stolenDocument
                 : [.trueName, .transliterated, .alias].randomElement(using: &generator)!
@@ -103,8 +124,11 @@ public struct TravellerStream: Sendable, Equatable, Codable {
     }
 
     private func traveller(_ index: Int, as entry: WatchlistEntry, _ disguise: Traveller.Disguise, using generator: inout SeededGenerator) -> Traveller {
+        // A document record is always carried by an impostor (its holder is a victim, not sought);
+        // a person cannot present as a stolen document: they come under their true name instead.
+        let disguise = entry.kind == NoticeKind.sltd.rawValue ? .stolenDocument : disguise == .stolenDocument ? .trueName : disguise
         let truth = Traveller.Truth.watchlisted(id: entry.id, disguise: disguise)
-        if disguise == .stolenDocument || entry.person == nil {
+        if disguise == .stolenDocument {
             // An impostor carrying the lost or stolen document.
             let carrier = ordinary(index, using: &generator)
             return Traveller(index: index, person: carrier.person, sex: carrier.sex,

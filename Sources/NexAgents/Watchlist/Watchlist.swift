@@ -8,6 +8,8 @@ import NexNotices
 /// watchlist could not be rebuilt from it after a restart. A value: documents in, entries out.
 public struct Watchlist: Sendable, Equatable, Codable {
     public private(set) var entries: [String: WatchlistEntry] = [:]
+    /// The last ``WatchlistEntry/sequence`` given.
+    private var lastSequence = 0
 
     public init() {}
 
@@ -38,9 +40,12 @@ public struct Watchlist: Sendable, Equatable, Codable {
             return .updated(followUp.original, version: entry.version)
         }
         guard kind.isColourNotice || kind == .diffusion || kind == .sltd, !topic.hasPrefix("request.") else { return .ignored }
+        guard entries[id] == nil else { return .ignored }
         var entry = WatchlistEntry(id: id, kind: kind.rawValue, topic: topic, version: 1)
         Self.fill(&entry, from: object, kind: kind.rawValue)
         guard entry.person != nil || entry.documentNumber != nil else { return .ignored }
+        lastSequence += 1
+        entry.sequence = lastSequence
         entries[id] = entry
         return .added(id)
     }
@@ -56,6 +61,7 @@ public struct Watchlist: Sendable, Equatable, Codable {
                                          sex: subject["sex"] as? String)
         }
         entry.documentNumber = (object["document_number"] as? String).map(DocumentReferences.normalizedDocumentNumber)
+        entry.purpose = object["purpose"] as? String
     }
 
     /// The lost or stolen document record of `country` numbered `number` (as nexd compares numbers).
@@ -88,6 +94,14 @@ public struct Watchlist: Sendable, Equatable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        for entry in try decoder.singleValueContainer().decode([WatchlistEntry].self) { entries[entry.id] = entry }
+        for entry in try decoder.singleValueContainer().decode([WatchlistEntry].self) {
+            entries[entry.id] = entry
+            lastSequence = max(lastSequence, entry.sequence ?? 0)
+        }
+    }
+
+    /// The entries in the order the post came to hold them.
+    public var inArrivalOrder: [WatchlistEntry] {
+        entries.values.sorted { ($0.sequence ?? 0, $0.id) < ($1.sequence ?? 0, $1.id) }
     }
 }

@@ -39,6 +39,11 @@ public struct WatchlistEntry: Codable, Sendable, Equatable {
     public var person: Person?
     /// A lost or stolen document's number as nexd compares it (capitals, no spaces or hyphens).
     public var documentNumber: String?
+    /// A diffusion's purpose (`arrest`, `locate`, `information`, `warning`).
+    public var purpose: String?
+    /// The order in which the post came to hold it (1, 2, …): what a seeded draw among records
+    /// follows, since message ids are random.
+    public var sequence: Int?
 
     /// The data owner's country: the topic's country token (`notice.red.rw` → `rw`, `sltd.ug` → `ug`).
     public var ownerCountry: String? {
