@@ -50,8 +50,10 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
     private let stopping = Locked(false)
     private let started = Locked(false)
     private let stateFile: AgentStateFile?
+    private let lock: AgentStateLock?
     // Touched by run() only (one thread).
     private var certificates: [[UInt8]: Certificate] = [:]
+    private var certificateMisses: [[UInt8]: Int] = [:]
     private var backoff: ReconnectBackoff
     private var outboxHoldUntilMillis: Int64 = 0
     private var unsavedSinceMillis: Int64?
@@ -74,6 +76,8 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
         self.agent = Locked(agent)
         backoff = ReconnectBackoff(maximumDelay: options.maximumRetryDelay)
         stateFile = options.stateDirectory.map { AgentStateFile(directory: $0, name: AgentSavedState.fileName) }
+        // One agent per state: a second one would write over the first's state.
+        lock = try options.stateDirectory.map { try AgentStateLock(directory: $0) }
         let saved = try stateFile.flatMap { try AgentSavedState.read(from: $0) }?.outbox ?? []
         outbox = Locked(saved)
         if !saved.isEmpty { log("outbox: \(saved.count) notices kept from the last run, sent when nexd answers") }
@@ -100,7 +104,10 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
         var client: NexConnection?
         var retryAtMillis: Int64 = 0
         var sessionStartMillis: Int64 = 0
-        defer { client?.close() }
+        defer {
+            client?.close()
+            lock?.release()
+        }
 
         func drop(_ open: NexConnection, _ reason: String) {
             open.close()
@@ -126,6 +133,7 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
                     case .failure(let failure):
                         if failure.isPermanent {
                             log("nexd refused \(credentials.nodeID) for good: \(failure.reason); stopping")
+                            try save()
                             return .refused(failure.reason)
                         }
                         let delay = backoff.nextDelay()
@@ -254,8 +262,11 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
             case .failure(let reason):
                 lost = reason.reason
                 continue
-            case .success(.notVerified(let failure)) where failure.code == .certificateUnavailable:
-                // Not the delivery's fault: leave it unreceipted so the inbox delivers it again.
+            case .success(.notVerified(let failure)) where failure.code == .certificateUnavailable
+                && certificateMisses[delivery.certificateFingerprint, default: 0] < 2:
+                // Maybe not the delivery's fault: left unreceipted so the inbox delivers it again —
+                // twice; the third time it is receipted unapplied (below), so it cannot block the inbox.
+                certificateMisses[delivery.certificateFingerprint, default: 0] += 1
                 lost = "the originator certificate of delivery \(delivery.deliverySequence) could not be fetched (\(failure))"
                 continue
             case .success(.notVerified(let failure)):
@@ -360,22 +371,11 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
     /// Publishes the outbox in order.
     private func flushOutbox(_ client: NexConnection) throws -> Flush {
         guard WallClock.nowMillis() >= outboxHoldUntilMillis else { return .done }
-        while !isStopping, var pending = outbox.withLock({ $0.first }) {
-            let now = WallClock.nowMillis()
-            if pending.signed == nil || now - (pending.signedAtMillis ?? 0) >= options.replayWindowMillis - 20_000 {
-                do {
-                    let signed = try NoticeSigner.sign(Envelope(
-                        messageID: .random(), sender: credentials.nodeID, topic: pending.notice.topic, kind: pending.notice.kind,
-                        issuedAtMillis: now, allowedCountries: pending.notice.allowedCountries, allowedNodes: pending.notice.allowedNodes,
-                        payload: pending.notice.document), with: credentials.key)
-                    pending.signed = Data(signed.wireBytes)
-                    pending.signedAtMillis = now
-                } catch {
-                    answerHead(pending, messageID: "(unsigned)", refusal: "cannot sign it: \(error)")
-                    continue
-                }
-                outbox.withLock { $0[0] = pending }
-                try save()
+        try signOutbox()
+        while !isStopping, let pending = outbox.withLock({ $0.first }) {
+            if pending.signed == nil || WallClock.nowMillis() - (pending.signedAtMillis ?? 0) >= options.replayWindowMillis - 20_000 {
+                try signOutbox()
+                continue
             }
             guard let bytes = pending.signed, let signed = try? SignedEnvelope(parsing: Array(bytes)) else {
                 answerHead(pending, messageID: "(unreadable)", refusal: "its kept signed bytes cannot be read")
@@ -385,10 +385,13 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
             do {
                 outcome = try client.publish(signed, timeout: .seconds(30))
             } catch {
-                headLosses += 1
+                // nexd ended the connection in answer to this notice (an error frame): three times
+                // and it is given up, so one notice cannot block the rest. A link that dropped, or a
+                // nexd that is away, is no fault of the notice: it waits however long that takes.
+                if case .refused = error.code { headLosses += 1 }
                 if headLosses >= 3 {
                     answerHead(pending, messageID: "\(signed.envelope.messageID)",
-                               refusal: "no answer after \(headLosses) connections were lost sending it (\(error)); dropped")
+                               refusal: "nexd closed the connection \(headLosses) times in answer to it (\(error)); given up")
                     try save()
                 }
                 return .lost("connection lost while publishing (\(error)); the notice stays in the outbox")
@@ -411,9 +414,46 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
                 sessionProgressed = true
                 answerHead(pending, messageID: "\(signed.envelope.messageID)", refusal: nil)
             }
-            try save()
+            // Kept within a second (saveIfDue): should the agent stop before, the notice is re-sent
+            // byte for byte and nexd answers with the original ACK.
         }
         return .done
+    }
+
+    /// Signs every notice of the outbox not signed yet (or signed too long ago), then keeps the
+    /// outbox once: each is sent as it was kept, so a crash cannot make it two messages.
+    private func signOutbox() throws {
+        let now = WallClock.nowMillis()
+        var failed: [(PendingNotice, String)] = []
+        let changed = outbox.withLock { notices -> Bool in
+            var changed = false
+            var kept: [PendingNotice] = []
+            for var pending in notices {
+                if pending.signed == nil || now - (pending.signedAtMillis ?? 0) >= options.replayWindowMillis - 20_000 {
+                    do {
+                        let signed = try NoticeSigner.sign(Envelope(
+                            messageID: .random(), sender: credentials.nodeID, topic: pending.notice.topic, kind: pending.notice.kind,
+                            issuedAtMillis: now, allowedCountries: pending.notice.allowedCountries, allowedNodes: pending.notice.allowedNodes,
+                            payload: pending.notice.document), with: credentials.key)
+                        pending.signed = Data(signed.wireBytes)
+                        pending.signedAtMillis = now
+                        changed = true
+                    } catch {
+                        failed.append((pending, "cannot sign it: \(error)"))
+                        changed = true
+                        continue
+                    }
+                }
+                kept.append(pending)
+            }
+            notices = kept
+            return changed
+        }
+        for (pending, reason) in failed {
+            let actions = agent.withLock { $0.answered(pending.notice, messageID: "(unsigned)", refusal: reason, atMillis: now) }
+            perform(actions)
+        }
+        if changed { try save() }
     }
 
     /// Removes the outbox's head and tells the agent nexd's answer (or why it was given up).

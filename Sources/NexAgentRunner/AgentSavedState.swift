@@ -21,14 +21,26 @@ public enum AgentSavedState {
     }
 
     static func read(from file: AgentStateFile) throws -> Contents? {
-        guard let data = try file.read() else { return nil }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw AgentStateError("\(file.path) is not an agent state file (a JSON object with agent and outbox)")
+        let data: Data?
+        do {
+            data = try file.read()
+        } catch {
+            throw AgentStateError("cannot read \(file.path): \(error)")
         }
-        let agent = try (object["agent"]).flatMap { $0 is NSNull ? nil : try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
-        let outbox = try JSONDecoder().decode([PendingNotice].self,
-                                              from: JSONSerialization.data(withJSONObject: object["outbox"] ?? [Any]()))
-        return Contents(agent: agent, outbox: outbox)
+        guard let data else { return nil }
+        let shape = "\(file.path) is not an agent state file of this version (a JSON object with \"agent\", an object or null, and \"outbox\", an array): move it away to start afresh"
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let agentValue = object["agent"], agentValue is NSNull || agentValue is [String: Any],
+              let outboxValue = object["outbox"] as? [Any] else {
+            throw AgentStateError(shape)
+        }
+        do {
+            let agent = try (agentValue as? [String: Any]).map { try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
+            let outbox = try JSONDecoder().decode([PendingNotice].self, from: JSONSerialization.data(withJSONObject: outboxValue))
+            return Contents(agent: agent, outbox: outbox)
+        } catch {
+            throw AgentStateError("\(shape) (\(error))")
+        }
     }
 
     static func write(agent: Data?, outbox: [PendingNotice], to file: AgentStateFile) throws {

@@ -25,7 +25,7 @@ public struct AgentStateFile: Sendable {
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // An existing directory is tightened too: the state holds personal data.
-        chmod(directory, 0o700)
+        guard chmod(directory, 0o700) == 0 else { throw AgentStateError("cannot restrict \(directory) to its owner: \(String(cString: strerror(errno)))") }
         let temporary = path + ".tmp"
         // A leftover (a crash mid-write) is removed; a link planted in its place is not followed.
         unlink(temporary)
@@ -48,6 +48,34 @@ public struct AgentStateFile: Sendable {
             _ = fsync(directoryFD)
             close(directoryFD)
         }
+    }
+}
+
+/// An exclusive lock on an agent's state directory (`state.lock`, `flock`), held while the agent
+/// runs: a second agent on the same state is refused instead of writing over the first's.
+final class AgentStateLock: @unchecked Sendable {
+    private var fd: Int32
+
+    init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let path = (directory as NSString).appendingPathComponent("state.lock")
+        fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw AgentStateError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw AgentStateError("another agent is running with the state in \(directory) (\(path) is locked)")
+        }
+    }
+
+    /// Lets another agent take the state (when this one has stopped). Once.
+    func release() {
+        guard fd >= 0 else { return }
+        close(fd)
+        fd = -1
+    }
+
+    deinit {
+        release()
     }
 }
 

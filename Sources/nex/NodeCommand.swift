@@ -149,7 +149,7 @@ struct NodeRunCommand: ParsableCommand {
                 check: BorderCheck(faceThreshold: faceThreshold, fingerprintThreshold: fingerprintThreshold),
                 travellersPerMinute: travellersPerMinute, state: try saved.map(BorderPostAgent.state(decoding:)))
             for text in plant where !agent.plant(try Self.parsePlant(text)) {
-                print("--plant \(text): already asked in an earlier run (kept in the state); not planted again")
+                print("--plant \(text): already asked (earlier in this command, or in an earlier run: plants are kept in the state); not planted again")
             }
             try drive(agent, credentials: credentials, directory: directory, resumed: saved != nil)
         case .ncb:

@@ -162,7 +162,7 @@ struct AgentTests {
         nexd.stop()
         _ = busia.runner.withAgent { $0.plant(.init(recordID: id, disguise: .trueName)) }
         try busia.await("the subject checked while offline") { $0.state.outcomes.contains { $0.truth == id && $0.detected } }
-        #expect(busia.runner.pendingCount >= 1)
+        try busia.await("the hit kept in the outbox") { _ in busia.runner.pendingCount >= 1 }
         #expect(busia.runner.withAgent { $0.state.outcomes.first { $0.truth == id }?.hits.first?.messageID } == nil)
 
         // nexd is back: the hit is sent and accepted, bound to the notice.
@@ -183,13 +183,41 @@ struct AgentTests {
         defer { kigali.stop() }
         try kigali.await("Kigali heard the decision") { $0.state.counts.decisionsAccepted + $0.state.counts.decisionsRefused == 1 }
         #expect(gs.runner.withAgent { $0.state.counts.requests } == 1)
-        let accepted = kigali.runner.withAgent { $0.state.counts.decisionsAccepted } == 1
-        if accepted {
-            // The decision named the notice published; the NCB knows it as its Red Notice.
-            try kigali.await("Kigali knows the notice") { $0.state.records.values.contains("red") }
+        // The review is deterministic: the outcome is the one the digest of Kigali's first request gives.
+        var probe = NCBAgent(node: "ncb.rw.kigali", country: "rw", partners: ["ug"], seed: 1, publishEverySeconds: 3_600)
+        let request = try #require(probe.tick(atMillis: WallClock.nowMillis()).compactMap { if case .publish(let n) = $0 { n } else { nil } }.first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(request.document)) as? [String: Any])
+        let refused = GeneralSecretariatAgent.isRefused(object)
+        #expect(kigali.runner.withAgent { $0.state.counts.decisionsRefused } == (refused ? 1 : 0))
+        if !refused {
+            // The decision named the notice published: Kigali knows it as its Red Notice, and its
+            // request is decided (no longer pending).
             let notice = try #require(try nexd.auditRecords().first { $0.event == "publish" && $0.string("topic") == "notice.red.rw" })
             #expect(notice.string("outcome") == "accepted")
+            let noticeID = try #require(notice.string("msg"))
+            try kigali.await("Kigali knows the notice") { $0.state.records[noticeID] == "red" && $0.state.requests.isEmpty }
         }
         #expect(kigali.runner.withAgent { $0.state.counts.refusals } == 0 && gs.runner.withAgent { $0.state.counts.refusedByNexd } == 0)
+    }
+
+    @Test func oneStateIsRunByOneAgentAndAForeignFileIsNotOverwritten() throws {
+        let nexd = try Self.daemon()
+        defer { nexd.remove() }
+        let state = nexd.root + "/agents/busia"
+        let first = try Lane(Self.post(), on: nexd, stateDirectory: state)
+        defer { first.stop() }
+        #expect(throws: AgentStateError.self) { _ = try Lane(Self.post(), on: nexd, stateDirectory: state) }
+        var attributes = try FileManager.default.attributesOfItem(atPath: state)
+        #expect((attributes[.posixPermissions] as? Int) == 0o700)
+        try first.await("the state written") { _ in FileManager.default.fileExists(atPath: state + "/state.json") }
+        attributes = try FileManager.default.attributesOfItem(atPath: state + "/state.json")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        // A file of another shape is refused, not taken for an empty state.
+        let other = nexd.root + "/agents/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        for text in ["{}", #"{"agent":5,"outbox":[]}"#, #"{"agent":null,"outbox":"x"}"#, "[1]"] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: other + "/state.json"))
+            #expect(throws: AgentStateError.self, "\(text)") { _ = try AgentSavedState.read(directory: other) }
+        }
     }
 }

@@ -89,10 +89,12 @@ import Testing
         #expect(topics.contains("alert.cbrne") && topics.contains("alert.pharma") && topics.filter { $0 == "alert.cyber" }.count == 4)
     }
 
-    static func hit(on record: [String: Any], method: String, similarity: Int? = nil, action: String = "detained") -> AgentDelivery {
+    static func hit(on record: [String: Any], method: String, similarity: Int? = nil, strength: String? = nil, action: String = "detained",
+                    id: Int) -> AgentDelivery {
         var match: [String: Any] = ["method": method]
         if let similarity { match["similarity_permille"] = similarity }
-        return BorderPostAgentTests.delivery("0190f1d2-7c3a-7000-8000-00000000c0\(Int.random(in: 10...99))", "hit", "hit.rw.ke", [
+        if let strength { match["strength"] = strength }
+        return BorderPostAgentTests.delivery(String(format: "0190f1d2-7c3a-7000-8000-0000000c%04d", id), "hit", "hit.rw.ke", [
             "kind": "hit", "matched": record, "checkpoint": "bcp.ke.busia", "observed_at": "2026-12-03T10:00:00Z",
             "action_taken": action, "match": match,
         ], from: "bcp.ke.busia")
@@ -100,15 +102,22 @@ import Testing
 
     @Test func aWeakBiometricMatchIsUnderReviewAndAsksForNothing() {
         var ncb = NCBAgent(node: "ncb.rw.kigali", country: "rw", partners: [], seed: 1)
-        let weak = Self.published(ncb.receive(Self.hit(on: ["notice_message_id": "0190f1d2-7c3a-7000-8000-00000000c001"], method: "face", similarity: 350),
+        let weak = Self.published(ncb.receive(Self.hit(on: ["notice_message_id": "0190f1d2-7c3a-7000-8000-00000000c001"], method: "face", similarity: 350, id: 1),
                                               atMillis: Self.now))
         #expect(weak.map(\.kind) == ["hit-ack"] && Self.object(weak[0])["assessment"] as? String == "under-review")
-        let strong = Self.published(ncb.receive(Self.hit(on: ["notice_message_id": "0190f1d2-7c3a-7000-8000-00000000c001"], method: "fingerprint", similarity: 880),
+        let strong = Self.published(ncb.receive(Self.hit(on: ["notice_message_id": "0190f1d2-7c3a-7000-8000-00000000c001"], method: "fingerprint", similarity: 880, id: 2),
                                                 atMillis: Self.now))
         #expect(strong.map(\.kind) == ["hit-ack", "action-request"])
         let names = Self.published(ncb.receive(Self.hit(on: ["notice_message_id": "0190f1d2-7c3a-7000-8000-00000000c001"], method: "nominal",
-                                                        action: "information-only"), atMillis: Self.now))
+                                                        strength: "name-only", action: "information-only", id: 3), atMillis: Self.now))
         #expect(names.map(\.kind) == ["hit-ack"])
+        // Names with a date of birth on a Yellow Notice: the post only informs, the NCB confirms.
+        let missing = Self.published(ncb.receive(Self.hit(on: ["notice_message_id": "0190f1d2-7c3a-7000-8000-00000000c001"], method: "nominal",
+                                                          strength: "name-and-date-of-birth", action: "information-only", id: 4), atMillis: Self.now))
+        #expect(missing.map(\.kind) == ["hit-ack", "action-request"])
+        // The same hit delivered again (not receipted before a connection broke) is answered once.
+        #expect(Self.published(ncb.receive(Self.hit(on: ["notice_message_id": "0190f1d2-7c3a-7000-8000-00000000c001"], method: "fingerprint",
+                                                     similarity: 880, id: 2), atMillis: Self.now)).isEmpty)
     }
 
     @Test func eachRecordCallsForItsAction() throws {
@@ -118,7 +127,7 @@ import Testing
         let sltd = try #require(Self.published(ncb.tick(atMillis: Self.now + 1_000)).first)
         _ = ncb.answered(sltd, messageID: "0190f1d2-7c3a-7000-8000-00000000d001", refusal: nil, atMillis: Self.now)
         let request = Self.published(ncb.receive(Self.hit(on: ["document_number": Self.object(sltd)["document_number"] as! String], method: "document",
-                                                          action: "refused-entry"), atMillis: Self.now))
+                                                          action: "refused-entry", id: 5), atMillis: Self.now))
         #expect(request.count == 2 && Self.object(request[1])["action"] as? String == "seize-document")
         // A decision tells the NCB the kind of the notice published on its request.
         var requester = NCBAgent(node: "ncb.rw.kigali", country: "rw", partners: [], seed: 1, publishEverySeconds: 1)

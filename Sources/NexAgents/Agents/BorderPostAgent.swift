@@ -226,6 +226,7 @@ public struct BorderPostAgent: NodeAgent {
         if let dateOfBirth = traveller.person.dateOfBirth { seen["date_of_birth"] = dateOfBirth }
         var how: [String: Any] = ["method": match.method.rawValue]
         if let similarity = match.similarity { how["similarity_permille"] = Int((similarity * 1000).rounded()) }
+        if let strength = match.strength { how["strength"] = strength.rawValue }
         var document: [String: Any] = [
             "kind": NoticeKind.hit.rawValue, "fictional": true, "checkpoint": node, "observed_at": observedAt,
             "matched": entry.kind == NoticeKind.sltd.rawValue ? ["document_number": traveller.documentNumber] : ["notice_message_id": entry.id],

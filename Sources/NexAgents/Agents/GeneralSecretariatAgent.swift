@@ -81,7 +81,7 @@ public struct GeneralSecretariatAgent: NodeAgent {
     /// About one request in ten, decided by a digest (FNV-1a) of what does not depend on the clock:
     /// the subject's names and date of birth and the warrant's reference (a request's `issued_on`
     /// and the envelope's time would make the outcome change with the day).
-    static func isRefused(_ document: [String: Any]) -> Bool {
+    public static func isRefused(_ document: [String: Any]) -> Bool {
         let subject = document["subject"] as? [String: Any]
         let warrant = document["warrant"] as? [String: Any]
         let key = [subject?["family_name"], subject?["forenames"], subject?["date_of_birth"], warrant?["reference"], document["kind"]]

@@ -10,8 +10,10 @@ public struct NCBAgent: NodeAgent {
     public struct State: Sendable, Equatable, Codable {
         /// Records of this country (id → kind, and a diffusion's purpose): what a hit on them calls for.
         public var records: [String: String] = [:]
-        /// Its requests (id → kind), so a decision tells it the kind of the notice published.
+        /// Its requests not decided yet (id → kind), so a decision tells it the kind of the notice published.
         public var requests: [String: String] = [:]
+        /// The hits it answered (the latest ``NCBAgent/answeredHitsKept``).
+        public var answeredHits: [String] = []
         public var counts = Counts()
         public var published = 0
         public var nextPublishMillis: Int64?
@@ -30,6 +32,8 @@ public struct NCBAgent: NodeAgent {
         public var diffusions = 0
         public var refusals = 0
     }
+
+    public static let answeredHitsKept = 10_000
 
     public let node: String
     public let country: String
@@ -71,6 +75,7 @@ public struct NCBAgent: NodeAgent {
             if outcome == "accepted", let notice = object["notice_message_id"] as? String {
                 state.records[notice] = (object["request"] as? String).flatMap { state.requests[$0] } ?? state.records[notice] ?? "unknown"
             }
+            if let request = object["request"] as? String { state.requests[request] = nil }
             if outcome == "accepted" { state.counts.decisionsAccepted += 1 } else { state.counts.decisionsRefused += 1 }
             return [.say("DECISION on request \(object["request"] as? String ?? "?"): \(outcome)"
                 + (object["reason"] as? String).map { " (\($0))" }.orEmpty)]
@@ -90,11 +95,15 @@ public struct NCBAgent: NodeAgent {
             state.counts.hitsInOwnCountry += 1
             return [.say("INFORMED: \(checkpoint) reported a hit on \(owner)'s record (\(object["action_taken"] as? String ?? "?"))")]
         }
+        // A hit applied but not receipted (the connection broke) comes again: answered once.
+        guard !state.answeredHits.contains(delivery.messageID) else { return [] }
+        state.answeredHits.append(delivery.messageID)
+        if state.answeredHits.count > Self.answeredHitsKept { state.answeredHits.removeFirst(state.answeredHits.count - Self.answeredHitsKept) }
         state.counts.hitsOnOwnData += 1
         let recordKind = matched?["document_number"] != nil ? NoticeKind.sltd.rawValue
             : (matched?["notice_message_id"] as? String).flatMap { state.records[$0] } ?? "unknown"
-        let confirmed = Self.isConfirmed(method: how, similarityPermille: (object["match"] as? [String: Any])?["similarity_permille"] as? Int,
-                                         actionTaken: object["action_taken"] as? String)
+        let match = object["match"] as? [String: Any]
+        let confirmed = Self.isConfirmed(method: how, similarityPermille: match?["similarity_permille"] as? Int, strength: match?["strength"] as? String)
         let reply = "reply.\(checkCountry)"
         var actions: [AgentAction] = [
             .say("HIT on our \(recordKind) at \(checkpoint) by \(how): \(object["action_taken"] as? String ?? "?")"
@@ -123,13 +132,13 @@ public struct NCBAgent: NodeAgent {
         "face": BiometricModel.face.defaultThreshold + 0.15, "fingerprint": BiometricModel.fingerprint.defaultThreshold + 0.15,
     ]
 
-    /// Whether the owner NCB confirms a hit: a document match; names with a date of birth; a
-    /// biometric match at or above ``confirmationSimilarity``. Names alone, a weak biometric match,
-    /// or a hit that does not say how it matched: under review.
-    static func isConfirmed(method: String, similarityPermille: Int?, actionTaken: String?) -> Bool {
+    /// Whether the owner NCB confirms a hit: a document match; names with a date of birth
+    /// (`match.strength`); a biometric match at or above ``confirmationSimilarity``. Names alone, a
+    /// weak biometric match, or a hit that does not say how it matched: under review.
+    static func isConfirmed(method: String, similarityPermille: Int?, strength: String?) -> Bool {
         switch method {
         case "document": true
-        case "nominal": actionTaken != "information-only"
+        case "nominal": strength == NominalMatcher.Strength.nameAndDateOfBirth.rawValue
         case "face", "fingerprint": similarityPermille.map { Double($0) / 1000 >= confirmationSimilarity[method]! } ?? false
         default: false
         }

@@ -188,6 +188,7 @@ enum NoticeSchema {
         .optional("match", .object(ObjectSchema("a match object", [
             .required("method", .choice(["document", "nominal", "face", "fingerprint"])),
             .optional("similarity_permille", .integer(-1000...1000)),
+            .optional("strength", .choice(["name-and-date-of-birth", "name-only"])),
         ]))),
     ])
 
