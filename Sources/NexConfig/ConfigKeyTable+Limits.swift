@@ -47,6 +47,8 @@ extension ConfigKeyTable {
                                                        default: .seconds(10), .newConnections, "Time to finish the TLS handshake and send hello.")
         static let maxInFlightPublishesPerConnection = ConfigKey("limits.maxInFlightPublishesPerConnection", \.limits.maxInFlightPublishesPerConnection, .integer(1...1_000_000),
                                                                  default: 1024, .live, "Unanswered publishes of one connection before nexd stops reading it.")
+        static let inFlightPublishesWhileUrgent = ConfigKey("limits.inFlightPublishesWhileUrgent", \.limits.inFlightPublishesWhileUrgent, .integer(0...1_000_000),
+                                                            default: 16, .live, "While urgent notices flow (one admitted in the last second), unanswered publishes of one connection before nexd stops reading it; 0 = off.")
         static let maxInFlightPublishBytesPerConnection = ConfigKey("limits.maxInFlightPublishBytesPerConnection", \.limits.maxInFlightPublishBytesPerConnection, .integer(65_536...(1 << 32)),
                                                                     default: 8 << 20, .live, "Bytes of unanswered publishes of one connection before nexd stops reading it.")
         static let controlFramesPerSecondPerConnection = ConfigKey("limits.controlFramesPerSecondPerConnection", \.limits.controlFramesPerSecondPerConnection, .integer(0...10_000_000),
@@ -83,7 +85,7 @@ extension ConfigKeyTable {
             failedVerificationsPerSecondPerNode.row, failedVerificationsBurstPerNode.row, duplicatesPerSecondPerNode.row,
             duplicatesBurstPerNode.row, connectsPerSecondPerNode.row, connectsBurstPerNode.row, maxConnectionsPerNode.row,
             maxPendingHandshakes.row, handshakeTimeoutSeconds.row, maxInFlightPublishesPerConnection.row,
-            maxInFlightPublishBytesPerConnection.row,
+            inFlightPublishesWhileUrgent.row, maxInFlightPublishBytesPerConnection.row,
             controlFramesPerSecondPerConnection.row, maxUnansweredControlFramesPerConnection.row, maxUnreceiptedDeliveries.row,
             slowConsumerPolicy.row, idleTimeoutSeconds.row, maxSubscriptionsPerNode.row, subscribesPerSecondPerNode.row,
             inboxMessagesPerNode.row, inboxBytesPerNode.row, inboxBytesTotal.row, inboxMaxAgeSeconds.row, inboxesPerNode.row,

@@ -109,6 +109,8 @@ public struct DaemonConfiguration: Sendable {
         public var handshakeTimeout: Duration = ConfigKeyTable.Limits.handshakeTimeoutSeconds.defaultValue
         /// Publishes of one connection awaiting verification and routing before nexd stops reading it.
         public var maxInFlightPublishesPerConnection: Int = ConfigKeyTable.Limits.maxInFlightPublishesPerConnection.defaultValue
+        /// While urgent notices flow, the lower in-flight bound that keeps CPU headroom for them (D68); 0 = off.
+        public var inFlightPublishesWhileUrgent: Int = ConfigKeyTable.Limits.inFlightPublishesWhileUrgent.defaultValue
         /// Bytes of those publishes (their envelopes) before nexd stops reading the connection (it
         /// resumes below half): bounds one node's verification backlog to maxConnectionsPerNode × this.
         public var maxInFlightPublishBytesPerConnection: Int = ConfigKeyTable.Limits.maxInFlightPublishBytesPerConnection.defaultValue

@@ -1,5 +1,6 @@
 import Foundation
 import NexClient
+import NexNotices
 import NexWire
 import Testing
 
@@ -229,6 +230,37 @@ struct ResourceLimitTests {
             }
         }
         #expect(acked == notices.map(\.envelope.messageID))
+        for notice in notices {
+            #expect(try subscriber.nextDelivery(timeout: .seconds(5)).envelope == notice.wireBytes)
+        }
+    }
+
+    /// While urgent notices flow (D68), a pipelined routine burst is read under the lower bound:
+    /// every publish is still answered once, in order, and delivered; the urgent one too.
+    @Test func aBurstWhileUrgentNoticesFlowIsAnsweredInFull() throws {
+        let nexd = try TestDaemon { $0.limits.inFlightPublishesWhileUrgent = 2 }
+        defer { nexd.remove() }
+        let (subscriber, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        #expect(try subscriber.subscribe("notice.>", id: 1) == .accepted)
+        let (urgentPublisher, urgentCredentials) = try nexd.connect(as: "gs.fr.lyon")
+        var document = NoticeTemplate.document(for: .red).replacingOccurrences(of: "\"ncb.zz.example\"", with: "\"ncb.fr.paris\"")
+        document.insert(contentsOf: #""priority": "urgent", "#, at: document.index(after: document.firstIndex(of: "{")!))
+        let urgent = try signedNotice(from: urgentCredentials, payload: document)
+        let outcome = try urgentPublisher.publish(urgent)
+        guard case .accepted = outcome else { Issue.record("the urgent notice was refused: \(outcome)"); return }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        let notices = try (0..<200).map { _ in try signedNotice(from: gs) }
+        for notice in notices { try publisher.send(.publish(envelope: notice.wireBytes)) }
+        var acked: [MessageID] = []
+        while acked.count < notices.count {
+            switch try publisher.nextFrame(timeout: .seconds(10)) {
+            case .ack(let ack): acked.append(ack.messageID)
+            case .nack(let nack): Issue.record("refused: \(nack.reason)"); return
+            default: break
+            }
+        }
+        #expect(acked == notices.map(\.envelope.messageID))
+        #expect(try subscriber.nextDelivery(timeout: .seconds(5)).envelope == urgent.wireBytes)
         for notice in notices {
             #expect(try subscriber.nextDelivery(timeout: .seconds(5)).envelope == notice.wireBytes)
         }

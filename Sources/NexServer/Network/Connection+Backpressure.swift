@@ -38,11 +38,18 @@ extension Connection {
         queue.async { self.resumeReading(after: .backpressure) }
     }
 
+    /// The unanswered publishes this connection may have now: `limits.maxInFlightPublishesPerConnection`,
+    /// or `limits.inFlightPublishesWhileUrgent` while urgent notices flow (D68).
+    var inFlightPublishLimit: Int {
+        UrgentHeadroom.limit(configured: limits.maxInFlightPublishesPerConnection, whileUrgent: limits.inFlightPublishesWhileUrgent,
+                             urgentActive: context.broker.urgentHeadroom.isActive(atNanos: DispatchTime.now().uptimeNanoseconds))
+    }
+
     /// One more publish awaits its answer (connection queue); reading pauses at the limit, so a
     /// peer cannot queue publishes without end behind a slow disk.
     func publishTaken() {
         unansweredPublishes += 1
-        if unansweredPublishes >= limits.maxInFlightPublishesPerConnection, session.isEstablished {
+        if unansweredPublishes >= inFlightPublishLimit, session.isEstablished {
             setReading(suspended: true, for: .unacknowledged)
         }
     }
@@ -52,7 +59,7 @@ extension Connection {
     func publishAnswered() {
         unansweredPublishes -= 1
         guard transport.isReadSuspended(for: .unacknowledged),
-              unansweredPublishes < max(1, limits.maxInFlightPublishesPerConnection / 2) else { return }
+              unansweredPublishes < max(1, inFlightPublishLimit / 2) else { return }
         // After the drain in progress, not inside it.
         queue.async { self.resumeReading(after: .unacknowledged) }
     }

@@ -26,7 +26,7 @@ extension Connection {
         }
         // Backpressure: a peer may not queue more than the limit for verification; reading pauses
         // until half of them are through.
-        let limit = UInt64(limits.maxInFlightPublishesPerConnection)
+        let limit = UInt64(inFlightPublishLimit)
         if sequencer.inFlight >= limit, sequencer.requestResume(below: max(1, limit / 2)) {
             pauseReading()
         }

@@ -71,6 +71,9 @@ extension Broker {
     /// Routes an accepted publish (a node's, or nexd's own `expire` with no connection), appends
     /// its records and, once durable, answers and delivers; registers it and keeps it for inboxes.
     func commitAcceptance(_ verified: VerifiedPublish, plan: RegistryPlan, connection: UInt64, nowMillis: Int64) {
+        // Only an accepted notice counts: a node cannot slow others down with urgent publishes
+        // that are refused (a bad signature, a hit bound to nothing).
+        if verified.markings.priority == .urgent { urgentHeadroom.noteUrgent(atNanos: DispatchTime.now().uptimeNanoseconds) }
         let envelope = verified.envelope
         let certificate = verified.identity.certificate
         let recordsCertificate = !certificates.contains(certificate.fingerprint)

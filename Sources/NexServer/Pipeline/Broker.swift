@@ -17,6 +17,9 @@ import NexWire
 /// is durable.
 final class Broker: @unchecked Sendable {
     let queue = DispatchQueue(label: "nex.broker")
+    /// Whether urgent notices flow: marked by each urgent acceptance; connections then keep fewer
+    /// publishes in flight (D68).
+    let urgentHeadroom = UrgentHeadroom()
     let replayWindowMillis: Int64
     var replay: ReplayCache
     var certificates: CertificateStore
