@@ -73,6 +73,7 @@ let package = Package(
             dependencies: [
                 "NexClient", "NexConfig", "NexPKI", "NexAudit", "NexCrypto", "NexWire", "NexNotices", "NexLoad", "NexSync", "NexAgents", "NexAgentRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

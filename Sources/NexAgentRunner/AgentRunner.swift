@@ -48,6 +48,10 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
     private let agent: Locked<Agent>
     private let outbox: Locked<[PendingNotice]>
     private let stopping = Locked(false)
+    /// Actions handed in from outside (``inject(_:)``), taken by the run loop.
+    private let injected = Locked<[AgentAction]>([])
+    /// Told of nexd's answer to every notice the agent published (any thread may set it before ``run()``).
+    public var onAnswered: (@Sendable (OutgoingNotice, _ messageID: String, _ refusal: String?) -> Void)?
     private let started = Locked(false)
     private let stateFile: AgentStateFile?
     private let lock: AgentStateLock?
@@ -90,6 +94,12 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
 
     /// Notices waiting for nexd.
     public var pendingCount: Int { outbox.withLock { $0.count } }
+
+    /// Hands the agent's runner actions from outside (a simulation's scripted notices): performed by
+    /// the run loop as if the agent had returned them, within about 200 ms.
+    public func inject(_ actions: [AgentAction]) {
+        injected.withLock { $0 += actions }
+    }
 
     /// Makes ``run()`` return within about 200 ms (or when the publish it waits on is answered).
     public func stop() {
@@ -141,6 +151,8 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
                         log("cannot reach nexd (\(failure.reason)); retrying in \(String(format: "%.1f", Double(retryAtMillis - now) / 1000)) s")
                     }
                 }
+                let handedIn = injected.withLock { actions -> [AgentAction] in defer { actions = [] }; return actions }
+                if !handedIn.isEmpty { perform(handedIn) }
                 // The agent's own work goes on while nexd is away (a border post keeps checking).
                 if let due = agent.withLock({ $0.nextDueMillis }), due <= now {
                     let actions = agent.withLock { $0.tick(atMillis: now) }
@@ -462,6 +474,7 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
         headLosses = 0
         headResigns = 0
         let actions = agent.withLock { $0.answered(pending.notice, messageID: messageID, refusal: refusal, atMillis: WallClock.nowMillis()) }
+        onAnswered?(pending.notice, messageID, refusal)
         perform(actions)
     }
 }

@@ -8,6 +8,6 @@ struct Nex: ParsableCommand {
         commandName: "nex",
         abstract: "NoticeExchange CLI: development PKI, node clients and the audit trail.",
         version: NexVersion.current,
-        subcommands: [PKICommand.self, NoticeCommand.self, PublishCommand.self, SubscribeCommand.self, LoadCommand.self, AuditCommand.self, BiometricsCommand.self, NodeCommand.self]
+        subcommands: [PKICommand.self, NoticeCommand.self, PublishCommand.self, SubscribeCommand.self, LoadCommand.self, AuditCommand.self, BiometricsCommand.self, NodeCommand.self, SimulateCommand.self]
     )
 }

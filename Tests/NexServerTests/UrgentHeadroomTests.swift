@@ -1,3 +1,4 @@
+import NexNotices
 import Testing
 @testable import NexServer
 
@@ -18,5 +19,16 @@ import Testing
     ])
     func theLimitIsTheLowerWhileUrgent(_ configured: Int, _ whileUrgent: Int, _ active: Bool, _ expected: Int) {
         #expect(UrgentHeadroom.limit(configured: configured, whileUrgent: whileUrgent, urgentActive: active) == expected)
+    }
+}
+
+extension UrgentHeadroomTests {
+    @Test func onlyTheGeneralSecretariatAndNCBsTurnItOnAndTheFirstOneIsToldOf() {
+        #expect(UrgentHeadroom.triggers(role: .gs) && UrgentHeadroom.triggers(role: .ncb))
+        #expect(!UrgentHeadroom.triggers(role: .bcp) && !UrgentHeadroom.triggers(role: .cyber) && !UrgentHeadroom.triggers(role: .rb))
+        let headroom = UrgentHeadroom()
+        #expect(headroom.noteUrgent(atNanos: 1_000_000_000))
+        #expect(!headroom.noteUrgent(atNanos: 1_500_000_000))
+        #expect(headroom.noteUrgent(atNanos: 3_000_000_000))
     }
 }

@@ -64,7 +64,7 @@ public struct BorderPostAgent: NodeAgent {
     public let country: String
     public var check: BorderCheck
     /// Travellers per minute (0: none; the post only keeps its watchlist).
-    public let travellersPerMinute: Double
+    public var travellersPerMinute: Double
     public private(set) var state: State
     private var templates: TemplateCache
 

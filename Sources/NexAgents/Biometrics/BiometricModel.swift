@@ -16,7 +16,7 @@
 /// neither error rate is zero, as at a real border.
 public struct BiometricModel: Sendable, Equatable {
     /// What is captured.
-    public enum Modality: String, Sendable, CaseIterable {
+    public enum Modality: String, Sendable, CaseIterable, Codable {
         case face
         case fingerprint
     }

@@ -9,6 +9,18 @@ public struct BiometricTally: Sendable, Equatable, Codable {
         public var impostor = 0
         public var falseMatches = 0
 
+        public init() {}
+
+        /// The sum of two counts.
+        public static func + (a: Counts, b: Counts) -> Counts {
+            var sum = a
+            sum.genuine += b.genuine
+            sum.falseNonMatches += b.falseNonMatches
+            sum.impostor += b.impostor
+            sum.falseMatches += b.falseMatches
+            return sum
+        }
+
         public var falseNonMatchRate: Double { genuine == 0 ? 0 : Double(falseNonMatches) / Double(genuine) }
         public var falseMatchRate: Double { impostor == 0 ? 0 : Double(falseMatches) / Double(impostor) }
     }

@@ -71,9 +71,13 @@ extension Broker {
     /// Routes an accepted publish (a node's, or nexd's own `expire` with no connection), appends
     /// its records and, once durable, answers and delivers; registers it and keeps it for inboxes.
     func commitAcceptance(_ verified: VerifiedPublish, plan: RegistryPlan, connection: UInt64, nowMillis: Int64) {
-        // Only an accepted notice counts: a node cannot slow others down with urgent publishes
-        // that are refused (a bad signature, a hit bound to nothing).
-        if verified.markings.priority == .urgent { urgentHeadroom.noteUrgent(atNanos: DispatchTime.now().uptimeNanoseconds) }
+        // Only an accepted notice of the General Secretariat or an NCB counts: a node cannot slow
+        // others down with urgent publishes that are refused, nor a border post with its hits (D68).
+        if verified.markings.priority == .urgent, UrgentHeadroom.triggers(role: verified.identity.role),
+           urgentHeadroom.noteUrgent(atNanos: DispatchTime.now().uptimeNanoseconds) {
+            commit.logger.notice("urgent notices flow: connections keep fewer publishes in flight for a second (limits.inFlightPublishesWhileUrgent)",
+                          metadata: ["peer.node": "\(verified.identity.id)", "msg.id": "\(verified.envelope.messageID)"])
+        }
         let envelope = verified.envelope
         let certificate = verified.identity.certificate
         let recordsCertificate = !certificates.contains(certificate.fingerprint)

@@ -1,0 +1,105 @@
+/// A training day (issue 17, docs/SIMULATION.md): which part of the region takes part, how many
+/// travellers cross, and the planted cases a trainer expects the exchange to catch. Read from
+/// YAML by `nex simulate`; times are simulated `HH:MM` of one day.
+public struct Scenario: Sendable, Equatable, Codable {
+    public var name: String
+    public var description: String
+    /// The simulated day: `start` … `end` (`HH:MM`).
+    public var day: Day
+    /// The countries whose NCBs and border posts take part: roster countries in roster order,
+    /// the first `countries` of them (those named by the cases always included).
+    public var countries: Int
+    /// Border posts per country at most (its crossings in roster order).
+    public var postsPerCountry: Int
+    /// Travellers per simulated hour at each post.
+    public var travellersPerHour: Double
+    /// The share of ordinary travellers who are someone or something on the post's watchlist (0…1).
+    public var watchlistedShare: Double
+    /// UN special notices the General Secretariat publishes at the start of the day.
+    public var unListed: Int
+    /// Simulated minutes between an NCB's own publications (requests, document records, diffusions); 0: none.
+    public var ncbPublishEveryMinutes: Double
+    public var cases: [PlantedCase]
+
+    public struct Day: Sendable, Equatable, Codable {
+        public var start: String
+        public var end: String
+    }
+
+    /// A planted case: a record published at `published`, and at `at` its subject (or its document)
+    /// crossing at `post` in `disguise`.
+    public struct PlantedCase: Sendable, Equatable, Codable {
+        public var name: String
+        /// The kind of record: `red`, `un-special`, `sltd`.
+        public var record: String
+        /// The record's country (the data owner: the notice's topic country, the document's issuer).
+        public var country: String
+        public var published: String
+        public var at: String
+        public var post: String
+        public var disguise: Traveller.Disguise
+        /// The templates the record carries (`face`, `fingerprint`); none: names and documents only.
+        public var biometrics: [BiometricModel.Modality]?
+    }
+
+    /// Minutes since midnight of `HH:MM`, or nil.
+    public static func minutes(_ text: String) -> Int? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let hours = Int(parts[0]), let minutes = Int(parts[1]), (0...24).contains(hours), (0..<60).contains(minutes),
+              hours * 60 + minutes <= 24 * 60 else { return nil }
+        return hours * 60 + minutes
+    }
+
+    /// What is wrong with the scenario, or nil.
+    public func problem(knownNodes: Set<String>) -> String? {
+        guard let start = Self.minutes(day.start), let end = Self.minutes(day.end), start < end else {
+            return "day: start and end are HH:MM with start before end, for example start: \"06:00\", end: \"22:00\""
+        }
+        guard countries >= 1, postsPerCountry >= 0, travellersPerHour >= 0, (0...1).contains(watchlistedShare), unListed >= 0,
+              ncbPublishEveryMinutes >= 0 else {
+            return "countries ≥ 1, postsPerCountry ≥ 0, travellersPerHour ≥ 0, watchlistedShare 0…1, unListed ≥ 0, ncbPublishEveryMinutes ≥ 0"
+        }
+        for item in cases {
+            guard ["red", "un-special", "sltd"].contains(item.record) else { return "case \(item.name): record is red, un-special or sltd" }
+            guard let published = Self.minutes(item.published), let at = Self.minutes(item.at), published <= at, (start...end).contains(at),
+                  (start...end).contains(published) else {
+                return "case \(item.name): published and at are HH:MM within the day, published not after at"
+            }
+            guard knownNodes.contains(item.post), item.post.hasPrefix("bcp.") else { return "case \(item.name): post \(item.post) is not a border post on the roster" }
+            guard item.country.count == 2 else { return "case \(item.name): country is a two-letter code" }
+        }
+        return nil
+    }
+}
+
+/// The simulated clock (issue 17): simulated time runs `speed` times faster than real time from
+/// the moment the run starts; wire timestamps stay real.
+public struct SimulatedClock: Sendable, Equatable {
+    public let realStartMillis: Int64
+    /// Simulated minutes since midnight at the start.
+    public let startMinute: Int
+    public let speed: Double
+
+    public init(realStartMillis: Int64, startMinute: Int, speed: Double) {
+        self.realStartMillis = realStartMillis
+        self.startMinute = startMinute
+        self.speed = speed
+    }
+
+    /// Simulated minutes since midnight at real time `millis`.
+    public func minute(atRealMillis millis: Int64) -> Double {
+        Double(startMinute) + Double(millis - realStartMillis) * speed / 60_000
+    }
+
+    /// The real time at which the simulated clock shows `minute`.
+    public func realMillis(atMinute minute: Double) -> Int64 {
+        realStartMillis + Int64(((minute - Double(startMinute)) * 60_000 / speed).rounded())
+    }
+
+    /// `HH:MM` of a simulated minute.
+    public static func text(_ minute: Double) -> String {
+        let whole = max(0, Int(minute))
+        let (hours, minutes) = (whole / 60, whole % 60)
+        return (hours < 10 ? "0" : "") + "\(hours):" + (minutes < 10 ? "0" : "") + "\(minutes)"
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import NexAgentRunner
+import NexAgents
+import NexClient
+import NexConfig
+import NexCrypto
+import NexLoad
+import NexPKI
+import NexSync
+import Yams
+
+/// `nex simulate`: a training day — the region's agents as lanes of one process on a simulated
+/// clock, planted cases, and a report of what was caught (issue 17, docs/SIMULATION.md).
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run a training day: the region's agents as lanes of one process on a simulated clock, with planted cases.",
+        discussion: """
+            Each agent (the General Secretariat, the NCBs and border posts of the scenario's countries) runs \
+            over its own mutual-TLS connection, as `nex node run` would (docs/AGENTS.md), on one thread each. \
+            Simulated time runs --speed times faster than real time (--speed 60: an hour a minute); wire \
+            timestamps stay real. Planted cases publish a record at one time and send its subject (or its \
+            document) across a post at another; the report says which were detected — the post's hit \
+            bound to the record and received by the owner NCB — and why not. With --spawn a nexd of its own \
+            runs for the day (temporary PKI and audit log); --json writes the report.
+            """
+    )
+
+    @Option(help: "Scenario file (YAML, docs/SIMULATION.md).")
+    var scenario: String?
+
+    @Flag(help: "List the scenarios in Config/scenarios.")
+    var list = false
+
+    @Flag(help: "Start a nexd of its own for the day (temporary PKI, audit log and config, the shipped permissions and roster).")
+    var spawn = false
+
+    @Option(help: "Simulated minutes per real minute (60: an hour a minute; 1440: the day in a minute).")
+    var speed: Double = 60
+
+    @Option(help: "Random seed: the same seed, the same travellers, records and planted captures.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Write the report as JSON to this file.")
+    var json: String?
+
+    @Option(help: "The config whose roster and permissions the day uses.")
+    var config: String = DaemonConfiguration.defaultPath
+
+    func validate() throws {
+        if list { return }
+        guard scenario != nil else { throw ValidationError("give --scenario FILE (see --list)") }
+        guard spawn else { throw ValidationError("this version runs the day with --spawn only (a nexd of its own): add --spawn") }
+        guard speed > 0, speed <= 100_000 else { throw ValidationError("--speed must be more than 0 and at most 100000") }
+    }
+
+    func run() throws {
+        if list {
+            let directory = "Config/scenarios"
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+            for file in files {
+                let loaded = try? Self.load(directory + "/" + file)
+                print("\(directory)/\(file): \(loaded?.name ?? "?") — \(loaded?.description ?? "cannot be read")")
+            }
+            return
+        }
+        let scenario = try Self.load(self.scenario!)
+        let roster: [RosterEntry]
+        do {
+            roster = try DaemonConfiguration.load(path: config).roster.entries
+        } catch {
+            throw ValidationError("cannot read the roster of \(config): \(error)")
+        }
+        if let problem = scenario.problem(knownNodes: Set(roster.map(\.id))) { throw ValidationError("\(self.scenario!): \(problem)") }
+        let cast = SimulationCast(scenario: scenario, roster: roster)
+        let day = try SimulationDay(scenario: scenario, cast: cast, speed: speed, seed: seed, configPath: config)
+        let report = try day.run()
+        print(report.text)
+        if let json { try report.json().write(to: URL(fileURLWithPath: json)) }
+        if report.cases.contains(where: { !$0.detected }) { throw ExitCode(1) }
+    }
+
+    static func load(_ path: String) throws -> Scenario {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot read the scenario \(path): \(error.localizedDescription)")
+        }
+        do {
+            return try YAMLDecoder().decode(Scenario.self, from: text)
+        } catch {
+            throw ValidationError("\(path) is not a scenario (docs/SIMULATION.md): \(error)")
+        }
+    }
+}
+
+/// Who takes part: the General Secretariat, one NCB per country, its first posts.
+struct SimulationCast {
+    let countries: [String]
+    let ncbs: [String: String]
+    let posts: [RosterEntry]
+    let gs: String
+
+    init(scenario: Scenario, roster: [RosterEntry]) {
+        var order: [String] = []
+        for entry in roster where entry.role == .ncb && !order.contains(entry.country) { order.append(entry.country) }
+        var chosen = Array(order.prefix(scenario.countries))
+        let named = scenario.cases.map(\.country) + scenario.cases.compactMap { item in roster.first { $0.id == item.post }?.country }
+        for country in named where !chosen.contains(country) { chosen.append(country) }
+        countries = chosen
+        var ncbs: [String: String] = [:]
+        for country in chosen { ncbs[country] = roster.first { $0.role == .ncb && $0.country == country }?.id }
+        self.ncbs = ncbs
+        var posts: [RosterEntry] = []
+        for country in chosen {
+            posts += roster.filter { $0.role == .bcp && $0.country == country }.prefix(scenario.postsPerCountry)
+        }
+        for item in scenario.cases where !posts.contains(where: { $0.id == item.post }) {
+            if let post = roster.first(where: { $0.id == item.post }) { posts.append(post) }
+        }
+        self.posts = posts
+        gs = roster.first { $0.role == .gs }?.id ?? "gs.fr.lyon"
+    }
+
+    var nodeCount: Int { 1 + ncbs.count + posts.count }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import NexAgentRunner
+import NexAgents
+import NexClient
+import NexConfig
+import NexCrypto
+import NexLoad
+import NexNotices
+import NexPKI
+import NexSync
+
+/// One run of a scenario: a nexd of its own, the lanes, the simulated clock, the planted cases.
+final class SimulationDay: @unchecked Sendable {
+    let scenario: Scenario
+    let cast: SimulationCast
+    let speed: Double
+    let seed: UInt64
+    let configPath: String
+
+    private var gs: AgentRunner<GeneralSecretariatAgent>?
+    private var ncbs: [String: AgentRunner<NCBAgent>] = [:]
+    private var posts: [String: AgentRunner<BorderPostAgent>] = [:]
+    private var stops: [@Sendable () -> Void] = []
+    private let finished = DispatchGroup()
+    /// Case name → (record id, refusal), from nexd's answers to the lanes.
+    private let caseRecords = Locked<[String: (id: String?, refusal: String?)]>([:])
+
+    init(scenario: Scenario, cast: SimulationCast, speed: Double, seed: UInt64, configPath: String) throws {
+        self.scenario = scenario
+        self.cast = cast
+        self.speed = speed
+        self.seed = seed
+        self.configPath = configPath
+    }
+
+    func run() throws -> SimulationReport {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-simulate-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let nexdConfig = try Self.writeConfig(from: configPath, into: directory)
+        FileHandle.standardError.write(Data("starting nexd (its own PKI for the roster, audit log in \(directory)) …\n".utf8))
+        let nexd = try SpawnedDaemon(configPath: nexdConfig, logPath: directory + "/nexd.log")
+        defer { nexd.stop() }
+        let pki = DevelopmentPKI(directory: directory + "/pki")
+        let realStart = WallClock.nowMillis()
+        let startMinute = Scenario.minutes(scenario.day.start)!
+        let endMinute = Scenario.minutes(scenario.day.end)!
+        let clock = SimulatedClock(realStartMillis: realStart, startMinute: startMinute, speed: speed)
+        try startLanes(pki: pki, port: nexd.port)
+        FileHandle.standardError.write(Data("\(cast.nodeCount) lanes: \(cast.countries.count) countries, \(cast.posts.count) border posts; day \(scenario.day.start)–\(scenario.day.end) at ×\(Int(speed))\n".utf8))
+
+        var events = scenario.cases.flatMap { item -> [(Double, String, Scenario.PlantedCase)] in
+            [(Double(Scenario.minutes(item.published)!), "publish", item), (Double(Scenario.minutes(item.at)!), "plant", item)]
+        }.sorted { ($0.0, $0.1 == "publish" ? 0 : 1) < ($1.0, $1.1 == "publish" ? 0 : 1) }
+        var lastProgress: Int64 = 0
+        while true {
+            let now = WallClock.nowMillis()
+            let minute = clock.minute(atRealMillis: now)
+            while let next = events.first, next.0 <= minute {
+                events.removeFirst()
+                if next.1 == "publish" { publishRecord(of: next.2, atMillis: now) } else { plant(next.2) }
+            }
+            if now - lastProgress >= 1_000 {
+                lastProgress = now
+                FileHandle.standardError.write(Data("\r\(progress(minute: minute, realSeconds: Double(now - realStart) / 1000))".utf8))
+            }
+            if minute >= Double(endMinute), events.isEmpty { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        // The last hits reach their owners.
+        let grace = WallClock.nowMillis() + 10_000
+        while WallClock.nowMillis() < grace, !scenario.cases.allSatisfy({ outcome(of: $0).detected || outcome(of: $0).final }) {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        FileHandle.standardError.write(Data("\r\(progress(minute: Double(endMinute), realSeconds: Double(WallClock.nowMillis() - realStart) / 1000))\n".utf8))
+        let report = SimulationReport(scenario: scenario, cast: cast, speed: speed, seed: seed,
+                                      realSeconds: Double(WallClock.nowMillis() - realStart) / 1000,
+                                      cases: scenario.cases.map { outcome(of: $0) }, posts: posts.values.map { $0.withAgent { $0.state } })
+        for stop in stops { stop() }
+        finished.wait()
+        return report
+    }
+
+    // MARK: - Lanes
+
+    private func startLanes(pki: DevelopmentPKI, port: UInt16) throws {
+        let perMinute = scenario.travellersPerHour * speed / 60
+        let gsAgent = GeneralSecretariatAgent(node: cast.gs, countries: cast.countries, seed: seed, listedAffiliates: scenario.unListed)
+        gs = try lane(gsAgent, pki: pki, port: port)
+        for country in cast.countries {
+            guard let node = cast.ncbs[country] else { continue }
+            let partners = cast.countries.filter { $0 != country }
+            let every = scenario.ncbPublishEveryMinutes * 60 / speed
+            ncbs[country] = try lane(NCBAgent(node: node, country: country, partners: Array(partners.prefix(3)), seed: seed,
+                                              publishEverySeconds: every), pki: pki, port: port)
+        }
+        for post in cast.posts {
+            let stream = TravellerStream(seed: seed, post: post.id, country: post.country,
+                                         otherCountries: cast.countries.filter { $0 != post.country }.prefix(4).map { $0 },
+                                         watchlistedShare: scenario.watchlistedShare)
+            posts[post.id] = try lane(BorderPostAgent(node: post.id, country: post.country, stream: stream, travellersPerMinute: perMinute),
+                                      pki: pki, port: port)
+        }
+        // Every lane attached before the day starts: inboxes exist from the first record on.
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, attached.withLock({ $0 }) < cast.nodeCount { Thread.sleep(forTimeInterval: 0.05) }
+    }
+
+    private let attached = Locked(0)
+
+    private func lane<Agent: NodeAgent>(_ agent: Agent, pki: DevelopmentPKI, port: UInt16) throws -> AgentRunner<Agent> {
+        let credentials = try NodeCredentials.load(certificatePath: pki.nodeCertificatePath(agent.node), keyPath: pki.nodeKeyPath(agent.node),
+                                                   caPath: pki.caCertificatePath)
+        let attached = self.attached
+        let runner = try AgentRunner(agent: agent, credentials: credentials, connect: { capabilities in
+            let context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key,
+                                                trustRoots: credentials.trustRoots, serverName: "127.0.0.1")
+            return try NexConnection(host: "127.0.0.1", port: port, context: context, clientName: "nex simulate", capabilities: capabilities)
+        }, log: { line in
+            if line.hasPrefix("connected as") { attached.withLock { $0 += 1 } }
+        })
+        let records = caseRecords
+        runner.onAnswered = { notice, messageID, refusal in
+            guard notice.tag.hasPrefix("case:") else { return }
+            records.withLock { $0[String(notice.tag.dropFirst(5))] = (refusal == nil ? messageID : nil, refusal) }
+        }
+        finished.enter()
+        let group = finished
+        Thread.detachNewThread {
+            _ = runner.run()
+            group.leave()
+        }
+        stops.append { runner.stop() }
+        return runner
+    }
+
+    // MARK: - Cases
+
+    private func publishRecord(of item: Scenario.PlantedCase, atMillis now: Int64) {
+        var generator = SeededGenerator(seed: TravellerStream.seed(seed, post: "case:" + item.name, index: 0))
+        let requester = cast.ncbs[item.country] ?? "ncb.\(item.country)"
+        let date = AgentClock.date(millis: now)
+        let tag = "case:" + item.name
+        switch item.record {
+        case "sltd":
+            let (holder, sex) = SyntheticPeople.person(nationality: item.country, using: &generator)
+            ncbs[item.country]?.inject([.publish(OutgoingNotice(topic: "sltd.\(item.country)", kind: "sltd", object: [
+                "kind": "sltd", "fictional": true, "document_number": SyntheticPeople.documentNumber(using: &generator), "document_type": "passport",
+                "issuing_country": item.country, "status": "stolen", "reported_on": date, "reported_by": requester,
+                "holder": ["family_name": holder.familyName, "forenames": holder.forenames, "sex": sex, "date_of_birth": holder.dateOfBirth!],
+            ], tag: tag))])
+        case "un-special":
+            gs?.inject([.publish(OutgoingNotice(topic: "notice.un-special.\(item.country)", kind: "un-special", object: [
+                "kind": "un-special", "fictional": true, "sanctions_regime": "1267", "un_reference": "QDi.CASE-\(item.name)",
+                "measures": ["assets-freeze", "travel-ban", "arms-embargo"],
+                "subject": SyntheticPeople.subject(nationality: item.country, modalities: item.biometrics ?? [], using: &generator),
+            ], tag: tag))])
+        default:
+            gs?.inject([.publish(OutgoingNotice(topic: "notice.red.\(item.country)", kind: "red", object: [
+                "kind": "red", "fictional": true,
+                "subject": SyntheticPeople.subject(nationality: item.country, modalities: item.biometrics ?? [], using: &generator),
+                "charges": ["Planted case \(item.name) (synthetic)"],
+                "warrant": ["issuing_country": item.country, "reference": "CASE-\(item.name)", "issued_on": date], "requested_by": requester,
+            ], tag: tag))])
+        }
+    }
+
+    private func plant(_ item: Scenario.PlantedCase) {
+        guard let id = caseRecords.withLock({ $0[item.name]?.id }) else { return }
+        _ = posts[item.post]?.withAgent { $0.plant(.init(recordID: id, disguise: item.disguise)) }
+    }
+
+    private func outcome(of item: Scenario.PlantedCase) -> SimulationReport.CaseOutcome {
+        let record = caseRecords.withLock { $0[item.name] }
+        guard let id = record?.id else {
+            return .init(name: item.name, detected: false, final: record != nil,
+                         reason: record?.refusal.map { "the record was refused: \($0)" } ?? "the record was not accepted by \(item.at)")
+        }
+        let state = posts[item.post]?.withAgent { $0.state }
+        guard let crossed = state?.outcomes.first(where: { $0.truth == id }) else {
+            let held = state?.watchlist.entries[id] != nil
+            return .init(name: item.name, detected: false, final: false,
+                         reason: held ? "the subject had not crossed by the end of the day" : "the record never reached \(item.post)'s watchlist")
+        }
+        guard let hit = crossed.hits.first(where: { $0.recordID == id }) else {
+            return .init(name: item.name, detected: false, final: true,
+                         reason: "no check matched at \(item.post) (\(item.disguise.rawValue)\(item.biometrics.map { ", templates: \($0.map(\.rawValue).joined(separator: "+"))" } ?? ", no templates"))")
+        }
+        guard let hitID = hit.messageID else {
+            return .init(name: item.name, detected: false, final: hit.refusal != nil, method: hit.method.rawValue,
+                         reason: hit.refusal.map { "the hit was refused: \($0)" } ?? "the hit was not answered yet")
+        }
+        let owner = ncbs[item.country]?.withAgent { $0.state.answeredHits.contains(hitID) } ?? false
+        return .init(name: item.name, detected: owner, final: owner, method: hit.method.rawValue, observedAt: crossed.observedAt,
+                     reason: owner ? "hit \(hitID) by \(hit.method.rawValue) reached \(cast.ncbs[item.country] ?? item.country)"
+                                   : "the hit was accepted but \(cast.ncbs[item.country] ?? item.country) had not received it")
+    }
+
+    private func progress(minute: Double, realSeconds: Double) -> String {
+        let states = posts.values.map { $0.withAgent { $0.state.counts } }
+        let detected = scenario.cases.filter { outcome(of: $0).detected }.count
+        return "sim \(SimulatedClock.text(minute)) · real \(Int(realSeconds)) s · \(states.reduce(0) { $0 + $1.travellers }) travellers · "
+            + "\(states.reduce(0) { $0 + $1.hitsReported }) hits · cases \(detected)/\(scenario.cases.count) detected   "
+    }
+
+    /// The shipped config with a port of its own, a temporary PKI and audit log, the roster's path made absolute.
+    static func writeConfig(from path: String, into directory: String) throws -> String {
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        let cwd = FileManager.default.currentDirectoryPath
+        text = text.replacingOccurrences(of: "port: 7247", with: "port: 0")
+            .replacingOccurrences(of: "Certs/dev", with: directory + "/pki")
+            .replacingOccurrences(of: "directory: var/audit", with: "directory: " + directory + "/audit")
+            .replacingOccurrences(of: "file: Config/roster.yaml", with: "file: " + cwd + "/Config/roster.yaml")
+        let output = directory + "/nexd.yaml"
+        try text.write(toFile: output, atomically: true, encoding: .utf8)
+        return output
+    }
+}
