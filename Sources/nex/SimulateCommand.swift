@@ -78,7 +78,8 @@ struct SimulateCommand: ParsableCommand {
         let report = try day.run()
         print(report.text)
         if let json { try report.json().write(to: URL(fileURLWithPath: json)) }
-        if report.cases.contains(where: { !$0.detected }) { throw ExitCode(1) }
+        // Exit 1 when a planted case was missed or the day's audit log does not verify.
+        if report.cases.contains(where: { !$0.detected }) || !report.audit.intact { throw ExitCode(1) }
     }
 
     static func load(_ path: String) throws -> Scenario {

@@ -1,6 +1,7 @@
 import Foundation
 import NexAgentRunner
 import NexAgents
+import NexAudit
 import NexClient
 import NexConfig
 import NexCrypto
@@ -73,12 +74,24 @@ final class SimulationDay: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.1)
         }
         FileHandle.standardError.write(Data("\r\(progress(minute: Double(endMinute), realSeconds: Double(WallClock.nowMillis() - realStart) / 1000))\n".utf8))
-        let report = SimulationReport(scenario: scenario, cast: cast, speed: speed, seed: seed,
+        var report = SimulationReport(scenario: scenario, cast: cast, speed: speed, seed: seed,
                                       realSeconds: Double(WallClock.nowMillis() - realStart) / 1000,
                                       cases: scenario.cases.map { outcome(of: $0) }, posts: posts.values.map { $0.withAgent { $0.state } })
         for stop in stops { stop() }
         finished.wait()
+        // The day's audit log, verified as `nex audit verify` does, against the day's CA and audit key.
+        nexd.stop()
+        report.audit = try Self.verifyAudit(directory: directory + "/audit", pki: pki)
         return report
+    }
+
+    /// The verdict line of `nex audit verify` on the day's log, and whether it is INTACT.
+    static func verifyAudit(directory: String, pki: DevelopmentPKI) throws -> (intact: Bool, line: String) {
+        var options = AuditVerifier.Options()
+        options.certificateAuthorities = try Certificate.certificates(pemFile: pki.caCertificatePath)
+        options.auditCertificates = try Certificate.certificates(pemFile: pki.auditCertificatePath)
+        let result = try AuditVerifier.verify(directory: directory, options: options)
+        return (result.verdict == .intact, VerdictText.line(result.verdict, result: result, running: false))
     }
 
     // MARK: - Lanes

@@ -22,6 +22,8 @@ struct SimulationReport {
     let realSeconds: Double
     let cases: [CaseOutcome]
     let posts: [BorderPostAgent.State]
+    /// `nex audit verify` on the day's log afterwards.
+    var audit: (intact: Bool, line: String) = (false, "not verified")
 
     var text: String {
         var lines = ["\(scenario.name): \(cast.countries.count) countries, \(cast.nodeCount) nodes, day \(scenario.day.start)–\(scenario.day.end) at ×\(Int(speed)) in \(Int(realSeconds)) s (seed \(seed))"]
@@ -33,6 +35,7 @@ struct SimulationReport {
             + "(\(counts.reduce(0) { $0 + $1.falseAlarms }) on travellers who were not the record's person)")
         lines.append("  biometrics: face \(face.falseNonMatches)/\(face.genuine) false non-matches, \(face.falseMatches)/\(face.impostor) false matches; "
             + "fingerprint \(fingerprint.falseNonMatches)/\(fingerprint.genuine), \(fingerprint.falseMatches)/\(fingerprint.impostor)")
+        lines.append("  audit log: \(audit.line)")
         return lines.joined(separator: "\n")
     }
 
@@ -47,11 +50,14 @@ struct SimulationReport {
             let plantedCases: [CaseOutcome]
             let travellers: Int
             let hits: Int
+            let auditIntact: Bool
+            let auditVerdict: String
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(Body(scenario: scenario.name, countries: cast.countries.count, nodes: cast.nodeCount, speed: speed, seed: seed,
                                        realSeconds: realSeconds, plantedCases: cases,
-                                       travellers: posts.reduce(0) { $0 + $1.counts.travellers }, hits: posts.reduce(0) { $0 + $1.counts.hitsReported }))
+                                       travellers: posts.reduce(0) { $0 + $1.counts.travellers }, hits: posts.reduce(0) { $0 + $1.counts.hitsReported },
+                                       auditIntact: audit.intact, auditVerdict: audit.line))
     }
 }

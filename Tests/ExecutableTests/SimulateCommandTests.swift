@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// `nex simulate` (issue 17): a compressed training day with `--spawn` — every planted case
+/// detected at the default thresholds, the same outcomes for the same seed, the day's audit log
+/// verified afterwards.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct SimulateCommandTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static let scenario = """
+        name: test-day
+        description: "three planted cases on a short, fast day"
+        day: { start: "06:00", end: "10:00" }
+        countries: 2
+        postsPerCountry: 1
+        travellersPerHour: 20
+        watchlistedShare: 0.0
+        unListed: 0
+        ncbPublishEveryMinutes: 0
+        cases:
+          - { name: red-by-name, record: red, country: ug, published: "06:10", at: "07:00", post: bcp.ke.malaba, disguise: transliterated }
+          - { name: passport, record: sltd, country: tz, published: "06:20", at: "07:30", post: bcp.ke.namanga, disguise: stolen-document }
+          - { name: listed-by-face, record: un-special, country: so, published: "06:30", at: "08:00", post: bcp.ug.busia, disguise: alias, biometrics: [face] }
+        """
+
+    struct Report: Decodable, Equatable {
+        struct Case: Decodable, Equatable {
+            let name: String
+            let detected: Bool
+            let method: String?
+        }
+        let countries: Int
+        let nodes: Int
+        let plantedCases: [Case]
+        let auditIntact: Bool
+    }
+
+    func simulate(seed: Int, in directory: String) throws -> (Report, ProcessRunner.Result) {
+        let scenarioPath = directory + "/test-day.yaml"
+        try Self.scenario.write(toFile: scenarioPath, atomically: true, encoding: .utf8)
+        let jsonPath = directory + "/report-\(seed)-\(UUID().uuidString).json"
+        let result = try ProcessRunner.run("nex", ["simulate", "--scenario", scenarioPath, "--spawn", "--speed", "3600", "--seed", "\(seed)",
+                                                   "--json", jsonPath], in: Self.root, timeout: 90)
+        let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: jsonPath)))
+        return (report, result)
+    }
+
+    @Test func aCompressedDayDetectsEveryPlantedCaseTheSameWayForASeed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-simulate-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (first, run) = try simulate(seed: 7, in: directory)
+        #expect(run.status == 0, "\(run.standardOutput)\n\(run.standardError.suffix(2000))")
+        #expect(first.plantedCases.map(\.name) == ["red-by-name", "passport", "listed-by-face"])
+        #expect(first.plantedCases.allSatisfy { $0.detected }, "\(run.standardOutput)")
+        // The alias is known only by face; the stolen passport by its number.
+        #expect(first.plantedCases.map(\.method) == ["nominal", "document", "face"])
+        #expect(first.countries >= 2 && first.nodes >= 5 && first.auditIntact)
+        #expect(run.standardOutput.contains("INTACT"))
+        let (second, _) = try simulate(seed: 7, in: directory)
+        #expect(second == first)
+    }
+}
