@@ -67,8 +67,10 @@ enum ProcessRunner {
         process.environment = environment
         let id = UUID().uuidString
         let name = URL(fileURLWithPath: tool).lastPathComponent
-        let outputPath = directory + "/.\(name)-\(id).out"
-        let errorPath = directory + "/.\(name)-\(id).err"
+        // In the temporary directory, not the working one (which may be the repository: `nex simulate`).
+        let scratch = FileManager.default.temporaryDirectory.path
+        let outputPath = scratch + "/.\(name)-\(id).out"
+        let errorPath = scratch + "/.\(name)-\(id).err"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
