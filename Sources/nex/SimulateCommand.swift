@@ -45,6 +45,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Write the report as JSON to this file.")
     var json: String?
 
+    @Option(help: "Keep the day's nexd directory (its config, PKI and audit log) here instead of removing it: `nex audit verify --dir DIR/audit --ca DIR/pki/ca.pem --audit-cert DIR/pki/audit.pem` afterwards.")
+    var keep: String?
+
     @Option(help: "The config whose roster and permissions the day uses.")
     var config: String = DaemonConfiguration.defaultPath
 
@@ -74,7 +77,8 @@ struct SimulateCommand: ParsableCommand {
         }
         if let problem = scenario.problem(knownNodes: Set(roster.map(\.id))) { throw ValidationError("\(self.scenario!): \(problem)") }
         let cast = SimulationCast(scenario: scenario, roster: roster)
-        let day = try SimulationDay(scenario: scenario, cast: cast, speed: speed, seed: seed, configPath: config)
+        if let keep, FileManager.default.fileExists(atPath: keep) { throw ValidationError("--keep \(keep) exists: name a new directory") }
+        let day = try SimulationDay(scenario: scenario, cast: cast, speed: speed, seed: seed, configPath: config, keep: keep)
         let report = try day.run()
         print(report.text)
         if let json { try report.json().write(to: URL(fileURLWithPath: json)) }

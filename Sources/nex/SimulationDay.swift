@@ -21,12 +21,26 @@ final class SimulationDay: @unchecked Sendable {
     private var gs: AgentRunner<GeneralSecretariatAgent>?
     private var ncbs: [String: AgentRunner<NCBAgent>] = [:]
     private var posts: [String: AgentRunner<BorderPostAgent>] = [:]
-    private var stops: [@Sendable () -> Void] = []
-    private let finished = DispatchGroup()
+    /// Posts taken offline by an inject: their agent, until they come back.
+    private var offline: [String: (agent: BorderPostAgent, back: Double)] = [:]
+    /// Each lane's stop, and a semaphore its thread signals when run() returns.
+    private var lanes: [String: (stop: @Sendable () -> Void, done: DispatchSemaphore)] = [:]
+    /// How each lane's run ended (a revoked post: refused).
+    private let endings = Locked<[String: String]>([:])
+    /// Per node, the deliveries waiting in its inboxes at its latest attach.
+    private let waitingAtAttach = Locked<[String: Int]>([:])
+    private var injectLines: [String] = []
+    private var nexd: SpawnedDaemon?
+    private var pki: DevelopmentPKI?
+    private var port: UInt16 = 0
     /// Case name → (record id, refusal), from nexd's answers to the lanes.
     private let caseRecords = Locked<[String: (id: String?, refusal: String?)]>([:])
 
-    init(scenario: Scenario, cast: SimulationCast, speed: Double, seed: UInt64, configPath: String) throws {
+    /// Where the day's nexd directory stays (nil: a temporary one, removed at the end).
+    let keep: String?
+
+    init(scenario: Scenario, cast: SimulationCast, speed: Double, seed: UInt64, configPath: String, keep: String? = nil) throws {
+        self.keep = keep
         self.scenario = scenario
         self.cast = cast
         self.speed = speed
@@ -35,31 +49,46 @@ final class SimulationDay: @unchecked Sendable {
     }
 
     func run() throws -> SimulationReport {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-simulate-\(UUID().uuidString)").path
+        let directory = keep.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("nex-simulate-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let nexdConfig = try Self.writeConfig(from: configPath, into: directory)
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        let port = try Self.freePort()
+        let nexdConfig = try Self.writeConfig(from: configPath, into: directory, port: port)
         FileHandle.standardError.write(Data("starting nexd (its own PKI for the roster, audit log in \(directory)) …\n".utf8))
         let nexd = try SpawnedDaemon(configPath: nexdConfig, logPath: directory + "/nexd.log")
-        defer { nexd.stop() }
+        self.nexd = nexd
+        defer { self.nexd?.stop() }
         let pki = DevelopmentPKI(directory: directory + "/pki")
+        self.pki = pki
+        self.port = port
         let realStart = WallClock.nowMillis()
         let startMinute = Scenario.minutes(scenario.day.start)!
         let endMinute = Scenario.minutes(scenario.day.end)!
         let clock = SimulatedClock(realStartMillis: realStart, startMinute: startMinute, speed: speed)
-        try startLanes(pki: pki, port: nexd.port)
+        try startLanes(pki: pki, port: port)
         FileHandle.standardError.write(Data("\(cast.nodeCount) lanes: \(cast.countries.count) countries, \(cast.posts.count) border posts; day \(scenario.day.start)–\(scenario.day.end) at ×\(Int(speed))\n".utf8))
 
-        var events = scenario.cases.flatMap { item -> [(Double, String, Scenario.PlantedCase)] in
-            [(Double(Scenario.minutes(item.published)!), "publish", item), (Double(Scenario.minutes(item.at)!), "plant", item)]
-        }.sorted { ($0.0, $0.1 == "publish" ? 0 : 1) < ($1.0, $1.1 == "publish" ? 0 : 1) }
+        var events: [(minute: Double, event: DayEvent)] = scenario.cases.flatMap { item -> [(minute: Double, event: DayEvent)] in
+            [(Double(Scenario.minutes(item.published)!), .publish(item)), (Double(Scenario.minutes(item.at)!), .plant(item))]
+        } + (scenario.injects ?? []).flatMap { inject -> [(minute: Double, event: DayEvent)] in
+            let at = Double(Scenario.minutes(inject.at)!)
+            guard inject.kind == .offline else { return [(at, .inject(inject))] }
+            return [(at, .inject(inject)), (at + (inject.minutes ?? 0), .back(inject))]
+        }
+        events.sort { ($0.minute, $0.event.order) < ($1.minute, $1.event.order) }
         var lastProgress: Int64 = 0
         while true {
             let now = WallClock.nowMillis()
             let minute = clock.minute(atRealMillis: now)
-            while let next = events.first, next.0 <= minute {
+            while let next = events.first, next.minute <= minute {
                 events.removeFirst()
-                if next.1 == "publish" { publishRecord(of: next.2, atMillis: now) } else { plant(next.2) }
+                switch next.event {
+                case .publish(let item): publishRecord(of: item, atMillis: now)
+                case .plant(let item): plant(item)
+                case .inject(let inject): try apply(inject, nexdConfig: nexdConfig, directory: directory)
+                case .back(let inject): try bringBack(inject)
+                }
             }
             if now - lastProgress >= 1_000 {
                 lastProgress = now
@@ -76,11 +105,15 @@ final class SimulationDay: @unchecked Sendable {
         FileHandle.standardError.write(Data("\r\(progress(minute: Double(endMinute), realSeconds: Double(WallClock.nowMillis() - realStart) / 1000))\n".utf8))
         var report = SimulationReport(scenario: scenario, cast: cast, speed: speed, seed: seed,
                                       realSeconds: Double(WallClock.nowMillis() - realStart) / 1000,
-                                      cases: scenario.cases.map { outcome(of: $0) }, posts: posts.values.map { $0.withAgent { $0.state } })
-        for stop in stops { stop() }
-        finished.wait()
+                                      cases: scenario.cases.map { outcome(of: $0) },
+                                      posts: posts.values.map { $0.withAgent { $0.state } } + offline.values.map(\.agent.state))
+        report.injects = injectLines + endings.withLock { $0 }.sorted { $0.key < $1.key }.map { "\($0.key) stopped: \($0.value)" }
+        for lane in lanes.values {
+            lane.stop()
+            lane.done.wait()
+        }
         // The day's audit log, verified as `nex audit verify` does, against the day's CA and audit key.
-        nexd.stop()
+        self.nexd?.stop()
         report.audit = try Self.verifyAudit(directory: directory + "/audit", pki: pki)
         return report
     }
@@ -125,26 +158,102 @@ final class SimulationDay: @unchecked Sendable {
         let credentials = try NodeCredentials.load(certificatePath: pki.nodeCertificatePath(agent.node), keyPath: pki.nodeKeyPath(agent.node),
                                                    caPath: pki.caCertificatePath)
         let attached = self.attached
-        let runner = try AgentRunner(agent: agent, credentials: credentials, connect: { capabilities in
+        let waiting = self.waitingAtAttach
+        let node = agent.node
+        var options = AgentRunner<Agent>.Options()
+        options.maximumRetryDelay = .seconds(1)
+        let runner = try AgentRunner(agent: agent, credentials: credentials, options: options, connect: { capabilities in
             let context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key,
                                                 trustRoots: credentials.trustRoots, serverName: "127.0.0.1")
             return try NexConnection(host: "127.0.0.1", port: port, context: context, clientName: "nex simulate", capabilities: capabilities)
         }, log: { line in
-            if line.hasPrefix("connected as") { attached.withLock { $0 += 1 } }
+            guard line.hasPrefix("connected as") else { return }
+            attached.withLock { $0 += 1 }
+            // "… durable inboxes …: N waiting"
+            if let count = line.split(separator: " ").dropLast().last.flatMap({ Int($0) }) { waiting.withLock { $0[node] = count } }
         })
         let records = caseRecords
         runner.onAnswered = { notice, messageID, refusal in
             guard notice.tag.hasPrefix("case:") else { return }
             records.withLock { $0[String(notice.tag.dropFirst(5))] = (refusal == nil ? messageID : nil, refusal) }
         }
-        finished.enter()
-        let group = finished
+        let done = DispatchSemaphore(value: 0)
+        let endings = self.endings
         Thread.detachNewThread {
-            _ = runner.run()
-            group.leave()
+            if case .refused(let reason) = runner.run() { endings.withLock { $0[node] = "refused by nexd: \(reason)" } }
+            done.signal()
         }
-        stops.append { runner.stop() }
+        lanes[node] = ({ runner.stop() }, done)
         return runner
+    }
+
+    // MARK: - Injects
+
+    enum DayEvent {
+        case publish(Scenario.PlantedCase)
+        case plant(Scenario.PlantedCase)
+        case inject(Scenario.Inject)
+        case back(Scenario.Inject)
+
+        /// Within one minute: records first, then injects, then plants.
+        var order: Int {
+            switch self {
+            case .publish: 0
+            case .inject, .back: 1
+            case .plant: 2
+            }
+        }
+    }
+
+    private func apply(_ inject: Scenario.Inject, nexdConfig: String, directory: String) throws {
+        switch inject.kind {
+        case .offline:
+            guard let post = inject.post, let runner = posts[post], let lane = lanes[post] else { return }
+            lane.stop()
+            lane.done.wait()
+            lanes[post] = nil
+            posts[post] = nil
+            offline[post] = (runner.withAgent { $0 }, Double(Scenario.minutes(inject.at)!) + (inject.minutes ?? 0))
+            injectLines.append("\(inject.at) \(post) went offline for \(Int(inject.minutes ?? 0)) min")
+        case .cancel:
+            guard let name = inject.case, let item = scenario.cases.first(where: { $0.name == name }),
+                  let id = caseRecords.withLock({ $0[name]?.id }) else {
+                injectLines.append("\(inject.at) cancel of \(inject.case ?? "?"): its record was not accepted; nothing to cancel")
+                return
+            }
+            let topic = item.record == "sltd" ? "sltd.\(item.country)" : "notice.\(item.record).\(item.country)"
+            let cancel = OutgoingNotice(topic: topic, kind: "cancel", object: ["kind": "cancel", "fictional": true, "original": id, "reason": "arrest"],
+                                        tag: "cancel:" + name)
+            if item.record == "sltd" { ncbs[item.country]?.inject([.publish(cancel)]) } else { gs?.inject([.publish(cancel)]) }
+            injectLines.append("\(inject.at) the record of \(name) (\(id)) cancelled")
+        case .restart:
+            let started = Date()
+            nexd?.stop()
+            nexd = try SpawnedDaemon(configPath: nexdConfig, logPath: directory + "/nexd-restarted.log")
+            injectLines.append("\(inject.at) nexd restarted (\(String(format: "%.1f", Date().timeIntervalSince(started))) s real)")
+        case .revoke:
+            guard let post = inject.post, let pki else { return }
+            _ = try pki.revoke(nodeID: post)
+            if let nexd { kill(nexd.pid, SIGHUP) }
+            injectLines.append("\(inject.at) \(post)'s certificate revoked; nexd reloaded")
+        }
+    }
+
+    private func bringBack(_ inject: Scenario.Inject) throws {
+        guard let post = inject.post, let away = offline.removeValue(forKey: post), let pki else { return }
+        let cancelled = scenario.cases.filter { item in
+            (scenario.injects ?? []).contains { $0.kind == .cancel && $0.case == item.name }
+        }.compactMap { item in caseRecords.withLock { $0[item.name]?.id }.map { (item.name, $0) } }
+        let heldBefore = Set(away.agent.state.watchlist.entries.keys)
+        posts[post] = try lane(away.agent, pki: pki, port: port)
+        // What it caught up on: the inboxes' waiting count at its attach, and the cancellations applied.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, waitingAtAttach.withLock({ $0[post] }) == nil { Thread.sleep(forTimeInterval: 0.02) }
+        Thread.sleep(forTimeInterval: 0.5)
+        let heldAfter = Set(posts[post]?.withAgent { $0.state.watchlist.entries.keys.map { $0 } } ?? [])
+        let applied = cancelled.filter { heldBefore.contains($0.1) && !heldAfter.contains($0.1) }.map(\.0)
+        injectLines.append("\(SimulatedClock.text(away.back)) \(post) back: caught up on \(waitingAtAttach.withLock { $0[post] } ?? 0) deliveries waiting in its inboxes"
+            + (applied.isEmpty ? "" : "; the cancellation of \(applied.joined(separator: ", ")) applied (off its watchlist)"))
     }
 
     // MARK: - Cases
@@ -189,7 +298,7 @@ final class SimulationDay: @unchecked Sendable {
             return .init(name: item.name, detected: false, final: record != nil,
                          reason: record?.refusal.map { "the record was refused: \($0)" } ?? "the record was not accepted by \(item.at)")
         }
-        let state = posts[item.post]?.withAgent { $0.state }
+        let state = posts[item.post]?.withAgent { $0.state } ?? offline[item.post]?.agent.state
         guard let crossed = state?.outcomes.first(where: { $0.truth == id }) else {
             let held = state?.watchlist.entries[id] != nil
             return .init(name: item.name, detected: false, final: false,
@@ -210,17 +319,17 @@ final class SimulationDay: @unchecked Sendable {
     }
 
     private func progress(minute: Double, realSeconds: Double) -> String {
-        let states = posts.values.map { $0.withAgent { $0.state.counts } }
+        let states = posts.values.map { $0.withAgent { $0.state.counts } } + offline.values.map(\.agent.state.counts)
         let detected = scenario.cases.filter { outcome(of: $0).detected }.count
         return "sim \(SimulatedClock.text(minute)) · real \(Int(realSeconds)) s · \(states.reduce(0) { $0 + $1.travellers }) travellers · "
             + "\(states.reduce(0) { $0 + $1.hitsReported }) hits · cases \(detected)/\(scenario.cases.count) detected   "
     }
 
     /// The shipped config with a port of its own, a temporary PKI and audit log, the roster's path made absolute.
-    static func writeConfig(from path: String, into directory: String) throws -> String {
+    static func writeConfig(from path: String, into directory: String, port: UInt16) throws -> String {
         var text = try String(contentsOfFile: path, encoding: .utf8)
         let cwd = FileManager.default.currentDirectoryPath
-        text = text.replacingOccurrences(of: "port: 7247", with: "port: 0")
+        text = text.replacingOccurrences(of: "port: 7247", with: "port: \(port)")
             .replacingOccurrences(of: "Certs/dev", with: directory + "/pki")
             .replacingOccurrences(of: "directory: var/audit", with: "directory: " + directory + "/audit")
             .replacingOccurrences(of: "file: Config/roster.yaml", with: "file: " + cwd + "/Config/roster.yaml")
@@ -228,4 +337,26 @@ final class SimulationDay: @unchecked Sendable {
         try text.write(toFile: output, atomically: true, encoding: .utf8)
         return output
     }
+
+    /// A port free on 127.0.0.1 now (so a restarted nexd listens where the lanes reconnect).
+    static func freePort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SimulationError("cannot open a socket to find a free port") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw SimulationError("cannot find a free port on 127.0.0.1") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+}
+
+struct SimulationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -24,6 +24,8 @@ struct SimulationReport {
     let posts: [BorderPostAgent.State]
     /// `nex audit verify` on the day's log afterwards.
     var audit: (intact: Bool, line: String) = (false, "not verified")
+    /// What the injects did, in order.
+    var injects: [String] = []
 
     var text: String {
         var lines = ["\(scenario.name): \(cast.countries.count) countries, \(cast.nodeCount) nodes, day \(scenario.day.start)–\(scenario.day.end) at ×\(Int(speed)) in \(Int(realSeconds)) s (seed \(seed))"]
@@ -35,6 +37,7 @@ struct SimulationReport {
             + "(\(counts.reduce(0) { $0 + $1.falseAlarms }) on travellers who were not the record's person)")
         lines.append("  biometrics: face \(face.falseNonMatches)/\(face.genuine) false non-matches, \(face.falseMatches)/\(face.impostor) false matches; "
             + "fingerprint \(fingerprint.falseNonMatches)/\(fingerprint.genuine), \(fingerprint.falseMatches)/\(fingerprint.impostor)")
+        for line in injects { lines.append("  inject: \(line)") }
         lines.append("  audit log: \(audit.line)")
         return lines.joined(separator: "\n")
     }
@@ -52,12 +55,13 @@ struct SimulationReport {
             let hits: Int
             let auditIntact: Bool
             let auditVerdict: String
+            let injects: [String]
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(Body(scenario: scenario.name, countries: cast.countries.count, nodes: cast.nodeCount, speed: speed, seed: seed,
                                        realSeconds: realSeconds, plantedCases: cases,
                                        travellers: posts.reduce(0) { $0 + $1.counts.travellers }, hits: posts.reduce(0) { $0 + $1.counts.hitsReported },
-                                       auditIntact: audit.intact, auditVerdict: audit.line))
+                                       auditIntact: audit.intact, auditVerdict: audit.line, injects: injects))
     }
 }

@@ -20,6 +20,8 @@ public struct Scenario: Sendable, Equatable, Codable {
     /// Simulated minutes between an NCB's own publications (requests, document records, diffusions); 0: none.
     public var ncbPublishEveryMinutes: Double
     public var cases: [PlantedCase]
+    /// Events that act on the exchange during the day (none: an undisturbed day).
+    public var injects: [Inject]?
 
     public struct Day: Sendable, Equatable, Codable {
         public var start: String
@@ -40,6 +42,28 @@ public struct Scenario: Sendable, Equatable, Codable {
         public var disguise: Traveller.Disguise
         /// The templates the record carries (`face`, `fingerprint`); none: names and documents only.
         public var biometrics: [BiometricModel.Modality]?
+    }
+
+    /// Something that happens to the exchange during the day.
+    public struct Inject: Sendable, Equatable, Codable {
+        public enum Kind: String, Sendable, Equatable, Codable {
+            /// `post` goes offline at `at` for `minutes` (its agent stopped; its inboxes keep what comes).
+            case offline
+            /// The record of case `case` is cancelled at `at` (by the General Secretariat, or by its NCB for
+            /// a document record), reason arrest.
+            case cancel
+            /// nexd is stopped and started again at `at` (needs --spawn).
+            case restart
+            /// `post`'s certificate is revoked at `at` and nexd reloads (needs --spawn).
+            case revoke
+        }
+
+        public var kind: Kind
+        public var at: String
+        public var post: String?
+        public var minutes: Double?
+        /// For `cancel`: the case whose record ends.
+        public var `case`: String?
     }
 
     /// Minutes since midnight of `HH:MM`, or nil.
@@ -67,6 +91,22 @@ public struct Scenario: Sendable, Equatable, Codable {
             }
             guard knownNodes.contains(item.post), item.post.hasPrefix("bcp.") else { return "case \(item.name): post \(item.post) is not a border post on the roster" }
             guard item.country.count == 2 else { return "case \(item.name): country is a two-letter code" }
+        }
+        for inject in injects ?? [] {
+            guard let at = Self.minutes(inject.at), (start...end).contains(at) else { return "inject \(inject.kind.rawValue): at is HH:MM within the day" }
+            switch inject.kind {
+            case .offline, .revoke:
+                guard let post = inject.post, knownNodes.contains(post), post.hasPrefix("bcp.") else {
+                    return "inject \(inject.kind.rawValue) at \(inject.at): post must be a border post on the roster"
+                }
+                if inject.kind == .offline, !((inject.minutes ?? 0) > 0) { return "inject offline at \(inject.at): minutes must be more than 0" }
+            case .cancel:
+                guard let name = inject.case, cases.contains(where: { $0.name == name }) else {
+                    return "inject cancel at \(inject.at): case must name a planted case"
+                }
+            case .restart:
+                break
+            }
         }
         return nil
     }
