@@ -33,8 +33,11 @@ final class SimulationDay: @unchecked Sendable {
     private var nexd: SpawnedDaemon?
     private var pki: DevelopmentPKI?
     private var port: UInt16 = 0
+    private var maxLagMillis: Int64 = 0
+    private var nexdCPUAtStart: Double = 0
+    private var nexdCPUBefore: Double = 0
     /// Case name → (record id, refusal), from nexd's answers to the lanes.
-    private let caseRecords = Locked<[String: (id: String?, refusal: String?)]>([:])
+    private let caseRecords = Locked<[String: (id: String?, refusal: String?, acceptedAt: Int64)]>([:])
 
     /// Where the day's nexd directory stays (nil: a temporary one, removed at the end).
     let keep: String?
@@ -78,9 +81,15 @@ final class SimulationDay: @unchecked Sendable {
         }
         events.sort { ($0.minute, $0.event.order) < ($1.minute, $1.event.order) }
         var lastProgress: Int64 = 0
+        let ownCPUAtStart = ProcessStats.ownCPUSeconds()
+        nexdCPUAtStart = ProcessStats.cpuSeconds(pid: nexd.pid) ?? 0
         while true {
             let now = WallClock.nowMillis()
             let minute = clock.minute(atRealMillis: now)
+            // Real time: how far behind its traveller schedule the slowest post is.
+            for runner in posts.values {
+                if let due = runner.withAgent({ $0.state.nextTravellerMillis }), now - due > maxLagMillis { maxLagMillis = now - due }
+            }
             while let next = events.first, next.minute <= minute {
                 events.removeFirst()
                 switch next.event {
@@ -108,6 +117,9 @@ final class SimulationDay: @unchecked Sendable {
                                       cases: scenario.cases.map { outcome(of: $0) },
                                       posts: posts.values.map { $0.withAgent { $0.state } } + offline.values.map(\.agent.state))
         report.injects = injectLines + endings.withLock { $0 }.sorted { $0.key < $1.key }.map { "\($0.key) stopped: \($0.value)" }
+        let realSeconds = Double(WallClock.nowMillis() - realStart) / 1000
+        let nexdCPU = nexdCPUBefore + ((self.nexd.flatMap { ProcessStats.cpuSeconds(pid: $0.pid) } ?? 0) - nexdCPUAtStart)
+        report.realTime = (maxLagMillis, nexdCPU / realSeconds * 100, (ProcessStats.ownCPUSeconds() - ownCPUAtStart) / realSeconds * 100)
         for lane in lanes.values {
             lane.stop()
             lane.done.wait()
@@ -175,7 +187,7 @@ final class SimulationDay: @unchecked Sendable {
         let records = caseRecords
         runner.onAnswered = { notice, messageID, refusal in
             guard notice.tag.hasPrefix("case:") else { return }
-            records.withLock { $0[String(notice.tag.dropFirst(5))] = (refusal == nil ? messageID : nil, refusal) }
+            records.withLock { $0[String(notice.tag.dropFirst(5))] = (refusal == nil ? messageID : nil, refusal, WallClock.nowMillis()) }
         }
         let done = DispatchSemaphore(value: 0)
         let endings = self.endings
@@ -228,6 +240,8 @@ final class SimulationDay: @unchecked Sendable {
             injectLines.append("\(inject.at) the record of \(name) (\(id)) cancelled")
         case .restart:
             let started = Date()
+            nexdCPUBefore += (nexd.flatMap { ProcessStats.cpuSeconds(pid: $0.pid) } ?? 0) - nexdCPUAtStart
+            nexdCPUAtStart = 0
             nexd?.stop()
             nexd = try SpawnedDaemon(configPath: nexdConfig, logPath: directory + "/nexd-restarted.log")
             injectLines.append("\(inject.at) nexd restarted (\(String(format: "%.1f", Date().timeIntervalSince(started))) s real)")
@@ -264,6 +278,18 @@ final class SimulationDay: @unchecked Sendable {
         let date = AgentClock.date(millis: now)
         let tag = "case:" + item.name
         switch item.record {
+        case "cbrne-alert":
+            gs?.inject([.publish(OutgoingNotice(topic: "alert.cbrne.\(Self.region(of: item.country))", kind: "orange", object: [
+                "kind": "orange", "fictional": true, "threat_category": "chemical",
+                "description": "Planted case \(item.name): drums of a toxic industrial chemical stolen near the border; watch cargo (synthetic)",
+                "valid_until": AgentClock.date(millis: now + 30 * 86_400_000), "affected_countries": [item.country],
+            ], tag: tag))])
+        case "purple":
+            gs?.inject([.publish(OutgoingNotice(topic: "notice.purple.\(item.country)", kind: "purple", object: [
+                "kind": "purple", "fictional": true, "crime_area": "counterfeit-pharmaceuticals",
+                "modus_operandi": "Planted case \(item.name): counterfeit antimalarials seized in a lorry, copied batch numbers (synthetic)",
+                "countries_seen": [item.country], "requested_by": requester,
+            ], tag: tag))])
         case "sltd":
             let (holder, sex) = SyntheticPeople.person(nationality: item.country, using: &generator)
             ncbs[item.country]?.inject([.publish(OutgoingNotice(topic: "sltd.\(item.country)", kind: "sltd", object: [
@@ -288,8 +314,33 @@ final class SimulationDay: @unchecked Sendable {
     }
 
     private func plant(_ item: Scenario.PlantedCase) {
-        guard let id = caseRecords.withLock({ $0[item.name]?.id }) else { return }
-        _ = posts[item.post]?.withAgent { $0.plant(.init(recordID: id, disguise: item.disguise)) }
+        guard !item.isIntelligence, let post = item.post, let disguise = item.disguise,
+              let id = caseRecords.withLock({ $0[item.name]?.id }) else { return }
+        _ = posts[post]?.withAgent { $0.plant(.init(recordID: id, disguise: disguise)) }
+    }
+
+    /// The alert region of a country (docs/REGION.md's bureaus, roughly).
+    static func region(of country: String) -> String {
+        switch country {
+        case "ke", "ug", "tz", "rw", "bi", "et", "so", "dj", "er", "ss", "sd", "sc", "km", "mg", "mu": "east-africa"
+        case "za", "zw", "zm", "mw", "mz", "bw", "na", "ls", "sz", "ao": "southern-africa"
+        case "cm", "cf", "td", "cg", "cd", "ga", "gq", "st": "central-africa"
+        case "eg", "ly", "tn", "dz", "ma": "north-africa"
+        default: "west-africa"
+        }
+    }
+
+    /// An alert or a notice without a person: caught when every post still in the day holds it.
+    private func intelligenceOutcome(of item: Scenario.PlantedCase, id: String) -> SimulationReport.CaseOutcome {
+        let refused = Set(endings.withLock { $0.keys })
+        let expected = cast.posts.map(\.id).filter { !refused.contains($0) }
+        let holders = expected.filter { post in
+            posts[post]?.withAgent { $0.state.intelligence.contains(id) } ?? offline[post]?.agent.state.intelligence.contains(id) ?? false
+        }
+        let reached = holders.count == expected.count && !expected.isEmpty
+        return .init(name: item.name, detected: reached, final: reached,
+                     reason: "\(item.record) \(id) reached \(holders.count) of \(expected.count) border posts"
+                        + (reached ? "" : " (" + expected.filter { !holders.contains($0) }.prefix(3).joined(separator: ", ") + " not yet)"))
     }
 
     private func outcome(of item: Scenario.PlantedCase) -> SimulationReport.CaseOutcome {
@@ -298,24 +349,42 @@ final class SimulationDay: @unchecked Sendable {
             return .init(name: item.name, detected: false, final: record != nil,
                          reason: record?.refusal.map { "the record was refused: \($0)" } ?? "the record was not accepted by \(item.at)")
         }
-        let state = posts[item.post]?.withAgent { $0.state } ?? offline[item.post]?.agent.state
+        if item.isIntelligence { return intelligenceOutcome(of: item, id: id) }
+        guard let post = item.post else { return .init(name: item.name, detected: false, final: true, reason: "no post") }
+        let state = posts[post]?.withAgent { $0.state } ?? offline[post]?.agent.state
         guard let crossed = state?.outcomes.first(where: { $0.truth == id }) else {
             let held = state?.watchlist.entries[id] != nil
             return .init(name: item.name, detected: false, final: false,
-                         reason: held ? "the subject had not crossed by the end of the day" : "the record never reached \(item.post)'s watchlist")
+                         reason: held ? "the subject had not crossed by the end of the day" : "the record never reached \(post)'s watchlist")
         }
         guard let hit = crossed.hits.first(where: { $0.recordID == id }) else {
             return .init(name: item.name, detected: false, final: true,
-                         reason: "no check matched at \(item.post) (\(item.disguise.rawValue)\(item.biometrics.map { ", templates: \($0.map(\.rawValue).joined(separator: "+"))" } ?? ", no templates"))")
+                         reason: "no check matched at \(post) (\(item.disguise?.rawValue ?? "?")\(item.biometrics.map { ", templates: \($0.map(\.rawValue).joined(separator: "+"))" } ?? ", no templates"))")
         }
         guard let hitID = hit.messageID else {
             return .init(name: item.name, detected: false, final: hit.refusal != nil, method: hit.method.rawValue,
                          reason: hit.refusal.map { "the hit was refused: \($0)" } ?? "the hit was not answered yet")
         }
-        let owner = ncbs[item.country]?.withAgent { $0.state.answeredHits.contains(hitID) } ?? false
-        return .init(name: item.name, detected: owner, final: owner, method: hit.method.rawValue, observedAt: crossed.observedAt,
-                     reason: owner ? "hit \(hitID) by \(hit.method.rawValue) reached \(cast.ncbs[item.country] ?? item.country)"
-                                   : "the hit was accepted but \(cast.ncbs[item.country] ?? item.country) had not received it")
+        let received = ncbs[item.country]?.withAgent { ncb in
+            ncb.state.answeredHits.firstIndex(of: hitID).map { ncb.state.answeredHitTimes.indices.contains($0) ? ncb.state.answeredHitTimes[$0] : 0 }
+        } ?? nil
+        let owner = received != nil
+        let checkToOwner = received.flatMap { at in crossed.checkedAtMillis.map { at - $0 } }
+        let watchlist = watchlistLatencies(of: id, acceptedAt: record?.acceptedAt ?? 0)
+        var outcome = SimulationReport.CaseOutcome(
+            name: item.name, detected: owner, final: owner, method: hit.method.rawValue, observedAt: crossed.observedAt,
+            reason: owner ? "hit \(hitID) by \(hit.method.rawValue) reached \(cast.ncbs[item.country] ?? item.country)"
+                          : "the hit was accepted but \(cast.ncbs[item.country] ?? item.country) had not received it")
+        outcome.checkToOwnerMillis = checkToOwner
+        outcome.watchlistMillis = watchlist
+        return outcome
+    }
+
+    /// Per post holding record `id`: real milliseconds from its acceptance to the post's watchlist.
+    private func watchlistLatencies(of id: String, acceptedAt: Int64) -> [Int64] {
+        let held = posts.values.compactMap { $0.withAgent { $0.state.watchlist.entries[id]?.heldSinceMillis } }
+            + offline.values.compactMap { $0.agent.state.watchlist.entries[id]?.heldSinceMillis }
+        return held.map { max(0, $0 - acceptedAt) }.sorted()
     }
 
     private func progress(minute: Double, realSeconds: Double) -> String {

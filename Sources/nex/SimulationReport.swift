@@ -11,8 +11,18 @@ struct SimulationReport {
         var method: String?
         var observedAt: String?
         var reason: String
+        /// Real ms from the post's check to the owner NCB's receipt of the hit.
+        var checkToOwnerMillis: Int64?
+        /// Real ms from the record's acceptance to each post's watchlist (sorted).
+        var watchlistMillis: [Int64] = []
 
-        enum CodingKeys: String, CodingKey { case name, detected, method, observedAt, reason }
+        enum CodingKeys: String, CodingKey { case name, detected, method, observedAt, reason, checkToOwnerMillis, watchlistMillis }
+
+        /// `p50 12 ms, max 40 ms on 37 posts`.
+        var watchlistText: String? {
+            guard !watchlistMillis.isEmpty else { return nil }
+            return "on \(watchlistMillis.count) posts' watchlists p50 \(watchlistMillis[watchlistMillis.count / 2]) ms, max \(watchlistMillis.last!) ms after publication"
+        }
     }
 
     let scenario: Scenario
@@ -26,10 +36,19 @@ struct SimulationReport {
     var audit: (intact: Bool, line: String) = (false, "not verified")
     /// What the injects did, in order.
     var injects: [String] = []
+    /// How far the slowest post fell behind its traveller schedule; nexd's and this process's CPU (% of one core).
+    var realTime: (maxLagMillis: Int64, nexdCPU: Double, lanesCPU: Double) = (0, 0, 0)
+    /// Whether the day ran in real time: no post more than a second behind its schedule.
+    var keptUp: Bool { realTime.maxLagMillis <= 1_000 }
 
     var text: String {
         var lines = ["\(scenario.name): \(cast.countries.count) countries, \(cast.nodeCount) nodes, day \(scenario.day.start)–\(scenario.day.end) at ×\(Int(speed)) in \(Int(realSeconds)) s (seed \(seed))"]
-        for item in cases { lines.append("  \(item.detected ? "DETECTED" : "MISSED  ") \(item.name): \(item.reason)") }
+        for item in cases {
+            var line = "  \(item.detected ? "DETECTED" : "MISSED  ") \(item.name): \(item.reason)"
+            if let millis = item.checkToOwnerMillis { line += " \(millis) ms after the check" }
+            if let watchlist = item.watchlistText { line += "; record \(watchlist)" }
+            lines.append(line)
+        }
         let counts = posts.map(\.counts)
         let face = posts.reduce(BiometricTally.Counts()) { $0 + $1.tally.face }
         let fingerprint = posts.reduce(BiometricTally.Counts()) { $0 + $1.tally.fingerprint }
@@ -38,6 +57,9 @@ struct SimulationReport {
         lines.append("  biometrics: face \(face.falseNonMatches)/\(face.genuine) false non-matches, \(face.falseMatches)/\(face.impostor) false matches; "
             + "fingerprint \(fingerprint.falseNonMatches)/\(fingerprint.genuine), \(fingerprint.falseMatches)/\(fingerprint.impostor)")
         for line in injects { lines.append("  inject: \(line)") }
+        let perSecond = Double(posts.reduce(0) { $0 + $1.counts.travellers }) / max(realSeconds, 0.001)
+        lines.append("  real time: \(keptUp ? "kept" : "NOT kept") — the slowest post at most \(realTime.maxLagMillis) ms behind its traveller schedule; "
+            + "\(cast.nodeCount) nodes, \(Int(perSecond)) travellers/s; nexd CPU \(Int(realTime.nexdCPU)) %, lanes \(Int(realTime.lanesCPU)) % of one core")
         lines.append("  audit log: \(audit.line)")
         return lines.joined(separator: "\n")
     }
@@ -56,12 +78,18 @@ struct SimulationReport {
             let auditIntact: Bool
             let auditVerdict: String
             let injects: [String]
+            let keptRealTime: Bool
+            let maxLagMillis: Int64
+            let nexdCPUPercent: Double
+            let lanesCPUPercent: Double
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(Body(scenario: scenario.name, countries: cast.countries.count, nodes: cast.nodeCount, speed: speed, seed: seed,
                                        realSeconds: realSeconds, plantedCases: cases,
                                        travellers: posts.reduce(0) { $0 + $1.counts.travellers }, hits: posts.reduce(0) { $0 + $1.counts.hitsReported },
-                                       auditIntact: audit.intact, auditVerdict: audit.line, injects: injects))
+                                       auditIntact: audit.intact, auditVerdict: audit.line, injects: injects,
+                                       keptRealTime: keptUp, maxLagMillis: realTime.maxLagMillis, nexdCPUPercent: realTime.nexdCPU,
+                                       lanesCPUPercent: realTime.lanesCPU))
     }
 }

@@ -22,6 +22,7 @@ struct SimulateCommandTests {
           - { name: red-by-name, record: red, country: ug, published: "06:10", at: "07:00", post: bcp.ke.malaba, disguise: transliterated }
           - { name: passport, record: sltd, country: tz, published: "06:20", at: "07:30", post: bcp.ke.namanga, disguise: stolen-document }
           - { name: listed-by-face, record: un-special, country: so, published: "06:30", at: "08:00", post: bcp.ug.busia, disguise: alias, biometrics: [face] }
+          - { name: cbrne, record: cbrne-alert, country: ke, published: "07:10", at: "07:20" }
         injects:
           - { kind: restart, at: "06:40" }
           - { kind: offline, post: bcp.ug.busia, at: "08:15", minutes: 60 }
@@ -61,10 +62,10 @@ struct SimulateCommandTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (first, run) = try simulate(seed: 7, in: directory)
         #expect(run.status == 0, "\(run.standardOutput)\n\(run.standardError.suffix(2000))")
-        #expect(first.plantedCases.map(\.name) == ["red-by-name", "passport", "listed-by-face"])
+        #expect(first.plantedCases.map(\.name) == ["red-by-name", "passport", "listed-by-face", "cbrne"])
         #expect(first.plantedCases.allSatisfy { $0.detected }, "\(run.standardOutput)")
         // The alias is known only by face; the stolen passport by its number.
-        #expect(first.plantedCases.map(\.method) == ["nominal", "document", "face"])
+        #expect(first.plantedCases.map(\.method) == ["nominal", "document", "face", nil])
         #expect(first.countries >= 2 && first.nodes >= 5 && first.auditIntact)
         #expect(run.standardOutput.contains("INTACT"))
         // The injects: nexd restarted; Busia offline while the Red Notice was cancelled, and caught up

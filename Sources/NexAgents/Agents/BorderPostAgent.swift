@@ -18,6 +18,8 @@ public struct BorderPostAgent: NodeAgent {
         /// The latest checks of watchlisted travellers and hits (newest last, at most ``BorderPostAgent/outcomesKept``).
         public var outcomes: [Outcome] = []
         public var nextTravellerMillis: Int64?
+        /// Alerts and notices without a person it received (the latest 200 ids): intelligence, not checks.
+        public var intelligence: [String] = []
     }
 
     public struct Counts: Sendable, Equatable, Codable {
@@ -39,6 +41,8 @@ public struct BorderPostAgent: NodeAgent {
     public struct Outcome: Sendable, Equatable, Codable {
         public var traveller: Int
         public var observedAt: String
+        /// When the check was made (Unix ms, the agent's clock).
+        public var checkedAtMillis: Int64?
         /// The record the traveller really is (nil: an ordinary traveller).
         public var truth: String?
         public var disguise: Traveller.Disguise?
@@ -115,12 +119,15 @@ public struct BorderPostAgent: NodeAgent {
         default:
             break
         }
-        if delivery.topic.hasPrefix("alert.") {
+        if delivery.topic.hasPrefix("alert.") || delivery.kind == NoticeKind.orange.rawValue || delivery.kind == NoticeKind.purple.rawValue {
             state.counts.alerts += 1
+            state.intelligence.append(delivery.messageID)
+            if state.intelligence.count > 200 { state.intelligence.removeFirst(state.intelligence.count - 200) }
             return [.say("ALERT \(delivery.kind) on \(delivery.topic) from \(delivery.sender)")]
         }
         switch state.watchlist.apply(kind: delivery.kind, id: delivery.messageID, topic: delivery.topic, document: delivery.document) {
         case .added(let id):
+            state.watchlist.markHeld(id, atMillis: now)
             templates.refresh(state.watchlist.entries[id]!)
             return [.say("watchlist + \(delivery.kind) \(id) on \(delivery.topic) (\(state.watchlist.entries.count) records)")]
         case .updated(let id, let version):
@@ -161,7 +168,7 @@ public struct BorderPostAgent: NodeAgent {
         let (matches, comparisons) = check.run(traveller, against: state.watchlist, templates: templates)
         state.tally.count(comparisons, truth: traveller.truth, check: check)
         let observedAt = AgentClock.dateTime(millis: now)
-        var outcome = Outcome(traveller: traveller.index, observedAt: observedAt, truth: traveller.truth.recordID,
+        var outcome = Outcome(traveller: traveller.index, observedAt: observedAt, checkedAtMillis: now, truth: traveller.truth.recordID,
                               disguise: { if case .watchlisted(_, let disguise) = traveller.truth { disguise } else { nil } }(), hits: [])
         var actions: [AgentAction] = []
         let byRecord = Dictionary(grouping: matches, by: \.recordID)

@@ -14,6 +14,8 @@ public struct NCBAgent: NodeAgent {
         public var requests: [String: String] = [:]
         /// The hits it answered (the latest ``NCBAgent/answeredHitsKept``).
         public var answeredHits: [String] = []
+        /// When each of ``answeredHits`` reached it (Unix ms), in the same order.
+        public var answeredHitTimes: [Int64] = []
         public var counts = Counts()
         public var published = 0
         public var nextPublishMillis: Int64?
@@ -69,7 +71,7 @@ public struct NCBAgent: NodeAgent {
         guard let object = delivery.object else { return [] }
         switch delivery.kind {
         case NoticeKind.hit.rawValue where tokens.count == 3:
-            return hit(delivery, object, owner: tokens[1], checkCountry: tokens[2])
+            return hit(delivery, object, owner: tokens[1], checkCountry: tokens[2], now: now)
         case NoticeKind.decision.rawValue:
             let outcome = object["outcome"] as? String ?? "?"
             if outcome == "accepted", let notice = object["notice_message_id"] as? String {
@@ -87,7 +89,7 @@ public struct NCBAgent: NodeAgent {
         }
     }
 
-    private mutating func hit(_ delivery: AgentDelivery, _ object: [String: Any], owner: String, checkCountry: String) -> [AgentAction] {
+    private mutating func hit(_ delivery: AgentDelivery, _ object: [String: Any], owner: String, checkCountry: String, now: Int64) -> [AgentAction] {
         let checkpoint = object["checkpoint"] as? String ?? delivery.sender
         let matched = object["matched"] as? [String: Any]
         let how = (object["match"] as? [String: Any])?["method"] as? String ?? "unstated"
@@ -98,7 +100,11 @@ public struct NCBAgent: NodeAgent {
         // A hit applied but not receipted (the connection broke) comes again: answered once.
         guard !state.answeredHits.contains(delivery.messageID) else { return [] }
         state.answeredHits.append(delivery.messageID)
+        state.answeredHitTimes.append(now)
         if state.answeredHits.count > Self.answeredHitsKept { state.answeredHits.removeFirst(state.answeredHits.count - Self.answeredHitsKept) }
+        if state.answeredHitTimes.count > Self.answeredHitsKept {
+            state.answeredHitTimes.removeFirst(state.answeredHitTimes.count - Self.answeredHitsKept)
+        }
         state.counts.hitsOnOwnData += 1
         let recordKind = matched?["document_number"] != nil ? NoticeKind.sltd.rawValue
             : (matched?["notice_message_id"] as? String).flatMap { state.records[$0] } ?? "unknown"

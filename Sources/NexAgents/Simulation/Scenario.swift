@@ -29,17 +29,22 @@ public struct Scenario: Sendable, Equatable, Codable {
     }
 
     /// A planted case: a record published at `published`, and at `at` its subject (or its document)
-    /// crossing at `post` in `disguise`.
+    /// crossing at `post` in `disguise`. Intelligence cases (`cbrne-alert`, `purple`) have no
+    /// traveller: they are caught when every post of the day holds the alert or notice by `at`.
     public struct PlantedCase: Sendable, Equatable, Codable {
         public var name: String
-        /// The kind of record: `red`, `un-special`, `sltd`.
+        /// The kind of record: `red`, `un-special`, `sltd`; or `cbrne-alert` (an orange alert of the
+        /// General Secretariat) or `purple` (a Purple Notice on a modus operandi, e.g. counterfeit medicines).
         public var record: String
         /// The record's country (the data owner: the notice's topic country, the document's issuer).
         public var country: String
         public var published: String
         public var at: String
-        public var post: String
-        public var disguise: Traveller.Disguise
+        public var post: String?
+        public var disguise: Traveller.Disguise?
+
+        /// An alert or a notice without a person: no one crosses.
+        public var isIntelligence: Bool { Scenario.intelligenceRecords.contains(record) }
         /// The templates the record carries (`face`, `fingerprint`); none: names and documents only.
         public var biometrics: [BiometricModel.Modality]?
     }
@@ -66,6 +71,11 @@ public struct Scenario: Sendable, Equatable, Codable {
         public var `case`: String?
     }
 
+    /// Cases whose subject or document crosses a post.
+    public static let travellerRecords: Set<String> = ["red", "un-special", "sltd"]
+    /// Cases that only have to reach every post.
+    public static let intelligenceRecords: Set<String> = ["cbrne-alert", "purple"]
+
     /// Minutes since midnight of `HH:MM`, or nil.
     public static func minutes(_ text: String) -> Int? {
         let parts = text.split(separator: ":")
@@ -84,12 +94,19 @@ public struct Scenario: Sendable, Equatable, Codable {
             return "countries ≥ 1, postsPerCountry ≥ 0, travellersPerHour ≥ 0, watchlistedShare 0…1, unListed ≥ 0, ncbPublishEveryMinutes ≥ 0"
         }
         for item in cases {
-            guard ["red", "un-special", "sltd"].contains(item.record) else { return "case \(item.name): record is red, un-special or sltd" }
+            guard Self.travellerRecords.contains(item.record) || Self.intelligenceRecords.contains(item.record) else {
+                return "case \(item.name): record is red, un-special, sltd, cbrne-alert or purple"
+            }
             guard let published = Self.minutes(item.published), let at = Self.minutes(item.at), published <= at, (start...end).contains(at),
                   (start...end).contains(published) else {
                 return "case \(item.name): published and at are HH:MM within the day, published not after at"
             }
-            guard knownNodes.contains(item.post), item.post.hasPrefix("bcp.") else { return "case \(item.name): post \(item.post) is not a border post on the roster" }
+            if !item.isIntelligence {
+                guard let post = item.post, knownNodes.contains(post), post.hasPrefix("bcp.") else {
+                    return "case \(item.name): post \(item.post ?? "(none)") is not a border post on the roster"
+                }
+                guard item.disguise != nil else { return "case \(item.name): disguise is true-name, transliterated, alias or stolen-document" }
+            }
             guard item.country.count == 2 else { return "case \(item.name): country is a two-letter code" }
         }
         for inject in injects ?? [] {

@@ -100,6 +100,11 @@ public struct Watchlist: Sendable, Equatable, Codable {
         }
     }
 
+    /// Notes when the post came to hold entry `id`.
+    public mutating func markHeld(_ id: String, atMillis millis: Int64) {
+        entries[id]?.heldSinceMillis = millis
+    }
+
     /// The entries in the order the post came to hold them.
     public var inArrivalOrder: [WatchlistEntry] {
         entries.values.sorted { ($0.sequence ?? 0, $0.id) < ($1.sequence ?? 0, $1.id) }

@@ -44,6 +44,8 @@ public struct WatchlistEntry: Codable, Sendable, Equatable {
     /// The order in which the post came to hold it (1, 2, …): what a seeded draw among records
     /// follows, since message ids are random.
     public var sequence: Int?
+    /// When the post came to hold it (Unix ms, the agent's clock): publication → watchlist latency.
+    public var heldSinceMillis: Int64?
 
     /// The data owner's country: the topic's country token (`notice.red.rw` → `rw`, `sltd.ug` → `ug`).
     public var ownerCountry: String? {
