@@ -86,10 +86,7 @@ final class SimulationDay: @unchecked Sendable {
         while true {
             let now = WallClock.nowMillis()
             let minute = clock.minute(atRealMillis: now)
-            // Real time: how far behind its traveller schedule the slowest post is.
-            for runner in posts.values {
-                if let due = runner.withAgent({ $0.state.nextTravellerMillis }), now - due > maxLagMillis { maxLagMillis = now - due }
-            }
+
             while let next = events.first, next.minute <= minute {
                 events.removeFirst()
                 switch next.event {
@@ -119,6 +116,15 @@ final class SimulationDay: @unchecked Sendable {
         report.injects = injectLines + endings.withLock { $0 }.sorted { $0.key < $1.key }.map { "\($0.key) stopped: \($0.value)" }
         let realSeconds = Double(WallClock.nowMillis() - realStart) / 1000
         let nexdCPU = nexdCPUBefore + ((self.nexd.flatMap { ProcessStats.cpuSeconds(pid: $0.pid) } ?? 0) - nexdCPUAtStart)
+        // Real time: how many seconds of its schedule the slowest post (never taken offline) is behind —
+        // the travellers it should have checked by now, less those it did, at its rate.
+        let perSecond = scenario.travellersPerHour * speed / 3600
+        let offlinePosts = Set((scenario.injects ?? []).compactMap { $0.kind == .offline || $0.kind == .revoke ? $0.post : nil })
+        let behind = posts.filter { !offlinePosts.contains($0.key) }.values.map { runner -> Double in
+            let checked = Double(runner.withAgent { $0.state.counts.travellers })
+            return perSecond > 0 ? max(0, perSecond * realSeconds - checked) / perSecond : 0
+        }.max() ?? 0
+        maxLagMillis = Int64(behind * 1000)
         report.realTime = (maxLagMillis, nexdCPU / realSeconds * 100, (ProcessStats.ownCPUSeconds() - ownCPUAtStart) / realSeconds * 100)
         for lane in lanes.values {
             lane.stop()

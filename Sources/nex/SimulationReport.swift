@@ -58,7 +58,7 @@ struct SimulationReport {
             + "fingerprint \(fingerprint.falseNonMatches)/\(fingerprint.genuine), \(fingerprint.falseMatches)/\(fingerprint.impostor)")
         for line in injects { lines.append("  inject: \(line)") }
         let perSecond = Double(posts.reduce(0) { $0 + $1.counts.travellers }) / max(realSeconds, 0.001)
-        lines.append("  real time: \(keptUp ? "kept" : "NOT kept") — the slowest post at most \(realTime.maxLagMillis) ms behind its traveller schedule; "
+        lines.append("  real time: \(keptUp ? "kept" : "NOT kept") — the slowest post \(realTime.maxLagMillis) ms behind its traveller schedule at the end; "
             + "\(cast.nodeCount) nodes, \(Int(perSecond)) travellers/s; nexd CPU \(Int(realTime.nexdCPU)) %, lanes \(Int(realTime.lanesCPU)) % of one core")
         lines.append("  audit log: \(audit.line)")
         return lines.joined(separator: "\n")
