@@ -65,11 +65,12 @@ final class SimulationDay: @unchecked Sendable {
         let pki = DevelopmentPKI(directory: directory + "/pki")
         self.pki = pki
         self.port = port
+        try startLanes(pki: pki, port: port)
+        // The day starts once every lane is attached (their inboxes exist from the first record on).
         let realStart = WallClock.nowMillis()
         let startMinute = Scenario.minutes(scenario.day.start)!
         let endMinute = Scenario.minutes(scenario.day.end)!
         let clock = SimulatedClock(realStartMillis: realStart, startMinute: startMinute, speed: speed)
-        try startLanes(pki: pki, port: port)
         FileHandle.standardError.write(Data("\(cast.nodeCount) lanes: \(cast.countries.count) countries, \(cast.posts.count) border posts; day \(scenario.day.start)–\(scenario.day.end) at ×\(Int(speed))\n".utf8))
 
         var events: [(minute: Double, event: DayEvent)] = scenario.cases.flatMap { item -> [(minute: Double, event: DayEvent)] in
@@ -96,6 +97,8 @@ final class SimulationDay: @unchecked Sendable {
                 case .back(let inject): try bringBack(inject)
                 }
             }
+            retryPlants()
+            snapshotIntelligence(atMinute: minute)
             if now - lastProgress >= 1_000 {
                 lastProgress = now
                 FileHandle.standardError.write(Data("\r\(progress(minute: minute, realSeconds: Double(now - realStart) / 1000))".utf8))
@@ -126,10 +129,8 @@ final class SimulationDay: @unchecked Sendable {
         }.max() ?? 0
         maxLagMillis = Int64(behind * 1000)
         report.realTime = (maxLagMillis, nexdCPU / realSeconds * 100, (ProcessStats.ownCPUSeconds() - ownCPUAtStart) / realSeconds * 100)
-        for lane in lanes.values {
-            lane.stop()
-            lane.done.wait()
-        }
+        for lane in lanes.values { lane.stop() }
+        for lane in lanes.values { lane.done.wait() }
         // The day's audit log, verified as `nex audit verify` does, against the day's CA and audit key.
         self.nexd?.stop()
         report.audit = try Self.verifyAudit(directory: directory + "/audit", pki: pki)
@@ -167,10 +168,13 @@ final class SimulationDay: @unchecked Sendable {
         }
         // Every lane attached before the day starts: inboxes exist from the first record on.
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, attached.withLock({ $0 }) < cast.nodeCount { Thread.sleep(forTimeInterval: 0.05) }
+        while Date() < deadline, attached.withLock({ $0.count }) < cast.nodeCount { Thread.sleep(forTimeInterval: 0.05) }
+        let missing = cast.nodeCount - attached.withLock { $0.count }
+        if missing > 0 { throw SimulationError("\(missing) of \(cast.nodeCount) lanes did not attach to nexd within 30 s (see its log)") }
     }
 
-    private let attached = Locked(0)
+    /// The nodes that attached at least once.
+    private let attached = Locked(Set<String>())
 
     private func lane<Agent: NodeAgent>(_ agent: Agent, pki: DevelopmentPKI, port: UInt16) throws -> AgentRunner<Agent> {
         let credentials = try NodeCredentials.load(certificatePath: pki.nodeCertificatePath(agent.node), keyPath: pki.nodeKeyPath(agent.node),
@@ -186,7 +190,7 @@ final class SimulationDay: @unchecked Sendable {
             return try NexConnection(host: "127.0.0.1", port: port, context: context, clientName: "nex simulate", capabilities: capabilities)
         }, log: { line in
             guard line.hasPrefix("connected as") else { return }
-            attached.withLock { $0 += 1 }
+            attached.withLock { _ = $0.insert(node) }
             // "… durable inboxes …: N waiting"
             if let count = line.split(separator: " ").dropLast().last.flatMap({ Int($0) }) { waiting.withLock { $0[node] = count } }
         })
@@ -265,12 +269,18 @@ final class SimulationDay: @unchecked Sendable {
             (scenario.injects ?? []).contains { $0.kind == .cancel && $0.case == item.name }
         }.compactMap { item in caseRecords.withLock { $0[item.name]?.id }.map { (item.name, $0) } }
         let heldBefore = Set(away.agent.state.watchlist.entries.keys)
+        waitingAtAttach.withLock { $0[post] = nil }
         posts[post] = try lane(away.agent, pki: pki, port: port)
-        // What it caught up on: the inboxes' waiting count at its attach, and the cancellations applied.
-        let deadline = Date().addingTimeInterval(10)
+        // What it caught up on: the inboxes' waiting count at its attach, and the cancellations applied
+        // (waited for, up to 5 s real, so the line says what happened, not what had happened yet).
+        let deadline = Date().addingTimeInterval(5)
         while Date() < deadline, waitingAtAttach.withLock({ $0[post] }) == nil { Thread.sleep(forTimeInterval: 0.02) }
-        Thread.sleep(forTimeInterval: 0.5)
-        let heldAfter = Set(posts[post]?.withAgent { $0.state.watchlist.entries.keys.map { $0 } } ?? [])
+        let toDrop = Set(cancelled.map(\.1)).intersection(heldBefore)
+        var heldAfter = Set(posts[post]?.withAgent { $0.state.watchlist.entries.keys.map { $0 } } ?? [])
+        while Date() < deadline, !toDrop.isDisjoint(with: heldAfter) {
+            Thread.sleep(forTimeInterval: 0.02)
+            heldAfter = Set(posts[post]?.withAgent { $0.state.watchlist.entries.keys.map { $0 } } ?? [])
+        }
         let applied = cancelled.filter { heldBefore.contains($0.1) && !heldAfter.contains($0.1) }.map(\.0)
         injectLines.append("\(SimulatedClock.text(away.back)) \(post) back: caught up on \(waitingAtAttach.withLock { $0[post] } ?? 0) deliveries waiting in its inboxes"
             + (applied.isEmpty ? "" : "; the cancellation of \(applied.joined(separator: ", ")) applied (off its watchlist)"))
@@ -319,10 +329,23 @@ final class SimulationDay: @unchecked Sendable {
         }
     }
 
+    /// Plants whose record nexd had not yet accepted when they were due (retried each pass).
+    private var pendingPlants: [Scenario.PlantedCase] = []
+
     private func plant(_ item: Scenario.PlantedCase) {
-        guard !item.isIntelligence, let post = item.post, let disguise = item.disguise,
-              let id = caseRecords.withLock({ $0[item.name]?.id }) else { return }
-        _ = posts[post]?.withAgent { $0.plant(.init(recordID: id, disguise: disguise)) }
+        guard !item.isIntelligence, let post = item.post, let disguise = item.disguise else { return }
+        guard let id = caseRecords.withLock({ $0[item.name]?.id }), let runner = posts[post] else {
+            // Not accepted yet, or the post is offline: tried again on the next pass.
+            if caseRecords.withLock({ $0[item.name]?.refusal }) == nil { pendingPlants.append(item) }
+            return
+        }
+        _ = runner.withAgent { $0.plant(.init(recordID: id, disguise: disguise)) }
+    }
+
+    private func retryPlants() {
+        let due = pendingPlants
+        pendingPlants = []
+        for item in due { plant(item) }
     }
 
     /// The alert region of a country (docs/REGION.md's bureaus, roughly).
@@ -336,8 +359,19 @@ final class SimulationDay: @unchecked Sendable {
         }
     }
 
-    /// An alert or a notice without a person: caught when every post still in the day holds it.
+    /// Intelligence cases judged at their `at` (later arrivals do not count).
+    private var intelligenceSnapshots: [String: SimulationReport.CaseOutcome] = [:]
+
+    private func snapshotIntelligence(atMinute minute: Double) {
+        for item in scenario.cases where item.isIntelligence && intelligenceSnapshots[item.name] == nil
+            && minute >= Double(Scenario.minutes(item.at)!) {
+            intelligenceSnapshots[item.name] = outcome(of: item)
+        }
+    }
+
+    /// An alert or a notice without a person: caught when every post still in the day holds it by `at`.
     private func intelligenceOutcome(of item: Scenario.PlantedCase, id: String) -> SimulationReport.CaseOutcome {
+        if let snapshot = intelligenceSnapshots[item.name] { return snapshot }
         let refused = Set(endings.withLock { $0.keys })
         let expected = cast.posts.map(\.id).filter { !refused.contains($0) }
         let holders = expected.filter { post in
@@ -345,7 +379,7 @@ final class SimulationDay: @unchecked Sendable {
         }
         let reached = holders.count == expected.count && !expected.isEmpty
         return .init(name: item.name, detected: reached, final: reached,
-                     reason: "\(item.record) \(id) reached \(holders.count) of \(expected.count) border posts"
+                     reason: "\(item.record) \(id) reached \(holders.count) of \(expected.count) border posts by \(item.at)"
                         + (reached ? "" : " (" + expected.filter { !holders.contains($0) }.prefix(3).joined(separator: ", ") + " not yet)"))
     }
 
@@ -358,7 +392,7 @@ final class SimulationDay: @unchecked Sendable {
         if item.isIntelligence { return intelligenceOutcome(of: item, id: id) }
         guard let post = item.post else { return .init(name: item.name, detected: false, final: true, reason: "no post") }
         let state = posts[post]?.withAgent { $0.state } ?? offline[post]?.agent.state
-        guard let crossed = state?.outcomes.first(where: { $0.truth == id }) else {
+        guard let crossed = state?.plantedOutcomes.first(where: { $0.truth == id }) ?? state?.outcomes.first(where: { $0.truth == id }) else {
             let held = state?.watchlist.entries[id] != nil
             return .init(name: item.name, detected: false, final: false,
                          reason: held ? "the subject had not crossed by the end of the day" : "the record never reached \(post)'s watchlist")
@@ -404,10 +438,19 @@ final class SimulationDay: @unchecked Sendable {
     static func writeConfig(from path: String, into directory: String, port: UInt16) throws -> String {
         var text = try String(contentsOfFile: path, encoding: .utf8)
         let cwd = FileManager.default.currentDirectoryPath
-        text = text.replacingOccurrences(of: "port: 7247", with: "port: \(port)")
-            .replacingOccurrences(of: "Certs/dev", with: directory + "/pki")
-            .replacingOccurrences(of: "directory: var/audit", with: "directory: " + directory + "/audit")
-            .replacingOccurrences(of: "file: Config/roster.yaml", with: "file: " + cwd + "/Config/roster.yaml")
+        // The shipped config's own values, each of which must be there: a config without one would
+        // send the day's nexd to the real PKI, audit log or port.
+        let substitutions = [
+            ("port: 7247", "port: \(port)"), ("Certs/dev", directory + "/pki"),
+            ("directory: var/audit", "directory: " + directory + "/audit"),
+            ("file: Config/roster.yaml", "file: " + cwd + "/Config/roster.yaml"),
+        ]
+        for (needle, replacement) in substitutions {
+            guard text.contains(needle) else {
+                throw SimulationError("\(path) has no `\(needle)`: --spawn derives the day's nexd config from the shipped Config/nexd.yaml")
+            }
+            text = text.replacingOccurrences(of: needle, with: replacement)
+        }
         let output = directory + "/nexd.yaml"
         try text.write(toFile: output, atomically: true, encoding: .utf8)
         return output

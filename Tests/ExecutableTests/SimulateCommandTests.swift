@@ -22,7 +22,7 @@ struct SimulateCommandTests {
           - { name: red-by-name, record: red, country: ug, published: "06:10", at: "07:00", post: bcp.ke.malaba, disguise: transliterated }
           - { name: passport, record: sltd, country: tz, published: "06:20", at: "07:30", post: bcp.ke.namanga, disguise: stolen-document }
           - { name: listed-by-face, record: un-special, country: so, published: "06:30", at: "08:00", post: bcp.ug.busia, disguise: alias, biometrics: [face] }
-          - { name: cbrne, record: cbrne-alert, country: ke, published: "07:10", at: "07:20" }
+          - { name: cbrne, record: cbrne-alert, country: ke, published: "06:50", at: "07:50" }
         injects:
           - { kind: restart, at: "06:40" }
           - { kind: offline, post: bcp.ug.busia, at: "08:15", minutes: 60 }

@@ -20,6 +20,8 @@ public struct BorderPostAgent: NodeAgent {
         public var nextTravellerMillis: Int64?
         /// Alerts and notices without a person it received (the latest 200 ids): intelligence, not checks.
         public var intelligence: [String] = []
+        /// The checks of planted travellers, all kept (``outcomes`` keeps only the latest).
+        public var plantedOutcomes: [Outcome] = []
     }
 
     public struct Counts: Sendable, Equatable, Codable {
@@ -201,6 +203,7 @@ public struct BorderPostAgent: NodeAgent {
     }
 
     private mutating func remember(_ outcome: Outcome) {
+        if let truth = outcome.truth, state.stream.plantedRecords.contains(truth) { state.plantedOutcomes.append(outcome) }
         state.outcomes.append(outcome)
         if state.outcomes.count > Self.outcomesKept { state.outcomes.removeFirst(state.outcomes.count - Self.outcomesKept) }
     }
@@ -249,11 +252,15 @@ public struct BorderPostAgent: NodeAgent {
         guard notice.kind == NoticeKind.hit.rawValue else { return [] }
         let parts = notice.tag.split(separator: " ")
         if refusal == nil { state.counts.hitsAccepted += 1 } else { state.counts.hitsRefused += 1 }
-        if parts.count == 3, let index = Int(parts[1]),
-           let at = state.outcomes.lastIndex(where: { $0.traveller == index }),
-           let hit = state.outcomes[at].hits.firstIndex(where: { $0.recordID == parts[2] }) {
-            state.outcomes[at].hits[hit].messageID = refusal == nil ? messageID : nil
-            state.outcomes[at].hits[hit].refusal = refusal
+        if parts.count == 3, let index = Int(parts[1]) {
+            func note(_ outcomes: inout [Outcome]) {
+                guard let at = outcomes.lastIndex(where: { $0.traveller == index }),
+                      let hit = outcomes[at].hits.firstIndex(where: { $0.recordID == parts[2] }) else { return }
+                outcomes[at].hits[hit].messageID = refusal == nil ? messageID : nil
+                outcomes[at].hits[hit].refusal = refusal
+            }
+            note(&state.outcomes)
+            note(&state.plantedOutcomes)
         }
         return refusal.map { [.say("hit \(messageID) refused: \($0)")] } ?? [.say("hit \(messageID) accepted")]
     }
