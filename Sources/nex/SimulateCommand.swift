@@ -45,6 +45,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Write the report as JSON to this file.")
     var json: String?
 
+    @Option(help: "Write an SVG of the day: accepted messages per simulated hour by kind (from the day's audit log), and each planted case's latencies.")
+    var plot: String?
+
     @Option(help: "Keep the day's nexd directory (its config, PKI and audit log) here instead of removing it: `nex audit verify --dir DIR/audit --ca DIR/pki/ca.pem --audit-cert DIR/pki/audit.pem` afterwards.")
     var keep: String?
 
@@ -78,7 +81,7 @@ struct SimulateCommand: ParsableCommand {
         if let problem = scenario.problem(knownNodes: Set(roster.map(\.id))) { throw ValidationError("\(self.scenario!): \(problem)") }
         let cast = SimulationCast(scenario: scenario, roster: roster)
         if let keep, FileManager.default.fileExists(atPath: keep) { throw ValidationError("--keep \(keep) exists: name a new directory") }
-        let day = try SimulationDay(scenario: scenario, cast: cast, speed: speed, seed: seed, configPath: config, keep: keep)
+        let day = try SimulationDay(scenario: scenario, cast: cast, speed: speed, seed: seed, configPath: config, keep: keep, plot: plot)
         let report = try day.run()
         print(report.text)
         if let json { try report.json().write(to: URL(fileURLWithPath: json)) }

@@ -42,8 +42,12 @@ final class SimulationDay: @unchecked Sendable {
     /// Where the day's nexd directory stays (nil: a temporary one, removed at the end).
     let keep: String?
 
-    init(scenario: Scenario, cast: SimulationCast, speed: Double, seed: UInt64, configPath: String, keep: String? = nil) throws {
+    /// Where to write the day's SVG (nil: none).
+    let plot: String?
+
+    init(scenario: Scenario, cast: SimulationCast, speed: Double, seed: UInt64, configPath: String, keep: String? = nil, plot: String? = nil) throws {
         self.keep = keep
+        self.plot = plot
         self.scenario = scenario
         self.cast = cast
         self.speed = speed
@@ -134,6 +138,12 @@ final class SimulationDay: @unchecked Sendable {
         // The day's audit log, verified as `nex audit verify` does, against the day's CA and audit key.
         self.nexd?.stop()
         report.audit = try Self.verifyAudit(directory: directory + "/audit", pki: pki)
+        if let plot {
+            let perHour = try SimulationPlot.messagesPerHour(auditDirectory: directory + "/audit", clock: clock)
+            let svg = SimulationPlot.svg(title: scenario.name, perHour: perHour, startHour: startMinute / 60, endHour: (endMinute - 1) / 60,
+                                         cases: report.cases)
+            try svg.write(toFile: plot, atomically: true, encoding: .utf8)
+        }
         return report
     }
 
