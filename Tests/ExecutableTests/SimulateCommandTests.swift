@@ -51,7 +51,7 @@ struct SimulateCommandTests {
         try Self.scenario.write(toFile: scenarioPath, atomically: true, encoding: .utf8)
         let jsonPath = directory + "/report-\(seed)-\(UUID().uuidString).json"
         let result = try ProcessRunner.run("nex", ["simulate", "--scenario", scenarioPath, "--spawn", "--speed", "3600", "--seed", "\(seed)",
-                                                   "--json", jsonPath], in: Self.root, timeout: 90)
+                                                   "--json", jsonPath, "--plot", directory + "/day-\(seed).svg"], in: Self.root, timeout: 90)
         let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: jsonPath)))
         return (report, result)
     }
@@ -74,6 +74,9 @@ struct SimulateCommandTests {
         #expect(first.injects.contains { $0.contains("bcp.ug.busia back: caught up on") && $0.contains("the cancellation of red-by-name applied") },
                 "\(first.injects)")
         #expect(first.injects.contains { $0.hasPrefix("bcp.ke.namanga stopped: refused by nexd") && $0.contains("certificate revoked") }, "\(first.injects)")
+        // The plot: the day's accepted messages by hour and kind, from its audit log.
+        let svg = try String(contentsOfFile: directory + "/day-7.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("un-special: 1") && svg.contains("listed-by-face"))
         let (second, _) = try simulate(seed: 7, in: directory)
         #expect(second.outcomes == first.outcomes)
     }
