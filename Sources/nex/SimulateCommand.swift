@@ -23,7 +23,10 @@ struct SimulateCommand: ParsableCommand {
             timestamps stay real. Planted cases publish a record at one time and send its subject (or its \
             document) across a post at another; the report says which were detected — the post's hit \
             bound to the record and received by the owner NCB — and why not. With --spawn a nexd of its own \
-            runs for the day (temporary PKI and audit log); --json writes the report.
+            runs for the day (temporary PKI and audit log, verified at the end); with --server the lanes use \
+            a running nexd and --pki, and injects that act on nexd (restart, revoke) are skipped and said so; \
+            --json writes the report, --plot an SVG of the day. Exit 1 when a planted case was missed or the \
+            day's audit log is not INTACT.
             """
     )
 
@@ -35,6 +38,12 @@ struct SimulateCommand: ParsableCommand {
 
     @Flag(help: "Start a nexd of its own for the day (temporary PKI, audit log and config, the shipped permissions and roster).")
     var spawn = false
+
+    @Option(help: "Use a nexd already running at HOST:PORT instead (its roster and permissions must be the shipped ones); injects that act on nexd are skipped.")
+    var server: String?
+
+    @Option(help: "With --server: the development PKI holding every lane's certificate and key.")
+    var pki: String = "Certs/dev"
 
     @Option(help: "Simulated minutes per real minute (60: an hour a minute; 1440: the day in a minute).")
     var speed: Double = 60
@@ -57,7 +66,8 @@ struct SimulateCommand: ParsableCommand {
     func validate() throws {
         if list { return }
         guard scenario != nil else { throw ValidationError("give --scenario FILE (see --list)") }
-        guard spawn else { throw ValidationError("this version runs the day with --spawn only (a nexd of its own): add --spawn") }
+        guard spawn != (server != nil) else { throw ValidationError("give --spawn (a nexd of its own) or --server HOST:PORT (one running), not both") }
+        if let server, Self.split(server) == nil { throw ValidationError("--server must be HOST:PORT, for example 127.0.0.1:7247") }
         guard speed > 0, speed <= 100_000 else { throw ValidationError("--speed must be more than 0 and at most 100000") }
     }
 
@@ -81,12 +91,19 @@ struct SimulateCommand: ParsableCommand {
         if let problem = scenario.problem(knownNodes: Set(roster.map(\.id))) { throw ValidationError("\(self.scenario!): \(problem)") }
         let cast = SimulationCast(scenario: scenario, roster: roster)
         if let keep, FileManager.default.fileExists(atPath: keep) { throw ValidationError("--keep \(keep) exists: name a new directory") }
-        let day = try SimulationDay(scenario: scenario, cast: cast, speed: speed, seed: seed, configPath: config, keep: keep, plot: plot)
+        let day = try SimulationDay(scenario: scenario, cast: cast, speed: speed, seed: seed, configPath: config, keep: keep, plot: plot,
+                                    server: server.flatMap(Self.split).map { ($0.0, $0.1, pki) })
         let report = try day.run()
         print(report.text)
         if let json { try report.json().write(to: URL(fileURLWithPath: json)) }
         // Exit 1 when a planted case was missed or the day's audit log does not verify.
-        if report.cases.contains(where: { !$0.detected }) || !report.audit.intact { throw ExitCode(1) }
+        if report.cases.contains(where: { !$0.detected }) || (report.auditChecked && !report.audit.intact) { throw ExitCode(1) }
+    }
+
+    static func split(_ address: String) -> (String, UInt16)? {
+        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else { return nil }
+        let host = String(address[..<colon])
+        return host.isEmpty ? nil : (host, port)
     }
 
     static func load(_ path: String) throws -> Scenario {

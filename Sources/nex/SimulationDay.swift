@@ -44,10 +44,15 @@ final class SimulationDay: @unchecked Sendable {
 
     /// Where to write the day's SVG (nil: none).
     let plot: String?
+    /// A nexd already running (`--server`), and the PKI holding the lanes' credentials; nil: --spawn.
+    let server: (host: String, port: UInt16, pki: String)?
+    private var host = "127.0.0.1"
 
-    init(scenario: Scenario, cast: SimulationCast, speed: Double, seed: UInt64, configPath: String, keep: String? = nil, plot: String? = nil) throws {
+    init(scenario: Scenario, cast: SimulationCast, speed: Double, seed: UInt64, configPath: String, keep: String? = nil, plot: String? = nil,
+         server: (host: String, port: UInt16, pki: String)? = nil) throws {
         self.keep = keep
         self.plot = plot
+        self.server = server
         self.scenario = scenario
         self.cast = cast
         self.speed = speed
@@ -60,13 +65,24 @@ final class SimulationDay: @unchecked Sendable {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("nex-simulate-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        let port = try Self.freePort()
-        let nexdConfig = try Self.writeConfig(from: configPath, into: directory, port: port)
-        FileHandle.standardError.write(Data("starting nexd (its own PKI for the roster, audit log in \(directory)) …\n".utf8))
-        let nexd = try SpawnedDaemon(configPath: nexdConfig, logPath: directory + "/nexd.log")
-        self.nexd = nexd
+        let port: UInt16
+        let nexdConfig: String
+        let pki: DevelopmentPKI
+        if let server {
+            // A nexd already running: the lanes use the PKI given; injects on nexd are skipped.
+            port = server.port
+            host = server.host
+            nexdConfig = ""
+            pki = DevelopmentPKI(directory: server.pki)
+            FileHandle.standardError.write(Data("using nexd at \(server.host):\(server.port) (credentials from \(server.pki)) …\n".utf8))
+        } else {
+            port = try Self.freePort()
+            nexdConfig = try Self.writeConfig(from: configPath, into: directory, port: port)
+            FileHandle.standardError.write(Data("starting nexd (its own PKI for the roster, audit log in \(directory)) …\n".utf8))
+            nexd = try SpawnedDaemon(configPath: nexdConfig, logPath: directory + "/nexd.log")
+            pki = DevelopmentPKI(directory: directory + "/pki")
+        }
         defer { self.nexd?.stop() }
-        let pki = DevelopmentPKI(directory: directory + "/pki")
         self.pki = pki
         self.port = port
         try startLanes(pki: pki, port: port)
@@ -87,7 +103,7 @@ final class SimulationDay: @unchecked Sendable {
         events.sort { ($0.minute, $0.event.order) < ($1.minute, $1.event.order) }
         var lastProgress: Int64 = 0
         let ownCPUAtStart = ProcessStats.ownCPUSeconds()
-        nexdCPUAtStart = ProcessStats.cpuSeconds(pid: nexd.pid) ?? 0
+        nexdCPUAtStart = nexd.flatMap { ProcessStats.cpuSeconds(pid: $0.pid) } ?? 0
         while true {
             let now = WallClock.nowMillis()
             let minute = clock.minute(atRealMillis: now)
@@ -137,8 +153,13 @@ final class SimulationDay: @unchecked Sendable {
         for lane in lanes.values { lane.done.wait() }
         // The day's audit log, verified as `nex audit verify` does, against the day's CA and audit key.
         self.nexd?.stop()
-        report.audit = try Self.verifyAudit(directory: directory + "/audit", pki: pki)
-        if let plot {
+        if server == nil {
+            report.audit = try Self.verifyAudit(directory: directory + "/audit", pki: pki)
+        } else {
+            report.audit = (false, "not verified here: with --server run `nex audit verify` where nexd keeps its log")
+            report.auditChecked = false
+        }
+        if let plot, server == nil {
             let perHour = try SimulationPlot.messagesPerHour(auditDirectory: directory + "/audit", clock: clock)
             let svg = SimulationPlot.svg(title: scenario.name, perHour: perHour, startHour: startMinute / 60, endHour: (endMinute - 1) / 60,
                                          cases: report.cases)
@@ -191,13 +212,14 @@ final class SimulationDay: @unchecked Sendable {
                                                    caPath: pki.caCertificatePath)
         let attached = self.attached
         let waiting = self.waitingAtAttach
+        let host = self.host
         let node = agent.node
         var options = AgentRunner<Agent>.Options()
         options.maximumRetryDelay = .seconds(1)
         let runner = try AgentRunner(agent: agent, credentials: credentials, options: options, connect: { capabilities in
             let context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key,
-                                                trustRoots: credentials.trustRoots, serverName: "127.0.0.1")
-            return try NexConnection(host: "127.0.0.1", port: port, context: context, clientName: "nex simulate", capabilities: capabilities)
+                                                trustRoots: credentials.trustRoots, serverName: host)
+            return try NexConnection(host: host, port: port, context: context, clientName: "nex simulate", capabilities: capabilities)
         }, log: { line in
             guard line.hasPrefix("connected as") else { return }
             attached.withLock { _ = $0.insert(node) }
@@ -258,6 +280,8 @@ final class SimulationDay: @unchecked Sendable {
                                         tag: "cancel:" + name)
             if item.record == "sltd" { ncbs[item.country]?.inject([.publish(cancel)]) } else { gs?.inject([.publish(cancel)]) }
             injectLines.append("\(inject.at) the record of \(name) (\(id)) cancelled")
+        case .restart where nexd == nil, .revoke where nexd == nil:
+            injectLines.append("\(inject.at) \(inject.kind.rawValue) skipped: it acts on nexd, and with --server this run does not own it")
         case .restart:
             let started = Date()
             nexdCPUBefore += (nexd.flatMap { ProcessStats.cpuSeconds(pid: $0.pid) } ?? 0) - nexdCPUAtStart

@@ -34,6 +34,8 @@ struct SimulationReport {
     let posts: [BorderPostAgent.State]
     /// `nex audit verify` on the day's log afterwards.
     var audit: (intact: Bool, line: String) = (false, "not verified")
+    /// False with --server: the log is not this run's to verify.
+    var auditChecked = true
     /// What the injects did, in order.
     var injects: [String] = []
     /// How far the slowest post fell behind its traveller schedule; nexd's and this process's CPU (% of one core).
@@ -59,7 +61,7 @@ struct SimulationReport {
         for line in injects { lines.append("  inject: \(line)") }
         let perSecond = Double(posts.reduce(0) { $0 + $1.counts.travellers }) / max(realSeconds, 0.001)
         lines.append("  real time: \(keptUp ? "kept" : "NOT kept") — the slowest post \(realTime.maxLagMillis) ms behind its traveller schedule at the end; "
-            + "\(cast.nodeCount) nodes, \(Int(perSecond)) travellers/s; nexd CPU \(Int(realTime.nexdCPU)) %, lanes \(Int(realTime.lanesCPU)) % of one core")
+            + "\(cast.nodeCount) nodes, \(Int(perSecond)) travellers/s; nexd CPU \(auditChecked ? "\(Int(realTime.nexdCPU)) %" : "not measured (--server)"), lanes \(Int(realTime.lanesCPU)) % of one core")
         lines.append("  audit log: \(audit.line)")
         return lines.joined(separator: "\n")
     }

@@ -80,4 +80,36 @@ struct SimulateCommandTests {
         let (second, _) = try simulate(seed: 7, in: directory)
         #expect(second.outcomes == first.outcomes)
     }
+
+    /// `--server`: the lanes attach to a nexd already running (with the shipped roster and its PKI);
+    /// the cases are caught the same way, and an inject that acts on nexd is skipped and said so.
+    @Test func aDayAgainstARunningNexdSkipsTheInjectsOnIt() throws {
+        let workspace = try ExecutableTests.Workspace()
+        let (daemon, server) = try ExecutableTests().startDaemon(workspace)
+        defer { _ = daemon.terminate() }
+        let scenario = """
+            name: server-day
+            description: "two cases, a restart that cannot happen"
+            day: { start: "06:00", end: "08:00" }
+            countries: 1
+            postsPerCountry: 0
+            travellersPerHour: 30
+            watchlistedShare: 0.0
+            unListed: 0
+            ncbPublishEveryMinutes: 0
+            cases:
+              - { name: passport, record: sltd, country: tz, published: "06:10", at: "06:30", post: bcp.ke.namanga, disguise: stolen-document }
+              - { name: red-by-name, record: red, country: ug, published: "06:20", at: "07:00", post: bcp.ke.malaba, disguise: true-name }
+            injects:
+              - { kind: restart, at: "07:30" }
+            """
+        try scenario.write(toFile: workspace.path + "/server-day.yaml", atomically: true, encoding: .utf8)
+        let result = try ProcessRunner.run("nex", ["simulate", "--scenario", "server-day.yaml", "--server", server, "--pki", "Certs/dev",
+                                                   "--speed", "3600", "--json", "day.json"], in: workspace.path, timeout: 90)
+        #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError.suffix(1500))")
+        #expect(result.standardOutput.contains("restart skipped: it acts on nexd"))
+        #expect(result.standardOutput.contains("audit log: not verified here"))
+        let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: workspace.path + "/day.json")))
+        #expect(report.plantedCases.map(\.detected) == [true, true] && report.plantedCases.map(\.method) == ["document", "nominal"])
+    }
 }
