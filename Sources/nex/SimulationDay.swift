@@ -34,6 +34,10 @@ final class SimulationDay: @unchecked Sendable {
     private var pki: DevelopmentPKI?
     private var port: UInt16 = 0
     private var maxLagMillis: Int64 = 0
+    /// The traveller rate in force (per simulated hour), and the travellers each post should have checked.
+    private var currentRate: Double = 0
+    private var expectedTravellers: Double = 0
+    private var lastLoopMillis: Int64 = 0
     private var nexdCPUAtStart: Double = 0
     private var nexdCPUBefore: Double = 0
     /// Case name → (record id, refusal), from nexd's answers to the lanes.
@@ -102,6 +106,8 @@ final class SimulationDay: @unchecked Sendable {
         }
         events.sort { ($0.minute, $0.event.order) < ($1.minute, $1.event.order) }
         var lastProgress: Int64 = 0
+        currentRate = scenario.travellersPerHour(atMinute: Double(startMinute))
+        lastLoopMillis = realStart
         let ownCPUAtStart = ProcessStats.ownCPUSeconds()
         nexdCPUAtStart = nexd.flatMap { ProcessStats.cpuSeconds(pid: $0.pid) } ?? 0
         while true {
@@ -119,6 +125,14 @@ final class SimulationDay: @unchecked Sendable {
             }
             retryPlants()
             snapshotIntelligence(atMinute: minute)
+            // The hour's traveller rate (hourlyProfile), and how many each post should have checked by now.
+            let hourRate = scenario.travellersPerHour(atMinute: minute)
+            if hourRate != currentRate {
+                currentRate = hourRate
+                for runner in posts.values { runner.withAgent { $0.travellersPerMinute = hourRate * speed / 60 } }
+            }
+            expectedTravellers += hourRate * speed / 3600 * Double(now - lastLoopMillis) / 1000
+            lastLoopMillis = now
             if now - lastProgress >= 1_000 {
                 lastProgress = now
                 FileHandle.standardError.write(Data("\r\(progress(minute: minute, realSeconds: Double(now - realStart) / 1000))".utf8))
@@ -141,11 +155,11 @@ final class SimulationDay: @unchecked Sendable {
         let nexdCPU = nexdCPUBefore + ((self.nexd.flatMap { ProcessStats.cpuSeconds(pid: $0.pid) } ?? 0) - nexdCPUAtStart)
         // Real time: how many seconds of its schedule the slowest post (never taken offline) is behind —
         // the travellers it should have checked by now, less those it did, at its rate.
-        let perSecond = scenario.travellersPerHour * speed / 3600
+        let perSecond = expectedTravellers / max(realSeconds, 0.001)
         let offlinePosts = Set((scenario.injects ?? []).compactMap { $0.kind == .offline || $0.kind == .revoke ? $0.post : nil })
         let behind = posts.filter { !offlinePosts.contains($0.key) }.values.map { runner -> Double in
             let checked = Double(runner.withAgent { $0.state.counts.travellers })
-            return perSecond > 0 ? max(0, perSecond * realSeconds - checked) / perSecond : 0
+            return perSecond > 0 ? max(0, expectedTravellers - checked) / perSecond : 0
         }.max() ?? 0
         maxLagMillis = Int64(behind * 1000)
         report.realTime = (maxLagMillis, nexdCPU / realSeconds * 100, (ProcessStats.ownCPUSeconds() - ownCPUAtStart) / realSeconds * 100)
@@ -180,7 +194,7 @@ final class SimulationDay: @unchecked Sendable {
     // MARK: - Lanes
 
     private func startLanes(pki: DevelopmentPKI, port: UInt16) throws {
-        let perMinute = scenario.travellersPerHour * speed / 60
+        let perMinute = scenario.travellersPerHour(atMinute: Double(Scenario.minutes(scenario.day.start)!)) * speed / 60
         let gsAgent = GeneralSecretariatAgent(node: cast.gs, countries: cast.countries, seed: seed, listedAffiliates: scenario.unListed)
         gs = try lane(gsAgent, pki: pki, port: port)
         for country in cast.countries {
@@ -304,7 +318,9 @@ final class SimulationDay: @unchecked Sendable {
         }.compactMap { item in caseRecords.withLock { $0[item.name]?.id }.map { (item.name, $0) } }
         let heldBefore = Set(away.agent.state.watchlist.entries.keys)
         waitingAtAttach.withLock { $0[post] = nil }
-        posts[post] = try lane(away.agent, pki: pki, port: port)
+        var agent = away.agent
+        agent.travellersPerMinute = currentRate * speed / 60
+        posts[post] = try lane(agent, pki: pki, port: port)
         // What it caught up on: the inboxes' waiting count at its attach, and the cancellations applied
         // (waited for, up to 5 s real, so the line says what happened, not what had happened yet).
         let deadline = Date().addingTimeInterval(5)

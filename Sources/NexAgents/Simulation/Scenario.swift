@@ -13,6 +13,9 @@ public struct Scenario: Sendable, Equatable, Codable {
     public var postsPerCountry: Int
     /// Travellers per simulated hour at each post.
     public var travellersPerHour: Double
+    /// Optional: 24 multipliers of ``travellersPerHour``, one per hour of the day (00–23): the
+    /// night's quiet, the morning's and evening's queues. Absent: the same rate all day.
+    public var hourlyProfile: [Double]?
     /// The share of ordinary travellers who are someone or something on the post's watchlist (0…1).
     public var watchlistedShare: Double
     /// UN special notices the General Secretariat publishes at the start of the day.
@@ -71,6 +74,12 @@ public struct Scenario: Sendable, Equatable, Codable {
         public var `case`: String?
     }
 
+    /// Travellers per simulated hour at each post during simulated minute `minute`.
+    public func travellersPerHour(atMinute minute: Double) -> Double {
+        guard let profile = hourlyProfile, profile.count == 24 else { return travellersPerHour }
+        return travellersPerHour * profile[min(23, max(0, Int(minute / 60)))]
+    }
+
     /// Cases whose subject or document crosses a post.
     public static let travellerRecords: Set<String> = ["red", "un-special", "sltd"]
     /// Cases that only have to reach every post.
@@ -92,6 +101,9 @@ public struct Scenario: Sendable, Equatable, Codable {
         guard countries >= 1, postsPerCountry >= 0, travellersPerHour >= 0, (0...1).contains(watchlistedShare), unListed >= 0,
               ncbPublishEveryMinutes >= 0 else {
             return "countries ≥ 1, postsPerCountry ≥ 0, travellersPerHour ≥ 0, watchlistedShare 0…1, unListed ≥ 0, ncbPublishEveryMinutes ≥ 0"
+        }
+        if let profile = hourlyProfile, profile.count != 24 || profile.contains(where: { !($0 >= 0) }) {
+            return "hourlyProfile is 24 multipliers of travellersPerHour (0 or more), one per hour 00–23"
         }
         for item in cases {
             guard Self.travellerRecords.contains(item.record) || Self.intelligenceRecords.contains(item.record) else {
