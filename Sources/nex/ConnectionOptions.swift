@@ -64,6 +64,19 @@ struct ConnectionOptions: ParsableArguments {
             caPath: ca ?? pkiFiles.caCertificatePath)
     }
 
+    /// The node's credentials for a long-running command: a usage problem stays a ValidationError
+    /// (exit 64); any other failure is said on standard error as `<command>: <error>` and exits 3.
+    func credentialsOrExit(as command: String) throws -> NodeCredentials {
+        do {
+            return try credentials()
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("\(command): \(error)\n".utf8))
+            throw ExitCode(3)
+        }
+    }
+
     /// Connects as the node.
     /// - Parameter capabilities: protocol capabilities to ask for (docs/PROTOCOL.md "Capabilities").
     /// The node's credentials and a connection to nexd, for a command that publishes once: a usage

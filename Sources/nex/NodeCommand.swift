@@ -105,15 +105,7 @@ struct NodeRunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let credentials: NodeCredentials
-        do {
-            credentials = try connection.credentials()
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            FileHandle.standardError.write(Data("nex node run: \(error)\n".utf8))
-            throw ExitCode(3)
-        }
+        let credentials = try connection.credentialsOrExit(as: "nex node run")
         // The role, the country and the neighbours come from the roster: an agent never guesses them.
         let roster: [RosterEntry]
         do {

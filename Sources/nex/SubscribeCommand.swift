@@ -87,15 +87,7 @@ struct SubscribeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let credentials: NodeCredentials
-        do {
-            credentials = try connection.credentials()
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            Self.complain("\(error)")
-            throw ExitCode(3)
-        }
+        let credentials = try connection.credentialsOrExit(as: "nex subscribe")
         let keeper = try witness.map {
             try WitnessKeeper(path: $0, auditCertificatePath: auditCert ?? connection.pki + "/audit.pem")
         }

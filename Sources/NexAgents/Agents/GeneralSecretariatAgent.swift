@@ -86,12 +86,7 @@ public struct GeneralSecretariatAgent: NodeAgent {
         let warrant = document["warrant"] as? [String: Any]
         let key = [subject?["family_name"], subject?["forenames"], subject?["date_of_birth"], warrant?["reference"], document["kind"]]
             .map { ($0 as? String) ?? "" }.joined(separator: "\u{1F}")
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in key.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        return hash % 10 == 0
+        return SeededGenerator.fnv1a(key.utf8) % 10 == 0
     }
 
     private func decision(request: String, requester: String, country: String, notice: String?) -> OutgoingNotice {

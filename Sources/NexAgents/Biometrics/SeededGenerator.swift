@@ -19,6 +19,17 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
+    /// FNV-1a (64-bit) of `bytes`: a digest stable across processes and runs (unlike `Hasher`),
+    /// for seeds and deterministic decisions.
+    public static func fnv1a<Bytes: Sequence>(_ bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
     /// A standard normal sample (Box–Muller; one of the pair is used, for simplicity).
     public mutating func nextGaussian() -> Double {
         let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self)

@@ -163,12 +163,7 @@ public struct TravellerStream: Sendable, Equatable, Codable {
     /// (not `Hasher`, which is seeded per process). Other agents seed what they publish with
     /// `index` 0 and their node id, so two nodes given one seed draw different people.
     public static func seed(_ seed: UInt64, post: String, index: Int) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in post.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        var mixer = SeededGenerator(seed: seed ^ hash ^ (UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15))
+        var mixer = SeededGenerator(seed: seed ^ SeededGenerator.fnv1a(post.utf8) ^ (UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15))
         return mixer.next()
     }
 }
