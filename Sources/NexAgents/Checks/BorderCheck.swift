@@ -22,15 +22,17 @@ public struct CheckMatch: Sendable, Equatable {
     public let strength: NominalMatcher.Strength?
 }
 
-/// The decoded templates of the watchlist's persons, kept beside it (decoding once per record).
+/// The decoded templates and keyed names of the watchlist's persons, kept beside it (worked out once per record).
 public struct TemplateCache: Sendable {
     public private(set) var templates: [String: [BiometricModel.Modality: BiometricTemplate]] = [:]
+    /// The persons' names as keys, by entry id.
+    public private(set) var names: [String: NominalMatcher.NameKeys] = [:]
 
     public init(_ watchlist: Watchlist = Watchlist()) {
         for entry in watchlist.entries.values { refresh(entry) }
     }
 
-    /// Decodes (again) the templates of `entry`.
+    /// Decodes (again) the templates of `entry` and keys its person's names.
     public mutating func refresh(_ entry: WatchlistEntry) {
         var decoded: [BiometricModel.Modality: BiometricTemplate] = [:]
         for modality in BiometricModel.Modality.allCases {
@@ -40,10 +42,12 @@ public struct TemplateCache: Sendable {
             }
         }
         templates[entry.id] = decoded.isEmpty ? nil : decoded
+        names[entry.id] = entry.person.map(NominalMatcher.NameKeys.init)
     }
 
     public mutating func remove(_ id: String) {
         templates[id] = nil
+        names[id] = nil
     }
 }
 
@@ -86,7 +90,7 @@ public struct BorderCheck: Sendable, Equatable {
         if let record = watchlist.document(traveller.documentNumber, issuedBy: traveller.documentCountry) {
             matches.append(CheckMatch(recordID: record.id, method: .document, similarity: nil, strength: nil))
         }
-        for (entry, strength) in NominalMatcher.matches(of: traveller.person, in: watchlist) where Self.isSought(entry) {
+        for (entry, strength) in NominalMatcher.matches(of: traveller.person, in: watchlist, keys: templates.names) where Self.isSought(entry) {
             matches.append(CheckMatch(recordID: entry.id, method: .nominal, similarity: nil, strength: strength))
         }
         var comparisons: [Comparison] = []

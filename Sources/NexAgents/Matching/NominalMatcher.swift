@@ -12,21 +12,39 @@ public enum NominalMatcher {
 
     /// The strength with which `traveller` matches `person`, or nil.
     public static func match(_ traveller: WatchlistEntry.Person, against person: WatchlistEntry.Person) -> Strength? {
-        let families = (NameKey.tokens(of: traveller.familyName), NameKey.tokens(of: person.familyName))
-        guard !families.0.isEmpty, !families.1.isEmpty,
-              families.0.count == families.1.count, zip(families.0, families.1).allSatisfy({ $0.isVariant(of: $1) }) else { return nil }
-        let forenames = (NameKey.tokens(of: traveller.forenames), NameKey.tokens(of: person.forenames))
-        guard forenames.0.contains(where: { given in forenames.1.contains { $0.isVariant(of: given) } }) else { return nil }
-        switch (traveller.dateOfBirth, person.dateOfBirth) {
+        match(NameKeys(traveller), traveller.dateOfBirth, against: NameKeys(person), person.dateOfBirth)
+    }
+
+    /// A person's names as keys, worked out once (a post keeps them per watchlist entry: working them
+    /// out for every traveller and entry was most of a border post's CPU).
+    public struct NameKeys: Sendable, Equatable {
+        public let family: [NameKey]
+        public let forenames: [NameKey]
+
+        public init(_ person: WatchlistEntry.Person) {
+            family = NameKey.tokens(of: person.familyName)
+            forenames = NameKey.tokens(of: person.forenames)
+        }
+    }
+
+    /// ``match(_:against:)`` on names already keyed.
+    public static func match(_ traveller: NameKeys, _ travellerBirth: String?, against person: NameKeys, _ personBirth: String?) -> Strength? {
+        guard !traveller.family.isEmpty, !person.family.isEmpty, traveller.family.count == person.family.count,
+              zip(traveller.family, person.family).allSatisfy({ $0.isVariant(of: $1) }) else { return nil }
+        guard traveller.forenames.contains(where: { given in person.forenames.contains { $0.isVariant(of: given) } }) else { return nil }
+        switch (travellerBirth, personBirth) {
         case (let a?, let b?): return a == b ? .nameAndDateOfBirth : nil
         default: return .nameOnly
         }
     }
 
     /// The watchlist entries `traveller` matches, strongest first, then by id.
-    public static func matches(of traveller: WatchlistEntry.Person, in watchlist: Watchlist) -> [(entry: WatchlistEntry, strength: Strength)] {
-        watchlist.persons.compactMap { entry in
-            entry.person.flatMap { match(traveller, against: $0) }.map { (entry, $0) }
+    /// `keys`: the entries' names already keyed, by entry id (one missing is keyed here).
+    public static func matches(of traveller: WatchlistEntry.Person, in watchlist: Watchlist,
+                               keys: [String: NameKeys] = [:]) -> [(entry: WatchlistEntry, strength: Strength)] {
+        let travellerKeys = NameKeys(traveller)
+        return watchlist.persons.compactMap { entry in
+            entry.person.flatMap { match(travellerKeys, traveller.dateOfBirth, against: keys[entry.id] ?? NameKeys($0), $0.dateOfBirth) }.map { (entry, $0) }
         }.sorted { ($0.strength == .nameAndDateOfBirth ? 0 : 1, $0.entry.id) < ($1.strength == .nameAndDateOfBirth ? 0 : 1, $1.entry.id) }
     }
 }
