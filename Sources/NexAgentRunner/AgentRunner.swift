@@ -26,6 +26,9 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
         public var replayWindowMillis: Int64 = 120_000
         /// How often state changed by the agent's own work (not by deliveries) is written, at most.
         public var saveIntervalMillis: Int64 = 1_000
+        /// The longest the run loop waits for a delivery before it looks again at the agent's own
+        /// work and at actions handed in (a simulation steps its lanes with a shorter wait).
+        public var idleWaitMillis: Int64 = 200
 
         public init(stateDirectory: String? = nil) {
             self.stateDirectory = stateDirectory
@@ -96,7 +99,7 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
     public var pendingCount: Int { outbox.withLock { $0.count } }
 
     /// Hands the agent's runner actions from outside (a simulation's scripted notices): performed by
-    /// the run loop as if the agent had returned them, within about 200 ms.
+    /// the run loop as if the agent had returned them, within ``Options/idleWaitMillis`` (200 ms by default).
     public func inject(_ actions: [AgentAction]) {
         injected.withLock { $0 += actions }
     }
@@ -166,7 +169,7 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
                     }
                 }
                 now = WallClock.nowMillis()
-                var wait: Int64 = 200
+                var wait = max(options.idleWaitMillis, 1)
                 if let due = agent.withLock({ $0.nextDueMillis }) { wait = min(wait, max(due - now, 0)) }
                 guard let open = client else {
                     if wait > 0 { Thread.sleep(forTimeInterval: Double(wait) / 1000) }

@@ -36,17 +36,24 @@ struct AuditTraceCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard let out = try Self.render(messageID: messageID, directory: directory.dir, indexDirectory: indexOptions.indexDir, json: json) else {
+            print("no record names message \(messageID.lowercased())")
+            throw ExitCode(1)
+        }
+        print(out, terminator: json ? "\n" : "")
+    }
+
+    /// The trace of `messageID` as `nex audit trace` prints it (text, or one JSON object without
+    /// its newline), or nil when no record names it. `nex simulate` puts each planted case's in its report.
+    static func render(messageID: String, directory: String, indexDirectory: String?, json: Bool = false) throws -> String? {
         let id = messageID.lowercased()
-        let index = AuditIndex(directory: directory.dir, indexDirectory: indexOptions.indexDir)
+        let index = AuditIndex(directory: directory, indexDirectory: indexDirectory)
         let answer = try index.find(message: id)
         answer.ignoredEntries.forEach(AuditIndexOptions.warn)
         let records = answer.records
-        guard !records.isEmpty else {
-            print("no record names message \(id)")
-            throw ExitCode(1)
-        }
+        guard !records.isEmpty else { return nil }
         var trace = AuditTrace(messageID: id, records: records, certificate: index.certificateRecord(fingerprint:))
-        try trace.traceInboxes(directory: directory.dir)
+        try trace.traceInboxes(directory: directory)
         // The chain: a follow-up points back to its original, a hit to the record it matched, a
         // decision to the notice it names (or, refused, to its request); a record lists what
         // followed it, the hits on it and the decisions naming it (D57, D60).
@@ -60,19 +67,15 @@ struct AuditTraceCommand: ParsableCommand {
         }
         let originalAcceptance = try original == id ? trace.acceptance : acceptance(of: original)
         let chain = trace.acceptance == nil ? nil
-            : try AuditLifecycleChain.read(directory: directory.dir, original: original, document: originalAcceptance.flatMap(AuditLifecycleChain.document(of:)))
+            : try AuditLifecycleChain.read(directory: directory, original: original, document: originalAcceptance.flatMap(AuditLifecycleChain.document(of:)))
         // The request the notice answers, with its decision (request → decision → notice).
         let requestID = originalAcceptance.flatMap(AuditLifecycleChain.request(namedBy:))
         let requestAcceptance = try requestID.flatMap { try acceptance(of: $0) }
         let context = AuditTraceText.ChainContext(
             followUpOf: ownFollowUp?.followUp, mentionOf: ownMention, originalAcceptance: originalAcceptance,
             request: requestID, requestAcceptance: requestAcceptance)
-        if json {
-            print(AuditTraceText.json(trace, chain: chain, context: context))
-        } else {
-            print(AuditTraceText.text(trace), terminator: "")
-            if let chain { print(AuditTraceText.chainText(chain, context: context), terminator: "") }
-        }
+        if json { return AuditTraceText.json(trace, chain: chain, context: context) }
+        return AuditTraceText.text(trace) + (chain.map { AuditTraceText.chainText($0, context: context) } ?? "")
     }
 }
 

@@ -33,11 +33,12 @@ final class SimulationDay: @unchecked Sendable {
     private var nexd: SpawnedDaemon?
     private var pki: DevelopmentPKI?
     private var port: UInt16 = 0
+    /// The longest the checks fell behind the simulated clock (real ms).
     private var maxLagMillis: Int64 = 0
-    /// The traveller rate in force (per simulated hour), and the travellers each post should have checked.
-    private var currentRate: Double = 0
-    private var expectedTravellers: Double = 0
-    private var lastLoopMillis: Int64 = 0
+    /// What the posts' checks wait for (records on their way); shared with the lanes' answers.
+    private let ledger: Locked<SimulationLedger>
+    /// The posts on duty: attached or reconnecting, not offline, not revoked.
+    private var onDuty: Set<String> = []
     private var nexdCPUAtStart: Double = 0
     private var nexdCPUBefore: Double = 0
     /// Case name → (record id, refusal), from nexd's answers to the lanes.
@@ -62,6 +63,8 @@ final class SimulationDay: @unchecked Sendable {
         self.speed = speed
         self.seed = seed
         self.configPath = configPath
+        ledger = Locked(SimulationLedger(posts: Dictionary(uniqueKeysWithValues: cast.posts.map { ($0.id, $0.country) }),
+                                         startMinute: Double(Scenario.minutes(scenario.day.start)!)))
     }
 
     func run() throws -> SimulationReport {
@@ -103,42 +106,52 @@ final class SimulationDay: @unchecked Sendable {
             let at = Double(Scenario.minutes(inject.at)!)
             guard inject.kind == .offline else { return [(at, .inject(inject))] }
             return [(at, .inject(inject)), (at + (inject.minutes ?? 0), .back(inject))]
-        }
+        } + ncbPublications(from: Double(startMinute), to: Double(endMinute))
         events.sort { ($0.minute, $0.event.order) < ($1.minute, $1.event.order) }
         var lastProgress: Int64 = 0
-        currentRate = scenario.travellersPerHour(atMinute: Double(startMinute))
-        lastLoopMillis = realStart
+        let end = Double(endMinute)
         let ownCPUAtStart = ProcessStats.ownCPUSeconds()
         nexdCPUAtStart = nexd.flatMap { ProcessStats.cpuSeconds(pid: $0.pid) } ?? 0
         while true {
             let now = WallClock.nowMillis()
             let minute = clock.minute(atRealMillis: now)
-
-            while let next = events.first, next.minute <= minute {
+            // An event fires once every post on duty has checked the travellers before its minute.
+            while let next = events.first, next.minute <= minute, checkedThrough() >= next.minute {
                 events.removeFirst()
                 switch next.event {
-                case .publish(let item): publishRecord(of: item, atMillis: now)
+                case .publish(let item): publishRecord(of: item, minute: next.minute, atMillis: now)
+                case .plant(let item) where item.isIntelligence: judgeIntelligence(item)
                 case .plant(let item): plant(item)
-                case .inject(let inject): try apply(inject, nexdConfig: nexdConfig, directory: directory)
-                case .back(let inject): try bringBack(inject)
+                case .inject(let inject): try apply(inject, minute: next.minute, nexdConfig: nexdConfig, directory: directory)
+                case .back(let inject): try bringBack(inject, minute: next.minute)
+                case .ncbPublish(let country): publishOwn(of: country, minute: next.minute, atMillis: now)
                 }
             }
-            retryPlants()
-            snapshotIntelligence(atMinute: minute)
-            // The hour's traveller rate (hourlyProfile), and how many each post should have checked by now.
-            let hourRate = scenario.travellersPerHour(atMinute: minute)
-            if hourRate != currentRate {
-                currentRate = hourRate
-                for runner in posts.values { runner.withAgent { $0.travellersPerMinute = hourRate * speed / 60 } }
+            // The posts check the travellers up to the next event once every record of an earlier
+            // minute is where it should be (SimulationLedger) and every plant due is queued.
+            let target = min(minute, events.first?.minute ?? end, end)
+            if settle(before: target, atMillis: now) {
+                retryPlants()
+                if !pendingPlants.contains(where: { onDuty.contains($0.post ?? "") }) {
+                    for post in onDuty {
+                        posts[post]?.withAgent { agent in
+                            if let before = agent.simulated?.checkBefore, before < target { agent.simulated?.checkBefore = target }
+                        }
+                    }
+                }
+            } else {
+                retryPlants()
             }
-            expectedTravellers += hourRate * speed / 3600 * Double(now - lastLoopMillis) / 1000
-            lastLoopMillis = now
+            // Real time: how far the checks are behind the simulated clock.
+            let through = checkedThrough()
+            let clockMinute = min(minute, end)
+            if through < clockMinute { maxLagMillis = max(maxLagMillis, Int64((clockMinute - through) * 60_000 / speed)) }
             if now - lastProgress >= 1_000 {
                 lastProgress = now
                 FileHandle.standardError.write(Data("\r\(progress(minute: minute, realSeconds: Double(now - realStart) / 1000))".utf8))
             }
-            if minute >= Double(endMinute), events.isEmpty { break }
-            Thread.sleep(forTimeInterval: 0.05)
+            if minute >= end, events.isEmpty, through >= end { break }
+            Thread.sleep(forTimeInterval: 0.01)
         }
         // The last hits reach their owners.
         let grace = WallClock.nowMillis() + 10_000
@@ -153,15 +166,8 @@ final class SimulationDay: @unchecked Sendable {
         report.injects = injectLines + endings.withLock { $0 }.sorted { $0.key < $1.key }.map { "\($0.key) stopped: \($0.value)" }
         let realSeconds = Double(WallClock.nowMillis() - realStart) / 1000
         let nexdCPU = nexdCPUBefore + ((self.nexd.flatMap { ProcessStats.cpuSeconds(pid: $0.pid) } ?? 0) - nexdCPUAtStart)
-        // Real time: how many seconds of its schedule the slowest post (never taken offline) is behind —
-        // the travellers it should have checked by now, less those it did, at its rate.
-        let perSecond = expectedTravellers / max(realSeconds, 0.001)
-        let offlinePosts = Set((scenario.injects ?? []).compactMap { $0.kind == .offline || $0.kind == .revoke ? $0.post : nil })
-        let behind = posts.filter { !offlinePosts.contains($0.key) }.values.map { runner -> Double in
-            let checked = Double(runner.withAgent { $0.state.counts.travellers })
-            return perSecond > 0 ? max(0, expectedTravellers - checked) / perSecond : 0
-        }.max() ?? 0
-        maxLagMillis = Int64(behind * 1000)
+        report.lateDeliveries = ledger.withLock { $0.lateDeliveries }
+        (report.checkToOwner, report.publicationToWatchlist) = dayLatencies(clock: clock)
         report.realTime = (maxLagMillis, nexdCPU / realSeconds * 100, (ProcessStats.ownCPUSeconds() - ownCPUAtStart) / realSeconds * 100)
         for lane in lanes.values { lane.stop() }
         for lane in lanes.values { lane.done.wait() }
@@ -169,6 +175,13 @@ final class SimulationDay: @unchecked Sendable {
         self.nexd?.stop()
         if server == nil {
             report.audit = try Self.verifyAudit(directory: directory + "/audit", pki: pki)
+            // Each case's chain of custody, as `nex audit trace` tells it (the index beside the log).
+            for index in report.cases.indices {
+                guard let id = report.cases[index].tracedID,
+                      let trace = try AuditTraceCommand.render(messageID: id, directory: directory + "/audit", indexDirectory: directory + "/index")
+                else { continue }
+                report.cases[index].trace = SimulationReport.condensed(trace)
+            }
         } else {
             report.audit = (false, "not verified here: with --server run `nex audit verify` where nexd keeps its log")
             report.auditChecked = false
@@ -176,7 +189,8 @@ final class SimulationDay: @unchecked Sendable {
         if let plot, server == nil {
             let perHour = try SimulationPlot.messagesPerHour(auditDirectory: directory + "/audit", clock: clock)
             let svg = SimulationPlot.svg(title: scenario.name, perHour: perHour, startHour: startMinute / 60, endHour: (endMinute - 1) / 60,
-                                         cases: report.cases)
+                                         cases: report.cases, latencies: [("check → hit at the owner NCB", report.checkToOwner),
+                                                                          ("publication → a post's watchlist", report.publicationToWatchlist)])
             try svg.write(toFile: plot, atomically: true, encoding: .utf8)
         }
         return report
@@ -194,28 +208,39 @@ final class SimulationDay: @unchecked Sendable {
     // MARK: - Lanes
 
     private func startLanes(pki: DevelopmentPKI, port: UInt16) throws {
-        let perMinute = scenario.travellersPerHour(atMinute: Double(Scenario.minutes(scenario.day.start)!)) * speed / 60
-        let gsAgent = GeneralSecretariatAgent(node: cast.gs, countries: cast.countries, seed: seed, listedAffiliates: scenario.unListed)
-        gs = try lane(gsAgent, pki: pki, port: port)
+        let startMinute = Double(Scenario.minutes(scenario.day.start)!)
+        let endMinute = Double(Scenario.minutes(scenario.day.end)!)
         for country in cast.countries {
             guard let node = cast.ncbs[country] else { continue }
             let partners = cast.countries.filter { $0 != country }
-            let every = scenario.ncbPublishEveryMinutes * 60 / speed
+            // Its own publications come at simulated minutes (ncbPublications), not on its timer.
             ncbs[country] = try lane(NCBAgent(node: node, country: country, partners: Array(partners.prefix(3)), seed: seed,
-                                              publishEverySeconds: every), pki: pki, port: port)
+                                              publishEverySeconds: 0), pki: pki, port: port)
         }
         for post in cast.posts {
             let stream = TravellerStream(seed: seed, post: post.id, country: post.country,
                                          otherCountries: cast.countries.filter { $0 != post.country }.prefix(4).map { $0 },
                                          watchlistedShare: scenario.watchlistedShare)
-            posts[post.id] = try lane(BorderPostAgent(node: post.id, country: post.country, stream: stream, travellersPerMinute: perMinute),
-                                      pki: pki, port: port)
+            var agent = BorderPostAgent(node: post.id, country: post.country, stream: stream, travellersPerMinute: 0)
+            agent.simulated = .init(schedule: scenario.travellerSchedule, startMinute: startMinute, endMinute: endMinute)
+            posts[post.id] = try lane(agent, pki: pki, port: port)
+            onDuty.insert(post.id)
         }
-        // Every lane attached before the day starts: inboxes exist from the first record on.
+        // Every lane attached before the day starts: inboxes exist from the first record on. The
+        // General Secretariat comes last: the UN special notices it publishes at once must find
+        // every post's inbox there.
         let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, attached.withLock({ $0.count }) < cast.nodeCount - 1 { Thread.sleep(forTimeInterval: 0.05) }
+        let gsAgent = GeneralSecretariatAgent(node: cast.gs, countries: cast.countries, seed: seed, listedAffiliates: scenario.unListed)
+        gs = try lane(gsAgent, pki: pki, port: port)
         while Date() < deadline, attached.withLock({ $0.count }) < cast.nodeCount { Thread.sleep(forTimeInterval: 0.05) }
         let missing = cast.nodeCount - attached.withLock { $0.count }
         if missing > 0 { throw SimulationError("\(missing) of \(cast.nodeCount) lanes did not attach to nexd within 30 s (see its log)") }
+        // The UN special notices of the day's start are answered before it starts (they belong to its first minute).
+        let listed = scenario.unListed
+        while Date() < deadline, gs.map({ $0.withAgent { $0.state.listedPublished } < listed || $0.pendingCount > 0 }) ?? false {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
     }
 
     /// The nodes that attached at least once.
@@ -230,6 +255,8 @@ final class SimulationDay: @unchecked Sendable {
         let node = agent.node
         var options = AgentRunner<Agent>.Options()
         options.maximumRetryDelay = .seconds(1)
+        // The simulation steps the lanes (checks allowed, notices handed in): they look often.
+        options.idleWaitMillis = 20
         let runner = try AgentRunner(agent: agent, credentials: credentials, options: options, connect: { capabilities in
             let context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key,
                                                 trustRoots: credentials.trustRoots, serverName: host)
@@ -241,7 +268,9 @@ final class SimulationDay: @unchecked Sendable {
             if let count = line.split(separator: " ").dropLast().last.flatMap({ Int($0) }) { waiting.withLock { $0[node] = count } }
         })
         let records = caseRecords
+        let ledger = self.ledger
         runner.onAnswered = { notice, messageID, refusal in
+            ledger.withLock { $0.answered(notice, messageID: messageID, refusal: refusal, atMillis: WallClock.nowMillis()) }
             guard notice.tag.hasPrefix("case:") else { return }
             records.withLock { $0[String(notice.tag.dropFirst(5))] = (refusal == nil ? messageID : nil, refusal, WallClock.nowMillis()) }
         }
@@ -262,23 +291,26 @@ final class SimulationDay: @unchecked Sendable {
         case plant(Scenario.PlantedCase)
         case inject(Scenario.Inject)
         case back(Scenario.Inject)
+        /// An NCB's own next publication (a request, a document record, a diffusion).
+        case ncbPublish(String)
 
         /// Within one minute: records first, then injects, then plants.
         var order: Int {
             switch self {
-            case .publish: 0
+            case .publish, .ncbPublish: 0
             case .inject, .back: 1
             case .plant: 2
             }
         }
     }
 
-    private func apply(_ inject: Scenario.Inject, nexdConfig: String, directory: String) throws {
+    private func apply(_ inject: Scenario.Inject, minute: Double, nexdConfig: String, directory: String) throws {
         switch inject.kind {
         case .offline:
             guard let post = inject.post, let runner = posts[post], let lane = lanes[post] else { return }
             lane.stop()
             lane.done.wait()
+            leaveDuty(post)
             lanes[post] = nil
             posts[post] = nil
             offline[post] = (runner.withAgent { $0 }, Double(Scenario.minutes(inject.at)!) + (inject.minutes ?? 0))
@@ -290,8 +322,10 @@ final class SimulationDay: @unchecked Sendable {
                 return
             }
             let topic = item.record == "sltd" ? "sltd.\(item.country)" : "notice.\(item.record).\(item.country)"
-            let cancel = OutgoingNotice(topic: topic, kind: "cancel", object: ["kind": "cancel", "fictional": true, "original": id, "reason": "arrest"],
+            var cancel = OutgoingNotice(topic: topic, kind: "cancel", object: ["kind": "cancel", "fictional": true, "original": id, "reason": "arrest"],
                                         tag: "cancel:" + name)
+            cancel.simulatedMinute = minute
+            ledger.withLock { $0.handedIn(minute: minute) }
             if item.record == "sltd" { ncbs[item.country]?.inject([.publish(cancel)]) } else { gs?.inject([.publish(cancel)]) }
             injectLines.append("\(inject.at) the record of \(name) (\(id)) cancelled")
         case .restart where nexd == nil, .revoke where nexd == nil:
@@ -305,13 +339,15 @@ final class SimulationDay: @unchecked Sendable {
             injectLines.append("\(inject.at) nexd restarted (\(String(format: "%.1f", Date().timeIntervalSince(started))) s real)")
         case .revoke:
             guard let post = inject.post, let pki else { return }
+            // Its checks end here: the travellers before this minute were checked, no later ones.
+            leaveDuty(post)
             _ = try pki.revoke(nodeID: post)
             if let nexd { kill(nexd.pid, SIGHUP) }
             injectLines.append("\(inject.at) \(post)'s certificate revoked; nexd reloaded")
         }
     }
 
-    private func bringBack(_ inject: Scenario.Inject) throws {
+    private func bringBack(_ inject: Scenario.Inject, minute: Double) throws {
         guard let post = inject.post, let away = offline.removeValue(forKey: post), let pki else { return }
         let cancelled = scenario.cases.filter { item in
             (scenario.injects ?? []).contains { $0.kind == .cancel && $0.case == item.name }
@@ -319,7 +355,13 @@ final class SimulationDay: @unchecked Sendable {
         let heldBefore = Set(away.agent.state.watchlist.entries.keys)
         waitingAtAttach.withLock { $0[post] = nil }
         var agent = away.agent
-        agent.travellersPerMinute = currentRate * speed / 60
+        // Travellers from its return on; none checked until it holds what its inboxes kept for it.
+        if let next = agent.simulated?.nextMinute, next < minute { agent.simulated?.nextMinute = minute }
+        agent.simulated?.checkBefore = minute
+        let delivered = agent.delivered
+        let country = cast.posts.first { $0.id == post }?.country ?? ""
+        ledger.withLock { $0.postReturned(post, country: country, atMillis: WallClock.nowMillis(), delivered: { delivered.contains($0) }) }
+        onDuty.insert(post)
         posts[post] = try lane(agent, pki: pki, port: port)
         // What it caught up on: the inboxes' waiting count at its attach, and the cancellations applied
         // (waited for, up to 5 s real, so the line says what happened, not what had happened yet).
@@ -338,45 +380,98 @@ final class SimulationDay: @unchecked Sendable {
 
     // MARK: - Cases
 
-    private func publishRecord(of item: Scenario.PlantedCase, atMillis now: Int64) {
+    private func publishRecord(of item: Scenario.PlantedCase, minute: Double, atMillis now: Int64) {
         var generator = SeededGenerator(seed: TravellerStream.seed(seed, post: "case:" + item.name, index: 0))
         let requester = cast.ncbs[item.country] ?? "ncb.\(item.country)"
         let date = AgentClock.date(millis: now)
         let tag = "case:" + item.name
         switch item.record {
         case "cbrne-alert":
-            gs?.inject([.publish(OutgoingNotice(topic: "alert.cbrne.\(Self.region(of: item.country))", kind: "orange", object: [
+            hand(gs, OutgoingNotice(topic: "alert.cbrne.\(Self.region(of: item.country))", kind: "orange", object: [
                 "kind": "orange", "fictional": true, "threat_category": "chemical",
                 "description": "Planted case \(item.name): drums of a toxic industrial chemical stolen near the border; watch cargo (synthetic)",
                 "valid_until": AgentClock.date(millis: now + 30 * 86_400_000), "affected_countries": [item.country],
-            ], tag: tag))])
+            ], tag: tag), minute: minute)
         case "purple":
-            gs?.inject([.publish(OutgoingNotice(topic: "notice.purple.\(item.country)", kind: "purple", object: [
+            hand(gs, OutgoingNotice(topic: "notice.purple.\(item.country)", kind: "purple", object: [
                 "kind": "purple", "fictional": true, "crime_area": "counterfeit-pharmaceuticals",
                 "modus_operandi": "Planted case \(item.name): counterfeit antimalarials seized in a lorry, copied batch numbers (synthetic)",
                 "countries_seen": [item.country], "requested_by": requester,
-            ], tag: tag))])
+            ], tag: tag), minute: minute)
         case "sltd":
             let (holder, sex) = SyntheticPeople.person(nationality: item.country, using: &generator)
-            ncbs[item.country]?.inject([.publish(OutgoingNotice(topic: "sltd.\(item.country)", kind: "sltd", object: [
+            hand(ncbs[item.country], OutgoingNotice(topic: "sltd.\(item.country)", kind: "sltd", object: [
                 "kind": "sltd", "fictional": true, "document_number": SyntheticPeople.documentNumber(using: &generator), "document_type": "passport",
                 "issuing_country": item.country, "status": "stolen", "reported_on": date, "reported_by": requester,
                 "holder": ["family_name": holder.familyName, "forenames": holder.forenames, "sex": sex, "date_of_birth": holder.dateOfBirth!],
-            ], tag: tag))])
+            ], tag: tag), minute: minute)
         case "un-special":
-            gs?.inject([.publish(OutgoingNotice(topic: "notice.un-special.\(item.country)", kind: "un-special", object: [
+            hand(gs, OutgoingNotice(topic: "notice.un-special.\(item.country)", kind: "un-special", object: [
                 "kind": "un-special", "fictional": true, "sanctions_regime": "1267", "un_reference": "QDi.CASE-\(item.name)",
                 "measures": ["assets-freeze", "travel-ban", "arms-embargo"],
                 "subject": SyntheticPeople.subject(nationality: item.country, modalities: item.biometrics ?? [], using: &generator),
-            ], tag: tag))])
+            ], tag: tag), minute: minute)
         default:
-            gs?.inject([.publish(OutgoingNotice(topic: "notice.red.\(item.country)", kind: "red", object: [
+            hand(gs, OutgoingNotice(topic: "notice.red.\(item.country)", kind: "red", object: [
                 "kind": "red", "fictional": true,
                 "subject": SyntheticPeople.subject(nationality: item.country, modalities: item.biometrics ?? [], using: &generator),
                 "charges": ["Planted case \(item.name) (synthetic)"],
                 "warrant": ["issuing_country": item.country, "reference": "CASE-\(item.name)", "issued_on": date], "requested_by": requester,
-            ], tag: tag))])
+            ], tag: tag), minute: minute)
         }
+    }
+
+    /// Hands `notice` to a lane as belonging to simulated `minute` (the ledger waits for its answer).
+    private func hand<Agent: NodeAgent>(_ runner: AgentRunner<Agent>?, _ notice: OutgoingNotice, minute: Double) {
+        guard let runner else { return }
+        var notice = notice
+        notice.simulatedMinute = minute
+        ledger.withLock { $0.handedIn(minute: minute) }
+        runner.inject([.publish(notice)])
+    }
+
+    /// Each NCB's own publications (``Scenario/ncbPublishEveryMinutes``): the k-th at the day's
+    /// start plus its country's share of one interval plus k intervals, so they do not all come at once.
+    private func ncbPublications(from start: Double, to end: Double) -> [(minute: Double, event: DayEvent)] {
+        let every = scenario.ncbPublishEveryMinutes
+        guard every > 0 else { return [] }
+        let countries = cast.countries.filter { cast.ncbs[$0] != nil }
+        return countries.enumerated().flatMap { index, country -> [(minute: Double, event: DayEvent)] in
+            let first = start + every * Double(index + 1) / Double(countries.count)
+            return stride(from: first, to: end, by: every).map { ($0, .ncbPublish(country)) }
+        }
+    }
+
+    /// An NCB's next publication of its own, belonging to `minute`.
+    private func publishOwn(of country: String, minute: Double, atMillis now: Int64) {
+        guard let runner = ncbs[country] else { return }
+        for case .publish(let notice) in runner.withAgent({ $0.publishNext(atMillis: now) }) { hand(runner, notice, minute: minute) }
+    }
+
+    /// The simulated minute through which every post on duty has checked its travellers.
+    private func checkedThrough() -> Double {
+        onDuty.compactMap { post in posts[post]?.withAgent { $0.simulated?.nextMinute } }.min() ?? .infinity
+    }
+
+    /// Takes `post` off duty (offline, revoked): its checks stop where they are; nothing is waited for it.
+    private func leaveDuty(_ post: String) {
+        onDuty.remove(post)
+        ledger.withLock { $0.postLeft(post) }
+    }
+
+    /// Whether everything of a minute before `minute` is answered and on the posts that should hold
+    /// it. Asks each waiting post what it received (outside the ledger's lock: the lanes answer under it).
+    private func settle(before minute: Double, atMillis now: Int64) -> Bool {
+        let waitingFor = ledger.withLock { ledger -> [String: [String]] in
+            ledger.expire(atMillis: now)
+            return ledger.waiting.reduce(into: [:]) { byPost, item in for post in item.value { byPost[post, default: []].append(item.key) } }
+        }
+        for (post, ids) in waitingFor {
+            // Asked in place: a copy of the post's set would be copied again at its next delivery.
+            guard let received = posts[post]?.withAgent({ agent in Set(ids.filter { agent.delivered.contains($0) }) }), !received.isEmpty else { continue }
+            ledger.withLock { $0.confirm(post: post, delivered: { received.contains($0) }) }
+        }
+        return ledger.withLock { $0.isSettled(before: minute) }
     }
 
     /// Plants whose record nexd had not yet accepted when they were due (retried each pass).
@@ -412,11 +507,10 @@ final class SimulationDay: @unchecked Sendable {
     /// Intelligence cases judged at their `at` (later arrivals do not count).
     private var intelligenceSnapshots: [String: SimulationReport.CaseOutcome] = [:]
 
-    private func snapshotIntelligence(atMinute minute: Double) {
-        for item in scenario.cases where item.isIntelligence && intelligenceSnapshots[item.name] == nil
-            && minute >= Double(Scenario.minutes(item.at)!) {
-            intelligenceSnapshots[item.name] = outcome(of: item)
-        }
+    /// Judges an intelligence case at its `at`, when the posts' checks reach it: by then every
+    /// record of an earlier minute, the alert included, is where it should be (SimulationLedger).
+    private func judgeIntelligence(_ item: Scenario.PlantedCase) {
+        intelligenceSnapshots[item.name] = outcome(of: item)
     }
 
     /// An alert or a notice without a person: caught when every post still in the day holds it by `at`.
@@ -434,6 +528,12 @@ final class SimulationDay: @unchecked Sendable {
     }
 
     private func outcome(of item: Scenario.PlantedCase) -> SimulationReport.CaseOutcome {
+        var outcome = judge(item)
+        outcome.recordID = caseRecords.withLock { $0[item.name]?.id }
+        return outcome
+    }
+
+    private func judge(_ item: Scenario.PlantedCase) -> SimulationReport.CaseOutcome {
         let record = caseRecords.withLock { $0[item.name] }
         guard let id = record?.id else {
             return .init(name: item.name, detected: false, final: record != nil,
@@ -466,8 +566,42 @@ final class SimulationDay: @unchecked Sendable {
             reason: owner ? "hit \(hitID) by \(hit.method.rawValue) reached \(cast.ncbs[item.country] ?? item.country)"
                           : "the hit was accepted but \(cast.ncbs[item.country] ?? item.country) had not received it")
         outcome.checkToOwnerMillis = checkToOwner
+        outcome.hitID = hitID
         outcome.watchlistMillis = watchlist
         return outcome
+    }
+
+    /// The day's latencies: every hit the posts remember (their latest ``BorderPostAgent/outcomesKept``
+    /// checks) from its check to the owner NCB's receipt; every record from its acceptance to each
+    /// post's watchlist. Each at the simulated minute it began.
+    private func dayLatencies(clock: SimulatedClock) -> ([SimulationReport.LatencySample], [SimulationReport.LatencySample]) {
+        var received: [String: Int64] = [:]
+        for runner in ncbs.values {
+            runner.withAgent { ncb in
+                for (id, at) in zip(ncb.state.answeredHits, ncb.state.answeredHitTimes) { received[id] = at }
+            }
+        }
+        let states = posts.values.map { $0.withAgent { $0.state } } + offline.values.map(\.agent.state)
+        var seen = Set<String>()
+        var checks: [SimulationReport.LatencySample] = []
+        for state in states {
+            for outcome in state.outcomes + state.plantedOutcomes {
+                guard let checked = outcome.checkedAtMillis else { continue }
+                for hit in outcome.hits {
+                    guard let id = hit.messageID, let at = received[id], seen.insert(id).inserted else { continue }
+                    checks.append(.init(minute: clock.minute(atRealMillis: checked), millis: max(0, at - checked)))
+                }
+            }
+        }
+        let records = ledger.withLock { $0.records }
+        var watchlists: [SimulationReport.LatencySample] = []
+        for state in states {
+            for record in records {
+                guard let held = state.watchlist.entries[record.id]?.heldSinceMillis else { continue }
+                watchlists.append(.init(minute: clock.minute(atRealMillis: record.acceptedAtMillis), millis: max(0, held - record.acceptedAtMillis)))
+            }
+        }
+        return (checks, watchlists)
     }
 
     /// Per post holding record `id`: real milliseconds from its acceptance to the post's watchlist.

@@ -3,7 +3,8 @@ import NexAgents
 import NexAudit
 
 /// `nex simulate --plot FILE.svg` (issue 17): the day as nexd recorded it — accepted messages per
-/// simulated hour by kind, from the day's audit log — and each planted case's check → owner latency.
+/// simulated hour by kind, from the day's audit log — the latency percentiles per hour (check →
+/// hit at the owner, publication → a post's watchlist), and each planted case's latencies.
 /// Plain SVG, no dependency.
 enum SimulationPlot {
     /// Accepted messages per simulated hour and kind, read from the audit log.
@@ -23,7 +24,8 @@ enum SimulationPlot {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
     /// The SVG: stacked bars (messages per hour by kind), then the cases' latencies.
-    static func svg(title: String, perHour: [Int: [String: Int]], startHour: Int, endHour: Int, cases: [SimulationReport.CaseOutcome]) -> String {
+    static func svg(title: String, perHour: [Int: [String: Int]], startHour: Int, endHour: Int, cases: [SimulationReport.CaseOutcome],
+                    latencies: [(name: String, samples: [SimulationReport.LatencySample])] = []) -> String {
         // What came before the day's first hour (lanes starting) counts in it; after the last, in the last.
         var perHour = perHour
         for hour in perHour.keys where hour < startHour || hour > endHour {
@@ -37,7 +39,7 @@ enum SimulationPlot {
         let (left, top, width, height) = (70.0, 50.0, 760.0, 260.0)
         let barWidth = width / Double(hours.count)
         var svg = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="900" height="\(Int(top + height + 120 + Double(cases.count) * 22))" font-family="sans-serif" font-size="12">
+            <svg xmlns="http://www.w3.org/2000/svg" width="900" height="\(Int(top + height + 120 + latencyPanelHeight + Double(cases.count) * 22))" font-family="sans-serif" font-size="12">
             <text x="\(left)" y="24" font-size="16">\(escape(title)): accepted messages per simulated hour, by kind</text>
             <line x1="\(left)" y1="\(top + height)" x2="\(left + width)" y2="\(top + height)" stroke="black"/>
             <line x1="\(left)" y1="\(top)" x2="\(left)" y2="\(top + height)" stroke="black"/>
@@ -60,7 +62,8 @@ enum SimulationPlot {
             let x = left + Double(index % 6) * 125, y = top + height + 40 + Double(index / 6) * 18
             svg += "<rect x=\(f(x)) y=\(f(y - 10)) width=\"12\" height=\"12\" fill=\"\(palette[index % palette.count])\"/><text x=\(f(x + 16)) y=\(f(y))>\(escape(kind))</text>\n"
         }
-        var y = top + height + 90
+        svg += latencyPanel(latencies, hours: hours, left: left, top: top + height + 90, width: width)
+        var y = top + height + 90 + latencyPanelHeight
         svg += "<text x=\"\(left)\" y=\(f(y)) font-size=\"14\">Planted cases (check → hit at the owner NCB; publication → post watchlists, p50/max)</text>\n"
         for item in cases {
             y += 22
@@ -72,6 +75,44 @@ enum SimulationPlot {
             svg += "<text x=\"\(left)\" y=\(f(y)) fill=\"\(item.detected ? "#2ca02c" : "#d62728")\">\(escape(text))</text>\n"
         }
         return svg + "</svg>\n"
+    }
+
+    static let latencyPanelHeight = 250.0
+
+    /// Per simulated hour, p50 (solid) and p99 (dashed) of each latency, in real ms.
+    static func latencyPanel(_ series: [(name: String, samples: [SimulationReport.LatencySample])], hours: [Int], left: Double, top: Double,
+                             width: Double) -> String {
+        let height = 150.0
+        let step = width / Double(hours.count)
+        func percentiles(_ samples: [SimulationReport.LatencySample]) -> [Int: (p50: Int64, p99: Int64)] {
+            Dictionary(grouping: samples) { min(max(Int($0.minute / 60), hours.first!), hours.last!) }.compactMapValues { hour in
+                SimulationReport.Percentiles(hour).map { ($0.p50, $0.p99) }
+            }
+        }
+        let perHour = series.map { ($0.name, percentiles($0.samples)) }
+        let highest = max(1, perHour.flatMap { $0.1.values.map(\.p99) }.max() ?? 1)
+        var svg = "<text x=\"\(left)\" y=\(f(top + 20)) font-size=\"14\">Latency per simulated hour, real ms (p50 solid, p99 dashed)</text>\n"
+        let base = top + 40 + height
+        svg += "<line x1=\"\(left)\" y1=\(f(base)) x2=\(f(left + width)) y2=\(f(base)) stroke=\"black\"/>\n"
+        svg += "<line x1=\"\(left)\" y1=\(f(top + 40)) x2=\"\(left)\" y2=\(f(base)) stroke=\"black\"/>\n"
+        svg += "<text x=\(f(left - 8)) y=\(f(top + 44)) text-anchor=\"end\">\(highest)</text><text x=\(f(left - 8)) y=\(f(base)) text-anchor=\"end\">0</text>\n"
+        for (index, (name, byHour)) in perHour.enumerated() {
+            let colour = palette[(index + 2) % palette.count]
+            for (dash, value) in [("", { (p: (p50: Int64, p99: Int64)) in p.p50 }), ("6 4", { (p: (p50: Int64, p99: Int64)) in p.p99 })] {
+                let points = hours.enumerated().compactMap { column, hour -> String? in
+                    guard let p = byHour[hour] else { return nil }
+                    let x = left + (Double(column) + 0.5) * step, y = base - height * Double(value(p)) / Double(highest)
+                    return String(format: "%.1f,%.1f", x, y)
+                }
+                guard !points.isEmpty else { continue }
+                svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-dasharray=\"\(dash)\" points=\"\(points.joined(separator: " "))\"/>\n"
+            }
+            let overall = SimulationReport.Percentiles(byHour.isEmpty ? [] : series[index].samples)
+            let x = left + Double(index) * 380, y = base + 30
+            svg += "<rect x=\(f(x)) y=\(f(y - 10)) width=\"12\" height=\"12\" fill=\"\(colour)\"/><text x=\(f(x + 16)) y=\(f(y))>"
+                + escape("\(name): \(overall?.text ?? "none")") + "</text>\n"
+        }
+        return svg
     }
 
     private static func f(_ value: Double) -> String { "\"\(String(format: "%.1f", value))\"" }

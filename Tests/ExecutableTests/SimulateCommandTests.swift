@@ -14,10 +14,10 @@ struct SimulateCommandTests {
         day: { start: "06:00", end: "10:00" }
         countries: 2
         postsPerCountry: 1
-        travellersPerHour: 20
-        watchlistedShare: 0.0
-        unListed: 0
-        ncbPublishEveryMinutes: 0
+        travellersPerHour: 150
+        watchlistedShare: 0.02
+        unListed: 2
+        ncbPublishEveryMinutes: 20
         cases:
           - { name: red-by-name, record: red, country: ug, published: "06:10", at: "07:00", post: bcp.ke.malaba, disguise: transliterated }
           - { name: passport, record: sltd, country: tz, published: "06:20", at: "07:30", post: bcp.ke.namanga, disguise: stolen-document }
@@ -41,9 +41,36 @@ struct SimulateCommandTests {
         let plantedCases: [Case]
         let auditIntact: Bool
         let injects: [String]
+        let travellers: Int
+        let hits: Int
+        let falseAlarms: Int
+        let watchlisted: Int
+        let watchlistedDetected: Int
+        let biometrics: [String: Tally]
+        let lateDeliveries: [String]
 
-        /// The outcomes that must repeat for a seed (not the ids in the inject lines).
-        var outcomes: [Case] { plantedCases }
+        struct Tally: Decodable, Equatable {
+            let genuine: Int
+            let falseNonMatches: Int
+            let impostor: Int
+            let falseMatches: Int
+        }
+
+        /// The outcomes that must repeat for a seed (not the ids in the inject lines, not latencies).
+        struct Outcomes: Equatable {
+            let cases: [Case]
+            let travellers: Int
+            let hits: Int
+            let falseAlarms: Int
+            let watchlisted: Int
+            let watchlistedDetected: Int
+            let biometrics: [String: Tally]
+        }
+
+        var outcomes: Outcomes {
+            Outcomes(cases: plantedCases, travellers: travellers, hits: hits, falseAlarms: falseAlarms, watchlisted: watchlisted,
+                     watchlistedDetected: watchlistedDetected, biometrics: biometrics)
+        }
     }
 
     func simulate(seed: Int, in directory: String) throws -> (Report, ProcessRunner.Result) {
@@ -68,6 +95,11 @@ struct SimulateCommandTests {
         #expect(first.plantedCases.map(\.method) == ["nominal", "document", "face", nil])
         #expect(first.countries >= 2 && first.nodes >= 5 && first.auditIntact)
         #expect(run.standardOutput.contains("INTACT"))
+        // Each case's chain of custody (`nex audit trace` of its hit, which leads to the record), and
+        // the day's latency percentiles.
+        #expect(run.standardOutput.components(separatedBy: "      lifecycle of ").count == 5, "\(run.standardOutput)")
+        #expect(run.standardOutput.contains("HIT at bcp.ke.malaba on hit.ug.ke"))
+        #expect(run.standardOutput.contains("latency over the day: check → hit at the owner NCB p50 "))
         // The injects: nexd restarted; Busia offline while the Red Notice was cancelled, and caught up
         // on it when back; Namanga's certificate revoked and the post refused from then on.
         #expect(first.injects.contains { $0.contains("nexd restarted") })
@@ -76,9 +108,16 @@ struct SimulateCommandTests {
         #expect(first.injects.contains { $0.hasPrefix("bcp.ke.namanga stopped: refused by nexd") && $0.contains("certificate revoked") }, "\(first.injects)")
         // The plot: the day's accepted messages by hour and kind, from its audit log.
         let svg = try String(contentsOfFile: directory + "/day-7.svg", encoding: .utf8)
-        #expect(svg.hasPrefix("<svg") && svg.contains("un-special: 1") && svg.contains("listed-by-face"))
+        #expect(svg.hasPrefix("<svg") && svg.contains("un-special: ") && svg.contains("listed-by-face"))
+        #expect(svg.contains("Latency per simulated hour") && svg.contains("<polyline"))
+        // Ordinary and watchlisted travellers, NCBs' own records and the General Secretariat's
+        // reviews of their requests make up the rest of the day: a traveller meets the same
+        // watchlist on every run, so the counts repeat exactly, false matches included.
+        #expect(first.lateDeliveries.isEmpty, "\(first.lateDeliveries)")
+        #expect(first.travellers > 3_000 && first.watchlisted > 20 && first.biometrics["face"]!.impostor > 0, "\(first.outcomes)")
         let (second, _) = try simulate(seed: 7, in: directory)
         #expect(second.outcomes == first.outcomes)
+        #expect(second.lateDeliveries.isEmpty, "\(second.lateDeliveries)")
     }
 
     /// `--server`: the lanes attach to a nexd already running (with the shipped roster and its PKI);

@@ -66,6 +66,36 @@ public struct BorderPostAgent: NodeAgent {
 
     public static let outcomesKept = 500
 
+    /// Checks on the simulated clock (`nex simulate`, issue 17): travellers present at the
+    /// schedule's minutes, and the post checks those before ``checkBefore`` only. The simulation
+    /// raises it once every record published before that minute is on the post's watchlist, so a
+    /// traveller meets the same watchlist on every run, however fast the machine.
+    public struct SimulatedChecks: Sendable, Equatable {
+        public var schedule: TravellerSchedule
+        /// The next traveller's simulated minute.
+        public var nextMinute: Double
+        /// Travellers before this simulated minute may be checked now.
+        public var checkBefore: Double
+        /// The end of the day: no traveller presents at or after it.
+        public var endMinute: Double
+
+        public init(schedule: TravellerSchedule, startMinute: Double, endMinute: Double) {
+            self.schedule = schedule
+            nextMinute = startMinute
+            checkBefore = startMinute
+            self.endMinute = endMinute
+        }
+
+        /// Whether a traveller may be checked now.
+        public var hasDueTraveller: Bool { nextMinute < min(checkBefore, endMinute) }
+    }
+
+    /// Set by a simulation: travellers on the simulated clock instead of ``travellersPerMinute``.
+    public var simulated: SimulatedChecks?
+    /// With ``simulated``: the message ids delivered to the post in this process (the simulation
+    /// waits for a record to be here before the post checks travellers after its publication).
+    public private(set) var delivered: Set<String> = []
+
     public let node: String
     public let country: String
     public var check: BorderCheck
@@ -91,7 +121,10 @@ public struct BorderPostAgent: NodeAgent {
 
     public var subscriptions: [String] { ["notice.>", "alert.>", "sltd.>", "reply.\(country)"] }
 
-    public var nextDueMillis: Int64? { travellersPerMinute > 0 ? state.nextTravellerMillis ?? 0 : nil }
+    public var nextDueMillis: Int64? {
+        if let simulated { return simulated.hasDueTraveller ? 0 : nil }
+        return travellersPerMinute > 0 ? state.nextTravellerMillis ?? 0 : nil
+    }
 
     /// Plants a traveller (see ``TravellerStream/plant(_:)``); false when it was asked before.
     @discardableResult
@@ -109,6 +142,7 @@ public struct BorderPostAgent: NodeAgent {
 
     public mutating func receive(_ delivery: AgentDelivery, atMillis now: Int64) -> [AgentAction] {
         if state.nextTravellerMillis == nil { state.nextTravellerMillis = now }
+        if simulated != nil { delivered.insert(delivery.messageID) }
         switch delivery.kind {
         case NoticeKind.hitAck.rawValue:
             state.counts.acknowledgements += 1
@@ -146,6 +180,7 @@ public struct BorderPostAgent: NodeAgent {
     // MARK: - Travellers
 
     public mutating func tick(atMillis now: Int64) -> [AgentAction] {
+        if simulated != nil { return checkSimulatedTravellers(atMillis: now) }
         guard travellersPerMinute > 0 else { return [] }
         let interval = Int64((60_000 / travellersPerMinute).rounded())
         var due = state.nextTravellerMillis ?? now
@@ -160,6 +195,19 @@ public struct BorderPostAgent: NodeAgent {
             checked += 1
         }
         state.nextTravellerMillis = due <= now ? now + max(interval, 1) : due
+        return actions
+    }
+
+    /// Checks the travellers of the simulated schedule due before ``SimulatedChecks/checkBefore``
+    /// (at most 1,000 at a time).
+    private mutating func checkSimulatedTravellers(atMillis now: Int64) -> [AgentAction] {
+        var actions: [AgentAction] = []
+        var checked = 0
+        while let simulated, simulated.hasDueTraveller, checked < 1_000 {
+            actions += checkNextTraveller(atMillis: now)
+            self.simulated?.nextMinute = simulated.schedule.minute(after: simulated.nextMinute)
+            checked += 1
+        }
         return actions
     }
 

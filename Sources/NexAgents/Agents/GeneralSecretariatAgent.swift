@@ -93,7 +93,7 @@ public struct GeneralSecretariatAgent: NodeAgent {
         var object: [String: Any] = ["kind": NoticeKind.decision.rawValue, "fictional": true, "request": request,
                                      "outcome": notice == nil ? "refused" : "accepted", "requested_by": requester]
         if let notice { object["notice_message_id"] = notice } else { object["reason"] = Self.refusalReason }
-        return OutgoingNotice(topic: "decision.\(country)", kind: NoticeKind.decision.rawValue, object: object, tag: "decision")
+        return OutgoingNotice(topic: "decision.\(country)", kind: NoticeKind.decision.rawValue, object: object, tag: "decision \(request)")
     }
 
     public mutating func tick(atMillis now: Int64) -> [AgentAction] {

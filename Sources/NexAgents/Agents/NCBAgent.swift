@@ -168,6 +168,14 @@ public struct NCBAgent: NodeAgent {
         let due = state.nextPublishMillis ?? now
         guard due <= now else { return [] }
         state.nextPublishMillis = now + Int64(publishEverySeconds * 1000)
+        return publishNext(atMillis: now)
+    }
+
+    /// The NCB's next publication of its own (a request to the General Secretariat, a lost or
+    /// stolen document, a diffusion, in turn), drawn from its seed and how many it published before:
+    /// ``tick(atMillis:)`` calls it every ``publishEverySeconds``; a simulation calls it at
+    /// simulated minutes instead.
+    public mutating func publishNext(atMillis now: Int64) -> [AgentAction] {
         var generator = SeededGenerator(seed: state.generatorSeed &+ UInt64(state.published) &* 0x9E37_79B9_7F4A_7C15)
         let item = state.published % 3
         state.published += 1

@@ -57,6 +57,9 @@ public struct OutgoingNotice: Sendable, Equatable, Codable {
     public var allowedCountries: [String]
     /// The agent's own note of what this is, handed back in ``NodeAgent/answered(_:messageID:refusal:atMillis:)``.
     public var tag: String
+    /// In a simulation: the simulated minute the notice belongs to (the runner ignores it; the
+    /// simulation reads it back from nexd's answer, ``SimulationLedger``).
+    public var simulatedMinute: Double?
 
     public init(topic: String, kind: String, document: [UInt8], allowedNodes: [String] = [], allowedCountries: [String] = [], tag: String = "") {
         self.topic = topic

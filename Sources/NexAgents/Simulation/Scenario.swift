@@ -76,8 +76,12 @@ public struct Scenario: Sendable, Equatable, Codable {
 
     /// Travellers per simulated hour at each post during simulated minute `minute`.
     public func travellersPerHour(atMinute minute: Double) -> Double {
-        guard let profile = hourlyProfile, profile.count == 24 else { return travellersPerHour }
-        return travellersPerHour * profile[min(23, max(0, Int(minute / 60)))]
+        travellerSchedule.travellersPerHour(atMinute: minute)
+    }
+
+    /// When travellers present at each post.
+    public var travellerSchedule: TravellerSchedule {
+        TravellerSchedule(travellersPerHour: travellersPerHour, hourlyProfile: hourlyProfile)
     }
 
     /// Cases whose subject or document crosses a post.

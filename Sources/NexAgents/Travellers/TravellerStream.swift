@@ -84,13 +84,23 @@ public struct TravellerStream: Sendable, Equatable, Codable {
             return traveller(index, as: entry, plant.disguise, using: &planted)
         }
         let draw = Double.random(in: 0..<1, using: &generator)
-        let candidates = watchlist.inArrivalOrder.filter { Self.canPresent($0) }
-        if draw < watchlistedShare, let entry = candidates.randomElement(using: &generator) {
+        if draw < watchlistedShare, let entry = Self.presentable(in: watchlist).randomElement(using: &generator) {
             let disguise: Traveller.Disguise = entry.kind == NoticeKind.sltd.rawValue ? .stolenDocument
                 : [.trueName, .transliterated, .alias].randomElement(using: &generator)!
             return traveller(index, as: entry, disguise, using: &generator)
         }
         return ordinary(index, using: &generator)
+    }
+
+    /// The records someone can present as, in an order that depends on what they hold (document,
+    /// names, date of birth), not on when they arrived: two runs of one simulation whose records
+    /// arrived in another order draw the same person.
+    static func presentable(in watchlist: Watchlist) -> [WatchlistEntry] {
+        func key(_ entry: WatchlistEntry) -> [String] {
+            [entry.kind, entry.documentNumber ?? "", entry.person?.familyName ?? "", entry.person?.forenames ?? "",
+             entry.person?.dateOfBirth ?? "", entry.id]
+        }
+        return watchlist.entries.values.filter { canPresent($0) }.sorted { key($0).lexicographicallyPrecedes(key($1)) }
     }
 
     /// Whether someone can present as `entry`: a lost or stolen document, or a living person.
