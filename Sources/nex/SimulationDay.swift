@@ -167,7 +167,7 @@ final class SimulationDay: @unchecked Sendable {
         let realSeconds = Double(WallClock.nowMillis() - realStart) / 1000
         let nexdCPU = nexdCPUBefore + ((self.nexd.flatMap { ProcessStats.cpuSeconds(pid: $0.pid) } ?? 0) - nexdCPUAtStart)
         report.lateDeliveries = ledger.withLock { $0.lateDeliveries }
-        (report.checkToOwner, report.publicationToWatchlist) = dayLatencies(clock: clock)
+        (report.checkToOwner, report.publicationToPost) = dayLatencies(clock: clock)
         report.realTime = (maxLagMillis, nexdCPU / realSeconds * 100, (ProcessStats.ownCPUSeconds() - ownCPUAtStart) / realSeconds * 100)
         for lane in lanes.values { lane.stop() }
         for lane in lanes.values { lane.done.wait() }
@@ -190,7 +190,7 @@ final class SimulationDay: @unchecked Sendable {
             let perHour = try SimulationPlot.messagesPerHour(auditDirectory: directory + "/audit", clock: clock)
             let svg = SimulationPlot.svg(title: scenario.name, perHour: perHour, startHour: startMinute / 60, endHour: (endMinute - 1) / 60,
                                          cases: report.cases, latencies: [("check → hit at the owner NCB", report.checkToOwner),
-                                                                          ("publication → a post's watchlist", report.publicationToWatchlist)])
+                                                                          ("publication → a post", report.publicationToPost)])
             try svg.write(toFile: plot, atomically: true, encoding: .utf8)
         }
         return report
@@ -360,7 +360,7 @@ final class SimulationDay: @unchecked Sendable {
         agent.simulated?.checkBefore = minute
         let delivered = agent.delivered
         let country = cast.posts.first { $0.id == post }?.country ?? ""
-        ledger.withLock { $0.postReturned(post, country: country, atMillis: WallClock.nowMillis(), delivered: { delivered.contains($0) }) }
+        ledger.withLock { $0.postReturned(post, country: country, atMillis: WallClock.nowMillis(), delivered: { delivered[$0] != nil }) }
         onDuty.insert(post)
         posts[post] = try lane(agent, pki: pki, port: port)
         // What it caught up on: the inboxes' waiting count at its attach, and the cancellations applied
@@ -468,7 +468,7 @@ final class SimulationDay: @unchecked Sendable {
         }
         for (post, ids) in waitingFor {
             // Asked in place: a copy of the post's set would be copied again at its next delivery.
-            guard let received = posts[post]?.withAgent({ agent in Set(ids.filter { agent.delivered.contains($0) }) }), !received.isEmpty else { continue }
+            guard let received = posts[post]?.withAgent({ agent in Set(ids.filter { agent.delivered[$0] != nil }) }), !received.isEmpty else { continue }
             ledger.withLock { $0.confirm(post: post, delivered: { received.contains($0) }) }
         }
         return ledger.withLock { $0.isSettled(before: minute) }
@@ -572,8 +572,9 @@ final class SimulationDay: @unchecked Sendable {
     }
 
     /// The day's latencies: every hit the posts remember (their latest ``BorderPostAgent/outcomesKept``
-    /// checks) from its check to the owner NCB's receipt; every record from its acceptance to each
-    /// post's watchlist. Each at the simulated minute it began.
+    /// checks) from its check to the owner NCB's receipt; every record for the posts (notices,
+    /// documents, alerts, cancellations) from its acceptance to each post's receipt of it — an offline
+    /// post's when it came back. Each at the simulated minute it began.
     private func dayLatencies(clock: SimulatedClock) -> ([SimulationReport.LatencySample], [SimulationReport.LatencySample]) {
         var received: [String: Int64] = [:]
         for runner in ncbs.values {
@@ -594,11 +595,12 @@ final class SimulationDay: @unchecked Sendable {
             }
         }
         let records = ledger.withLock { $0.records }
+        let deliveries = posts.values.map { $0.withAgent { $0.delivered } } + offline.values.map(\.agent.delivered)
         var watchlists: [SimulationReport.LatencySample] = []
-        for state in states {
+        for delivered in deliveries {
             for record in records {
-                guard let held = state.watchlist.entries[record.id]?.heldSinceMillis else { continue }
-                watchlists.append(.init(minute: clock.minute(atRealMillis: record.acceptedAtMillis), millis: max(0, held - record.acceptedAtMillis)))
+                guard let at = delivered[record.id] else { continue }
+                watchlists.append(.init(minute: clock.minute(atRealMillis: record.acceptedAtMillis), millis: max(0, at - record.acceptedAtMillis)))
             }
         }
         return (checks, watchlists)

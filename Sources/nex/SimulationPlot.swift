@@ -4,7 +4,7 @@ import NexAudit
 
 /// `nex simulate --plot FILE.svg` (issue 17): the day as nexd recorded it — accepted messages per
 /// simulated hour by kind, from the day's audit log — the latency percentiles per hour (check →
-/// hit at the owner, publication → a post's watchlist), and each planted case's latencies.
+/// hit at the owner, publication → a post), and each planted case's latencies.
 /// Plain SVG, no dependency.
 enum SimulationPlot {
     /// Accepted messages per simulated hour and kind, read from the audit log.
@@ -77,7 +77,7 @@ enum SimulationPlot {
         return svg + "</svg>\n"
     }
 
-    static let latencyPanelHeight = 250.0
+    static let latencyPanelHeight = 270.0
 
     /// Per simulated hour, p50 (solid) and p99 (dashed) of each latency, in real ms.
     static func latencyPanel(_ series: [(name: String, samples: [SimulationReport.LatencySample])], hours: [Int], left: Double, top: Double,
@@ -108,7 +108,7 @@ enum SimulationPlot {
                 svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-dasharray=\"\(dash)\" points=\"\(points.joined(separator: " "))\"/>\n"
             }
             let overall = SimulationReport.Percentiles(byHour.isEmpty ? [] : series[index].samples)
-            let x = left + Double(index) * 380, y = base + 30
+            let x = left, y = base + 30 + Double(index) * 18
             svg += "<rect x=\(f(x)) y=\(f(y - 10)) width=\"12\" height=\"12\" fill=\"\(colour)\"/><text x=\(f(x + 16)) y=\(f(y))>"
                 + escape("\(name): \(overall?.text ?? "none")") + "</text>\n"
         }

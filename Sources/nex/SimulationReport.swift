@@ -57,7 +57,7 @@ struct SimulationReport {
     var lateDeliveries: [String] = []
     /// Every hit of the day: check → the owner NCB's receipt; every record: acceptance → each post's watchlist.
     var checkToOwner: [LatencySample] = []
-    var publicationToWatchlist: [LatencySample] = []
+    var publicationToPost: [LatencySample] = []
 
     /// One latency, at the simulated minute it began.
     struct LatencySample {
@@ -108,7 +108,7 @@ struct SimulationReport {
         lines.append("  biometrics: face \(face.falseNonMatches)/\(face.genuine) false non-matches, \(face.falseMatches)/\(face.impostor) false matches; "
             + "fingerprint \(fingerprint.falseNonMatches)/\(fingerprint.genuine), \(fingerprint.falseMatches)/\(fingerprint.impostor)")
         lines.append("  latency over the day: check → hit at the owner NCB " + (Percentiles(checkToOwner)?.text ?? "(no hits)")
-            + "; publication → a post's watchlist " + (Percentiles(publicationToWatchlist)?.text ?? "(no records)"))
+            + "; publication → a post " + (Percentiles(publicationToPost)?.text ?? "(no records)"))
         for line in injects { lines.append("  inject: \(line)") }
         let perSecond = Double(posts.reduce(0) { $0 + $1.counts.travellers }) / max(realSeconds, 0.001)
         lines.append("  real time: \(keptUp ? "kept" : "NOT kept") — the checks at most \(realTime.maxLagMillis) ms behind the simulated clock; "
@@ -169,7 +169,7 @@ struct SimulationReport {
             let biometrics: [String: BiometricTally.Counts]
             /// Records that reached a post late: when not empty, another run with the seed may differ.
             let lateDeliveries: [String]
-            /// Over the whole day, real ms: check → hit at the owner NCB; publication → a post's watchlist.
+            /// Over the whole day, real ms: check → hit at the owner NCB; publication → a post.
             let latencies: [String: Percentiles]
             let auditIntact: Bool
             let auditVerdict: String
@@ -190,7 +190,7 @@ struct SimulationReport {
                                        biometrics: ["face": posts.reduce(BiometricTally.Counts()) { $0 + $1.tally.face },
                                                     "fingerprint": posts.reduce(BiometricTally.Counts()) { $0 + $1.tally.fingerprint }],
                                        lateDeliveries: lateDeliveries,
-                                       latencies: ["checkToOwner": Percentiles(checkToOwner), "publicationToWatchlist": Percentiles(publicationToWatchlist)]
+                                       latencies: ["checkToOwner": Percentiles(checkToOwner), "publicationToPost": Percentiles(publicationToPost)]
                                            .compactMapValues { $0 },
                                        auditIntact: audit.intact, auditVerdict: audit.line, injects: injects,
                                        keptRealTime: keptUp, maxLagMillis: realTime.maxLagMillis, nexdCPUPercent: realTime.nexdCPU,

@@ -92,9 +92,10 @@ public struct BorderPostAgent: NodeAgent {
 
     /// Set by a simulation: travellers on the simulated clock instead of ``travellersPerMinute``.
     public var simulated: SimulatedChecks?
-    /// With ``simulated``: the message ids delivered to the post in this process (the simulation
-    /// waits for a record to be here before the post checks travellers after its publication).
-    public private(set) var delivered: Set<String> = []
+    /// With ``simulated``: the message ids delivered to the post in this process, with when (Unix
+    /// ms, the first delivery of each). The simulation waits for a record to be here before the post
+    /// checks travellers after its publication, and measures publication → post from it.
+    public private(set) var delivered: [String: Int64] = [:]
 
     public let node: String
     public let country: String
@@ -142,7 +143,7 @@ public struct BorderPostAgent: NodeAgent {
 
     public mutating func receive(_ delivery: AgentDelivery, atMillis now: Int64) -> [AgentAction] {
         if state.nextTravellerMillis == nil { state.nextTravellerMillis = now }
-        if simulated != nil { delivered.insert(delivery.messageID) }
+        if simulated != nil, delivered[delivery.messageID] == nil { delivered[delivery.messageID] = now }
         switch delivery.kind {
         case NoticeKind.hitAck.rawValue:
             state.counts.acknowledgements += 1
