@@ -466,18 +466,20 @@ public final class AgentRunner<Agent: NodeAgent>: @unchecked Sendable {
         }
         for (pending, reason) in failed {
             let actions = agent.withLock { $0.answered(pending.notice, messageID: "(unsigned)", refusal: reason, atMillis: now) }
+            onAnswered?(pending.notice, "(unsigned)", reason)
             perform(actions)
         }
         if changed { try save() }
     }
 
     /// Removes the outbox's head and tells the agent nexd's answer (or why it was given up).
+    /// ``onAnswered`` hears it first: whoever watches ``pendingCount`` fall to 0 finds the answer there.
     private func answerHead(_ pending: PendingNotice, messageID: String, refusal: String?) {
+        onAnswered?(pending.notice, messageID, refusal)
         outbox.withLock { _ = $0.removeFirst() }
         headLosses = 0
         headResigns = 0
         let actions = agent.withLock { $0.answered(pending.notice, messageID: messageID, refusal: refusal, atMillis: WallClock.nowMillis()) }
-        onAnswered?(pending.notice, messageID, refusal)
         perform(actions)
     }
 }

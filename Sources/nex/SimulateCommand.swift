@@ -121,7 +121,8 @@ struct SimulateCommand: ParsableCommand {
     }
 }
 
-/// Who takes part: the General Secretariat, one NCB per country, its first posts.
+/// Who takes part: the General Secretariat, one NCB per country, its first posts, and the posts
+/// the cases and the injects name (with their countries).
 struct SimulationCast {
     let countries: [String]
     let ncbs: [String: String]
@@ -132,7 +133,8 @@ struct SimulationCast {
         var order: [String] = []
         for entry in roster where entry.role == .ncb && !order.contains(entry.country) { order.append(entry.country) }
         var chosen = Array(order.prefix(scenario.countries))
-        let named = scenario.cases.map(\.country) + scenario.cases.compactMap { item in roster.first { $0.id == item.post }?.country }
+        let namedPosts = scenario.cases.compactMap(\.post) + (scenario.injects ?? []).compactMap(\.post)
+        let named = scenario.cases.map(\.country) + namedPosts.compactMap { post in roster.first { $0.id == post }?.country }
         for country in named where !chosen.contains(country) { chosen.append(country) }
         countries = chosen
         var ncbs: [String: String] = [:]
@@ -142,8 +144,8 @@ struct SimulationCast {
         for country in chosen {
             posts += roster.filter { $0.role == .bcp && $0.country == country }.prefix(scenario.postsPerCountry)
         }
-        for item in scenario.cases where !posts.contains(where: { $0.id == item.post }) {
-            if let post = roster.first(where: { $0.id == item.post }) { posts.append(post) }
+        for named in namedPosts where !posts.contains(where: { $0.id == named }) {
+            if let post = roster.first(where: { $0.id == named }) { posts.append(post) }
         }
         self.posts = posts
         gs = roster.first { $0.role == .gs }?.id ?? "gs.fr.lyon"

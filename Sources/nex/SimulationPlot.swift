@@ -77,6 +77,7 @@ enum SimulationPlot {
         return svg + "</svg>\n"
     }
 
+    /// The height the latency panel takes (its chart and one legend line per series).
     static let latencyPanelHeight = 270.0
 
     /// Per simulated hour, p50 (solid) and p99 (dashed) of each latency, in real ms.

@@ -15,8 +15,9 @@ struct SimulationReport {
         var checkToOwnerMillis: Int64?
         /// Real ms from the record's acceptance to each post's watchlist (sorted).
         var watchlistMillis: [Int64] = []
-        /// The case's record and the hit on it (message ids).
+        /// The case's record (message id).
         var recordID: String?
+        /// The hit on the record that reached its owner (message id).
         var hitID: String?
         /// `nex audit trace` of the hit (of the record when there is none), its deliveries shortened.
         var trace: String?
@@ -119,35 +120,6 @@ struct SimulationReport {
         }
         lines.append("  audit log: \(audit.line)")
         return lines.joined(separator: "\n")
-    }
-
-    /// A trace with its deliveries, receipts and inbox histories cut to the first three of each
-    /// (an alert reaches every post).
-    static func condensed(_ trace: String) -> String {
-        var kept: [String] = []
-        var counts: [String: Int] = [:]
-        var inInbox = false
-        for line in trace.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            let kind: String?
-            if line.hasPrefix("  inbox    ") {
-                kind = "inbox histories"
-                inInbox = true
-            } else if inInbox, line.hasPrefix("    ") {
-                // A line of the inbox history above: kept or cut with it.
-                if counts["inbox histories", default: 0] <= 3 { kept.append(line) }
-                continue
-            } else {
-                inInbox = false
-                kind = line.hasPrefix("    delivered to ") ? "deliveries" : line.hasPrefix("  receipt  ") ? "receipts" : nil
-            }
-            guard let kind else { kept.append(line); continue }
-            counts[kind, default: 0] += 1
-            if counts[kind]! <= 3 { kept.append(line) } else if counts[kind]! == 4 { kept.append("    … (\(kind))") }
-        }
-        return kept.map { line in
-            guard line.hasPrefix("    … ("), let kind = counts.keys.first(where: { line == "    … (\($0))" }) else { return line }
-            return "    … and \(counts[kind]! - 3) more \(kind)"
-        }.joined(separator: "\n")
     }
 
     func json() throws -> Data {

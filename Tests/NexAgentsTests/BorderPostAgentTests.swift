@@ -96,6 +96,31 @@ import Testing
         #expect(post.state.counts.detected == 2 && post.state.counts.falseAlarms == 0)
     }
 
+    /// The names a post keys once per record follow the record: an update that renames the subject
+    /// and a cancellation change what a nominal check matches.
+    @Test func theKeyedNamesFollowUpdatesAndCancellations() throws {
+        var post = Self.post()
+        let id = "0190f1d2-7c3a-7000-8000-00000000b005"
+        var subject = Self.subject(modalities: [])
+        _ = post.receive(Self.delivery(id, "red", "notice.red.rw", Self.redNotice(subject: subject)), atMillis: Self.now)
+        let original = try #require(post.state.watchlist.entries[id]?.person)
+        func nominalHits(_ person: WatchlistEntry.Person) -> [String] {
+            let traveller = Traveller(index: 0, person: person, sex: "U", documentNumber: "X0000001", documentCountry: "ke",
+                                      face: BiometricTemplate(normalizing: [1]), fingerprint: BiometricTemplate(normalizing: [1]), truth: .ordinary)
+            return BorderCheck().run(traveller, against: post.state.watchlist, templates: post.checkCache).matches.filter { $0.method == .nominal }.map(\.recordID)
+        }
+        #expect(nominalHits(original) == [id])
+        subject["family_name"] = "MUTESIWASHINGTON"
+        let update: [String: Any] = ["kind": "update", "original": id, "reason": "other", "reason_text": "new identity", "version": 2,
+                                     "document": Self.redNotice(subject: subject)]
+        _ = post.receive(Self.delivery("u1", "update", "notice.red.rw", update), atMillis: Self.now)
+        var renamed = original
+        renamed.familyName = "MUTESIWASHINGTON"
+        #expect(nominalHits(original).isEmpty && nominalHits(renamed) == [id])
+        _ = post.receive(Self.delivery("c1", "cancel", "notice.red.rw", ["kind": "cancel", "original": id, "reason": "arrest"]), atMillis: Self.now)
+        #expect(nominalHits(renamed).isEmpty && post.checkCache.names[id] == nil)
+    }
+
     @Test func theLawfulHolderOfAStolenPassportIsNoHit() {
         var post = Self.post()
         _ = post.receive(Self.delivery("0190f1d2-7c3a-7000-8000-00000000b004", "sltd", "sltd.ke", [

@@ -72,15 +72,15 @@ import Testing
         #expect(ledger.isSettled(before: 500) && ledger.lateDeliveries == ["red r1 on notice.red.ug never reached bcp.ug.busia"])
     }
 
-    @Test func theScheduleFollowsTheHourlyProfile() {
-        var profile = [Double](repeating: 1, count: 24)
-        profile[7] = 0
-        let schedule = TravellerSchedule(travellersPerHour: 30, hourlyProfile: profile)
-        #expect(schedule.minute(after: 360) == 362)
-        #expect(schedule.minute(after: 7 * 60 + 5) == 8 * 60, "an hour without travellers is skipped")
-        var minute = 360.0
-        var count = 0
-        while minute < 9 * 60 { minute = schedule.minute(after: minute); count += 1 }
-        #expect(count == 30 + 1 + 30, "06:00–09:00 at 30/h, 07:00–08:00 empty: 30, the jump to 08:00, 30")
+    @Test func aReviewAnsweredBeforeItsRequestIsNotWaitedForAndAnUnreviewedRequestIsGivenUp() {
+        var ledger = SimulationLedger(posts: Self.posts, startMinute: 360)
+        // The General Secretariat's notice on q1 reaches the ledger before nexd's answer to q1 does.
+        ledger.answered(Self.notice("notice.red.ug", minute: nil, tag: "notice q1 ncb.ug ug"), messageID: "n1", refusal: nil, atMillis: 0)
+        ledger.answered(Self.notice("request.red.ug", minute: 420, tag: "request"), messageID: "q1", refusal: nil, atMillis: 0)
+        #expect(ledger.reviews.isEmpty)
+        ledger.answered(Self.notice("request.red.ug", minute: 430, tag: "request"), messageID: "q2", refusal: nil, atMillis: 0)
+        #expect(!ledger.isSettled(before: 431))
+        ledger.expire(atMillis: ledger.patienceMillis + 1)
+        #expect(ledger.reviews.isEmpty && ledger.lateDeliveries.contains("request q2 was not reviewed"))
     }
 }

@@ -66,36 +66,12 @@ public struct BorderPostAgent: NodeAgent {
 
     public static let outcomesKept = 500
 
-    /// Checks on the simulated clock (`nex simulate`, issue 17): travellers present at the
-    /// schedule's minutes, and the post checks those before ``checkBefore`` only. The simulation
-    /// raises it once every record published before that minute is on the post's watchlist, so a
-    /// traveller meets the same watchlist on every run, however fast the machine.
-    public struct SimulatedChecks: Sendable, Equatable {
-        public var schedule: TravellerSchedule
-        /// The next traveller's simulated minute.
-        public var nextMinute: Double
-        /// Travellers before this simulated minute may be checked now.
-        public var checkBefore: Double
-        /// The end of the day: no traveller presents at or after it.
-        public var endMinute: Double
-
-        public init(schedule: TravellerSchedule, startMinute: Double, endMinute: Double) {
-            self.schedule = schedule
-            nextMinute = startMinute
-            checkBefore = startMinute
-            self.endMinute = endMinute
-        }
-
-        /// Whether a traveller may be checked now.
-        public var hasDueTraveller: Bool { nextMinute < min(checkBefore, endMinute) }
-    }
-
     /// Set by a simulation: travellers on the simulated clock instead of ``travellersPerMinute``.
     public var simulated: SimulatedChecks?
     /// With ``simulated``: the message ids delivered to the post in this process, with when (Unix
     /// ms, the first delivery of each). The simulation waits for a record to be here before the post
     /// checks travellers after its publication, and measures publication → post from it.
-    public private(set) var delivered: [String: Int64] = [:]
+    public private(set) var deliveredAt: [String: Int64] = [:]
 
     public let node: String
     public let country: String
@@ -104,6 +80,8 @@ public struct BorderPostAgent: NodeAgent {
     public var travellersPerMinute: Double
     public private(set) var state: State
     private var templates: TemplateCache
+    /// What the checks read beside the watchlist (decoded templates, keyed names), for tests.
+    var checkCache: TemplateCache { templates }
 
     public init(node: String, country: String, stream: TravellerStream, check: BorderCheck = BorderCheck(),
                 travellersPerMinute: Double = 30, state saved: State? = nil) {
@@ -143,7 +121,7 @@ public struct BorderPostAgent: NodeAgent {
 
     public mutating func receive(_ delivery: AgentDelivery, atMillis now: Int64) -> [AgentAction] {
         if state.nextTravellerMillis == nil { state.nextTravellerMillis = now }
-        if simulated != nil, delivered[delivery.messageID] == nil { delivered[delivery.messageID] = now }
+        if simulated != nil, deliveredAt[delivery.messageID] == nil { deliveredAt[delivery.messageID] = now }
         switch delivery.kind {
         case NoticeKind.hitAck.rawValue:
             state.counts.acknowledgements += 1
@@ -196,19 +174,6 @@ public struct BorderPostAgent: NodeAgent {
             checked += 1
         }
         state.nextTravellerMillis = due <= now ? now + max(interval, 1) : due
-        return actions
-    }
-
-    /// Checks the travellers of the simulated schedule due before ``SimulatedChecks/checkBefore``
-    /// (at most 1,000 at a time).
-    private mutating func checkSimulatedTravellers(atMillis now: Int64) -> [AgentAction] {
-        var actions: [AgentAction] = []
-        var checked = 0
-        while let simulated, simulated.hasDueTraveller, checked < 1_000 {
-            actions += checkNextTraveller(atMillis: now)
-            self.simulated?.nextMinute = simulated.schedule.minute(after: simulated.nextMinute)
-            checked += 1
-        }
         return actions
     }
 

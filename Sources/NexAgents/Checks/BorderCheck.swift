@@ -45,6 +45,7 @@ public struct TemplateCache: Sendable {
         names[entry.id] = entry.person.map(NominalMatcher.NameKeys.init)
     }
 
+    /// Forgets what was kept for record `id` (cancelled, withdrawn, expired).
     public mutating func remove(_ id: String) {
         templates[id] = nil
         names[id] = nil

@@ -12,7 +12,7 @@ public enum NominalMatcher {
 
     /// The strength with which `traveller` matches `person`, or nil.
     public static func match(_ traveller: WatchlistEntry.Person, against person: WatchlistEntry.Person) -> Strength? {
-        match(NameKeys(traveller), traveller.dateOfBirth, against: NameKeys(person), person.dateOfBirth)
+        match(NameKeys(traveller), bornOn: traveller.dateOfBirth, against: NameKeys(person), bornOn: person.dateOfBirth)
     }
 
     /// A person's names as keys, worked out once (a post keeps them per watchlist entry: working them
@@ -28,7 +28,7 @@ public enum NominalMatcher {
     }
 
     /// ``match(_:against:)`` on names already keyed.
-    public static func match(_ traveller: NameKeys, _ travellerBirth: String?, against person: NameKeys, _ personBirth: String?) -> Strength? {
+    public static func match(_ traveller: NameKeys, bornOn travellerBirth: String?, against person: NameKeys, bornOn personBirth: String?) -> Strength? {
         guard !traveller.family.isEmpty, !person.family.isEmpty, traveller.family.count == person.family.count,
               zip(traveller.family, person.family).allSatisfy({ $0.isVariant(of: $1) }) else { return nil }
         guard traveller.forenames.contains(where: { given in person.forenames.contains { $0.isVariant(of: given) } }) else { return nil }
@@ -44,7 +44,7 @@ public enum NominalMatcher {
                                keys: [String: NameKeys] = [:]) -> [(entry: WatchlistEntry, strength: Strength)] {
         let travellerKeys = NameKeys(traveller)
         return watchlist.persons.compactMap { entry in
-            entry.person.flatMap { match(travellerKeys, traveller.dateOfBirth, against: keys[entry.id] ?? NameKeys($0), $0.dateOfBirth) }.map { (entry, $0) }
+            entry.person.flatMap { match(travellerKeys, bornOn: traveller.dateOfBirth, against: keys[entry.id] ?? NameKeys($0), bornOn: $0.dateOfBirth) }.map { (entry, $0) }
         }.sorted { ($0.strength == .nameAndDateOfBirth ? 0 : 1, $0.entry.id) < ($1.strength == .nameAndDateOfBirth ? 0 : 1, $1.entry.id) }
     }
 }

@@ -25,12 +25,21 @@ public struct SimulationLedger: Sendable, Equatable {
         public var waitedForSinceMillis: Int64
     }
 
+    /// A request waiting for the General Secretariat's review.
+    public struct Review: Sendable, Equatable {
+        public let minute: Double
+        public let sinceMillis: Int64
+    }
+
     /// The posts on duty (online, not revoked), by node id, with their country.
     public private(set) var posts: [String: String]
     /// Simulated minutes of the notices handed to lanes and not answered yet.
     public private(set) var unanswered: [Double] = []
-    /// Requests accepted by nexd and not yet reviewed (request id → its minute).
-    public private(set) var reviews: [String: Double] = [:]
+    /// Requests accepted by nexd and not yet reviewed: request id → its minute, and since when (real ms).
+    public private(set) var reviews: [String: Review] = [:]
+    /// Requests whose review was answered before the request's own answer reached the ledger (two
+    /// lanes, two threads): not waited for when that answer comes.
+    private var reviewedEarly: Set<String> = []
     /// Every record so far, in the order nexd accepted them.
     public private(set) var records: [Record] = []
     /// Record id → the posts that should hold it and do not yet.
@@ -58,12 +67,12 @@ public struct SimulationLedger: Sendable, Equatable {
         if let handed = notice.simulatedMinute, let index = unanswered.firstIndex(of: handed) { unanswered.remove(at: index) }
         // The General Secretariat's review of a request: its notice belongs to the request's minute.
         let parts = notice.tag.split(separator: " ").map(String.init)
-        if parts.count >= 2, parts[0] == "notice" || parts[0] == "decision", let requested = reviews.removeValue(forKey: parts[1]) {
-            minute = requested
+        if parts.count >= 2, parts[0] == "notice" || parts[0] == "decision" {
+            if let requested = reviews.removeValue(forKey: parts[1]) { minute = requested.minute } else { reviewedEarly.insert(parts[1]) }
         }
         guard refusal == nil else { return }
         if notice.topic.hasPrefix("request.") {
-            reviews[messageID] = minute
+            if reviewedEarly.remove(messageID) == nil { reviews[messageID] = Review(minute: minute, sinceMillis: now) }
             return
         }
         guard Self.isForPosts(notice) else { return }
@@ -94,12 +103,22 @@ public struct SimulationLedger: Sendable, Equatable {
         }
     }
 
-    /// Gives up on records that have waited longer than ``patienceMillis`` for a post (noted in ``lateDeliveries``).
+    /// Gives up on records that have waited longer than ``patienceMillis`` for a post, and on
+    /// requests not reviewed within it (noted in ``lateDeliveries``).
     public mutating func expire(atMillis now: Int64) {
+        for (request, review) in reviews where now - review.sinceMillis > patienceMillis {
+            lateDeliveries.append("request \(request) was not reviewed")
+            reviews[request] = nil
+        }
         for record in records where waiting[record.id] != nil && now - record.waitedForSinceMillis > patienceMillis {
             for post in waiting[record.id]!.sorted() { lateDeliveries.append("\(record.kind) \(record.id) on \(record.topic) never reached \(post)") }
             waiting[record.id] = nil
         }
+    }
+
+    /// Notes something else the run gave up waiting for.
+    public mutating func noteLate(_ what: String) {
+        lateDeliveries.append(what)
     }
 
     private mutating func remove(_ post: String, from id: String) {
@@ -127,7 +146,7 @@ public struct SimulationLedger: Sendable, Equatable {
     /// Whether travellers before simulated `minute` may be checked: nothing of an earlier minute
     /// is unanswered, unreviewed or still on its way to a post.
     public func isSettled(before minute: Double) -> Bool {
-        !unanswered.contains { $0 < minute } && !reviews.values.contains { $0 < minute }
+        !unanswered.contains { $0 < minute } && !reviews.values.contains { $0.minute < minute }
             && !records.contains { $0.minute < minute && waiting[$0.id] != nil }
     }
 }
