@@ -80,7 +80,8 @@ enum SimulationPlot {
     /// The height the latency panel takes (its chart and one legend line per series).
     static let latencyPanelHeight = 270.0
 
-    /// Per simulated hour, p50 (solid) and p99 (dashed) of each latency, in real ms.
+    /// Per simulated hour, p50 (solid) and p99 (dashed) of each latency, in real ms on a log scale
+    /// (an offline post's catch-up, seconds, and live deliveries, milliseconds, on one chart).
     static func latencyPanel(_ series: [(name: String, samples: [SimulationReport.LatencySample])], hours: [Int], left: Double, top: Double,
                              width: Double) -> String {
         let height = 150.0
@@ -91,19 +92,25 @@ enum SimulationPlot {
             }
         }
         let perHour = series.map { ($0.name, percentiles($0.samples)) }
-        let highest = max(1, perHour.flatMap { $0.1.values.map(\.p99) }.max() ?? 1)
-        var svg = "<text x=\"\(left)\" y=\(f(top + 20)) font-size=\"14\">Latency per simulated hour, real ms (p50 solid, p99 dashed)</text>\n"
+        let highest = max(10, perHour.flatMap { $0.1.values.map(\.p99) }.max() ?? 10)
+        let decades = log10(Double(highest)).rounded(.up)
+        var svg = "<text x=\"\(left)\" y=\(f(top + 20)) font-size=\"14\">Latency per simulated hour, real ms, log scale (p50 solid, p99 dashed)</text>\n"
         let base = top + 40 + height
+        /// The height of `millis` (under 1 ms at the axis).
+        func y(_ millis: Int64) -> Double { base - height * log10(max(Double(millis), 1)) / decades }
         svg += "<line x1=\"\(left)\" y1=\(f(base)) x2=\(f(left + width)) y2=\(f(base)) stroke=\"black\"/>\n"
         svg += "<line x1=\"\(left)\" y1=\(f(top + 40)) x2=\"\(left)\" y2=\(f(base)) stroke=\"black\"/>\n"
-        svg += "<text x=\(f(left - 8)) y=\(f(top + 44)) text-anchor=\"end\">\(highest)</text><text x=\(f(left - 8)) y=\(f(base)) text-anchor=\"end\">0</text>\n"
+        for decade in 0...Int(decades) {
+            let millis = Int64(pow(10, Double(decade)))
+            svg += "<text x=\(f(left - 8)) y=\(f(y(millis) + 4)) text-anchor=\"end\">\(millis)</text>"
+                + "<line x1=\"\(left)\" y1=\(f(y(millis))) x2=\(f(left + width)) y2=\(f(y(millis))) stroke=\"#ddd\"/>\n"
+        }
         for (index, (name, byHour)) in perHour.enumerated() {
             let colour = palette[(index + 2) % palette.count]
             for (dash, value) in [("", { (p: (p50: Int64, p99: Int64)) in p.p50 }), ("6 4", { (p: (p50: Int64, p99: Int64)) in p.p99 })] {
                 let points = hours.enumerated().compactMap { column, hour -> String? in
                     guard let p = byHour[hour] else { return nil }
-                    let x = left + (Double(column) + 0.5) * step, y = base - height * Double(value(p)) / Double(highest)
-                    return String(format: "%.1f,%.1f", x, y)
+                    return String(format: "%.1f,%.1f", left + (Double(column) + 0.5) * step, y(value(p)))
                 }
                 guard !points.isEmpty else { continue }
                 svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-dasharray=\"\(dash)\" points=\"\(points.joined(separator: " "))\"/>\n"
