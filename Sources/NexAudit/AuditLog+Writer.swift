@@ -90,7 +90,12 @@ extension AuditLog {
         if !buffer.isEmpty {
             rotateIfNeeded(nextSequence: lastSequence + 1)
             try writeAll(buffer)
+            let started = ContinuousClock.now
             if configuration.synchronizesWrites { try syncSegment() }
+            if let handler = batchHandler.withLock({ $0 }) {
+                let synced = ContinuousClock.now - started
+                handler(Int(sequence - lastSequence), Double(synced.components.seconds) + Double(synced.components.attoseconds) / 1e18)
+            }
         }
         lastSequence = sequence
         lastHash = hash
