@@ -33,9 +33,9 @@ extension AuditLog {
     }
 
     /// Calls `handler` on the writer queue after each batch is written (and synced, with
-    /// `audit.fsync`): how many records it held and how long the sync took (0 without fsync).
-    /// One handler; it must be quick (nexd's metrics count it).
-    public func onBatchWritten(_ handler: @escaping @Sendable (_ records: Int, _ syncSeconds: Double) -> Void) {
+    /// `audit.fsync`): how many records it held, how long the sync took (next to nothing without
+    /// fsync) and the log's last sequence. One handler; it must be quick (nexd's metrics count it).
+    public func onBatchWritten(_ handler: @escaping @Sendable (_ records: Int, _ sync: Duration, _ lastSequence: UInt64) -> Void) {
         batchHandler.withLock { $0 = handler }
     }
 

@@ -92,10 +92,7 @@ extension AuditLog {
             try writeAll(buffer)
             let started = ContinuousClock.now
             if configuration.synchronizesWrites { try syncSegment() }
-            if let handler = batchHandler.withLock({ $0 }) {
-                let synced = ContinuousClock.now - started
-                handler(Int(sequence - lastSequence), Double(synced.components.seconds) + Double(synced.components.attoseconds) / 1e18)
-            }
+            if let handler = batchHandler.withLock({ $0 }) { handler(Int(sequence - lastSequence), ContinuousClock.now - started, sequence) }
         }
         lastSequence = sequence
         lastHash = hash

@@ -62,7 +62,6 @@ public enum ConfigKeyTable {
                           checkpointEveryRecords.row, checkpointIntervalSeconds.row, recoveryRetryMilliseconds.row]
     }
 
-    /// `development`: conveniences a production config leaves off.
     /// `metrics`: the HTTP endpoint for Prometheus and health checks (issue 18, D70).
     public enum Metrics {
         static let enabled = ConfigKey("metrics.enabled", \.metrics.enabled, .boolean,
@@ -74,6 +73,7 @@ public enum ConfigKeyTable {
         static let all = [enabled.row, host.row, port.row]
     }
 
+    /// `development`: conveniences a production config leaves off.
     public enum Development {
         static let pki = ConfigKey("development.pki", \.development.pki, .text("directory"),
                                    default: "Certs/dev", .restartOnly, "Where `nex pki init` writes the development PKI.")

@@ -24,7 +24,7 @@ struct MetricsEndpointTests {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw CancellationError() }
+        guard connected == 0 else { throw HTTPFailure("cannot connect to 127.0.0.1:\(port)") }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = Array(request.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -35,10 +35,16 @@ struct MetricsEndpointTests {
             guard count > 0 else { break }
             response += chunk[..<count]
         }
+        guard !response.isEmpty else { throw HTTPFailure("no answer (closed or reset)") }
         let text = String(decoding: response, as: UTF8.self)
         let status = text.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
         return (status, body)
+    }
+
+    struct HTTPFailure: Error {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
     }
 
     /// The value of the sample line that starts with `prefix` (name and labels), or nil.
@@ -68,9 +74,13 @@ struct MetricsEndpointTests {
         let after = try Self.http(port, "GET /metrics HTTP/1.1\r\n\r\n").body
         #expect(Self.sample(after, #"nexd_publishes_total{outcome="accepted",reason=""}"#) == 1, "\(after)")
         #expect(Self.sample(after, #"nexd_publishes_total{outcome="duplicate",reason=""}"#) == 1)
-        #expect(after.split(separator: "\n").contains { $0.hasPrefix(#"nexd_publishes_total{outcome="refused",reason="#) })
-        #expect(Self.sample(after, "nexd_deliveries_total") == 1)
+        #expect(Self.sample(after, #"nexd_publishes_total{outcome="refused",reason="outside-replay-window"}"#) == 1)
+        #expect(Self.sample(after, #"nexd_publishes_total{outcome="refused",reason="bad-signature"}"#) == 0)
+        #expect(Self.sample(after, "nexd_routed_recipients_total") == 1)
+        #expect(Self.sample(after, "nexd_expires_total") == 0)
+        #expect((Self.sample(after, "nexd_audit_sequence") ?? 0) > 3)
         #expect(Self.sample(after, #"nexd_connections{role="bcp"}"#) == 1 && Self.sample(after, #"nexd_connections{role="gs"}"#) == 1)
+        #expect(Self.sample(after, #"nexd_connections{role="ncb"}"#) == 0)
         #expect((Self.sample(after, "nexd_signature_verification_seconds_count") ?? 0) >= 2)
         #expect((Self.sample(after, "nexd_audit_batch_records_count") ?? 0) >= 1)
         #expect((Self.sample(after, "nexd_audit_sync_seconds_count") ?? 0) >= 1)
@@ -116,6 +126,28 @@ struct MetricsEndpointTests {
         // Stopped: nothing listens any more.
         nexd.stop()
         #expect(throws: (any Error).self) { try Self.http(port, "GET /healthz HTTP/1.1\r\n\r\n") }
+    }
+
+    @Test func readinessFailsWhenTheAuditLogCannotBeWritten() throws {
+        let nexd = try TestDaemon { $0.metrics.enabled = true; $0.metrics.port = 0; $0.audit.recoveryRetry = .seconds(30) }
+        defer { nexd.remove() }
+        let port = try #require(nexd.daemon.metricsPort)
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        nexd.daemon.auditLog.flush()   // its connect record is durable
+        nexd.daemon.auditLog.injectFault(.failWrites(errno: EIO))
+        _ = try? publisher.publish(try signedNotice(from: gs))
+        let deadline = Date().addingTimeInterval(5)
+        var ready = try Self.http(port, "GET /readyz HTTP/1.1\r\n\r\n")
+        while Date() < deadline, ready.status == 200 {
+            Thread.sleep(forTimeInterval: 0.05)
+            ready = try Self.http(port, "GET /readyz HTTP/1.1\r\n\r\n")
+        }
+        #expect(ready.status == 503 && ready.body.contains("audit log not writable"), "\(ready)")
+        let metrics = try Self.http(port, "GET /metrics HTTP/1.1\r\n\r\n").body
+        #expect(Self.sample(metrics, "nexd_audit_writable") == 0)
+        #expect(try Self.http(port, "GET /healthz HTTP/1.1\r\n\r\n").status == 200, "alive, not ready")
+        nexd.daemon.auditLog.injectFault(nil)
+        publisher.close()
     }
 
     @Test func disabledByDefault() throws {

@@ -18,9 +18,16 @@ import Testing
         ("get /metrics HTTP/1.1\r\n\r\n", .failure(.malformed)),
         ("GET /metrics HTTP/2\r\n\r\n", .failure(.malformed)),
         ("\u{16}\u{03}\u{01}\u{00}\n\n", .failure(.malformed)),
+        ("GET /metrics HTTP/1.1\nHost: x\r\n\r\n", .success(.init(method: "GET", path: "/metrics"))),
     ])
     func requestHeads(text: String, expected: Result<HTTPRequestHead, HTTPRequestHead.Problem>) {
         #expect(Self.parse(text) == expected)
+    }
+
+    @Test func aHeadOfExactlyTheLimitIsRead() {
+        let head = "GET /metrics HTTP/1.1\r\n\r\n"
+        #expect(Self.parse(head, limit: head.utf8.count) == .success(.init(method: "GET", path: "/metrics")))
+        #expect(Self.parse(head, limit: head.utf8.count - 1) == .failure(.tooLarge))
     }
 
     @Test func aHeadLongerThanTheLimitIsRefusedCompleteOrNot() {

@@ -119,8 +119,8 @@ public final class NexDaemon: @unchecked Sendable {
         let registry = ConnectionRegistry()
         self.registry = registry
         let refusals = RefusalAggregator(individualLimit: configuration.limits.refusalsRecordedPerSource)
-        let metrics = DaemonMetrics()
-        audit.onBatchWritten { records, syncSeconds in metrics.auditBatchWritten(records: records, syncSeconds: syncSeconds) }
+        let metrics = DaemonMetrics(auditSequence: audit.currentSequence)
+        audit.onBatchWritten { records, sync, last in metrics.auditBatchWritten(records: records, sync: sync, lastSequence: last) }
         let broker = Broker(audit: audit, auditDirectory: configuration.audit.directory,
                             replayWindow: configuration.limits.replayWindow,
                             replayCapacity: configuration.limits.replayCacheEntries,
@@ -225,6 +225,10 @@ public final class NexDaemon: @unchecked Sendable {
         let configuration = context.configuration
         let socket = try ListeningSocket.bind(host: configuration.listen.host, port: configuration.listen.port)
         if configuration.metrics.enabled {
+            if configuration.metrics.port != 0, configuration.metrics.port == socket.port, configuration.metrics.host == configuration.listen.host {
+                Glibc.close(socket.fileDescriptor)
+                throw DaemonError("metrics.port \(configuration.metrics.port) is listen.port too (\(configuration.sourcePath)): give the metrics endpoint a port of its own")
+            }
             let endpoint: MetricsEndpoint
             do {
                 endpoint = try MetricsEndpoint(host: configuration.metrics.host, port: configuration.metrics.port,
@@ -370,8 +374,8 @@ public final class NexDaemon: @unchecked Sendable {
         stopQueue.sync {
             guard !isStopped else { return }
             isStopped = true
+            // /readyz says "stopping" while nexd drains; the endpoint itself goes last.
             isListening.store(false, ordering: .relaxed)
-            metricsEndpoint.withLock { $0 }?.stop()
             listenerQueue.sync {
                 if isAcceptPaused {
                     isAcceptPaused = false
@@ -415,6 +419,7 @@ public final class NexDaemon: @unchecked Sendable {
             event.detail = "nexd stopped"
             context.audit.append([event])
             context.audit.close()
+            metricsEndpoint.withLock { $0 }?.stop()
             context.logger.notice("nexd stopped")
         }
     }

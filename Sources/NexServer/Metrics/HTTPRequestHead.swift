@@ -19,7 +19,9 @@ struct HTTPRequestHead: Sendable, Equatable {
     static func parse(_ bytes: [UInt8], limit: Int) -> Result<HTTPRequestHead, Problem> {
         guard let end = headEnd(in: bytes) else { return .failure(bytes.count > limit ? .tooLarge : .incomplete) }
         guard end <= limit else { return .failure(.tooLarge) }
-        let lineEnd = bytes.firstIndex(of: UInt8(ascii: "\r")) ?? bytes.firstIndex(of: UInt8(ascii: "\n")) ?? end
+        // The request line ends at the first LF (its CR, if any, dropped).
+        var lineEnd = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? end
+        if lineEnd > 0, bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
         let parts = bytes[..<lineEnd].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy({ (65...90).contains($0) }),
               parts[1].first == UInt8(ascii: "/"), parts[1].allSatisfy({ (33...126).contains($0) }),
@@ -40,31 +42,5 @@ struct HTTPRequestHead: Sendable, Equatable {
             index += 1
         }
         return nil
-    }
-}
-
-/// An HTTP/1.1 response the metrics endpoint sends, then closes the connection.
-struct HTTPResponse: Sendable, Equatable {
-    let status: Int
-    let reason: String
-    let contentType: String
-    let body: String
-    var extraHeaders: [(String, String)] = []
-
-    static func == (a: HTTPResponse, b: HTTPResponse) -> Bool {
-        a.status == b.status && a.contentType == b.contentType && a.body == b.body
-            && a.extraHeaders.map { "\($0.0): \($0.1)" } == b.extraHeaders.map { "\($0.0): \($0.1)" }
-    }
-
-    /// The bytes on the wire: status line, headers (length, type, `Connection: close`), body.
-    var bytes: [UInt8] {
-        var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\n"
-        for (name, value) in extraHeaders { head += "\(name): \(value)\r\n" }
-        head += "Cache-Control: no-store\r\nConnection: close\r\n\r\n"
-        return Array(head.utf8) + Array(body.utf8)
-    }
-
-    static func text(_ status: Int, _ reason: String, _ body: String) -> HTTPResponse {
-        HTTPResponse(status: status, reason: reason, contentType: "text/plain; charset=utf-8", body: body)
     }
 }

@@ -7,20 +7,22 @@ import Glibc
 /// nexd's HTTP endpoint for metrics and health (issue 18, D70): a listening socket (loopback by
 /// default) served on one serial queue of its own — never the connections' I/O queues, the
 /// broker's or the audit writer's, so a scrape never holds up a notice. It reads at most
-/// ``Limits/maxRequestBytes`` of a request head, answers (``MetricsRoutes``) and closes; at most
-/// ``Limits/maxConnections`` clients at once (more are closed at once), and a client that has not
-/// sent its head within ``Limits/timeout`` is closed.
+/// ``Limits/maxRequestBytes`` of a request head, answers (``MetricsRoutes``), shuts its side and
+/// closes once the client has gone or ``Limits/timeout`` passed. At most ``Limits/maxConnections``
+/// clients at once: a new one evicts the oldest, so clients that never send cannot lock probes out.
 final class MetricsEndpoint: @unchecked Sendable {
     struct Limits: Sendable {
         var maxConnections = 8
         var maxRequestBytes = 8192
+        /// For the whole exchange with one client: its head, our answer, its close.
         var timeout: DispatchTimeInterval = .seconds(5)
     }
 
-    /// One client being read (queue-confined).
+    /// One client (queue-confined).
     private final class Client {
         let fileDescriptor: Int32
         var buffer: [UInt8] = []
+        var answered = false
         var source: DispatchSourceRead?
         var timer: DispatchSourceTimer?
 
@@ -37,7 +39,12 @@ final class MetricsEndpoint: @unchecked Sendable {
     private let readiness: @Sendable () -> MetricsRoutes.Readiness
     // Queue-confined.
     private var acceptSource: DispatchSourceRead?
-    private var clients: [Int32: Client] = [:]
+    private var isPaused = false
+    private var state = State.bound
+    /// Clients in the order they came (the oldest is evicted when full).
+    private var clients: [Client] = []
+
+    private enum State { case bound, running, stopped }
 
     /// Binds `host:port` (0: a free port). Does not accept until ``start()``.
     init(host: String, port: UInt16, limits: Limits = Limits(), metrics: @escaping @Sendable () -> String,
@@ -53,52 +60,88 @@ final class MetricsEndpoint: @unchecked Sendable {
         self.readiness = readiness
     }
 
+    deinit {
+        // Never started: the socket is still ours to close (started, the accept source closes it).
+        if state == .bound { Glibc.close(socket.fileDescriptor) }
+    }
+
     func start() {
         queue.sync {
+            guard state == .bound else { return }
+            state = .running
             let source = DispatchSource.makeReadSource(fileDescriptor: socket.fileDescriptor, queue: queue)
             let descriptor = socket.fileDescriptor
-            source.setEventHandler { [unowned self] in self.acceptPending() }
+            source.setEventHandler { [weak self] in self?.acceptPending() }
             source.setCancelHandler { Glibc.close(descriptor) }
             acceptSource = source
             source.activate()
         }
     }
 
-    /// Stops accepting and closes every client.
+    /// Stops accepting and closes every client. Once stopped, it does not start again.
     func stop() {
         queue.sync {
+            guard state == .running else {
+                if state == .bound { Glibc.close(socket.fileDescriptor) }
+                state = .stopped
+                return
+            }
+            state = .stopped
+            if isPaused { acceptSource?.resume() }
             acceptSource?.cancel()
             acceptSource = nil
-            for client in clients.values { close(client) }
+            for client in clients { close(client) }
         }
     }
 
     private func acceptPending() {
-        while true {
+        while state == .running {
             switch socket.accept() {
-            case .none, .exhausted:
+            case .none:
+                return
+            case .exhausted:
+                pauseAccepting()
                 return
             case .failed:
                 continue
             case .connection(let descriptor, _):
-                guard clients.count < limits.maxConnections else {
-                    Glibc.close(descriptor)
-                    continue
-                }
-                let client = Client(fileDescriptor: descriptor)
-                clients[descriptor] = client
-                let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
-                source.setEventHandler { [unowned self] in self.read(client) }
-                source.setCancelHandler { Glibc.close(descriptor) }
-                client.source = source
-                let timer = DispatchSource.makeTimerSource(queue: queue)
-                timer.schedule(deadline: .now() + limits.timeout)
-                timer.setEventHandler { [unowned self] in self.close(client) }
-                client.timer = timer
-                source.activate()
-                timer.activate()
+                if clients.count >= limits.maxConnections, let oldest = clients.first { close(oldest) }
+                admit(descriptor)
             }
         }
+    }
+
+    /// Out of descriptors: the (level-triggered) source would fire again at once; rest 100 ms.
+    private func pauseAccepting() {
+        guard let acceptSource, !isPaused else { return }
+        isPaused = true
+        acceptSource.suspend()
+        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in
+            guard let self, self.isPaused else { return }
+            self.isPaused = false
+            if self.state == .running { self.acceptSource?.resume() }
+        }
+    }
+
+    private func admit(_ descriptor: Int32) {
+        let client = Client(fileDescriptor: descriptor)
+        clients.append(client)
+        let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+        source.setEventHandler { [weak self, weak client] in
+            guard let self, let client else { return }
+            self.read(client)
+        }
+        source.setCancelHandler { Glibc.close(descriptor) }
+        client.source = source
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + limits.timeout)
+        timer.setEventHandler { [weak self, weak client] in
+            guard let self, let client else { return }
+            self.close(client)
+        }
+        client.timer = timer
+        source.activate()
+        timer.activate()
     }
 
     private func read(_ client: Client) {
@@ -106,23 +149,29 @@ final class MetricsEndpoint: @unchecked Sendable {
         let count = chunk.withUnsafeMutableBytes { Glibc.read(client.fileDescriptor, $0.baseAddress, $0.count) }
         if count < 0, errno == EAGAIN || errno == EINTR { return }
         guard count > 0 else { return close(client) }
+        // Answered: what else comes (a body, more heads) is read and dropped until the client closes,
+        // so closing does not reset the connection under our answer.
+        guard !client.answered else { return }
         client.buffer += chunk[..<count]
         let parsed = HTTPRequestHead.parse(client.buffer, limit: limits.maxRequestBytes)
         guard let response = MetricsRoutes.respond(to: parsed, metrics: metrics, readiness: readiness) else { return }
+        client.answered = true
+        client.buffer = []
         send(response.bytes, to: client.fileDescriptor)
-        close(client)
+        shutdown(client.fileDescriptor, Int32(SHUT_WR))
     }
 
-    /// Writes all of `bytes`, waiting for the socket at most a second at a time (this queue only).
+    /// Writes all of `bytes`, waiting for the socket at most a second in all (this queue only).
     private func send(_ bytes: [UInt8], to descriptor: Int32) {
         var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        let deadline = DispatchTime.now() + .seconds(1)
+        while offset < bytes.count, DispatchTime.now() < deadline {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if written > 0 {
                 offset += written
             } else if written < 0, errno == EAGAIN || errno == EINTR {
                 var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-                guard poll(&poller, 1, 1000) > 0 else { return }
+                _ = poll(&poller, 1, 100)
             } else {
                 return
             }
@@ -130,7 +179,8 @@ final class MetricsEndpoint: @unchecked Sendable {
     }
 
     private func close(_ client: Client) {
-        guard clients.removeValue(forKey: client.fileDescriptor) != nil else { return }
+        guard let index = clients.firstIndex(where: { $0 === client }) else { return }
+        clients.remove(at: index)
         client.timer?.cancel()
         client.source?.cancel()
     }

@@ -9,31 +9,35 @@ extension NexDaemon {
         let metrics = context.metrics
         let settings = context.settings
         let now = Date()
-        metrics.set("nexd_up", to: 1, help: "1 while nexd runs.")
-        metrics.set("nexd_build_info", labels: [("version", NexVersion.current)], to: 1, help: "nexd's version.")
-        metrics.set("nexd_settings_generation", to: Double(settings.generation), help: "1 at start, +1 per successful reload.")
-        metrics.set("nexd_audit_writable", to: context.audit.failure == nil ? 1 : 0, help: "1 while the audit log can be written (0: failing closed).")
-        metrics.set("nexd_audit_sequence", to: Double(context.audit.currentSequence), help: "The audit log's last sequence number.")
+        let expiry = "Seconds until a certificate nexd relies on expires (server: its own; a CA of tls.ca by subject CN)."
+        var gauges: [(name: String, labels: [(String, String)], value: Double, help: String)] = [
+            ("nexd_up", [], 1, "1 while nexd runs."),
+            ("nexd_build_info", [("version", NexVersion.current)], 1, "nexd's version."),
+            ("nexd_settings_generation", [], Double(settings.generation), "1 at start, +1 per successful reload."),
+            ("nexd_audit_writable", [], context.audit.failure == nil ? 1 : 0, "1 while the audit log can be written (0: failing closed)."),
+            ("nexd_audit_sequence", [], Double(metrics.lastAuditSequence), "The audit log's last durable sequence number."),
+            ("nexd_certificate_expiry_seconds", [("certificate", "server")], settings.serverCertificate.notValidAfter.timeIntervalSince(now), expiry),
+        ]
+        for root in settings.trustRoots {
+            let name = root.subjectCommonName ?? String(root.fingerprint.hex.prefix(16))
+            gauges.append(("nexd_certificate_expiry_seconds", [("certificate", "ca:" + name)], root.notValidAfter.timeIntervalSince(now), expiry))
+        }
         if let list = settings.revocationList {
-            metrics.set("nexd_crl_age_seconds", to: now.timeIntervalSince(list.thisUpdate), help: "Seconds since the revocation list in force was issued.")
+            gauges.append(("nexd_crl_age_seconds", [], now.timeIntervalSince(list.thisUpdate), "Seconds since the revocation list in force was issued."))
             if let next = list.nextUpdate {
-                metrics.set("nexd_crl_next_update_seconds", to: next.timeIntervalSince(now),
-                            help: "Seconds until the revocation list's next update (past it every handshake is refused).")
+                gauges.append(("nexd_crl_next_update_seconds", [], next.timeIntervalSince(now),
+                               "Seconds until the revocation list's next update (past it every handshake is refused)."))
             }
         }
-        metrics.set("nexd_certificate_expiry_seconds", labels: [("certificate", "server")],
-                    to: settings.serverCertificate.notValidAfter.timeIntervalSince(now), help: "Seconds until a certificate nexd relies on expires.")
-        for (index, root) in settings.trustRoots.enumerated() {
-            metrics.set("nexd_certificate_expiry_seconds", labels: [("certificate", "ca\(index + 1)")],
-                        to: root.notValidAfter.timeIntervalSince(now), help: "Seconds until a certificate nexd relies on expires.")
-        }
+        metrics.setScraped(gauges)
         return metrics.text()
     }
 
     /// Whether nexd is ready: listening, its audit log writable, its revocation list (if any) not past its next update.
     func readiness() -> MetricsRoutes.Readiness {
         var problems: [String] = []
-        if !isAcceptingConnections { problems.append("not listening") }
+        if !isAcceptingConnections { problems.append("not listening (stopping)") }
+        if context.settings.serverCertificate.notValidAfter < Date() { problems.append("nexd's certificate has expired") }
         if let failure = context.audit.failure { problems.append("audit log not writable (\(failure.code.rawValue)): nexd fails closed") }
         if let next = context.settings.revocationList?.nextUpdate, next < Date() {
             problems.append("revocation list past its next update (\(next)): every handshake is refused")

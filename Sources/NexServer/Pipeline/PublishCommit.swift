@@ -29,7 +29,7 @@ struct PublishCommit: Sendable {
         // would otherwise write one record per refused publish: past the per-source limit they are
         // counted into a summary record. `overloaded` keeps its older summary, a `connect` record.
         let node = candidate.identity.id
-        metrics.publish("refused", reason: error.code.name)
+        metrics.publish(.refused(error.code))
         let decision = error.code == .overloaded
             ? refusals.note(reason: error.code.name, peer: node)
             : refusals.note(.publish, reason: error.code.name, node: node)
@@ -58,9 +58,10 @@ struct PublishCommit: Sendable {
         audit.append([.publishDuplicate(verified, connection: connection, originalSequence: originalSequence)]) { result in
             switch result {
             case .success:
-                metrics.publish("duplicate")
+                metrics.publish(.duplicate)
                 connections.send(.ack(Ack(messageID: id, auditSequence: originalSequence, flags: .duplicate)), to: connection)
             case .failure(let error):
+                metrics.publish(.refused(.auditUnavailable))
                 connections.send(.nack(Nack(messageID: id, code: .auditUnavailable, reason: "audit log unavailable: \(error.code.rawValue)")),
                                  to: connection)
             }
@@ -89,14 +90,16 @@ struct PublishCommit: Sendable {
         let sequences = audit.append(events) { result in
             switch result {
             case .success(let sequences):
-                metrics.publish("accepted")
-                metrics.delivered(inboxes.recipients.count)
+                // Connection 0 is nexd's own expire message (D61), not a node's publish.
+                if connection == 0 { metrics.expired() } else { metrics.publish(.accepted) }
+                metrics.routed(to: inboxes.recipients.count)
                 if recordsCertificate { files.persist(verified.identity.certificate) }
                 let acceptedSequence = sequences[acceptedIndex]
                 let message = DeliveryMessage(verified, auditSequence: acceptedSequence)
                 connections.answerAndDeliver(.ack(Ack(messageID: messageID, auditSequence: acceptedSequence)), to: connection,
                                              message, to: inboxes.recipients)
             case .failure(let error):
+                if connection != 0 { metrics.publish(.refused(.auditUnavailable)) }
                 onFailure()
                 connections.send(.nack(Nack(messageID: messageID, code: .auditUnavailable,
                                             reason: "audit log unavailable (\(error.code.rawValue)); the notice was not accepted")),
