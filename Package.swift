@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
+        // nexd's metrics (issue 18, D70): the Prometheus model and text format; brings swift-metrics and swift-atomics, no NIO.
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -47,6 +49,7 @@ let package = Package(
             dependencies: [
                 "NexConfig", "NexPKI", "NexCrypto", "NexWire", "NexNotices", "NexBroker", "NexAudit", "NexSync", "NexTransport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .target(name: "NexClient", dependencies: ["NexCrypto", "NexWire", "NexAudit"]),

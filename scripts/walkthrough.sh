@@ -15,7 +15,7 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$W/Config"
 cp -r Config/examples Config/roster.yaml "$W/Config/"
-sed 's/^  port: 7247 /  port: 0    /' Config/nexd.yaml > "$W/Config/nexd.yaml"
+sed -e 's/^  port: 7247 /  port: 0    /' -e 's/^  port: 9247 /  port: 0    /' Config/nexd.yaml > "$W/Config/nexd.yaml"
 cd "$W"
 # The message index of `nex audit trace` goes beside the log, not into the user's cache.
 export NEX_AUDIT_INDEX_DIR="$W/audit-index"

@@ -32,6 +32,13 @@ extension AuditLog {
         healthHandlers.withLock { $0.append(handler) }
     }
 
+    /// Calls `handler` on the writer queue after each batch is written (and synced, with
+    /// `audit.fsync`): how many records it held, how long the sync took (next to nothing without
+    /// fsync) and the log's last sequence. One handler; it must be quick (nexd's metrics count it).
+    public func onBatchWritten(_ handler: @escaping @Sendable (_ records: Int, _ sync: Duration, _ lastSequence: UInt64) -> Void) {
+        batchHandler.withLock { $0 = handler }
+    }
+
     /// Writer queue: a batch failed. Refuses every later append, cuts the torn batch off and starts
     /// the retries.
     func failClosed(_ error: AuditError) {

@@ -90,7 +90,9 @@ extension AuditLog {
         if !buffer.isEmpty {
             rotateIfNeeded(nextSequence: lastSequence + 1)
             try writeAll(buffer)
+            let started = ContinuousClock.now
             if configuration.synchronizesWrites { try syncSegment() }
+            if let handler = batchHandler.withLock({ $0 }) { handler(Int(sequence - lastSequence), ContinuousClock.now - started, sequence) }
         }
         lastSequence = sequence
         lastHash = hash

@@ -103,6 +103,8 @@ public final class AuditLog: @unchecked Sendable {
     let pending: Locked<Pending>
     let published = Locked<(latest: SignedCheckpoint?, handlers: [@Sendable (SignedCheckpoint) -> Void])>((nil, []))
     let healthHandlers = Locked<[@Sendable (AuditError?) -> Void]>([])
+    /// Told of each durable batch (``onBatchWritten(_:)``).
+    let batchHandler = Locked<(@Sendable (_ records: Int, _ sync: Duration, _ lastSequence: UInt64) -> Void)?>(nil)
     /// Test hook: see ``injectFault(_:)``.
     let injectedFault = Locked<AuditFault?>(nil)
 

@@ -8,10 +8,10 @@
 /// `permissions` are structured sections outside the table; a reload applies them live.
 public enum ConfigKeyTable {
     /// The sections of scalar keys, in the order the loader reads them.
-    public static let sections = ["listen", "tls", "audit", "limits", "development"]
+    public static let sections = ["listen", "tls", "audit", "limits", "metrics", "development"]
 
     /// Every key, section by section, in the loader's order.
-    public static let all: [AnyConfigKey] = Listen.all + TLS.all + Audit.all + Limits.all + Development.all
+    public static let all: [AnyConfigKey] = Listen.all + TLS.all + Audit.all + Limits.all + Metrics.all + Development.all
 
     /// The row for a dotted path, if the table has it.
     public static func key(_ path: String) -> AnyConfigKey? { all.first { $0.path == path } }
@@ -60,6 +60,17 @@ public enum ConfigKeyTable {
                                                          default: .milliseconds(1000), .restartOnly, "How often a failed log retries to record a repair and resume.")
         static let all = [directory.row, segmentMaxBytes.row, fsync.row, key.row, certificate.row,
                           checkpointEveryRecords.row, checkpointIntervalSeconds.row, recoveryRetryMilliseconds.row]
+    }
+
+    /// `metrics`: the HTTP endpoint for Prometheus and health checks (issue 18, D70).
+    public enum Metrics {
+        static let enabled = ConfigKey("metrics.enabled", \.metrics.enabled, .boolean,
+                                       default: false, .restartOnly, "Serve /metrics, /healthz and /readyz over plain HTTP.")
+        static let host = ConfigKey("metrics.host", \.metrics.host, .text("string"),
+                                    default: "127.0.0.1", .restartOnly, "Address of the metrics endpoint (IPv4 or IPv6 literal).")
+        static let port = ConfigKey("metrics.port", \.metrics.port, .port,
+                                    default: 9247, .restartOnly, "Port of the metrics endpoint; 0 picks a free one (tests).")
+        static let all = [enabled.row, host.row, port.row]
     }
 
     /// `development`: conveniences a production config leaves off.

@@ -8,7 +8,7 @@ public struct ConfigReload: Sendable {
     /// The loaded configuration with every restart-only key at its running value.
     public let effective: DaemonConfiguration
     /// Restart-only keys that changed and were kept at their running values, in table order. A
-    /// section whose keys are all restart-only (`listen`, `audit`, `development`) is named once, as
+    /// section whose keys are all restart-only (`listen`, `audit`, `metrics`, `development`) is named once, as
     /// a whole.
     public let keptUntilRestart: [String]
     /// Keys that changed and apply only to connections opened from now on.

@@ -166,6 +166,16 @@ public struct DaemonConfiguration: Sendable {
         case drop
     }
 
+    /// The metrics and health endpoint (plain HTTP: keep it on loopback or a management network).
+    public struct Metrics: Sendable, Equatable {
+        /// Every value at its default (``ConfigKeyTable``).
+        public init() {}
+
+        public var enabled: Bool = ConfigKeyTable.Metrics.enabled.defaultValue
+        public var host: String = ConfigKeyTable.Metrics.host.defaultValue
+        public var port: UInt16 = ConfigKeyTable.Metrics.port.defaultValue
+    }
+
     /// Development conveniences; a production config leaves `createMissingPKI` false.
     public struct Development: Sendable, Equatable {
         /// Every value at its default (``ConfigKeyTable``).
@@ -183,6 +193,7 @@ public struct DaemonConfiguration: Sendable {
     public var tls = TLSFiles()
     public var audit = Audit()
     public var limits = Limits()
+    public var metrics = Metrics()
     public var development = Development()
     /// Who may publish and subscribe where: rules per role and per node; default deny.
     public var permissions = PermissionPolicy(roles: [:])

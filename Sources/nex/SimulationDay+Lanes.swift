@@ -96,7 +96,7 @@ extension SimulationDay {
         // The shipped config's own values, each of which must be there: a config without one would
         // send the day's nexd to the real PKI, audit log or port.
         let substitutions = [
-            ("port: 7247", "port: \(port)"), ("Certs/dev", directory + "/pki"),
+            ("port: 7247", "port: \(port)"), ("port: 9247", "port: 0"), ("Certs/dev", directory + "/pki"),
             ("directory: var/audit", "directory: " + directory + "/audit"),
             ("file: Config/roster.yaml", "file: " + cwd + "/Config/roster.yaml"),
         ]

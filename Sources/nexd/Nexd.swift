@@ -27,11 +27,26 @@ struct Nexd: ParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    /// How log lines are written.
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(name: .long, help: "Log format: text (one readable line per event) or json (one JSON object per line, the same fields).")
+    var logFormat: LogFormat = .text
+
     func run() throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel
-            return handler
+        LoggingSystem.bootstrap { [logLevel, logFormat] label in
+            switch logFormat {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = logLevel
+                return handler
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = logLevel
+                return handler
+            }
         }
         let logger = Logger(label: "nexd")
         do {

@@ -16,6 +16,7 @@ struct ExecutableTests {
             let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             var config = try String(contentsOf: root.appendingPathComponent("Config/nexd.yaml"), encoding: .utf8)
             config = config.replacingOccurrences(of: "  port: 7247 ", with: "  port: 0    ")
+                .replacingOccurrences(of: "  port: 9247 ", with: "  port: 0    ")
                 .replacingOccurrences(of: "checkpointEveryRecords: 1000", with: "checkpointEveryRecords: 5   ")
             try config.write(toFile: path + "/Config/nexd.yaml", atomically: true, encoding: .utf8)
             try FileManager.default.copyItem(atPath: root.appendingPathComponent("Config/examples").path, toPath: path + "/Config/examples")

@@ -31,7 +31,9 @@ extension ExecutableTests {
         let port = try #require(server.split(separator: ":").last)
         let configPath = workspace.path + "/Config/nexd.yaml"
         let config = try String(contentsOfFile: configPath, encoding: .utf8)
-        try config.replacingOccurrences(of: "  port: 0 ", with: "  port: \(port) ").write(toFile: configPath, atomically: true, encoding: .utf8)
+        // The first `port: 0` is listen's (the metrics endpoint's comes later and keeps picking a free port).
+        let listenPort = try #require(config.range(of: "  port: 0 "))
+        try config.replacingCharacters(in: listenPort, with: "  port: \(port) ").write(toFile: configPath, atomically: true, encoding: .utf8)
 
         let subscriber = try ProcessRunner.start(
             "nex", ["subscribe", "notice.>", "--node", "bcp.rw.rusumo", "--server", server, "--count", "1", "--timeout", "15",

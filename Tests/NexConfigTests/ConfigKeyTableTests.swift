@@ -27,6 +27,7 @@ import Testing
         #expect(Mirror(reflecting: DaemonConfiguration.TLSFiles()).children.count == count("tls"))
         #expect(Mirror(reflecting: DaemonConfiguration.Audit()).children.count == count("audit"))
         #expect(Mirror(reflecting: DaemonConfiguration.Limits()).children.count == count("limits"))
+        #expect(Mirror(reflecting: DaemonConfiguration.Metrics()).children.count == count("metrics"))
         #expect(Mirror(reflecting: DaemonConfiguration.Development()).children.count == count("development"))
     }
 

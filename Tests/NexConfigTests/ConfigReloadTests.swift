@@ -65,6 +65,7 @@ import Testing
         other.audit.key = nil; other.audit.certificate = nil; other.audit.checkpointEveryRecords = 1
         other.audit.checkpointInterval = .seconds(1); other.audit.recoveryRetry = .milliseconds(10)
         other.development.pki = "p"; other.development.createMissingPKI = true
+        other.metrics.enabled = true; other.metrics.host = "::1"; other.metrics.port = 1
         other.limits.replayWindow = .seconds(1); other.limits.replayCacheEntries = 1000; other.limits.replayCacheEntriesPerNode = 1
         other.limits.verificationThreads = 1; other.limits.refusalsRecordedPerSource = 1; other.limits.refusalInterval = .seconds(1)
         other.limits.publishRatePerNode = 1; other.limits.publishBurstPerNode = 1
@@ -78,6 +79,6 @@ import Testing
         key.copyValue(from: other, to: &loaded)
         let plan = ConfigReload(running: Self.running, loaded: loaded)
         #expect(!key.differs(between: plan.effective, and: Self.running))
-        #expect(plan.keptUntilRestart == [["listen", "audit", "development"].contains(key.section) ? key.section : path])
+        #expect(plan.keptUntilRestart == [["listen", "audit", "metrics", "development"].contains(key.section) ? key.section : path])
     }
 }

@@ -27,9 +27,11 @@ final class DaemonSettings: Sendable {
     let trustRoots: [Certificate]
     /// 1 for the settings nexd started with, +1 per successful reload.
     let generation: Int
+    /// nexd's own certificate (its expiry is a metric).
+    let serverCertificate: Certificate
 
     private init(configuration: DaemonConfiguration, tlsContext: TLSContext, permissions: [String: NodePermissions],
-                 revocationList: CertificateRevocationList?, trustRoots: [Certificate], generation: Int) {
+                 revocationList: CertificateRevocationList?, trustRoots: [Certificate], generation: Int, serverCertificate: Certificate) {
         self.configuration = configuration
         self.tlsContext = tlsContext
         self.permissions = permissions
@@ -37,6 +39,7 @@ final class DaemonSettings: Sendable {
         self.revokedSerials = Set(revocationList?.revoked.map(\.serialNumberHex) ?? [])
         self.trustRoots = trustRoots
         self.generation = generation
+        self.serverCertificate = serverCertificate
     }
 
     /// Loads the TLS files and compiles the permissions of `configuration`. A reload passes the
@@ -85,7 +88,7 @@ final class DaemonSettings: Sendable {
                 ?? .denyAll
         }
         return DaemonSettings(configuration: configuration, tlsContext: tlsContext, permissions: permissions,
-                              revocationList: revocationList, trustRoots: trustRoots, generation: generation)
+                              revocationList: revocationList, trustRoots: trustRoots, generation: generation, serverCertificate: leaf)
     }
 
     /// Every certificate of `tls.ca` becomes a trust anchor, so each must be a self-signed CA: an

@@ -4,6 +4,7 @@ import Logging
 import NexAudit
 import NexConfig
 import NexCrypto
+import NexSync
 import NexWire
 import Synchronization
 
@@ -37,6 +38,10 @@ public final class NexDaemon: @unchecked Sendable {
     let reloadQueue = DispatchQueue(label: "nex.reload")
     /// Checks the revocation list's next-update date hourly (listener queue).
     private var revocationListTimer: DispatchSourceTimer?
+    /// The metrics and health endpoint, when `metrics.enabled` (set by ``start()``).
+    private let metricsEndpoint = Locked<MetricsEndpoint?>(nil)
+    /// Whether nexd accepts connections (between ``start()`` and ``stop()``), for `/readyz`.
+    private let isListening = Atomic<Bool>(false)
     /// The highest CRL number put in force so far per CA, and the serials it revoked, kept in the
     /// audit directory across restarts.
     let revocationListFloor: RevocationListFloor
@@ -114,12 +119,14 @@ public final class NexDaemon: @unchecked Sendable {
         let registry = ConnectionRegistry()
         self.registry = registry
         let refusals = RefusalAggregator(individualLimit: configuration.limits.refusalsRecordedPerSource)
+        let metrics = DaemonMetrics(auditSequence: audit.currentSequence)
+        audit.onBatchWritten { records, sync, last in metrics.auditBatchWritten(records: records, sync: sync, lastSequence: last) }
         let broker = Broker(audit: audit, auditDirectory: configuration.audit.directory,
                             replayWindow: configuration.limits.replayWindow,
                             replayCapacity: configuration.limits.replayCacheEntries,
                             replaySharePerNode: configuration.limits.replayCacheShare(rosterSize: configuration.roster.entries.count),
                             refusals: refusals, settings: settings, connections: registry,
-                            logger: logger)
+                            metrics: metrics, logger: logger)
         // nexd's expire messages are signed with the audit key (D61); without a fit one, expires_at is refused.
         if let signer = auditConfiguration.checkpointSigner {
             let roster = Set(configuration.roster.entries.map(\.id))
@@ -156,7 +163,7 @@ public final class NexDaemon: @unchecked Sendable {
         } catch {
             throw DaemonError("cannot read the audit log to rebuild the durable inboxes: \(error)")
         }
-        context = ServerContext(settings: settings, audit: audit, broker: broker, refusals: refusals, logger: logger)
+        context = ServerContext(settings: settings, audit: audit, broker: broker, refusals: refusals, metrics: metrics, logger: logger)
         // Every new checkpoint goes to every connected node, which may keep it as a witness.
         audit.onCheckpoint { checkpoint in
             let encoded = checkpoint.encoded()
@@ -199,6 +206,12 @@ public final class NexDaemon: @unchecked Sendable {
     /// Every live connection, for re-evaluation after a reload.
     func connectionsForReload() -> [Connection] { registry.all }
 
+    /// The port of the metrics endpoint (after ``start()``, when `metrics.enabled`).
+    public var metricsPort: UInt16? { metricsEndpoint.withLock { $0?.port } }
+
+    /// Between ``start()`` and ``stop()``.
+    var isAcceptingConnections: Bool { isListening.load(ordering: .relaxed) }
+
     /// The port nexd listens on (after ``start()``).
     public var port: UInt16? { listenerQueue.sync { listener?.port } }
 
@@ -211,6 +224,22 @@ public final class NexDaemon: @unchecked Sendable {
     public func start() throws(DaemonError) -> UInt16 {
         let configuration = context.configuration
         let socket = try ListeningSocket.bind(host: configuration.listen.host, port: configuration.listen.port)
+        if configuration.metrics.enabled {
+            if configuration.metrics.port != 0, configuration.metrics.port == socket.port, configuration.metrics.host == configuration.listen.host {
+                Glibc.close(socket.fileDescriptor)
+                throw DaemonError("metrics.port \(configuration.metrics.port) is listen.port too (\(configuration.sourcePath)): give the metrics endpoint a port of its own")
+            }
+            let endpoint: MetricsEndpoint
+            do {
+                endpoint = try MetricsEndpoint(host: configuration.metrics.host, port: configuration.metrics.port,
+                                               metrics: { [weak self] in self?.scrape() ?? "" },
+                                               readiness: { [weak self] in self?.readiness() ?? .init(problems: ["nexd is stopping"]) })
+            } catch {
+                Glibc.close(socket.fileDescriptor)
+                throw error
+            }
+            metricsEndpoint.withLock { $0 = endpoint }
+        }
         var event = AuditEvent(.start, timeMillis: WallClock.nowMillis())
         let revocation = context.settings.revocationList.map { "revocation list #\($0.crlNumber.map(String.init) ?? "?") with \($0.revoked.count) revoked" }
             ?? "no revocation list (tls.crl unset)"
@@ -246,6 +275,13 @@ public final class NexDaemon: @unchecked Sendable {
         expiryCheck.setEventHandler { [weak self] in self?.checkRevocationListExpiry() }
         expiryCheck.activate()
         listenerQueue.sync { revocationListTimer = expiryCheck }
+        isListening.store(true, ordering: .relaxed)
+        if let endpoint = metricsEndpoint.withLock({ $0 }) {
+            endpoint.start()
+            context.logger.notice("metrics endpoint listening", metadata: [
+                "metrics.addr": "\(configuration.metrics.host):\(endpoint.port)", "metrics.paths": "/metrics /healthz /readyz",
+            ])
+        }
         context.logger.notice("nexd listening", metadata: [
             "listen.addr": "\(configuration.listen.host):\(socket.port)", "roster.size": "\(configuration.roster.entries.count)",
             "audit.dir": "\(configuration.audit.directory)", "audit.seq": "\(context.audit.currentSequence)",
@@ -338,6 +374,8 @@ public final class NexDaemon: @unchecked Sendable {
         stopQueue.sync {
             guard !isStopped else { return }
             isStopped = true
+            // /readyz says "stopping" while nexd drains; the endpoint itself goes last.
+            isListening.store(false, ordering: .relaxed)
             listenerQueue.sync {
                 if isAcceptPaused {
                     isAcceptPaused = false
@@ -381,6 +419,7 @@ public final class NexDaemon: @unchecked Sendable {
             event.detail = "nexd stopped"
             context.audit.append([event])
             context.audit.close()
+            metricsEndpoint.withLock { $0 }?.stop()
             context.logger.notice("nexd stopped")
         }
     }

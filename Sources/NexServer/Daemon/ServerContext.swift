@@ -12,6 +12,8 @@ final class ServerContext: Sendable {
     let audit: AuditLog
     let broker: Broker
     let logger: Logger
+    /// What the metrics endpoint reports (counted whether or not it is enabled).
+    let metrics: DaemonMetrics
     /// The configuration, TLS context and permissions in force; replaced whole by a reload.
     private let currentSettings: Locked<DaemonSettings>
     /// Verify signatures off the I/O queues: `limits.verificationThreads` serial queues (default one
@@ -44,8 +46,9 @@ final class ServerContext: Sendable {
     /// make libdispatch spawn a thread per connection.
     let ioQueues: [DispatchQueue]
 
-    init(settings: DaemonSettings, audit: AuditLog, broker: Broker, refusals: RefusalAggregator, logger: Logger) {
+    init(settings: DaemonSettings, audit: AuditLog, broker: Broker, refusals: RefusalAggregator, metrics: DaemonMetrics, logger: Logger) {
         let configuration = settings.configuration
+        self.metrics = metrics
         self.currentSettings = Locked(settings)
         self.audit = audit
         self.broker = broker

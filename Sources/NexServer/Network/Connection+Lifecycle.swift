@@ -39,6 +39,7 @@ extension Connection {
                             detail: "\(entry.id) already has \(perNode) connections (limits.maxConnectionsPerNode)")
         }
         identity = NodeIdentity(id: entry.id, role: entry.role, country: entry.country, certificate: certificate, peer: peer)
+        context.metrics.session(role: entry.role, opened: true)
         // The session's generation: the settings it was admitted by (a reload since re-evaluates it).
         self.settings = settings
         return .accepted
@@ -158,6 +159,7 @@ extension Connection {
     /// message ids it missed.
     func connectionEnded(reason: String, code: String?, endReason: (code: String, detail: String)?) {
         if let identity {
+            context.metrics.session(role: identity.role, opened: false)
             context.nodeConnections.release(identity.id)
             context.nodeSubscriptions.release(identity.id, amount: subscriptions.count)
             subscriptions.removeAll()

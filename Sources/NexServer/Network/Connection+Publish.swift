@@ -58,12 +58,16 @@ extension Connection {
             return
         }
         let verification = SignatureVerification(identity: identity)
+        let metrics = context.metrics
         pendingVerifications.append(PendingVerification(ticket: ticket, isUrgent: unverified.markings.priority == .urgent) {
             guard failures.allows(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
                 return candidate(.refused(PublishRefusal(failures.spentRefusal(of: identity.id, limits: limits),
                                                          envelope: unverified.signed, topic: unverified.topic)))
             }
-            switch verification.verify(unverified) {
+            let started = ContinuousClock.now
+            let result = verification.verify(unverified)
+            metrics.verified(in: ContinuousClock.now - started)
+            switch result {
             case .success(let verified):
                 return candidate(.verified(verified))
             case .failure(let error):

@@ -9,7 +9,8 @@ struct ListeningSocket {
 
     /// Binds `host:port` (IPv4 or IPv6 literal; `localhost` means 127.0.0.1) and listens.
     /// - Throws: ``DaemonError`` naming the address and the system error.
-    static func bind(host: String, port: UInt16, backlog: Int32 = 1024) throws(DaemonError) -> ListeningSocket {
+    /// `key` names the config section whose address it is, for the messages (`listen`, `metrics`).
+    static func bind(host: String, port: UInt16, backlog: Int32 = 1024, key: String = "listen") throws(DaemonError) -> ListeningSocket {
         let address = host == "localhost" ? "127.0.0.1" : host
         var storage = sockaddr_storage()
         let length: socklen_t
@@ -19,7 +20,7 @@ struct ListeningSocket {
             sin6.sin6_family = sa_family_t(AF_INET6)
             sin6.sin6_port = port.bigEndian
             guard inet_pton(AF_INET6, address, &sin6.sin6_addr) == 1 else {
-                throw DaemonError("listen.host \"\(host)\" is not an IP address")
+                throw DaemonError("\(key).host \"\(host)\" is not an IP address")
             }
             withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: sin6) { raw.copyMemory(from: $0) } }
             length = socklen_t(MemoryLayout<sockaddr_in6>.size)
@@ -29,7 +30,7 @@ struct ListeningSocket {
             sin.sin_family = sa_family_t(AF_INET)
             sin.sin_port = port.bigEndian
             guard inet_pton(AF_INET, address, &sin.sin_addr) == 1 else {
-                throw DaemonError("listen.host \"\(host)\" is not an IP address")
+                throw DaemonError("\(key).host \"\(host)\" is not an IP address")
             }
             withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: sin) { raw.copyMemory(from: $0) } }
             length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -45,7 +46,7 @@ struct ListeningSocket {
         guard bound == 0 else {
             let reason = String(cString: strerror(errno))
             Glibc.close(fd)
-            throw DaemonError("cannot listen on \(host):\(port): \(reason) (is another nexd running? change listen.port)")
+            throw DaemonError("cannot listen on \(host):\(port): \(reason) (is another nexd running? change \(key).port)")
         }
         guard listen(fd, backlog) == 0 else {
             let reason = String(cString: strerror(errno))

@@ -52,7 +52,7 @@ final class Broker: @unchecked Sendable {
     let duplicates: DuplicateBudget
 
     init(audit: AuditLog, auditDirectory: String, replayWindow: Duration, replayCapacity: Int, replaySharePerNode: Int,
-         refusals: RefusalAggregator, settings: DaemonSettings, connections: ConnectionRegistry, logger: Logger) {
+         refusals: RefusalAggregator, settings: DaemonSettings, connections: ConnectionRegistry, metrics: DaemonMetrics, logger: Logger) {
         self.audit = audit
         self.settings = settings
         let limits = settings.configuration.limits
@@ -67,7 +67,7 @@ final class Broker: @unchecked Sendable {
         let certificates = CertificateStore(auditDirectory: auditDirectory)
         self.certificates = certificates
         self.commit = PublishCommit(audit: audit, connections: connections, refusals: refusals,
-                                    certificateFiles: certificates.files, logger: logger)
+                                    certificateFiles: certificates.files, metrics: metrics, logger: logger)
     }
 
     // MARK: - Sessions and subscriptions (broker queue)

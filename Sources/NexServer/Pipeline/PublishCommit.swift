@@ -16,6 +16,8 @@ struct PublishCommit: Sendable {
     let refusals: RefusalAggregator
     /// Where a certificate recorded for the first time is cached once its record is durable.
     let certificateFiles: CertificateFiles
+    /// Counts each publish's outcome and the deliveries (the metrics endpoint).
+    let metrics: DaemonMetrics
     let logger: Logger
 
     /// Records a refusal (or, past the node's limit for the interval, only counts it) and NACKs it.
@@ -27,6 +29,7 @@ struct PublishCommit: Sendable {
         // would otherwise write one record per refused publish: past the per-source limit they are
         // counted into a summary record. `overloaded` keeps its older summary, a `connect` record.
         let node = candidate.identity.id
+        metrics.publish(.refused(error.code))
         let decision = error.code == .overloaded
             ? refusals.note(reason: error.code.name, peer: node)
             : refusals.note(.publish, reason: error.code.name, node: node)
@@ -51,11 +54,14 @@ struct PublishCommit: Sendable {
     func answerRetry(_ verified: VerifiedPublish, connection: UInt64, originalSequence: UInt64) {
         let id = verified.envelope.messageID
         let connections = self.connections
+        let metrics = self.metrics
         audit.append([.publishDuplicate(verified, connection: connection, originalSequence: originalSequence)]) { result in
             switch result {
             case .success:
+                metrics.publish(.duplicate)
                 connections.send(.ack(Ack(messageID: id, auditSequence: originalSequence, flags: .duplicate)), to: connection)
             case .failure(let error):
+                metrics.publish(.refused(.auditUnavailable))
                 connections.send(.nack(Nack(messageID: id, code: .auditUnavailable, reason: "audit log unavailable: \(error.code.rawValue)")),
                                  to: connection)
             }
@@ -80,15 +86,20 @@ struct PublishCommit: Sendable {
         let messageID = verified.envelope.messageID
         let connections = self.connections
         let files = certificateFiles
+        let metrics = self.metrics
         let sequences = audit.append(events) { result in
             switch result {
             case .success(let sequences):
+                // Connection 0 is nexd's own expire message (D61), not a node's publish.
+                if connection == 0 { metrics.expired() } else { metrics.publish(.accepted) }
+                metrics.routed(to: inboxes.recipients.count)
                 if recordsCertificate { files.persist(verified.identity.certificate) }
                 let acceptedSequence = sequences[acceptedIndex]
                 let message = DeliveryMessage(verified, auditSequence: acceptedSequence)
                 connections.answerAndDeliver(.ack(Ack(messageID: messageID, auditSequence: acceptedSequence)), to: connection,
                                              message, to: inboxes.recipients)
             case .failure(let error):
+                if connection != 0 { metrics.publish(.refused(.auditUnavailable)) }
                 onFailure()
                 connections.send(.nack(Nack(messageID: messageID, code: .auditUnavailable,
                                             reason: "audit log unavailable (\(error.code.rawValue)); the notice was not accepted")),
