@@ -146,6 +146,10 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var reconnectStorm: ReconnectStorm?
     /// Anything the reader must know (ran out of time, subscribers disconnected…).
     public var notes: [String] = []
+    /// When, where and how the run was made (set by `nex load`).
+    public var run: RunInfo?
+    /// The measured phase's notices and deliveries per second, quarter by quarter.
+    public var timeline: [TimelineSample]?
 
     /// An empty report for `shape`.
     public init(shape: Shape) {

@@ -300,6 +300,9 @@ public struct LoadRunner: Sendable {
         var lastSnapshot = (-1, -1, -1)
         var lastDelivered = 0
         var lastPrintedAt = start
+        // The measured phase's timeline: rates over each quarter of a second.
+        var quarter = (at: start, sent: 0, delivered: 0)
+        if phase == 1 { report.timeline = [] }
         while true {
             usleep(20_000)
             let now = MonotonicClock.nanoseconds()
@@ -308,6 +311,13 @@ public struct LoadRunner: Sendable {
             let answered = phaseCounters.answered.load(ordering: .relaxed)
             let delivered = phaseCounters.delivered.load(ordering: .relaxed)
             let expected = phaseCounters.expected.load(ordering: .relaxed)
+            if phase == 1, now - quarter.at >= 250_000_000 {
+                let span = Double(now - quarter.at) / 1e9
+                report.timeline?.append(.init(seconds: (Double(now - start) / 1e9 * 100).rounded() / 100,
+                                              noticesPerSecond: (Double(sent - quarter.sent) / span).rounded(),
+                                              deliveriesPerSecond: (Double(delivered - quarter.delivered) / span).rounded()))
+                quarter = (now, sent, delivered)
+            }
             if done == configuration.publishers, delivered >= expected { return true }
             let snapshot = (sent, answered, delivered)
             if snapshot != lastSnapshot {

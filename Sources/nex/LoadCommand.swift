@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NexClient
+import NexConfig
 import NexLoad
 import NexNotices
 
@@ -84,6 +85,7 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "With --durable-posts: TLS handshakes in progress at once while the posts connect.")
     var reconnectConcurrency = 64
     @Option(help: "Write the report as JSON to this file ('-' for standard output).") var json: String?
+    @Option(help: "Write an SVG of the run to this file: the latency percentile distribution and the throughput over time.") var plot: String?
     @Option(help: "Event lanes (serial queues shared by the client connections).") var lanes = 2
     @Option(help: "Write a benchmark nexd config, PKI and node credentials to this directory, then exit.")
     var writeConfig: String?
@@ -156,7 +158,10 @@ struct LoadCommand: ParsableCommand {
             print("wrote \(setup.configPath) and the PKI in \(setup.pkiDirectory); start nexd with --config \(setup.configPath)")
             return
         }
-        let outcome = durablePosts == nil ? try LoadSession(command: self).run() : try ReconnectStormSession(command: self).run()
+        let started = Date()
+        var outcome = durablePosts == nil ? try LoadSession(command: self).run() : try ReconnectStormSession(command: self).run()
+        outcome.run = LoadReport.RunInfo(startedAt: started, version: NexVersion.current, arguments: Array(CommandLine.arguments.dropFirst()),
+                                         nexd: spawn ? "spawned" : server)
         print(outcome.table)
         if let json {
             let text = try outcome.jsonText()
@@ -166,6 +171,12 @@ struct LoadCommand: ParsableCommand {
                 guard FileManager.default.createFile(atPath: json, contents: Data(text.utf8)) else {
                     throw ValidationError("cannot write \(json)")
                 }
+            }
+        }
+        if let plot {
+            let title = "nex load: \(outcome.shape.publishers) → \(outcome.shape.subscribers), \(outcome.shape.layout), \(outcome.shape.payloadBytes) B, \(outcome.shape.pacing)"
+            guard FileManager.default.createFile(atPath: plot, contents: Data(LoadPlot.svg(outcome, title: title).utf8)) else {
+                throw ValidationError("cannot write \(plot)")
             }
         }
         // A storm's duplicates are at-least-once delivery at work (counted, not a failure); a live run has none.
