@@ -150,6 +150,38 @@ struct MetricsEndpointTests {
         publisher.close()
     }
 
+    /// Polls /metrics until `sample` has `value` (the sampled gauges change once a second).
+    static func await(_ port: UInt16, _ sample: String, _ accept: (Double) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(5)
+        var text = try http(port, "GET /metrics HTTP/1.1\r\n\r\n").body
+        while Date() < deadline, !(Self.sample(text, sample).map(accept) ?? false) {
+            Thread.sleep(forTimeInterval: 0.1)
+            text = try http(port, "GET /metrics HTTP/1.1\r\n\r\n").body
+        }
+        return text
+    }
+
+    @Test func receiptsOutstandingAndInboxesAreSampled() throws {
+        let nexd = try TestDaemon { $0.metrics.enabled = true; $0.metrics.port = 0 }
+        defer { nexd.remove() }
+        let port = try #require(nexd.daemon.metricsPort)
+        let post = try nexd.connectDurable(try nexd.credentials("bcp.ke.busia"))
+        guard case .accepted = try post.subscribeDurable("notice.>", id: 1) else { Issue.record("durable subscribe refused"); return }
+        let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
+        guard case .accepted = try publisher.publish(try signedNotice(from: gs)) else { Issue.record("publish refused"); return }
+        let delivery = try post.nextDelivery(timeout: .seconds(5))
+        // Delivered, not yet receipted: outstanding, and kept in the inbox until it is.
+        var text = try Self.await(port, "nexd_receipts_outstanding") { $0 == 1 }
+        #expect(Self.sample(text, "nexd_receipts_outstanding") == 1, "\(text)")
+        #expect(Self.sample(text, "nexd_inboxes") == 1 && Self.sample(text, "nexd_inbox_entries") == 1)
+        #expect((Self.sample(text, "nexd_inbox_bytes") ?? 0) > 100 && Self.sample(text, "nexd_broker_queue_delay_seconds") != nil)
+        try post.sendReceipt(through: delivery.deliverySequence)
+        text = try Self.await(port, "nexd_inbox_entries") { $0 == 0 }
+        #expect(Self.sample(text, "nexd_receipts_outstanding") == 0 && Self.sample(text, "nexd_inbox_entries") == 0, "\(text)")
+        post.close()
+        publisher.close()
+    }
+
     @Test func disabledByDefault() throws {
         let nexd = try TestDaemon()
         defer { nexd.remove() }

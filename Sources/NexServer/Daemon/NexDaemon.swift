@@ -40,6 +40,8 @@ public final class NexDaemon: @unchecked Sendable {
     private var revocationListTimer: DispatchSourceTimer?
     /// The metrics and health endpoint, when `metrics.enabled` (set by ``start()``).
     private let metricsEndpoint = Locked<MetricsEndpoint?>(nil)
+    /// Samples the state on other queues once a second, when `metrics.enabled`.
+    private let metricsSampler = Locked<MetricsSampler?>(nil)
     /// Whether nexd accepts connections (between ``start()`` and ``stop()``), for `/readyz`.
     private let isListening = Atomic<Bool>(false)
     /// The highest CRL number put in force so far per CA, and the serials it revoked, kept in the
@@ -277,6 +279,10 @@ public final class NexDaemon: @unchecked Sendable {
         listenerQueue.sync { revocationListTimer = expiryCheck }
         isListening.store(true, ordering: .relaxed)
         if let endpoint = metricsEndpoint.withLock({ $0 }) {
+            let registry = self.registry
+            let sampler = MetricsSampler(metrics: context.metrics, broker: context.broker, connections: { registry.all })
+            metricsSampler.withLock { $0 = sampler }
+            sampler.start()
             endpoint.start()
             context.logger.notice("metrics endpoint listening", metadata: [
                 "metrics.addr": "\(configuration.metrics.host):\(endpoint.port)", "metrics.paths": "/metrics /healthz /readyz",
@@ -376,6 +382,7 @@ public final class NexDaemon: @unchecked Sendable {
             isStopped = true
             // /readyz says "stopping" while nexd drains; the endpoint itself goes last.
             isListening.store(false, ordering: .relaxed)
+            metricsSampler.withLock { $0 }?.stop()
             listenerQueue.sync {
                 if isAcceptPaused {
                     isAcceptPaused = false

@@ -39,6 +39,14 @@ final class DaemonMetrics: Sendable {
     private let sessions: [String: Gauge]
     /// The audit log's last durable sequence, as its writer reported it (read by scrapes without a queue hop).
     private let auditSequence = Atomic<UInt64>(0)
+    /// State sampled once a second (``MetricsSampler``).
+    let receiptsOutstanding: Gauge
+    let deliveriesHeld: Gauge
+    let outputBufferedBytes: Gauge
+    let brokerQueueDelay: Gauge
+    let inboxes: Gauge
+    let inboxEntries: Gauge
+    let inboxBytes: Gauge
     /// The gauges the last scrape set (a reload may drop a revocation list or a CA: theirs go).
     private let scrapedGauges = Locked<[String: Gauge]>([:])
 
@@ -65,6 +73,14 @@ final class DaemonMetrics: Sendable {
         sessions = Dictionary(uniqueKeysWithValues: NodeRole.allCases.map { role in
             (role.rawValue, registry.makeGauge(descriptor: connections, labels: [("role", role.rawValue)]))
         })
+        func gauge(_ name: String, _ help: String) -> Gauge { registry.makeGauge(descriptor: Self.name(name, help)) }
+        receiptsOutstanding = gauge("nexd_receipts_outstanding", "Deliveries sent and not yet receipted, over all connections (sampled each second).")
+        deliveriesHeld = gauge("nexd_deliveries_held", "Deliveries waiting for a connection's delivery window (sampled each second).")
+        outputBufferedBytes = gauge("nexd_output_buffered_bytes", "Bytes waiting in connections' output buffers (sampled each second).")
+        brokerQueueDelay = gauge("nexd_broker_queue_delay_seconds", "How long a block waited on the broker queue (sampled each second).")
+        inboxes = gauge("nexd_inboxes", "Durable inboxes defined.")
+        inboxEntries = gauge("nexd_inbox_entries", "Entries kept in durable inboxes (each once, however many inboxes keep it).")
+        inboxBytes = gauge("nexd_inbox_bytes", "Bytes of the envelopes kept in durable inboxes (against limits.inboxBytesTotal).")
         self.auditSequence.store(auditSequence, ordering: .relaxed)
     }
 

@@ -75,6 +75,8 @@ struct InboxBook: Sendable {
     private var stored: [UInt64: (entry: InboxEntry, references: Int)] = [:]
     /// The bytes of the envelopes in ``stored``, each once (against `limits.inboxBytesTotal`).
     private(set) var storedBytes = 0
+    /// The entries kept (each once, however many inboxes keep it).
+    var storedEntries: Int { stored.count }
     private var table = SubscriptionTable<InboxKey>()
     private var perNode: [String: (messages: Int, bytes: Int)] = [:]
     /// Each node's inboxes (at most `limits.inboxesPerNode`), so a node's bounds never scan them all.
