@@ -15,16 +15,8 @@ import Glibc
 struct MetricsEndpointTests {
     /// One HTTP exchange over a plain TCP socket to 127.0.0.1:`port`: the status and the body.
     static func http(_ port: UInt16, _ request: String) throws -> (status: Int, body: String) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try connected(port)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw HTTPFailure("cannot connect to 127.0.0.1:\(port)") }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = Array(request.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -40,6 +32,23 @@ struct MetricsEndpointTests {
         let status = text.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
         return (status, body)
+    }
+
+    /// A TCP socket connected to 127.0.0.1:`port`.
+    static func connected(_ port: UInt16) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw HTTPFailure("cannot connect to 127.0.0.1:\(port)")
+        }
+        return fd
     }
 
     struct HTTPFailure: Error {
@@ -110,15 +119,8 @@ struct MetricsEndpointTests {
         #expect(try Self.http(port, "GET /metrics HTTP/1.1\r\nX: " + String(repeating: "a", count: 20_000) + "\r\n\r\n").status == 431)
         #expect(try Self.http(port, "\u{16}\u{03}\u{01}\r\n\r\n").status == 400)
         // A client that sends nothing holds no notice up: a publish goes through meanwhile.
-        let idle = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let idle = try Self.connected(port)
         defer { close(idle) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(idle, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
         let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
         guard case .accepted = try publisher.publish(try signedNotice(from: gs)) else { Issue.record("publish refused"); return }
         #expect(try Self.http(port, "GET /healthz HTTP/1.1\r\n\r\n").status == 200, "another client is served beside the idle one")
