@@ -318,7 +318,16 @@ public struct LoadRunner: Sendable {
                                               deliveriesPerSecond: (Double(delivered - quarter.delivered) / span).rounded()))
                 quarter = (now, sent, delivered)
             }
-            if done == configuration.publishers, delivered >= expected { return true }
+            if done == configuration.publishers, delivered >= expected {
+                // The last part of a quarter counts too (a short run has no full quarter at all).
+                let span = Double(now - quarter.at) / 1e9
+                if phase == 1, span >= 0.01 {
+                    report.timeline?.append(.init(seconds: (Double(now - start) / 1e9 * 100).rounded() / 100,
+                                                  noticesPerSecond: (Double(sent - quarter.sent) / span).rounded(),
+                                                  deliveriesPerSecond: (Double(delivered - quarter.delivered) / span).rounded()))
+                }
+                return true
+            }
             let snapshot = (sent, answered, delivered)
             if snapshot != lastSnapshot {
                 lastSnapshot = snapshot

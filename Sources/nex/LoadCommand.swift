@@ -158,10 +158,11 @@ struct LoadCommand: ParsableCommand {
             print("wrote \(setup.configPath) and the PKI in \(setup.pkiDirectory); start nexd with --config \(setup.configPath)")
             return
         }
-        let started = Date()
-        var outcome = durablePosts == nil ? try LoadSession(command: self).run() : try ReconnectStormSession(command: self).run()
-        outcome.run = LoadReport.RunInfo(startedAt: started, version: NexVersion.current, arguments: Array(CommandLine.arguments.dropFirst()),
+        // Before the run: its load average is the machine's, not the run's.
+        let runInfo = LoadReport.RunInfo(startedAt: Date(), version: NexVersion.current, arguments: Array(CommandLine.arguments.dropFirst()),
                                          nexd: spawn ? "spawned" : server)
+        var outcome = durablePosts == nil ? try LoadSession(command: self).run() : try ReconnectStormSession(command: self).run()
+        outcome.run = runInfo
         print(outcome.table)
         if let json {
             let text = try outcome.jsonText()

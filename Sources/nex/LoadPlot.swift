@@ -36,11 +36,11 @@ enum LoadPlot {
             let values = [summary.p50, summary.p90, summary.p99, summary.p999, summary.max]
             let points = values.enumerated().map { String(format: "%.1f,%.1f", left + (Double($0.offset) + 0.5) * width / 5, y($0.element)) }
             svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
-            svg += "<rect x=\(f(left + Double(index) * 330)) y=\(f(base + 30)) width=\"12\" height=\"12\" fill=\"\(colour)\"/><text x=\(f(left + Double(index) * 330 + 16)) y=\(f(base + 41))>"
+            svg += "<rect x=\(f(left)) y=\(f(base + 30 + Double(index) * 16)) width=\"12\" height=\"12\" fill=\"\(colour)\"/><text x=\(f(left + 16)) y=\(f(base + 41 + Double(index) * 16))>"
                 + escape("\(name): p50 \(number(summary.p50)) ms, p99 \(number(summary.p99)) ms") + "</text>\n"
         }
         // Throughput over time.
-        top = base + 80
+        top = base + 95
         svg += "<text x=\"\(left)\" y=\(f(top)) font-size=\"14\">Throughput over the measured phase, per second</text>\n"
         top += 15
         let timeline = report.timeline ?? []

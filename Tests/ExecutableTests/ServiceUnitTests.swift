@@ -18,7 +18,8 @@ struct ServiceUnitTests {
     @Test func theUnitVerifiesAndIsHardened() throws {
         let analyze = try Self.analyzer()
         let unit = try String(contentsOfFile: Self.root + "/Config/systemd/nexd.service", encoding: .utf8)
-        for line in ["ExecStartPre=/usr/local/bin/nexd --config /etc/nexd/nexd.yaml --check-config", "ExecReload=/bin/kill -HUP $MAINPID",
+        for line in ["ExecStartPre=/usr/local/bin/nexd --config /etc/nexd/nexd.yaml --check-config --log-format json",
+                     "ExecReload=/bin/kill -HUP $MAINPID", "RestartPreventExitStatus=78",
                      "NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=/var/lib/nexd/audit", "PrivateTmp=yes", "CapabilityBoundingSet="] {
             #expect(unit.split(separator: "\n").contains { $0 == line }, "\(line)")
         }

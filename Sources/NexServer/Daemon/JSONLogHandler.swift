@@ -18,7 +18,9 @@ public struct JSONLogHandler: LogHandler {
 
     public init(label: String, write: (@Sendable (String) -> Void)? = nil) {
         self.label = label
-        self.write = write ?? { line in Self.output.withLock { $0.write(Data(line.utf8)) } }
+        // A closed or full standard error (a pipe whose reader left, journald restarting) loses the
+        // line; it must not stop the daemon (FileHandle.write(_:) traps on an error).
+        self.write = write ?? { line in Self.output.withLock { try? $0.write(contentsOf: Data(line.utf8)) } }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -28,7 +30,11 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var merged = metadata.merging(metadataProvider?.get() ?? [:]) { $1 }.merging(event.metadata ?? [:]) { $1 }
-        if let error = event.error { merged["error"] = "\(error)" }
+        // As the text format writes an error: its message and its type, beside any `error` metadata.
+        if let error = event.error {
+            merged["error.message"] = "\(error)"
+            merged["error.type"] = "\(type(of: error))"
+        }
         write(Self.line(timestamp: Date(), level: event.level, label: label, source: event.source, message: event.message.description,
                         metadata: merged))
     }
@@ -39,7 +45,13 @@ public struct JSONLogHandler: LogHandler {
             "timestamp": timestamp.formatted(timestampFormat), "level": level.rawValue, "label": label, "source": source, "message": message,
         ]
         if !metadata.isEmpty { object["metadata"] = metadata.mapValues { "\($0)" } }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            // Not expected (every value is a string); the event is not lost for it.
+            let fallback: [String: Any] = ["timestamp": timestamp.formatted(timestampFormat), "level": level.rawValue, "label": label,
+                                           "message": "(a log line could not be written as JSON) " + message]
+            let data = (try? JSONSerialization.data(withJSONObject: fallback, options: [.sortedKeys])) ?? Data()
+            return String(decoding: data, as: UTF8.self) + "\n"
+        }
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
