@@ -9,11 +9,13 @@ extension AuditLog {
     /// Whether the log ends with a checkpoint this audit key signed over the whole log, by its
     /// parsed JSON (not a line that only looks like one), with nothing unsigned in it: then nothing
     /// is left to seal and start-up need not re-read the log.
-    static func endsWithOwnCheckpoint(_ resumed: AuditTreeRecovery.Resumed, signer: CheckpointSigner) -> Bool {
+    static func endsWithOwnCheckpoint(_ resumed: AuditTreeRecovery.Resumed, signer: CheckpointSigner, previous: [Certificate] = []) -> Bool {
         guard let latest = resumed.latest, resumed.recordsSinceCheckpoint == 0, resumed.latestIsPlainCheckpoint else {
             return false
         }
-        return latest.treeSize + 1 == resumed.frontier.size && latest.isValid(signedBy: signer.certificate)
+        // This key's, or an earlier audit key's the configuration names (a clean stop before a rotation).
+        return latest.treeSize + 1 == resumed.frontier.size
+            && ([signer.certificate] + previous).contains { latest.isValid(signedBy: $0) }
     }
 
     /// Start-up, when the log does not end with this key's checkpoint (a crash, a `stop` whose
@@ -31,9 +33,9 @@ extension AuditLog {
         var options = AuditVerifier.Options()
         options.checksSignatures = false
         options.certificateAuthorities = configuration.certificateAuthorities
-        options.auditCertificates = [signer.certificate]
-        // A checkpoint signed by an earlier audit key (a rotation) is checked by an auditor who has
-        // that key's certificate; nexd only has its own.
+        options.auditCertificates = [signer.certificate] + configuration.previousAuditCertificates
+        // A checkpoint signed by an earlier audit key the configuration does not name is checked by
+        // an auditor who has that key's certificate.
         options.skipsCheckpointsOfOtherSigners = true
         // First pass: the chain, the tree, the format, and which records this key's checkpoints seal.
         var verification = try verify(options)

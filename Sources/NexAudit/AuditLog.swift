@@ -40,6 +40,10 @@ public final class AuditLog: @unchecked Sendable {
         public var synchronizesWrites: Bool = true
         /// Signs checkpoints; `nil` (the default) writes none.
         public var checkpointSigner: CheckpointSigner?
+        /// Certificates of earlier audit keys (a rotation): a log that ends with one's checkpoint
+        /// ended cleanly, and start-up re-verification counts their checkpoints and expire messages
+        /// as vouched for. Empty: only ``checkpointSigner``'s.
+        public var previousAuditCertificates: [Certificate] = []
         /// The CAs that issue node certificates (nexd's `tls.ca`): before sealing what a crashed run
         /// left, start-up re-verifies the log and checks stored originator certificates against
         /// them. Empty: those certificates are not checked.
@@ -181,7 +185,7 @@ public final class AuditLog: @unchecked Sendable {
         // Before anything is appended: the first rotation finds the preparation queued.
         nextSegment.start()
         if let signer = configuration.checkpointSigner, recovery.lastSequence > 0,
-           !Self.endsWithOwnCheckpoint(resumed, signer: signer) {
+           !Self.endsWithOwnCheckpoint(resumed, signer: signer, previous: configuration.previousAuditCertificates) {
             do throws(AuditError) { try sealAfterCrash() } catch {
                 // No prepared file may appear in a directory this log did not open.
                 nextSegment.stop(removingFile: true)

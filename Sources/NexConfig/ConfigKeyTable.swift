@@ -52,13 +52,15 @@ public enum ConfigKeyTable {
                                    default: "Certs/dev/audit.key", .restartOnly, "The key that signs checkpoints and nexd's expire messages.")
         static let certificate = ConfigKey("audit.certificate", \.audit.certificate, .optionalText("PEM file"),
                                            default: "Certs/dev/audit.pem", .restartOnly, "The certificate that verifies checkpoints.")
+        static let previousCertificates = ConfigKey("audit.previousCertificates", \.audit.previousCertificates, .optionalText("PEM file"),
+                                                    default: nil, .restartOnly, "Certificates of earlier audit keys (a rotation): their checkpoints and expires stay vouched for.")
         static let checkpointEveryRecords = ConfigKey("audit.checkpointEveryRecords", \.audit.checkpointEveryRecords, .integer(1...10_000_000),
                                                       default: 1000, .restartOnly, "A signed checkpoint after this many records…")
         static let checkpointIntervalSeconds = ConfigKey("audit.checkpointIntervalSeconds", \.audit.checkpointInterval, .duration(.seconds, 1...86_400),
                                                          default: .seconds(10), .restartOnly, "…or this long, whichever comes first.")
         static let recoveryRetryMilliseconds = ConfigKey("audit.recoveryRetryMilliseconds", \.audit.recoveryRetry, .duration(.milliseconds, 10...3_600_000),
                                                          default: .milliseconds(1000), .restartOnly, "How often a failed log retries to record a repair and resume.")
-        static let all = [directory.row, segmentMaxBytes.row, fsync.row, key.row, certificate.row,
+        static let all = [directory.row, segmentMaxBytes.row, fsync.row, key.row, certificate.row, previousCertificates.row,
                           checkpointEveryRecords.row, checkpointIntervalSeconds.row, recoveryRetryMilliseconds.row]
     }
 

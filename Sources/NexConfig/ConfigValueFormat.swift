@@ -89,6 +89,8 @@ extension ConfigValueFormat where Value == String? {
     static func optionalText(_ typeDescription: String) -> Self {
         Self(typeDescription: typeDescription,
              read: { mapping, name, fallback throws(ConfigurationError) in
+                 // `null` or `~`: unset on purpose (the key written out, with no file).
+                 if mapping.isNull(name) { return nil }
                  let text = try mapping.string(name, default: fallback ?? "")
                  return text.isEmpty ? nil : text
              },

@@ -44,6 +44,8 @@ public struct DaemonConfiguration: Sendable {
         /// The key and certificate that sign checkpoints; nil = no checkpoints (tests only).
         public var key: String? = ConfigKeyTable.Audit.key.defaultValue
         public var certificate: String? = ConfigKeyTable.Audit.certificate.defaultValue
+        /// Certificates of earlier audit keys (PEM, several), after a rotation of the audit key.
+        public var previousCertificates: String? = ConfigKeyTable.Audit.previousCertificates.defaultValue
         /// A checkpoint is written after this many records, or this long, whichever comes first.
         public var checkpointEveryRecords: Int = ConfigKeyTable.Audit.checkpointEveryRecords.defaultValue
         public var checkpointInterval: Duration = ConfigKeyTable.Audit.checkpointIntervalSeconds.defaultValue

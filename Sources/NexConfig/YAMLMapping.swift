@@ -41,6 +41,12 @@ struct YAMLMapping {
         return scalar.string
     }
 
+    /// Whether `key` is there and says `null` or `~` (an optional value left unset on purpose).
+    mutating func isNull(_ key: String) -> Bool {
+        guard let node = value(key) else { return false }
+        return node.scalar?.string == "null" || node.scalar?.string == "~"
+    }
+
     mutating func optionalString(_ key: String) throws(ConfigurationError) -> String? {
         guard let node = value(key) else { return nil }
         if node.scalar?.string == "null" || node.scalar?.string == "~" { return nil }

@@ -62,7 +62,7 @@ import Testing
         var other = DaemonConfiguration(roster: Self.running.roster)
         other.listen = .init(); other.listen.host = "::1"; other.listen.port = 1
         other.audit.directory = "d"; other.audit.segmentMaxBytes = 4096; other.audit.fsync = false
-        other.audit.key = nil; other.audit.certificate = nil; other.audit.checkpointEveryRecords = 1
+        other.audit.key = nil; other.audit.certificate = nil; other.audit.previousCertificates = "p.pem"; other.audit.checkpointEveryRecords = 1
         other.audit.checkpointInterval = .seconds(1); other.audit.recoveryRetry = .milliseconds(10)
         other.development.pki = "p"; other.development.createMissingPKI = true
         other.metrics.enabled = true; other.metrics.host = "::1"; other.metrics.port = 1

@@ -68,6 +68,16 @@ public final class NexDaemon: @unchecked Sendable {
         auditConfiguration.segmentMaximumBytes = configuration.audit.segmentMaxBytes
         auditConfiguration.synchronizesWrites = configuration.audit.fsync
         auditConfiguration.checkpointSigner = try Self.makeCheckpointSigner(configuration)
+        if let path = configuration.audit.previousCertificates {
+            do {
+                auditConfiguration.previousAuditCertificates = try Certificate.certificates(pemFile: path)
+            } catch {
+                throw DaemonError("cannot load the earlier audit certificates \(path) (\(configuration.sourcePath): audit.previousCertificates): \(error)")
+            }
+            guard !auditConfiguration.previousAuditCertificates.isEmpty else {
+                throw DaemonError("no certificate in \(path) (\(configuration.sourcePath): audit.previousCertificates)")
+            }
+        }
         auditConfiguration.certificateAuthorities = settings.trustRoots
         auditConfiguration.checkpointEveryRecords = configuration.audit.checkpointEveryRecords
         auditConfiguration.checkpointInterval = configuration.audit.checkpointInterval
