@@ -303,6 +303,14 @@ public struct LoadRunner: Sendable {
         // The measured phase's timeline: rates over each quarter of a second.
         var quarter = (at: start, sent: 0, delivered: 0)
         if phase == 1 { report.timeline = [] }
+        /// Closes the quarter (or the part of one) that ends `now`.
+        func sample(now: UInt64, sent: Int, delivered: Int) {
+            let span = Double(now - quarter.at) / 1e9
+            report.timeline?.append(.init(seconds: (Double(now - start) / 1e9 * 100).rounded() / 100,
+                                          noticesPerSecond: (Double(sent - quarter.sent) / span).rounded(),
+                                          deliveriesPerSecond: (Double(delivered - quarter.delivered) / span).rounded()))
+            quarter = (now, sent, delivered)
+        }
         while true {
             usleep(20_000)
             let now = MonotonicClock.nanoseconds()
@@ -311,21 +319,10 @@ public struct LoadRunner: Sendable {
             let answered = phaseCounters.answered.load(ordering: .relaxed)
             let delivered = phaseCounters.delivered.load(ordering: .relaxed)
             let expected = phaseCounters.expected.load(ordering: .relaxed)
-            if phase == 1, now - quarter.at >= 250_000_000 {
-                let span = Double(now - quarter.at) / 1e9
-                report.timeline?.append(.init(seconds: (Double(now - start) / 1e9 * 100).rounded() / 100,
-                                              noticesPerSecond: (Double(sent - quarter.sent) / span).rounded(),
-                                              deliveriesPerSecond: (Double(delivered - quarter.delivered) / span).rounded()))
-                quarter = (now, sent, delivered)
-            }
+            if phase == 1, now - quarter.at >= 250_000_000 { sample(now: now, sent: sent, delivered: delivered) }
             if done == configuration.publishers, delivered >= expected {
                 // The last part of a quarter counts too (a short run has no full quarter at all).
-                let span = Double(now - quarter.at) / 1e9
-                if phase == 1, span >= 0.01 {
-                    report.timeline?.append(.init(seconds: (Double(now - start) / 1e9 * 100).rounded() / 100,
-                                                  noticesPerSecond: (Double(sent - quarter.sent) / span).rounded(),
-                                                  deliveriesPerSecond: (Double(delivered - quarter.delivered) / span).rounded()))
-                }
+                if phase == 1, now - quarter.at >= 10_000_000 { sample(now: now, sent: sent, delivered: delivered) }
                 return true
             }
             let snapshot = (sent, answered, delivered)

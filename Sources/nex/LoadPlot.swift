@@ -67,9 +67,7 @@ enum LoadPlot {
         value >= 100 ? String(Int(value.rounded())) : String(format: "%.2f", value)
     }
 
-    private static func f(_ value: Double) -> String { "\"\(String(format: "%.1f", value))\"" }
+    private static func f(_ value: Double) -> String { SVGText.attribute(value) }
 
-    private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    private static func escape(_ text: String) -> String { SVGText.escape(text) }
 }

@@ -48,13 +48,13 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Simulated minutes per real minute (60: an hour a minute; 1440: the day in a minute).")
     var speed: Double = 60
 
-    @Option(help: "Random seed: the same seed, the same travellers, records and planted captures.")
+    @Option(help: "Random seed: the same seed, the same travellers, records, captures and outcomes (cases detected, hits, false matches).")
     var seed: UInt64 = 1
 
     @Option(help: "Write the report as JSON to this file.")
     var json: String?
 
-    @Option(help: "Write an SVG of the day: accepted messages per simulated hour by kind (from the day's audit log), and each planted case's latencies.")
+    @Option(help: "Write an SVG of the day: accepted messages per simulated hour by kind (from the day's audit log), latency percentiles per simulated hour, and each planted case's latencies.")
     var plot: String?
 
     @Option(help: "Keep the day's nexd directory (its config, PKI and audit log) here instead of removing it: `nex audit verify --dir DIR/audit --ca DIR/pki/ca.pem --audit-cert DIR/pki/audit.pem` afterwards.")

@@ -153,17 +153,15 @@ final class SimulationDay: @unchecked Sendable {
             // The posts check the travellers up to the next event once every record of an earlier
             // minute is where it should be (SimulationLedger) and every plant due is queued.
             let target = min(minute, events.first?.minute ?? end, end)
-            if settle(before: target, atMillis: now) {
-                retryPlants()
-                if !pendingPlants.contains(where: { onDuty.contains($0.post ?? "") }) {
-                    for post in onDuty {
-                        posts[post]?.withAgent { agent in
-                            if let before = agent.simulated?.checksAllowedBefore, before < target { agent.simulated?.checksAllowedBefore = target }
-                        }
+            // Settled first, plants after: a record answered in between is planted before any check passes it.
+            let settled = settle(before: target, atMillis: now)
+            retryPlants()
+            if settled, !pendingPlants.contains(where: { onDuty.contains($0.post ?? "") }) {
+                for post in onDuty {
+                    posts[post]?.withAgent { agent in
+                        if let before = agent.simulated?.checksAllowedBefore, before < target { agent.simulated?.checksAllowedBefore = target }
                     }
                 }
-            } else {
-                retryPlants()
             }
             // Real time: how far the checks are behind the simulated clock.
             let through = checkedThrough()

@@ -123,9 +123,7 @@ enum SimulationPlot {
         return svg
     }
 
-    private static func f(_ value: Double) -> String { "\"\(String(format: "%.1f", value))\"" }
+    private static func f(_ value: Double) -> String { SVGText.attribute(value) }
 
-    private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    private static func escape(_ text: String) -> String { SVGText.escape(text) }
 }
