@@ -27,12 +27,14 @@ struct IdleTimeoutTests {
     }
 
     @Test func aNodeThatAnswersPingsStaysConnectedPastTheTimeout() throws {
-        let nexd = try Self.daemon()
+        // A 3 s timeout: each ping leaves 1.5 s for its pong, which a test run on two busy cores
+        // needs (with 1 s, 0.5 s was once not enough under the full suite's load).
+        let nexd = try TestDaemon { $0.limits.idleTimeout = .seconds(3) }
         defer { nexd.remove() }
         let (subscriber, _) = try nexd.connect(as: "bcp.rw.rusumo")
         _ = try subscriber.subscribe("notice.>", id: 1)
-        // Waiting for a delivery that does not come: NexConnection answers nexd's pings meanwhile.
-        #expect(throws: ClientError.self) { try subscriber.nextDelivery(timeout: .seconds(3)) }
+        // Waiting for a delivery that does not come, past two timeouts: NexConnection answers nexd's pings meanwhile.
+        #expect(throws: ClientError.self) { try subscriber.nextDelivery(timeout: .seconds(7)) }
         let (publisher, gs) = try nexd.connect(as: "gs.fr.lyon")
         let notice = try signedNotice(from: gs)
         _ = try publisher.publish(notice)
