@@ -51,6 +51,15 @@ static inline X509_REVOKED *nex_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKE
     return sk_X509_REVOKED_value(stack, index);
 }
 
+// sk_X509_* likewise.
+static inline int nex_sk_X509_num(const STACK_OF(X509) *stack) {
+    return sk_X509_num(stack);
+}
+
+static inline X509 *nex_sk_X509_value(const STACK_OF(X509) *stack, int index) {
+    return sk_X509_value(stack, index);
+}
+
 static inline void nex_OPENSSL_free(void *pointer) {
     OPENSSL_free(pointer);
 }

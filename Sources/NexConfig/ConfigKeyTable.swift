@@ -33,10 +33,10 @@ public enum ConfigKeyTable {
                                            default: "Certs/dev/nexd.pem", .newConnections, "nexd's certificate (serverAuth).")
         static let key = ConfigKey("tls.key", \.tls.key, .text("PEM file"),
                                    default: "Certs/dev/nexd.key", .newConnections, "nexd's private key.")
-        static let crl = ConfigKey("tls.crl", \.tls.crl, .optionalText("PEM file"),
-                                   default: nil, .live, "The CA's revocation list; a reload ends the sessions of revoked nodes.")
+        static let crl = ConfigKey("tls.crl", \.tls.crl, .fileList("PEM file or list"),
+                                   default: [], .live, "Each CA's revocation list, one per CA of tls.ca; a reload ends the sessions of revoked nodes.")
         static let crlWarnDays = ConfigKey("tls.crlWarnDays", \.tls.crlWarn, .duration(.days, 0...3650),
-                                           default: .seconds(7 * 86_400), .live, "nexd warns this long before the revocation list expires.")
+                                           default: .seconds(7 * 86_400), .live, "nexd warns this long before a revocation list expires.")
         static let all = [ca.row, certificate.row, key.row, crl.row, crlWarnDays.row]
     }
 

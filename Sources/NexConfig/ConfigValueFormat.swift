@@ -98,6 +98,21 @@ extension ConfigValueFormat where Value == String? {
     }
 }
 
+extension ConfigValueFormat where Value == [String] {
+    /// One file or a list of files (`a.pem`, `[a.pem, b.pem]` or a block list); empty when the key is
+    /// absent, `null` or `~` (`none`).
+    static func fileList(_ typeDescription: String) -> Self {
+        Self(typeDescription: typeDescription,
+             read: { mapping, name, fallback throws(ConfigurationError) in
+                 if mapping.isNull(name) { return [] }
+                 guard let node = mapping.value(name) else { return fallback }
+                 if node.sequence != nil { return try mapping.stringList(name) }
+                 return [try mapping.string(name, default: "")]
+             },
+             describe: { $0.isEmpty ? "none" : $0.joined(separator: ", ") })
+    }
+}
+
 extension ConfigValueFormat where Value == Bool {
     /// `true` or `false`.
     static var boolean: Self {

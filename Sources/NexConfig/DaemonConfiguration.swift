@@ -25,11 +25,11 @@ public struct DaemonConfiguration: Sendable {
         public var ca: String = ConfigKeyTable.TLS.ca.defaultValue
         public var certificate: String = ConfigKeyTable.TLS.certificate.defaultValue
         public var key: String = ConfigKeyTable.TLS.key.defaultValue
-        /// The CA's certificate revocation list (PEM), checked on every handshake and re-read on
-        /// reload; `nil` = revocation is not checked (nexd warns). A list past its next-update
-        /// date refuses every handshake (`crl-expired`).
-        public var crl: String? = ConfigKeyTable.TLS.crl.defaultValue
-        /// nexd warns once the revocation list expires within this long.
+        /// The certificate revocation lists (PEM files), one per CA of ``ca``, checked on every
+        /// handshake and re-read on reload; empty = revocation is not checked (nexd warns). A list
+        /// past its next-update date refuses the handshakes of its CA's nodes (`crl-expired`).
+        public var crl: [String] = ConfigKeyTable.TLS.crl.defaultValue
+        /// nexd warns once a revocation list expires within this long.
         public var crlWarn: Duration = ConfigKeyTable.TLS.crlWarnDays.defaultValue
     }
 

@@ -103,6 +103,17 @@ public final class TLSSession {
         return try? Certificate(taking: x509)
     }
 
+    /// The trust anchor the peer's certificate was verified against (the last certificate of the
+    /// chain OpenSSL built in the handshake, `SSL_get0_verified_chain`); `nil` before the handshake
+    /// or when the peer sent no certificate.
+    public var verifiedChainAnchor: Certificate? {
+        guard let chain = SSL_get0_verified_chain(ssl) else { return nil }
+        let count = nex_sk_X509_num(chain)
+        guard count > 0, let x509 = nex_sk_X509_value(chain, count - 1) else { return nil }
+        X509_up_ref(x509)
+        return try? Certificate(taking: x509)
+    }
+
     /// The negotiated protocol, e.g. `"TLSv1.3"`.
     public var protocolVersion: String {
         String(cString: SSL_get_version(ssl))

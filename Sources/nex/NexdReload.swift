@@ -30,7 +30,7 @@ enum NexdReload {
     }
 
     /// Loads the config at `configPath`, finds its running nexd (if any) and checks that its
-    /// `tls.crl` is the file at `crlPath`.
+    /// `tls.crl` names the file at `crlPath`.
     /// - Throws: ``Failure`` when the config does not load, its `tls.crl` is unset or another file
     ///   (the revocation would not take effect), or nexd.lock exists but cannot be read.
     static func locate(configPath: String, crlPath: String) throws(Failure) -> Target {
@@ -49,12 +49,14 @@ enum NexdReload {
         }
         let here = FileManager.default.currentDirectoryPath
         let written = canonicalPath(crlPath, relativeTo: here)
-        guard let configured = configuration.tls.crl else {
+        guard !configuration.tls.crl.isEmpty else {
             throw Failure(description: "\(configPath) sets no tls.crl, so nexd does not check revocation and reloading would not apply \(crlPath) (\(written)): set `tls.crl: \(crlPath)` in the config, or pass the --config of the nexd that uses this list")
         }
-        let read = canonicalPath(configured, relativeTo: nexdDirectory ?? here)
-        guard read == written else {
-            throw Failure(description: "\(configPath) has tls.crl \(configured) (\(read)), not the list being written, \(crlPath) (\(written)): the revocation would not take effect; pass --pki with the directory of \(configured), or the --config of the nexd that reads \(crlPath)")
+        let read = configuration.tls.crl.map { (configured: $0, path: canonicalPath($0, relativeTo: nexdDirectory ?? here)) }
+        guard read.contains(where: { $0.path == written }) else {
+            let configured = read.map { "\($0.configured) (\($0.path))" }.joined(separator: ", ")
+            let pkis = read.map { ($0.configured as NSString).deletingLastPathComponent }.joined(separator: " or ")
+            throw Failure(description: "\(configPath) has tls.crl \(configured), not the list being written, \(crlPath) (\(written)): the revocation would not take effect; pass --pki with the directory of \(pkis), or the --config of the nexd that reads \(crlPath)")
         }
         return Target(configPath: configPath, auditDirectory: auditDirectory, process: process)
     }

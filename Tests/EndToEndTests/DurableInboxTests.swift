@@ -285,8 +285,13 @@ struct DurableInboxTests {
         let (second, status) = try attach(busia, to: nexd, id: 1, inbox: "x")
         #expect(status.waiting == 12)
         _ = try receive(12, on: second, subscription: 1)
+        // Wait for this close's own disconnect record (the offline attach left one already): the
+        // re-attach below must not race the second connection's last receipt.
+        let disconnects = { try nexd.auditRecords().filter { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" }.count }
+        let before = try disconnects()
         second.close()
-        _ = try nexd.awaitRecord { $0.event == "disconnect" && $0.string("node") == "bcp.ke.busia" && $0.integer("conn") != nil }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try disconnects() == before, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
         guard case .accepted(let again) = try first.subscribeDurable("notice.>", id: 2, inbox: "x") else {
             Issue.record("re-attach refused"); return
         }

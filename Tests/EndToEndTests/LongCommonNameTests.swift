@@ -66,7 +66,7 @@ V2teA3KoSDun0w3o5vBSRROLOmeIajek6DjOAi15mpyCGVPTZJaILoFG
         // Only the fixture CA is trusted for nodes, and a revocation list would have to be its own.
         let nexd = try TestDaemon(root: root, pki: pki) {
             $0.tls.ca = caPath
-            $0.tls.crl = nil
+            $0.tls.crl = []
         }
         defer { nexd.remove() }
         let certificate = try Certificate(pem: Array(Self.certificatePEM.utf8))

@@ -93,7 +93,8 @@ struct MetricsEndpointTests {
         #expect((Self.sample(after, "nexd_signature_verification_seconds_count") ?? 0) >= 2)
         #expect((Self.sample(after, "nexd_audit_batch_records_count") ?? 0) >= 1)
         #expect((Self.sample(after, "nexd_audit_sync_seconds_count") ?? 0) >= 1)
-        #expect((Self.sample(after, "nexd_crl_next_update_seconds") ?? 0) > 0)
+        #expect((Self.sample(after, #"nexd_crl_next_update_seconds{ca="Test CA"}"#) ?? 0) > 0)
+        #expect((Self.sample(after, #"nexd_crl_age_seconds{ca="Test CA"}"#) ?? -1) >= 0)
         #expect((Self.sample(after, #"nexd_certificate_expiry_seconds{certificate="server"}"#) ?? 0) > 3_600)
         #expect(Self.sample(after, "nexd_audit_writable") == 1)
 

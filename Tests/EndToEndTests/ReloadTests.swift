@@ -159,7 +159,7 @@ struct ReloadTests {
         let nexd = try TestDaemon()
         defer { nexd.remove() }
         var configuration = nexd.configuration
-        configuration.tls.crl = nil
+        configuration.tls.crl = []
         guard case .refused(let reason) = nexd.daemon.reload(to: configuration) else { Issue.record("applied"); return }
         #expect(reason.contains("tls.crl"))
     }

@@ -56,7 +56,7 @@ final class TestDaemon: @unchecked Sendable {
         configuration.audit.key = pki.auditKeyPath
         configuration.audit.certificate = pki.auditCertificatePath
         if existingPKI == nil { try pki.writeRevocationList() }
-        configuration.tls.crl = pki.revocationListPath
+        configuration.tls.crl = [pki.revocationListPath]
         configure(&configuration)
         self.configuration = configuration
         daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))

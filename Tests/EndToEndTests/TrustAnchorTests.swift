@@ -64,14 +64,22 @@ struct TrustAnchorTests {
         }
     }
 
+    /// Two roots, each with its list (tls.crl names one per CA; CARotationTests goes further).
     @Test func twoRootCAsAreAccepted() throws {
         let nexd = try TestDaemon()
         defer { nexd.remove() }
-        let (other, _) = try nexd.pki.otherCA()
+        let (other, otherKey) = try nexd.pki.otherCA()
+        let otherList = nexd.pki.directory + "/other.crl.pem"
+        try CertificateRevocationList.issue(issuer: other, issuerKey: otherKey, revoked: [], thisUpdate: Date() - 60,
+                                            nextUpdate: Date() + 3600, crlNumber: 1)
+            .pemEncoded().write(toFile: otherList, atomically: true, encoding: .utf8)
         var configuration = nexd.configuration
         configuration.tls.ca = try Self.writeCAFile([nexd.pki.ca, other], in: nexd, name: "two-roots.pem")
+        configuration.tls.crl = [otherList, nexd.pki.revocationListPath]
         guard case .applied = nexd.daemon.reload(to: configuration) else { Issue.record("refused"); return }
         #expect(try nexd.connect(as: "gs.fr.lyon").0.subscribe("notice.>", id: 1) == .accepted)
+        let otherNode = try nexd.pki.credentials("bcp.ke.busia", issuer: (other, otherKey))
+        #expect(try nexd.connect(otherNode).subscribe("notice.>", id: 1) == .accepted)
     }
 
     @Test func aRevocationListWithoutNextUpdateIsRefused() throws {
@@ -110,7 +118,7 @@ struct TrustAnchorTests {
         guard case .applied = nexd.daemon.reload(to: nexd.configuration) else { Issue.record("reload refused"); return }
         nexd.stop()
         var unset = nexd.configuration
-        unset.tls.crl = nil
+        unset.tls.crl = []
         do {
             _ = try NexDaemon(configuration: unset, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
             Issue.record("nexd started without tls.crl while crl-floor records a revocation")
@@ -123,7 +131,7 @@ struct TrustAnchorTests {
         defer { fresh.remove() }
         fresh.stop()
         var freshUnset = fresh.configuration
-        freshUnset.tls.crl = nil
+        freshUnset.tls.crl = []
         try NexDaemon(configuration: freshUnset, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })).stop()
     }
 }

@@ -19,7 +19,7 @@ extension ExecutableTests {
         #expect(daemon.terminate() == 0)
         let log = try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/var/audit").filter { $0.hasPrefix("segment-") }
             .map { try String(contentsOfFile: workspace.path + "/var/audit/" + $0, encoding: .utf8) }.joined()
-        #expect(log.contains("revocation list #1 with 0 revoked\""), "the start record names the list nexd started with")
+        #expect(log.contains("revocation list #1 of NoticeExchange Development CA with 0 revoked\""), "the start record names the list nexd started with")
 
         // The list nexd started with, put back (a restored backup): it would un-revoke gs.fr.lyon.
         try first.write(to: URL(fileURLWithPath: workspace.path + "/Certs/dev/ca.crl.pem"))

@@ -40,7 +40,7 @@ import Testing
             #expect(!key.differs(between: loaded, and: built), "\(key.path)")
         }
         #expect(loaded.limits.maxFrameBytes == ConfigKeyTable.Limits.maxFrameBytes.defaultValue)
-        #expect(loaded.tls.crl == nil)
+        #expect(loaded.tls.crl.isEmpty)
         #expect(loaded.limits.replayCacheEntriesPerNode == nil)
     }
 
@@ -48,6 +48,8 @@ import Testing
     @Test(arguments: [
         ("listen:\n  port: 9000\n", "listen.port"),
         ("tls:\n  crl: x.pem\n", "tls.crl"),
+        ("tls:\n  crl: [x.pem, y.pem]\n", "tls.crl"),
+        ("tls:\n  crl:\n    - x.pem\n", "tls.crl"),
         ("tls:\n  crlWarnDays: 2\n", "tls.crlWarnDays"),
         ("audit:\n  key: k.pem\n", "audit.key"),
         ("audit:\n  fsync: false\n", "audit.fsync"),
@@ -62,6 +64,24 @@ import Testing
         let built = DaemonConfiguration(roster: Roster([]))
         let changed = ConfigKeyTable.all.filter { $0.differs(between: loaded, and: built) }.map(\.path)
         #expect(changed == [path])
+    }
+
+    /// `tls.crl` takes one file or a list (one per CA); `null`, `~` and `[]` mean none.
+    @Test(arguments: [
+        ("crl: a.pem", ["a.pem"]), ("crl: [a.pem, b.pem]", ["a.pem", "b.pem"]), ("crl:\n    - a.pem\n    - b.pem", ["a.pem", "b.pem"]),
+        ("crl: null", []), ("crl: ~", []), ("crl: []", []),
+    ])
+    func revocationListsAreOneFileOrAList(line: String, expected: [String]) throws {
+        let loaded = try DaemonConfiguration.parse(yaml: "tls:\n  " + line + "\n" + Self.minimal, path: "t.yaml")
+        #expect(loaded.tls.crl == expected)
+    }
+
+    @Test func aRevocationListEntryMustBeAFileName() {
+        for line in ["crl: [a.pem, \"\"]", "crl: {a: b}", "crl: [[a.pem]]"] {
+            #expect(throws: ConfigurationError.self, "\(line)") {
+                try DaemonConfiguration.parse(yaml: "tls:\n  " + line + "\n" + Self.minimal, path: "t.yaml")
+            }
+        }
     }
 
     @Test func durationsKeepTheirUnit() throws {

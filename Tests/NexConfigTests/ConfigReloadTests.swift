@@ -46,10 +46,10 @@ import Testing
     @Test func aLiveKeyIsApplied() {
         var loaded = Self.running
         loaded.limits.subscribesPerSecondPerNode = 1
-        loaded.tls.crl = "ca.crl.pem"
+        loaded.tls.crl = ["ca.crl.pem"]
         let plan = ConfigReload(running: Self.running, loaded: loaded)
         #expect(plan.effective.limits.subscribesPerSecondPerNode == 1)
-        #expect(plan.effective.tls.crl == "ca.crl.pem")
+        #expect(plan.effective.tls.crl == ["ca.crl.pem"])
         #expect(plan.appliedLive == ["tls.crl", "limits.subscribesPerSecondPerNode"])
         #expect(plan.keptUntilRestart.isEmpty && plan.appliedToNewConnections.isEmpty)
     }

@@ -15,7 +15,7 @@ public enum AuditVocabulary {
         "handshake-evicted", "too-many-connections", "too-many-connections-for-node", "connect-rate", "not-in-roster", "internal-error",
         "audit-unavailable", "overloaded", "slow-consumer", "slow-consumer-dropped", "control-frame-rate", "idle-timeout",
         "incomplete-frame",
-        "removed-from-roster", "roster-changed", "shutdown", "permission-revoked", "inbox-moved", "invalid-config", "audit-write-failed", "sealed-after-crash",
+        "removed-from-roster", "roster-changed", "ca-removed", "shutdown", "permission-revoked", "inbox-moved", "invalid-config", "audit-write-failed", "sealed-after-crash",
         // inbox records (format 3)
         "redelivered", "receipted", "expired",
         // publish refusals: the wire error of the nack

@@ -64,7 +64,7 @@ public enum DaemonRunner {
 
     private static func missingTLSFiles(_ configuration: DaemonConfiguration) -> [String] {
         ([configuration.tls.ca, configuration.tls.certificate, configuration.tls.key]
-            + (configuration.tls.crl.map { [$0] } ?? []))
+            + configuration.tls.crl)
             .filter { access($0, F_OK) != 0 }
     }
 
@@ -72,7 +72,7 @@ public enum DaemonRunner {
     /// list would un-revoke every certificate revoked so far.
     private static func checkRevocationListIsNotLost(_ configuration: DaemonConfiguration, missing: [String]) throws {
         let tls = configuration.tls
-        guard let crl = tls.crl, missing.contains(crl), !missing.contains(tls.ca) else { return }
+        guard let crl = tls.crl.first(where: missing.contains), !missing.contains(tls.ca) else { return }
         let message = DevelopmentPKI.missingRevocationListMessage(
             crlPath: crl, caPath: tls.ca, pkiDirectory: (crl as NSString).deletingLastPathComponent)
         throw DaemonError("\(message) (\(configuration.sourcePath): tls.crl)")

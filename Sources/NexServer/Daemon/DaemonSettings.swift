@@ -19,10 +19,13 @@ final class DaemonSettings: Sendable {
     /// Compiled permissions of every roster node (validated when the config was loaded): the one
     /// copy of this generation's permissions, read by every path (``permissions(of:)``).
     let permissions: [String: NodePermissions]
-    /// The revocation list the TLS context checks, if `tls.crl` is set.
-    let revocationList: CertificateRevocationList?
-    /// The serial numbers on ``revocationList`` (canonical hex), for the per-handshake check.
-    private let revokedSerials: Set<String>
+    /// The revocation lists the TLS context checks, one per CA of `tls.ca` (none when `tls.crl` is unset).
+    let revocationLists: [RevocationListInForce]
+    /// The serials on each CA's list (canonical hex), by the SHA-256 of the CA's public key: serials
+    /// are unique per CA only, so a serial another CA revoked says nothing about a certificate.
+    private let revokedSerials: [SHA256Digest: Set<String>]
+    /// The SHA-256 of each trust root's public key: a session verified against another CA ends at a reload.
+    private let trustedAuthorityKeys: Set<SHA256Digest>
     /// The CA certificates client certificates must chain to.
     let trustRoots: [Certificate]
     /// 1 for the settings nexd started with, +1 per successful reload.
@@ -31,20 +34,21 @@ final class DaemonSettings: Sendable {
     let serverCertificate: Certificate
 
     private init(configuration: DaemonConfiguration, tlsContext: TLSContext, permissions: [String: NodePermissions],
-                 revocationList: CertificateRevocationList?, trustRoots: [Certificate], generation: Int, serverCertificate: Certificate) {
+                 revocationLists: [RevocationListInForce], trustRoots: [Certificate], generation: Int, serverCertificate: Certificate) {
         self.configuration = configuration
         self.tlsContext = tlsContext
         self.permissions = permissions
-        self.revocationList = revocationList
-        self.revokedSerials = Set(revocationList?.revoked.map(\.serialNumberHex) ?? [])
+        self.revocationLists = revocationLists
+        self.revokedSerials = Dictionary(revocationLists.map { ($0.authority.publicKey.fingerprint, $0.revokedSerials) }) { $0.union($1) }
+        self.trustedAuthorityKeys = Set(trustRoots.map(\.publicKey.fingerprint))
         self.trustRoots = trustRoots
         self.generation = generation
         self.serverCertificate = serverCertificate
     }
 
     /// Loads the TLS files and compiles the permissions of `configuration`. A reload passes the
-    /// running settings: a revocation list older than theirs (a lower CRL number — a restored
-    /// backup would un-revoke nodes) or already expired is then refused.
+    /// running settings: a CA's revocation list older than the one in force for that CA (a lower CRL
+    /// number — a restored backup would un-revoke nodes) or already expired is then refused.
     /// - Throws: ``DaemonError`` naming the file and config key at fault.
     static func make(_ configuration: DaemonConfiguration, generation: Int,
                      replacing running: DaemonSettings? = nil) throws(DaemonError) -> DaemonSettings {
@@ -66,16 +70,14 @@ final class DaemonSettings: Sendable {
             throw DaemonError("no certificate found in \(files.certificate) or \(files.ca) (\(source): tls)")
         }
         try checkTrustAnchors(trustRoots, configuration)
-        let revocationList = try loadRevocationList(configuration, trustRoots: trustRoots)
-        if let running, let list = revocationList {
-            try checkSuccession(of: list, after: running.revocationList, configuration)
-        } else if let running, running.revocationList != nil {
-            throw DaemonError("tls.crl is no longer set (\(configuration.sourcePath)), which would un-revoke every revoked certificate; set it, or restart nexd to run without revocation checks")
+        let revocationLists = try loadRevocationLists(configuration, trustRoots: trustRoots)
+        if let running {
+            try checkSuccession(of: revocationLists, after: running.revocationLists, configuration)
         }
         let tlsContext: TLSContext
         do {
             tlsContext = try TLSContext.server(certificate: leaf, chain: Array(chain.dropFirst()), key: key, trustRoots: trustRoots,
-                                               revocationLists: revocationList.map { [$0] } ?? [])
+                                               revocationLists: revocationLists.map(\.list))
         } catch {
             throw DaemonError("cannot set up TLS from \(files.certificate) and \(files.key) (\(source): tls): \(error.message)")
         }
@@ -88,7 +90,7 @@ final class DaemonSettings: Sendable {
                 ?? .denyAll
         }
         return DaemonSettings(configuration: configuration, tlsContext: tlsContext, permissions: permissions,
-                              revocationList: revocationList, trustRoots: trustRoots, generation: generation, serverCertificate: leaf)
+                              revocationLists: revocationLists, trustRoots: trustRoots, generation: generation, serverCertificate: leaf)
     }
 
     /// Every certificate of `tls.ca` becomes a trust anchor, so each must be a self-signed CA: an
@@ -109,34 +111,6 @@ final class DaemonSettings: Sendable {
         }
     }
 
-    /// The revocation list named by `tls.crl`, which must be signed by one of the CA certificates
-    /// and carry a next-update date and a CRL number. An expired list is loaded all the same: OpenSSL then refuses every handshake with
-    /// `crl-expired`, which is the fail-closed behaviour wanted (and nexd says so loudly).
-    private static func loadRevocationList(_ configuration: DaemonConfiguration,
-                                           trustRoots: [Certificate]) throws(DaemonError) -> CertificateRevocationList? {
-        guard let path = configuration.tls.crl else { return nil }
-        let source = configuration.sourcePath
-        let list: CertificateRevocationList
-        do { list = try CertificateRevocationList(pemFile: path) } catch {
-            throw DaemonError("cannot load the revocation list \(path) (\(source): tls.crl): \(error.message). `nex pki crl --refresh` writes a fresh one")
-        }
-        guard trustRoots.contains(where: { list.isSigned(by: $0) }) else {
-            throw DaemonError("the revocation list \(path) is not signed by the CA in \(configuration.tls.ca) (\(source): tls.crl)")
-        }
-        // RFC 5280 §5.1.2.5 makes nextUpdate mandatory for conforming CAs; without it OpenSSL never
-        // treats the list as stale, so a list that stopped being refreshed would go on vouching for
-        // revoked-since nodes for ever.
-        guard list.nextUpdate != nil else {
-            throw DaemonError("the revocation list \(path) has no next-update date, so it would never expire (\(source): tls.crl); re-sign it with `nex pki crl --refresh`, or have the CA set nextUpdate")
-        }
-        // RFC 5280 §5.2.3 makes the CRL number mandatory: without it neither a reload nor the
-        // crl-floor (D37) can tell an older list from a newer one.
-        guard list.crlNumber != nil else {
-            throw DaemonError("the revocation list \(path) has no CRL number, so nexd cannot tell it from an older list (\(source): tls.crl); re-sign it with `nex pki crl --refresh`, or have the CA set the CRL number extension")
-        }
-        return list
-    }
-
     /// The roster's node directory under these settings (the workflow rules' view of the roster).
     var directory: NodeDirectory { configuration.roster.directory }
 
@@ -149,7 +123,11 @@ final class DaemonSettings: Sendable {
     /// Why a session of `identity` may not go on under these settings (revoked certificate, off the
     /// roster, another role or country), or nil.
     func sessionEnd(for identity: NodeIdentity) -> SessionEnd? {
-        if isRevoked(serial: identity.revocationSerial) {
+        if let authority = identity.authorityKey, !trustedAuthorityKeys.contains(authority) {
+            return SessionEnd(reason: "ca-removed", code: .permissionDenied,
+                              detail: "the CA that issued the certificate of \(identity.id) (\(identity.certificate.issuerDescription)) is no longer in tls.ca")
+        }
+        if isRevoked(serial: identity.revocationSerial, authorityKey: identity.authorityKey) {
             return SessionEnd(reason: "certificate-revoked", code: .permissionDenied,
                               detail: "the certificate of \(identity.id) (serial \(identity.certificate.serialNumberHex)) was revoked")
         }
@@ -163,31 +141,17 @@ final class DaemonSettings: Sendable {
         return nil
     }
 
-    /// A reloaded list must not be older than the running one, nor already expired (applying it
-    /// would refuse every node; the running list stays instead and nexd says why).
-    private static func checkSuccession(of list: CertificateRevocationList, after running: CertificateRevocationList?,
-                                        _ configuration: DaemonConfiguration) throws(DaemonError) {
-        let path = configuration.tls.crl ?? "?"
-        if let nextUpdate = list.nextUpdate, nextUpdate < Date() {
-            throw DaemonError("the revocation list \(path) expired at \(nextUpdate) (\(configuration.sourcePath): tls.crl); re-sign it with `nex pki crl --refresh`")
-        }
-        if let old = running?.crlNumber, list.crlNumber == nil {
-            throw DaemonError("the revocation list \(path) has no CRL number while the running one is number \(old) (\(configuration.sourcePath): tls.crl); its order cannot be checked")
-        }
-        if let running, let old = running.crlNumber, let new = list.crlNumber, new < old {
-            throw DaemonError("the revocation list \(path) is number \(new), older than the running number \(old) (\(configuration.sourcePath): tls.crl); an older list would un-revoke certificates")
-        }
+    /// Whether `certificate`, verified against the trust root `authority` in its handshake, is on
+    /// that CA's revocation list.
+    func isRevoked(_ certificate: Certificate, verifiedAgainst authority: Certificate?) -> Bool {
+        isRevoked(serial: RevokedCertificate(certificate, revocationDate: Date()).serialNumberHex,
+                  authorityKey: authority?.publicKey.fingerprint)
     }
 
-    /// Whether `certificate` is on the revocation list. (Serials are unique per CA; nexd trusts
-    /// the CA of `tls.ca`, whose list this is.)
-    func isRevoked(_ certificate: Certificate) -> Bool {
-        isRevoked(serial: RevokedCertificate(certificate, revocationDate: Date()).serialNumberHex)
-    }
-
-    /// Whether a serial number, spelled as revocation lists spell it, is on the list.
-    private func isRevoked(serial: String) -> Bool {
-        !revokedSerials.isEmpty && revokedSerials.contains(serial)
+    /// Whether `serial` (as revocation lists spell it) is on the list of the CA whose key is `authorityKey`.
+    private func isRevoked(serial: String, authorityKey: SHA256Digest?) -> Bool {
+        guard let authorityKey, let serials = revokedSerials[authorityKey] else { return false }
+        return serials.contains(serial)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NexAudit
 import NexConfig
 import NexCrypto
@@ -43,9 +44,9 @@ extension NexDaemon {
         let settings: DaemonSettings
         do throws(DaemonError) {
             settings = try DaemonSettings.make(configuration, generation: old.generation + 1, replacing: old)
-            // The running list is checked already; this catches a CA switched back to with an old list.
-            if let list = settings.revocationList, let authority = settings.revocationListAuthority {
-                try revocationListFloor.check(list, of: authority, listPath: configuration.tls.crl ?? "?",
+            // The running lists are checked already; this catches a CA switched back to with an old list.
+            for entry in settings.revocationLists {
+                try revocationListFloor.check(entry.list, of: entry.authority, listPath: entry.path,
                                               configPath: configuration.sourcePath)
             }
         } catch {
@@ -60,11 +61,7 @@ extension NexDaemon {
         if newShare != oldShare {
             parts.append("replay cache share \(oldShare) → \(newShare) ids per node")
         }
-        if let list = settings.revocationList {
-            parts.append("revocation list #\(list.crlNumber.map(String.init) ?? "?") with \(list.revoked.count) revoked, next update \(Timestamp.format(millis: Int64(list.nextUpdate?.timeIntervalSince1970 ?? 0) * 1000))")
-        } else {
-            parts.append("no revocation list (tls.crl unset)")
-        }
+        parts.append(settings.revocationSummary(withNextUpdate: true))
         if !plan.appliedToNewConnections.isEmpty {
             parts.append("applied to connections opened from now on: \(plan.appliedToNewConnections.joined(separator: ", "))")
         }
@@ -85,9 +82,9 @@ extension NexDaemon {
             return broker.applyReload(settings, record: event)
         }
         context.logger.notice("configuration reloaded", metadata: ["reload.summary": "\(summary)"])
-        if let list = settings.revocationList, let authority = settings.revocationListAuthority {
+        for entry in settings.revocationLists {
             do throws(DaemonError) {
-                try revocationListFloor.raise(to: list, of: authority, trustRoots: settings.trustRoots)
+                try revocationListFloor.raise(to: entry.list, of: entry.authority, trustRoots: settings.trustRoots)
             } catch {
                 // The new list is in force all the same (revocations must not wait); only a restart
                 // would not know to refuse an older one.
@@ -137,22 +134,23 @@ extension NexDaemon {
         return (plan.effective, plan.keptUntilRestart)
     }
 
-    /// Warns when the revocation list is about to expire, and shouts once it has: every handshake
-    /// is then refused (`crl-expired`) until `nex pki crl --refresh` and a reload.
+    /// Warns when a revocation list is about to expire, and shouts once it has: every handshake of
+    /// its CA's nodes is then refused (`crl-expired`) until `nex pki crl --refresh` and a reload.
     func checkRevocationListExpiry() {
         let settings = context.settings
-        guard let list = settings.revocationList else { return }
-        guard let nextUpdate = list.nextUpdate else { return }
-        let remaining = nextUpdate.timeIntervalSinceNow
-        let path = settings.configuration.tls.crl ?? "?"
-        if remaining <= 0 {
-            context.logger.critical("the revocation list has expired: every TLS handshake is refused (crl-expired) until it is re-signed (`nex pki crl --refresh --reload`)", metadata: [
-                "crl.path": "\(path)", "crl.nextUpdate": "\(nextUpdate)",
-            ])
-        } else if remaining < Double(settings.configuration.tls.crlWarn.components.seconds) {
-            context.logger.warning("the revocation list expires soon; re-sign it (`nex pki crl --refresh --reload`) or every handshake will be refused", metadata: [
-                "crl.path": "\(path)", "crl.nextUpdate": "\(nextUpdate)", "crl.hoursLeft": "\(Int(remaining / 3600))",
-            ])
+        for entry in settings.revocationLists {
+            guard let nextUpdate = entry.list.nextUpdate else { continue }
+            let remaining = nextUpdate.timeIntervalSinceNow
+            let metadata: Logger.Metadata = [
+                "crl.path": "\(entry.path)", "crl.ca": "\(settings.label(ofAuthority: entry.authority))", "crl.nextUpdate": "\(nextUpdate)",
+            ]
+            if remaining <= 0 {
+                context.logger.critical("the revocation list has expired: every TLS handshake of its CA's nodes is refused (crl-expired) until it is re-signed (`nex pki crl --refresh --reload`)",
+                                        metadata: metadata)
+            } else if remaining < Double(settings.configuration.tls.crlWarn.components.seconds) {
+                context.logger.warning("the revocation list expires soon; re-sign it (`nex pki crl --refresh --reload`) or every handshake of its CA's nodes will be refused",
+                                       metadata: metadata.merging(["crl.hoursLeft": "\(Int(remaining / 3600))"]) { $1 })
+            }
         }
     }
 }

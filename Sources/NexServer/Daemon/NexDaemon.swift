@@ -58,10 +58,10 @@ public final class NexDaemon: @unchecked Sendable {
         let settings = try DaemonSettings.make(configuration, generation: 1)
         // Before the audit log opens (and repairs anything): an older list than nexd has used stops it here.
         let floor = RevocationListFloor(auditDirectory: configuration.audit.directory)
-        if let list = settings.revocationList, let authority = settings.revocationListAuthority {
-            try floor.check(list, of: authority, listPath: configuration.tls.crl ?? "?", configPath: configuration.sourcePath)
+        for entry in settings.revocationLists {
+            try floor.check(entry.list, of: entry.authority, listPath: entry.path, configPath: configuration.sourcePath)
         }
-        if settings.revocationList == nil { try floor.checkListNotUnset(trustRoots: settings.trustRoots, configPath: configuration.sourcePath) }
+        if settings.revocationLists.isEmpty { try floor.checkListNotUnset(trustRoots: settings.trustRoots, configPath: configuration.sourcePath) }
         revocationListFloor = floor
         let now = WallClock.nowMillis()
         var auditConfiguration = AuditLog.Configuration(directory: configuration.audit.directory)
@@ -89,8 +89,8 @@ public final class NexDaemon: @unchecked Sendable {
             throw DaemonError("\(error.message) (\(configuration.sourcePath): audit.directory)")
         }
         // Written once the audit directory's lock is held: this nexd is the file's only writer.
-        if let list = settings.revocationList, let authority = settings.revocationListAuthority {
-            try floor.raise(to: list, of: authority, trustRoots: settings.trustRoots)
+        for entry in settings.revocationLists {
+            try floor.raise(to: entry.list, of: entry.authority, trustRoots: settings.trustRoots)
         }
         let unmatched = try floor.unmatchedLegacyKeys(trustRoots: settings.trustRoots)
         if !unmatched.isEmpty {
@@ -148,6 +148,13 @@ public final class NexDaemon: @unchecked Sendable {
                 ])
             }
             broker.expirySigner = ExpirySigner(signer, roster: roster)
+            if signer.certificate.issuer(among: settings.trustRoots) == nil {
+                // Not refused: auditors pin the audit certificate itself. But nodes check an expire's
+                // signer against their CAs, which are nexd's: a CA rotation rotates this key too.
+                logger.warning("the audit certificate is not issued by a CA of tls.ca: nodes that trust only those CAs cannot verify nexd's expire messages; issue a new audit key from the current CA (docs/OPERATIONS.md, rotating the CA)", metadata: [
+                    "audit.certificate": "\(configuration.audit.certificate ?? "?")", "audit.issuer": "\(signer.certificate.issuerDescription)",
+                ])
+            }
         }
         do {
             let restored = try broker.queue.sync {
@@ -208,9 +215,9 @@ public final class NexDaemon: @unchecked Sendable {
     /// - Throws: ``DaemonError`` naming the file and key.
     public static func tlsContextCheck(_ configuration: DaemonConfiguration) throws(DaemonError) -> Bool {
         let settings = try DaemonSettings.make(configuration, generation: 0)
-        if let list = settings.revocationList, let authority = settings.revocationListAuthority {
-            try RevocationListFloor(auditDirectory: configuration.audit.directory)
-                .check(list, of: authority, listPath: configuration.tls.crl ?? "?", configPath: configuration.sourcePath)
+        let floor = RevocationListFloor(auditDirectory: configuration.audit.directory)
+        for entry in settings.revocationLists {
+            try floor.check(entry.list, of: entry.authority, listPath: entry.path, configPath: configuration.sourcePath)
         }
         return true
     }
@@ -253,9 +260,7 @@ public final class NexDaemon: @unchecked Sendable {
             metricsEndpoint.withLock { $0 = endpoint }
         }
         var event = AuditEvent(.start, timeMillis: WallClock.nowMillis())
-        let revocation = context.settings.revocationList.map { "revocation list #\($0.crlNumber.map(String.init) ?? "?") with \($0.revoked.count) revoked" }
-            ?? "no revocation list (tls.crl unset)"
-        event.detail = "nexd \(NexVersion.current) listening on \(configuration.listen.host):\(socket.port), config \(configuration.sourcePath), \(revocation)"
+        event.detail = "nexd \(NexVersion.current) listening on \(configuration.listen.host):\(socket.port), config \(configuration.sourcePath), \(context.settings.revocationSummary())"
         context.audit.append([event])
         let broker = context.broker
         broker.queue.async {
@@ -278,7 +283,7 @@ public final class NexDaemon: @unchecked Sendable {
         summaries.setEventHandler { context.recordRefusalSummaries() }
         summaries.activate()
         listenerQueue.sync { refusalTimer = summaries }
-        if context.settings.revocationList == nil {
+        if context.settings.revocationLists.isEmpty {
             context.logger.warning("tls.crl is not set: revoked certificates are not refused (set it to the CA's revocation list)")
         }
         checkRevocationListExpiry()

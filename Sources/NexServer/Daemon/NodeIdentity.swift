@@ -19,13 +19,19 @@ public struct NodeIdentity: Sendable {
     /// The certificate's serial number as revocation lists spell it (computed once: it is checked
     /// on every publish).
     public let revocationSerial: String
+    /// The SHA-256 of the public key of the CA of `tls.ca` the certificate was verified against in
+    /// the handshake: whose revocation list applies, and whether a reload still trusts it. `nil`
+    /// only for identities made without a handshake (tests), which then match no list and are
+    /// never ended for their CA.
+    public let authorityKey: SHA256Digest?
 
-    public init(id: String, role: NodeRole, country: String, certificate: Certificate, peer: String) {
+    public init(id: String, role: NodeRole, country: String, certificate: Certificate, peer: String, authority: Certificate? = nil) {
         self.id = id
         self.role = role
         self.country = country
         self.certificate = certificate
         self.peer = peer
         self.revocationSerial = RevokedCertificate(certificate, revocationDate: .distantPast).serialNumberHex
+        self.authorityKey = authority?.publicKey.fingerprint
     }
 }

@@ -100,11 +100,3 @@ struct RevocationListFloor: Sendable {
         }.sorted()
     }
 }
-
-extension DaemonSettings {
-    /// The CA certificate among ``trustRoots`` that signed ``revocationList``.
-    var revocationListAuthority: Certificate? {
-        guard let list = revocationList else { return nil }
-        return trustRoots.first { list.isSigned(by: $0) }
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import NexCrypto
 import NexNotices
 import NexSync
 import NexWire
@@ -47,6 +48,9 @@ final class DaemonMetrics: Sendable {
     let inboxes: Gauge
     let inboxEntries: Gauge
     let inboxBytes: Gauge
+    /// Sessions registered with the broker, by the key of the root of `tls.ca` that vouched for
+    /// them (sampled; a scrape names the roots: how many nodes a CA rotation has still to move).
+    let sessionsByAuthority = Locked<[SHA256Digest: Int]>([:])
     /// The gauges the last scrape set (a reload may drop a revocation list or a CA: theirs go).
     private let scrapedGauges = Locked<[String: Gauge]>([:])
 

@@ -1,4 +1,5 @@
 import Dispatch
+import NexCrypto
 import NexSync
 
 /// Samples, once a second, the state that lives on other queues (issue 18, D70): receipts
@@ -60,6 +61,11 @@ final class MetricsSampler: @unchecked Sendable {
             metrics.inboxes.set(Double(broker.inboxes.inboxes.count))
             metrics.inboxEntries.set(Double(broker.inboxes.storedEntries))
             metrics.inboxBytes.set(Double(broker.inboxes.storedBytes))
+            var byAuthority: [SHA256Digest: Int] = [:]
+            for identity in broker.sessions.values {
+                if let key = identity.authorityKey { byAuthority[key, default: 0] += 1 }
+            }
+            metrics.sessionsByAuthority.withLock { $0 = byAuthority }
         }
     }
 }

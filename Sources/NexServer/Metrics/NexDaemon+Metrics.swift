@@ -9,7 +9,7 @@ extension NexDaemon {
         let metrics = context.metrics
         let settings = context.settings
         let now = Date()
-        let expiry = "Seconds until a certificate nexd relies on expires (server: its own; a CA of tls.ca by subject CN)."
+        let expiry = "Seconds until a certificate nexd relies on expires (server: its own; a CA of tls.ca by subject CN, with its key's fingerprint when two share a CN)."
         var gauges: [(name: String, labels: [(String, String)], value: Double, help: String)] = [
             ("nexd_up", [], 1, "1 while nexd runs."),
             ("nexd_build_info", [("version", NexVersion.current)], 1, "nexd's version."),
@@ -18,15 +18,20 @@ extension NexDaemon {
             ("nexd_audit_sequence", [], Double(metrics.lastAuditSequence), "The audit log's last durable sequence number."),
             ("nexd_certificate_expiry_seconds", [("certificate", "server")], settings.serverCertificate.notValidAfter.timeIntervalSince(now), expiry),
         ]
+        let sessions = metrics.sessionsByAuthority.withLock { $0 }
         for root in settings.trustRoots {
-            let name = root.subjectCommonName ?? String(root.fingerprint.hex.prefix(16))
-            gauges.append(("nexd_certificate_expiry_seconds", [("certificate", "ca:" + name)], root.notValidAfter.timeIntervalSince(now), expiry))
+            gauges.append(("nexd_sessions_by_ca", [("ca", settings.label(ofAuthority: root))], Double(sessions[root.publicKey.fingerprint] ?? 0),
+                           "Sessions whose certificate a CA of tls.ca vouched for (sampled each second): who a CA rotation has still to move."))
+            gauges.append(("nexd_certificate_expiry_seconds", [("certificate", "ca:" + settings.label(ofAuthority: root))],
+                           root.notValidAfter.timeIntervalSince(now), expiry))
         }
-        if let list = settings.revocationList {
-            gauges.append(("nexd_crl_age_seconds", [], now.timeIntervalSince(list.thisUpdate), "Seconds since the revocation list in force was issued."))
-            if let next = list.nextUpdate {
-                gauges.append(("nexd_crl_next_update_seconds", [], next.timeIntervalSince(now),
-                               "Seconds until the revocation list's next update (past it every handshake is refused)."))
+        for entry in settings.revocationLists {
+            let ca = [("ca", settings.label(ofAuthority: entry.authority))]
+            gauges.append(("nexd_crl_age_seconds", ca, now.timeIntervalSince(entry.list.thisUpdate),
+                           "Seconds since the revocation list in force for a CA (by subject CN) was issued."))
+            if let next = entry.list.nextUpdate {
+                gauges.append(("nexd_crl_next_update_seconds", ca, next.timeIntervalSince(now),
+                               "Seconds until a CA's revocation list's next update (past it every handshake of its nodes is refused)."))
             }
         }
         metrics.setScraped(gauges)
@@ -39,8 +44,10 @@ extension NexDaemon {
         if !isAcceptingConnections { problems.append("not listening (stopping)") }
         if context.settings.serverCertificate.notValidAfter < Date() { problems.append("nexd's certificate has expired") }
         if let failure = context.audit.failure { problems.append("audit log not writable (\(failure.code.rawValue)): nexd fails closed") }
-        if let next = context.settings.revocationList?.nextUpdate, next < Date() {
-            problems.append("revocation list past its next update (\(next)): every handshake is refused")
+        for entry in context.settings.revocationLists {
+            if let next = entry.list.nextUpdate, next < Date() {
+                problems.append("revocation list \(entry.path) past its next update (\(next)): every handshake of its CA's nodes is refused")
+            }
         }
         return .init(problems: problems)
     }

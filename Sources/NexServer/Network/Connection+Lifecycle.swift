@@ -19,7 +19,10 @@ extension Connection {
                             detail: "client certificate \(certificate.subjectDescription) lacks the clientAuth extended key usage")
         }
         let settings = context.settings
-        if settings.isRevoked(certificate) {
+        guard let authority = transport.session.verifiedChainAnchor else {
+            return .refused(.noCertificate, detail: "no verified certificate chain after handshake")
+        }
+        if settings.isRevoked(certificate, verifiedAgainst: authority) {
             // The TLS context checked the list it was made with; a reload since may have added this one.
             return .refused(.certificateRevoked,
                             detail: "certificate \(certificate.subjectDescription) (serial \(certificate.serialNumberHex)) is revoked")
@@ -38,7 +41,7 @@ extension Connection {
             return .refused(.tooManyConnectionsForNode,
                             detail: "\(entry.id) already has \(perNode) connections (limits.maxConnectionsPerNode)")
         }
-        identity = NodeIdentity(id: entry.id, role: entry.role, country: entry.country, certificate: certificate, peer: peer)
+        identity = NodeIdentity(id: entry.id, role: entry.role, country: entry.country, certificate: certificate, peer: peer, authority: authority)
         context.metrics.session(role: entry.role, opened: true)
         // The session's generation: the settings it was admitted by (a reload since re-evaluates it).
         self.settings = settings
