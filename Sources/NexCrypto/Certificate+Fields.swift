@@ -30,6 +30,18 @@ extension Certificate {
         Self.describe(X509_get_issuer_name(x509))
     }
 
+    /// The subject key identifier extension (RFC 5280 §4.2.1.2), or `nil` when absent.
+    public var subjectKeyIdentifier: [UInt8]? {
+        X509_get0_subject_key_id(x509).map { Certificate.bytes(of: $0) }
+    }
+
+    /// The bytes of an ASN.1 string (an OCTET STRING's contents).
+    static func bytes(of string: UnsafePointer<ASN1_OCTET_STRING>) -> [UInt8] {
+        let count = Int(ASN1_STRING_length(string))
+        guard count > 0, let data = ASN1_STRING_get0_data(string) else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: count))
+    }
+
     /// The serial number as lowercase hexadecimal digits without separators (`-` prefix if negative):
     /// two digits per byte of the magnitude, no leading zero bytes (the form of
     /// ``RevokedCertificate/serialNumberHex``).

@@ -92,6 +92,20 @@ public final class CertificateRevocationList: @unchecked Sendable {
         return value
     }
 
+    /// The key identifier of the authority key identifier extension (RFC 5280 §5.2.1), or `nil`
+    /// when the list has none: how OpenSSL tells apart the lists of two CAs with one subject name.
+    public var authorityKeyIdentifier: [UInt8]? {
+        guard let raw = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, nil, nil) else {
+            OpenSSLErrorQueue.clear()
+            return nil
+        }
+        // A new AUTHORITY_KEYID, owned here.
+        let identifier = raw.assumingMemoryBound(to: AUTHORITY_KEYID.self)
+        defer { AUTHORITY_KEYID_free(identifier) }
+        guard let keyID = identifier.pointee.keyid else { return nil }
+        return Certificate.bytes(of: keyID)
+    }
+
     /// The revoked certificates, in the list's order (sorted by serial number when issued here).
     public var revoked: [RevokedCertificate] {
         guard let stack = X509_CRL_get_REVOKED(crl) else { return [] }

@@ -43,7 +43,7 @@ struct CARotationTests {
         try nexd.pki.writeRevocationList()
         try nexd.pki.writeRevocationList()
         guard case .applied = nexd.daemon.reload(to: nexd.configuration) else { Issue.record("refused"); return }
-        let (oldSubscriber, _) = try nexd.connect(as: "bcp.rw.rusumo")
+        let (oldSubscriber, oldRusumo) = try nexd.connect(as: "bcp.rw.rusumo")
         #expect(try oldSubscriber.subscribe("notice.>", id: 1) == .accepted)
         let (oldPublisher, oldPublisherCredentials) = try nexd.connect(as: "gs.fr.lyon")
 
@@ -97,6 +97,16 @@ struct CARotationTests {
         #expect(try nexd.connect(rusumo).subscribe("notice.>", id: 1) == .accepted)
         #expect(try oldSubscriber.subscribe("notice.ke.>", id: 2) == .accepted, "the old CA's session carries on")
 
+        // The old CA revokes its node's certificate while both are trusted: that session ends.
+        try nexd.pki.writeRevocationList(revoking: [oldRusumo.certificate])
+        guard case .applied = nexd.daemon.reload(to: both) else { Issue.record("refused"); return }
+        #expect(ReloadTests.awaitRefusal(oldSubscriber) == .permissionDenied)
+        #expect(try nexd.awaitRecord {
+            $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo" && $0.string("reason") == "certificate-revoked"
+        } != nil)
+        #expect(throws: ClientError.self) { _ = try nexd.connect(oldRusumo).subscribe("notice.>", id: 1) }
+        #expect(try nexd.connect(rusumo).subscribe("notice.>", id: 1) == .accepted, "another old-CA certificate of the node")
+
         // An older list of the new CA is refused, naming that CA; the running lists stay.
         try new.writeList(revoking: [], number: 1)
         guard case .refused(let older) = nexd.daemon.reload(to: both) else { Issue.record("applied"); return }
@@ -108,10 +118,9 @@ struct CARotationTests {
         newOnly.tls.ca = try TrustAnchorTests.writeCAFile([new.certificate], in: nexd, name: "new.pem")
         newOnly.tls.crl = [new.listPath]
         guard case .applied = nexd.daemon.reload(to: newOnly) else { Issue.record("refused"); return }
-        #expect(ReloadTests.awaitRefusal(oldSubscriber) == .permissionDenied)
-        // (The earlier short connection of this node left a disconnect without a reason.)
+        #expect(ReloadTests.awaitRefusal(oldPublisher) == .permissionDenied)
         let ended = try #require(try nexd.awaitRecord {
-            $0.event == "disconnect" && $0.string("node") == "bcp.rw.rusumo" && $0.string("reason") == "ca-removed"
+            $0.event == "disconnect" && $0.string("node") == "gs.fr.lyon" && $0.string("reason") == "ca-removed"
         })
         #expect(ended.string("detail")?.contains("no longer in tls.ca") == true)
         #expect(throws: ClientError.self) { _ = try nexd.connect(rusumo).subscribe("notice.>", id: 1) }
@@ -155,6 +164,72 @@ struct CARotationTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configuration.audit.key!)
         try NexDaemon(configuration: configuration, logger: logger).stop()
         #expect(lines.withLock { $0 }.contains { $0.contains("the audit certificate is not issued by a CA of tls.ca") })
+    }
+
+    /// With two CAs, one CA's list that expired while in force (its nodes are refused already) does
+    /// not block a reload that brings the other CA's revocation.
+    @Test func anExpiredListInForceDoesNotBlockTheOtherCAsRevocations() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let new = try NewCA(nexd: nexd)
+        try new.writeList()
+        try nexd.pki.writeRevocationList(nextUpdate: Date() + 1.5)
+        var both = nexd.configuration
+        both.tls.ca = try TrustAnchorTests.writeCAFile([nexd.pki.ca, new.certificate], in: nexd, name: "old-and-new.pem")
+        both.tls.crl = [nexd.pki.revocationListPath, new.listPath]
+        guard case .applied = nexd.daemon.reload(to: both) else { Issue.record("refused"); return }
+        let busia = try nexd.pki.credentials("bcp.ke.busia", issuer: (new.certificate, new.key))
+        let session = try nexd.connect(busia)
+        #expect(try session.subscribe("notice.>", id: 1) == .accepted)
+        Thread.sleep(forTimeInterval: 2)
+        try new.writeList(revoking: [busia.certificate.serialNumberHex])
+        guard case .applied = nexd.daemon.reload(to: both) else { Issue.record("refused"); return }
+        #expect(ReloadTests.awaitRefusal(session) == .permissionDenied)
+        // A newly written list that is already expired is still refused.
+        try nexd.pki.writeRevocationList(nextUpdate: Date() - 60)
+        guard case .refused(let reason) = nexd.daemon.reload(to: both) else { Issue.record("applied"); return }
+        #expect(reason.contains("expired"), "\(reason)")
+    }
+
+    /// Two roots of one name: OpenSSL tells them apart by key identifiers only, so a root without a
+    /// subject key identifier beside a namesake is refused (a root made with `openssl req`).
+    @Test func namesakeRootsNeedKeyIdentifiers() throws {
+        let nexd = try TestDaemon()
+        defer { nexd.remove() }
+        let work = nexd.pki.directory + "/no-skid"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        // A numbered list without an authority key identifier (`openssl ca -gencrl` without crl_extensions).
+        try "".write(toFile: work + "/index.txt", atomically: true, encoding: .utf8)
+        try "01\n".write(toFile: work + "/crlnumber", atomically: true, encoding: .utf8)
+        try "[ca]\ndefault_ca = d\n[d]\ndatabase = \(work)/index.txt\ncrlnumber = \(work)/crlnumber\ndefault_md = sha256\ndefault_crl_days = 1\n"
+            .write(toFile: work + "/ca.cnf", atomically: true, encoding: .utf8)
+        for arguments in [
+            ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", work + "/key.pem"],
+            ["req", "-x509", "-new", "-key", work + "/key.pem", "-subj", "/CN=Test CA", "-days", "2", "-config", "/dev/null",
+             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+             "-addext", "subjectKeyIdentifier=none", "-addext", "authorityKeyIdentifier=none", "-out", work + "/ca.pem"],
+            ["ca", "-gencrl", "-config", work + "/ca.cnf", "-keyfile", work + "/key.pem", "-cert", work + "/ca.pem", "-out", work + "/ca.crl.pem"],
+        ] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            try #require(process.terminationStatus == 0, "openssl \(arguments.first ?? "")")
+        }
+        let root = try #require(try Certificate.certificates(pemFile: work + "/ca.pem").first)
+        #expect(root.subjectKeyIdentifier == nil && nexd.pki.ca.subjectKeyIdentifier != nil)
+        let list = try CertificateRevocationList(pemFile: work + "/ca.crl.pem")
+        #expect(list.crlNumber == 1 && list.authorityKeyIdentifier == nil && list.isSigned(by: root))
+        #expect(try CertificateRevocationList(pemFile: nexd.pki.revocationListPath).authorityKeyIdentifier == nexd.pki.ca.subjectKeyIdentifier)
+        var configuration = nexd.configuration
+        configuration.tls.ca = try TrustAnchorTests.writeCAFile([nexd.pki.ca, root], in: nexd, name: "namesakes.pem")
+        configuration.tls.crl = [nexd.pki.revocationListPath, work + "/ca.crl.pem"]
+        let (reload, start) = try TrustAnchorTests.refusals(of: configuration, by: nexd)
+        for reason in [reload, start] {
+            #expect(reason.contains("are named CN=Test CA") && reason.contains("no subject key identifier"), "\(reason)")
+        }
     }
 
     /// OpenSSL refuses the nodes of a trusted CA without a list (`unable to get certificate CRL`):

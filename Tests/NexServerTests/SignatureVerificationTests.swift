@@ -16,7 +16,7 @@ import Testing
         let profile = CertificateProfile(subjectCommonName: node, notValidBefore: Date(timeIntervalSinceNow: -60),
                                          notValidAfter: Date(timeIntervalSinceNow: 3600), extendedKeyUsage: [.clientAuth])
         let certificate = try CertificateIssuer.selfSigned(profile, key: key)
-        return (NodeIdentity(id: node, role: .ncb, country: "fr", certificate: certificate, peer: "127.0.0.1:1"), key)
+        return (NodeIdentity(id: node, role: .ncb, country: "fr", certificate: certificate, peer: "127.0.0.1:1", authority: certificate), key)
     }
 
     /// An admitted publish signed with `key` (the signature's last byte xor-ed with `flip`).

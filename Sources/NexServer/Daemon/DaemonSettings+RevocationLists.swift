@@ -39,12 +39,17 @@ extension DaemonSettings {
     }
 
     /// The name of a CA of `tls.ca` in metrics and messages: its subject CN, with the start of its
-    /// key's fingerprint when another trust root has the same CN (a CA being replaced by a new key).
+    /// key's fingerprint when another trust root has the same CN (a CA being replaced by a new key),
+    /// or of its certificate's when that one has the same key too (a CA certificate renewed).
     func label(ofAuthority authority: Certificate) -> String {
         let name = authority.subjectCommonName ?? String(authority.fingerprint.hex.prefix(16))
-        let namesakes = trustRoots.filter { ($0.subjectCommonName ?? "") == (authority.subjectCommonName ?? "") }
-        guard namesakes.count > 1 else { return name }
-        return name + " (key " + String(authority.publicKey.fingerprint.hex.prefix(8)) + ")"
+        let namesakes = trustRoots.filter { ($0.subjectCommonName ?? "") == (authority.subjectCommonName ?? "") && $0 != authority }
+        guard !namesakes.isEmpty else { return name }
+        let key = authority.publicKey.fingerprint
+        if namesakes.contains(where: { $0.publicKey.fingerprint == key }) {
+            return name + " (cert " + String(authority.fingerprint.hex.prefix(8)) + ")"
+        }
+        return name + " (key " + String(key.hex.prefix(8)) + ")"
     }
 
     /// The revocation lists named by `tls.crl`: each signed by a CA of `tls.ca`, with a next-update
@@ -85,8 +90,29 @@ extension DaemonSettings {
             for root in trustRoots where !loaded.contains(where: { $0.authority.publicKey.fingerprint == root.publicKey.fingerprint }) {
                 throw DaemonError("the CA \(root.subjectDescription) of \(configuration.tls.ca) has no revocation list in tls.crl (\(source)): its nodes would be refused (unable to get certificate CRL); add its list to tls.crl, one per CA")
             }
+            try checkKeyIdentifiers(of: loaded, trustRoots: trustRoots, configuration)
         }
         return loaded
+    }
+
+    /// OpenSSL finds a node's issuer and its revocation list by subject name, and tells two CAs of
+    /// one name (a CA replaced by a new key under its old name) apart only by key identifiers: the
+    /// roots' subject key identifiers and the lists' authority key identifiers (`nex pki` writes
+    /// both). Without them it may check a list against the wrong root (`CRL signature failure`:
+    /// that CA's nodes refused), so such a pair is refused here, naming what is missing.
+    private static func checkKeyIdentifiers(of lists: [RevocationListInForce], trustRoots: [Certificate],
+                                            _ configuration: DaemonConfiguration) throws(DaemonError) {
+        let source = configuration.sourcePath
+        for entry in lists {
+            let subject = entry.authority.subjectDescription
+            guard trustRoots.contains(where: { $0.subjectDescription == subject && $0.publicKey.fingerprint != entry.authority.publicKey.fingerprint }) else { continue }
+            guard let keyID = entry.authority.subjectKeyIdentifier, !keyID.isEmpty else {
+                throw DaemonError("two CAs of \(configuration.tls.ca) are named \(subject), and one has no subject key identifier (\(source): tls.ca); OpenSSL could check a node or a list against the wrong one. Give each a subject key identifier (nex pki does), or a name of its own")
+            }
+            guard entry.list.authorityKeyIdentifier == keyID else {
+                throw DaemonError("the revocation list \(entry.path) has no authority key identifier naming its CA, one of two CAs named \(subject) (\(source): tls.crl); OpenSSL could check it against the other. Have the CA write the extension (nex pki does)")
+            }
+        }
     }
 
     /// On a reload, each CA's new list must not be older than the one in force for that CA, nor
@@ -100,10 +126,13 @@ extension DaemonSettings {
             throw DaemonError("tls.crl is no longer set (\(source)), which would un-revoke every revoked certificate; set it, or restart nexd to run without revocation checks")
         }
         for entry in lists {
-            if let nextUpdate = entry.list.nextUpdate, nextUpdate < Date() {
+            let inForce = running.first(where: { $0.isOfSameAuthority(as: entry) })
+            // An expired list already in force is not news (its CA's nodes are refused already):
+            // it must not block a reload that brings another CA's revocations.
+            if let nextUpdate = entry.list.nextUpdate, nextUpdate < Date(), inForce?.list.derBytes != entry.list.derBytes {
                 throw DaemonError("the revocation list \(entry.path) expired at \(nextUpdate) (\(source): tls.crl); re-sign it with `nex pki crl --refresh`")
             }
-            guard let old = running.first(where: { $0.isOfSameAuthority(as: entry) }),
+            guard let old = inForce,
                   let oldNumber = old.list.crlNumber, let newNumber = entry.list.crlNumber else { continue }
             if newNumber < oldNumber {
                 throw DaemonError("the revocation list \(entry.path) is number \(newNumber), older than the running number \(oldNumber) of its CA \(entry.authority.subjectDescription) (\(source): tls.crl); an older list would un-revoke certificates")

@@ -143,9 +143,9 @@ final class DaemonSettings: Sendable {
 
     /// Whether `certificate`, verified against the trust root `authority` in its handshake, is on
     /// that CA's revocation list.
-    func isRevoked(_ certificate: Certificate, verifiedAgainst authority: Certificate?) -> Bool {
+    func isRevoked(_ certificate: Certificate, verifiedAgainst authority: Certificate) -> Bool {
         isRevoked(serial: RevokedCertificate(certificate, revocationDate: Date()).serialNumberHex,
-                  authorityKey: authority?.publicKey.fingerprint)
+                  authorityKey: authority.publicKey.fingerprint)
     }
 
     /// Whether `serial` (as revocation lists spell it) is on the list of the CA whose key is `authorityKey`.

@@ -104,6 +104,7 @@ extension NexDaemon {
             ])
         }
         checkRevocationListExpiry()
+        Self.warnIfAuditCertificateIsUntrusted(auditCertificate, under: settings, logger: context.logger)
         for connection in connectionsForReload() {
             if let verdict = verdicts[connection.id] {
                 connection.apply(verdict)
@@ -132,6 +133,16 @@ extension NexDaemon {
                                        in loaded: DaemonConfiguration) -> (DaemonConfiguration, [String]) {
         let plan = ConfigReload(running: running, loaded: loaded)
         return (plan.effective, plan.keptUntilRestart)
+    }
+
+    /// Warns (at start and after each reload) when no root of `tls.ca` issued the audit certificate.
+    /// Not refused: auditors pin the audit certificate itself. But nodes check an expire's signer
+    /// against their CAs, which are nexd's: a CA rotation rotates the audit key too.
+    static func warnIfAuditCertificateIsUntrusted(_ auditCertificate: Certificate?, under settings: DaemonSettings, logger: Logger) {
+        guard let certificate = auditCertificate, certificate.issuer(among: settings.trustRoots) == nil else { return }
+        logger.warning("the audit certificate is not issued by a CA of tls.ca: nodes that trust only those CAs cannot verify nexd's expire messages; issue a new audit key from the current CA (docs/OPERATIONS.md, rotating the CA)", metadata: [
+            "audit.certificate": "\(settings.configuration.audit.certificate ?? "?")", "audit.issuer": "\(certificate.issuerDescription)",
+        ])
     }
 
     /// Warns when a revocation list is about to expire, and shouts once it has: every handshake of

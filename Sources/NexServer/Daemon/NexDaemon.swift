@@ -47,6 +47,8 @@ public final class NexDaemon: @unchecked Sendable {
     /// The highest CRL number put in force so far per CA, and the serials it revoked, kept in the
     /// audit directory across restarts.
     let revocationListFloor: RevocationListFloor
+    /// The certificate of the audit key (checkpoints, expire messages), if one is configured.
+    let auditCertificate: Certificate?
 
     /// Loads the TLS identity, opens the audit log (repairing a torn tail) and rebuilds the replay
     /// cache. Does not listen yet.
@@ -68,6 +70,7 @@ public final class NexDaemon: @unchecked Sendable {
         auditConfiguration.segmentMaximumBytes = configuration.audit.segmentMaxBytes
         auditConfiguration.synchronizesWrites = configuration.audit.fsync
         auditConfiguration.checkpointSigner = try Self.makeCheckpointSigner(configuration)
+        auditCertificate = auditConfiguration.checkpointSigner?.certificate
         if let path = configuration.audit.previousCertificates {
             do {
                 auditConfiguration.previousAuditCertificates = try Certificate.certificates(pemFile: path)
@@ -148,14 +151,8 @@ public final class NexDaemon: @unchecked Sendable {
                 ])
             }
             broker.expirySigner = ExpirySigner(signer, roster: roster)
-            if signer.certificate.issuer(among: settings.trustRoots) == nil {
-                // Not refused: auditors pin the audit certificate itself. But nodes check an expire's
-                // signer against their CAs, which are nexd's: a CA rotation rotates this key too.
-                logger.warning("the audit certificate is not issued by a CA of tls.ca: nodes that trust only those CAs cannot verify nexd's expire messages; issue a new audit key from the current CA (docs/OPERATIONS.md, rotating the CA)", metadata: [
-                    "audit.certificate": "\(configuration.audit.certificate ?? "?")", "audit.issuer": "\(signer.certificate.issuerDescription)",
-                ])
-            }
         }
+        Self.warnIfAuditCertificateIsUntrusted(auditConfiguration.checkpointSigner?.certificate, under: settings, logger: logger)
         do {
             let restored = try broker.queue.sync {
                 try broker.rebuildReplayCache(from: configuration.audit.directory, nowMillis: now)

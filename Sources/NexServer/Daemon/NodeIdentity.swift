@@ -21,17 +21,28 @@ public struct NodeIdentity: Sendable {
     public let revocationSerial: String
     /// The SHA-256 of the public key of the CA of `tls.ca` the certificate was verified against in
     /// the handshake: whose revocation list applies, and whether a reload still trusts it. `nil`
-    /// only for identities made without a handshake (tests), which then match no list and are
-    /// never ended for their CA.
+    /// only for nexd's own signer (``nexd(id:certificate:)``), which never opens a session.
     public let authorityKey: SHA256Digest?
 
-    public init(id: String, role: NodeRole, country: String, certificate: Certificate, peer: String, authority: Certificate? = nil) {
+    /// A node admitted by a handshake that verified `certificate` against the trust root `authority`.
+    public init(id: String, role: NodeRole, country: String, certificate: Certificate, peer: String, authority: Certificate) {
+        self.init(id: id, role: role, country: country, certificate: certificate, peer: peer, authorityKey: authority.publicKey.fingerprint)
+    }
+
+    private init(id: String, role: NodeRole, country: String, certificate: Certificate, peer: String, authorityKey: SHA256Digest?) {
         self.id = id
         self.role = role
         self.country = country
         self.certificate = certificate
         self.peer = peer
         self.revocationSerial = RevokedCertificate(certificate, revocationDate: .distantPast).serialNumberHex
-        self.authorityKey = authority?.publicKey.fingerprint
+        self.authorityKey = authorityKey
+    }
+
+    /// nexd itself as the sender of what it signs with the audit key (its `expire` messages, D61):
+    /// no handshake, no session, so no CA vouched for it here (the broker commits its messages
+    /// directly; no session check reads this identity).
+    static func nexd(id: String, certificate: Certificate) -> NodeIdentity {
+        NodeIdentity(id: id, role: .gs, country: "", certificate: certificate, peer: "nexd", authorityKey: nil)
     }
 }

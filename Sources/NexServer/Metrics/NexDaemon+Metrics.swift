@@ -1,5 +1,6 @@
 import Foundation
 import NexConfig
+import NexCrypto
 
 /// What the metrics endpoint reads from nexd when scraped (issue 18, D70): the counters kept as
 /// things happen, and gauges worked out now from the settings in force and the audit log's state.
@@ -19,9 +20,13 @@ extension NexDaemon {
             ("nexd_certificate_expiry_seconds", [("certificate", "server")], settings.serverCertificate.notValidAfter.timeIntervalSince(now), expiry),
         ]
         let sessions = metrics.sessionsByAuthority.withLock { $0 }
+        var counted: Set<SHA256Digest> = []
         for root in settings.trustRoots {
-            gauges.append(("nexd_sessions_by_ca", [("ca", settings.label(ofAuthority: root))], Double(sessions[root.publicKey.fingerprint] ?? 0),
+            // Sessions are known by the root's key: a key in two roots (a renewed CA certificate) counts once.
+            if counted.insert(root.publicKey.fingerprint).inserted {
+                gauges.append(("nexd_sessions_by_ca", [("ca", settings.label(ofAuthority: root))], Double(sessions[root.publicKey.fingerprint] ?? 0),
                            "Sessions whose certificate a CA of tls.ca vouched for (sampled each second): who a CA rotation has still to move."))
+            }
             gauges.append(("nexd_certificate_expiry_seconds", [("certificate", "ca:" + settings.label(ofAuthority: root))],
                            root.notValidAfter.timeIntervalSince(now), expiry))
         }

@@ -34,7 +34,7 @@ struct ExpirySigner: Sendable {
         certificate = signer.certificate
         // Not a roster node: no role or country is recorded for it, and no rule reads them on the
         // path an expiry takes (it is routed to the original's holders, D61).
-        identity = NodeIdentity(id: name, role: .gs, country: "", certificate: signer.certificate, peer: "nexd")
+        identity = .nexd(id: name, certificate: signer.certificate)
     }
 
     /// The signed `expire` of `original`, whose `expires_at` was `expiresAtMillis`, issued at
