@@ -28,6 +28,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorit
 FORMAT_VERSION = 5
 CHECKPOINT_DOMAIN = b"NoticeExchange\x00v1\x00checkpoint"
 ENVELOPE_DOMAIN = b"NoticeExchange\x00v1\x00env"
+BATCH_DOMAIN = b"NoticeExchange\x00v1\x00batch"  # batch signatures (docs/PROTOCOL.md §3, D73)
 SEGMENT = re.compile(r"segment-([0-9]{12,})\.jsonl")  # and exactly "segment-%012d.jsonl" % its number
 PREPARED_SEGMENT = "next-segment.jsonl"  # docs/AUDIT.md §Files
 SUFFIX_LEN = 75  # ,"hash":"<64 hex>"}
@@ -469,16 +470,82 @@ def parse_envelope(wire):
     msg = "%s-%s-%s-%s-%s" % (mid[:8], mid[8:12], mid[12:16], mid[16:20], mid[20:])
     sender, topic, kind = str16(), str16(), str16()
     take(8)  # issuedAtMillis
+    restrictions_start = pos
     for _ in range(4):  # allowed/denied countries, allowed/denied nodes
         for _ in range(u16()):
             str16()
+    restrictions = wire[restrictions_start:pos]
     algorithm = take(1)[0]
     take(struct.unpack(">I", take(4))[0])  # payload
     body = wire[:pos]
     signature = take(u16())
     if pos != len(wire):
         raise ValueError("bytes after the signature")
-    return {"msg": msg, "sender": sender, "topic": topic, "kind": kind, "algorithm": algorithm}, body, signature
+    return ({"msg": msg, "sender": sender, "topic": topic, "kind": kind, "algorithm": algorithm, "restrictions": restrictions},
+            body, signature)
+
+
+def path_length(index, size):
+    """RFC 6962 audit path length of leaf `index` in a tree of `size` leaves."""
+    length = 0
+    while size > 1:
+        split = 1
+        while split << 1 < size:
+            split <<= 1
+        if index < split:
+            size = split
+        else:
+            index, size = index - split, size - split
+        length += 1
+    return length
+
+
+def root_from_path(leaf, index, size, path):
+    """The root an RFC 6962 audit path leads to (RFC 9162 §2.1.3.2), or None."""
+    if index >= size:
+        return None
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return None
+        if fn & 1 == 1 or fn == sn:
+            r = hashlib.sha256(b"\x01" + p + r).digest()
+            while fn & 1 == 0 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = hashlib.sha256(b"\x01" + r + p).digest()
+        fn >>= 1
+        sn >>= 1
+    return r if sn == 0 else None
+
+
+def verify_envelope(key, fields, body, signature):
+    """A single signature (algorithm 1, 2) over domain ‖ body, or a batch seal (3, 4): the proof
+    from SHA-256(0x00 ‖ SHA-256(domain ‖ body)) leads to a root, and the seal's signature verifies
+    over BATCH_DOMAIN ‖ u32 size ‖ root ‖ SHA-256(restrictions) with the key (D73)."""
+    algorithm = fields["algorithm"]
+    if algorithm in (1, 2):
+        return verify_signature(key, signature, ENVELOPE_DOMAIN + body, algorithm)
+    if algorithm not in (3, 4) or len(signature) < 9:
+        return False
+    size, index, count = struct.unpack(">IIB", signature[:9])
+    if not (1 <= size <= 4096 and index < size and count == path_length(index, size)):
+        return False
+    end = 9 + 32 * count
+    if len(signature) < end + 2:
+        return False
+    path = [signature[9 + 32 * i:9 + 32 * (i + 1)] for i in range(count)]
+    (sig_len,) = struct.unpack(">H", signature[end:end + 2])
+    root_signature = signature[end + 2:]
+    if sig_len == 0 or len(root_signature) != sig_len:
+        return False
+    leaf = hashlib.sha256(b"\x00" + hashlib.sha256(ENVELOPE_DOMAIN + body).digest()).digest()
+    root = root_from_path(leaf, index, size, path)
+    if root is None:
+        return False
+    header = BATCH_DOMAIN + struct.pack(">I", size) + root + hashlib.sha256(fields["restrictions"]).digest()
+    return verify_signature(key, root_signature, header, algorithm - 2)
 
 
 # --- Anchors and witnesses (checks before the walk) --------------------------------------------
@@ -700,7 +767,7 @@ class Walk:
             raise Problem(where, "record fields differ from the stored envelope")
         if hashlib.sha256(ENVELOPE_DOMAIN + body).hexdigest() != record.get("digest"):
             raise Problem(where, "stored digest does not match the envelope's signed bytes")
-        if not verify_signature(cert.public_key(), signature, ENVELOPE_DOMAIN + body, fields["algorithm"]):
+        if not verify_envelope(cert.public_key(), fields, body, signature):
             raise Problem(where, "notice signature does not verify with the stored originator certificate")
         names = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
         if names != [record.get("node")]:

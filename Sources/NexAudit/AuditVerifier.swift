@@ -163,8 +163,8 @@ public enum AuditVerifier {
         guard SHA256.hash(signed.bytesToSign).hex == record.string("digest") else {
             return "stored digest does not match the envelope's signed bytes"
         }
-        guard certificate.publicKey.algorithm.rawValue == envelope.signatureAlgorithm,
-              certificate.publicKey.isValidSignature(signed.signature, for: signed.bytesToSign)
+        // A single signature, or a batch seal (D73) whose proof and batch signature verify.
+        guard EnvelopeBatch.isAuthentic(signed, key: certificate.publicKey)
         else { return "notice signature does not verify with the stored originator certificate" }
         return nil
     }

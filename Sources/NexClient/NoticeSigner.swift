@@ -1,3 +1,4 @@
+import NexAudit
 import NexCrypto
 import NexWire
 
@@ -12,9 +13,16 @@ public enum NoticeSigner {
         return SignedEnvelope(envelope: envelope, signature: signature)
     }
 
-    /// Checks a delivered envelope's signature with the originator's certificate (end to end).
+    /// Signs `envelopes` as one batch (D73): one signature over their tree's root, each sealed with
+    /// its inclusion proof. They must carry the same restrictions; 1 … 4096 of them.
+    /// - Throws: ``CryptoError`` when signing fails.
+    public static func signBatch(_ envelopes: [Envelope], with key: PrivateKey) throws(CryptoError) -> [SignedEnvelope] {
+        try EnvelopeBatch.sign(envelopes, with: key)
+    }
+
+    /// Checks a delivered envelope's signature with the originator's certificate (end to end): a
+    /// single signature, or a batch seal's proof and batch signature (D73).
     public static func isValid(_ signed: SignedEnvelope, from certificate: Certificate) -> Bool {
-        certificate.publicKey.algorithm.rawValue == signed.envelope.signatureAlgorithm
-            && certificate.publicKey.isValidSignature(signed.signature, for: signed.bytesToSign)
+        EnvelopeBatch.isAuthentic(signed, key: certificate.publicKey)
     }
 }

@@ -16,6 +16,10 @@ public enum Capability {
     /// (`update`, `cancel`, `withdraw`) of a record this node holds (D57).
     public static let lifecycle = "lifecycle.1"
 
+    /// Batch signatures (D73): the publisher may send envelopes of the batch algorithms (3, 4),
+    /// each sealed with its inclusion proof and the batch's one signature (``BatchSeal``).
+    public static let batch = "batch.1"
+
     /// The extension tag of the capability list, in `hello` and in `welcome`.
     public static let extensionTag: UInt16 = 2
 

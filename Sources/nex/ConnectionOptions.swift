@@ -82,10 +82,10 @@ struct ConnectionOptions: ParsableArguments {
     /// The node's credentials and a connection to nexd, for a command that publishes once: a usage
     /// problem stays a ValidationError (exit 64); any other failure is said on standard error as
     /// `<command>: <error>` and exits 3 (cannot connect, README §Exit statuses).
-    func connectForPublishing(as command: String) throws -> (NodeCredentials, NexConnection) {
+    func connectForPublishing(as command: String, capabilities: [String] = []) throws -> (NodeCredentials, NexConnection) {
         do {
             let credentials = try credentials()
-            return (credentials, try connect(credentials: credentials))
+            return (credentials, try connect(credentials: credentials, capabilities: capabilities))
         } catch let error as ValidationError {
             throw error
         } catch {

@@ -15,7 +15,10 @@ struct PublishCommand: ParsableCommand {
             The document is carried as-is (its bytes are signed, never re-serialized). The kind comes \
             from --kind or the document's "kind" member. Exit status: 0 accepted, 1 refused (NACK), \
             3 connection or TLS failure, 64 usage (bad option, unreadable or malformed document, node not on \
-            the roster).
+            the roster). With --batch N the notices are signed in batches of N: one signature over the \
+            root of each batch's Merkle tree, each notice sent on its own with its inclusion proof \
+            (capability batch.1, docs/PROTOCOL.md §3 "Batch signatures"); nexd checks each batch's \
+            signature once and each notice's proof with hashes, and answers each notice on its own.
             Example: nex publish Config/examples/red.json --node gs.fr.lyon --topic notice.red.rw
             """
     )
@@ -49,12 +52,18 @@ struct PublishCommand: ParsableCommand {
     @Option(name: .long, help: "With --count: how many publishes may await their ACK at once.")
     var inFlight: Int = 1
 
+    @Option(name: .long, help: "Sign the notices in batches of this many (1-4096; one signature per batch, capability batch.1). Default: one signature per notice.")
+    var batch: Int?
+
     @Flag(name: .long, help: "Print the outcome as JSON.")
     var json = false
 
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
         guard inFlight >= 1 else { throw ValidationError("--in-flight must be at least 1") }
+        if let batch, !(1...Int(BatchSeal.maximumBatchSize)).contains(batch) {
+            throw ValidationError("--batch must be 1-\(BatchSeal.maximumBatchSize)")
+        }
         for country in allowCountry + denyCountry where !RosterEntry.isValidCountry(country) {
             throw ValidationError("\"\(country)\" is not a country code: use lowercase ISO 3166 alpha-2, e.g. ug")
         }
@@ -74,14 +83,25 @@ struct PublishCommand: ParsableCommand {
         guard let kind = kind ?? documentKind(data) else {
             throw ValidationError("give --kind, or a \"kind\" member in \(file)")
         }
-        let (credentials, client) = try connection.connectForPublishing(as: "nex publish")
+        let (credentials, client) = try connection.connectForPublishing(as: "nex publish", capabilities: batch == nil ? [] : [Capability.batch])
         defer { client.close() }
+        if batch != nil, !client.welcome.capabilities.contains(Capability.batch) {
+            FileHandle.standardError.write(Data("nex publish: this nexd does not offer \(Capability.batch) (batch signatures); publish without --batch\n".utf8))
+            throw ExitCode(3)
+        }
         // Sign everything first, so a --count loop measures nexd rather than this client's signing.
-        let notices = try (0..<count).map { _ in
-            try NoticeSigner.sign(Envelope(
-                messageID: .random(), sender: connection.node, topic: topic, kind: kind,
-                issuedAtMillis: WallClock.nowMillis(), allowedCountries: allowCountry, deniedCountries: denyCountry,
-                allowedNodes: allowNode, deniedNodes: denyNode, payload: payload), with: credentials.key)
+        let envelopes = (0..<count).map { _ in
+            Envelope(messageID: .random(), sender: connection.node, topic: topic, kind: kind,
+                     issuedAtMillis: WallClock.nowMillis(), allowedCountries: allowCountry, deniedCountries: denyCountry,
+                     allowedNodes: allowNode, deniedNodes: denyNode, payload: payload)
+        }
+        let notices: [SignedEnvelope]
+        if let batch {
+            notices = try stride(from: 0, to: envelopes.count, by: batch).flatMap { start in
+                try NoticeSigner.signBatch(Array(envelopes[start..<min(start + batch, envelopes.count)]), with: credentials.key)
+            }
+        } else {
+            notices = try envelopes.map { try NoticeSigner.sign($0, with: credentials.key) }
         }
         let isRestricted = !(allowCountry.isEmpty && denyCountry.isEmpty && allowNode.isEmpty && denyNode.isEmpty)
         let started = ContinuousClock.now
@@ -117,8 +137,9 @@ struct PublishCommand: ParsableCommand {
             }
             if count > 1 {
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let signing = batch.map { " · batches of \($0): \((count + $0 - 1) / $0) signatures" } ?? ""
                 print(String(format: "published %d notices in %.3f s: %.0f publish→ACK per second (%d in flight)",
-                             count, seconds, Double(count) / seconds, inFlight))
+                             count, seconds, Double(count) / seconds, inFlight) + signing)
             }
         case .refused(let nack):
             if json {

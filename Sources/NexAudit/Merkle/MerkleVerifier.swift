@@ -9,11 +9,17 @@ public enum MerkleVerifier {
     public static func isValidInclusion(
         leafHash: SHA256Digest, index: UInt64, size: UInt64, proof: [SHA256Digest], root: SHA256Digest
     ) -> Bool {
-        guard index < size else { return false }
+        self.root(leafHash: leafHash, index: index, size: size, proof: proof) == root
+    }
+
+    /// The root that `proof` leads to from the leaf with hash `leafHash` at `index` of a tree of
+    /// `size` leaves, or nil when the proof has the wrong length for that place.
+    public static func root(leafHash: SHA256Digest, index: UInt64, size: UInt64, proof: [SHA256Digest]) -> SHA256Digest? {
+        guard index < size else { return nil }
         var fn = index, sn = size - 1
         var r = leafHash
         for p in proof {
-            guard sn != 0 else { return false }
+            guard sn != 0 else { return nil }
             if fn & 1 == 1 || fn == sn {
                 r = MerkleHash.node(p, r)
                 while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
@@ -22,7 +28,7 @@ public enum MerkleVerifier {
             }
             fn >>= 1; sn >>= 1
         }
-        return sn == 0 && r == root
+        return sn == 0 ? r : nil
     }
 
     /// Whether `proof` shows the tree (`oldSize`, `oldRoot`) is a prefix of (`newSize`, `newRoot`).

@@ -38,7 +38,9 @@ extension Connection {
             return
         }
         let unverified: UnverifiedPublish
-        switch PublishAdmission(identity: identity, settings: settings).admit(bytes, nowMillis: now) {
+        var admission = PublishAdmission(identity: identity, settings: settings)
+        admission.acceptsBatchSignatures = session.capabilities.contains(Capability.batch)
+        switch admission.admit(bytes, nowMillis: now) {
         case .success(let admitted):
             unverified = admitted
         case .failure(let refusal):
@@ -57,7 +59,7 @@ extension Connection {
             finish(.refused(PublishRefusal(failures.spentRefusal(of: identity.id, limits: limits), envelope: unverified.signed)))
             return
         }
-        let verification = SignatureVerification(identity: identity)
+        let verification = SignatureVerification(identity: identity, batchSeals: batchSeals)
         let metrics = context.metrics
         pendingVerifications.append(PendingVerification(ticket: ticket, isUrgent: unverified.markings.priority == .urgent) {
             guard failures.allows(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) else {
@@ -70,9 +72,11 @@ extension Connection {
             switch result {
             case .success(let verified):
                 return candidate(.verified(verified))
-            case .failure(let error):
-                failures.charge(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds)
-                return candidate(.refused(PublishRefusal(error, envelope: unverified.signed, topic: unverified.topic)))
+            case .failure(let failure):
+                // Only a signature check that failed costs the budget: a proof refused by hashes, or
+                // a batch signature already refused for a sibling, cost no verification.
+                if failure.checkedSignature { failures.charge(identity.id, nowNanos: DispatchTime.now().uptimeNanoseconds) }
+                return candidate(.refused(PublishRefusal(failure.error, envelope: unverified.signed, topic: unverified.topic)))
             }
         })
     }

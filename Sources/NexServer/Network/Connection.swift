@@ -73,6 +73,8 @@ final class Connection: @unchecked Sendable {
     let sequencer = PublishSequencer()
     /// Verifications gathered while processing one read (connection queue).
     var pendingVerifications: [PendingVerification] = []
+    /// Batch signatures this connection's node has had checked (D73): one check per batch, shared by the verification pool.
+    let batchSeals = BatchSealCache()
     /// Frames and deliveries posted from other queues (see Connection+Outbox.swift).
     let outbox = Locked(Outbox())
     /// Publishes read from this connection not yet answered (ACK or NACK): reading pauses at

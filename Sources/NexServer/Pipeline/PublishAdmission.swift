@@ -33,6 +33,8 @@ struct PublishAdmission: Sendable {
     let hitMaxAgeMillis: Int64
     /// The roster in force: restriction entries and named NCBs are checked against it.
     let directory: NodeDirectory
+    /// Whether `batch.1` is in effect on the connection: batch-signed envelopes are accepted (D73).
+    var acceptsBatchSignatures = false
 
     init(node: String, role: NodeRole, keyAlgorithm: SignatureAlgorithm, permissions: NodePermissions, replayWindowMillis: Int64,
          hitMaxAgeMillis: Int64, directory: NodeDirectory) {
@@ -115,9 +117,19 @@ struct PublishAdmission: Sendable {
         if let violation = markings.recipientProblem(namesRecipients: !envelope.allowedCountries.isEmpty || !envelope.allowedNodes.isEmpty) {
             return refuse(.invalidNotice, violation.description)
         }
-        guard let algorithm = SignatureAlgorithm(rawValue: envelope.signatureAlgorithm), algorithm == keyAlgorithm else {
+        let isBatch = Envelope.SignatureAlgorithm.isBatch(envelope.signatureAlgorithm)
+        if isBatch, !acceptsBatchSignatures {
+            return refuse(.unsupportedAlgorithm,
+                          "signature algorithm \(envelope.signatureAlgorithm) is a batch signature, which needs the capability \(Capability.batch) (not listed in this connection's hello)")
+        }
+        guard let algorithm = SignatureAlgorithm(rawValue: Envelope.SignatureAlgorithm.keyAlgorithm(of: envelope.signatureAlgorithm)),
+              algorithm == keyAlgorithm else {
             return refuse(.unsupportedAlgorithm,
                           "signature algorithm \(envelope.signatureAlgorithm) does not match the certificate's \(keyAlgorithm.name) key")
+        }
+        var seal: BatchSeal?
+        if isBatch {
+            do { seal = try signed.batchSeal() } catch { return refuse(error.code, error.reason) }
         }
         // The issued-at is peer data: compare without arithmetic that could overflow and trap.
         let (skew, overflow) = envelope.issuedAtMillis.subtractingReportingOverflow(now)
@@ -130,7 +142,7 @@ struct PublishAdmission: Sendable {
             original = MessageID(string: followUp.original)
         }
         return .success(UnverifiedPublish(signed: signed, topic: topic, kind: kind, wireBytes: bytes, receivedAtMillis: now,
-                                          markings: markings, original: original))
+                                          markings: markings, original: original, seal: seal))
     }
 
     /// Restriction entries must be well-formed (lowercase ISO countries, node ids): a deny entry

@@ -18,6 +18,8 @@ struct UnverifiedPublish: Sendable {
     var markings = NoticeMarkings.unmarked
     /// A follow-up's original (read at admission only for follow-ups, which are rare).
     var original: MessageID?
+    /// A batch-signed envelope's seal, parsed at admission (D73); nil for a single signature.
+    var seal: BatchSeal?
 
     var envelope: Envelope { signed.envelope }
 }

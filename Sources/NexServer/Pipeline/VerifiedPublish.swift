@@ -1,3 +1,4 @@
+import NexAudit
 import NexBroker
 import NexCrypto
 import NexNotices
@@ -59,26 +60,72 @@ extension VerifiedPublish {
 }
 
 /// Checks an ``UnverifiedPublish``'s signature with its node's certificate (on the verification
-/// pool: the costly step, ~85–100 µs per P-256 signature).
+/// pool: the costly step, ~85–100 µs per P-256 signature). A batch-signed envelope (D73) costs
+/// hashes only once its batch signature is in the connection's ``BatchSealCache``.
 struct SignatureVerification: Sendable {
     /// The node whose certificate's key must verify the signature.
     let identity: NodeIdentity
+    /// The batch signatures checked on this connection.
+    var batchSeals = BatchSealCache()
+
+    /// Why a publish was refused, and whether a signature check was spent on it (only those
+    /// count against the node's failed-verification budget).
+    struct Failure: Error {
+        let error: WireError
+        let checkedSignature: Bool
+    }
 
     /// The verified publish, or `bad-signature`. One pass over domain ‖ body gives the digest the
     /// replay cache needs; ECDSA verifies that digest directly, so the message is hashed once
     /// (Ed25519 signs the message itself).
-    func verify(_ unverified: UnverifiedPublish) -> Result<VerifiedPublish, WireError> {
+    func verify(_ unverified: UnverifiedPublish) -> Result<VerifiedPublish, Failure> {
         let signed = unverified.signed
         let publicKey = identity.certificate.publicKey
-        let hasher = SHA256Hasher()
-        hasher.update(Envelope.signingDomain)
-        hasher.update(signed.body)
-        let digest = hasher.finalize()
+        let digest = EnvelopeBatch.digest(ofBody: signed.body)
+        if let seal = unverified.seal {
+            return verifyBatched(unverified, seal: seal, digest: digest, key: publicKey)
+        }
         let isValid = publicKey.algorithm == .ecdsaP256SHA256
             ? publicKey.isValidSignature(signed.signature, forSHA256Digest: digest)
             : publicKey.isValidSignature(signed.signature, for: signed.bytesToSign)
         guard isValid else {
-            return .failure(WireError(.badSignature, "signature does not verify with the certificate of \(identity.id)"))
+            return .failure(Failure(error: WireError(.badSignature, "signature does not verify with the certificate of \(identity.id)"),
+                                    checkedSignature: true))
+        }
+        return .success(VerifiedPublish(unverified, digest: digest, identity: identity))
+    }
+
+    /// A batch-signed envelope: its proof leads to a root (hashes); the batch signature over that
+    /// root, the batch size and this notice's restrictions is checked once per connection.
+    private func verifyBatched(_ unverified: UnverifiedPublish, seal: BatchSeal, digest: SHA256Digest,
+                               key: PublicKey) -> Result<VerifiedPublish, Failure> {
+        let place = "leaf \(seal.leafIndex) of a batch of \(seal.batchSize)"
+        guard let claim = EnvelopeBatch.claim(of: unverified.signed, seal: seal, digest: digest) else {
+            return .failure(Failure(error: WireError(.badSignature, "the inclusion proof of \(place) does not lead to a root"), checkedSignature: false))
+        }
+        if let known = batchSeals.entry(for: claim.rootSignature) {
+            if known.claim == claim {
+                guard known.isValid else {
+                    return .failure(Failure(error: WireError(.badSignature,
+                        "the batch signature does not verify with the certificate of \(identity.id) (\(place); refused for an earlier notice of the batch too)"),
+                        checkedSignature: false))
+                }
+                return .success(VerifiedPublish(unverified, digest: digest, identity: identity))
+            }
+            if known.isValid {
+                // The signature is good for another claim: this notice's proof or restrictions are not the batch's.
+                let what = known.claim.root != claim.root || known.claim.batchSize != claim.batchSize
+                    ? "its inclusion proof does not lead to the batch root the signature signs"
+                    : "its restrictions are not the batch's (every notice of a batch carries the same)"
+                return .failure(Failure(error: WireError(.badSignature, "\(place): \(what)"), checkedSignature: false))
+            }
+        }
+        let isValid = key.isValidSignature(claim.rootSignature, for: claim.header)
+        batchSeals.remember(BatchSealCache.Entry(claim: claim, isValid: isValid))
+        guard isValid else {
+            return .failure(Failure(error: WireError(.badSignature,
+                "the batch signature does not verify with the certificate of \(identity.id) over the root the proof of \(place) leads to"),
+                checkedSignature: true))
         }
         return .success(VerifiedPublish(unverified, digest: digest, identity: identity))
     }

@@ -50,7 +50,7 @@ struct SessionMachine: Sendable {
     }
 
     /// What nexd offers in every `welcome`, in this order.
-    static let serverCapabilityList = [Capability.inbox, Capability.lifecycle]
+    static let serverCapabilityList = [Capability.inbox, Capability.lifecycle, Capability.batch]
     static let serverCapabilities = Set(serverCapabilityList)
 
     // MARK: - Questions

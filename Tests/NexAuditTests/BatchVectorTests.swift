@@ -1,0 +1,67 @@
+import Foundation
+import NexCrypto
+import NexWire
+import Testing
+@testable import NexAudit
+
+/// docs/vectors/batch-envelopes.json, written by scripts/batch_vectors.py from docs/PROTOCOL.md
+/// alone: the Swift code reads, verifies and re-creates every byte of it (Ed25519 is deterministic).
+@Suite struct BatchVectorTests {
+    struct Vectors: Decodable {
+        struct Entry: Decodable { let body, digest, leaf, seal, wire: String; let path: [String] }
+        let privateKeyPEM, restrictionsEncoded, restrictionsDigest, root, header, rootSignature: String
+        let batchSize: Int
+        let envelopes: [Entry]
+    }
+
+    static func load() throws -> Vectors {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try JSONDecoder().decode(Vectors.self, from: Data(contentsOf: root.appendingPathComponent("docs/vectors/batch-envelopes.json")))
+    }
+
+    static func bytes(_ hex: String) throws -> [UInt8] { try #require(SHA256Digest.bytes(hex: hex)) }
+
+    @Test func theVectorsVerifyAndAreReproducedByteForByte() throws {
+        let vectors = try Self.load()
+        let key = try PrivateKey(pem: Array(vectors.privateKeyPEM.utf8))
+        #expect(key.algorithm == .ed25519)
+        var parsed: [SignedEnvelope] = []
+        for (index, entry) in vectors.envelopes.enumerated() {
+            let signed = try SignedEnvelope(parsing: try Self.bytes(entry.wire))
+            parsed.append(signed)
+            #expect(signed.body == (try Self.bytes(entry.body)))
+            #expect(signed.signature == (try Self.bytes(entry.seal)))
+            let digest = EnvelopeBatch.digest(ofBody: signed.body)
+            #expect(digest.hex == entry.digest)
+            #expect(EnvelopeBatch.leaf(ofDigest: digest).hex == entry.leaf)
+            #expect(signed.envelope.encodedRestrictions() == (try Self.bytes(vectors.restrictionsEncoded)))
+            let seal = try #require(try signed.batchSeal())
+            #expect(Int(seal.batchSize) == vectors.batchSize && Int(seal.leafIndex) == index)
+            #expect(seal.path.map { SHA256Digest(bytes: $0)!.hex } == entry.path)
+            let claim = try #require(EnvelopeBatch.claim(of: signed, seal: seal, digest: digest))
+            #expect(claim.root.hex == vectors.root)
+            #expect(claim.restrictionsDigest.hex == vectors.restrictionsDigest)
+            #expect(claim.header == (try Self.bytes(vectors.header)))
+            #expect(claim.rootSignature == (try Self.bytes(vectors.rootSignature)))
+            #expect(EnvelopeBatch.isAuthentic(signed, key: key.publicKey))
+        }
+        let resigned = try EnvelopeBatch.sign(parsed.map(\.envelope), with: key)
+        #expect(resigned.map(\.wireBytes) == parsed.map(\.wireBytes))
+    }
+}
+
+extension SHA256Digest {
+    /// Bytes of any even-length hex string (the vectors' fields), or nil.
+    static func bytes(hex: String) -> [UInt8]? {
+        guard hex.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            out.append(byte)
+            index = next
+        }
+        return out
+    }
+}
