@@ -78,6 +78,8 @@ def losses(name):
     return ", ".join(one(r) for r in reports(name)) or "n/a"
 
 s1 = med("S1", lambda r: r["noticesPerSecond"])
+s1b = med("S1B", lambda r: r["noticesPerSecond"])
+s1w = med("S1W", lambda r: r["noticesPerSecond"])
 s2 = med("S2", lambda r: r["noticesPerSecond"])
 s3 = med("S3", lambda r: r["deliveriesPerSecond"])
 s4 = med("S4", lambda r: r["deliveriesPerSecond"])
@@ -139,9 +141,11 @@ def cpu(name):
         return "n/a"
     return f"nexd {100 * n / w:.0f}%, tool {100 * t / w:.0f}%"
 
-if only:
+if only and verify2 is None and q1 is None:
     print(f"Scenarios {', '.join(sorted(only))} only: openssl speed and Mosquitto not measured in this session.")
 else:
+    if only:
+        print(f"Scenarios {', '.join(sorted(only))} only (with --anchors).")
     print(f"ECDSA P-256 verify (openssl speed, this session): 2 cores {fmt(verify2)}/s, 1 core {fmt(verify1)}/s")
     print(f"Mosquitto (mutual TLS, same payload): QoS 1 1→1 {fmt(q1)} msg/s, QoS 0 1→10 {fmt(q0)} deliveries/s"
           + ("" if q1 or q0 else " — not measured (install mosquitto mosquitto-clients)"))
@@ -156,6 +160,18 @@ def s12(name, value):
 if shown("S1"):
     print(f"| S1 1→1 closed loop | notices/s | {fmt(s1)} | ≥0.6× verify-2core, 0 lost/dup | "
           f"{ratio(s1, verify2)} verify, {ratio(s1, q1)} mqtt | {verdict(s12('S1', s1))} | {losses('S1')} | {cpu('S1')} | {machine('S1')} |")
+if shown("S1B"):
+    ok = None if s1b is None or s1 is None or q1 is None else (s1b >= 2 * s1 and s1b >= 1.2 * q1 and bool(lossless("S1B")))
+    print(f"| S1B S1 batch-signed in 64s (window 512) | notices/s | {fmt(s1b)} | ≥2× S1 and ≥1.2× mqtt QoS 1 1→1 (stretch 2×), 0 lost/dup | "
+          f"{ratio(s1b, s1)} S1, {ratio(s1b, q1)} mqtt, {ratio(s1b, verify2)} verify | {verdict(ok)} | {losses('S1B')} | {cpu('S1B')} | {machine('S1B')} |")
+if shown("S1W"):
+    print(f"| S1W S1 at window 512 (S1B's control, unbatched) | notices/s | {fmt(s1w)} | — | {ratio(s1b, s1w)} S1B/S1W | — | {losses('S1W')} | {cpu('S1W')} | {machine('S1W')} |")
+if shown("S5B"):
+    s5b = tail("S5B")
+    s5bseconds = med("S5B", lambda r: r["shape"]["countPerPublisher"] / r["shape"]["ratePerPublisher"]
+                     if (r.get("shape") or {}).get("ratePerPublisher") else None)
+    print(f"| S5B open loop at ½ S1B, batched 64, {fmt(s5bseconds)} s | publish→deliver from hand-over p50 / p99 / p99.9 / max (ms) | {ms4(s5b)} | "
+          f"the tail targets of S5 (reported) | — | — | {losses('S5B')} | {cpu('S5B')} | {machine('S5B')} |")
 if shown("S2"):
     print(f"| S2 10→10 pairs | notices/s | {fmt(s2)} | ≥0.6× verify-2core, 0 lost/dup | "
           f"{ratio(s2, verify2)} verify, {ratio(s2, q1)} mqtt | {verdict(s12('S2', s2))} | {losses('S2')} | {cpu('S2')} | {machine('S2')} |")

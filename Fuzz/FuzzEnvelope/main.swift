@@ -4,7 +4,9 @@
 // (a violation is a bug: fatalError):
 //   - SignedEnvelope(envelope:signature:).wireBytes reproduces the input byte for byte;
 //   - the parsed body is the canonical encoding of the parsed envelope, and wireBytes is the input;
-//   - parsing the re-encoding gives an equal value.
+//   - parsing the re-encoding gives an equal value;
+//   - for a batch algorithm (3, 4, D73), a seal that parses re-encodes to the signature field byte
+//     for byte, and its path is exactly as long as its place requires.
 //
 // Built with `-Xswiftc -D -Xswiftc FUZZING` (scripts/fuzz.sh) it defines LLVMFuzzerTestOneInput.
 import NexWire
@@ -29,6 +31,14 @@ func check(_ bytes: [UInt8]) {
     guard let again = try? SignedEnvelope(parsing: reencoded.wireBytes), again == parsed else {
         fatalError("SignedEnvelope: the re-encoding does not parse back to the same value")
     }
+    if let seal = try? parsed.batchSeal() {
+        if seal.encoded != parsed.signature {
+            fatalError("BatchSeal: the re-encoding of a parsed seal differs from the signature field")
+        }
+        if seal.path.count != BatchSeal.pathLength(index: seal.leafIndex, size: seal.batchSize) || seal.leafIndex >= seal.batchSize {
+            fatalError("BatchSeal: a parsed seal's path does not fit its place")
+        }
+    }
 }
 
 func seeds() -> [[UInt8]] {
@@ -50,7 +60,11 @@ func seeds() -> [[UInt8]] {
         ),
     ]
     let signatures: [[UInt8]] = [[0x30, 0x45, 0x02, 0x21, 0xAA, 0xBB], [], Array(repeating: 0x5A, count: 64)]
+    var batched = envelopes[0]
+    batched.signatureAlgorithm = Envelope.SignatureAlgorithm.ecdsaP256SHA256Batch
+    let seal = BatchSeal(batchSize: 5, leafIndex: 4, path: [Array(repeating: 0xA5, count: 32)], rootSignature: [0x30, 0x44, 0x02, 0x20])
     return zip(envelopes, signatures).map { SignedEnvelope(envelope: $0, signature: $1).wireBytes }
+        + [SignedEnvelope(envelope: batched, signature: seal.encoded).wireBytes]
 }
 
 #if FUZZING

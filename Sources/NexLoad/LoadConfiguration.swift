@@ -91,6 +91,12 @@ public struct LoadConfiguration: Sendable {
     public var urgentRate: Double?
     /// With ``urgentRate``: how many measured urgent notices (warm-up: a tenth, at least one).
     public var urgentCount = 60
+    /// Batch signatures (D73): each publisher signs its notices in batches of this many (one
+    /// signature per batch, capability `batch.1`) and sends a batch only whole — once its last
+    /// notice is due (open loop) or the window has room for all of it (closed loop). A notice's
+    /// latency runs from when it was handed to the batcher: its intended time (open loop), or when
+    /// the window let its batch go (closed loop). Nil: one signature per notice.
+    public var batch: Int?
 
     /// The index of the urgent publisher, when the run has one.
     public var urgentPublisher: Int? { urgentRate == nil ? nil : publishers - 1 }
@@ -137,6 +143,11 @@ public struct LoadConfiguration: Sendable {
         if payloadBytes > 60_000 { return "--payload-bytes must be at most 60000 (the protocol's payload limit)" }
         if case .closedLoop(let window) = pacing, window < 1 { return "--window must be at least 1" }
         if case .openLoop(let rate) = pacing, !(rate > 0) { return "--rate must be positive" }
+        if let batch {
+            if !(1...4096).contains(batch) { return "--batch must be 1-4096" }
+            if case .closedLoop(let window) = pacing, window < batch { return "--window must be at least --batch (a batch is sent whole)" }
+            if urgentRate != nil { return "--batch does not combine with --urgent-rate" }
+        }
         if let urgentRate {
             if !(urgentRate > 0) { return "--urgent-rate must be positive" }
             if publishers < 2 || layout != .shared { return "--urgent-rate needs --publishers 2 or more and --layout shared (the last publisher sends the urgent notices to the same subscribers)" }

@@ -20,6 +20,8 @@ public struct LoadReport: Codable, Sendable, Equatable {
         public var countPerPublisher: Int
         public var warmUpPerPublisher: Int
         public var verifiesSignatures: Bool
+        /// Notices per batch signature (D73); nil: one signature per notice.
+        public var batch: Int?
 
         /// A shape from its values.
         public init(publishers: Int, subscribers: Int, layout: String, kind: String, payloadBytes: Int, pacing: String,
@@ -183,7 +185,8 @@ public struct LoadReport: Codable, Sendable, Equatable {
             let stalled = stalledSubscribers.map { " + \($0.count) stalled" } ?? ""
             lines.append("nex load: \(shape.publishers) publisher(s) → \(shape.subscribers) subscriber(s)\(stalled), layout \(shape.layout), "
                 + "\(shape.kind) notices of \(shape.payloadBytes) B, \(pacingText), \(shape.countPerPublisher) per publisher "
-                + "(+\(shape.warmUpPerPublisher) warm-up)\(shape.verifiesSignatures ? ", subscribers verify signatures" : "")")
+                + "(+\(shape.warmUpPerPublisher) warm-up)\(shape.verifiesSignatures ? ", subscribers verify signatures" : "")"
+                + (shape.batch.map { ", batch-signed in \($0)s" } ?? ""))
         }
         func row(_ name: String, _ value: String) { lines.append("  " + name.padding(toLength: 22, withPad: " ", startingAt: 0) + value) }
         if shape.publishers > 0 {

@@ -55,6 +55,7 @@ public struct LoadRunner: Sendable {
             payloadBytes: 0, pacing: config.window != nil ? "closed-loop" : "open-loop", window: config.window,
             ratePerPublisher: config.ratePerPublisher, countPerPublisher: config.countPerPublisher,
             warmUpPerPublisher: config.warmUpPerPublisher, verifiesSignatures: config.verifiesSignatures))
+        report.shape.batch = config.batch
 
         // 1. Sign everything before anything is measured.
         let runTag = UInt16.random(in: 0...0x0FFF)
@@ -86,10 +87,10 @@ public struct LoadRunner: Sendable {
         } else {
             warmUp = try NoticeFactory.prepare(
                 publishers: identities.publishers, topics: topics, kind: config.kind, payload: payload, runTag: runTag,
-                isMeasured: false, countPerPublisher: config.warmUpPerPublisher, issuedAtMillis: issuedAt)
+                isMeasured: false, countPerPublisher: config.warmUpPerPublisher, issuedAtMillis: issuedAt, batch: config.batch)
             measured = try NoticeFactory.prepare(
                 publishers: identities.publishers, topics: topics, kind: config.kind, payload: payload, runTag: runTag,
-                isMeasured: true, countPerPublisher: config.countPerPublisher, issuedAtMillis: issuedAt)
+                isMeasured: true, countPerPublisher: config.countPerPublisher, issuedAtMillis: issuedAt, batch: config.batch)
         }
         let signingSeconds = Double(MonotonicClock.nanoseconds() - signingStart) / 1e9
         log?(String(format: "signed %d notices in %.2f s", config.publishers * (config.countPerPublisher + config.warmUpPerPublisher), signingSeconds))
@@ -103,7 +104,8 @@ public struct LoadRunner: Sendable {
         let certificates: [String: Certificate]? = config.verifiesSignatures
             ? Dictionary(identities.publishers.map { ($0.nodeID, $0.certificate) }, uniquingKeysWith: { first, _ in first }) : nil
 
-        func connection(_ credentials: NodeCredentials, lane: EventLane, receiveBufferBytes: Int? = nil) throws(LoadError) -> LoadConnection {
+        func connection(_ credentials: NodeCredentials, lane: EventLane, receiveBufferBytes: Int? = nil,
+                        capabilities: [String] = []) throws(LoadError) -> LoadConnection {
             let context: TLSContext
             do {
                 context = try TLSContext.client(certificate: credentials.certificate, key: credentials.key, trustRoots: credentials.trustRoots)
@@ -111,7 +113,7 @@ public struct LoadRunner: Sendable {
                 throw LoadError("cannot make a TLS context for \(credentials.nodeID): \(error)")
             }
             let connection = try LoadConnection(lane: lane, address: address, context: context, clientName: "nex-load",
-                                                receiveBufferBytes: receiveBufferBytes)
+                                                receiveBufferBytes: receiveBufferBytes, capabilities: capabilities)
             let node = credentials.nodeID
             connection.onClose = { reason in
                 counters.failed.add(1, ordering: .relaxed)
@@ -123,10 +125,11 @@ public struct LoadRunner: Sendable {
         var publisherNodes: [PublisherNode] = []
         var subscriberNodes: [SubscriberNode] = []
         for (index, credentials) in identities.publishers.enumerated() {
-            let conn = try connection(credentials, lane: lanes[index % lanes.count])
+            let conn = try connection(credentials, lane: lanes[index % lanes.count], capabilities: config.batch == nil ? [] : [Capability.batch])
             let pacing = index == config.urgentPublisher ? LoadPacing.openLoop(ratePerPublisher: config.urgentRate ?? 1) : config.pacing
             publisherNodes.append(PublisherNode(
-                index: index, connection: conn, counters: counters, pacing: pacing, warmUpWindow: config.window ?? 64,
+                index: index, connection: conn, counters: counters, pacing: pacing, warmUpWindow: max(config.window ?? 64, config.batch ?? 1),
+                batch: config.batch ?? 1,
                 followers: topology.followers[index], runTag: runTag, warmUp: warmUp[index], measured: measured[index]))
         }
         let sendTimes = publisherNodes.map(\.sendTimes)

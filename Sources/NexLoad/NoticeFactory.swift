@@ -75,9 +75,11 @@ public enum NoticeFactory {
 
     static func prepare(
         publishers: [NodeCredentials], topics: [String], kind: NoticeKind, payload: [UInt8], runTag: UInt16,
-        isMeasured: Bool, countPerPublisher: Int, issuedAtMillis: Int64, rotatingTopics: [String] = [], firstIndex: Int = 0
+        isMeasured: Bool, countPerPublisher: Int, issuedAtMillis: Int64, rotatingTopics: [String] = [], firstIndex: Int = 0,
+        batch: Int? = nil
     ) throws(LoadError) -> [PreparedNotices] {
-        let chunk = 512
+        // A job signs whole batches (D73): its chunk is a multiple of the batch size.
+        let chunk = batch.map { $0 * max(1, 512 / $0) } ?? 512
         let chunksPerPublisher = (countPerPublisher + chunk - 1) / chunk
         let total = publishers.count * chunksPerPublisher
         let results = ResultSlots(count: total)
@@ -92,15 +94,22 @@ public enum NoticeFactory {
             var prepared = PreparedNotices()
             prepared.bytes.reserveCapacity((last - first) * (payload.count + 256))
             do {
-                for sequence in first..<last {
+                let envelopes = (first..<last).map { sequence in
                     let tag = MessageTag(publisher: firstIndex + publisher, isMeasured: isMeasured, sequence: sequence)
                     let topic = rotatingTopics.isEmpty ? topics[publisher] : rotatingTopics[sequence % rotatingTopics.count]
-                    let envelope = Envelope(
+                    return Envelope(
                         messageID: tag.messageID(runTag: runTag, millis: millis), sender: credentials.nodeID,
                         topic: topic, kind: kind.rawValue, issuedAtMillis: issuedAtMillis, payload: payloads[topic] ?? payload)
-                    let signed = try NoticeSigner.sign(envelope, with: credentials.key)
-                    prepared.append(FrameEncoder.encode(.publish(envelope: signed.wireBytes)))
                 }
+                var signed: [SignedEnvelope] = []
+                if let batch {
+                    for start in stride(from: 0, to: envelopes.count, by: batch) {
+                        signed += try NoticeSigner.signBatch(Array(envelopes[start..<min(start + batch, envelopes.count)]), with: credentials.key)
+                    }
+                } else {
+                    signed = try envelopes.map { try NoticeSigner.sign($0, with: credentials.key) }
+                }
+                for notice in signed { prepared.append(FrameEncoder.encode(.publish(envelope: notice.wireBytes))) }
                 results.store(job, .success(prepared))
             } catch {
                 results.store(job, .failure(LoadError("cannot sign a notice as \(credentials.nodeID): \(error)")))

@@ -14,6 +14,8 @@ final class PublisherNode: @unchecked Sendable {
     /// Subscribers following this publisher: each ACK adds that many expected deliveries.
     private let followers: Int
     private let runTag: UInt16
+    /// Notices per batch signature (D73; 1: single signatures): only whole batches are sent.
+    private let batch: Int
     let sendTimes: SendTimes
     private var notices: [PreparedNotices]
 
@@ -39,7 +41,8 @@ final class PublisherNode: @unchecked Sendable {
     private(set) var sentMeasured = 0
 
     init(index: Int, connection: LoadConnection, counters: LoadCounters, pacing: LoadPacing, warmUpWindow: Int,
-         followers: Int, runTag: UInt16, warmUp: PreparedNotices, measured: PreparedNotices) {
+         batch: Int = 1, followers: Int, runTag: UInt16, warmUp: PreparedNotices, measured: PreparedNotices) {
+        self.batch = batch
         self.index = index
         self.connection = connection
         self.counters = counters
@@ -69,7 +72,8 @@ final class PublisherNode: @unchecked Sendable {
             return
         }
         if phase == 1, case .openLoop(let rate) = pacing {
-            let schedule = OpenLoopSchedule(rate: rate, count: notices[1].count)
+            let schedule = OpenLoopSchedule(rate: rate, count: notices[1].count,
+                                            maximumBurst: max(batch, Int((rate / 100).rounded(.up))))
             self.schedule = schedule
             firstSend = phaseStart
             let timer = DispatchSource.makeTimerSource(queue: connection.lane.queue)
@@ -101,7 +105,8 @@ final class PublisherNode: @unchecked Sendable {
         }
         if phase == 1, firstSend == 0 { firstSend = now }
         let first = nextToSend
-        let last = min(phaseLimit, nextToSend + (window - inFlight))
+        let last = wholeBatches(from: first, to: min(phaseLimit, nextToSend + (window - inFlight)), end: phaseLimit)
+        guard last > first else { return }
         if phase == 1 { for sequence in first..<last { sendTimes.set(sequence, now) } }
         prepared.bytes.withUnsafeBytes { raw in
             connection.append(UnsafeRawBufferPointer(rebasing: raw[prepared.offsets[first]..<prepared.offsets[last]]))
@@ -114,11 +119,20 @@ final class PublisherNode: @unchecked Sendable {
         connection.flush()
     }
 
+    /// `to`, cut back to the end of the last whole batch after `from` (batches start at multiples
+    /// of ``batch``), unless it is `end` (the last batch may be short).
+    private func wholeBatches(from: Int, to: Int, end: Int) -> Int {
+        guard batch > 1, to < end else { return to }
+        return from + (to - from) / batch * batch
+    }
+
     /// Open loop: sends every message due by now (at most the schedule's burst bound).
     private func sendDue() {
         guard isSending, let schedule else { return }
         let now = MonotonicClock.nanoseconds()
-        let batch = schedule.batch(sent: nextToSend, atElapsed: now &- phaseStart)
+        let due = schedule.batch(sent: nextToSend, atElapsed: now &- phaseStart)
+        // A batch goes once its last notice is due; each notice's latency runs from its own due time.
+        let batch = due.lowerBound..<wholeBatches(from: due.lowerBound, to: due.upperBound, end: schedule.count)
         guard !batch.isEmpty else {
             if nextToSend == schedule.count { timer?.cancel(); timer = nil }
             return

@@ -68,6 +68,8 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "With --urgent-rate: measured urgent notices.") var urgentCount = 60
     @Option(help: "Warm-up notices per publisher, delivered before the measured phase (they enter no figure).") var warmup = 200
     @Flag(help: "Subscribers re-verify every signature with the originator's certificate.") var verify = false
+    @Option(help: "Sign each publisher's notices in batches of this many (1-4096; one signature per batch, capability batch.1, D73). A batch is sent whole: open loop once its last notice is due, latency counted from each notice's own due time (when it was handed to the batcher); closed loop when the window has room for all of it.")
+    var batch: Int?
     @Option(help: "nexd address as IPv4:PORT (ignored with --spawn).") var server = "127.0.0.1:7247"
     @Option(help: "Development PKI holding nodes/<benchmark id>.pem and .key (ignored with --spawn).") var pki = "Certs/dev"
     @Flag(help: "Start a nexd of its own for the run (temporary config, PKI and audit directory) and stop it after.")
@@ -133,6 +135,7 @@ struct LoadCommand: ParsableCommand {
         configuration.lanes = lanes
         configuration.urgentRate = urgentRate
         configuration.urgentCount = urgentCount
+        configuration.batch = batch
         if let rate {
             configuration.pacing = .openLoop(ratePerPublisher: rate)
             configuration.countPerPublisher = count ?? Int((rate * (duration ?? 0)).rounded(.down))

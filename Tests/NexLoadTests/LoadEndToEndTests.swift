@@ -45,6 +45,42 @@ struct LoadEndToEndTests {
         #expect(report.notes.isEmpty, "\(report.notes)")
     }
 
+    /// D73: batch-signed notices, closed and open loop, with a last short batch (230 = 3 × 64 + 38)
+    /// and subscribers re-verifying every seal; and the configuration's refusals.
+    @Test("batch-signed notices (--batch 64): none lost, every seal verified by the subscribers", arguments: [false, true])
+    func batchSigned(openLoop: Bool) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-load-test-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let setup = try BenchmarkDaemonConfig.create(directory: directory, publishers: 1, subscribers: 1, idle: 0,
+                                                     limits: BenchmarkDaemonConfig.Limits())
+        let configuration = try DaemonConfiguration.load(path: setup.configPath)
+        let daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let port = try daemon.start()
+        defer { daemon.stop() }
+        var load = LoadConfiguration()
+        load.countPerPublisher = 230
+        load.warmUpPerPublisher = 64
+        load.batch = 64
+        load.verifiesSignatures = true
+        load.pacing = openLoop ? .openLoop(ratePerPublisher: 2000) : .closedLoop(window: 128)
+        #expect(load.problem == nil)
+        let identities = try BenchmarkIssuer(pki: setup.pkiDirectory).identities(publishers: 1, subscribers: 1)
+        let report = try LoadRunner(configuration: load, port: port, identities: identities).run()
+        #expect(report.acked == 230 && report.nackedTotal == 0)
+        #expect(report.delivered == 230 && report.lost == 0 && report.duplicated == 0)
+        #expect(report.notes.isEmpty, "\(report.notes)")
+        #expect(report.shape.batch == 64)
+    }
+
+    @Test("--batch must fit the window and stay within 1-4096")
+    func batchProblems() {
+        var load = LoadConfiguration()
+        load.batch = 128
+        #expect(load.problem?.contains("--window must be at least --batch") == true)
+        load.batch = 5000
+        #expect(load.problem == "--batch must be 1-4096")
+    }
+
     @Test("S9 shape: routine notices plus an urgent publisher; the urgent ones' latency is reported apart, none lost")
     func urgentPublisher() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-load-test-\(UUID().uuidString)").path

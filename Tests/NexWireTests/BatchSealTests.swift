@@ -36,6 +36,27 @@ import Testing
         }
     }
 
+    /// Random mutations of a valid seal: parsing never traps, and what parses round-trips.
+    @Test func mutatedSealsParseOrAreRefused() {
+        var random = SeededGenerator(seed: 73)
+        let valid = BatchSeal(batchSize: 64, leafIndex: 17, path: (0..<6).map { [UInt8](repeating: UInt8($0), count: 32) },
+                              rootSignature: [UInt8](repeating: 9, count: 71)).encoded
+        for _ in 0..<5000 {
+            var bytes = valid
+            for _ in 0..<Int.random(in: 1...4, using: &random) {
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+                case 1: if bytes.count > 1 { bytes.removeSubrange(Int.random(in: 0..<bytes.count, using: &random)...) }
+                default: bytes.append(UInt8.random(in: 0...255, using: &random))
+                }
+                if bytes.isEmpty { bytes = [0] }
+            }
+            if let seal = try? BatchSeal(parsing: bytes) {
+                #expect(seal.encoded == bytes)
+            }
+        }
+    }
+
     @Test func theHeaderIsDomainSizeRootRestrictions() {
         let header = BatchSeal.header(batchSize: 64, root: [UInt8](repeating: 0xAA, count: 32), restrictionsDigest: [UInt8](repeating: 0xBB, count: 32))
         #expect(header.count == 23 + 4 + 64)
