@@ -538,7 +538,7 @@ def verify_envelope(key, fields, body, signature):
     path = [signature[9 + 32 * i:9 + 32 * (i + 1)] for i in range(count)]
     (sig_len,) = struct.unpack(">H", signature[end:end + 2])
     root_signature = signature[end + 2:]
-    if sig_len == 0 or len(root_signature) != sig_len:
+    if sig_len == 0 or len(root_signature) != sig_len or (sig_len != 64 if algorithm == 4 else sig_len > 72):
         return False
     leaf = hashlib.sha256(b"\x00" + hashlib.sha256(ENVELOPE_DOMAIN + body).digest()).digest()
     root = root_from_path(leaf, index, size, path)

@@ -19,6 +19,8 @@ final class CrashPublisher: @unchecked Sendable {
         /// ACKed messages re-sent at each new connection after a restart.
         var probes: Int
         var deadline: ContinuousClock.Instant
+        /// The notices are batch-signed: the connection lists `batch.1` (D73).
+        var batched = false
     }
 
     let messages: PreSignedMessages
@@ -79,7 +81,7 @@ final class CrashPublisher: @unchecked Sendable {
         let connection: NexConnection
         do {
             connection = try NexConnection(host: "127.0.0.1", port: port, context: context, clientName: "CrashTest",
-                                           acceptsCheckpoints: false)
+                                           acceptsCheckpoints: false, capabilities: settings.batched ? [Capability.batch] : [])
         } catch {
             return .dropped("connect: \(error)")
         }

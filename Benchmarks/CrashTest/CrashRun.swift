@@ -31,6 +31,8 @@ struct CrashRun {
         var segmentMaxBytes: Int?
         /// Durable border posts, each attached to its own inbox (``InboxSubscriber``).
         var inboxSubscribers: Int
+        /// Batch signatures (D73): each publisher signs its notices in batches of this many; nil: single.
+        var batch: Int? = nil
         /// The longest wait, after the random delay, for a kill moment with publishes and inbox
         /// deliveries in flight.
         var killMomentWait: Duration = .seconds(2)
@@ -154,10 +156,10 @@ struct CrashRun {
             let count = settings.messages / settings.publishers + (index < settings.messages % settings.publishers ? 1 : 0)
             let messages = try PreSignedMessages.sign(
                 credentials: credentials, index: index, topic: TopicLayout.pairs.topic(forPublisher: index, kind: .red),
-                count: count, payload: payload, runTag: runTag, issuedAtMillis: issuedAt)
+                count: count, payload: payload, runTag: runTag, issuedAtMillis: issuedAt, batch: settings.batch)
             let publisherSettings = CrashPublisher.Settings(window: settings.window, rate: settings.rate, burst: settings.burst,
                                                             probes: settings.probes,
-                                                            deadline: deadline)
+                                                            deadline: deadline, batched: settings.batch != nil)
             list.append(try CrashPublisher(messages: messages, credentials: credentials, settings: publisherSettings,
                                            slot: slot, progress: progress))
         }

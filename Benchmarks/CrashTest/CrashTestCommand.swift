@@ -50,6 +50,9 @@ struct CrashTestCommand: ParsableCommand {
     @Option(name: .long, help: "Already-ACKed messages each publisher re-sends after every restart (they must get their original ACK).")
     var probes = 8
 
+    @Option(name: .long, help: "Batch-sign each publisher's notices in groups of this many (D73; 1-4096); re-sends after a crash are single notices of a batch.")
+    var batch: Int?
+
     @Option(name: .long, help: "Size of each notice document in bytes.")
     var payload = 512
 
@@ -105,7 +108,7 @@ struct CrashTestCommand: ParsableCommand {
             kills: kills, messages: messages, publishers: publishers, window: inFlight, rate: rate, probes: probes,
             payloadBytes: payload, killDelayMillis: minKillDelay...maxKillDelay, nexd: nexd ?? SpawnedDaemon.siblingExecutable(),
             seed: seed, keepsDirectory: keep, timeoutSeconds: timeout, segmentMaxBytes: segmentMaxBytes,
-            inboxSubscribers: inboxSubscribers)
+            inboxSubscribers: inboxSubscribers, batch: batch)
         var run = CrashRun(settings: settings)
         run.log = { line in FileHandle.standardError.write(Data("CrashTest: \(line)\n".utf8)) }
         var report = try run.run()

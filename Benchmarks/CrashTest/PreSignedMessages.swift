@@ -18,24 +18,33 @@ struct PreSignedMessages: Sendable {
 
     /// Signs `count` notices of `kind` for publisher `index` of the run on topic `topic`, on every
     /// core. Ids carry the publisher and sequence (``MessageTag``) so a report can name them.
+    /// With `batch`, the notices are batch-signed in groups of that many (D73): a re-send after a
+    /// crash is then one notice of a batch, alone, byte-identical.
     static func sign(credentials: NodeCredentials, index: Int, topic: String, count: Int, payload: [UInt8],
-                     runTag: UInt16, issuedAtMillis: Int64) throws -> PreSignedMessages {
+                     runTag: UInt16, issuedAtMillis: Int64, batch: Int? = nil) throws -> PreSignedMessages {
         let ids = (0..<count).map {
             MessageTag(publisher: index, isMeasured: true, sequence: $0).messageID(runTag: runTag, millis: UInt64(issuedAtMillis))
         }
         // The notice names the requesting NCB of the topic's country (D55).
         let payload = NoticeFactory.payload(payload, forTopic: topic)
-        let chunk = 256
+        let chunk = batch.map { $0 * max(1, 256 / $0) } ?? 256
         let slots = SigningSlots(count: (count + chunk - 1) / chunk)
         DispatchQueue.concurrentPerform(iterations: slots.count) { job in
             var frames: [[UInt8]] = []
             do {
-                for sequence in (job * chunk)..<min(count, (job + 1) * chunk) {
-                    let envelope = Envelope(messageID: ids[sequence], sender: credentials.nodeID, topic: topic,
-                                            kind: NoticeKind.red.rawValue, issuedAtMillis: issuedAtMillis, payload: payload)
-                    let signed = try NoticeSigner.sign(envelope, with: credentials.key)
-                    frames.append(FrameEncoder.encode(.publish(envelope: signed.wireBytes)))
+                let envelopes = ((job * chunk)..<min(count, (job + 1) * chunk)).map { sequence in
+                    Envelope(messageID: ids[sequence], sender: credentials.nodeID, topic: topic,
+                             kind: NoticeKind.red.rawValue, issuedAtMillis: issuedAtMillis, payload: payload)
                 }
+                var signed: [SignedEnvelope] = []
+                if let batch {
+                    for start in stride(from: 0, to: envelopes.count, by: batch) {
+                        signed += try NoticeSigner.signBatch(Array(envelopes[start..<min(start + batch, envelopes.count)]), with: credentials.key)
+                    }
+                } else {
+                    signed = try envelopes.map { try NoticeSigner.sign($0, with: credentials.key) }
+                }
+                frames += signed.map { FrameEncoder.encode(.publish(envelope: $0.wireBytes)) }
                 slots.store(job, .success(frames))
             } catch {
                 slots.store(job, .failure(error))

@@ -8,10 +8,10 @@
 /// `permissions` are structured sections outside the table; a reload applies them live.
 public enum ConfigKeyTable {
     /// The sections of scalar keys, in the order the loader reads them.
-    public static let sections = ["listen", "tls", "audit", "limits", "metrics", "development"]
+    public static let sections = ["listen", "tls", "audit", "limits", "metrics", "protocol", "development"]
 
     /// Every key, section by section, in the loader's order.
-    public static let all: [AnyConfigKey] = Listen.all + TLS.all + Audit.all + Limits.all + Metrics.all + Development.all
+    public static let all: [AnyConfigKey] = Listen.all + TLS.all + Audit.all + Limits.all + Metrics.all + ProtocolFeatures.all + Development.all
 
     /// The row for a dotted path, if the table has it.
     public static func key(_ path: String) -> AnyConfigKey? { all.first { $0.path == path } }
@@ -73,6 +73,14 @@ public enum ConfigKeyTable {
         static let port = ConfigKey("metrics.port", \.metrics.port, .port,
                                     default: 9247, .restartOnly, "Port of the metrics endpoint; 0 picks a free one (tests).")
         static let all = [enabled.row, host.row, port.row]
+    }
+
+    /// `protocol`: capabilities nexd offers beyond version 1 that change what nodes receive (D73).
+    public enum ProtocolFeatures {
+        static let batchSignatures = ConfigKey("protocol.batchSignatures", \.protocolFeatures.batchSignatures, .boolean,
+                                               default: false, .newConnections,
+                                               "Offer batch.1: nodes may publish batch-signed envelopes (D73); enable once every node runs a nex that verifies them.")
+        static let all = [batchSignatures.row]
     }
 
     /// `development`: conveniences a production config leaves off.

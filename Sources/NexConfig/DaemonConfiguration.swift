@@ -178,6 +178,16 @@ public struct DaemonConfiguration: Sendable {
         public var port: UInt16 = ConfigKeyTable.Metrics.port.defaultValue
     }
 
+    /// Capabilities nexd offers beyond protocol version 1 that change what nodes receive.
+    public struct ProtocolFeatures: Sendable, Equatable {
+        /// Every value at its default (``ConfigKeyTable``).
+        public init() {}
+
+        /// Offer `batch.1` (batch-signed envelopes, D73). Off by default: a node on a `nex` from
+        /// before D73 reports every batch-signed notice it receives as a bad signature.
+        public var batchSignatures: Bool = ConfigKeyTable.ProtocolFeatures.batchSignatures.defaultValue
+    }
+
     /// Development conveniences; a production config leaves `createMissingPKI` false.
     public struct Development: Sendable, Equatable {
         /// Every value at its default (``ConfigKeyTable``).
@@ -196,6 +206,8 @@ public struct DaemonConfiguration: Sendable {
     public var audit = Audit()
     public var limits = Limits()
     public var metrics = Metrics()
+    /// The `protocol` section.
+    public var protocolFeatures = ProtocolFeatures()
     public var development = Development()
     /// Who may publish and subscribe where: rules per role and per node; default deny.
     public var permissions = PermissionPolicy(roles: [:])

@@ -78,6 +78,8 @@ public struct BenchmarkDaemonConfig: Sendable {
               replayCacheEntries: \(limits.replayCacheEntries)
               replayCacheEntriesPerNode: \(max(1, limits.replayCacheEntries / max(1, publishers)))
               publishRatePerNode: 0\(overrides)
+            protocol:
+              batchSignatures: true   # nex load --batch (D73)
             # The shipped rules for these roles, reduced to what the benchmark uses.
             permissions:
               roles:

@@ -141,10 +141,19 @@ extension Envelope {
 }
 
 extension SignedEnvelope {
-    /// The seal of a batch-signed envelope (nil for a single signature).
+    /// The seal of a batch-signed envelope (nil for a single signature). Its root signature must
+    /// have its algorithm's size: at most 72 bytes (a DER ECDSA P-256 signature) for 3, exactly 64
+    /// for 4 (Ed25519).
     /// - Throws: `WireError` `.malformedEnvelope` for a batch algorithm whose seal does not parse.
     public func batchSeal() throws(WireError) -> BatchSeal? {
-        guard Envelope.SignatureAlgorithm.isBatch(envelope.signatureAlgorithm) else { return nil }
-        return try BatchSeal(parsing: signature)
+        let algorithm = envelope.signatureAlgorithm
+        guard Envelope.SignatureAlgorithm.isBatch(algorithm) else { return nil }
+        let seal = try BatchSeal(parsing: signature)
+        let length = seal.rootSignature.count
+        let fits = algorithm == Envelope.SignatureAlgorithm.ed25519Batch ? length == 64 : length <= 72
+        guard fits else {
+            throw WireError(.malformedEnvelope, "batch seal: a root signature of \(length) bytes does not fit algorithm \(algorithm) (\(algorithm == Envelope.SignatureAlgorithm.ed25519Batch ? "64 bytes" : "at most 72 bytes"))")
+        }
+        return seal
     }
 }

@@ -6,6 +6,27 @@ import NexServer
 import NexWire
 import Testing
 
+/// The Python audit verifier (scripts/verify_audit.py), run when python3 is installed.
+enum PythonVerifier {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/verify_audit.py").path
+    static let python: String? = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    static func run(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python!)
+        process.arguments = [script] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: NSTemporaryDirectory())
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
 /// Batch-signed envelopes over real mTLS (capability `batch.1`, D73): one signature per batch, each
 /// notice admitted, answered, retried and re-verified on its own.
 @Suite(.serialized, .timeLimit(.minutes(1)))
@@ -28,7 +49,7 @@ struct BatchSignatureTests {
     }
 
     @Test func aBatchIsDeliveredAndEveryNoticeReVerifiesAtTheSubscriberAndInTheAudit() throws {
-        let nexd = try TestDaemon()
+        let nexd = try TestDaemon { $0.protocolFeatures.batchSignatures = true }
         defer { nexd.remove() }
         let (subscriber, subscriberCredentials) = try nexd.connect(as: "bcp.rw.rusumo")
         #expect(try subscriber.subscribe("notice.>", id: 1) == .accepted)
@@ -53,6 +74,12 @@ struct BatchSignatureTests {
         }
         #expect(!NoticeSigner.isValid(altered, from: gs.certificate))
         nexd.stop()
+        // The Python verifier, written from docs/AUDIT.md and PROTOCOL.md alone, agrees.
+        if PythonVerifier.python != nil {
+            let (status, output) = try PythonVerifier.run([nexd.auditDirectory, "--ca", nexd.pki.caPath, "--audit-cert", nexd.pki.auditCertificatePath])
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("5 notice signature(s)") || output.contains("notice signature"), "\(output)")
+        }
         var options = AuditVerifier.Options()
         options.auditCertificate = try Certificate.certificates(pemFile: nexd.pki.auditCertificatePath).first
         options.certificateAuthorities = [nexd.pki.ca]
@@ -61,7 +88,7 @@ struct BatchSignatureTests {
     }
 
     @Test func aBadProofRefusesThatNoticeOnly() throws {
-        let nexd = try TestDaemon()
+        let nexd = try TestDaemon { $0.protocolFeatures.batchSignatures = true }
         defer { nexd.remove() }
         let gs = try nexd.credentials("gs.fr.lyon")
         let publisher = try Self.connectBatching(nexd, gs)
@@ -86,7 +113,12 @@ struct BatchSignatureTests {
     }
 
     @Test func aBadBatchSignatureRefusesEveryNoticeWithOneCheck() throws {
-        let nexd = try TestDaemon()
+        // A budget of 2 failed checks: charging each notice of the batch would spend it.
+        let nexd = try TestDaemon {
+            $0.protocolFeatures.batchSignatures = true
+            $0.limits.failedVerificationsBurstPerNode = 2
+            $0.limits.failedVerificationsPerSecondPerNode = 1
+        }
         defer { nexd.remove() }
         let gs = try nexd.credentials("gs.fr.lyon")
         let publisher = try Self.connectBatching(nexd, gs)
@@ -101,12 +133,36 @@ struct BatchSignatureTests {
         }
         #expect(reasons[0].contains("the batch signature does not verify with the certificate of gs.fr.lyon"), "\(reasons[0])")
         #expect(reasons.dropFirst().allSatisfy { $0.contains("refused for an earlier notice of the batch too") }, "\(reasons)")
-        // One failed check charged: the node's budget (burst 50) still admits a good single notice.
+        // One failed check charged: the node's budget (burst 2) still admits a good single notice.
         guard case .accepted = try publisher.publish(try signedNotice(from: gs)) else { Issue.record("refused"); return }
     }
 
+    /// A notice in a tree with its siblings but other restrictions than the header its batch's
+    /// signature covers: refused, its siblings accepted.
+    @Test func aNoticeWithOtherRestrictionsThanItsBatchIsRefused() throws {
+        let nexd = try TestDaemon { $0.protocolFeatures.batchSignatures = true }
+        defer { nexd.remove() }
+        let gs = try nexd.credentials("gs.fr.lyon")
+        var bodies = try (0..<2).map { try signedNotice(from: gs, revision: $0).envelope }
+        bodies[1].deniedCountries = ["ke"]
+        for index in bodies.indices { bodies[index].signatureAlgorithm = Envelope.SignatureAlgorithm.ecdsaP256SHA256Batch }
+        let leaves = bodies.map { EnvelopeBatch.leaf(ofDigest: EnvelopeBatch.digest(ofBody: $0.encodedBody())) }
+        let (root, paths) = MerkleProof.allInclusions(leaves: leaves)
+        let signature = try gs.key.signature(for: BatchSeal.header(batchSize: 2, root: root.bytes,
+                                                                   restrictionsDigest: EnvelopeBatch.restrictionsDigest(of: bodies[0]).bytes))
+        let sealed = bodies.indices.map { index in
+            SignedEnvelope(envelope: bodies[index], signature: BatchSeal(batchSize: 2, leafIndex: UInt32(index), path: paths[index].map(\.bytes),
+                                                                         rootSignature: signature).encoded)
+        }
+        let publisher = try Self.connectBatching(nexd, gs)
+        guard case .accepted = try publisher.publish(sealed[0]) else { Issue.record("refused"); return }
+        guard case .refused(let nack) = try publisher.publish(sealed[1]) else { Issue.record("accepted"); return }
+        #expect(nack.code == .badSignature)
+        #expect(nack.reason.contains("leaf 1 of a batch of 2: its restrictions are not the batch's"), "\(nack.reason)")
+    }
+
     @Test func aNoticeOfABatchIsRetriedAloneAndIsADuplicate() throws {
-        let nexd = try TestDaemon()
+        let nexd = try TestDaemon { $0.protocolFeatures.batchSignatures = true }
         defer { nexd.remove() }
         let gs = try nexd.credentials("gs.fr.lyon")
         let notices = try Self.batch(4, from: gs)
@@ -136,7 +192,16 @@ struct BatchSignatureTests {
     }
 
     @Test func withoutTheCapabilityABatchSignatureIsAnUnsupportedAlgorithm() throws {
-        let nexd = try TestDaemon()
+        // Off by default (protocol.batchSignatures): not offered, and a batch-signed envelope is refused.
+        let off = try TestDaemon()
+        defer { off.remove() }
+        let offPublisher = try Self.connectBatching(off, try off.credentials("gs.fr.lyon"))
+        #expect(!offPublisher.welcome.capabilities.contains(Capability.batch))
+        guard case .refused(let offNack) = try offPublisher.publish(try Self.batch(2, from: try off.credentials("gs.fr.lyon"))[0]) else {
+            Issue.record("accepted"); return
+        }
+        #expect(offNack.code == .unsupportedAlgorithm)
+        let nexd = try TestDaemon { $0.protocolFeatures.batchSignatures = true }
         defer { nexd.remove() }
         let gs = try nexd.credentials("gs.fr.lyon")
         let plain = try nexd.connect(gs)
@@ -146,7 +211,7 @@ struct BatchSignatureTests {
     }
 
     @Test func aSealThatDoesNotParseIsAMalformedEnvelope() throws {
-        let nexd = try TestDaemon()
+        let nexd = try TestDaemon { $0.protocolFeatures.batchSignatures = true }
         defer { nexd.remove() }
         let gs = try nexd.credentials("gs.fr.lyon")
         let publisher = try Self.connectBatching(nexd, gs)

@@ -51,7 +51,7 @@ struct DurableInboxTests {
         let nexd = try TestDaemon()
         defer { nexd.remove() }
         let (plain, _) = try nexd.connect(as: "bcp.ke.busia")
-        #expect(plain.welcome.capabilities == [Capability.inbox, Capability.lifecycle, Capability.batch])
+        #expect(plain.welcome.capabilities == [Capability.inbox, Capability.lifecycle])
         #expect(plain.capabilities.isEmpty)
         #expect(throws: ClientError.self) { try plain.subscribeDurable("notice.>", id: 1) }
         // A version-1 client that sends the frame anyway is answered as a server without it would.

@@ -327,6 +327,17 @@ struct ExecutableTests {
         #expect(output.range(of: #"inbox bcp\.ke\.post-1\s+\d+ deliveries, 600 distinct"#, options: .regularExpression) != nil, "\(output)")
     }
 
+    /// The same with batch-signed notices (D73): re-sends after each kill are single notices of a
+    /// batch and get their original ACK; every ACKed one is in the log once, and the log verifies.
+    @Test func crashTestWithBatchSignedNotices() throws {
+        let workspace = try Workspace()
+        let result = try ProcessRunner.run(
+            "CrashTest", ["--kills", "3", "--messages", "600", "--batch", "16", "--timeout", "50"], in: workspace.path, timeout: 60)
+        #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError)")
+        #expect(result.standardOutput.contains("crash test: PASS — 3 kills, 600 messages, 600 found once, 0 duplicates, 0 missing, 0 lost"),
+                "\(result.standardOutput)")
+    }
+
     /// The inbox checks can fail: a nexd restarted with room for one notice per node's inboxes
     /// drops what its border posts had not receipted, and the run says so (after --timeout: the
     /// subscribers wait for the dropped notices).

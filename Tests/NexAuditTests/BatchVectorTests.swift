@@ -50,6 +50,43 @@ import Testing
     }
 }
 
+extension BatchVectorTests {
+    /// The Python audit verifier's seal check (scripts/verify_audit.py `verify_envelope`) accepts
+    /// each vector and refuses it with a flipped path bit or another leaf index.
+    @Test func thePythonVerifierAcceptsTheVectorsAndRefusesTamperedSeals() throws {
+        guard let python = PythonVerifierTests.python else { return }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let program = """
+            import importlib.util, json, sys
+            spec = importlib.util.spec_from_file_location("v", sys.argv[1]); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+            from cryptography.hazmat.primitives.asymmetric import ed25519
+            v = json.load(open(sys.argv[2]))
+            key = ed25519.Ed25519PublicKey.from_public_bytes(bytes.fromhex(v["publicKeyRaw"]))
+            out = []
+            for e in v["envelopes"]:
+                wire = bytearray.fromhex(e["wire"])
+                f, body, sig = m.parse_envelope(bytes(wire))
+                out.append(m.verify_envelope(key, f, body, sig))
+                bad_path = bytearray(sig); bad_path[9] ^= 1
+                out.append(not m.verify_envelope(key, f, body, bytes(bad_path)))
+                moved = bytearray(sig); moved[7] ^= 1
+                out.append(not m.verify_envelope(key, f, body, bytes(moved)))
+            print("ok" if all(out) else "FAILED %s" % out)
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", program, root.appendingPathComponent("scripts/verify_audit.py").path,
+                             root.appendingPathComponent("docs/vectors/batch-envelopes.json").path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "\(output)")
+    }
+}
+
 extension SHA256Digest {
     /// Bytes of any even-length hex string (the vectors' fields), or nil.
     static func bytes(hex: String) -> [UInt8]? {

@@ -34,6 +34,13 @@ public enum EnvelopeBatch {
         public let restrictionsDigest: SHA256Digest
         public let rootSignature: [UInt8]
 
+        public init(batchSize: UInt32, root: SHA256Digest, restrictionsDigest: SHA256Digest, rootSignature: [UInt8]) {
+            self.batchSize = batchSize
+            self.root = root
+            self.restrictionsDigest = restrictionsDigest
+            self.rootSignature = rootSignature
+        }
+
         /// The bytes the root signature must verify over.
         public var header: [UInt8] {
             BatchSeal.header(batchSize: batchSize, root: root.bytes, restrictionsDigest: restrictionsDigest.bytes)

@@ -80,7 +80,7 @@ extension Connection {
             replayWindowSeconds: UInt32(limits.replayWindow.components.seconds),
             serverTimeMillis: UInt64(WallClock.nowMillis()),
             extensions: (context.audit.latestCheckpoint.map { [WireExtension(tag: Welcome.checkpointTag, value: $0.encoded())] } ?? [])
-                + [Welcome.capabilitiesExtension(SessionMachine.serverCapabilityList)])))
+                + [Welcome.capabilitiesExtension(SessionMachine.serverCapabilityList.filter(session.offeredCapabilities.contains))])))
         flush()
     }
 

@@ -111,7 +111,8 @@ final class Connection: @unchecked Sendable {
         self.decoder = FrameDecoder(maximumFrameSize: limits.maxFrameBytes)
         self.session = SessionMachine(controlBudget: ControlFrameBudget(
             ratePerSecond: limits.controlFramesPerSecondPerConnection,
-            maximumUnanswered: limits.maxUnansweredControlFramesPerConnection))
+            maximumUnanswered: limits.maxUnansweredControlFramesPerConnection),
+            offeredCapabilities: Set(SessionMachine.capabilityList(settings.configuration)))
         var logger = context.logger
         logger[metadataKey: "conn.id"] = "\(id)"
         logger[metadataKey: "peer.addr"] = "\(peer)"

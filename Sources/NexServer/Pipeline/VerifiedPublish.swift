@@ -103,30 +103,20 @@ struct SignatureVerification: Sendable {
         guard let claim = EnvelopeBatch.claim(of: unverified.signed, seal: seal, digest: digest) else {
             return .failure(Failure(error: WireError(.badSignature, "the inclusion proof of \(place) does not lead to a root"), checkedSignature: false))
         }
-        if let known = batchSeals.entry(for: claim.rootSignature) {
-            if known.claim == claim {
-                guard known.isValid else {
-                    return .failure(Failure(error: WireError(.badSignature,
-                        "the batch signature does not verify with the certificate of \(identity.id) (\(place); refused for an earlier notice of the batch too)"),
-                        checkedSignature: false))
-                }
-                return .success(VerifiedPublish(unverified, digest: digest, identity: identity))
+        let (known, checkedHere) = batchSeals.verdict(for: claim) { key.isValidSignature(claim.rootSignature, for: claim.header) }
+        if known.claim == claim {
+            guard known.isValid else {
+                let reason = checkedHere
+                    ? "the batch signature does not verify with the certificate of \(identity.id) over the root the proof of \(place) leads to"
+                    : "the batch signature does not verify with the certificate of \(identity.id) (\(place); refused for an earlier notice of the batch too)"
+                return .failure(Failure(error: WireError(.badSignature, reason), checkedSignature: checkedHere))
             }
-            if known.isValid {
-                // The signature is good for another claim: this notice's proof or restrictions are not the batch's.
-                let what = known.claim.root != claim.root || known.claim.batchSize != claim.batchSize
-                    ? "its inclusion proof does not lead to the batch root the signature signs"
-                    : "its restrictions are not the batch's (every notice of a batch carries the same)"
-                return .failure(Failure(error: WireError(.badSignature, "\(place): \(what)"), checkedSignature: false))
-            }
+            return .success(VerifiedPublish(unverified, digest: digest, identity: identity))
         }
-        let isValid = key.isValidSignature(claim.rootSignature, for: claim.header)
-        batchSeals.remember(BatchSealCache.Entry(claim: claim, isValid: isValid))
-        guard isValid else {
-            return .failure(Failure(error: WireError(.badSignature,
-                "the batch signature does not verify with the certificate of \(identity.id) over the root the proof of \(place) leads to"),
-                checkedSignature: true))
-        }
-        return .success(VerifiedPublish(unverified, digest: digest, identity: identity))
+        // The signature is good for another claim: this notice's proof or restrictions are not the batch's.
+        let what = known.claim.root != claim.root || known.claim.batchSize != claim.batchSize
+            ? "its inclusion proof does not lead to the batch root the signature signs"
+            : "its restrictions are not the batch's (every notice of a batch carries the same)"
+        return .failure(Failure(error: WireError(.badSignature, "\(place): \(what)"), checkedSignature: false))
     }
 }

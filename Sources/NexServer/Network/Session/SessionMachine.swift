@@ -1,3 +1,4 @@
+import NexConfig
 import NexWire
 
 /// The life of one session, as a value: which phase it is in and what each event means. Methods
@@ -52,6 +53,12 @@ struct SessionMachine: Sendable {
     /// What nexd offers in every `welcome`, in this order.
     static let serverCapabilityList = [Capability.inbox, Capability.lifecycle, Capability.batch]
     static let serverCapabilities = Set(serverCapabilityList)
+
+    /// What nexd offers under `configuration`, in ``serverCapabilityList``'s order: `batch.1` only
+    /// with `protocol.batchSignatures` (D73).
+    static func capabilityList(_ configuration: DaemonConfiguration) -> [String] {
+        serverCapabilityList.filter { $0 != Capability.batch || configuration.protocolFeatures.batchSignatures }
+    }
 
     // MARK: - Questions
 
