@@ -36,15 +36,7 @@ struct PreSignedMessages: Sendable {
                     Envelope(messageID: ids[sequence], sender: credentials.nodeID, topic: topic,
                              kind: NoticeKind.red.rawValue, issuedAtMillis: issuedAtMillis, payload: payload)
                 }
-                var signed: [SignedEnvelope] = []
-                if let batch {
-                    for start in stride(from: 0, to: envelopes.count, by: batch) {
-                        signed += try NoticeSigner.signBatch(Array(envelopes[start..<min(start + batch, envelopes.count)]), with: credentials.key)
-                    }
-                } else {
-                    signed = try envelopes.map { try NoticeSigner.sign($0, with: credentials.key) }
-                }
-                frames += signed.map { FrameEncoder.encode(.publish(envelope: $0.wireBytes)) }
+                frames += try NoticeSigner.sign(envelopes, batch: batch, with: credentials.key).map { FrameEncoder.encode(.publish(envelope: $0.wireBytes)) }
                 slots.store(job, .success(frames))
             } catch {
                 slots.store(job, .failure(error))

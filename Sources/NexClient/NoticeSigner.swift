@@ -20,6 +20,19 @@ public enum NoticeSigner {
         try EnvelopeBatch.sign(envelopes, with: key)
     }
 
+    /// Signs `envelopes` one by one, or, with `batch`, in consecutive batches of that many (the last
+    /// may be shorter; D73).
+    /// - Throws: ``CryptoError`` when signing fails.
+    public static func sign(_ envelopes: [Envelope], batch: Int?, with key: PrivateKey) throws(CryptoError) -> [SignedEnvelope] {
+        guard let batch else { return try envelopes.map { envelope throws(CryptoError) in try sign(envelope, with: key) } }
+        var signed: [SignedEnvelope] = []
+        signed.reserveCapacity(envelopes.count)
+        for start in stride(from: 0, to: envelopes.count, by: batch) {
+            signed += try signBatch(Array(envelopes[start..<min(start + batch, envelopes.count)]), with: key)
+        }
+        return signed
+    }
+
     /// Checks a delivered envelope's signature with the originator's certificate (end to end): a
     /// single signature, or a batch seal's proof and batch signature (D73).
     public static func isValid(_ signed: SignedEnvelope, from certificate: Certificate) -> Bool {

@@ -101,15 +101,7 @@ public enum NoticeFactory {
                         messageID: tag.messageID(runTag: runTag, millis: millis), sender: credentials.nodeID,
                         topic: topic, kind: kind.rawValue, issuedAtMillis: issuedAtMillis, payload: payloads[topic] ?? payload)
                 }
-                var signed: [SignedEnvelope] = []
-                if let batch {
-                    for start in stride(from: 0, to: envelopes.count, by: batch) {
-                        signed += try NoticeSigner.signBatch(Array(envelopes[start..<min(start + batch, envelopes.count)]), with: credentials.key)
-                    }
-                } else {
-                    signed = try envelopes.map { try NoticeSigner.sign($0, with: credentials.key) }
-                }
-                for notice in signed { prepared.append(FrameEncoder.encode(.publish(envelope: notice.wireBytes))) }
+                for notice in try NoticeSigner.sign(envelopes, batch: batch, with: credentials.key) { prepared.append(FrameEncoder.encode(.publish(envelope: notice.wireBytes))) }
                 results.store(job, .success(prepared))
             } catch {
                 results.store(job, .failure(LoadError("cannot sign a notice as \(credentials.nodeID): \(error)")))

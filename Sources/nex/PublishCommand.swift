@@ -95,14 +95,7 @@ struct PublishCommand: ParsableCommand {
                      issuedAtMillis: WallClock.nowMillis(), allowedCountries: allowCountry, deniedCountries: denyCountry,
                      allowedNodes: allowNode, deniedNodes: denyNode, payload: payload)
         }
-        let notices: [SignedEnvelope]
-        if let batch {
-            notices = try stride(from: 0, to: envelopes.count, by: batch).flatMap { start in
-                try NoticeSigner.signBatch(Array(envelopes[start..<min(start + batch, envelopes.count)]), with: credentials.key)
-            }
-        } else {
-            notices = try envelopes.map { try NoticeSigner.sign($0, with: credentials.key) }
-        }
+        let notices = try NoticeSigner.sign(envelopes, batch: batch, with: credentials.key)
         let isRestricted = !(allowCountry.isEmpty && denyCountry.isEmpty && allowNode.isEmpty && denyNode.isEmpty)
         let started = ContinuousClock.now
         var last: PublishOutcome?

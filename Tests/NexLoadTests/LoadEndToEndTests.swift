@@ -7,17 +7,23 @@ import Testing
 
 @Suite("nex load engine end to end")
 struct LoadEndToEndTests {
-    @Test("1 publisher → 2 subscribers, 200 notices through an in-process nexd: none lost, none duplicated")
-    func smallRun() throws {
+    /// Runs `load` against an in-process nexd made by ``BenchmarkDaemonConfig`` for its publishers
+    /// and subscribers (stopped and removed after).
+    static func run(_ load: LoadConfiguration) throws -> LoadReport {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-load-test-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let setup = try BenchmarkDaemonConfig.create(directory: directory, publishers: 1, subscribers: 2, idle: 0,
-                                                     limits: BenchmarkDaemonConfig.Limits())
+        let setup = try BenchmarkDaemonConfig.create(directory: directory, publishers: load.publishers, subscribers: load.subscribers,
+                                                     idle: 0, limits: BenchmarkDaemonConfig.Limits())
         let configuration = try DaemonConfiguration.load(path: setup.configPath)
         let daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let port = try daemon.start()
         defer { daemon.stop() }
+        let identities = try BenchmarkIssuer(pki: setup.pkiDirectory).identities(publishers: load.publishers, subscribers: load.subscribers)
+        return try LoadRunner(configuration: load, port: port, identities: identities).run()
+    }
 
+    @Test("1 publisher → 2 subscribers, 200 notices through an in-process nexd: none lost, none duplicated")
+    func smallRun() throws {
         var load = LoadConfiguration()
         load.publishers = 1
         load.subscribers = 2
@@ -26,8 +32,7 @@ struct LoadEndToEndTests {
         load.warmUpPerPublisher = 20
         load.payloadBytes = 700
         load.pacing = .closedLoop(window: 16)
-        let identities = try BenchmarkIssuer(pki: setup.pkiDirectory).identities(publishers: 1, subscribers: 2)
-        let report = try LoadRunner(configuration: load, port: port, identities: identities).run()
+        let report = try Self.run(load)
 
         #expect(report.sent == 200)
         #expect(report.acked == 200)
@@ -49,14 +54,6 @@ struct LoadEndToEndTests {
     /// and subscribers re-verifying every seal; and the configuration's refusals.
     @Test("batch-signed notices (--batch 64): none lost, every seal verified by the subscribers", arguments: [false, true])
     func batchSigned(openLoop: Bool) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-load-test-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let setup = try BenchmarkDaemonConfig.create(directory: directory, publishers: 1, subscribers: 1, idle: 0,
-                                                     limits: BenchmarkDaemonConfig.Limits())
-        let configuration = try DaemonConfiguration.load(path: setup.configPath)
-        let daemon = try NexDaemon(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let port = try daemon.start()
-        defer { daemon.stop() }
         var load = LoadConfiguration()
         load.countPerPublisher = 230
         load.warmUpPerPublisher = 64
@@ -64,8 +61,7 @@ struct LoadEndToEndTests {
         load.verifiesSignatures = true
         load.pacing = openLoop ? .openLoop(ratePerPublisher: 2000) : .closedLoop(window: 128)
         #expect(load.problem == nil)
-        let identities = try BenchmarkIssuer(pki: setup.pkiDirectory).identities(publishers: 1, subscribers: 1)
-        let report = try LoadRunner(configuration: load, port: port, identities: identities).run()
+        let report = try Self.run(load)
         #expect(report.acked == 230 && report.nackedTotal == 0)
         #expect(report.delivered == 230 && report.lost == 0 && report.duplicated == 0)
         #expect(report.notes.isEmpty, "\(report.notes)")
