@@ -31,6 +31,24 @@ struct NoticeLogGenerator {
         var envelope = Envelope(messageID: id, sender: "gs.fr.lyon", topic: "notice.red.rw", kind: "red", issuedAtMillis: time, payload: payload)
         envelope.signatureAlgorithm = key.algorithm.rawValue
         let signed = SignedEnvelope(envelope: envelope, signature: try key.signature(for: envelope.bytesToSign()))
+        return (records(of: signed, index: index, time: time), id.description)
+    }
+
+    /// The records of `count` notices batch-signed in 64s (D73): each envelope carries its seal.
+    func batchedNotices(_ count: Int, time: Int64) throws -> [[AuditEvent]] {
+        let envelopes = (0..<count).map { index in
+            Envelope(messageID: .random(), sender: "gs.fr.lyon", topic: "notice.red.rw", kind: "red", issuedAtMillis: time + Int64(index), payload: payload)
+        }
+        var signed: [SignedEnvelope] = []
+        for start in stride(from: 0, to: count, by: 64) {
+            signed += try EnvelopeBatch.sign(Array(envelopes[start..<min(start + 64, count)]), with: key)
+        }
+        return signed.enumerated().map { index, notice in records(of: notice, index: index, time: time + Int64(index)) }
+    }
+
+    /// The `publish`, `route` and `receipt` records of an accepted notice.
+    private func records(of signed: SignedEnvelope, index: Int, time: Int64) -> [AuditEvent] {
+        let id = signed.envelope.messageID
         var publish = AuditEvent(.publish, timeMillis: time, outcome: .accepted)
         publish.connection = 1
         publish.node = "gs.fr.lyon"
@@ -55,6 +73,6 @@ struct NoticeLogGenerator {
         receipt.connection = 2
         receipt.receivedMessageIDs = [id.description]
         receipt.deliverySequence = UInt64(index + 1)
-        return ([publish, route, receipt], id.description)
+        return [publish, route, receipt]
     }
 }
