@@ -48,30 +48,9 @@ struct AuditBench {
         // Pre-build the events: measure the log, not the envelope signing.
         let prepared = try (0..<4000).map { try generator.notice($0, time: 1_795_910_339_000 + Int64($0)).0[0] }
         for appenders in [1, 16, 64, 256] {
-            let dir = Self.temporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: dir) }
-            var configuration = AuditLog.Configuration(directory: dir)
-            configuration.checkpointSigner = try Self.signer()
-            let log = try AuditLog(configuration: configuration, nowMillis: 0)
-            let total = Counter()
-            let deadline = ContinuousClock.now + .seconds(3)
-            let start = ContinuousClock.now
-            let finished = DispatchGroup()
-            // Each appender keeps one append outstanding and appends the next when it is durable
-            // (a closed loop, like a publisher awaiting its ACK); completions run on the writer queue.
-            for worker in 0..<appenders {
-                finished.enter()
-                AppenderLoop(log: log, events: prepared.map { [$0] }, next: worker, stride: appenders, deadline: deadline, total: total, done: finished).step()
-            }
-            finished.wait()
-            let elapsed = ContinuousClock.now - start
-            log.close()
-            let count = total.value.load(ordering: .relaxed)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let bytes = (try? AuditSegments.list(in: dir).reduce(0) { sum, name in
-                sum + ((try? FileManager.default.attributesOfItem(atPath: dir + "/" + name)[.size] as? Int) ?? 0) }) ?? 0
+            let run = try Self.closedLoop(prepared.map { [$0] }, appenders: appenders)
             print(String(format: "writer: %4d appenders waiting for durability: %8.0f records/s (%.0f MB/s, fsync per group commit, ~%d B/record)",
-                         appenders, Double(count) / seconds, Double(bytes) / seconds / 1e6, count > 0 ? bytes / count : 0))
+                         appenders, Double(run.records) / run.seconds, Double(run.bytes) / run.seconds / 1e6, run.records > 0 ? run.bytes / run.records : 0))
         }
         try burst(prepared)
     }
@@ -84,27 +63,35 @@ struct AuditBench {
         let generator = try NoticeLogGenerator()
         let prepared = try generator.batchedNotices(4096, time: 1_795_910_339_000).map { Array($0.prefix(2)) }
         for appenders in [64, 512] {
-            let dir = Self.temporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: dir) }
-            var configuration = AuditLog.Configuration(directory: dir)
-            configuration.checkpointSigner = try Self.signer()
-            let log = try AuditLog(configuration: configuration, nowMillis: 0)
-            let total = Counter()
-            let deadline = ContinuousClock.now + .seconds(3)
-            let start = ContinuousClock.now
-            let finished = DispatchGroup()
-            for worker in 0..<appenders {
-                finished.enter()
-                AppenderLoop(log: log, events: prepared, next: worker, stride: appenders, deadline: deadline, total: total, done: finished).step()
-            }
-            finished.wait()
-            let elapsed = ContinuousClock.now - start
-            log.close()
-            let records = total.value.load(ordering: .relaxed)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let run = try Self.closedLoop(prepared, appenders: appenders)
             print(String(format: "batched: %4d appenders, publish + route per notice (seal of 64), waiting for durability: %8.0f notices/s, %8.0f records/s",
-                         appenders, Double(records / 2) / seconds, Double(records) / seconds))
+                         appenders, Double(run.records / 2) / run.seconds, Double(run.records) / run.seconds))
         }
+    }
+
+    /// `appenders` closed loops for 3 s over a fresh log: each appends a group of `prepared` and,
+    /// once it is durable, the next (like publishers awaiting their ACK; completions on the writer
+    /// queue). Returns the records appended, the seconds taken and the log's size.
+    static func closedLoop(_ prepared: [[AuditEvent]], appenders: Int) throws -> (records: Int, seconds: Double, bytes: Int) {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var configuration = AuditLog.Configuration(directory: dir)
+        configuration.checkpointSigner = try signer()
+        let log = try AuditLog(configuration: configuration, nowMillis: 0)
+        let total = Counter()
+        let deadline = ContinuousClock.now + .seconds(3)
+        let start = ContinuousClock.now
+        let finished = DispatchGroup()
+        for worker in 0..<appenders {
+            finished.enter()
+            AppenderLoop(log: log, events: prepared, next: worker, stride: appenders, deadline: deadline, total: total, done: finished).step()
+        }
+        finished.wait()
+        let elapsed = ContinuousClock.now - start
+        log.close()
+        let bytes = (try? AuditSegments.list(in: dir).reduce(0) { sum, name in
+            sum + ((try? FileManager.default.attributesOfItem(atPath: dir + "/" + name)[.size] as? Int) ?? 0) }) ?? 0
+        return (total.value.load(ordering: .relaxed), Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, bytes)
     }
 
     /// Two threads append 200 000 records without waiting, then one flush: the writer queue's own rate.
