@@ -8,7 +8,9 @@ accepted publish. Each case is written to OUT_DIR/<name>/ (a copy of the audit d
 and OUT_DIR/cases.json lists them: `name`, `description`, `arguments` (extra verifier options, e.g.
 `--no-signatures`), `expectedStatus` (the exit status of a verifier that implements docs/AUDIT.md
 §Verification) and `expectedNamed` (the first `record N`, `witness LABEL` or `file NAME` in its
-verdict line, or null).
+verdict line, or null). A format-6 log with a `batch` record followed by a notice of its
+batch also gets cases that tamper with batch signatures (docs/AUDIT.md §Batch signatures); an older
+log gets none.
 
 The script never reads a private key: a forged notice is signed with a key it makes up, and a
 forged checkpoint carries junk for a signature. Re-chaining a changed log (new `seq`, `prev`,
@@ -18,11 +20,14 @@ import base64, calendar, datetime, hashlib, json, os, re, shutil, struct, sys, t
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 SEGMENT = re.compile(r"^segment-(\d{12,})\.jsonl$")
 ENVELOPE_DOMAIN = b"NoticeExchange\x00v1\x00env"
+BATCH_DOMAIN = b"NoticeExchange\x00v1\x00batch"
+FORMAT_VERSION = 6  # the audit format the verifiers implement (docs/AUDIT.md §Versioning)
+NEWER_FORMAT = FORMAT_VERSION + 1  # a format they must refuse to vouch for (CANNOT VERIFY)
 SUFFIX_LEN, PREV_LEN = 75, 74  # ,"hash":"<64 hex>"}   ,"prev":"<64 hex>"
 FORGED_NOTICE = json.dumps({
     "kind": "red", "fictional": True,
@@ -290,12 +295,13 @@ def build(source, out):
          % (victim + 1), 2, "record %d" % (victim + 1),
          rechain(bodies[:victim] + [future] + bodies[victim + 1:-2]), checkpoint_json=False)
 
-    if b'"format":5,' in bodies[0]:
-        start = bodies[0].replace(b'"format":5,', b'"format":6,', 1)
+    declared = re.search(rb'"format":[0-9]+,', bodies[0])
+    if declared:
+        start = bodies[0].replace(declared.group(0), b'"format":%d,' % NEWER_FORMAT, 1)
     else:
-        start = bodies[0].replace(b'"event":"start"', b'"event":"start","format":6', 1)
-    case("format-6", "the first start record claims \"format\":6, chain re-hashed", 2, "record 1",
-         rechain([start] + bodies[1:]))
+        start = bodies[0].replace(b'"event":"start"', b'"event":"start","format":%d' % NEWER_FORMAT, 1)
+    case("format-%d" % NEWER_FORMAT, "the first start record claims \"format\":%d, chain re-hashed" % NEWER_FORMAT, 2,
+         "record 1", rechain([start] + bodies[1:]))
     twice = bodies[0].replace(b'"event":"start"', b'"event":"start","event":"stop"', 1)
     case("duplicate-member", "the first record names \"event\" twice (parsers disagree on which wins), chain "
          "re-hashed", 1, "record 1", rechain([twice] + bodies[1:]))
@@ -323,6 +329,7 @@ def build(source, out):
          "certificate's fingerprint, but a junk signature", 1, "record %d" % (len(crashed) + 1),
          rechain(bodies[:-2] + [checkpoint]), checkpoint_json=False)
     non_canonical_cases(case, source, out, sealed_after_crash)
+    batch_cases(case, source)
     return cases
 
 
@@ -395,35 +402,42 @@ def non_canonical_cases(case, source, out, sealed_after_crash):
     case("prev-moved", 'record 1 with "prev" moved to the front (the hash recomputed over it), the rest as it was', 1,
          "record 1", [moved] + lines[1:])
 
-    # M3: format is a plain integer 1…5 (6 and up: a newer verifier is needed; format-6 above).
+    # M3: format is a plain integer 1…6 (7 and up: a newer verifier is needed; format-7 above).
+    # `declared` is the source's first start record's "format":N, (5 or 6 as nexd writes them).
+    declared = re.search(rb'"format":[0-9]+,', bodies[0])
     for name, value in [("format-float", b"2.0"), ("format-true", b"true"), ("format-null", b"null"), ("format-zero", b"0"),
                         ("format-negative", b"-1"), ("format-nan", b"NaN"), ("format-huge", b"1e400")]:
-        if b'"format":5,' not in bodies[0]:
+        if not declared:
             break
-        start = bodies[0].replace(b'"format":5,', b'"format":%s,' % value, 1)
+        start = bodies[0].replace(declared.group(0), b'"format":%s,' % value, 1)
         case(name, 'the first start record claims "format":%s, chain re-hashed' % value.decode(), 1, "record 1",
              rechain([start] + bodies[1:]))
-    if b'"format":5,' in bodies[0]:
+    if declared:
         case("format-float-speed", 'format-float, verified with --no-signatures (start records are always parsed)', 1,
-             "record 1", rechain([bodies[0].replace(b'"format":5,', b'"format":5.0,', 1)] + bodies[1:]),
+             "record 1", rechain([bodies[0].replace(declared.group(0), declared.group(0)[:-1] + b'.0,', 1)] + bodies[1:]),
              arguments=["--no-signatures"])
-        case("format-6-speed", 'the first start record claims "format":6, verified with --no-signatures', 2, "record 1",
-             rechain([bodies[0].replace(b'"format":5,', b'"format":6,', 1)] + bodies[1:]), arguments=["--no-signatures"])
+        case("format-%d-speed" % NEWER_FORMAT, 'the first start record claims "format":%d, verified with --no-signatures'
+             % NEWER_FORMAT, 2, "record 1",
+             rechain([bodies[0].replace(declared.group(0), b'"format":%d,' % NEWER_FORMAT, 1)] + bodies[1:]),
+             arguments=["--no-signatures"])
         # A format-2 run holds no format-3 content: the inbox event below would be CANNOT VERIFY.
         case("format-2-run-with-inbox-event", 'the first start record claims "format":2 and an "inbox" record follows it, '
              'chain re-hashed', 2, "record 2",
-             rechain([bodies[0].replace(b'"format":5,', b'"format":2,', 1),
+             rechain([bodies[0].replace(declared.group(0), b'"format":2,', 1),
                       bodies[1].replace(b'"event":"%s"' % records[1]["event"].encode(), b'"event":"inbox"', 1)] + bodies[2:]),
              arguments=["--no-signatures"])
         # A format-4 run holds no format-5 content: an accepted publish's expiresAt (D61).
         accepted = next((i for i, r in enumerate(records) if r["event"] == "publish" and r.get("outcome") == "accepted"), None)
         if accepted is not None:
             dated = bodies[accepted].replace(b',"digest":', b',"expiresAt":"2030-01-01T00:00:00.000Z","digest":', 1)
-            # The checkpoints before it dropped (they would name the changed start record first), the log cut after it.
-            kept = [bodies[0].replace(b'"format":5,', b'"format":4,', 1)] + [
-                body for body, record in zip(bodies[1:accepted], records[1:accepted]) if record["event"] != "checkpoint"]
-            case("format-4-run-with-expires-at", 'the first start record claims "format":4, the checkpoints before the first '
-                 'accepted publish dropped, and that publish has "expiresAt" (format 5); the log cut after it, chain re-hashed',
+            # The checkpoints (and format-6 batch records) before it dropped (they would name the changed start
+            # record, or themselves, first), the log cut after it.
+            kept = [bodies[0].replace(declared.group(0), b'"format":4,', 1)] + [
+                body for body, record in zip(bodies[1:accepted], records[1:accepted])
+                if record["event"] not in ("checkpoint", "batch")]
+            case("format-4-run-with-expires-at", 'the first start record claims "format":4, the checkpoints (and batch '
+                 'records) before the first accepted publish dropped, and that publish has "expiresAt" (format 5); the log '
+                 'cut after it, chain re-hashed',
                  2, "record %d" % (len(kept) + 1), rechain(kept + [dated]), checkpoint_json=False)
 
     # The split of --no-signatures: a non-canonical record it does not parse is invisible to it.
@@ -475,6 +489,135 @@ def non_canonical_cases(case, source, out, sealed_after_crash):
     deep = re.sub(rb',"detail":"(?:[^"\\]|\\.)*"', b"", deep, count=1)
     case("deep-nesting", "the first record's detail replaced by 3000 nested lists, chain re-hashed", 1, "record 1",
          rechain([deep] + bodies[1:]))
+
+
+# --- Batch signatures recorded once (format 6, docs/AUDIT.md §Batch signatures, D74) ----------------
+
+def split_envelope(wire):
+    """(body, restrictions, algorithm, signature field) of an envelope's wire bytes (docs/PROTOCOL.md §3)."""
+    pos = 1 + 16
+    for _ in range(3):  # sender, topic, kind
+        pos += 2 + struct.unpack(">H", wire[pos:pos + 2])[0]
+    pos += 8  # issuedAtMillis
+    start = pos
+    for _ in range(4):  # the restriction lists, list16<str16>
+        (entries,) = struct.unpack(">H", wire[pos:pos + 2])
+        pos += 2
+        for _ in range(entries):
+            pos += 2 + struct.unpack(">H", wire[pos:pos + 2])[0]
+    restrictions, algorithm = wire[start:pos], wire[pos]
+    pos += 1
+    pos += 4 + struct.unpack(">I", wire[pos:pos + 4])[0]  # payload
+    (length,) = struct.unpack(">H", wire[pos:pos + 2])
+    return wire[:pos], restrictions, algorithm, wire[pos + 2:pos + 2 + length]
+
+
+def seal_claim(record):
+    """The batch claim (cert, size, root, restrictionsDigest) an accepted publish's stored cut seal
+    refers to, and the envelope's parts; None for a notice that is not batch-signed or whose seal still
+    carries its root signature."""
+    wire = base64.b64decode(record["envelope"])
+    body, restrictions, algorithm, seal = split_envelope(wire)
+    if algorithm not in (3, 4) or len(seal) < 9:
+        return None
+    size, index, count = struct.unpack(">IIB", seal[:9])
+    if seal[9 + 32 * count:] != b"\x00\x00":
+        return None
+    r = hashlib.sha256(b"\x00" + hashlib.sha256(ENVELOPE_DOMAIN + body).digest()).digest()
+    fn, sn = index, size - 1  # RFC 9162 §2.1.3.2
+    for i in range(count):
+        p = seal[9 + 32 * i:9 + 32 * (i + 1)]
+        if fn & 1 or fn == sn:
+            r = hashlib.sha256(b"\x01" + p + r).digest()
+            while fn & 1 == 0 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            r = hashlib.sha256(b"\x01" + r + p).digest()
+        fn, sn = fn >> 1, sn >> 1
+    return (record["cert"], size, r.hex(), hashlib.sha256(restrictions).hexdigest()), body, seal
+
+
+def batch_cases(case, source):
+    """Cases for a format-6 log that holds a `batch` record followed by an accepted notice of its
+    batch; none for a log without one (an older source log)."""
+    records, bodies, segment_of = source.records, source.bodies(), source.segment_of
+    claims = {}  # batch record index -> its claim
+    chosen = None
+    for i, r in enumerate(records):
+        if r["event"] == "batch":
+            claim = (r["cert"], r["size"], r["root"], r["restrictionsDigest"])
+            if claim not in claims.values():  # the first record of its claim: nothing else vouches for the notices
+                claims[i] = claim
+        elif r["event"] == "publish" and r.get("outcome") == "accepted" and chosen is None:
+            parsed = seal_claim(r)
+            if parsed is None:
+                continue
+            batch = next((b for b in sorted(claims, reverse=True) if claims[b] == parsed[0]), None)
+            if batch is not None:
+                chosen = (batch, i, parsed)
+    if chosen is None:
+        return
+    batch, publish, (claim, body, seal) = chosen
+    record = records[batch]
+    named_batch, named_publish = "record %d" % (batch + 1), "record %d" % (publish + 1)
+
+    def replaced(index, member, value):
+        """bodies with records[index][member] (a string) replaced, re-chained."""
+        old = b'"%s":"%s"' % (member.encode(), records[index][member].encode())
+        changed = bodies[index].replace(old, b'"%s":"%s"' % (member.encode(), value.encode()), 1)
+        assert changed != bodies[index], member
+        return rechain(bodies[:index] + [changed] + bodies[index + 1:])
+
+    # (a) Another valid-looking signature: a key the script made up, of the certificate's kind, over
+    # the header of another root.
+    der = base64.b64decode(next(r["certificate"] for r in records if r["event"] == "certificate" and r["cert"] == claim[0]))
+    header = BATCH_DOMAIN + struct.pack(">I", claim[1]) + os.urandom(32) + bytes.fromhex(claim[3])
+    if isinstance(x509.load_der_x509_certificate(der).public_key(), ed25519.Ed25519PublicKey):
+        forged = ed25519.Ed25519PrivateKey.generate().sign(header)
+    else:
+        forged = ec.generate_private_key(ec.SECP256R1()).sign(header, ec.ECDSA(hashes.SHA256()))
+    case("batch-signature-forged", "batch record %d's signature replaced by one of a made-up key over another root's "
+         "header, chain re-hashed" % (batch + 1), 1, named_batch,
+         replaced(batch, "signature", base64.b64encode(forged).decode()))
+
+    # (b) The batch record removed: the first notice that needed it (one record earlier now) is named.
+    again = any(r["event"] == "batch" and (r["cert"], r["size"], r["root"], r["restrictionsDigest"]) == claim
+                for r in records[batch + 1:publish])
+    if not again:  # (else another record of the claim still vouches for the notice)
+        case("batch-record-removed", "batch record %d removed, the rest renumbered and re-chained: publish record %d "
+             "(now %d) has no batch record of its batch" % (batch + 1, publish + 1, publish), 1, "record %d" % publish,
+             rechain(bodies[:batch] + bodies[batch + 1:]), segment_of[:batch] + segment_of[batch + 1:])
+
+    # (c) The root signature put back into a stored envelope: the full seal a format-6 nexd never stores.
+    root_signature = base64.b64decode(record["signature"])
+    full = seal[:-2] + struct.pack(">H", len(root_signature)) + root_signature
+    wire = body + struct.pack(">H", len(full)) + full
+    case("batch-full-seal-stored", "publish record %d's stored envelope given back its batch's root signature (from "
+         "batch record %d; a valid whole seal), chain re-hashed" % (publish + 1, batch + 1), 1, named_publish,
+         replaced(publish, "envelope", base64.b64encode(wire).decode()))
+
+    # (d) Another restrictions digest: the batch signature no longer verifies.
+    other = hashlib.sha256(b"\x00" * 8).hexdigest()
+    if other == record["restrictionsDigest"]:
+        other = hashlib.sha256(b"\x00" * 9).hexdigest()
+    case("batch-restrictions-digest-changed", "batch record %d's restrictionsDigest replaced by %s, chain re-hashed"
+         % (batch + 1, other), 1, named_batch, replaced(batch, "restrictionsDigest", other))
+
+    # A format-5 run holds no batch record: CANNOT VERIFY, in both modes. The start record of the run
+    # claims format 5, the checkpoints before the run's first batch record are dropped (they would
+    # name that start record first), and the log is cut after it.
+    start = max((i for i in range(batch) if records[i]["event"] == "start"), default=None)
+    declared = re.search(rb'"format":[0-9]+,', bodies[start]) if start is not None else None
+    if declared:
+        first = next(i for i in range(start, batch + 1) if records[i]["event"] == "batch")
+        kept = [bodies[i].replace(declared.group(0), b'"format":5,', 1) if i == start else bodies[i]
+                for i in range(first) if records[i]["event"] != "checkpoint"]
+        lines = rechain(kept + [bodies[first]])
+        for name, arguments in [("format-5-run-with-batch", []), ("format-5-run-with-batch-speed", ["--no-signatures"])]:
+            case(name, "start record %d claims \"format\":5, the checkpoints before batch record %d dropped, the log "
+                 "cut after it, chain re-hashed%s" % (start + 1, first + 1, ", verified with --no-signatures"
+                                                      if arguments else ""),
+                 2, "record %d" % len(lines), lines, checkpoint_json=False, arguments=arguments)
 
 
 def main():

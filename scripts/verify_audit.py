@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent verifier of a NoticeExchange audit log (docs/AUDIT.md, format version 5; formats 1 to 4 too).
+"""Independent verifier of a NoticeExchange audit log (docs/AUDIT.md, format version 6; formats 1 to 5 too).
 
 Written from the specification only (Python stdlib + `cryptography`; certificate chains are
 checked by hand, so `cryptography` 38 is enough). Usage:
@@ -16,7 +16,7 @@ verdict line. Exit status:
     3  TORN TAIL:     only the last line is incomplete (a crash while writing)
     4  UNSEALED:      everything verified, but the newest records are after the last checkpoint
 """
-import argparse, base64, binascii, calendar, datetime, hashlib, json, os, re, stat, struct, sys, unicodedata
+import argparse, base64, binascii, calendar, collections, datetime, hashlib, json, os, re, stat, struct, sys, unicodedata
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -25,10 +25,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 CHECKPOINT_DOMAIN = b"NoticeExchange\x00v1\x00checkpoint"
 ENVELOPE_DOMAIN = b"NoticeExchange\x00v1\x00env"
 BATCH_DOMAIN = b"NoticeExchange\x00v1\x00batch"  # batch signatures (docs/PROTOCOL.md §3, D73)
+LARGEST_BATCH = 4096  # N of a batch seal or `batch` record: 1 to 4096
+BATCH_WINDOW = 65536  # format 6: a notice's `batch` record is among the 65,536 records before it (D74)
 SEGMENT = re.compile(r"segment-([0-9]{12,})\.jsonl")  # and exactly "segment-%012d.jsonl" % its number
 PREPARED_SEGMENT = "next-segment.jsonl"  # docs/AUDIT.md §Files
 SUFFIX_LEN = 75  # ,"hash":"<64 hex>"}
@@ -42,12 +44,14 @@ DEEPEST_NESTING = 64
 ALWAYS_PARSED = frozenset(["start", "certificate", "checkpoint"])  # also with --no-signatures
 EVENT_ORDER = ("seq time event format outcome reason detail conn node role country peer cert msg topic kind sub "
                "filter inbox from through issuedAt expiresAt digest ref recipients queued withheld restrictions received "
-               "missed delivery count part parts envelope certificate prev hash").split()
+               "missed delivery count part parts envelope certificate size root restrictionsDigest signature prev hash").split()
+# Members of the event order that only a `batch` record (format 6) carries; a checkpoint has its own order.
+BATCH_ONLY = frozenset("size root restrictionsDigest signature".split())
 CHECKPOINT_ORDER = "seq time event reason detail size root cert signature frontier prev hash".split()
 SHAPES = dict(
     [(k, "integer") for k in "seq format conn sub ref delivery count part parts size from through".split()]
     + [(k, "time") for k in ("time", "issuedAt", "expiresAt")]
-    + [(k, "hex") for k in "cert digest root prev hash".split()]
+    + [(k, "hex") for k in "cert digest root restrictionsDigest prev hash".split()]
     + [(k, "base64") for k in "envelope certificate signature".split()]
     + [("recipients", "recipients"), ("queued", "queued"), ("withheld", "withheld"), ("received", "strings"), ("missed", "strings"),
        ("frontier", "hexes")])
@@ -61,15 +65,15 @@ WITNESS = re.compile(rb'\{"version":1,"size":(0|[1-9][0-9]*),"root":"([0-9a-f]{6
                      rb'"cert":"([0-9a-f]{64})","signature":"([A-Za-z0-9+/=]*)"\}\n?')
 EVENTS = frozenset(
     "start stop repair connect disconnect certificate subscribe unsubscribe publish route receipt "
-    "protocol-error reload checkpoint continuation inbox".split())
+    "protocol-error reload checkpoint continuation inbox batch".split())
 MEMBERS = frozenset(
     "seq time event format outcome reason detail conn node role country peer cert msg topic kind sub "
     "filter inbox from through issuedAt expiresAt digest ref recipients queued withheld restrictions received "
-    "missed delivery count part parts envelope certificate size root signature frontier prev hash".split())
+    "missed delivery count part parts envelope certificate size root restrictionsDigest signature frontier prev hash".split())
 # Content later formats added (docs/AUDIT.md §Versioning): a run whose start record declares an
 # older format cannot have written it.
-EVENTS_INTRODUCED = {"inbox": 3}
-MEMBERS_INTRODUCED = {"inbox": 3, "from": 3, "through": 3, "queued": 3, "expiresAt": 5}
+EVENTS_INTRODUCED = {"inbox": 3, "batch": 6}
+MEMBERS_INTRODUCED = {"inbox": 3, "from": 3, "through": 3, "queued": 3, "expiresAt": 5, "restrictionsDigest": 6}
 EXIT_INTACT, EXIT_TAMPERED, EXIT_CANNOT_VERIFY, EXIT_TORN_TAIL, EXIT_UNSEALED = 0, 1, 2, 3, 4
 
 
@@ -251,12 +255,16 @@ def later_content(event, record, run_format):
     return None
 
 
-def canonical_form_problem(line, record):
-    """Why `line` is not the writer's encoding of its parse `record`, or None."""
+def canonical_form_problem(line, record, run_format=FORMAT_VERSION):
+    """Why `line` is not the writer's encoding of its parse `record`, or None. `size`, `root`,
+    `restrictionsDigest` and `signature` belong only in a checkpoint and (format 6) a `batch` record;
+    a `restrictionsDigest` in a run declaring an older format is left to `later_content` (CANNOT
+    VERIFY, as to a verifier of that format, which does not know the member)."""
     checkpoint = record.get("event") == "checkpoint"
     order = CHECKPOINT_ORDER if checkpoint else EVENT_ORDER
     for key in sorted(record):
-        if key not in order:
+        if key not in order or (not checkpoint and key in BATCH_ONLY and record.get("event") != "batch"
+                                and MEMBERS_INTRODUCED.get(key, 0) <= run_format):
             return 'member "%s" does not belong in %s record' % (key, "a checkpoint" if checkpoint else "this")
     parts = []
     for key in order:
@@ -520,31 +528,77 @@ def root_from_path(leaf, index, size, path):
     return r if sn == 0 else None
 
 
+def parse_seal(seal):
+    """A batch seal (docs/PROTOCOL.md §3 "Batch signatures"): u32 batchSize ‖ u32 leafIndex ‖ u8
+    pathCount ‖ pathCount × 32 path ‖ bytes16 rootSignature, nothing after it. Returns (size, index,
+    path, rootSignature) — the root signature possibly empty (a format-6 log stores it cut out, D74);
+    ValueError when the seal breaks the rules."""
+    if len(seal) < 9:
+        raise ValueError("shorter than its fixed fields")
+    size, index, count = struct.unpack(">IIB", seal[:9])
+    if not 1 <= size <= LARGEST_BATCH:
+        raise ValueError("batch size %d is not 1 to %d" % (size, LARGEST_BATCH))
+    if index >= size:
+        raise ValueError("leaf index %d is not below the batch size %d" % (index, size))
+    if count != path_length(index, size):
+        raise ValueError("%d path hashes where leaf %d of %d needs %d" % (count, index, size, path_length(index, size)))
+    end = 9 + 32 * count
+    if len(seal) < end + 2:
+        raise ValueError("truncated")
+    (length,) = struct.unpack(">H", seal[end:end + 2])
+    if len(seal) != end + 2 + length:
+        raise ValueError("its root signature's length does not match the bytes after it")
+    return size, index, [seal[9 + 32 * i:9 + 32 * (i + 1)] for i in range(count)], seal[end + 2:]
+
+
+def signature_fits(key, signature):
+    """A root signature's size fits the key: ECDSA P-256 DER, 1 to 72 bytes; Ed25519, exactly 64."""
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return len(signature) == 64
+    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        return 1 <= len(signature) <= 72
+    return False
+
+
+def algorithm_fits(key, algorithm):
+    """An envelope's signature algorithm fits the key: 1 and 3 ECDSA P-256, 2 and 4 Ed25519."""
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return algorithm in (2, 4)
+    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        return algorithm in (1, 3)
+    return False
+
+
+def seal_root(body, index, size, path):
+    """The root the proof leads to from the leaf SHA-256(0x00 ‖ SHA-256(domain ‖ body)), or None."""
+    leaf = hashlib.sha256(b"\x00" + hashlib.sha256(ENVELOPE_DOMAIN + body).digest()).digest()
+    return root_from_path(leaf, index, size, path)
+
+
+def batch_header(size, root, restrictions_digest):
+    """What a batch's originator signs: BATCH_DOMAIN ‖ u32 N ‖ root ‖ restrictionsDigest (bytes)."""
+    return BATCH_DOMAIN + struct.pack(">I", size) + root + restrictions_digest
+
+
 def verify_envelope(key, fields, body, signature):
-    """A single signature (algorithm 1, 2) over domain ‖ body, or a batch seal (3, 4): the proof
+    """A single signature (algorithm 1, 2) over domain ‖ body, or a whole batch seal (3, 4): the proof
     from SHA-256(0x00 ‖ SHA-256(domain ‖ body)) leads to a root, and the seal's signature verifies
     over BATCH_DOMAIN ‖ u32 size ‖ root ‖ SHA-256(restrictions) with the key (D73)."""
     algorithm = fields["algorithm"]
     if algorithm in (1, 2):
         return verify_signature(key, signature, ENVELOPE_DOMAIN + body, algorithm)
-    if algorithm not in (3, 4) or len(signature) < 9:
+    if algorithm not in (3, 4):
         return False
-    size, index, count = struct.unpack(">IIB", signature[:9])
-    if not (1 <= size <= 4096 and index < size and count == path_length(index, size)):
+    try:
+        size, index, path, root_signature = parse_seal(signature)
+    except ValueError:
         return False
-    end = 9 + 32 * count
-    if len(signature) < end + 2:
+    if not root_signature or (len(root_signature) != 64 if algorithm == 4 else len(root_signature) > 72):
         return False
-    path = [signature[9 + 32 * i:9 + 32 * (i + 1)] for i in range(count)]
-    (sig_len,) = struct.unpack(">H", signature[end:end + 2])
-    root_signature = signature[end + 2:]
-    if sig_len == 0 or len(root_signature) != sig_len or (sig_len != 64 if algorithm == 4 else sig_len > 72):
-        return False
-    leaf = hashlib.sha256(b"\x00" + hashlib.sha256(ENVELOPE_DOMAIN + body).digest()).digest()
-    root = root_from_path(leaf, index, size, path)
+    root = seal_root(body, index, size, path)
     if root is None:
         return False
-    header = BATCH_DOMAIN + struct.pack(">I", size) + root + hashlib.sha256(fields["restrictions"]).digest()
+    header = batch_header(size, root, hashlib.sha256(fields["restrictions"]).digest())
     return verify_signature(key, root_signature, header, algorithm - 2)
 
 
@@ -605,6 +659,10 @@ class Walk:
         self.check_signatures = check_signatures
         self.frontier, self.prev_hash = Frontier(), "0" * 64
         self.certificates = {}  # fingerprint -> (certificate, issuing CA)
+        # Format 6: the verified batch claims (cert, size, root, restrictionsDigest) -> the sequence of
+        # their latest `batch` record, oldest first; those more than BATCH_WINDOW records back are
+        # forgotten (a notice may refer only to the window before it), so memory stays bounded.
+        self.batches = collections.OrderedDict()
         self.prev_time = self.last_checkpoint_time = None
         self.prev_event, self.clean_stop = None, None
         self.sealed_through = self.checkpoints = self.signatures = 0
@@ -682,10 +740,11 @@ class Walk:
             for member in sorted(record):
                 if member not in MEMBERS:
                     raise Problem(where, "member %s is not in format %d; a newer verifier is needed" % (json.dumps(member), FORMAT_VERSION), "CANNOT VERIFY")
-            why = canonical_form_problem(line, record)
+            fmt = record.get("format")
+            declared = (fmt if is_integer(fmt) else 1) if event == "start" else self.run_format
+            why = canonical_form_problem(line, record, declared)
             if why:
                 raise Problem(where, "record is not in canonical form (%s)" % why)
-            fmt = record.get("format")
             if fmt is not None and fmt < 1:
                 raise Problem(where, 'member "format" is not a format number (1..%d)' % FORMAT_VERSION)
             if fmt is not None and fmt > FORMAT_VERSION:
@@ -733,8 +792,10 @@ class Walk:
             self.check_checkpoint(record, where, seq, millis)
             if self.prev_event == "stop" and record.get("reason") != "sealed-after-crash":
                 self.clean_stop = seq
+        elif event == "batch" and self.check_signatures:
+            self.check_batch(record, where, seq, millis)
         elif event == "publish" and self.check_signatures and record.get("outcome") == "accepted":
-            self.check_publish(record, where, millis)
+            self.check_publish(record, where, seq, millis)
         self.prev_event = event
 
     def check_certificate(self, record, where):
@@ -757,7 +818,60 @@ class Walk:
                           "audit format 5 content, but this run's start record declares format %d)" % self.run_format)
         self.certificates[record["cert"]] = (cert, ca)
 
-    def check_publish(self, record, where, millis):
+    def check_batch(self, record, where, seq, millis):
+        """A `batch` record (format 6, docs/AUDIT.md §Batch signatures, step 6): a node's stored
+        certificate signed the batch header; the claim is then remembered for the notices after it."""
+        stored = self.certificates.get(record.get("cert"))
+        if stored is None:
+            raise Problem(where, "originator certificate %s is not stored earlier in the log" % record.get("cert"))
+        cert, ca = stored
+        if not has_usage(cert, ExtendedKeyUsageOID.CLIENT_AUTH):
+            raise Problem(where, "a batch signed with certificate %s, which lacks the clientAuth extended key usage (a "
+                          "node's): nexd's audit key never signs a batch" % record["cert"])
+        names = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+        if names != [record.get("node")]:
+            raise Problem(where, "originator certificate's CN %s is not the record's node %s" % (names, record.get("node")))
+        size, root, restrictions = record["size"], record["root"], record["restrictionsDigest"]
+        if not 1 <= size <= LARGEST_BATCH:
+            raise Problem(where, "batch size %d is not 1 to %d" % (size, LARGEST_BATCH))
+        signature = base64.b64decode(record["signature"], validate=True)
+        key = cert.public_key()
+        if not signature_fits(key, signature):
+            raise Problem(where, "a batch signature of %d bytes does not fit the originator certificate's key (ECDSA "
+                          "P-256: DER, at most 72 bytes; Ed25519: 64 bytes)" % len(signature))
+        if not verify_signature(key, signature, batch_header(size, bytes.fromhex(root), bytes.fromhex(restrictions))):
+            raise Problem(where, "batch signature does not verify with the stored originator certificate")
+        if not is_valid_at(cert, millis):
+            raise Problem(where, "recorded at %s, outside the originator certificate's validity" % record["time"])
+        if not is_valid_at(ca, millis):
+            raise Problem(where, "recorded at %s, outside the issuing CA's validity" % record["time"])
+        claim = (record["cert"], size, root, restrictions)
+        self.batches.pop(claim, None)
+        self.batches[claim] = seq
+        while self.batches and next(iter(self.batches.values())) < seq - BATCH_WINDOW:
+            self.batches.popitem(last=False)
+
+    def check_cut_seal(self, record, where, seq, fields, body, seal):
+        """A batch-signed notice in a format-6 run: its seal stored without the root signature, its
+        proof leading to the root of a `batch` record of the same claim among the BATCH_WINDOW
+        records before it (docs/AUDIT.md §Batch signatures)."""
+        try:
+            size, index, path, root_signature = parse_seal(seal)
+        except ValueError as error:
+            raise Problem(where, "the stored envelope's batch seal is malformed (%s)" % error)
+        if root_signature:
+            raise Problem(where, "the stored envelope carries its batch's root signature: a format-6 nexd records it "
+                          "once, in a batch record")
+        root = seal_root(body, index, size, path)
+        if root is None:
+            raise Problem(where, "the stored envelope's inclusion proof leads to no root")
+        claim = (record["cert"], size, root.hex(), hashlib.sha256(fields["restrictions"]).hexdigest())
+        at = self.batches.get(claim)
+        if at is None or seq - at > BATCH_WINDOW:
+            raise Problem(where, "no batch record of this notice's batch (cert %s, size %d, root %s, restrictions %s) "
+                          "among the %d records before it" % (claim[0], size, claim[2], claim[3], BATCH_WINDOW))
+
+    def check_publish(self, record, where, seq, millis):
         fields, body, signature = parse_envelope(base64.b64decode(record["envelope"], validate=True))
         stored = self.certificates.get(record.get("cert"))
         if stored is None:
@@ -767,7 +881,13 @@ class Walk:
             raise Problem(where, "record fields differ from the stored envelope")
         if hashlib.sha256(ENVELOPE_DOMAIN + body).hexdigest() != record.get("digest"):
             raise Problem(where, "stored digest does not match the envelope's signed bytes")
-        if not verify_envelope(cert.public_key(), fields, body, signature):
+        if not algorithm_fits(cert.public_key(), fields["algorithm"]):
+            raise Problem(where, "the envelope's signature algorithm %d does not fit the originator certificate's key"
+                          % fields["algorithm"])
+        if fields["algorithm"] in (3, 4) and self.run_format >= 6:
+            # Format 6 (D74): the root signature is in the batch record, verified there.
+            self.check_cut_seal(record, where, seq, fields, body, signature)
+        elif not verify_envelope(cert.public_key(), fields, body, signature):
             raise Problem(where, "notice signature does not verify with the stored originator certificate")
         names = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
         if names != [record.get("node")]:

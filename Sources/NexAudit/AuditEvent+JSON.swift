@@ -121,6 +121,13 @@ extension AuditEvent {
             JSONText.appendKey("certificate", first: &first, to: &out)
             JSONText.appendBase64String(certificateDER, to: &out)
         }
+        integer("size", batchSize)
+        string("root", batchRoot)
+        string("restrictionsDigest", restrictionsDigest)
+        if let batchSignature {
+            JSONText.appendKey("signature", first: &first, to: &out)
+            JSONText.appendBase64String(batchSignature, to: &out)
+        }
         return out
     }
 

@@ -46,6 +46,11 @@ public struct AuditEvent: Sendable, Equatable {
         /// ``AuditEvent/throughSequence``), or entries were dropped at a bound (`expired`, with
         /// ``AuditEvent/missedMessageIDs``). docs/AUDIT.md §Inboxes.
         case inbox
+        /// Format 6: an originator's batch signature, recorded once before the accepted notices of
+        /// the batch that refer to it (``AuditEvent/batchSize``, ``AuditEvent/batchRoot``,
+        /// ``AuditEvent/restrictionsDigest``, ``AuditEvent/batchSignature``). docs/AUDIT.md
+        /// §Batch signatures; written by ``AuditLog`` (``AuditLog/BatchReference``).
+        case batch
     }
 
     /// Whether the action was allowed.
@@ -210,6 +215,14 @@ public struct AuditEvent: Sendable, Equatable {
     /// not carry it; 2… for `continuation` records) and how many records the list takes.
     public var part: Int?
     public var parts: Int?
+    /// Format 6, for `batch`: the batch size N (`size`).
+    public var batchSize: UInt32?
+    /// Format 6, for `batch`: the batch's Merkle root, hex (`root`).
+    public var batchRoot: String?
+    /// Format 6, for `batch`: SHA-256 (hex) of the batch's encoded restriction lists.
+    public var restrictionsDigest: String?
+    /// Format 6, for `batch`: the originator's root signature (`signature`, base64).
+    public var batchSignature: [UInt8]?
 
     /// The most message ids one record lists as missed; longer lists continue in `continuation`
     /// records (``splitIntoRecords()``).

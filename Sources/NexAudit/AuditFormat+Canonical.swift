@@ -13,7 +13,7 @@ extension AuditFormat {
         "seq", "time", "event", "format", "outcome", "reason", "detail", "conn", "node", "role", "country",
         "peer", "cert", "msg", "topic", "kind", "sub", "filter", "inbox", "from", "through", "issuedAt", "expiresAt",
         "digest", "ref", "recipients", "queued", "withheld", "restrictions", "received", "missed", "delivery", "count",
-        "part", "parts", "envelope", "certificate", "prev", "hash",
+        "part", "parts", "envelope", "certificate", "size", "root", "restrictionsDigest", "signature", "prev", "hash",
     ]
 
     /// Members of a `checkpoint` record, in the writer's order.
@@ -48,17 +48,26 @@ extension AuditFormat {
         "from": .integer, "through": .integer, "queued": .queued,
         "delivery": .integer, "count": .integer, "part": .integer, "parts": .integer, "size": .integer,
         "time": .time, "issuedAt": .time, "expiresAt": .time,
-        "cert": .hex, "digest": .hex, "root": .hex, "prev": .hex, "hash": .hex,
+        "cert": .hex, "digest": .hex, "root": .hex, "restrictionsDigest": .hex, "prev": .hex, "hash": .hex,
         "envelope": .base64, "certificate": .base64, "signature": .base64,
         "recipients": .recipients, "withheld": .withheld, "received": .strings, "missed": .strings, "frontier": .hexes,
     ]
 
+    /// Members of the event order only a `batch` record carries (format 6).
+    static let batchOnlyMembers: Set<String> = ["size", "root", "restrictionsDigest", "signature"]
+
     /// Why the record line `bytes` is not the writer's encoding of its parse `members`, or `nil`.
-    /// Call after the unknown-member check: every member is one of ``members``.
-    static func canonicalFormProblem(_ bytes: ArraySlice<UInt8>, members: [String: Any]) -> String? {
+    /// Call after the unknown-member check: every member is one of ``members``. A member only a
+    /// `batch` record carries is out of place in any other event — unless the run's format is older
+    /// than the member (`restrictionsDigest` before format 6): that is left to ``laterContent``,
+    /// CANNOT VERIFY as to a verifier of the run's format, which does not know it.
+    static func canonicalFormProblem(_ bytes: ArraySlice<UInt8>, members: [String: Any], runFormat: Int = version) -> String? {
         let event = members["event"] as? String
         let order = event == "checkpoint" ? checkpointMemberOrder : eventMemberOrder
-        if let stray = members.keys.sorted().first(where: { !order.contains($0) }) {
+        let misplaced = { (key: String) in
+            event != "checkpoint" && event != "batch" && batchOnlyMembers.contains(key) && (membersIntroduced[key] ?? 1) <= runFormat
+        }
+        if let stray = members.keys.sorted().first(where: { !order.contains($0) || misplaced($0) }) {
             return "member \"\(stray)\" does not belong in \(event == "checkpoint" ? "a checkpoint" : "this") record"
         }
         var out: [UInt8] = [UInt8(ascii: "{")]

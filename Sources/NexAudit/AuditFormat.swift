@@ -1,6 +1,6 @@
 import Foundation
 
-/// What format version 5 of the audit log may contain, and which content each format introduced
+/// What format version 6 of the audit log may contain, and which content each format introduced
 /// (docs/AUDIT.md §Versioning).
 ///
 /// A verifier must fail loudly on what it does not know rather than pass it: a record with an
@@ -9,30 +9,30 @@ import Foundation
 public enum AuditFormat {
     /// The format nexd writes and this verifier knows. `start` records carry it as `format`;
     /// logs written before it was introduced (format 1) have no `format` member.
-    public static let version = 5
+    public static let version = 6
 
-    /// Every `event` of format 5.
+    /// Every `event` of format 6.
     public static let events: Set<String> = [
         "start", "stop", "repair", "connect", "disconnect", "certificate", "subscribe", "unsubscribe",
-        "publish", "route", "receipt", "protocol-error", "reload", "checkpoint", "continuation", "inbox",
+        "publish", "route", "receipt", "protocol-error", "reload", "checkpoint", "continuation", "inbox", "batch",
     ]
 
-    /// Every top-level member of format 5, in the order records carry them.
+    /// Every top-level member of format 6, in the order records carry them.
     public static let members: [String] = [
         "seq", "time", "event", "format", "outcome", "reason", "detail", "conn", "node", "role", "country",
         "peer", "cert", "msg", "topic", "kind", "sub", "filter", "inbox", "from", "through", "issuedAt", "expiresAt",
         "digest", "ref", "recipients", "queued", "withheld", "restrictions", "received", "missed", "delivery", "count",
-        "part", "parts", "envelope", "certificate", "size", "root", "signature", "frontier", "prev", "hash",
+        "part", "parts", "envelope", "certificate", "size", "root", "restrictionsDigest", "signature", "frontier", "prev", "hash",
     ]
 
     static let memberSet = Set(members)
 
     /// Events added after format 1, with the format that added them (the rest are in every format).
-    static let eventsIntroduced: [String: Int] = ["inbox": 3]
+    static let eventsIntroduced: [String: Int] = ["inbox": 3, "batch": 6]
 
     /// Top-level members added after format 1, with the format that added them. Format 2 added
     /// only meanings (`format` on `start`, `reason`/`detail` on checkpoints), no member.
-    static let membersIntroduced: [String: Int] = ["inbox": 3, "from": 3, "through": 3, "queued": 3, "expiresAt": 5]
+    static let membersIntroduced: [String: Int] = ["inbox": 3, "from": 3, "through": 3, "queued": 3, "expiresAt": 5, "restrictionsDigest": 6]
 
     /// The `reason` of the checkpoint the first nexd after a crash writes to seal the records the
     /// crashed run left after its last checkpoint.

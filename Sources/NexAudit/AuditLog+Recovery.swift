@@ -138,6 +138,8 @@ extension AuditLog {
             // Still failed up to here, so nothing was numbered since the failure: the next append
             // follows the repair record (and its checkpoint) without a gap.
             state.nextSequence = lastSequence + 1
+            // Batch records numbered since the failure were never written.
+            state.batchRecords.removeAll()
             state.failure = nil
             // Appends refused while the repair was being synced are not in its count (a window of
             // one write and fsync); they belong to this outage, not to a later one.

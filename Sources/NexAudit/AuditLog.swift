@@ -78,7 +78,29 @@ public final class AuditLog: @unchecked Sendable {
         var checkpointNote: (reason: String, detail: String)?
         /// For a crash seal: the first record it seals (signed with the seal).
         var sealedFrom: UInt64?
+        /// For an accepted batch-signed notice: its claim, whose `batch` record the lock inserts
+        /// before it unless one is in the window (format 6, D74).
+        var batch: BatchReference?
         var completion: Completion?
+    }
+
+    /// What ``append(_:batch:completion:)`` needs to record a batch-signed notice (format 6,
+    /// docs/AUDIT.md §Batch signatures): its claim's key and `batch` record, and which event is
+    /// the accepted `publish`.
+    public struct BatchReference: Sendable {
+        /// ``EnvelopeBatch/Claim/recordKey(certificate:)`` of the notice's claim.
+        public var key: SHA256Digest
+        /// The `batch` record, written directly before the publish when the log holds none of this
+        /// claim among the ``BatchRecordWindow/records`` records before it.
+        public var record: AuditEvent
+        /// The index of the accepted `publish` among the appended events.
+        public var publishIndex: Int
+
+        public init(key: SHA256Digest, record: AuditEvent, publishIndex: Int) {
+            self.key = key
+            self.record = record
+            self.publishIndex = publishIndex
+        }
     }
 
     struct Pending {
@@ -93,6 +115,9 @@ public final class AuditLog: @unchecked Sendable {
         var refusedAppends = 0
         var refusedEvents = 0
         var closed = false
+        /// The `batch` records numbered within the window (format 6): decided here, where records
+        /// get their numbers, so a publish never lands out of its batch record's window.
+        var batchRecords = BatchRecordWindow<Void>()
     }
 
     let configuration: Configuration
@@ -223,11 +248,17 @@ public final class AuditLog: @unchecked Sendable {
     /// An event listing more than ``AuditEvent/missedMessageIDsLimit`` missed ids is written as
     /// several consecutive records (``AuditEvent/splitIntoRecords()``); the sequences returned and
     /// passed to `completion` are still one per event, that of its first record.
+    ///
+    /// With `batch`, the event at its `publishIndex` is an accepted batch-signed notice: its `batch`
+    /// record is written directly before it when the log holds none of its claim in the window
+    /// (``BatchRecordWindow``). That record gets a number too, but neither the returned sequences
+    /// nor those passed to `completion` include it: they stay one per event.
     @discardableResult
-    public func append(_ events: [AuditEvent], completion: Completion? = nil) -> [UInt64] {
+    public func append(_ events: [AuditEvent], batch: BatchReference? = nil, completion: Completion? = nil) -> [UInt64] {
         guard events.contains(where: \.needsContinuation) else {
-            return enqueue(PendingEntry(members: events.map { $0.encodedMembers() }, completion: completion))
+            return enqueue(PendingEntry(members: events.map { $0.encodedMembers() }, batch: batch, completion: completion))
         }
+        precondition(batch == nil, "a batch-signed notice's records need no continuation")
         var members: [[UInt8]] = []
         var firstRecords: [Int] = []
         for event in events {
@@ -246,7 +277,7 @@ public final class AuditLog: @unchecked Sendable {
     /// Queues an entry under the lock, numbering its records; schedules a drain if none is.
     @discardableResult
     func enqueue(_ entry: PendingEntry) -> [UInt64] {
-        let count = entry.isCheckpoint ? 1 : entry.members.count
+        var entry = entry
         let (sequences, schedule, refusal) = pending.withLock { state -> ([UInt64], Bool, AuditError?) in
             if let failure = state.failure {
                 if !entry.isCheckpoint, !entry.members.isEmpty {
@@ -257,9 +288,12 @@ public final class AuditLog: @unchecked Sendable {
             }
             if state.closed { return ([], false, AuditError(.closed, "the audit log is closed")) }
             let first = state.nextSequence
+            let inserted = Self.insertBatchRecordIfNeeded(&entry, firstSequence: first, window: &state.batchRecords)
+            let count = entry.isCheckpoint ? 1 : entry.members.count
             state.nextSequence += UInt64(count)
             state.entries.append(entry)
-            let numbers = (0..<UInt64(count)).map { first + $0 }
+            var numbers = (0..<UInt64(count)).map { first + $0 }
+            if let inserted { numbers.remove(at: inserted) }
             if state.drainScheduled { return (numbers, false, nil) }
             state.drainScheduled = true
             return (numbers, true, nil)
@@ -273,6 +307,29 @@ public final class AuditLog: @unchecked Sendable {
             queue.async { self.drain() }
         }
         return sequences
+    }
+
+    /// Under the lock: puts the `batch` record of `entry`'s claim before its publish when none is in
+    /// the window of the number the publish gets, and notes it; its completion then skips it.
+    /// Returns the index of the inserted record.
+    private static func insertBatchRecordIfNeeded(_ entry: inout PendingEntry, firstSequence: UInt64,
+                                                  window: inout BatchRecordWindow<Void>) -> Int? {
+        guard let batch = entry.batch else { return nil }
+        let index = batch.publishIndex
+        guard !window.contains(batch.key, before: firstSequence + UInt64(index)) else { return nil }
+        // Encoded here, under the lock: once per batch (and per window), not once per notice.
+        entry.members.insert(batch.record.encodedMembers(), at: index)
+        window.note(batch.key, at: firstSequence + UInt64(index))
+        if let completion = entry.completion {
+            entry.completion = { result in
+                completion(result.map { sequences in
+                    var numbers = sequences
+                    numbers.remove(at: index)
+                    return numbers
+                })
+            }
+        }
+        return index
     }
 
     /// Waits until everything appended so far is durable. For shutdown and tests; never on a hot path.

@@ -148,8 +148,21 @@ public enum AuditVerifier {
         return nil
     }
 
-    /// Re-verifies an accepted publish's stored envelope against its stored originator certificate.
-    static func checkSignature(_ record: AuditRecord, certificates: [String: Certificate]) -> String? {
+    /// Where the signature of a stored batch-signed envelope is (docs/AUDIT.md §Batch signatures).
+    enum BatchSignatures {
+        /// In its seal (runs of format 5 and older).
+        case inSeal
+        /// In a `batch` record (format 6): whether one of this claim key, its signature verified,
+        /// is in the window before the publish.
+        case recorded((EnvelopeBatch.Claim, SHA256Digest) -> Bool)
+        /// Either (a review of one notice that does not know its run's format).
+        case inSealOrRecorded((EnvelopeBatch.Claim, SHA256Digest) -> Bool)
+    }
+
+    /// Re-verifies an accepted publish's stored envelope against its stored originator certificate
+    /// (and, for a batch-signed one, its batch's signature as `batches` says).
+    static func checkSignature(_ record: AuditRecord, certificates: [String: Certificate],
+                               batches: BatchSignatures = .inSeal) -> String? {
         guard let wire = record.base64("envelope") else { return "accepted publish has no stored envelope" }
         let signed: SignedEnvelope
         do { signed = try SignedEnvelope(parsing: wire) } catch { return "stored envelope cannot be parsed: \(error)" }
@@ -160,12 +173,50 @@ public enum AuditVerifier {
         guard envelope.messageID.description == record.string("msg"), envelope.sender == record.string("node"),
               envelope.topic == record.string("topic")
         else { return "record fields differ from the stored envelope" }
-        guard SHA256.hash(signed.bytesToSign).hex == record.string("digest") else {
+        let digest = EnvelopeBatch.digest(ofBody: signed.body)
+        guard digest.hex == record.string("digest") else {
             return "stored digest does not match the envelope's signed bytes"
+        }
+        if Envelope.SignatureAlgorithm.isBatch(envelope.signatureAlgorithm) {
+            switch batches {
+            case .inSeal:
+                break
+            case .recorded(let isRecorded):
+                return checkRecordedBatch(signed, digest: digest, fingerprint: fingerprint, key: certificate.publicKey,
+                                          isRecorded: isRecorded)
+            case .inSealOrRecorded(let isRecorded):
+                if let seal = try? BatchSeal(parsing: signed.signature, allowsEmptyRootSignature: true), seal.rootSignature.isEmpty {
+                    return checkRecordedBatch(signed, digest: digest, fingerprint: fingerprint, key: certificate.publicKey,
+                                              isRecorded: isRecorded)
+                }
+            }
         }
         // A single signature, or a batch seal (D73) whose proof and batch signature verify.
         guard EnvelopeBatch.isAuthentic(signed, key: certificate.publicKey)
         else { return "notice signature does not verify with the stored originator certificate" }
+        return nil
+    }
+
+    /// A batch-signed envelope as a format-6 log stores it: the seal without its root signature,
+    /// its proof leading to a root, and a `batch` record of that claim before it.
+    private static func checkRecordedBatch(_ signed: SignedEnvelope, digest: SHA256Digest, fingerprint: String, key: PublicKey,
+                                           isRecorded: (EnvelopeBatch.Claim, SHA256Digest) -> Bool) -> String? {
+        let algorithm = signed.envelope.signatureAlgorithm
+        guard Envelope.SignatureAlgorithm.keyAlgorithm(of: algorithm) == key.algorithm.rawValue else {
+            return "signature algorithm \(algorithm) does not fit the stored originator certificate's key"
+        }
+        let stored: (seal: BatchSeal, claim: EnvelopeBatch.Claim)?
+        do { stored = try EnvelopeBatch.storedClaim(of: signed, digest: digest) } catch {
+            return "stored batch seal cannot be parsed: \(error.reason)"
+        }
+        guard let stored else { return "the stored inclusion proof does not lead to a root" }
+        guard stored.seal.rootSignature.isEmpty else {
+            return "the stored envelope carries its batch's root signature: a format-6 nexd records it once, in a batch record"
+        }
+        guard let certificate = SHA256Digest(hex: fingerprint), isRecorded(stored.claim, stored.claim.recordKey(certificate: certificate)) else {
+            let claim = stored.claim
+            return "no batch record of this notice's batch (cert \(fingerprint), size \(claim.batchSize), root \(claim.root.hex), restrictions \(claim.restrictionsDigest.hex)) among the \(BatchRecordWindow<Void>.records) records before it"
+        }
         return nil
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NexCrypto
+import NexWire
 
 /// Event-specific checks of the verification walk: originator certificates, accepted notices and
 /// checkpoints (docs/AUDIT.md §Verification).
@@ -11,6 +12,8 @@ extension AuditVerifierWalk {
             return checkCertificate(record)
         case "checkpoint":
             return checkCheckpoint(record)
+        case "batch":
+            return checkBatch(record, verifiesSignature: fullChecks)
         case "publish" where record.string("outcome") == "accepted" && fullChecks:
             if let reason = checkOriginator(record) { return reason }
             result.verifiedSignatures += 1
@@ -54,7 +57,11 @@ extension AuditVerifierWalk {
     /// An accepted publish: the stored envelope and its signature, and the originator certificate
     /// named for the node that sent it and valid (with its CA) when nexd accepted the notice.
     private func checkOriginator(_ record: AuditRecord) -> String? {
-        if let reason = AuditVerifier.checkSignature(record, certificates: certificates.mapValues(\.certificate)) {
+        let sequence = expectedSequence
+        let batches = self.batches
+        let source: AuditVerifier.BatchSignatures = runFormat >= 6
+            ? .recorded { batches.contains($1, before: sequence) } : .inSeal
+        if let reason = AuditVerifier.checkSignature(record, certificates: certificates.mapValues(\.certificate), batches: source) {
             return reason
         }
         // checkSignature found the certificate.
@@ -81,6 +88,41 @@ extension AuditVerifierWalk {
         if signedByAuditKey, !options.auditCertificates.isEmpty, !options.auditCertificates.contains(where: { $0.fingerprint == certificate.fingerprint }) {
             return "an expire signed with audit certificate \(certificate.fingerprint.hex), which is not a given audit certificate (--audit-cert)"
         }
+        return nil
+    }
+
+    /// A `batch` record (format 6): a node's certificate stored earlier, issued to `node`, valid
+    /// (with its CA) at the record's time, whose key verifies `signature` over the batch header.
+    /// Remembered for the notices after it (``BatchRecordWindow``). Re-verifying only a crashed
+    /// run's tail, a record before it is remembered unchecked (a checkpoint sealed it).
+    private mutating func checkBatch(_ record: AuditRecord, verifiesSignature: Bool) -> String? {
+        guard let claim = EnvelopeBatch.claim(ofBatchRecord: record) else {
+            return "batch record lacks a valid size (1…\(BatchSeal.maximumBatchSize)), root, restrictionsDigest or signature"
+        }
+        guard let fingerprint = record.string("cert"), let stored = certificates[fingerprint],
+              let digest = SHA256Digest(hex: fingerprint) else {
+            return "originator certificate \(record.string("cert") ?? "?") is not stored earlier in the log"
+        }
+        if verifiesSignature {
+            let certificate = stored.certificate
+            guard certificate.extendedKeyUsage?.contains(.clientAuth) == true else {
+                return "a batch signed with certificate \(fingerprint), which is not a node's (no clientAuth): nexd's audit key never signs a batch"
+            }
+            guard certificate.subjectCommonName == record.string("node") else {
+                return "originator certificate is issued to \(certificate.subjectCommonName ?? "no common name"), not to the sender \(record.string("node") ?? "?")"
+            }
+            guard EnvelopeBatch.isAuthentic(claim, key: certificate.publicKey) else {
+                return "batch signature does not verify with the stored originator certificate"
+            }
+            guard let time = record.timeMillis else { return "record has no RFC 3339 time" }
+            for (what, held) in [("originator certificate", Optional(certificate)), ("its CA's certificate", stored.issuer)] {
+                guard let held else { continue }
+                guard Self.millis(held.notValidBefore) <= time, time <= Self.millis(held.notValidAfter) else {
+                    return "\(what) was not valid when nexd recorded the batch (\(Timestamp.format(millis: time)))"
+                }
+            }
+        }
+        batches.note(claim.recordKey(certificate: digest), at: expectedSequence)
         return nil
     }
 

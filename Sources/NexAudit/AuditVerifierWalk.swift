@@ -25,6 +25,8 @@ struct AuditVerifierWalk {
     private var previousHashHex = [UInt8](repeating: UInt8(ascii: "0"), count: 64)
     var certificates: [String: StoredCertificate] = [:]
     var frontier = MerkleFrontier()
+    /// Format 6: the verified `batch` records of the window before the current record.
+    var batches = BatchRecordWindow<Void>()
     private let hasher = SHA256Hasher()
     private var previousTimeMillis: Int64 = .min
     /// Set by a checkpoint that directly follows a `stop`: the next record must be a `start`.
@@ -184,7 +186,10 @@ struct AuditVerifierWalk {
         let fullChecks = options.checksSignatures || options.checksSignaturesAfter.map { sequence > $0 } ?? false
         var record: AuditRecord?
         // --no-signatures parses only the records whose content the walk needs (docs/AUDIT.md §The walk).
-        if fullChecks || Self.alwaysParsed.contains(shape.event) {
+        // Re-verifying only the tail (after a crash), the notices there may refer to `batch`
+        // records before it: those are parsed and remembered too.
+        let parsesBatch = shape.event == "batch" && options.checksSignaturesAfter != nil
+        if fullChecks || parsesBatch || Self.alwaysParsed.contains(shape.event) {
             guard AuditFormat.nestingDepth(bytes) <= AuditFormat.deepestNesting else {
                 return problem(line, "record is not valid JSON (nested deeper than \(AuditFormat.deepestNesting))")
             }
@@ -197,7 +202,7 @@ struct AuditVerifierWalk {
             if let unknown = AuditFormat.unknownContent(event: parsed.event, members: parsed.members) {
                 return problem(line, unknown, kind: .unknownFormat)
             }
-            if let reason = AuditFormat.canonicalFormProblem(bytes, members: parsed.members) {
+            if let reason = AuditFormat.canonicalFormProblem(bytes, members: parsed.members, runFormat: runFormat) {
                 return problem(line, "record is not in canonical form (\(reason))")
             }
             if let found = AuditFormat.formatProblem(parsed.members) {

@@ -79,9 +79,10 @@ public struct BatchSeal: Sendable, Equatable {
     }
 
     /// Parses a seal, checking its structure: a batch of 1 … ``maximumBatchSize``, the index inside
-    /// it, the path exactly as long as the index and size require, a non-empty root signature.
+    /// it, the path exactly as long as the index and size require, a non-empty root signature
+    /// (empty allowed with `allowsEmptyRootSignature`: the audit log's stored form, format 6).
     /// - Throws: `WireError` `.malformedEnvelope` naming what is wrong.
-    public init(parsing bytes: [UInt8]) throws(WireError) {
+    public init(parsing bytes: [UInt8], allowsEmptyRootSignature: Bool = false) throws(WireError) {
         let result = bytes.withUnsafeBytes { raw -> Result<BatchSeal, WireError> in
             var reader = WireReader(raw, context: "batch seal", code: .malformedEnvelope)
             do throws(WireError) {
@@ -100,7 +101,7 @@ public struct BatchSeal: Sendable, Equatable {
                 path.reserveCapacity(count)
                 for _ in 0..<count { path.append(try reader.readFixed(32, "path")) }
                 let signature = try reader.readBytes16("rootSignature")
-                guard !signature.isEmpty else { throw reader.error("the root signature is empty") }
+                guard !signature.isEmpty || allowsEmptyRootSignature else { throw reader.error("the root signature is empty") }
                 try reader.expectEnd()
                 return .success(BatchSeal(batchSize: size, leafIndex: index, path: path, rootSignature: signature))
             } catch {
@@ -141,6 +142,17 @@ extension Envelope {
 }
 
 extension SignedEnvelope {
+    /// The wire bytes of this batch-signed envelope with its seal's root signature replaced by
+    /// `rootSignature`: the body as it is, `seal` re-encoded. An empty `rootSignature` gives the
+    /// form the audit log stores from format 6 on (docs/AUDIT.md §Batch signatures); the batch
+    /// record's signature gives back the envelope its originator sent.
+    public func wireBytes(sealedWith seal: BatchSeal, rootSignature: [UInt8]) -> [UInt8] {
+        let resealed = BatchSeal(batchSize: seal.batchSize, leafIndex: seal.leafIndex, path: seal.path, rootSignature: rootSignature)
+        var out = body
+        out.writeBytes16(resealed.encoded)
+        return out
+    }
+
     /// The seal of a batch-signed envelope (nil for a single signature). Its root signature must
     /// have its algorithm's size: at most 72 bytes (a DER ECDSA P-256 signature) for 3, exactly 64
     /// for 4 (Ed25519).

@@ -52,7 +52,8 @@ struct AuditTraceCommand: ParsableCommand {
         answer.ignoredEntries.forEach(AuditIndexOptions.warn)
         let records = answer.records
         guard !records.isEmpty else { return nil }
-        var trace = AuditTrace(messageID: id, records: records, certificate: index.certificateRecord(fingerprint:))
+        var trace = AuditTrace(messageID: id, records: records, certificate: index.certificateRecord(fingerprint:),
+                               batchRecords: index.batchRecords(root:))
         try trace.traceInboxes(directory: directory)
         // The chain: a follow-up points back to its original, a hit to the record it matched, a
         // decision to the notice it names (or, refused, to its request); a record lists what

@@ -124,6 +124,12 @@ extension ExecutableTests {
             "nex", ["publish", "Config/examples/red.json", "--node", "gs.fr.lyon", "--topic", "notice.red.rw", "--server", server],
             in: workspace.path)
         #expect(red.status == 0, "\(red.standardError)")
+        // Three notices signed as one batch: a `batch` record and stored seals without the root
+        // signature (format 6) for the corpus's batch cases.
+        let batched = try ProcessRunner.run(
+            "nex", ["publish", "Config/examples/red.json", "--node", "gs.fr.lyon", "--topic", "notice.red.rw", "--count", "3",
+                    "--batch", "3", "--server", server], in: workspace.path)
+        #expect(batched.status == 0, "\(batched.standardError)")
         // A diffusion to Uganda, copied to the General Secretariat for compliance review: the log then
         // holds format-4 content (`"exception":"compliance"`) for both verifiers to agree on.
         let reviewer = try ProcessRunner.start(
@@ -140,6 +146,7 @@ extension ExecutableTests {
         let log = try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/var/audit").filter { $0.hasPrefix("segment-") }
             .map { try String(contentsOfFile: workspace.path + "/var/audit/" + $0, encoding: .utf8) }.joined()
         #expect(log.contains(#""exception":"compliance""#), "the corpus log holds no compliance copy")
+        #expect(log.contains(#""event":"batch""#), "the corpus log holds no batch record")
         return try #require(red.standardOutput.split(separator: " ").dropFirst(2).first.map(String.init))
     }
 }

@@ -20,7 +20,7 @@ import Testing
         #expect(result.verifiedCertificates == 1)
         #expect(result.sealedThrough == result.treeSize)
         let first = try #require(try AuditTestSupport.lines(in: temp.path).first)
-        #expect(first.text.contains(#""event":"start","format":5,"#))
+        #expect(first.text.contains(#""event":"start","format":6,"#))
     }
 
     @Test func withoutAnchorsNothingIsVouchedFor() throws {
@@ -211,7 +211,7 @@ import Testing
     @Test(arguments: [
         (#""future":1,"#, "member \"future\""),
         (#""event":"lifecycle""#, "event \"lifecycle\""),
-        (#""format":6,"#, "audit format 6"),
+        (#""format":7,"#, "audit format 7"),
     ])
     func contentOfANewerFormatCannotBeVerified(insert: String, expected: String) throws {
         let pki = try AuditVerdictTestPKI()
@@ -222,7 +222,7 @@ import Testing
         if insert.hasPrefix(#""event""#) {
             lines[1].text = lines[1].text.replacingOccurrences(of: #""event":"certificate""#, with: insert)
         } else if insert.hasPrefix(#""format""#) {
-            lines[0].text = lines[0].text.replacingOccurrences(of: #""format":5,"#, with: insert)
+            lines[0].text = lines[0].text.replacingOccurrences(of: #""format":6,"#, with: insert)
         } else {
             lines[1].text = lines[1].text.replacingOccurrences(of: #""event":"certificate","#, with: #""event":"certificate","# + insert)
         }

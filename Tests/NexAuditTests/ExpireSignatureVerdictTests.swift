@@ -95,7 +95,7 @@ extension ExpireSignatureVerdictTests {
         defer { temp.remove() }
         try writeExpire(to: temp.path, pki: pki, signedWith: pki.signer.key, certificate: pki.signer.certificate)
         var lines = try AuditTestSupport.lines(in: temp.path)
-        lines[0].text = lines[0].text.replacingOccurrences(of: #""format":5,"#, with: #""format":4,"#)
+        lines[0].text = lines[0].text.replacingOccurrences(of: #""format":6,"#, with: #""format":4,"#)
         try AuditTestSupport.writeRechained(lines, to: temp.path)
         let result = try pki.verify(temp.path)
         #expect(result.problem?.reason.contains("audit format 5 content") == true, "\(String(describing: result.problem))")

@@ -44,6 +44,16 @@ extension AuditIndex {
         return (try? scan(for: fingerprint, where: isMatch))?.first
     }
 
+    /// The `batch` records of batch root `root` (hex), in log order (the index must be current); the
+    /// log is scanned when the index has none (an index built before format 6 has no such keys).
+    public func batchRecords(root: String) -> [AuditRecord] {
+        let marks = loadState()?.marks ?? []
+        let isMatch = { (record: AuditRecord) in record.event == "batch" && record.string("root") == root }
+        let found = lookup(Self.key(batchRoot: root), marks: marks).records.filter(isMatch)
+        if !found.isEmpty { return found }
+        return (try? scan(for: root, where: isMatch)) ?? []
+    }
+
     /// Binary search of the sorted entry file with `pread` (a lookup touches O(log n) pages), then
     /// each entry under `key` is checked against the log before its record is believed: its segment
     /// is one indexed, its offset lies within what was indexed there, the byte before it ends a

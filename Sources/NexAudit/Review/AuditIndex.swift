@@ -49,6 +49,8 @@ public struct AuditIndex {
     static func key(message id: some StringProtocol) -> UInt64 { key("msg:" + id) }
     /// The lookup key of a certificate fingerprint.
     static func key(certificate fingerprint: some StringProtocol) -> UInt64 { key("cert:" + fingerprint) }
+    /// The lookup key of a batch root (a `batch` record, format 6).
+    static func key(batchRoot root: some StringProtocol) -> UInt64 { key("batch:" + root) }
     private static func key(_ text: String) -> UInt64 {
         SHA256.hash(Array(text.utf8)).bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
@@ -116,6 +118,8 @@ public struct AuditIndex {
                 }
             } else if event.elementsEqual("certificate".utf8), let fingerprint = LineScan.stringValue(after: Array(#","cert":""#.utf8), in: line) {
                 keys.append(key(certificate: String(decoding: fingerprint, as: UTF8.self)))
+            } else if event.elementsEqual("batch".utf8), let root = LineScan.stringValue(after: Array(#","root":""#.utf8), in: line) {
+                keys.append(key(batchRoot: String(decoding: root, as: UTF8.self)))
             }
         }
         return keys

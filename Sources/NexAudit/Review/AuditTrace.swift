@@ -57,8 +57,10 @@ public struct AuditTrace: Sendable {
     }
 
     /// Builds the trace from the message's records; `certificate` finds a stored originator
-    /// certificate record by fingerprint for re-verifying the signature.
-    public init(messageID: String, records: [AuditRecord], certificate: (String) -> AuditRecord? = { _ in nil }) {
+    /// certificate record by fingerprint, and `batchRecords` the `batch` records of a batch root
+    /// (hex; format 6), for re-verifying the signature.
+    public init(messageID: String, records: [AuditRecord], certificate: (String) -> AuditRecord? = { _ in nil },
+                batchRecords: @escaping (String) -> [AuditRecord] = { _ in [] }) {
         self.messageID = messageID
         for record in records.sorted(by: { ($0.sequence ?? 0) < ($1.sequence ?? 0) }) {
             switch record.event {
@@ -88,7 +90,19 @@ public struct AuditTrace: Sendable {
         }
         if let acceptance, let fingerprint = acceptance.string("cert") {
             if let stored = certificate(fingerprint), let der = stored.base64("certificate"), let parsed = try? Certificate(der: der) {
-                signatureCheck = AuditVerifier.checkSignature(acceptance, certificates: [fingerprint: parsed])
+                // A format-6 batch-signed notice: a `batch` record of its claim before it, whose
+                // signature verifies (docs/AUDIT.md §Batch signatures).
+                let sequence = acceptance.sequence ?? 0
+                let batches = AuditVerifier.BatchSignatures.inSealOrRecorded { claim, key in
+                    batchRecords(claim.root.hex).contains { record in
+                        guard let at = record.sequence, at < sequence, sequence - at <= BatchRecordWindow<Void>.records,
+                              record.string("cert") == fingerprint, record.string("node") == parsed.subjectCommonName,
+                              let recorded = EnvelopeBatch.claim(ofBatchRecord: record),
+                              let certificate = SHA256Digest(hex: fingerprint) else { return false }
+                        return recorded.recordKey(certificate: certificate) == key && EnvelopeBatch.isAuthentic(recorded, key: parsed.publicKey)
+                    }
+                }
+                signatureCheck = AuditVerifier.checkSignature(acceptance, certificates: [fingerprint: parsed], batches: batches)
                     .map { "FAILED: \($0)" } ?? "valid (re-verified now with the stored originator certificate)"
             } else {
                 signatureCheck = "not re-verified: the originator certificate \(fingerprint) is not stored in the log"

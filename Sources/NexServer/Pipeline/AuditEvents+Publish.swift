@@ -25,8 +25,9 @@ extension AuditEvent {
         return event
     }
 
-    /// An accepted publish, with the signed envelope's bytes as received (for later re-verification)
-    /// and the `expires_at` nexd keeps for it (format 5, D61). nexd's own `expire` has no
+    /// An accepted publish, with the signed envelope's bytes as received (for later re-verification;
+    /// a batch-signed one without its root signature, which its `batch` record holds: format 6,
+    /// D74) and the `expires_at` nexd keeps for it (format 5, D61). nexd's own `expire` has no
     /// connection, peer or country: `node` and `cert` name the audit certificate.
     static func publishAccepted(_ verified: VerifiedPublish, connection: UInt64) -> AuditEvent {
         var event = publish(verified.identity, connection: connection, envelope: verified.envelope,
@@ -39,7 +40,7 @@ extension AuditEvent {
         event.signedDigest = verified.digest.hex
         event.issuedAtMillis = verified.envelope.issuedAtMillis
         event.expiresAtMillis = verified.markings.expiresAtMillis
-        event.envelope = verified.wireBytes
+        event.envelope = verified.storedWireBytes
         return event
     }
 

@@ -83,11 +83,21 @@ struct PublishCommit: Sendable {
         events.append(.publishAccepted(verified, connection: connection))
         events.append(.route(decision, inboxes: inboxes, of: verified, atMillis: nowMillis))
         let acceptedIndex = events.count - 2
+        // A batch-signed notice: the log writes its batch's signature once (D74), before this
+        // publish unless a record of its claim is recent enough.
+        let batch = verified.batch.map { proof in
+            let fingerprint = verified.identity.certificate.fingerprint
+            return AuditLog.BatchReference(
+                key: proof.claim.recordKey(certificate: fingerprint),
+                record: proof.claim.auditEvent(node: verified.identity.id, certificate: fingerprint, connection: connection,
+                                               timeMillis: verified.receivedAtMillis),
+                publishIndex: acceptedIndex)
+        }
         let messageID = verified.envelope.messageID
         let connections = self.connections
         let files = certificateFiles
         let metrics = self.metrics
-        let sequences = audit.append(events) { result in
+        let sequences = audit.append(events, batch: batch) { result in
             switch result {
             case .success(let sequences):
                 // Connection 0 is nexd's own expire message (D61), not a node's publish.

@@ -22,11 +22,27 @@ struct VerifiedPublish: Sendable {
     let markings: NoticeMarkings
     /// How its deliveries are ordered on a connection: priority, and a follow-up's original.
     let order: DeliveryOrder
+    /// For a batch-signed envelope (D73): its seal and the claim its proof makes, which the audit
+    /// log records once per batch (D74).
+    let batch: BatchProof?
+
+    /// A batch-signed notice's seal and claim.
+    struct BatchProof: Sendable {
+        let seal: BatchSeal
+        let claim: EnvelopeBatch.Claim
+    }
 
     var envelope: Envelope { signed.envelope }
 
+    /// The envelope as the audit log stores it: as received, or for a batch-signed one without its
+    /// root signature, which the log records once in a `batch` record (format 6, D74).
+    var storedWireBytes: [UInt8] {
+        guard let batch else { return wireBytes }
+        return EnvelopeBatch.storedWireBytes(of: signed, seal: batch.seal)
+    }
+
     /// Only the verifier vouches for a signature.
-    fileprivate init(_ unverified: UnverifiedPublish, digest: SHA256Digest, identity: NodeIdentity) {
+    fileprivate init(_ unverified: UnverifiedPublish, digest: SHA256Digest, identity: NodeIdentity, batch: BatchProof? = nil) {
         signed = unverified.signed
         topic = unverified.topic
         kind = unverified.kind
@@ -36,6 +52,7 @@ struct VerifiedPublish: Sendable {
         self.identity = identity
         markings = unverified.markings
         order = DeliveryOrder(priority: unverified.markings.priority, original: unverified.original)
+        self.batch = batch
     }
 }
 
@@ -53,6 +70,7 @@ extension VerifiedPublish {
         self.identity = identity
         markings = .unmarked
         order = DeliveryOrder(priority: .normal, original: original)
+        batch = nil
     }
 
     /// Whether nexd itself sent it (an `expire`, signed with the audit key; D61).
@@ -111,7 +129,7 @@ struct SignatureVerification: Sendable {
                     : "the batch signature does not verify with the certificate of \(identity.id) (\(place); refused for an earlier notice of the batch too)"
                 return .failure(Failure(error: WireError(.badSignature, reason), checkedSignature: checkedHere))
             }
-            return .success(VerifiedPublish(unverified, digest: digest, identity: identity))
+            return .success(VerifiedPublish(unverified, digest: digest, identity: identity, batch: VerifiedPublish.BatchProof(seal: seal, claim: claim)))
         }
         // The signature is good for another claim: this notice's proof or restrictions are not the batch's.
         let what = known.claim.root != claim.root || known.claim.batchSize != claim.batchSize

@@ -11,6 +11,9 @@ import NexWire
 /// Only the lines that concern inboxes are parsed (``InboxLedger/mayConcernInboxes(_:)``), and an
 /// accepted publish only when the route record after it names an inbox. The notice registry is
 /// folded in the same pass (``RegistryRebuild``: the route lines' bytes, no parse).
+///
+/// A batch-signed notice's record stores its envelope without the root signature (format 6, D74):
+/// the `batch` records of the window are remembered, and the signature put back for redelivery.
 struct InboxRebuild {
     private(set) var ledger = InboxLedger()
     /// The notice registry, folded in the same pass (D56).
@@ -19,6 +22,8 @@ struct InboxRebuild {
     private var messages: [UInt64: DeliveryMessage] = [:]
     /// The last accepted `publish` line read (its route record follows it in the same append).
     private var lastAcceptance: ArraySlice<UInt8>?
+    /// The root signatures of the `batch` records of the window (format 6).
+    private var batchSignatures = BatchRecordWindow<[UInt8]>()
     private var linesSincePrune = 0
     private(set) var lines = 0
 
@@ -42,11 +47,15 @@ struct InboxRebuild {
             lastAcceptance = line
             return
         }
+        if EnvelopeBatch.isBatchRecord(line) {
+            noteBatch(line)
+            return
+        }
         if let held = lastAcceptance { registry.apply(publish: held, route: line) }
         guard InboxLedger.mayConcernInboxes(line), let record = AuditRecord(segment: "", line: 0, bytes: Array(line)) else { return }
         ledger.apply(record)
         if record.event == "route", let sequence = record.sequence, sequence > 1, let held = lastAcceptance,
-           let message = Self.message(accepted: held, sequence: sequence - 1) {
+           let message = message(accepted: held, sequence: sequence - 1) {
             messages[message.auditSequence] = message
         }
     }
@@ -94,15 +103,36 @@ struct InboxRebuild {
         messages = messages.filter { pending.contains($0.key) }
     }
 
-    /// The delivery of the accepted publish in `line`, if it is the record at `sequence`.
-    private static func message(accepted line: ArraySlice<UInt8>, sequence: UInt64) -> DeliveryMessage? {
+    private mutating func noteBatch(_ line: ArraySlice<UInt8>) {
+        guard let record = AuditRecord(segment: "", line: 0, bytes: Array(line)), let sequence = record.sequence,
+              let claim = EnvelopeBatch.claim(ofBatchRecord: record),
+              let fingerprint = record.string("cert").flatMap(SHA256Digest.init(hex:)) else { return }
+        batchSignatures.note(claim.recordKey(certificate: fingerprint), at: sequence, value: claim.rootSignature)
+    }
+
+    /// The delivery of the accepted publish in `line`, if it is the record at `sequence`: its
+    /// envelope as the originator sent it (a batch-signed one with its root signature put back).
+    private func message(accepted line: ArraySlice<UInt8>, sequence: UInt64) -> DeliveryMessage? {
         guard let record = AuditRecord(segment: "", line: 0, bytes: Array(line)), record.sequence == sequence,
-              record.string("outcome") == "accepted", let envelope = record.base64("envelope"),
+              record.string("outcome") == "accepted", let stored = record.base64("envelope"),
               let id = record.string("msg").flatMap(MessageID.init(string:)), let node = record.string("node"),
-              let fingerprint = record.string("cert").flatMap(SHA256Digest.init(hex:)), let time = record.timeMillis
+              let fingerprint = record.string("cert").flatMap(SHA256Digest.init(hex:)), let time = record.timeMillis,
+              let envelope = sentEnvelope(stored: stored, certificate: fingerprint, sequence: sequence)
         else { return nil }
         return DeliveryMessage(envelope: envelope, messageID: id, originNode: node, receivedAtMillis: time,
                                certificateFingerprint: fingerprint.bytes, auditSequence: sequence,
                                order: DeliveryOrder(envelopeBytes: envelope))
+    }
+
+    /// A stored envelope as sent: as it is, or a batch-signed one with the root signature of its
+    /// `batch` record (nil when none is in the window: the log is not nexd's).
+    private func sentEnvelope(stored: [UInt8], certificate: SHA256Digest, sequence: UInt64) -> [UInt8]? {
+        guard let signed = try? SignedEnvelope(parsing: stored),
+              Envelope.SignatureAlgorithm.isBatch(signed.envelope.signatureAlgorithm) else { return stored }
+        guard let (seal, claim) = (try? EnvelopeBatch.storedClaim(of: signed, digest: EnvelopeBatch.digest(ofBody: signed.body))) ?? nil
+        else { return nil }
+        if !seal.rootSignature.isEmpty { return stored }   // format 5 and older: the whole seal
+        guard let signature = batchSignatures.value(of: claim.recordKey(certificate: certificate), before: sequence) else { return nil }
+        return signed.wireBytes(sealedWith: seal, rootSignature: signature)
     }
 }
