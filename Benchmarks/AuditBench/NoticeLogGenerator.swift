@@ -34,8 +34,9 @@ struct NoticeLogGenerator {
         return (records(of: signed, index: index, time: time), id.description)
     }
 
-    /// The records of `count` notices batch-signed in 64s (D73): each envelope carries its seal.
-    func batchedNotices(_ count: Int, time: Int64) throws -> [[AuditEvent]] {
+    /// The records of `count` notices batch-signed in 64s (D73), as format 6 stores them (D74):
+    /// each envelope without its root signature, with the batch reference the writer needs.
+    func batchedNotices(_ count: Int, time: Int64) throws -> [(events: [AuditEvent], batch: AuditLog.BatchReference)] {
         let envelopes = (0..<count).map { index in
             Envelope(messageID: .random(), sender: "gs.fr.lyon", topic: "notice.red.rw", kind: "red", issuedAtMillis: time + Int64(index), payload: payload)
         }
@@ -43,7 +44,19 @@ struct NoticeLogGenerator {
         for start in stride(from: 0, to: count, by: 64) {
             signed += try EnvelopeBatch.sign(Array(envelopes[start..<min(start + 64, count)]), with: key)
         }
-        return signed.enumerated().map { index, notice in records(of: notice, index: index, time: time + Int64(index)) }
+        return try signed.enumerated().map { index, notice in
+            guard let seal = try notice.batchSeal(),
+                  let claim = EnvelopeBatch.claim(of: notice, seal: seal, digest: EnvelopeBatch.digest(ofBody: notice.body)) else {
+                throw CocoaError(.coderInvalidValue)
+            }
+            var events = records(of: notice, index: index, time: time + Int64(index))
+            events[0].envelope = EnvelopeBatch.storedWireBytes(of: notice, seal: seal)
+            let reference = AuditLog.BatchReference(
+                key: claim.recordKey(certificate: certificate.fingerprint),
+                record: claim.auditEvent(node: "gs.fr.lyon", certificate: certificate.fingerprint, connection: 1, timeMillis: time),
+                publishIndex: 0)
+            return (events, reference)
+        }
     }
 
     /// The `publish`, `route` and `receipt` records of an accepted notice.

@@ -97,6 +97,19 @@ public struct LoadConfiguration: Sendable {
     /// latency runs from when it was handed to the batcher: its intended time (open loop), or when
     /// the window let its batch go (closed loop). Nil: one signature per notice.
     public var batch: Int?
+    /// Open loop with ``batch``: a batch also closes once its first notice has waited this many
+    /// milliseconds (a linger, as a batching client bounds its added latency). At a steady rate
+    /// that is the notices due within the linger: ``effectiveBatch``. Nil: batches of ``batch``.
+    public var batchLingerMillis: Double?
+
+    /// The notices each publisher signs per batch: ``batch``, or in an open loop with
+    /// ``batchLingerMillis`` the notices due within the linger of a batch's first, at most
+    /// ``batch`` (at rate r and linger L: min(batch, ⌊r·L⌋ + 1)). Nil: one signature per notice.
+    public var effectiveBatch: Int? {
+        guard let batch else { return nil }
+        guard let linger = batchLingerMillis, case .openLoop(let rate) = pacing else { return batch }
+        return max(1, min(batch, Int((rate * linger / 1000).rounded(.down)) + 1))
+    }
 
     /// The index of the urgent publisher, when the run has one.
     public var urgentPublisher: Int? { urgentRate == nil ? nil : publishers - 1 }
@@ -147,6 +160,11 @@ public struct LoadConfiguration: Sendable {
             if !(1...4096).contains(batch) { return "--batch must be 1-4096" }
             if case .closedLoop(let window) = pacing, window < batch { return "--window must be at least --batch (a batch is sent whole)" }
             if urgentRate != nil { return "--batch does not combine with --urgent-rate" }
+        }
+        if let batchLingerMillis {
+            if batch == nil { return "--batch-linger needs --batch" }
+            if ratePerPublisher == nil { return "--batch-linger needs an open loop (--rate): a closed loop sends a batch when its window has room" }
+            if !(batchLingerMillis > 0) { return "--batch-linger must be positive (milliseconds)" }
         }
         if let urgentRate {
             if !(urgentRate > 0) { return "--urgent-rate must be positive" }

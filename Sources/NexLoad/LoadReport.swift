@@ -22,6 +22,8 @@ public struct LoadReport: Codable, Sendable, Equatable {
         public var verifiesSignatures: Bool
         /// Notices per batch signature (D73); nil: one signature per notice.
         public var batch: Int?
+        /// The linger that set ``batch`` in an open loop (`--batch-linger`), milliseconds.
+        public var batchLingerMillis: Double?
 
         /// A shape from its values.
         public init(publishers: Int, subscribers: Int, layout: String, kind: String, payloadBytes: Int, pacing: String,
@@ -186,7 +188,8 @@ public struct LoadReport: Codable, Sendable, Equatable {
             lines.append("nex load: \(shape.publishers) publisher(s) → \(shape.subscribers) subscriber(s)\(stalled), layout \(shape.layout), "
                 + "\(shape.kind) notices of \(shape.payloadBytes) B, \(pacingText), \(shape.countPerPublisher) per publisher "
                 + "(+\(shape.warmUpPerPublisher) warm-up)\(shape.verifiesSignatures ? ", subscribers verify signatures" : "")"
-                + (shape.batch.map { ", batch-signed in \($0)s" } ?? ""))
+                + (shape.batch.map { ", batch-signed in \($0)s" } ?? "")
+                + (shape.batchLingerMillis.map { " (linger \(String(format: "%g", $0)) ms)" } ?? ""))
         }
         func row(_ name: String, _ value: String) { lines.append("  " + name.padding(toLength: 22, withPad: " ", startingAt: 0) + value) }
         if shape.publishers > 0 {

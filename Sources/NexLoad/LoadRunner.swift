@@ -55,7 +55,8 @@ public struct LoadRunner: Sendable {
             payloadBytes: 0, pacing: config.window != nil ? "closed-loop" : "open-loop", window: config.window,
             ratePerPublisher: config.ratePerPublisher, countPerPublisher: config.countPerPublisher,
             warmUpPerPublisher: config.warmUpPerPublisher, verifiesSignatures: config.verifiesSignatures))
-        report.shape.batch = config.batch
+        report.shape.batch = config.effectiveBatch
+        report.shape.batchLingerMillis = config.batchLingerMillis
 
         // 1. Sign everything before anything is measured.
         let runTag = UInt16.random(in: 0...0x0FFF)
@@ -87,10 +88,10 @@ public struct LoadRunner: Sendable {
         } else {
             warmUp = try NoticeFactory.prepare(
                 publishers: identities.publishers, topics: topics, kind: config.kind, payload: payload, runTag: runTag,
-                isMeasured: false, countPerPublisher: config.warmUpPerPublisher, issuedAtMillis: issuedAt, batch: config.batch)
+                isMeasured: false, countPerPublisher: config.warmUpPerPublisher, issuedAtMillis: issuedAt, batch: config.effectiveBatch)
             measured = try NoticeFactory.prepare(
                 publishers: identities.publishers, topics: topics, kind: config.kind, payload: payload, runTag: runTag,
-                isMeasured: true, countPerPublisher: config.countPerPublisher, issuedAtMillis: issuedAt, batch: config.batch)
+                isMeasured: true, countPerPublisher: config.countPerPublisher, issuedAtMillis: issuedAt, batch: config.effectiveBatch)
         }
         let signingSeconds = Double(MonotonicClock.nanoseconds() - signingStart) / 1e9
         log?(String(format: "signed %d notices in %.2f s", config.publishers * (config.countPerPublisher + config.warmUpPerPublisher), signingSeconds))
@@ -125,11 +126,11 @@ public struct LoadRunner: Sendable {
         var publisherNodes: [PublisherNode] = []
         var subscriberNodes: [SubscriberNode] = []
         for (index, credentials) in identities.publishers.enumerated() {
-            let conn = try connection(credentials, lane: lanes[index % lanes.count], capabilities: config.batch == nil ? [] : [Capability.batch])
+            let conn = try connection(credentials, lane: lanes[index % lanes.count], capabilities: config.effectiveBatch == nil ? [] : [Capability.batch])
             let pacing = index == config.urgentPublisher ? LoadPacing.openLoop(ratePerPublisher: config.urgentRate ?? 1) : config.pacing
             publisherNodes.append(PublisherNode(
-                index: index, connection: conn, counters: counters, pacing: pacing, warmUpWindow: max(config.window ?? 64, config.batch ?? 1),
-                batch: config.batch ?? 1,
+                index: index, connection: conn, counters: counters, pacing: pacing, warmUpWindow: max(config.window ?? 64, config.effectiveBatch ?? 1),
+                batch: config.effectiveBatch ?? 1,
                 followers: topology.followers[index], runTag: runTag, warmUp: warmUp[index], measured: measured[index]))
         }
         let sendTimes = publisherNodes.map(\.sendTimes)

@@ -70,6 +70,10 @@ struct LoadCommand: ParsableCommand {
     @Flag(help: "Subscribers re-verify every signature with the originator's certificate.") var verify = false
     @Option(help: "Sign each publisher's notices in batches of this many (1-4096; one signature per batch, capability batch.1, D73). A batch is sent whole: open loop once its last notice is due, latency counted from each notice's own due time (when it was handed to the batcher); closed loop when the window has room for all of it.")
     var batch: Int?
+    @Option(name: .customLong("batch-linger"), help: ArgumentHelp(
+        "Open loop with --batch: a batch also closes once its first notice has waited this long, as a batching client bounds the latency it adds; at a steady rate, batches of the notices due within it (at most --batch).",
+        valueName: "MS"))
+    var batchLinger: Double?
     @Option(help: "nexd address as IPv4:PORT (ignored with --spawn).") var server = "127.0.0.1:7247"
     @Option(help: "Development PKI holding nodes/<benchmark id>.pem and .key (ignored with --spawn).") var pki = "Certs/dev"
     @Flag(help: "Start a nexd of its own for the run (temporary config, PKI and audit directory) and stop it after.")
@@ -136,6 +140,7 @@ struct LoadCommand: ParsableCommand {
         configuration.urgentRate = urgentRate
         configuration.urgentCount = urgentCount
         configuration.batch = batch
+        configuration.batchLingerMillis = batchLinger
         if let rate {
             configuration.pacing = .openLoop(ratePerPublisher: rate)
             configuration.countPerPublisher = count ?? Int((rate * (duration ?? 0)).rounded(.down))

@@ -77,6 +77,32 @@ struct LoadEndToEndTests {
         #expect(load.problem == "--batch must be 1-4096")
     }
 
+    @Test("--batch-linger: at a steady rate, a batch holds the notices due within the linger, at most --batch")
+    func batchLinger() {
+        var load = LoadConfiguration()
+        load.batch = 64
+        load.batchLingerMillis = 2
+        #expect(load.problem?.contains("--batch-linger needs an open loop") == true)
+        let cases: [(rate: Double, linger: Double, expected: Int)] = [
+            (10_000, 2, 21),     // 20 more due within 2 ms of the first
+            (10_900, 2, 22),
+            (100_000, 2, 64),    // capped at --batch
+            (100, 2, 1),         // nothing else due: each notice alone
+            (500, 10, 6),
+        ]
+        for item in cases {
+            load.pacing = .openLoop(ratePerPublisher: item.rate)
+            load.batchLingerMillis = item.linger
+            #expect(load.problem == nil)
+            #expect(load.effectiveBatch == item.expected, "\(item)")
+        }
+        load.batchLingerMillis = 0
+        #expect(load.problem == "--batch-linger must be positive (milliseconds)")
+        load.batch = nil
+        load.batchLingerMillis = 2
+        #expect(load.problem == "--batch-linger needs --batch")
+    }
+
     @Test("S9 shape: routine notices plus an urgent publisher; the urgent ones' latency is reported apart, none lost")
     func urgentPublisher() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-load-test-\(UUID().uuidString)").path
