@@ -202,7 +202,9 @@ struct AuditVerifierWalk {
             if let unknown = AuditFormat.unknownContent(event: parsed.event, members: parsed.members) {
                 return problem(line, unknown, kind: .unknownFormat)
             }
-            if let reason = AuditFormat.canonicalFormProblem(bytes, members: parsed.members, runFormat: runFormat) {
+            // A `start` record is of the format it declares (the run it begins), others of their run's.
+            let format = shape.event == "start" ? AuditFormat.declaredFormat(parsed.members) : runFormat
+            if let reason = AuditFormat.canonicalFormProblem(bytes, members: parsed.members, runFormat: format) {
                 return problem(line, "record is not in canonical form (\(reason))")
             }
             if let found = AuditFormat.formatProblem(parsed.members) {

@@ -1,5 +1,6 @@
 import Foundation
 import NexCrypto
+import NexSync
 import NexWire
 import Testing
 @testable import NexAudit
@@ -18,6 +19,8 @@ import Testing
         var referencesBatch = true
         /// Flip a byte of the root signature in the `batch` record.
         var corruptsBatchSignature = false
+        /// A run (`start` declaring this format, `stop`) before the one that holds the notices.
+        var earlierRunFormat: Int?
     }
 
     struct Written {
@@ -76,6 +79,11 @@ import Testing
         let log = try AuditLog(configuration: configuration, nowMillis: ContractPKI.nowMillis())
         let key = try PrivateKey.generate(.ecdsaP256SHA256)
         let certificate = try pki.originator(node, key: key)
+        if let earlier = variant.earlierRunFormat {
+            var start = AuditEvent(.start, timeMillis: ContractPKI.nowMillis())
+            start.format = earlier
+            log.append([start, AuditEvent(.stop, timeMillis: ContractPKI.nowMillis())])
+        }
         var start = AuditEvent(.start, timeMillis: ContractPKI.nowMillis())
         start.format = variant.format
         var cert = AuditEvent(.certificate, timeMillis: ContractPKI.nowMillis())
@@ -273,6 +281,89 @@ import Testing
         let verification = try AuditVerifier.verify(directory: directory, options: options)
         #expect(verification.problem == nil, "\(String(describing: verification.problem))")
         #expect(verification.verifiedSignatures == 2)
+    }
+
+    /// A `batch` record numbered in a write that failed was never written: once the log is writable
+    /// again, the next notice of that batch gets a `batch` record of its own.
+    @Test func aBatchRecordLostInAFailedWriteIsWrittenAgainAfterTheRepair() throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let pki = try ContractPKI()
+        let directory = temp.path + "/audit"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = AuditLog.Configuration(directory: directory)
+        configuration.checkpointSigner = pki.signer
+        configuration.recoveryRetryInterval = .milliseconds(20)
+        let log = try AuditLog(configuration: configuration, nowMillis: ContractPKI.nowMillis())
+        let key = try PrivateKey.generate(.ecdsaP256SHA256)
+        let certificate = try pki.originator(Self.node, key: key)
+        var cert = AuditEvent(.certificate, timeMillis: ContractPKI.nowMillis())
+        cert.node = Self.node
+        cert.certificateFingerprint = certificate.fingerprint.hex
+        cert.certificateDER = certificate.derBytes
+        log.append([AuditEvent(.start, timeMillis: ContractPKI.nowMillis()), cert])
+        log.flush()
+        let notices = try Self.batch(2, key: key)
+        func append(_ signed: SignedEnvelope) throws -> Result<[UInt64], AuditError> {
+            let seal = try #require(try signed.batchSeal())
+            let publish = Self.publish(signed, storing: EnvelopeBatch.storedWireBytes(of: signed, seal: seal), certificate: certificate,
+                                       time: ContractPKI.nowMillis())
+            let done = DispatchSemaphore(value: 0)
+            let outcome = Locked<Result<[UInt64], AuditError>?>(nil)
+            log.append([publish], batch: try Self.reference(signed, certificate: certificate, corrupt: false)) { result in
+                outcome.withLock { $0 = result }
+                done.signal()
+            }
+            done.wait()
+            return try #require(outcome.withLock { $0 })
+        }
+        log.injectFault(.failWrites(errno: ENOSPC))
+        #expect((try? append(notices[0]).get()) == nil)
+        log.injectFault(nil)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while log.failure != nil, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        try #require(log.failure == nil)
+        let sequence = try #require(try append(notices[1]).get().first)
+        log.append([AuditEvent(.stop, timeMillis: ContractPKI.nowMillis())])
+        log.close()
+        let records = try Self.records(directory)
+        #expect(records.first { $0.sequence == sequence - 1 }?.event == "batch")
+        let verification = try AuditVerifier.verify(directory: directory, options: Self.options(pki))
+        #expect(verification.verdict == .intact, "\(String(describing: verification.problem))")
+    }
+
+    /// The members only a `batch` record carries are out of place in any other record: TAMPERED
+    /// (not canonical) where the run's format knows them, CANNOT VERIFY where it does not — a
+    /// `start` record judged by the format it declares. Both verifiers.
+    @Test(arguments: [
+        ("a route of a format-6 run with a size", 6, "route", #","size":3"#, AuditVerification.Problem.Kind.tampered),
+        ("a route of a format-6 run with a restrictions digest", 6, "route", #","restrictionsDigest":"\#(String(repeating: "0", count: 64))""#, .tampered),
+        ("a route of a format-5 run with a restrictions digest", 5, "route", #","restrictionsDigest":"\#(String(repeating: "0", count: 64))""#, .unknownFormat),
+        ("a start declaring 6 with a restrictions digest", 6, "start", #","restrictionsDigest":"\#(String(repeating: "0", count: 64))""#, .tampered),
+        ("a start declaring 5 with a restrictions digest", 5, "start", #","restrictionsDigest":"\#(String(repeating: "0", count: 64))""#, .unknownFormat),
+    ])
+    func aMemberOnlyABatchRecordCarriesIsOutOfPlaceElsewhere(name: String, format: Int, event: String, insert: String,
+                                                             expected: AuditVerification.Problem.Kind) throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let pki = try ContractPKI()
+        // A run of the other format first, so that a `start` is judged by what it declares, not by the run before.
+        let written = try Self.writeLog(Variant(format: format, storesRootSignature: format < 6, referencesBatch: format >= 6,
+                                                earlierRunFormat: format == 6 ? 5 : 6), count: 1, in: temp, pki: pki)
+        var lines = try AuditTestSupport.lines(in: written.directory)
+        let target = try #require(lines.lastIndex { $0.text.contains(#""event":"\#(event)""#) })
+        let prev = try #require(lines[target].text.range(of: #","prev":""#))
+        lines[target].text.insert(contentsOf: insert, at: prev.lowerBound)
+        try AuditTestSupport.writeRechained(lines, to: written.directory)
+        try? FileManager.default.removeItem(atPath: written.directory + "/checkpoint.json")
+        let (swift, python) = try Self.verdicts(written.directory, temp: temp, pki: pki)
+        let problem = try #require(swift.problem, "\(name)")
+        #expect(problem.kind == expected, "\(name): \(problem)")
+        #expect(problem.sequence == UInt64(target + 1), "\(name): \(problem)")
+        if let (status, output) = python {
+            #expect(status == (expected == .tampered ? 1 : 2), "\(name): \(output)")
+            #expect(output.contains("record \(target + 1) "), "\(name): \(output)")
+        }
     }
 
     @Test func theWindowRemembersTheLatestRecordOfEachClaimForSixtyFiveThousandRecords() {
