@@ -36,7 +36,7 @@ extension AuditLog {
     /// `audit.fsync`): how many records it held, how long the sync took (next to nothing without
     /// fsync) and the log's last sequence. One handler; it must be quick (nexd's metrics count it).
     public func onBatchWritten(_ handler: @escaping @Sendable (_ records: Int, _ sync: Duration, _ lastSequence: UInt64) -> Void) {
-        batchHandler.withLock { $0 = handler }
+        batchHandler.withLock { $0 = BatchHandler(call: handler) }
     }
 
     /// Writer queue: a batch failed. Refuses every later append, cuts the torn batch off and starts

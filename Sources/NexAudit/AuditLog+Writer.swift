@@ -92,7 +92,7 @@ extension AuditLog {
             try writeAll(buffer)
             let started = ContinuousClock.now
             if configuration.synchronizesWrites { try syncSegment() }
-            if let handler = batchHandler.withLock({ $0 }) { handler(Int(sequence - lastSequence), ContinuousClock.now - started, sequence) }
+            if let handler = batchHandler.withLock({ $0 }) { handler.call(Int(sequence - lastSequence), ContinuousClock.now - started, sequence) }
         }
         lastSequence = sequence
         lastHash = hash

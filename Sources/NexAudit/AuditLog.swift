@@ -132,8 +132,8 @@ public final class AuditLog: @unchecked Sendable {
     let pending: Locked<Pending>
     let published = Locked<(latest: SignedCheckpoint?, handlers: [@Sendable (SignedCheckpoint) -> Void])>((nil, []))
     let healthHandlers = Locked<[@Sendable (AuditError?) -> Void]>([])
-    /// Told of each durable batch (``onBatchWritten(_:)``).
-    let batchHandler = Locked<(@Sendable (_ records: Int, _ sync: Duration, _ lastSequence: UInt64) -> Void)?>(nil)
+    /// Told of each durable batch (``onBatchWritten(_:)``). Boxed: see ``BatchHandler``.
+    let batchHandler = Locked<BatchHandler?>(nil)
     /// Test hook: see ``injectFault(_:)``.
     let injectedFault = Locked<AuditFault?>(nil)
 
@@ -372,5 +372,16 @@ public final class AuditLog: @unchecked Sendable {
     /// (cleared once the repair is recorded). Safe from any queue.
     public var failure: AuditError? {
         pending.withLock { $0.failure }
+    }
+}
+
+/// ``AuditLog/onBatchWritten(_:)``'s handler in a class: a closure stored directly in a ``Locked``
+/// would be re-wrapped in a reabstraction thunk at each read on the writer queue — once per batch,
+/// a chain without bound (see ``Locked``).
+final class BatchHandler: Sendable {
+    let call: @Sendable (_ records: Int, _ sync: Duration, _ lastSequence: UInt64) -> Void
+
+    init(call: @escaping @Sendable (_ records: Int, _ sync: Duration, _ lastSequence: UInt64) -> Void) {
+        self.call = call
     }
 }

@@ -10,6 +10,13 @@ import Glibc
 /// is checked precisely. Uncontended, both cost one atomic instruction each way.
 ///
 /// Keep the critical sections short and never call out to code that may take another lock.
+///
+/// Never guard a bare closure (`Locked<(() -> Void)?>`): `withLock` gives `inout` access to a value
+/// stored at the generic type's abstraction, so every access to a function value re-wraps it in a
+/// reabstraction thunk and stores the wrapper back — a chain that grows by one thunk pair per access
+/// and costs a call each (the audit writer's batch handler grew one per batch until a profile found
+/// it). Box the closure in a final class (``AuditLog``'s `BatchHandler`); arrays and structs of
+/// closures are not affected.
 public final class Locked<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
