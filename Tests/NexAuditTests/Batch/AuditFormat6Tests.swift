@@ -11,7 +11,7 @@ import Testing
 /// to its batch record and re-verify the signature there.
 @Suite struct AuditFormat6Tests {
     /// How a test log departs from what nexd writes.
-    struct Variant {
+    struct Variant: Sendable {
         var format = AuditFormat.version
         /// Store each envelope with its root signature (as a format-5 nexd did).
         var storesRootSignature = false
@@ -41,6 +41,39 @@ import Testing
         publish.signedDigest = EnvelopeBatch.digest(ofBody: signed.body).hex
         publish.envelope = envelope
         return publish
+    }
+
+    /// The `certificate` record of gs.fr.lyon's `certificate`.
+    static func certificateEvent(_ certificate: Certificate) -> AuditEvent {
+        var event = AuditEvent(.certificate, timeMillis: ContractPKI.nowMillis())
+        event.node = node
+        event.certificateFingerprint = certificate.fingerprint.hex
+        event.certificateDER = certificate.derBytes
+        return event
+    }
+
+    /// A log in `temp` holding `start` and gs.fr.lyon's certificate (its key made here), checkpoints
+    /// signed by `pki`; `configure` adjusts the configuration.
+    static func openLog(in temp: TemporaryDirectory, pki: ContractPKI, configure: (inout AuditLog.Configuration) -> Void)
+        throws -> (log: AuditLog, directory: String, key: PrivateKey, certificate: Certificate) {
+        let directory = temp.path + "/audit"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = AuditLog.Configuration(directory: directory)
+        configuration.checkpointSigner = pki.signer
+        configure(&configuration)
+        let log = try AuditLog(configuration: configuration, nowMillis: ContractPKI.nowMillis())
+        let key = try PrivateKey.generate(.ecdsaP256SHA256)
+        let certificate = try pki.originator(node, key: key)
+        log.append([AuditEvent(.start, timeMillis: ContractPKI.nowMillis()), certificateEvent(certificate)])
+        log.flush()
+        return (log, directory, key, certificate)
+    }
+
+    /// The accepted `publish` of `signed` as nexd stores it: the envelope without its root signature.
+    static func storedPublish(_ signed: SignedEnvelope, certificate: Certificate) throws -> AuditEvent {
+        let seal = try #require(try signed.batchSeal())
+        return publish(signed, storing: EnvelopeBatch.storedWireBytes(of: signed, seal: seal), certificate: certificate,
+                       time: ContractPKI.nowMillis())
     }
 
     /// `count` notices of one batch, signed once with `key`.
@@ -86,10 +119,7 @@ import Testing
         }
         var start = AuditEvent(.start, timeMillis: ContractPKI.nowMillis())
         start.format = variant.format
-        var cert = AuditEvent(.certificate, timeMillis: ContractPKI.nowMillis())
-        cert.node = node
-        cert.certificateFingerprint = certificate.fingerprint.hex
-        cert.certificateDER = certificate.derBytes
+        let cert = certificateEvent(certificate)
         log.append([start, cert])
         written.signed = try batch(count, key: key)
         for signed in written.signed {
@@ -109,10 +139,7 @@ import Testing
     }
 
     static func options(_ pki: ContractPKI) -> AuditVerifier.Options {
-        var options = AuditVerifier.Options()
-        options.certificateAuthorities = [pki.authority]
-        options.auditCertificate = pki.signer.certificate
-        return options
+        AuditFormat4Tests.options(pki)
     }
 
     /// Both verifiers' verdicts on `directory`: the Swift one's problem, the script's status and output.
@@ -159,52 +186,29 @@ import Testing
         if let (status, output) = python { #expect(status == 0, "\(output)") }
     }
 
-    @Test func aNoticeWithoutItsBatchRecordIsTampered() throws {
+    /// What nexd never writes, each TAMPERED to both verifiers at the record named: a notice with no
+    /// `batch` record of its claim, a notice stored with its root signature in a format-6 run, a
+    /// `batch` record whose signature does not verify.
+    @Test(arguments: [
+        ("no batch record", Variant(referencesBatch: false), 0, "no batch record of this notice's batch"),
+        ("a stored root signature", Variant(storesRootSignature: true), 0, "carries its batch's root signature"),
+        ("a forged batch signature", Variant(corruptsBatchSignature: true), -1, "batch signature does not verify"),
+    ])
+    func whatNexdNeverWritesIsTampered(name: String, variant: Variant, offset: Int, reason: String) throws {
         let temp = try TemporaryDirectory()
         defer { temp.remove() }
         let pki = try ContractPKI()
-        let written = try Self.writeLog(Variant(referencesBatch: false), in: temp, pki: pki)
+        let written = try Self.writeLog(variant, in: temp, pki: pki)
+        // The first notice's record, or (offset −1) the batch record right before it.
+        let named = UInt64(Int(written.publishSequences[0]) + offset)
         let (swift, python) = try Self.verdicts(written.directory, temp: temp, pki: pki)
-        let problem = try #require(swift.problem)
-        #expect(problem.kind == .tampered)
-        #expect(problem.sequence == written.publishSequences[0])
-        #expect(problem.reason.contains("no batch record of this notice's batch"), "\(problem.reason)")
+        let problem = try #require(swift.problem, "\(name)")
+        #expect(problem.kind == .tampered, "\(name)")
+        #expect(problem.sequence == named, "\(name): \(problem)")
+        #expect(problem.reason.contains(reason), "\(name): \(problem.reason)")
         if let (status, output) = python {
-            #expect(status == 1, "\(output)")
-            #expect(output.contains("TAMPERED: record \(written.publishSequences[0]) "), "\(output)")
-        }
-    }
-
-    @Test func aStoredRootSignatureIsTamperedInAFormat6Run() throws {
-        let temp = try TemporaryDirectory()
-        defer { temp.remove() }
-        let pki = try ContractPKI()
-        let written = try Self.writeLog(Variant(storesRootSignature: true), in: temp, pki: pki)
-        let (swift, python) = try Self.verdicts(written.directory, temp: temp, pki: pki)
-        let problem = try #require(swift.problem)
-        #expect(problem.kind == .tampered)
-        #expect(problem.sequence == written.publishSequences[0])
-        #expect(problem.reason.contains("carries its batch's root signature"), "\(problem.reason)")
-        if let (status, output) = python {
-            #expect(status == 1, "\(output)")
-            #expect(output.contains("TAMPERED: record \(written.publishSequences[0]) "), "\(output)")
-        }
-    }
-
-    @Test func aBatchRecordWhoseSignatureDoesNotVerifyIsTampered() throws {
-        let temp = try TemporaryDirectory()
-        defer { temp.remove() }
-        let pki = try ContractPKI()
-        let written = try Self.writeLog(Variant(corruptsBatchSignature: true), in: temp, pki: pki)
-        let batchSequence = written.publishSequences[0] - 1
-        let (swift, python) = try Self.verdicts(written.directory, temp: temp, pki: pki)
-        let problem = try #require(swift.problem)
-        #expect(problem.kind == .tampered)
-        #expect(problem.sequence == batchSequence)
-        #expect(problem.reason.contains("batch signature does not verify"), "\(problem.reason)")
-        if let (status, output) = python {
-            #expect(status == 1, "\(output)")
-            #expect(output.contains("TAMPERED: record \(batchSequence) "), "\(output)")
+            #expect(status == 1, "\(name): \(output)")
+            #expect(output.contains("TAMPERED: record \(named) "), "\(name): \(output)")
         }
     }
 
@@ -236,25 +240,13 @@ import Testing
         let temp = try TemporaryDirectory()
         defer { temp.remove() }
         let pki = try ContractPKI()
-        let directory = temp.path + "/audit"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var configuration = AuditLog.Configuration(directory: directory)
-        configuration.checkpointSigner = pki.signer
-        configuration.synchronizesWrites = false
-        configuration.checkpointEveryRecords = 1 << 30
-        let log = try AuditLog(configuration: configuration, nowMillis: ContractPKI.nowMillis())
-        let key = try PrivateKey.generate(.ecdsaP256SHA256)
-        let certificate = try pki.originator(Self.node, key: key)
-        var cert = AuditEvent(.certificate, timeMillis: ContractPKI.nowMillis())
-        cert.node = Self.node
-        cert.certificateFingerprint = certificate.fingerprint.hex
-        cert.certificateDER = certificate.derBytes
-        log.append([AuditEvent(.start, timeMillis: ContractPKI.nowMillis()), cert])
+        let (log, directory, key, certificate) = try Self.openLog(in: temp, pki: pki) {
+            $0.synchronizesWrites = false
+            $0.checkpointEveryRecords = 1 << 30
+        }
         let notices = try Self.batch(3, key: key)
         func append(_ signed: SignedEnvelope) throws -> UInt64 {
-            let seal = try #require(try signed.batchSeal())
-            let publish = Self.publish(signed, storing: EnvelopeBatch.storedWireBytes(of: signed, seal: seal), certificate: certificate,
-                                       time: ContractPKI.nowMillis())
+            let publish = try Self.storedPublish(signed, certificate: certificate)
             return log.append([publish], batch: try Self.reference(signed, certificate: certificate, corrupt: false))[0]
         }
         let first = try append(notices[0])
@@ -289,25 +281,10 @@ import Testing
         let temp = try TemporaryDirectory()
         defer { temp.remove() }
         let pki = try ContractPKI()
-        let directory = temp.path + "/audit"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var configuration = AuditLog.Configuration(directory: directory)
-        configuration.checkpointSigner = pki.signer
-        configuration.recoveryRetryInterval = .milliseconds(20)
-        let log = try AuditLog(configuration: configuration, nowMillis: ContractPKI.nowMillis())
-        let key = try PrivateKey.generate(.ecdsaP256SHA256)
-        let certificate = try pki.originator(Self.node, key: key)
-        var cert = AuditEvent(.certificate, timeMillis: ContractPKI.nowMillis())
-        cert.node = Self.node
-        cert.certificateFingerprint = certificate.fingerprint.hex
-        cert.certificateDER = certificate.derBytes
-        log.append([AuditEvent(.start, timeMillis: ContractPKI.nowMillis()), cert])
-        log.flush()
+        let (log, directory, key, certificate) = try Self.openLog(in: temp, pki: pki) { $0.recoveryRetryInterval = .milliseconds(20) }
         let notices = try Self.batch(2, key: key)
         func append(_ signed: SignedEnvelope) throws -> Result<[UInt64], AuditError> {
-            let seal = try #require(try signed.batchSeal())
-            let publish = Self.publish(signed, storing: EnvelopeBatch.storedWireBytes(of: signed, seal: seal), certificate: certificate,
-                                       time: ContractPKI.nowMillis())
+            let publish = try Self.storedPublish(signed, certificate: certificate)
             let done = DispatchSemaphore(value: 0)
             let outcome = Locked<Result<[UInt64], AuditError>?>(nil)
             log.append([publish], batch: try Self.reference(signed, certificate: certificate, corrupt: false)) { result in
