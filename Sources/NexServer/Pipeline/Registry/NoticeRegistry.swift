@@ -28,8 +28,10 @@ struct NoticeRegistry: Sendable {
         let holders: [String]
     }
 
-    private var index: [MessageID: UInt32] = [:]
-    private var records: [NoticeRecord] = []
+    // Sharded and chunked: they grow by one entry per accepted notice on the broker queue, and a
+    // plain dictionary's or array's doubling stalls it (``ShardedDictionary``).
+    private var index = ShardedDictionary<MessageID, UInt32>()
+    private var records = ChunkedArray<NoticeRecord>()
     /// Accepted follow-ups → the record they refer to (so a follow-up of a follow-up is named as such).
     private var followUps: [MessageID: MessageID] = [:]
     /// Decided requests → the accepted decision on each (one decision per request, D60).
@@ -41,7 +43,7 @@ struct NoticeRegistry: Sendable {
     private var holderSets = Interner<[UInt32]>()
     /// The `expires_at` of each active record that has one (most have none, so it is kept apart
     /// from the 32-byte records).
-    private var expiryOf: [MessageID: Int64] = [:]
+    private var expiryOf = ShardedDictionary<MessageID, Int64>()
     /// Those expiries in time order; entries whose record changed since are skipped when due.
     private var expiries = ExpiryHeap()
     /// Lost or stolen document records by issuing country and normalised number (D62): what a hit's
@@ -50,7 +52,7 @@ struct NoticeRegistry: Sendable {
     private var documentKeyOf: [MessageID: String] = [:]
     /// Accepted hits: the border post that reported each and its topic (interned), what an answer
     /// to a hit is bound by (D63).
-    private var hits: [MessageID: (checkpoint: UInt32, topic: UInt32, matched: MessageID?)] = [:]
+    private var hits = ShardedDictionary<MessageID, (checkpoint: UInt32, topic: UInt32, matched: MessageID?)>()
 
     /// An accepted hit as an answer to it sees it.
     struct HitView: Sendable, Equatable {
@@ -230,7 +232,7 @@ struct NoticeRegistry: Sendable {
         expiryOf[id] = expiresAtMillis
         if let expiresAtMillis { expiries.push(.init(expiresAtMillis: expiresAtMillis, id: id)) }
         if expiries.count > 2 * expiryOf.count + 1024 {
-            expiries = ExpiryHeap(expiryOf.map { ExpiryHeap.Item(expiresAtMillis: $0.value, id: $0.key) })
+            expiries = ExpiryHeap(expiryOf.entries.map { ExpiryHeap.Item(expiresAtMillis: $0.value, id: $0.key) })
         }
     }
 
