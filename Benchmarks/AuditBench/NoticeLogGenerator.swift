@@ -51,10 +51,8 @@ struct NoticeLogGenerator {
             }
             var events = records(of: notice, index: index, time: time + Int64(index))
             events[0].envelope = EnvelopeBatch.storedWireBytes(of: notice, seal: seal)
-            let reference = AuditLog.BatchReference(
-                key: claim.recordKey(certificate: certificate.fingerprint),
-                record: claim.auditEvent(node: "gs.fr.lyon", certificate: certificate.fingerprint, connection: 1, timeMillis: time),
-                publishIndex: 0)
+            let reference = AuditLog.BatchReference(claim: claim, node: "gs.fr.lyon", certificate: certificate.fingerprint,
+                                                    connection: 1, timeMillis: time, publishIndex: 0)
             return (events, reference)
         }
     }

@@ -16,6 +16,11 @@ extension AuditEvent {
             JSONText.appendKey(key, first: &first, to: &out)
             JSONText.appendInteger(value, to: &out)
         }
+        func base64(_ key: StaticString, _ value: [UInt8]?) {
+            guard let value else { return }
+            JSONText.appendKey(key, first: &first, to: &out)
+            JSONText.appendBase64String(value, to: &out)
+        }
         func string(_ key: StaticString, _ value: String?) {
             guard let value else { return }
             JSONText.appendKey(key, first: &first, to: &out)
@@ -113,21 +118,12 @@ extension AuditEvent {
         integer("count", count)
         integer("part", part)
         integer("parts", parts)
-        if let envelope {
-            JSONText.appendKey("envelope", first: &first, to: &out)
-            JSONText.appendBase64String(envelope, to: &out)
-        }
-        if let certificateDER {
-            JSONText.appendKey("certificate", first: &first, to: &out)
-            JSONText.appendBase64String(certificateDER, to: &out)
-        }
+        base64("envelope", envelope)
+        base64("certificate", certificateDER)
         integer("size", batchSize)
         string("root", batchRoot)
         string("restrictionsDigest", restrictionsDigest)
-        if let batchSignature {
-            JSONText.appendKey("signature", first: &first, to: &out)
-            JSONText.appendBase64String(batchSignature, to: &out)
-        }
+        base64("signature", batchSignature)
         return out
     }
 

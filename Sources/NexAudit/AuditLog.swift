@@ -85,21 +85,37 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     /// What ``append(_:batch:completion:)`` needs to record a batch-signed notice (format 6,
-    /// docs/AUDIT.md §Batch signatures): its claim's key and `batch` record, and which event is
-    /// the accepted `publish`.
+    /// docs/AUDIT.md §Batch signatures): its claim and who sent it — the `batch` record, built only
+    /// when it is written (once per batch, not per notice) — and which event is the accepted `publish`.
     public struct BatchReference: Sendable {
-        /// ``EnvelopeBatch/Claim/recordKey(certificate:)`` of the notice's claim.
+        public let claim: EnvelopeBatch.Claim
+        /// The originator: its node id and certificate fingerprint.
+        public let node: String
+        public let certificate: SHA256Digest
+        /// The connection that sent the notice.
+        public let connection: UInt64?
+        /// The `batch` record's time.
+        public let timeMillis: Int64
+        /// The index of the accepted `publish` among the appended events.
+        public let publishIndex: Int
+        /// ``EnvelopeBatch/Claim/recordKey(certificate:)`` of the claim, computed by the initializer.
         public var key: SHA256Digest
+
+        public init(claim: EnvelopeBatch.Claim, node: String, certificate: SHA256Digest, connection: UInt64?, timeMillis: Int64,
+                    publishIndex: Int) {
+            self.claim = claim
+            self.node = node
+            self.certificate = certificate
+            self.connection = connection
+            self.timeMillis = timeMillis
+            self.publishIndex = publishIndex
+            key = claim.recordKey(certificate: certificate)
+        }
+
         /// The `batch` record, written directly before the publish when the log holds none of this
         /// claim among the ``BatchRecordWindow/records`` records before it.
-        public var record: AuditEvent
-        /// The index of the accepted `publish` among the appended events.
-        public var publishIndex: Int
-
-        public init(key: SHA256Digest, record: AuditEvent, publishIndex: Int) {
-            self.key = key
-            self.record = record
-            self.publishIndex = publishIndex
+        var record: AuditEvent {
+            claim.auditEvent(node: node, certificate: certificate, connection: connection, timeMillis: timeMillis)
         }
     }
 

@@ -70,13 +70,7 @@ extension AuditVerifierWalk {
         guard certificate.subjectCommonName == record.string("node") else {
             return "originator certificate is issued to \(certificate.subjectCommonName ?? "no common name"), not to the sender \(record.string("node") ?? "?")"
         }
-        guard let time = record.timeMillis else { return "record has no RFC 3339 time" }
-        for (what, held) in [("originator certificate", Optional(certificate)), ("its CA's certificate", stored.issuer)] {
-            guard let held else { continue }
-            guard Self.millis(held.notValidBefore) <= time, time <= Self.millis(held.notValidAfter) else {
-                return "\(what) was not valid when nexd accepted the notice (\(Timestamp.format(millis: time)); valid \(Timestamp.format(millis: Self.millis(held.notValidBefore)))…\(Timestamp.format(millis: Self.millis(held.notValidAfter))))"
-            }
-        }
+        if let reason = Self.validityProblem(of: stored, at: record, when: "accepted the notice") { return reason }
         // Only nexd's audit key signs an `expire`, and it signs nothing else (D61); with audit
         // certificates given, it is one of them.
         let signedByAuditKey = certificate.hasAuditPurpose
@@ -114,15 +108,22 @@ extension AuditVerifierWalk {
             guard EnvelopeBatch.isAuthentic(claim, key: certificate.publicKey) else {
                 return "batch signature does not verify with the stored originator certificate"
             }
-            guard let time = record.timeMillis else { return "record has no RFC 3339 time" }
-            for (what, held) in [("originator certificate", Optional(certificate)), ("its CA's certificate", stored.issuer)] {
-                guard let held else { continue }
-                guard Self.millis(held.notValidBefore) <= time, time <= Self.millis(held.notValidAfter) else {
-                    return "\(what) was not valid when nexd recorded the batch (\(Timestamp.format(millis: time)))"
-                }
-            }
+            if let reason = Self.validityProblem(of: stored, at: record, when: "recorded the batch") { return reason }
         }
         batches.note(claim.recordKey(certificate: digest), at: expectedSequence)
+        return nil
+    }
+
+    /// Why `record`'s time lies outside the validity of `stored`'s certificate or of the CA that
+    /// issued it (`when` says what nexd did then), or `nil`.
+    private static func validityProblem(of stored: StoredCertificate, at record: AuditRecord, when: String) -> String? {
+        guard let time = record.timeMillis else { return "record has no RFC 3339 time" }
+        for (what, held) in [("originator certificate", Optional(stored.certificate)), ("its CA's certificate", stored.issuer)] {
+            guard let held else { continue }
+            guard millis(held.notValidBefore) <= time, time <= millis(held.notValidAfter) else {
+                return "\(what) was not valid when nexd \(when) (\(Timestamp.format(millis: time)); valid \(Timestamp.format(millis: millis(held.notValidBefore)))…\(Timestamp.format(millis: millis(held.notValidAfter))))"
+            }
+        }
         return nil
     }
 

@@ -93,13 +93,13 @@ public struct AuditTrace: Sendable {
                 // A format-6 batch-signed notice: a `batch` record of its claim before it, whose
                 // signature verifies (docs/AUDIT.md §Batch signatures).
                 let sequence = acceptance.sequence ?? 0
+                let certificateDigest = SHA256Digest(hex: fingerprint)
                 let batches = AuditVerifier.BatchSignatures.inSealOrRecorded { claim, key in
                     batchRecords(claim.root.hex).contains { record in
                         guard let at = record.sequence, at < sequence, sequence - at <= BatchRecordWindow<Void>.records,
                               record.string("cert") == fingerprint, record.string("node") == parsed.subjectCommonName,
-                              let recorded = EnvelopeBatch.claim(ofBatchRecord: record),
-                              let certificate = SHA256Digest(hex: fingerprint) else { return false }
-                        return recorded.recordKey(certificate: certificate) == key && EnvelopeBatch.isAuthentic(recorded, key: parsed.publicKey)
+                              let recorded = EnvelopeBatch.claim(ofBatchRecord: record), let certificateDigest else { return false }
+                        return recorded.recordKey(certificate: certificateDigest) == key && EnvelopeBatch.isAuthentic(recorded, key: parsed.publicKey)
                     }
                 }
                 signatureCheck = AuditVerifier.checkSignature(acceptance, certificates: [fingerprint: parsed], batches: batches)

@@ -85,13 +85,9 @@ struct PublishCommit: Sendable {
         let acceptedIndex = events.count - 2
         // A batch-signed notice: the log writes its batch's signature once (D74), before this
         // publish unless a record of its claim is recent enough.
-        let batch = verified.batch.map { proof in
-            let fingerprint = verified.identity.certificate.fingerprint
-            return AuditLog.BatchReference(
-                key: proof.claim.recordKey(certificate: fingerprint),
-                record: proof.claim.auditEvent(node: verified.identity.id, certificate: fingerprint, connection: connection,
-                                               timeMillis: verified.receivedAtMillis),
-                publishIndex: acceptedIndex)
+        let batch = verified.batch.map {
+            AuditLog.BatchReference(claim: $0.claim, node: verified.identity.id, certificate: verified.identity.certificate.fingerprint,
+                                    connection: connection, timeMillis: verified.receivedAtMillis, publishIndex: acceptedIndex)
         }
         let messageID = verified.envelope.messageID
         let connections = self.connections

@@ -96,10 +96,8 @@ import Testing
             claim = EnvelopeBatch.Claim(batchSize: claim.batchSize, root: claim.root, restrictionsDigest: claim.restrictionsDigest,
                                         rootSignature: signature)
         }
-        return AuditLog.BatchReference(
-            key: claim.recordKey(certificate: certificate.fingerprint),
-            record: claim.auditEvent(node: node, certificate: certificate.fingerprint, connection: 1, timeMillis: ContractPKI.nowMillis()),
-            publishIndex: publishIndex)
+        return AuditLog.BatchReference(claim: claim, node: node, certificate: certificate.fingerprint, connection: 1,
+                                       timeMillis: ContractPKI.nowMillis(), publishIndex: publishIndex)
     }
 
     /// `start` (declaring `variant.format`), gs.fr.lyon's certificate, then each notice of one batch
