@@ -106,7 +106,8 @@ def disk_text(name):
     if not rs:
         return "disk probe not run"
     p = rs[0]
-    return (f"disk probe ({p['filesystem']}, {p['seconds']:g} s, {p.get('arrivals', 0):,} arrivals, {p['samples']:,} × {p['bytes'] // 1024} KiB + fdatasync) "
+    size = f"{p['bytes'] // 1024} KiB" if p['bytes'] % 1024 == 0 else f"{p['bytes']:,} B"
+    return (f"disk probe ({p['filesystem']}, {p['seconds']:g} s, {p.get('arrivals', 0):,} arrivals, {p['samples']:,} × {size} + fdatasync) "
             f"waiting p50 / p99 / p99.9 / max {ms4(disk(name))} ms (sync p99.9 / max {ms4(disk_service(name))} ms)")
 
 s5 = tail("S5")
@@ -191,9 +192,15 @@ for name, label in (("S5B", "batched 64"), ("S5BL", "batched 64 with a 2 ms ling
         seconds = med(name, lambda r: r["shape"]["countPerPublisher"] / r["shape"]["ratePerPublisher"]
                       if (r.get("shape") or {}).get("ratePerPublisher") else None)
         size = med(name, lambda r: (r.get("shape") or {}).get("batch"))
-        print(f"| {name} open loop at ½ S1B, {label} ({fmt(size)} per batch), {fmt(seconds)} s | publish→deliver from hand-over to the batcher p50 / p99 / p99.9 / max (ms) | {ms4(values)} | "
+        written = [med(name, lambda r, k=k: (r.get("writeToDeliver") or {}).get(k)) for k in ("p50", "p99", "p999", "max")]
+        nexd_part = f" (write→deliver, the fill left out: {ms4(written)})" if written[0] is not None else ""
+        print(f"| {name} open loop at ½ S1B, {label} ({fmt(size)} per batch), {fmt(seconds)} s | publish→deliver from hand-over to the batcher p50 / p99 / p99.9 / max (ms) | {ms4(values)}{nexd_part} | "
               f"S5's: p99.9 ≤ disk waiting p99.9 + 5 ms, max ≤ disk waiting max + 5 ms | {disk_text('DISK')} | {verdict(within_disk(values, d5))} | "
               f"{losses(name)} | {cpu(name)} | {machine(name)} (probe {machine('DISK')}) |")
+        if reports("DISKB"):
+            print(f"| {name} against a probe at its own audit write rate (DISKB, D76) | the same | {ms4(values)} | "
+                  f"p99.9 ≤ DISKB waiting p99.9 + 5 ms, max ≤ DISKB waiting max + 5 ms | {disk_text('DISKB')} | {verdict(within_disk(values, disk('DISKB')))} | "
+                  f"— | — | (probe {machine('DISKB')}) |")
 if shown("S5T"):
     ok = None if None in s5t else s5t[1] <= 5 and s5t[2] <= 10 and s5t[3] <= 25
     print(f"| S5T S5, audit directory on tmpfs (TMPDIR=/dev/shm) | publish→deliver p50 / p99 / p99.9 / max (ms) | {ms4(s5t)} | "

@@ -133,6 +133,10 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var payloadMBPerSecond = 0.0
     public var publishToAck: LatencySummary
     public var publishToDeliver: LatencySummary
+    /// Open loop: from the moment each notice's frame was written to the socket to its delivery
+    /// (routine notices) — publish→deliver less the batch's fill (`--batch`, `--batch-linger`) and
+    /// any lag of the tool's send timer: what nexd, the network and the subscriber add.
+    public var writeToDeliver: LatencySummary?
     /// S9 (`--urgent-rate`): the urgent publisher's notices, publish (intended send) → deliver;
     /// ``publishToDeliver`` then covers the routine ones only.
     public var urgentPublishToDeliver: LatencySummary?
@@ -143,6 +147,9 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var fsync: FsyncProbe?
     /// The sustained disk probe (`--disk-probe SECONDS`), when it ran.
     public var diskProbe: DiskProbeResult?
+    /// With `--spawn`: the spawned nexd's audit log, in bytes per notice published (warm-up
+    /// included), measured when the run ends; what a disk probe matched to a rate writes per notice.
+    public var auditBytesPerNotice: Double?
     public var idle: IdleConnections?
     /// The stalled subscribers, when the run had any (nil otherwise).
     public var stalledSubscribers: [StalledSubscriber]?
@@ -207,7 +214,8 @@ public struct LoadReport: Codable, Sendable, Equatable {
             row("payload MB/s", String(format: "%.1f", payloadMBPerSecond))
             row("receive span", String(format: "%.3f s", receiveSpanSeconds))
             lines.append("  latency (ms)            p50      p90      p99    p99.9      max    count")
-            let urgent = (urgentPublishToAck.map { [("urgent→ack", $0)] } ?? []) + (urgentPublishToDeliver.map { [("urgent→deliver", $0)] } ?? [])
+            let written = writeToDeliver.map { [("write→deliver", $0)] } ?? []
+            let urgent = written + (urgentPublishToAck.map { [("urgent→ack", $0)] } ?? []) + (urgentPublishToDeliver.map { [("urgent→deliver", $0)] } ?? [])
             for (name, summary) in [("publish→ack", publishToAck), ("publish→deliver", publishToDeliver)] + urgent {
                 let values = [summary.p50, summary.p90, summary.p99, summary.p999, summary.max].map { String(format: "%8.3f", $0) }
                 lines.append("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0) + values.joined(separator: " ") + String(format: " %8d", summary.count))
@@ -224,6 +232,9 @@ public struct LoadReport: Codable, Sendable, Equatable {
         }
         if let diskProbe {
             row("disk probe", diskProbe.text)
+        }
+        if let auditBytesPerNotice {
+            row("audit log", String(format: "%.0f bytes per notice", auditBytesPerNotice))
         }
         if let idle {
             row("idle connections", "\(idle.connected) connected, \(idle.failed) failed, \(Self.number(idle.connectionsPerSecond)) opened/s")

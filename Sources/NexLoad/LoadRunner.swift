@@ -134,11 +134,12 @@ public struct LoadRunner: Sendable {
                 followers: topology.followers[index], runTag: runTag, warmUp: warmUp[index], measured: measured[index]))
         }
         let sendTimes = publisherNodes.map(\.sendTimes)
+        let writeTimes = publisherNodes.map(\.writeTimes)
         for (index, credentials) in identities.subscribers.enumerated() {
             let conn = try connection(credentials, lane: lanes[(index + config.publishers) % lanes.count])
             let subscriberTopics = Array(Set(follows[index].map { topics[$0] })).sorted()
             let node = SubscriberNode(
-                index: index, connection: conn, counters: counters, topics: subscriberTopics, sendTimes: sendTimes, runTag: runTag,
+                index: index, connection: conn, counters: counters, topics: subscriberTopics, sendTimes: sendTimes, writeTimes: writeTimes, runTag: runTag,
                 receiptEvery: config.receiptEvery, receiptIntervalMillis: config.receiptIntervalMillis, certificates: certificates,
                 urgentPublisher: config.urgentPublisher)
             conn.onOpen = { [unowned node] _ in
@@ -219,6 +220,7 @@ public struct LoadRunner: Sendable {
         // 4. Collect on each lane, then close.
         var ackLatency = LatencyHistogram()
         var deliverLatency = LatencyHistogram()
+        var writeLatency = LatencyHistogram()
         var urgentLatency = LatencyHistogram()
         var urgentAckLatency = LatencyHistogram()
         var acknowledged: [SequenceSet] = []
@@ -250,6 +252,7 @@ public struct LoadRunner: Sendable {
             node.connection.lane.queue.sync {
                 node.stop()
                 deliverLatency.add(node.deliverLatency)
+                writeLatency.add(node.writeLatency)
                 urgentLatency.add(node.urgentLatency)
                 tallies.append(node.tally)
                 if node.firstReceive > 0 {
@@ -280,6 +283,8 @@ public struct LoadRunner: Sendable {
         report.unexpected = accounting.unexpected
         report.publishToAck = ackLatency.summary
         report.publishToDeliver = deliverLatency.summary
+        // Closed loop writes each notice when it is sent: the figure would repeat publish→deliver.
+        if case .openLoop = config.pacing { report.writeToDeliver = writeLatency.summary }
         if config.urgentPublisher != nil {
             report.urgentPublishToAck = urgentAckLatency.summary
             report.urgentPublishToDeliver = urgentLatency.summary

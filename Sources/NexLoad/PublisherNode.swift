@@ -17,6 +17,9 @@ final class PublisherNode: @unchecked Sendable {
     /// Notices per batch signature (D73; 1: single signatures): only whole batches are sent.
     private let batch: Int
     let sendTimes: SendTimes
+    /// When each measured notice's frame was written to the connection (open loop: its batch
+    /// closed, so from its due time plus the batch's fill and any lag of the tool's timer).
+    let writeTimes: SendTimes
     private var notices: [PreparedNotices]
 
     private var phase = 0
@@ -52,6 +55,7 @@ final class PublisherNode: @unchecked Sendable {
         self.runTag = runTag
         self.notices = [warmUp, measured]
         self.sendTimes = SendTimes(count: measured.count)
+        self.writeTimes = SendTimes(count: measured.count)
         connection.onFrame = { [unowned self] type, body in self.handle(type: type, body: body) }
         connection.onReadDrained = { [unowned self] in self.fillWindow() }
     }
@@ -107,7 +111,12 @@ final class PublisherNode: @unchecked Sendable {
         let first = nextToSend
         let last = wholeBatches(from: first, to: min(phaseLimit, nextToSend + (window - inFlight)), end: phaseLimit)
         guard last > first else { return }
-        if phase == 1 { for sequence in first..<last { sendTimes.set(sequence, now) } }
+        if phase == 1 {
+            for sequence in first..<last {
+                sendTimes.set(sequence, now)
+                writeTimes.set(sequence, now)
+            }
+        }
         prepared.bytes.withUnsafeBytes { raw in
             connection.append(UnsafeRawBufferPointer(rebasing: raw[prepared.offsets[first]..<prepared.offsets[last]]))
         }
@@ -138,7 +147,10 @@ final class PublisherNode: @unchecked Sendable {
             return
         }
         let prepared = notices[1]
-        for sequence in batch { sendTimes.set(sequence, phaseStart + schedule.intendedOffset(of: sequence)) }
+        for sequence in batch {
+            sendTimes.set(sequence, phaseStart + schedule.intendedOffset(of: sequence))
+            writeTimes.set(sequence, now)
+        }
         prepared.bytes.withUnsafeBytes { raw in
             connection.append(UnsafeRawBufferPointer(rebasing: raw[prepared.offsets[batch.lowerBound]..<prepared.offsets[batch.upperBound]]))
         }

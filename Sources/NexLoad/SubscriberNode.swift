@@ -16,6 +16,7 @@ final class SubscriberNode: @unchecked Sendable {
     private let counters: LoadCounters
     private let topics: [String]
     private let sendTimes: [SendTimes]
+    private let writeTimes: [SendTimes]
     private let receiptEvery: Int
     private let receiptInterval: DispatchTimeInterval
     /// Originator certificates by node id, when signatures are re-verified.
@@ -25,6 +26,9 @@ final class SubscriberNode: @unchecked Sendable {
     private(set) var deliverLatency = LatencyHistogram()
     /// S9: the urgent publisher's notices, apart from ``deliverLatency`` (D58).
     private(set) var urgentLatency = LatencyHistogram()
+    /// From the frame's write by its publisher to its delivery (routine notices): nexd's part of
+    /// ``deliverLatency``, without the batch's fill or the tool's lag (open loop).
+    private(set) var writeLatency = LatencyHistogram()
     private let urgentPublisher: Int?
     private(set) var firstReceive: UInt64 = 0
     private(set) var lastReceive: UInt64 = 0
@@ -35,7 +39,7 @@ final class SubscriberNode: @unchecked Sendable {
     private var pendingSubscriptions = 0
     private var timer: DispatchSourceTimer?
 
-    init(index: Int, connection: LoadConnection, counters: LoadCounters, topics: [String], sendTimes: [SendTimes],
+    init(index: Int, connection: LoadConnection, counters: LoadCounters, topics: [String], sendTimes: [SendTimes], writeTimes: [SendTimes] = [],
          runTag: UInt16, receiptEvery: Int, receiptIntervalMillis: Int, certificates: [String: Certificate]?, urgentPublisher: Int? = nil) {
         self.urgentPublisher = urgentPublisher
         self.index = index
@@ -43,6 +47,7 @@ final class SubscriberNode: @unchecked Sendable {
         self.counters = counters
         self.topics = topics
         self.sendTimes = sendTimes
+        self.writeTimes = writeTimes
         self.receiptEvery = max(1, receiptEvery)
         self.receiptInterval = .milliseconds(max(1, receiptIntervalMillis))
         self.certificates = certificates
@@ -115,6 +120,10 @@ final class SubscriberNode: @unchecked Sendable {
                             urgentLatency.record(nanoseconds: now - sent)
                         } else {
                             deliverLatency.record(nanoseconds: now - sent)
+                            if tag.publisher < writeTimes.count {
+                                let written = writeTimes[tag.publisher].get(tag.sequence)
+                                if written > 0, now > written { writeLatency.record(nanoseconds: now - written) }
+                            }
                         }
                     }
                 }

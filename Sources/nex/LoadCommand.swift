@@ -26,6 +26,8 @@ struct LoadCommand: ParsableCommand {
             the report says whether nexd closed them or they were still connected at the end.
             --disk-probe SECONDS measures the disk's flush tail as nexd's audit writer meets it (12 KiB appends, each \
             followed by fdatasync, paced at ~1 kHz), after the run; --publishers 0 --disk-probe 10 runs it alone. \
+            --disk-probe-bytes B appends B bytes per sync instead: with --spawn the report's 'audit log' line gives \
+            nexd's audit bytes per notice, and R × that ÷ 1000 writes what nexd's audit log writes at R notices/s. \
             --durable-posts N runs the reconnect storm (benchmark S8) instead: N durable border posts (role bcp, \
             countries spread over --post-countries East African codes) each attach an inbox (capability inbox.1, \
             filter notice.*.CC) and go offline; one publisher publishes --count notices (default 10,000) round-robin \
@@ -81,9 +83,13 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Open this many idle node connections and report nexd's memory and the connection rate.") var idle = 0
     @Flag(help: "Measure write+fdatasync latency of 2 KiB in the run's temporary directory.") var fsyncProbe = false
     @Option(help: ArgumentHelp(
-        "Sustained disk probe: for SECONDS, ~1,000 times a second, append 12 KiB and fdatasync, in the run's temporary directory (under TMPDIR, where --spawn puts nexd's audit directory); reports p50, p99, p99.9 and max. With --publishers 0 it runs alone.",
+        "Sustained disk probe: for SECONDS, ~1,000 times a second, append --disk-probe-bytes (12 KiB) and fdatasync, in the run's temporary directory (under TMPDIR, where --spawn puts nexd's audit directory); reports p50, p99, p99.9 and max. With --publishers 0 it runs alone.",
         valueName: "seconds"))
     var diskProbe: Double?
+    @Option(help: ArgumentHelp(
+        "With --disk-probe: bytes appended before each fdatasync (default 12288, S5's audit batch). To meet the disk as nexd's audit writer does at a rate R, give R × the audit log's bytes per notice (the report's 'audit log' line) ÷ 1000.",
+        valueName: "bytes"))
+    var diskProbeBytes = 12 * 1024
     @Option(help: "Reconnect storm (S8): this many durable border posts attach inboxes, go offline while --count notices are published, then all reconnect and drain.")
     var durablePosts: Int?
     @Option(help: "With --durable-posts: the countries posts and notices are spread over (each post's inbox gets about --count / this).")
@@ -106,8 +112,10 @@ struct LoadCommand: ParsableCommand {
             try validateReconnectStorm()
             return
         }
+        if diskProbeBytes != 12 * 1024, diskProbe == nil { throw ValidationError("--disk-probe-bytes applies to --disk-probe SECONDS; give both") }
         if let problem = loadConfiguration().problem, (idle == 0 && diskProbe == nil) || publishers > 0 { throw ValidationError(problem) }
         if let diskProbe, !(diskProbe > 0 && diskProbe <= 300) { throw ValidationError("--disk-probe takes seconds, more than 0 and at most 300") }
+        if !(512...(4 << 20)).contains(diskProbeBytes) { throw ValidationError("--disk-probe-bytes takes 512 to 4194304 bytes, not \(diskProbeBytes)") }
         if let rate, let duration, rate * duration < 1 { throw ValidationError("--rate × --duration must be at least one notice") }
         if count == nil, duration == nil, rate != nil { throw ValidationError("with --rate give --duration or --count") }
         if idle < 0 { throw ValidationError("--idle must not be negative") }

@@ -67,6 +67,10 @@ struct LoadSession {
                 }
             }
             report = try runner.run()
+            if let setup {
+                let published = report.sent + report.shape.warmUpPerPublisher * report.shape.publishers
+                report.auditBytesPerNotice = Self.directoryBytes(setup.auditDirectory).map { Double($0) / Double(max(1, published)) }
+            }
             if isTerminal { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
             if command.stalledSubscribers > 0, let daemon, let count = slowConsumerLogLines(daemon) {
                 report.notes.append("nexd logged \(count) slow-consumer line(s)")
@@ -97,10 +101,23 @@ struct LoadSession {
             report.fsync = try FsyncProbe.measure(directory: temporary)
         }
         if let seconds = command.diskProbe {
-            say(String(format: "disk probe: %g s of 12 KiB appends + fdatasync at ~1 kHz in ", seconds) + temporary)
-            report.diskProbe = try SustainedDiskProbe(seconds: seconds).run(directory: temporary)
+            let bytes = command.diskProbeBytes
+            let size = bytes % 1024 == 0 ? "\(bytes / 1024) KiB" : "\(bytes)-byte"
+            say(String(format: "disk probe: %g s of ", seconds) + size + " appends + fdatasync at ~1 kHz in " + temporary)
+            report.diskProbe = try SustainedDiskProbe(seconds: seconds, bytes: bytes).run(directory: temporary)
         }
         return report
+    }
+
+    /// The bytes of the regular files directly in `directory` (the audit log's segments and
+    /// files), or nil when it cannot be listed.
+    static func directoryBytes(_ directory: String) -> Int? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+        return names.reduce(0) { total, name in
+            var info = stat()
+            guard stat(directory + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return total }
+            return total + Int(info.st_size)
+        }
     }
 
     /// Lines of the spawned nexd's log that mention a slow consumer (its policy acting), or nil

@@ -66,6 +66,16 @@ struct LoadEndToEndTests {
         #expect(report.delivered == 230 && report.lost == 0 && report.duplicated == 0)
         #expect(report.notes.isEmpty, "\(report.notes)")
         #expect(report.shape.batch == 64)
+        if openLoop {
+            // At 2,000/s a batch of 64 fills for 32 ms, which publish→deliver counts from each
+            // notice's due time and write→deliver leaves out (a notice waits ~16 ms on average).
+            let written = try #require(report.writeToDeliver)
+            #expect(written.count == 230)
+            #expect(written.max <= report.publishToDeliver.max)
+            #expect(report.publishToDeliver.p50 - written.p50 > 5, "\(report.publishToDeliver) against \(written)")
+        } else {
+            #expect(report.writeToDeliver == nil)
+        }
     }
 
     @Test("--batch must fit the window and stay within 1-4096")
