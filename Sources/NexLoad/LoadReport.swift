@@ -115,6 +115,8 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var shape: Shape
     public var sent = 0
     public var acked = 0
+    /// Warm-up notices acknowledged: not in any figure, but accepted and audited by nexd.
+    public var warmUpAcked = 0
     /// NACKs by reason (wire error code name).
     public var nacked: [String: Int] = [:]
     public var delivered = 0
@@ -133,7 +135,7 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var payloadMBPerSecond = 0.0
     public var publishToAck: LatencySummary
     public var publishToDeliver: LatencySummary
-    /// Open loop: from the moment each notice's frame was written to the socket to its delivery
+    /// Open loop: from the moment each notice's frame was handed to the connection to its delivery
     /// (routine notices) — publish→deliver less the batch's fill (`--batch`, `--batch-linger`) and
     /// any lag of the tool's send timer: what nexd, the network and the subscriber add.
     public var writeToDeliver: LatencySummary?
@@ -147,8 +149,9 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var fsync: FsyncProbe?
     /// The sustained disk probe (`--disk-probe SECONDS`), when it ran.
     public var diskProbe: DiskProbeResult?
-    /// With `--spawn`: the spawned nexd's audit log, in bytes per notice published (warm-up
-    /// included), measured when the run ends; what a disk probe matched to a rate writes per notice.
+    /// With `--spawn`: the spawned nexd's audit log, in bytes per notice acknowledged (measured
+    /// and warm-up: what nexd accepted and audited), measured when the run ends; what a disk probe
+    /// matched to a rate writes per notice.
     public var auditBytesPerNotice: Double?
     public var idle: IdleConnections?
     /// The stalled subscribers, when the run had any (nil otherwise).

@@ -134,7 +134,8 @@ public struct LoadRunner: Sendable {
                 followers: topology.followers[index], runTag: runTag, warmUp: warmUp[index], measured: measured[index]))
         }
         let sendTimes = publisherNodes.map(\.sendTimes)
-        let writeTimes = publisherNodes.map(\.writeTimes)
+        let isOpenLoop = if case .openLoop = config.pacing { true } else { false }
+        let writeTimes = isOpenLoop ? publisherNodes.map(\.writeTimes) : []
         for (index, credentials) in identities.subscribers.enumerated() {
             let conn = try connection(credentials, lane: lanes[(index + config.publishers) % lanes.count])
             let subscriberTopics = Array(Set(follows[index].map { topics[$0] })).sorted()
@@ -237,6 +238,7 @@ public struct LoadRunner: Sendable {
                 acknowledged.append(node.acknowledged)
                 report.sent += node.sentMeasured
                 report.acked += node.acknowledged.count
+                report.warmUpAcked += node.warmUpAcked
                 for (reason, count) in node.nacked { report.nacked[reason, default: 0] += count }
                 if node.firstSend > 0 { firstSend = min(firstSend, node.firstSend) }
                 lastAnswer = max(lastAnswer, node.lastAnswer)

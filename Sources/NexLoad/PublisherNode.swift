@@ -17,8 +17,9 @@ final class PublisherNode: @unchecked Sendable {
     /// Notices per batch signature (D73; 1: single signatures): only whole batches are sent.
     private let batch: Int
     let sendTimes: SendTimes
-    /// When each measured notice's frame was written to the connection (open loop: its batch
-    /// closed, so from its due time plus the batch's fill and any lag of the tool's timer).
+    /// Open loop: when each measured notice's frame was handed to the connection (its batch
+    /// closed, so its due time plus the batch's fill and any lag of the tool's timer). Unset in
+    /// closed loop, where it would equal ``sendTimes``.
     let writeTimes: SendTimes
     private var notices: [PreparedNotices]
 
@@ -42,6 +43,8 @@ final class PublisherNode: @unchecked Sendable {
     private(set) var firstSend: UInt64 = 0
     private(set) var lastAnswer: UInt64 = 0
     private(set) var sentMeasured = 0
+    /// Warm-up notices acknowledged (accepted and made durable by nexd, but not measured).
+    private(set) var warmUpAcked = 0
 
     init(index: Int, connection: LoadConnection, counters: LoadCounters, pacing: LoadPacing, warmUpWindow: Int,
          batch: Int = 1, followers: Int, runTag: UInt16, warmUp: PreparedNotices, measured: PreparedNotices) {
@@ -112,10 +115,7 @@ final class PublisherNode: @unchecked Sendable {
         let last = wholeBatches(from: first, to: min(phaseLimit, nextToSend + (window - inFlight)), end: phaseLimit)
         guard last > first else { return }
         if phase == 1 {
-            for sequence in first..<last {
-                sendTimes.set(sequence, now)
-                writeTimes.set(sequence, now)
-            }
+            for sequence in first..<last { sendTimes.set(sequence, now) }
         }
         prepared.bytes.withUnsafeBytes { raw in
             connection.append(UnsafeRawBufferPointer(rebasing: raw[prepared.offsets[first]..<prepared.offsets[last]]))
@@ -177,6 +177,8 @@ final class PublisherNode: @unchecked Sendable {
                 acknowledged.insert(tag.sequence)
                 let sent = sendTimes.get(tag.sequence)
                 if sent > 0 { ackLatency.record(nanoseconds: now &- sent) }
+            } else {
+                warmUpAcked += 1
             }
         } else {
             counters.phases[phase].nacked.add(1, ordering: .relaxed)

@@ -29,7 +29,7 @@ extension LoadCommand {
     func validateReconnectStorm() throws {
         if let problem = stormConfiguration().problem { throw ValidationError(problem) }
         if publishers != 1 { throw ValidationError("--durable-posts runs with one publisher; drop --publishers") }
-        if stalledSubscribers > 0 || idle > 0 || rate != nil || duration != nil || verify || diskProbe != nil || fsyncProbe {
+        if stalledSubscribers > 0 || idle > 0 || rate != nil || duration != nil || verify || diskProbe != nil || diskProbeBytes != nil || fsyncProbe {
             throw ValidationError("--durable-posts runs the reconnect storm alone: drop --stalled-subscribers, --idle, --rate, "
                 + "--duration, --verify and the probes")
         }

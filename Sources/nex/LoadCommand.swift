@@ -89,7 +89,9 @@ struct LoadCommand: ParsableCommand {
     @Option(help: ArgumentHelp(
         "With --disk-probe: bytes appended before each fdatasync (default 12288, S5's audit batch). To meet the disk as nexd's audit writer does at a rate R, give R × the audit log's bytes per notice (the report's 'audit log' line) ÷ 1000.",
         valueName: "bytes"))
-    var diskProbeBytes = 12 * 1024
+    var diskProbeBytes: Int?
+    /// What `--disk-probe` appends before each fdatasync when `--disk-probe-bytes` is not given.
+    static let defaultDiskProbeBytes = 12 * 1024
     @Option(help: "Reconnect storm (S8): this many durable border posts attach inboxes, go offline while --count notices are published, then all reconnect and drain.")
     var durablePosts: Int?
     @Option(help: "With --durable-posts: the countries posts and notices are spread over (each post's inbox gets about --count / this).")
@@ -112,10 +114,12 @@ struct LoadCommand: ParsableCommand {
             try validateReconnectStorm()
             return
         }
-        if diskProbeBytes != 12 * 1024, diskProbe == nil { throw ValidationError("--disk-probe-bytes applies to --disk-probe SECONDS; give both") }
+        if diskProbeBytes != nil, diskProbe == nil { throw ValidationError("--disk-probe-bytes applies to --disk-probe SECONDS; give both") }
         if let problem = loadConfiguration().problem, (idle == 0 && diskProbe == nil) || publishers > 0 { throw ValidationError(problem) }
         if let diskProbe, !(diskProbe > 0 && diskProbe <= 300) { throw ValidationError("--disk-probe takes seconds, more than 0 and at most 300") }
-        if !(512...(4 << 20)).contains(diskProbeBytes) { throw ValidationError("--disk-probe-bytes takes 512 to 4194304 bytes, not \(diskProbeBytes)") }
+        if let diskProbeBytes, !(512...(4 << 20)).contains(diskProbeBytes) {
+            throw ValidationError("--disk-probe-bytes takes 512 to 4194304 bytes, not \(diskProbeBytes)")
+        }
         if let rate, let duration, rate * duration < 1 { throw ValidationError("--rate × --duration must be at least one notice") }
         if count == nil, duration == nil, rate != nil { throw ValidationError("with --rate give --duration or --count") }
         if idle < 0 { throw ValidationError("--idle must not be negative") }

@@ -68,8 +68,8 @@ struct LoadSession {
             }
             report = try runner.run()
             if let setup {
-                let published = report.sent + report.shape.warmUpPerPublisher * report.shape.publishers
-                report.auditBytesPerNotice = Self.directoryBytes(setup.auditDirectory).map { Double($0) / Double(max(1, published)) }
+                report.auditBytesPerNotice = Self.auditBytesPerNotice(
+                    directory: setup.auditDirectory, acknowledged: report.acked + report.warmUpAcked)
             }
             if isTerminal { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
             if command.stalledSubscribers > 0, let daemon, let count = slowConsumerLogLines(daemon) {
@@ -101,7 +101,7 @@ struct LoadSession {
             report.fsync = try FsyncProbe.measure(directory: temporary)
         }
         if let seconds = command.diskProbe {
-            let bytes = command.diskProbeBytes
+            let bytes = command.diskProbeBytes ?? LoadCommand.defaultDiskProbeBytes
             let size = bytes % 1024 == 0 ? "\(bytes / 1024) KiB" : "\(bytes)-byte"
             say(String(format: "disk probe: %g s of ", seconds) + size + " appends + fdatasync at ~1 kHz in " + temporary)
             report.diskProbe = try SustainedDiskProbe(seconds: seconds, bytes: bytes).run(directory: temporary)
@@ -109,13 +109,25 @@ struct LoadSession {
         return report
     }
 
+    /// The audit log in `directory`, in bytes per notice nexd `acknowledged` (every ACK is a
+    /// notice accepted and audited; NACKed and unanswered sends wrote no notice record), or nil
+    /// when nothing was acknowledged or the directory cannot be listed.
+    static func auditBytesPerNotice(directory: String, acknowledged: Int) -> Double? {
+        guard acknowledged > 0, let bytes = directoryBytes(directory) else { return nil }
+        return Double(bytes) / Double(acknowledged)
+    }
+
     /// The bytes of the regular files directly in `directory` (the audit log's segments and
-    /// files), or nil when it cannot be listed.
+    /// files), each file counted once however many names it has (the audit log's
+    /// `next-segment.jsonl` is a hard link to a segment), or nil when it cannot be listed.
     static func directoryBytes(_ directory: String) -> Int? {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+        struct FileID: Hashable { let device: UInt64; let inode: UInt64 }
+        var seen = Set<FileID>()
         return names.reduce(0) { total, name in
             var info = stat()
-            guard stat(directory + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return total }
+            guard stat(directory + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+                  seen.insert(FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else { return total }
             return total + Int(info.st_size)
         }
     }

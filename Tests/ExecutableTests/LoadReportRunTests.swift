@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import nex
 
 /// `nex load --json` (issue 18 §3): the report says when, where and how it was made.
 @Suite(.serialized, .timeLimit(.minutes(2)))
@@ -47,7 +48,28 @@ struct LoadReportRunTests {
         // The size alone, or out of range, is refused with a clear message.
         let alone = try ProcessRunner.run("nex", ["load", "--publishers", "0", "--disk-probe-bytes", "40960"], in: directory, timeout: 30)
         #expect(alone.status != 0 && alone.standardError.contains("--disk-probe-bytes applies to --disk-probe"), "\(alone.standardError)")
+        let defaultAlone = try ProcessRunner.run("nex", ["load", "--publishers", "0", "--disk-probe-bytes", "12288"], in: directory, timeout: 30)
+        #expect(defaultAlone.status != 0 && defaultAlone.standardError.contains("--disk-probe-bytes applies to --disk-probe"), "\(defaultAlone.standardError)")
+        let storm = try ProcessRunner.run("nex", ["load", "--spawn", "--durable-posts", "4", "--disk-probe-bytes", "4096"], in: directory, timeout: 30)
+        #expect(storm.status != 0 && storm.standardError.contains("--durable-posts runs the reconnect storm alone"), "\(storm.standardError)")
         let tiny = try ProcessRunner.run("nex", ["load", "--publishers", "0", "--disk-probe", "1", "--disk-probe-bytes", "10"], in: directory, timeout: 30)
         #expect(tiny.status != 0 && tiny.standardError.contains("--disk-probe-bytes takes 512 to 4194304 bytes"), "\(tiny.standardError)")
+    }
+
+    /// The audit log's bytes per notice: a file with two names (the log's `next-segment.jsonl`
+    /// is a hard link to a segment) counts once, subdirectories not at all, and the divisor is
+    /// what nexd acknowledged.
+    @Test func theAuditBytesCountEachFileOnceOverTheAcknowledgedNotices() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-audit-bytes-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data(repeating: 1, count: 1000).write(to: URL(fileURLWithPath: directory + "/segment-000001.jsonl"))
+        try FileManager.default.linkItem(atPath: directory + "/segment-000001.jsonl", toPath: directory + "/next-segment.jsonl")
+        try Data(repeating: 2, count: 500).write(to: URL(fileURLWithPath: directory + "/checkpoints.jsonl"))
+        try Data(repeating: 3, count: 700).write(to: URL(fileURLWithPath: directory + "/sub/other"))
+        #expect(LoadSession.directoryBytes(directory) == 1500)
+        #expect(LoadSession.auditBytesPerNotice(directory: directory, acknowledged: 3) == 500)
+        #expect(LoadSession.auditBytesPerNotice(directory: directory, acknowledged: 0) == nil)
+        #expect(LoadSession.auditBytesPerNotice(directory: directory + "/missing", acknowledged: 3) == nil)
     }
 }

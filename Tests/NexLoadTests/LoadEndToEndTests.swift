@@ -63,6 +63,8 @@ struct LoadEndToEndTests {
         #expect(load.problem == nil)
         let report = try Self.run(load)
         #expect(report.acked == 230 && report.nackedTotal == 0)
+        // The warm-up's one batch, acknowledged but in no figure (the audit-bytes divisor counts it).
+        #expect(report.warmUpAcked == 64)
         #expect(report.delivered == 230 && report.lost == 0 && report.duplicated == 0)
         #expect(report.notes.isEmpty, "\(report.notes)")
         #expect(report.shape.batch == 64)
@@ -71,7 +73,6 @@ struct LoadEndToEndTests {
             // notice's due time and write→deliver leaves out (a notice waits ~16 ms on average).
             let written = try #require(report.writeToDeliver)
             #expect(written.count == 230)
-            #expect(written.max <= report.publishToDeliver.max)
             #expect(report.publishToDeliver.p50 - written.p50 > 5, "\(report.publishToDeliver) against \(written)")
         } else {
             #expect(report.writeToDeliver == nil)
