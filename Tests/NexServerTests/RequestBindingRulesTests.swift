@@ -108,8 +108,29 @@ import Testing
     @Test(arguments: [
         (#"{"kind":"red","request":"x"}"#, true), (#"{"kind":"red","requested_by":"ncb.rw.kigali"}"#, false),
         (#"{"kind":"red","re\u0071uest":"x"}"#, true), (#"{"kind":"red"}"#, false),
+        // Where the needle sits and what looks like it: first and last bytes, a q before index 3,
+        // many q's and near misses, shorter than the needle, exactly the needle.
+        (#""request""#, true), (#"qq"#, false), (#"q"request""#, true), (#"{"x":"iraq","y":"request"}"#, true),
+        (#"{"x":"qqqq","y":"requesT","z":"reques"}"#, false), (#"{"kind":"red","request"#, false),
+        (#"{"kind":"red"}"request""#, true), (#"{"q":"equest","r":"requ"}"#, false),
     ])
     func aNoticeThatMayNameARequestIsReadAgain(_ payload: String, _ mayName: Bool) {
         #expect(Broker.mayNameRequest(Array(payload.utf8)) == mayName)
+    }
+
+    /// The memchr scan agrees with a plain byte-by-byte search on payloads built from the needle's
+    /// own letters (so near misses abound), every length from 0 to 40.
+    @Test func theByteScanAgreesWithAPlainSearch() {
+        let needle = Array(#""request""#.utf8)
+        let alphabet = Array(#""requstq x"#.utf8)
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...40 {
+            for _ in 0..<300 {
+                let payload = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+                let plain = payload.count >= needle.count
+                    && (0...(payload.count - needle.count)).contains { payload[$0..<($0 + needle.count)].elementsEqual(needle) }
+                #expect(Broker.mayNameRequest(payload) == plain, "\(String(decoding: payload, as: UTF8.self))")
+            }
+        }
     }
 }

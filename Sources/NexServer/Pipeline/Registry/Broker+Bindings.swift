@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NexBroker
 import NexNotices
 import NexWire
@@ -75,18 +78,27 @@ extension Broker {
 
     /// Whether `payload` holds the bytes `"request"` (a member name, or a string) or any backslash
     /// (a member name may be spelt with escapes, `"re\u0071uest"`, which the validator reads as
-    /// `request`): a cheap test before parsing; `"requested_by"` alone does not match.
+    /// `request`): a cheap test before parsing; `"requested_by"` alone does not match. It runs on
+    /// every colour notice on the broker queue, so it scans with `memchr`: for the backslash, then
+    /// for the needle's `q`, rare in notice text where the needle's opening quote is everywhere.
     static func mayNameRequest(_ payload: [UInt8]) -> Bool {
         let needle = requestKey
         guard payload.count >= needle.count else { return false }
-        if payload.contains(UInt8(ascii: "\\")) { return true }
-        var index = 0
-        while index <= payload.count - needle.count {
-            if payload[index] == needle[0], payload[index + 1] == needle[1], payload[index..<(index + needle.count)].elementsEqual(needle) {
-                return true
+        return payload.withUnsafeBytes { raw -> Bool in
+            // Sound: `raw` is non-empty (checked above) and lives for the closure; every read
+            // below stays inside it (`start >= 0`, `start + needle.count <= raw.count`).
+            let base = raw.baseAddress!
+            if memchr(base, Int32(UInt8(ascii: "\\")), raw.count) != nil { return true }
+            let qOffset = 3  // "req…: the needle's q
+            var from = qOffset
+            let lastQ = raw.count - needle.count + qOffset
+            while from <= lastQ {
+                guard let hit = memchr(base + from, Int32(UInt8(ascii: "q")), lastQ - from + 1) else { return false }
+                let start = base.distance(to: UnsafeRawPointer(hit)) - qOffset
+                if memcmp(base + start, needle, needle.count) == 0 { return true }
+                from = start + qOffset + 1
             }
-            index += 1
+            return false
         }
-        return false
     }
 }
