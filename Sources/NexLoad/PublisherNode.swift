@@ -58,7 +58,8 @@ final class PublisherNode: @unchecked Sendable {
         self.runTag = runTag
         self.notices = [warmUp, measured]
         self.sendTimes = SendTimes(count: measured.count)
-        self.writeTimes = SendTimes(count: measured.count)
+        let isOpenLoop = if case .openLoop = pacing { true } else { false }
+        self.writeTimes = SendTimes(count: isOpenLoop ? measured.count : 0)
         connection.onFrame = { [unowned self] type, body in self.handle(type: type, body: body) }
         connection.onReadDrained = { [unowned self] in self.fillWindow() }
     }
@@ -166,7 +167,11 @@ final class PublisherNode: @unchecked Sendable {
         let isAck = type == FrameType.ack.rawValue
         guard isAck || type == FrameType.nack.rawValue else { return }
         let id = MessageTag.messageID(at: body, offset: 0)
-        guard let tag = MessageTag(id, runTag: runTag), tag.publisher == index, (tag.isMeasured ? 1 : 0) == phase else { return }
+        guard let tag = MessageTag(id, runTag: runTag), tag.publisher == index else { return }
+        // Counted whatever the phase: a warm-up ACK that comes after the measured phase began
+        // still stands for a notice nexd accepted and audited.
+        if isAck, !tag.isMeasured { warmUpAcked += 1 }
+        guard (tag.isMeasured ? 1 : 0) == phase else { return }
         let now = MonotonicClock.nanoseconds()
         answered += 1
         inFlight -= 1
@@ -177,8 +182,6 @@ final class PublisherNode: @unchecked Sendable {
                 acknowledged.insert(tag.sequence)
                 let sent = sendTimes.get(tag.sequence)
                 if sent > 0 { ackLatency.record(nanoseconds: now &- sent) }
-            } else {
-                warmUpAcked += 1
             }
         } else {
             counters.phases[phase].nacked.add(1, ordering: .relaxed)

@@ -109,17 +109,19 @@ struct LoadSession {
         return report
     }
 
-    /// The audit log in `directory`, in bytes per notice nexd `acknowledged` (every ACK is a
-    /// notice accepted and audited; NACKed and unanswered sends wrote no notice record), or nil
-    /// when nothing was acknowledged or the directory cannot be listed.
+    /// The audit log in `directory`, in bytes per notice nexd `acknowledged` (each ACK a notice
+    /// accepted and audited), or nil when nothing was acknowledged or the directory cannot be
+    /// listed. The bytes are the whole log's: refusals' records and the records of duplicate
+    /// re-sends count too, so a run with NACKs or retries comes out a little high.
     static func auditBytesPerNotice(directory: String, acknowledged: Int) -> Double? {
         guard acknowledged > 0, let bytes = directoryBytes(directory) else { return nil }
         return Double(bytes) / Double(acknowledged)
     }
 
     /// The bytes of the regular files directly in `directory` (the audit log's segments and
-    /// files), each file counted once however many names it has (the audit log's
-    /// `next-segment.jsonl` is a hard link to a segment), or nil when it cannot be listed.
+    /// files), each file counted once however many names it has (while a segment is being
+    /// prepared, `next-segment.jsonl` and the segment's own name can be one file for a moment),
+    /// or nil when it cannot be listed.
     static func directoryBytes(_ directory: String) -> Int? {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
         struct FileID: Hashable { let device: UInt64; let inode: UInt64 }

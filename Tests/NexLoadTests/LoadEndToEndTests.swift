@@ -141,6 +141,8 @@ struct LoadEndToEndTests {
 
         // Every notice, routine or urgent, was accepted (urgent is allowed on red) and delivered.
         #expect(report.acked == 310)
+        // The warm-up: 20 routine notices and max(1, 10 / 10) urgent ones, not 20 × 2 publishers.
+        #expect(report.warmUpAcked == 21)
         #expect(report.nackedTotal == 0, "\(report.nacked)")
         #expect(report.delivered == 620)
         #expect(report.lost == 0 && report.duplicated == 0)
