@@ -137,7 +137,8 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     let configuration: Configuration
-    let queue = DispatchQueue(label: "nex.audit.writer")
+    /// At the message path's QoS: every ACK and delivery waits for it (D77).
+    let queue = DispatchQueue(label: "nex.audit.writer", qos: MessagePath.qos)
     /// The audit files queue: what the writer must not wait for — preparing the next segment,
     /// syncing and closing a full one, the directory fsyncs, `checkpoint.json` (D48).
     let filesQueue = DispatchQueue(label: "nex.audit.files")

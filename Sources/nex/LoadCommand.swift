@@ -21,7 +21,7 @@ struct LoadCommand: ParsableCommand {
             each publisher offers a fixed rate; latency is measured from each notice's intended send time. \
             In open loop the report also gives write→deliver, from the moment a notice's frame (its batch closed, with \
             --batch) was handed to the connection to its delivery: publish→deliver less the batch's fill and the tool's \
-            timer lag, that is, nexd's part. \
+            timer lag, that is, what nexd, loopback and the subscriber add. \
             Rates are first-to-last receive at the subscribers. Lost and duplicated are counted by message id \
             from what subscribers received.
             --stalled-subscribers K adds K subscribers that subscribe like the others, then never read again: \

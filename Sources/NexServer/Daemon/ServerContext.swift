@@ -18,7 +18,7 @@ final class ServerContext: Sendable {
     private let currentSettings: Locked<DaemonSettings>
     /// Verify signatures off the I/O queues: `limits.verificationThreads` serial queues (default one
     /// per core), fed round-robin so that even one publisher uses every core.
-    private let verificationQueues: [DispatchQueue]
+    let verificationQueues: [DispatchQueue]
     private let verificationTurn = Atomic<UInt64>(0)
     /// Verifies urgent publishes (D58): its own serial queue, so an urgent notice does not wait
     /// behind the routine checks already queued on the pool's queues; it competes with them for
@@ -62,8 +62,8 @@ final class ServerContext: Sendable {
                                             burst: configuration.limits.connectsBurstPerNode)
         let cores = max(1, System.coreCount)
         let verifiers = configuration.limits.verificationThreads == 0 ? cores : configuration.limits.verificationThreads
-        self.verificationQueues = (0..<verifiers).map { DispatchQueue(label: "nex.verify.\($0)", qos: .userInitiated) }
-        self.ioQueues = (0..<cores).map { DispatchQueue(label: "nex.io.\($0)", qos: .userInitiated) }
+        self.verificationQueues = (0..<verifiers).map { DispatchQueue(label: "nex.verify.\($0)", qos: MessagePath.qos) }
+        self.ioQueues = (0..<cores).map { DispatchQueue(label: "nex.io.\($0)", qos: MessagePath.qos) }
     }
 }
 

@@ -4,6 +4,7 @@ import NexAudit
 import NexBroker
 import NexCrypto
 import NexNotices
+import NexSync
 import NexWire
 
 /// The broker: judges each publish by the settings in force, keeps the replay cache, the
@@ -16,7 +17,8 @@ import NexWire
 /// the audit completion, answers and delivers, so nothing is acknowledged or delivered before it
 /// is durable.
 final class Broker: @unchecked Sendable {
-    let queue = DispatchQueue(label: "nex.broker")
+    /// At the message path's QoS, like the stages that feed it: never below them (D77).
+    let queue = DispatchQueue(label: "nex.broker", qos: MessagePath.qos)
     /// Whether urgent notices flow: marked by each urgent acceptance; connections then keep fewer
     /// publishes in flight (D68).
     let urgentHeadroom = UrgentHeadroom()
