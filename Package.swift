@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "NexBroker", dependencies: ["NexWire"]),
         .target(name: "NexAudit", dependencies: ["NexCrypto", "NexWire", "NexSync"]),
         // TLS over a non-blocking socket driven by Dispatch sources: nexd's connections and the load tool's (D42).
-        .target(name: "NexTransport", dependencies: ["NexCrypto", "NexWire"]),
+        .target(name: "NexTransport", dependencies: ["NexCrypto", "NexWire", "NexSync"]),
         // nexd's configuration: the key table, YAML loading, the roster (no daemon, no I/O but reading the file).
         .target(
             name: "NexConfig",

@@ -1,4 +1,5 @@
 import Dispatch
+import NexSync
 
 /// Reading: the suspensions of the read source, the read loop and the read budget (D36).
 extension Transport {
@@ -70,7 +71,9 @@ extension Transport {
     private func yieldReading() {
         guard !isReadSuspended(for: .readBudget) else { return }
         setReading(suspended: true, for: .readBudget)
-        DispatchQueue.global().async {
+        // At the message path's QoS: a hop through a default-QoS thread (nice 0 on Linux) waits
+        // behind the path's own threads under load (D77).
+        DispatchQueue.global(qos: MessagePath.qos.qosClass).async {
             self.queue.async {
                 guard !self.isClosed, self.isReadSuspended(for: .readBudget) else { return }
                 self.readBudget?.renew()

@@ -15,6 +15,8 @@ import Testing
         #expect(context.broker.queue.qos == MessagePath.qos)
         #expect(context.audit.queue.qos == MessagePath.qos)
         #expect(!context.verificationQueues.isEmpty && context.verificationQueues.allSatisfy { $0.qos == MessagePath.qos })
+        // A reload holds the broker queue through `sync`: on a thread of the same weight.
+        #expect(nexd.daemon.reloadQueue.qos == MessagePath.qos)
         #expect(!context.ioQueues.isEmpty && context.ioQueues.allSatisfy { $0.qos == MessagePath.qos })
     }
 }

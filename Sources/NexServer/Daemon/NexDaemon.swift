@@ -26,7 +26,8 @@ public final class NexDaemon: @unchecked Sendable {
     private let nextConnectionID = Atomic<UInt64>(1)
     private let liveConnections = Atomic<Int>(0)
     /// Serialises ``stop()``; `isStopped` is confined to it.
-    private let stopQueue = DispatchQueue(label: "nex.stop")
+    /// At the message path's QoS: a stop runs blocks on the broker queue with `sync` (D77).
+    private let stopQueue = DispatchQueue(label: "nex.stop", qos: MessagePath.qos)
     private var isStopped = false
     /// Writes the refusal-flood summaries every `limits.refusalIntervalSeconds` (listener queue).
     private var refusalTimer: DispatchSourceTimer?
@@ -35,7 +36,9 @@ public final class NexDaemon: @unchecked Sendable {
     /// Every live connection, handshaking or open (for shutdown, reloads and checkpoint broadcasts).
     private let registry: ConnectionRegistry
     /// Serialises reloads.
-    let reloadQueue = DispatchQueue(label: "nex.reload")
+    /// At the message path's QoS: a reload holds the broker queue through `sync` while it applies
+    /// the new settings, and must not do so on a lower-weighted thread (D77).
+    let reloadQueue = DispatchQueue(label: "nex.reload", qos: MessagePath.qos)
     /// Checks the revocation list's next-update date hourly (listener queue).
     private var revocationListTimer: DispatchSourceTimer?
     /// The metrics and health endpoint, when `metrics.enabled` (set by ``start()``).

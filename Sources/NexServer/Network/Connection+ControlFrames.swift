@@ -1,6 +1,7 @@
 import Dispatch
 import NexAudit
 import NexWire
+import NexSync
 
 /// Bounds on control frames (connection queue): `certificateRequest`, `ping`, `subscribe` and
 /// `unsubscribe` cost nexd work and an answer but, unlike publishes, no ACK the peer waits for.
@@ -29,8 +30,9 @@ extension Connection {
         guard session.controlBudget.answerQueued(), isReadPaused else { return }
         // After the drain in progress, not inside it; and through another queue, so the
         // connection queue empties and the other connections on its I/O queue get their turn
-        // first (a serial queue that keeps being fed is drained without yielding).
-        DispatchQueue.global().async {
+        // first (a serial queue that keeps being fed is drained without yielding). At the message
+        // path's QoS (D77).
+        DispatchQueue.global(qos: MessagePath.qos.qosClass).async {
             self.queue.async {
                 self.resumeReading(after: .unansweredControl) {
                     self.session.controlBudget.unanswered < max(1, self.session.controlBudget.maximumUnanswered / 2)
