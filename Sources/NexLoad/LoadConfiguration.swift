@@ -46,6 +46,12 @@ public enum LoadPacing: Sendable, Equatable {
     /// A fixed offered rate per publisher (messages per second); latency is measured from each
     /// message's intended send time.
     case openLoop(ratePerPublisher: Double)
+
+    /// Whether the pacing is an offered rate (``openLoop(ratePerPublisher:)``).
+    public var isOpenLoop: Bool {
+        if case .openLoop = self { return true }
+        return false
+    }
 }
 
 /// Everything one load run needs to know.

@@ -134,8 +134,8 @@ public struct LoadRunner: Sendable {
                 followers: topology.followers[index], runTag: runTag, warmUp: warmUp[index], measured: measured[index]))
         }
         let sendTimes = publisherNodes.map(\.sendTimes)
-        let isOpenLoop = if case .openLoop = config.pacing { true } else { false }
-        let writeTimes = isOpenLoop ? publisherNodes.map(\.writeTimes) : []
+        // Empty in closed loop (a publisher keeps write times in open loop only).
+        let writeTimes = publisherNodes.map(\.writeTimes)
         for (index, credentials) in identities.subscribers.enumerated() {
             let conn = try connection(credentials, lane: lanes[(index + config.publishers) % lanes.count])
             let subscriberTopics = Array(Set(follows[index].map { topics[$0] })).sorted()
@@ -286,7 +286,7 @@ public struct LoadRunner: Sendable {
         report.publishToAck = ackLatency.summary
         report.publishToDeliver = deliverLatency.summary
         // Closed loop writes each notice when it is sent: the figure would repeat publish→deliver.
-        if case .openLoop = config.pacing { report.writeToDeliver = writeLatency.summary }
+        if config.pacing.isOpenLoop { report.writeToDeliver = writeLatency.summary }
         if config.urgentPublisher != nil {
             report.urgentPublishToAck = urgentAckLatency.summary
             report.urgentPublishToDeliver = urgentLatency.summary

@@ -58,8 +58,7 @@ final class PublisherNode: @unchecked Sendable {
         self.runTag = runTag
         self.notices = [warmUp, measured]
         self.sendTimes = SendTimes(count: measured.count)
-        let isOpenLoop = if case .openLoop = pacing { true } else { false }
-        self.writeTimes = SendTimes(count: isOpenLoop ? measured.count : 0)
+        self.writeTimes = SendTimes(count: pacing.isOpenLoop ? measured.count : 0)
         connection.onFrame = { [unowned self] type, body in self.handle(type: type, body: body) }
         connection.onReadDrained = { [unowned self] in self.fillWindow() }
     }

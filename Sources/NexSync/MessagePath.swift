@@ -10,7 +10,8 @@ import Dispatch
 /// exactly when the load is highest — a broker thread was seen runnable for 89 ms without running.
 public enum MessagePath {
     /// The QoS of the message path's queues (`.userInitiated`). On Linux a block's own QoS does not
-    /// raise the thread that runs it (its QoS overrides need Darwin's pthread workqueue QoS; from libdispatch's source): only a queue created
-    /// at a higher QoS, such as nexd's urgent verification queue, runs higher.
+    /// raise the thread that runs it (libdispatch's QoS overrides need Darwin's pthread workqueue
+    /// QoS; read from its source): only a queue created at a higher QoS, such as nexd's urgent
+    /// verification queue, runs higher.
     public static let qos: DispatchQoS = .userInitiated
 }
